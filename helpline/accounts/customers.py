@@ -1,0 +1,36 @@
+"""Finding the customer behind an email address, creating them the first time."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from helpline.accounts.models import Customer, Organization
+
+
+def normalize_email(email: str) -> str:
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.lower()}" if local else email.strip()
+
+
+def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Customer:
+    """The customer with this address (any case), created when new.
+
+    An existing customer keeps their name: a guest typing someone else's address
+    cannot rename them. A missing phone is filled in.
+    """
+    email = normalize_email(email)
+    existing = Customer.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        if phone and not existing.phone:
+            existing.phone = phone
+            existing.save(update_fields=["phone"])
+        return existing
+    domain = email.rpartition("@")[2]
+    organization = Organization.objects.filter(domain__iexact=domain).first() if domain else None
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                name=name.strip() or email, email=email, phone=phone, organization=organization
+            )
+    except IntegrityError:  # created at the same moment by another request
+        return Customer.objects.get(email__iexact=email)

@@ -1,0 +1,96 @@
+"""Test fixtures shared by every app: a small world of people and reference data.
+
+`world` has a customer, an administrator, two agents in different departments (a
+supervisor in Support, an agent in Sales), an outsider customer, and a help topic
+per department, so permission tests read as sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
+from helpline.sla.models import SLAPlan
+from helpline.tickets import lifecycle
+from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    customer: Customer
+    outsider: Customer
+    admin: Agent
+    supervisor: Agent  # supervisor in Support
+    agent: Agent  # agent in Support
+    other_agent: Agent  # agent in Sales only
+    support: Department
+    sales: Department
+    team: Team
+    topic: HelpTopic  # public, Support
+    sales_topic: HelpTopic  # public, Sales
+    sla: SLAPlan
+
+    def open(self, subject: str = "Printer on fire", **kwargs: object) -> Ticket:
+        kwargs.setdefault("actor", self.customer)
+        kwargs.setdefault("customer", self.customer)
+        kwargs.setdefault("topic", self.topic)
+        kwargs.setdefault("body_html", "<p>It is really on fire.</p>")
+        return lifecycle.open_ticket(subject=subject, **kwargs)  # type: ignore[arg-type]
+
+    def status(self, name: str) -> Status:
+        return Status.objects.get(name=name)
+
+
+def make_agent(username: str, role: Role, *departments: Department) -> Agent:
+    first, _, last = username.partition(".")
+    user = User.objects.create_user(
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        first_name=first.title(),
+        last_name=last.title(),
+    )
+    agent = Agent.objects.create(user=user, role=role)
+    for department in departments:
+        DepartmentAccess.objects.create(agent=agent, department=department)
+    return agent
+
+
+def make_customer(name: str, email: str, *, login: bool = False) -> Customer:
+    customer = Customer.objects.create(name=name, email=email)
+    if login:
+        customer.user = User.objects.create_user(username=email, email=email, password=PASSWORD)
+        customer.save()
+    return customer
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    sla = SLAPlan.objects.create(name="Standard", grace_hours=8, is_default=True)
+    support = Department.objects.create(name="Support")
+    sales = Department.objects.create(name="Sales")
+    admin = make_agent("ada.admin", Role.ADMIN)
+    supervisor = make_agent("sam.super", Role.SUPERVISOR, support)
+    agent = make_agent("alice.agent", Role.AGENT, support)
+    other = make_agent("bob.sales", Role.AGENT, sales)
+    team = Team.objects.create(name="Level II", lead=supervisor)
+    team.members.add(supervisor, agent)
+    normal = Priority.objects.get(name="Normal")
+    return World(
+        customer=make_customer("Ken Adams", "ken@example.com", login=True),
+        outsider=make_customer("Olive Outsider", "olive@example.org", login=True),
+        admin=admin,
+        supervisor=supervisor,
+        agent=agent,
+        other_agent=other,
+        support=support,
+        sales=sales,
+        team=team,
+        topic=HelpTopic.objects.create(name="Printers", department=support, priority=normal),
+        sales_topic=HelpTopic.objects.create(name="Pricing", department=sales, priority=normal),
+        sla=sla,
+    )

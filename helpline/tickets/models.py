@@ -1,0 +1,348 @@
+"""Tickets, their thread, their events, and the reference data they point at.
+
+Ticket state machine (code branches on `Status.state`, never on a status name):
+
+    open ──resolve──▶ closed (status "Resolved") ──close──▶ closed (status "Closed")
+      ▲  └────────────close────────────────────────────────────┘        │
+      └───────────────reopen (agent, or the customer replying)──────────┘
+
+Within the open state the status moves freely among the open-state statuses
+(Open, In Progress, Pending Customer Reply, On Hold, and the team's own).
+Archived tickets are read-only. All writes go through `helpline.tickets.lifecycle`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from helpline.accounts.models import Agent, Customer, Department, Team
+
+
+class State(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    ARCHIVED = "archived", "Archived"
+
+
+class StatusPurpose(models.TextChoices):
+    """What the lifecycle uses a status for; at most one status has each purpose."""
+
+    NONE = "", "—"
+    NEW = "new", "New and reopened tickets"
+    RESOLVED = "resolved", "Resolving"
+    CLOSED = "closed", "Closing"
+
+
+class Status(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    purpose = models.CharField(max_length=10, choices=StatusPurpose.choices, blank=True)
+    order = models.PositiveSmallIntegerField(default=100)
+    customer_label = models.CharField(
+        max_length=60, blank=True, help_text="What customers see; empty shows the name."
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose"], condition=~Q(purpose=""), name="status_purpose_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_name(self) -> str:
+        return self.customer_label or self.name
+
+
+class Priority(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+    urgency = models.PositiveSmallIntegerField(unique=True, help_text="Higher is more urgent.")
+    color = models.CharField(max_length=7, default="#64748b")
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["urgency"]
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HelpTopic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    is_public = models.BooleanField(default=True, help_text="Customers can pick it on the portal.")
+    is_active = models.BooleanField(default=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="topics")
+    priority = models.ForeignKey(Priority, null=True, blank=True, on_delete=models.SET_NULL)
+    sla = models.ForeignKey(
+        "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
+    )
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TopicField(models.Model):
+    """An extra question a help topic asks the customer."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Short text"
+        TEXTAREA = "textarea", "Long text"
+        CHOICE = "choice", "Choice"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+
+    topic = models.ForeignKey(HelpTopic, on_delete=models.CASCADE, related_name="fields")
+    key = models.SlugField(max_length=60, help_text="Stored name, e.g. asset_tag")
+    label = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(default=False)
+    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    help_text = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "key"], name="topic_field_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.label}"
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+    PHONE = "phone", "Phone"
+    OTHER = "other", "Other"
+
+
+class IssuedNumber(models.Model):
+    """Every ticket number ever handed out, so a number is never given twice.
+
+    The unique index makes two concurrent openings that draw the same number
+    collide; the loser draws again (see `lifecycle._issue_number`). Rows stay when
+    a ticket is deleted, so a number is never reused.
+    """
+
+    number = models.CharField(max_length=20, unique=True)
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, agent: Agent) -> TicketQuerySet:
+        """Tickets `agent` may see: all for administrators; else the tickets of the
+        departments they have access to, plus those assigned to them or their teams.
+        Every desk list starts here so permission filtering is never forgotten."""
+        from helpline.accounts.permissions import visibility_filter
+
+        return self.filter(visibility_filter(agent))
+
+
+class Ticket(models.Model):
+    number = models.CharField(max_length=20, unique=True)
+    subject = models.CharField(max_length=255)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    topic = models.ForeignKey(
+        HelpTopic, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT)
+    status = models.ForeignKey(Status, on_delete=models.PROTECT)
+    # Copied from status.state so that every queue filters on one indexed column.
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    sla = models.ForeignKey(
+        "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    is_overdue = models.BooleanField(default=False)
+    extra = models.JSONField(default=dict, blank=True, help_text="Answers to topic fields.")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_response_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change; a change made against an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Queue pages: "Open"/"Closed" for administrators, newest activity first.
+            models.Index(fields=["state", "-updated_at"], name="ticket_state_updated"),
+            # Queue pages of agents, filtered to their departments.
+            models.Index(
+                fields=["department", "state", "-updated_at"], name="ticket_dept_state_updated"
+            ),
+            # "My Tickets" and the assignee filter.
+            models.Index(
+                fields=["assignee", "state", "-updated_at"], name="ticket_assignee_state_upd"
+            ),
+            models.Index(fields=["team", "state", "-updated_at"], name="ticket_team_state_updated"),
+            # "Overdue" queue and the SLA sweep (due tickets still open).
+            models.Index(fields=["state", "is_overdue", "due_at"], name="ticket_state_overdue_due"),
+            # A customer's own ticket list on the portal.
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == State.OPEN
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status.purpose == StatusPurpose.RESOLVED
+
+
+class EntryKind(models.TextChoices):
+    MESSAGE = "message", "Message"  # from the customer
+    REPLY = "reply", "Reply"  # from an agent, seen by the customer
+    NOTE = "note", "Internal note"  # agents only
+
+
+class Entry(models.Model):
+    """One message in a ticket's thread. `body` is sanitized HTML (see lib.html)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    # The author's name when written, so the thread reads right after people leave.
+    author_name = models.CharField(max_length=200)
+    body = models.TextField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    # A resolution explanation is a reply the customer sees, marked so the UI can
+    # show it as the answer.
+    is_resolution = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "entries"
+        indexes = [
+            # The ticket page's thread, in order.
+            models.Index(fields=["ticket", "created_at"], name="entry_ticket_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author_name}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != EntryKind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random; the customer's file name is kept in `filename` only.
+    import uuid
+
+    return f"attachments/{instance.entry.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    ASSIGNED = "assigned", "Assigned"
+    RELEASED = "released", "Released"
+    TRANSFERRED = "transferred", "Transferred"
+    STATUS = "status", "Status changed"
+    REPLIED = "replied", "Replied"
+    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+    NOTE = "note", "Note added"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    EDITED = "edited", "Edited"
+    OVERDUE = "overdue", "Marked overdue"
+
+
+class Event(models.Model):
+    """One change to a ticket: the audit log, the timeline and the reports' source."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_name = models.CharField(max_length=200)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    # Ids behind the old and new values, for reports that group by them.
+    data = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # Reports: events of one kind over a period.
+            models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_name}"
+
+
+class QueueCount(models.Model):
+    """How many tickets sit in one bucket of the queues; kept by the lifecycle.
+
+    A bucket is (department, assignee, team, state, overdue). The dashboard sums
+    buckets instead of counting tickets, so its counts cost the same at a million
+    tickets as at ten. Rows are changed in the same transaction as the ticket.
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE)
+    # The assigned agent's id, 0 for none (a plain integer so the bucket key has no
+    # NULL, which unique constraints treat differently on SQLite and PostgreSQL).
+    assignee_key = models.BigIntegerField()
+    team_key = models.BigIntegerField()  # the team's id, 0 for none
+    state = models.CharField(max_length=10, choices=State.choices)
+    is_overdue = models.BooleanField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "assignee_key", "team_key", "state", "is_overdue"],
+                name="queuecount_bucket_unique",
+            ),
+        ]

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Helpline administration"
+admin.site.site_title = "Helpline admin"
+
+urlpatterns = [
+    path("desk/", include("helpline.desk.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("helpline.portal.urls")),
+]
