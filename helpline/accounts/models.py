@@ -111,6 +111,14 @@ class Agent(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Django's admin is the configuration UI for now: administrators only.
+        admin = self.role == Role.ADMIN
+        if self.user.is_staff != admin or self.user.is_superuser != admin:
+            self.user.is_staff = self.user.is_superuser = admin
+            self.user.save(update_fields=["is_staff", "is_superuser"])
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def name(self) -> str:
         return self.user.display_name
@@ -122,14 +130,6 @@ class Agent(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # Django's admin is the configuration UI for now: administrators only.
-        admin = self.role == Role.ADMIN
-        if self.user.is_staff != admin or self.user.is_superuser != admin:
-            self.user.is_staff = self.user.is_superuser = admin
-            self.user.save(update_fields=["is_staff", "is_superuser"])
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class DepartmentAccess(models.Model):

@@ -143,6 +143,9 @@ class IssuedNumber(models.Model):
 
     number = models.CharField(max_length=20, unique=True)
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, agent: Agent) -> TicketQuerySet:
@@ -346,3 +349,7 @@ class QueueCount(models.Model):
                 name="queuecount_bucket_unique",
             ),
         ]
+
+    def __str__(self) -> str:
+        bucket = (self.department_id, self.assignee_key, self.team_key, self.state)
+        return f"{bucket}: {self.count}"

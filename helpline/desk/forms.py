@@ -1,0 +1,159 @@
+"""Forms of the agent desk. Each ticket action form carries the ticket's `version`
+so a change made against an older view of the ticket is refused, not applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from helpline.accounts.models import Agent, Department, Team
+from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
+from helpline.tickets.uploads import limits_text
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+def _attachments() -> MultipleFileField:
+    return MultipleFileField(required=False, label="Attachments", help_text=limits_text())
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(widget=forms.PasswordInput)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReplyForm(VersionedForm):
+    body = forms.CharField(label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 6}))
+    status = forms.ModelChoiceField(
+        queryset=Status.objects.filter(state=State.OPEN),
+        required=False,
+        label="Set status",
+        empty_label="Keep the current status",
+    )
+    attachments = _attachments()
+
+
+class NoteForm(VersionedForm):
+    body = forms.CharField(
+        label="Internal note (agents only)", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    attachments = _attachments()
+
+
+class AssignForm(VersionedForm):
+    agent = forms.ModelChoiceField(
+        queryset=Agent.objects.none(), required=False, label="Agent", empty_label="—"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.filter(is_active=True), required=False, label="Team", empty_label="—"
+    )
+    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = (  # type: ignore[attr-defined]
+            Agent.objects.filter(user__is_active=True)
+            .filter(Q(role="admin") | Q(access__department=ticket.department_id))
+            .select_related("user")
+            .distinct()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("agent") and not data.get("team"):
+            raise forms.ValidationError("Choose an agent, a team, or both.")
+        return data
+
+
+class ReleaseForm(VersionedForm):
+    pass
+
+
+class TransferForm(VersionedForm):
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), label="Department")
+    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+
+
+class StatusForm(VersionedForm):
+    status = forms.ModelChoiceField(
+        queryset=Status.objects.filter(state=State.OPEN), label="Status"
+    )
+    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ModelChoiceField(queryset=Priority.objects.all(), label="Priority")
+
+
+class EditForm(VersionedForm):
+    subject = forms.CharField(max_length=255, label="Subject")
+    topic = forms.ModelChoiceField(
+        queryset=HelpTopic.objects.filter(is_active=True), label="Help topic"
+    )
+    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+
+class ResolveForm(VersionedForm):
+    explanation = forms.CharField(
+        label="Resolution (the customer sees this)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class CloseForm(VersionedForm):
+    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+
+
+class ReopenForm(VersionedForm):
+    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+
+
+class NewTicketForm(forms.Form):
+    """An agent opens a ticket for a customer, as during a phone call."""
+
+    email = forms.EmailField(label="Customer email")
+    name = forms.CharField(max_length=200, label="Customer name")
+    phone = forms.CharField(max_length=40, required=False, label="Phone (optional)")
+    source = forms.ChoiceField(
+        choices=[(Source.PHONE, "Phone"), (Source.EMAIL, "Email"), (Source.OTHER, "Other")],
+        initial=Source.PHONE,
+        label="Source",
+    )
+    topic = forms.ModelChoiceField(
+        queryset=HelpTopic.objects.filter(is_active=True).select_related("department"),
+        label="Help topic",
+    )
+    priority = forms.ModelChoiceField(
+        queryset=Priority.objects.all(),
+        required=False,
+        label="Priority",
+        empty_label="The help topic's priority",
+    )
+    subject = forms.CharField(max_length=255, label="Subject")
+    body = forms.CharField(
+        label="What the customer needs", widget=forms.Textarea(attrs={"rows": 6})
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=Agent.objects.filter(user__is_active=True).select_related("user"),
+        required=False,
+        label="Assign to (optional)",
+        empty_label="Nobody yet",
+    )
+    attachments = _attachments()

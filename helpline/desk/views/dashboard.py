@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from helpline.accounts.models import Agent, Department, Team
+from helpline.desk.views.common import agent_required, current_agent
+from helpline.tickets.models import HelpTopic, Priority, Status
+from helpline.tickets.queues import QUEUES, SORTS, queue_counts, queue_page
+
+
+@agent_required
+def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
+    agent = current_agent(request)
+    params = {k: str(v) for k, v in request.GET.items() if v}
+    page = queue_page(agent, queue, params, page_size=settings.HELPLINE_QUEUE_PAGE_SIZE)
+    if page is None:
+        raise Http404("No such queue")
+    base = reverse("desk:queue", args=[queue])
+
+    def link(**changes: object) -> str:
+        query = {**params, **{k: str(v) for k, v in changes.items() if v is not None}}
+        query = {k: v for k, v in query.items() if v}
+        from urllib.parse import urlencode
+
+        return f"{base}?{urlencode(query)}" if query else base
+
+    context = {
+        "nav": "queues",
+        "page": page,
+        "queues": QUEUES.values(),
+        "counts": queue_counts(agent),
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "params": params,
+        "next_url": link(page=page.page + 1),
+        "prev_url": link(page=page.page - 1 if page.page > 2 else ""),
+        "options": {
+            "departments": list(Department.objects.all()),
+            "topics": list(HelpTopic.objects.all()),
+            "priorities": list(Priority.objects.all()),
+            "statuses": list(Status.objects.all()),
+            "agents": list(Agent.objects.filter(user__is_active=True).select_related("user")),
+            "teams": list(Team.objects.filter(is_active=True)),
+        },
+    }
+    template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@agent_required
+def jump(request: HttpRequest) -> HttpResponse:
+    """The "go to ticket" box: a number opens the ticket page (404 if not visible)."""
+    number = request.GET.get("number", "").strip().lstrip("#")
+    if number.isdigit():
+        return redirect("desk:ticket", number=number)
+    return redirect("desk:dashboard")

@@ -1,0 +1,51 @@
+"""An agent opens a ticket on behalf of a customer (a phone call, a walk-in)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from helpline.accounts.customers import find_or_create_customer
+from helpline.desk.forms import NewTicketForm
+from helpline.desk.views.common import agent_required, current_agent
+from helpline.lib.html import text_to_html
+from helpline.tickets import lifecycle
+from helpline.tickets.uploads import check_uploads
+
+
+@agent_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    agent = current_agent(request)
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            uploads = check_uploads(data.get("attachments") or [])
+            customer = find_or_create_customer(
+                name=data["name"], email=data["email"], phone=data["phone"]
+            )
+            ticket = lifecycle.open_ticket(
+                actor=agent,
+                customer=customer,
+                subject=data["subject"],
+                body_html=text_to_html(data["body"]),
+                source=data["source"],
+                topic=data["topic"],
+                priority=data["priority"],
+                uploads=uploads,
+                assignee=data["assignee"],
+            )
+        except ValidationError as exc:
+            form.add_error("attachments", exc)
+        except lifecycle.LifecycleError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Ticket #{ticket.number} opened for {customer.name}.")
+            return redirect("desk:ticket", number=ticket.number)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "desk/new_ticket.html", {"form": form, "error": error, "nav": "new"}, status=status
+    )

@@ -1,0 +1,267 @@
+"""The agent's ticket page and the actions on it.
+
+Every action is a POST to `/desk/tickets/<number>/<action>/`. The view validates
+its form, calls one lifecycle function and redirects back (Post/Redirect/Get). A
+refused or conflicting change re-renders the page with what the agent typed and
+the reason; after a conflict the page shows the ticket as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from helpline.accounts.models import Agent
+from helpline.accounts.permissions import Action, can
+from helpline.desk import forms as desk_forms
+from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
+from helpline.lib.html import text_to_html
+from helpline.tickets import lifecycle
+from helpline.tickets.downloads import attachment_response
+from helpline.tickets.models import Attachment, Entry, Ticket, TopicField
+from helpline.tickets.uploads import check_uploads
+
+Data = dict[str, Any]
+
+
+def _uploads(data: Data) -> list[lifecycle.Upload]:
+    return check_uploads(data.get("attachments") or [])
+
+
+def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.reply(
+        t,
+        actor=a,
+        body_html=text_to_html(d["body"]),
+        uploads=_uploads(d),
+        status=d.get("status"),
+        expected_version=d["version"],
+    )
+
+
+def _note(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.add_note(t, actor=a, body_html=text_to_html(d["body"]), uploads=_uploads(d))
+
+
+def _assign(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.assign(
+        t,
+        actor=a,
+        agent=d.get("agent"),
+        team=d.get("team"),
+        reason=d.get("reason", ""),
+        expected_version=d["version"],
+    )
+
+
+def _claim(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.claim(t, actor=a, expected_version=d["version"])
+
+
+def _release(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.release(
+        t, actor=a, agent=True, team=bool(t.team_id), expected_version=d["version"]
+    )
+
+
+def _transfer(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.transfer(
+        t,
+        actor=a,
+        department=d["department"],
+        reason=d.get("reason", ""),
+        expected_version=d["version"],
+    )
+
+
+def _status(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.change_status(
+        t, actor=a, status=d["status"], reason=d.get("reason", ""), expected_version=d["version"]
+    )
+
+
+def _priority(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.change_priority(
+        t, actor=a, priority=d["priority"], expected_version=d["version"]
+    )
+
+
+def _edit(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.edit(
+        t,
+        actor=a,
+        subject=d["subject"],
+        topic=d["topic"],
+        reason=d.get("reason", ""),
+        expected_version=d["version"],
+    )
+
+
+def _resolve(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.resolve(
+        t,
+        actor=a,
+        explanation_html=text_to_html(d["explanation"]),
+        expected_version=d["version"],
+    )
+
+
+def _close(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.close(t, actor=a, reason=d.get("reason", ""), expected_version=d["version"])
+
+
+def _reopen(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.reopen(t, actor=a, reason=d.get("reason", ""), expected_version=d["version"])
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    form: type[forms.Form]
+    permission: Action
+    run: Callable[[Ticket, Agent, Data], Ticket]
+    done: str
+
+
+ACTIONS: dict[str, TicketAction] = {
+    "reply": TicketAction(desk_forms.ReplyForm, Action.REPLY, _reply, "Reply sent."),
+    "note": TicketAction(desk_forms.NoteForm, Action.NOTE, _note, "Internal note added."),
+    "assign": TicketAction(desk_forms.AssignForm, Action.ASSIGN, _assign, "Ticket assigned."),
+    "claim": TicketAction(desk_forms.ReleaseForm, Action.CLAIM, _claim, "You claimed the ticket."),
+    "release": TicketAction(
+        desk_forms.ReleaseForm, Action.RELEASE, _release, "Ticket released to the queue."
+    ),
+    "transfer": TicketAction(
+        desk_forms.TransferForm, Action.TRANSFER, _transfer, "Ticket transferred."
+    ),
+    "status": TicketAction(desk_forms.StatusForm, Action.STATUS, _status, "Status changed."),
+    "priority": TicketAction(
+        desk_forms.PriorityForm, Action.PRIORITY, _priority, "Priority changed."
+    ),
+    "edit": TicketAction(desk_forms.EditForm, Action.EDIT, _edit, "Ticket updated."),
+    "resolve": TicketAction(desk_forms.ResolveForm, Action.RESOLVE, _resolve, "Ticket resolved."),
+    "close": TicketAction(desk_forms.CloseForm, Action.CLOSE, _close, "Ticket closed."),
+    "reopen": TicketAction(desk_forms.ReopenForm, Action.REOPEN, _reopen, "Ticket reopened."),
+}
+
+
+def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -> forms.Form:
+    spec = ACTIONS[name]
+    kwargs: dict[str, Any] = {"initial": {"version": ticket.version}}
+    if name == "assign":
+        kwargs["ticket"] = ticket
+        kwargs["initial"].update(agent=ticket.assignee_id, team=ticket.team_id)
+    elif name == "edit":
+        kwargs["initial"].update(subject=ticket.subject, topic=ticket.topic_id)
+    elif name == "priority":
+        kwargs["initial"].update(priority=ticket.priority_id)
+    elif name == "status":
+        kwargs["initial"].update(status=ticket.status_id)
+    elif name == "transfer":
+        kwargs["initial"].update(department=ticket.department_id)
+    return spec.form(data, files, **kwargs)
+
+
+def topic_answers(ticket: Ticket) -> list[tuple[str, str]]:
+    """The customer's answers to the help topic's extra fields, labelled."""
+    if not ticket.extra:
+        return []
+    labels = dict(TopicField.objects.filter(topic_id=ticket.topic_id).values_list("key", "label"))
+    return [
+        (labels.get(key, key.replace("_", " ").capitalize()), v) for key, v in ticket.extra.items()
+    ]
+
+
+def render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    agent = current_agent(request)
+    bound = bound or {}
+    entries = list(
+        Entry.objects.filter(ticket=ticket).prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        )
+    )
+    events = list(ticket.events.all())
+    allowed = {name: can(agent, spec.permission, ticket) for name, spec in ACTIONS.items()}
+    forms_by_name = {
+        name: bound.get(name) or _make_form(name, ticket) for name, ok in allowed.items() if ok
+    }
+    context = {
+        "ticket": ticket,
+        "entries": entries,
+        "events": events,
+        "forms": forms_by_name,
+        "allowed": allowed,
+        "error_action": error[0] if error else "",
+        "error_message": error[1] if error else "",
+        "customer_ticket_count": Ticket.objects.filter(customer_id=ticket.customer_id).count(),
+        "is_mine": ticket.assignee_id == agent.pk,
+        "answers": topic_answers(ticket),
+    }
+    return render(request, "desk/ticket.html", context, status=status)
+
+
+@agent_required
+def ticket_view(request: HttpRequest, number: str) -> HttpResponse:
+    return render_ticket(request, get_ticket_for_agent(request, number))
+
+
+@agent_required
+@require_POST
+def ticket_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    agent = current_agent(request)
+    ticket = get_ticket_for_agent(request, number)
+    form = _make_form(action, ticket, request.POST, request.FILES)
+    if not form.is_valid():
+        return render_ticket(request, ticket, bound={action: form}, status=400)
+    try:
+        ticket = spec.run(ticket, agent, form.cleaned_data)
+    except ValidationError as exc:  # attachments over the limits
+        form.add_error("attachments" if "attachments" in form.fields else None, exc)
+        return render_ticket(request, ticket, bound={action: form}, status=400)
+    except lifecycle.Conflict as exc:
+        # Keep what was typed, but against the version now shown, so that sending
+        # it again (after reading the new state) goes through.
+        data = request.POST.copy()
+        data["version"] = str(exc.ticket.version)
+        fresh = get_ticket_for_agent(request, number)
+        form = _make_form(action, fresh, data, request.FILES)
+        form.is_valid()
+        return render_ticket(
+            request, fresh, bound={action: form}, error=(action, exc.message), status=409
+        )
+    except lifecycle.LifecycleError as exc:
+        return render_ticket(
+            request, ticket, bound={action: form}, error=(action, exc.message), status=400
+        )
+    messages.success(request, spec.done)
+    if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
+        messages.info(request, f"Ticket #{ticket.number} is no longer in your departments.")
+        return redirect("desk:dashboard")
+    return redirect("desk:ticket", number=ticket.number)
+
+
+@agent_required
+def attachment_view(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    ticket = get_ticket_for_agent(request, number)
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("entry"), pk=attachment_id, entry__ticket=ticket
+    )
+    return attachment_response(attachment)
