@@ -1,0 +1,426 @@
+"""The agent desk through Django's test client: login, queues, the ticket page and
+its actions, permission 404s, refused changes and conflicting edits."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from helpline.accounts.models import Agent
+from helpline.conftest import PASSWORD, World
+from helpline.tickets import lifecycle
+from helpline.tickets.models import EntryKind, EventKind, Source, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client: Client, agent: Agent) -> Client:
+    client.force_login(agent.user)
+    return client
+
+
+def act(client: Client, ticket: Ticket, action: str, **data: object):
+    data.setdefault("version", ticket.version)
+    return client.post(reverse("desk:action", args=[ticket.number, action]), data)
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+def test_the_desk_sends_anonymous_visitors_to_the_login(client: Client) -> None:
+    response = client.get(reverse("desk:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("desk:login"))
+
+
+def test_an_agent_signs_in_and_lands_on_the_dashboard(client: Client, world: World) -> None:
+    response = client.post(
+        reverse("desk:login"), {"username": "alice.agent", "password": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"My Tickets" in response.content
+
+
+def test_a_wrong_password_is_refused_with_a_message_and_keeps_the_username(
+    client: Client, world: World
+) -> None:
+    response = client.post(reverse("desk:login"), {"username": "alice.agent", "password": "nope"})
+    assert response.status_code == 400
+    assert b"do not match an active agent" in response.content
+    assert b'value="alice.agent"' in response.content
+
+
+def test_a_customer_cannot_sign_in_to_the_desk(client: Client, world: World) -> None:
+    response = client.post(
+        reverse("desk:login"), {"username": "ken@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert client.get(reverse("desk:dashboard")).status_code == 302
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(client: Client, world: World) -> None:
+    for _ in range(5):
+        client.post(reverse("desk:login"), {"username": "alice.agent", "password": "wrong"})
+    response = client.post(
+        reverse("desk:login"), {"username": "alice.agent", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert b"Too many failed logins" in response.content
+
+
+# --- queues ---------------------------------------------------------------------------
+
+
+def test_queues_show_counts_and_only_visible_tickets(client: Client, world: World) -> None:
+    printer = world.open("Printer jammed")
+    pricing = world.open("Quote please", topic=world.sales_topic)
+    login(client, world.agent)
+    response = client.get(reverse("desk:dashboard"))
+    content = response.content.decode()
+    assert printer.subject in content
+    assert pricing.subject not in content
+    assert response.context["counts"] == {
+        "open": 1,
+        "mine": 0,
+        "unassigned": 1,
+        "overdue": 0,
+        "closed": 0,
+    }
+
+
+def test_my_tickets_lists_what_is_assigned_to_me(client: Client, world: World) -> None:
+    mine = world.open("Mine")
+    world.open("Not mine")
+    lifecycle.assign(mine, actor=world.supervisor, agent=world.agent)
+    login(client, world.agent)
+    response = client.get(reverse("desk:queue", args=["mine"]))
+    assert [t.subject for t in response.context["page"].tickets] == ["Mine"]
+    assert response.context["counts"]["mine"] == 1
+    assert response.context["counts"]["unassigned"] == 1
+
+
+def test_queues_filter_and_sort(client: Client, world: World) -> None:
+    low = world.open("Low one")
+    high = world.open("High one")
+    from helpline.tickets.models import Priority
+
+    lifecycle.change_priority(high, actor=world.admin, priority=Priority.objects.get(name="High"))
+    lifecycle.change_priority(low, actor=world.admin, priority=Priority.objects.get(name="Low"))
+    login(client, world.admin)
+    url = reverse("desk:queue", args=["open"])
+    by_priority = client.get(url, {"sort": "priority"}).context["page"].tickets
+    assert [t.subject for t in by_priority] == ["High one", "Low one"]
+    low_id = Priority.objects.get(name="Low").pk
+    only_low = client.get(url, {"priority": low_id}).context["page"].tickets
+    assert [t.subject for t in only_low] == ["Low one"]
+    # Nonsense filter values are ignored, never a server error.
+    nonsense = {"priority": "x'; drop", "sort": "nope", "page": "-3"}
+    assert client.get(url, nonsense).status_code == 200
+
+
+def test_queue_pages_do_not_overlap(client: Client, world: World, settings) -> None:
+    settings.HELPLINE_QUEUE_PAGE_SIZE = 2
+    for i in range(5):
+        world.open(f"Ticket {i}")
+    login(client, world.admin)
+    url = reverse("desk:queue", args=["open"])
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get(url, {"page": page})
+        seen += [t.subject for t in response.context["page"].tickets]
+    assert sorted(seen) == [f"Ticket {i}" for i in range(5)]
+    assert response.context["page"].has_next is False
+
+
+def test_an_htmx_filter_change_gets_only_the_table(client: Client, world: World) -> None:
+    world.open()
+    login(client, world.admin)
+    response = client.get(reverse("desk:queue", args=["open"]), headers={"HX-Request": "true"})
+    assert b"<table" in response.content
+    assert b"<html" not in response.content
+
+
+def test_an_unknown_queue_is_404(client: Client, world: World) -> None:
+    login(client, world.admin)
+    assert client.get(reverse("desk:queue", args=["nope"])).status_code == 404
+
+
+def _dashboard_queries(client: Client, django_assert_num_queries, expected: int) -> None:
+    with django_assert_num_queries(expected):
+        assert client.get(reverse("desk:dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["admin", "agent"])
+def test_the_dashboard_query_count_does_not_grow_with_tickets(
+    client: Client, world: World, django_assert_num_queries, who: str
+) -> None:
+    agent = getattr(world, who)
+    login(client, agent)
+    world.open("first")
+    # session, user, agent, [access, teams], counts, tickets, 6 option lists
+    expected = 11 if who == "admin" else 13
+    _dashboard_queries(client, django_assert_num_queries, expected)
+    for i in range(30):
+        ticket = world.open(f"more {i}")
+        if i % 3 == 0:
+            lifecycle.assign(ticket, actor=world.admin, agent=world.agent, team=world.team)
+    _dashboard_queries(client, django_assert_num_queries, expected)
+
+
+def test_the_ticket_page_query_count_does_not_grow_with_the_thread(
+    client: Client, world: World, django_assert_num_queries
+) -> None:
+    ticket = world.open()
+    login(client, world.admin)
+    url = reverse("desk:ticket", args=[ticket.number])
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for i in range(10):
+        ticket = lifecycle.add_note(ticket, actor=world.admin, body_html=f"<p>note {i}</p>")
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+# --- the ticket page -----------------------------------------------------------------
+
+
+def test_an_agent_of_another_department_gets_404_for_the_ticket(
+    client: Client, world: World
+) -> None:
+    ticket = world.open()
+    login(client, world.other_agent)
+    assert client.get(reverse("desk:ticket", args=[ticket.number])).status_code == 404
+    assert act(client, ticket, "note", body="sneaky").status_code == 404
+    assert client.get(reverse("desk:ticket", args=["000000"])).status_code == 404
+
+
+def test_the_ticket_page_shows_thread_notes_and_timeline(client: Client, world: World) -> None:
+    ticket = world.open()
+    ticket = lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Checked the toner</p>")
+    login(client, world.agent)
+    response = client.get(reverse("desk:ticket", args=[ticket.number]))
+    content = response.content.decode()
+    assert "It is really on fire." in content
+    assert "Checked the toner" in content
+    assert "Internal note" in content
+    assert "opened the ticket" in content
+    assert "added an internal note" in content
+
+
+def test_a_plain_agent_sees_no_assign_or_transfer_actions(client: Client, world: World) -> None:
+    ticket = world.open()
+    login(client, world.agent)
+    response = client.get(reverse("desk:ticket", args=[ticket.number]))
+    assert not response.context["allowed"]["assign"]
+    assert not response.context["allowed"]["transfer"]
+    assert b'id="action-assign"' not in response.content
+    # Assigning to oneself is claiming, which agents may; to others, only supervisors.
+    assert act(client, ticket, "assign", agent=world.supervisor.pk).status_code == 400
+
+
+def test_the_walkthrough_actions_work_through_the_desk(client: Client, world: World) -> None:
+    ticket = world.open("Hardware refresh inquiry")
+    login(client, world.admin)
+    response = act(client, ticket, "assign", agent=world.agent.pk)
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == world.agent
+
+    client.logout()
+    login(client, world.agent)
+    in_progress = world.status("In Progress")
+    response = act(client, ticket, "reply", body="I am working on it.", status=in_progress.pk)
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == in_progress
+
+    client.logout()
+    login(client, world.admin)
+    response = act(client, ticket, "resolve", explanation="Approved: new tablets ordered.")
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.is_resolved
+    response = act(client, ticket, "close")
+    ticket.refresh_from_db()
+    assert ticket.status.name == "Closed"
+    response = act(client, ticket, "reopen", reason="Customer called back")
+    ticket.refresh_from_db()
+    assert ticket.is_open and ticket.reopen_count == 1
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds == [
+        EventKind.CREATED,
+        EventKind.ASSIGNED,
+        EventKind.REPLIED,
+        EventKind.STATUS,
+        EventKind.RESOLVED,
+        EventKind.CLOSED,
+        EventKind.REOPENED,
+    ]
+
+
+def test_a_refused_change_keeps_what_was_typed_and_says_why(client: Client, world: World) -> None:
+    ticket = world.open()
+    ticket = lifecycle.close(ticket, actor=world.admin)
+    login(client, world.admin)
+    response = act(client, ticket, "reply", body="My long careful answer")
+    assert response.status_code == 400
+    assert b"reopen it before replying" in response.content
+
+
+def test_an_empty_resolution_is_refused_with_a_message(client: Client, world: World) -> None:
+    ticket = world.open()
+    login(client, world.admin)
+    response = act(client, ticket, "resolve", explanation="   ")
+    assert response.status_code == 400
+    assert b"This field is required" in response.content
+    ticket.refresh_from_db()
+    assert ticket.is_open
+
+
+def test_a_conflicting_edit_is_refused_shows_the_new_state_and_keeps_the_text(
+    client: Client, world: World
+) -> None:
+    ticket = world.open()
+    stale_version = ticket.version
+    # Someone else puts the ticket on hold while our agent is typing.
+    lifecycle.change_status(ticket, actor=world.supervisor, status=world.status("On Hold"))
+    login(client, world.agent)
+    response = act(
+        client,
+        ticket,
+        "reply",
+        version=stale_version,
+        body="Here is what I found",
+        status=world.status("In Progress").pk,
+    )
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "changed by someone else" in content
+    assert "Here is what I found" in content
+    assert response.context["ticket"].status.name == "On Hold"
+    ticket.refresh_from_db()
+    assert ticket.status.name == "On Hold"
+    assert not ticket.entries.filter(kind=EntryKind.REPLY).exists()
+    # Sending the kept form again, now against the version shown, goes through.
+    form = response.context["forms"]["reply"]
+    response = act(
+        client,
+        ticket,
+        "reply",
+        version=form["version"].value(),
+        body="Here is what I found",
+        status=world.status("In Progress").pk,
+    )
+    assert response.status_code == 302
+
+
+def test_attachments_are_downloads_for_agents_with_nosniff(client: Client, world: World) -> None:
+    ticket = world.open()
+    login(client, world.agent)
+    upload = SimpleUploadedFile("notes.txt", b"<script>alert(1)</script>", "text/html")
+    response = client.post(
+        reverse("desk:action", args=[ticket.number, "note"]),
+        {"version": ticket.version, "body": "see file", "attachments": [upload]},
+    )
+    assert response.status_code == 302
+    attachment = ticket.entries.get(kind=EntryKind.NOTE).attachments.get()
+    response = client.get(reverse("desk:attachment", args=[ticket.number, attachment.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/octet-stream"
+    client.logout()
+    login(client, world.other_agent)
+    assert (
+        client.get(reverse("desk:attachment", args=[ticket.number, attachment.pk])).status_code
+        == 404
+    )
+
+
+def test_a_forbidden_file_type_is_refused_and_nothing_is_written(
+    client: Client, world: World
+) -> None:
+    ticket = world.open()
+    login(client, world.agent)
+    upload = SimpleUploadedFile("run.exe", b"MZ", "application/octet-stream")
+    response = client.post(
+        reverse("desk:action", args=[ticket.number, "note"]),
+        {"version": ticket.version, "body": "kept text", "attachments": [upload]},
+    )
+    assert response.status_code == 400
+    assert b"are not accepted" in response.content
+    assert b"kept text" in response.content
+    assert not ticket.entries.filter(kind=EntryKind.NOTE).exists()
+
+
+def test_actions_need_post(client: Client, world: World) -> None:
+    ticket = world.open()
+    login(client, world.admin)
+    assert client.get(reverse("desk:action", args=[ticket.number, "close"])).status_code == 405
+
+
+# --- phone tickets --------------------------------------------------------------------
+
+
+def test_an_agent_opens_a_phone_ticket_for_a_new_customer(client: Client, world: World) -> None:
+    login(client, world.agent)
+    response = client.post(
+        reverse("desk:new_ticket"),
+        {
+            "email": "Caller@Example.net",
+            "name": "Carla Caller",
+            "phone": "555-0199",
+            "source": Source.PHONE,
+            "topic": world.topic.pk,
+            "subject": "Cannot print",
+            "body": "Called in: the printer shows error 42.",
+            "assignee": world.agent.pk,
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="Cannot print")
+    assert ticket.source == Source.PHONE
+    assert ticket.customer.email == "Caller@example.net"
+    assert ticket.assignee == world.agent
+    created = ticket.events.get(kind=EventKind.CREATED)
+    assert created.agent == world.agent
+    assert ticket.entries.get().customer == ticket.customer
+
+
+def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(
+    client: Client, world: World
+) -> None:
+    login(client, world.agent)
+    response = client.post(
+        reverse("desk:new_ticket"),
+        {"email": "not-an-email", "name": "Carla", "subject": "Keep me", "body": "and me"},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Enter a valid email address" in content
+    assert 'value="Keep me"' in content
+    assert "and me" in content
+
+
+def test_an_agent_cannot_open_a_ticket_in_a_department_they_cannot_access(
+    client: Client, world: World
+) -> None:
+    login(client, world.other_agent)
+    response = client.post(
+        reverse("desk:new_ticket"),
+        {
+            "email": "x@example.com",
+            "name": "X",
+            "source": Source.PHONE,
+            "topic": world.topic.pk,
+            "subject": "Nope",
+            "body": "Nope",
+        },
+    )
+    assert response.status_code == 400
+    assert b"no access to the Support department" in response.content
+    assert not Ticket.objects.filter(subject="Nope").exists()
