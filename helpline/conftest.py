@@ -7,9 +7,17 @@ per department, so permission tests read as sentences.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM
+# calls from such a thread unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("HELPLINE_CHROMIUM", "/usr/bin/chromium")
 
 from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
 from helpline.sla.models import SLAPlan
@@ -94,3 +102,23 @@ def world(db: None) -> World:
         sales_topic=HelpTopic.objects.create(name="Pricing", department=sales, priority=normal),
         sla=sla,
     )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """The system Chromium (Playwright cannot download its own browser here).
+
+    A missing Chromium makes browser tests fail, never skip: `.ci/run` installs it.
+    """
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

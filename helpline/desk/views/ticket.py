@@ -155,7 +155,9 @@ ACTIONS: dict[str, TicketAction] = {
 
 def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -> forms.Form:
     spec = ACTIONS[name]
-    kwargs: dict[str, Any] = {"initial": {"version": ticket.version}}
+    # Each action's controls get ids of their own ("reply-body", "note-body"), so
+    # every label points at its own control on a page that holds all the forms.
+    kwargs: dict[str, Any] = {"initial": {"version": ticket.version}, "auto_id": f"{name}-%s"}
     if name == "assign":
         kwargs["ticket"] = ticket
         kwargs["initial"].update(agent=ticket.assignee_id, team=ticket.team_id)
