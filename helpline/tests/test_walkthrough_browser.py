@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets.demo import DEMO_PASSWORD, load_demo
 from helpline.tickets.models import EventKind, Ticket
 
@@ -56,12 +57,15 @@ def people(browser: Browser) -> Iterator[dict[str, BrowserContext]]:
 
 
 def shot(page: Page, name: str) -> None:
+    """Save a screenshot for people to look at, and check the page's controls."""
+    assert_accessible_controls(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def desk_login(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/desk/login/")
+    assert_accessible_controls(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -95,6 +99,7 @@ def test_the_walkthrough_from_intake_to_reopening(
                 field.select_option(value)
             else:
                 field.fill(value)
+        assert_accessible_controls(ken)
         ken.get_by_label("Subject").fill(subject)
         ken.get_by_label("Describe the problem").fill(description)
         ken.get_by_role("button", name="Open ticket").click()
@@ -120,6 +125,11 @@ def test_the_walkthrough_from_intake_to_reopening(
     # 3. Jane assigns the hardware refresh inquiry to John Doe.
     jane.get_by_role("link", name="Hardware refresh inquiry").click()
     expect(jane.get_by_role("heading", name="Hardware refresh inquiry")).to_be_visible()
+    # Every action an administrator has, opened at once: all labelled, no id twice.
+    jane.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    jane.get_by_role("tab", name="Internal note").click()
+    shot(jane, "03a-jane-ticket-all-actions")
+    jane.reload()
     jane.locator("#action-assign summary").click()
     jane.locator("#action-assign").get_by_label("Agent").select_option(label="John Doe")
     jane.locator("#action-assign").get_by_role("button", name="Assign").click()
