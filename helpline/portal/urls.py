@@ -1,1 +1,22 @@
-urlpatterns: list = []
+from django.urls import path
+
+from helpline.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("open/", views.open_ticket, name="open"),
+    path("open/thanks/", views.thanks, name="thanks"),
+    path("status/", views.status, name="status"),
+    path("register/", views.register, name="register"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("my/", views.my_tickets, name="my_tickets"),
+    path("tickets/<str:number>/", views.ticket, name="ticket"),
+    path("tickets/<str:number>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<str:number>/files/<int:attachment_id>/", views.ticket_file, name="file"),
+    path("t/<str:token>/", views.signed_ticket, name="signed_ticket"),
+    path("t/<str:token>/reply/", views.signed_reply, name="signed_reply"),
+    path("t/<str:token>/files/<int:attachment_id>/", views.signed_file, name="signed_file"),
+]

@@ -134,7 +134,7 @@ def _add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-read the ticket inside the transaction (row-locked where the database can)."""
     fresh = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("status", "department", "assignee__user", "team", "priority", "customer")
         .get(pk=ticket.pk)
     )

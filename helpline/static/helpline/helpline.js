@@ -1,5 +1,6 @@
 // Helpline's few lines of page behaviour. Everything works without it; this adds
-// the viewer's time zone, tabs, and help-topic fields that follow the drop-down.
+// the viewer's time zone and tabs. (The portal's topic-fields.js shows the help
+// topic's own questions.)
 (function () {
   "use strict";
   try {

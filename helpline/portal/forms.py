@@ -1,0 +1,314 @@
+"""The portal's forms. They only parse and check input; the views call the lifecycle."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from helpline.accounts.customers import normalize_email
+from helpline.accounts.models import Customer, User
+from helpline.tickets.lifecycle import Upload
+from helpline.tickets.models import HelpTopic, TopicField
+from helpline.tickets.uploads import check_uploads, limits_text
+
+
+class PortalForm(forms.Form):
+    def has_field_errors(self) -> bool:
+        """True when some field (not the form as a whole) has an error."""
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
+
+
+# --- attachments -------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of files (checked against the limits), cleaned to `Upload`s."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Attachments")
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Upload]:
+        files: list[UploadedFile] = (
+            [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
+        )
+        for f in files:
+            if not f.size:
+                raise ValidationError(f"“{f.name}” is empty.")
+        return check_uploads(files)
+
+
+def attachments_field() -> AttachmentsField:
+    # The help text is read when the form is built, so a changed setting shows.
+    return AttachmentsField(help_text=limits_text())
+
+
+# --- help-topic questions ----------------------------------------------------------
+
+
+def extra_field_name(field: TopicField) -> str:
+    return f"topic_{field.topic_id}_{field.key}"
+
+
+def _form_field_for(field: TopicField) -> forms.Field:
+    """A form field for one topic question.
+
+    Every question is an optional CharField here: the questions of the topics not
+    chosen must never block the form, so whether one is required and whether its
+    value is a number or a date is checked in `OpenTicketForm.clean`, for the
+    chosen topic only.
+    """
+    common: dict[str, Any] = {"label": field.label, "required": False, "help_text": field.help_text}
+    # No `required` attribute: the browser would refuse to send the form over a
+    # question of a topic that is hidden. Assistive technology still hears it.
+    attrs: dict[str, str] = {"aria-required": "true"} if field.required else {}
+    match field.kind:
+        case TopicField.Kind.TEXTAREA:
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
+        case TopicField.Kind.CHOICE:
+            options = [("", "Choose…"), *((c, c) for c in field.choice_list)]
+            return forms.CharField(widget=forms.Select(attrs=attrs, choices=options), **common)
+        case TopicField.Kind.NUMBER:
+            number = forms.NumberInput(attrs={"step": "any", **attrs})
+            return forms.CharField(widget=number, **common)
+        case TopicField.Kind.DATE:
+            date = forms.DateInput(attrs={"type": "date", **attrs})
+            return forms.CharField(widget=date, **common)
+        case _:
+            return forms.CharField(max_length=500, widget=forms.TextInput(attrs=attrs), **common)
+
+
+def _check_answer(field: TopicField, value: str) -> str:
+    """The answer as stored in `Ticket.extra`; raises ValidationError when wrong."""
+    match field.kind:
+        case TopicField.Kind.CHOICE:
+            if value not in field.choice_list:
+                raise ValidationError("Choose one of the options.")
+        case TopicField.Kind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                raise ValidationError("Enter a number.") from None
+            if not number.is_finite():
+                raise ValidationError("Enter a number.")
+        case TopicField.Kind.DATE:
+            try:
+                value = datetime.date.fromisoformat(value).isoformat()
+            except ValueError:
+                raise ValidationError("Enter a date as YYYY-MM-DD.") from None
+    return value
+
+
+@dataclass
+class TopicGroup:
+    """The questions of one help topic, rendered as one fieldset."""
+
+    topic: HelpTopic
+    fields: list[tuple[forms.BoundField, TopicField]]
+
+
+def public_topics() -> list[HelpTopic]:
+    return list(HelpTopic.objects.filter(is_public=True, is_active=True).prefetch_related("fields"))
+
+
+# --- opening a ticket ------------------------------------------------------------------
+
+
+class OpenTicketForm(PortalForm):
+    name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(label="Email address", max_length=254)
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    topic = forms.ModelChoiceField(
+        label="Help topic",
+        queryset=HelpTopic.objects.none(),
+        empty_label="Choose a help topic…",
+        error_messages={"invalid_choice": "Choose one of the help topics."},
+    )
+    subject = forms.CharField(label="Subject", max_length=255)
+    description = forms.CharField(
+        label="Describe the problem",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What happened, what you expected, and anything you already tried.",
+        max_length=50_000,
+    )
+
+    def __init__(self, *args: Any, customer: Customer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["attachments"] = attachments_field()
+        self.topics = public_topics()
+        topic_field = self.fields["topic"]
+        assert isinstance(topic_field, forms.ModelChoiceField)
+        topic_field.queryset = HelpTopic.objects.filter(is_public=True, is_active=True)
+        # The select carries the hook the small topic-fields script looks for.
+        topic_field.widget.attrs["data-topic-select"] = ""
+        self.questions: dict[str, TopicField] = {}
+        for topic in self.topics:
+            for question in topic.fields.all():
+                name = extra_field_name(question)
+                self.fields[name] = _form_field_for(question)
+                self.questions[name] = question
+        if customer is not None:
+            # Signed in: the ticket is theirs, whatever the page sends.
+            for name in ("name", "email"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "From your account."
+            self.initial.setdefault("name", customer.name)
+            self.initial.setdefault("email", customer.email)
+            self.initial.setdefault("phone", customer.phone)
+
+    def topic_groups(self) -> list[TopicGroup]:
+        groups = []
+        for topic in self.topics:
+            fields = [(self[n], q) for n, q in self.questions.items() if q.topic_id == topic.pk]
+            if fields:
+                groups.append(TopicGroup(topic=topic, fields=fields))
+        return groups
+
+    def clean_subject(self) -> str:
+        subject = " ".join(self.cleaned_data["subject"].split())
+        if not subject:
+            raise ValidationError("Write a subject.")
+        return subject
+
+    def clean_description(self) -> str:
+        description: str = self.cleaned_data["description"]
+        if not description.strip():
+            raise ValidationError("Describe the problem.")
+        return description
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        topic = cleaned.get("topic")
+        extra: dict[str, str] = {}
+        if isinstance(topic, HelpTopic):
+            for name, question in self.questions.items():
+                if question.topic_id != topic.pk:
+                    continue
+                value = (cleaned.get(name) or "").strip()
+                if not value:
+                    if question.required:
+                        self.add_error(name, "This question is required for this help topic.")
+                    continue
+                try:
+                    extra[question.key] = _check_answer(question, value)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        cleaned["extra"] = extra
+        return cleaned
+
+
+# --- status lookup ------------------------------------------------------------------
+
+
+class StatusForm(PortalForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    number = forms.CharField(
+        label="Ticket number", max_length=20, help_text="The number we gave you, e.g. 123456."
+    )
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip().lstrip("#").strip()
+        if not number:
+            raise ValidationError("Enter the ticket number.")
+        return number
+
+
+# --- the thread -----------------------------------------------------------------------
+
+
+class ReplyForm(PortalForm):
+    body = forms.CharField(
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=50_000,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"] = attachments_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
+        if empty and "attachments" not in self.errors:
+            self.add_error("body", "Write a reply or attach a file.")
+        return cleaned
+
+
+# --- accounts -----------------------------------------------------------------------
+
+
+class RegisterForm(PortalForm):
+    name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(label="Email address", max_length=150)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        taken = (
+            Customer.objects.filter(email__iexact=email, user__isnull=False).exists()
+            or User.objects.filter(username__iexact=email).exists()
+        )
+        if taken:
+            raise ValidationError(
+                "An account with this email address exists already. Sign in instead."
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords are not the same.")
+        elif password1:
+            name = cleaned.get("name", "")
+            first, _, last = name.partition(" ")
+            user = User(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            user.first_name, user.last_name = first, last
+            try:
+                password_validation.validate_password(password1, user)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(PortalForm):
+    email = forms.EmailField(
+        label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,0 +1,527 @@
+"""The customer portal: open a ticket, check its status, read and answer it.
+
+A channel only translates: these views parse forms, call one lifecycle function,
+and render the result. A customer reaches a ticket either signed in (their own
+tickets at /tickets/<number>/) or through a signed, expiring link (/t/<token>/).
+Whoever asks for a ticket they may not see gets the same 404 whether or not it
+exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
+
+from helpline.accounts.customers import find_or_create_customer
+from helpline.accounts.models import Customer, User
+from helpline.lib.html import text_to_html
+from helpline.portal.forms import LoginForm, OpenTicketForm, RegisterForm, ReplyForm, StatusForm
+from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
+from helpline.tickets import lifecycle
+from helpline.tickets.downloads import attachment_response
+from helpline.tickets.lifecycle import LifecycleError
+from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
+
+log = logging.getLogger(__name__)
+
+View = Callable[..., HttpResponse]
+
+# The entry kinds a customer may read; anything else (internal notes, and any kind
+# added later) stays hidden unless it is added here on purpose.
+PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
+# The signed link to the ticket just opened, kept for the "thank you" page.
+OPENED_KEY = "portal.opened_token"
+MY_TICKETS_PAGE_SIZE = 20
+
+
+def throttled(rate: str) -> Callable[[View], View]:
+    """django-ratelimit by client address on POST, answered with the 429 page.
+
+    The answer is rendered here rather than left to django-ratelimit's middleware,
+    so a throttled request gets "Too many requests" even where that middleware is
+    not installed (a bare `Ratelimited` would show as 403 Forbidden).
+    """
+
+    def decorator(view: View) -> View:
+        limited = ratelimit(key="ip", rate=rate, method="POST", block=True)(view)
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                response: HttpResponse = limited(request, *args, **kwargs)
+            except Ratelimited as exception:
+                answer: View = import_string(settings.RATELIMIT_VIEW)
+                return answer(request, exception)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def current_customer(request: HttpRequest) -> Customer | None:
+    if not request.user.is_authenticated:
+        return None
+    customer: Customer | None = getattr(request.user, "customer", None)
+    return customer
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+# --- home, opening a ticket ----------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"section": "home"})
+
+
+def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
+    data = form.cleaned_data
+    with transaction.atomic():  # no customer row is left behind by a refused ticket
+        if customer is None:
+            customer = find_or_create_customer(
+                name=data["name"], email=data["email"], phone=data["phone"].strip()
+            )
+        elif data["phone"].strip() and not customer.phone:
+            customer = find_or_create_customer(
+                name=customer.name, email=customer.email, phone=data["phone"].strip()
+            )
+        return lifecycle.open_ticket(
+            actor=customer,
+            customer=customer,
+            subject=data["subject"],
+            body_html=text_to_html(data["description"]),
+            source=Source.WEB,
+            topic=data["topic"],
+            extra=data["extra"],
+            uploads=data["attachments"],
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@throttled("20/h")
+def open_ticket(request: HttpRequest) -> HttpResponse:
+    customer = current_customer(request)
+    files_dropped = False
+    if request.method == "POST":
+        form = OpenTicketForm(request.POST, request.FILES, customer=customer)
+        if form.is_valid():
+            try:
+                ticket = _open(form, customer)
+            except LifecycleError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session[OPENED_KEY] = ticket_token(ticket)
+                return redirect("portal:thanks")
+        files_dropped = bool(request.FILES)
+    else:
+        form = OpenTicketForm(customer=customer, initial={"topic": request.GET.get("topic")})
+    return render(
+        request,
+        "portal/open.html",
+        {"section": "open", "form": form, "customer": customer, "files_dropped": files_dropped},
+    )
+
+
+@never_cache
+@require_GET
+def thanks(request: HttpRequest) -> HttpResponse:
+    """After Post/Redirect/Get: the new ticket's number and its signed link.
+
+    The link travels in the session only, never in a URL somebody could guess.
+    """
+    token = request.session.get(OPENED_KEY)
+    ticket = ticket_from_token(token) if isinstance(token, str) else None
+    if ticket is None:
+        return redirect("portal:open")
+    return render(
+        request,
+        "portal/thanks.html",
+        {
+            "section": "open",
+            "ticket": ticket,
+            "link": ticket_url(request, ticket),
+            "own": current_customer(request) == ticket.customer,
+            "link_days": settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS,
+        },
+    )
+
+
+# --- status lookup -----------------------------------------------------------------
+
+
+def _mail_link(request: HttpRequest, ticket: Ticket) -> None:
+    # Sent from the request for now; the mail work moves this to an outbox task.
+    link = ticket_url(request, ticket)
+    days = settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS
+    try:
+        send_mail(
+            f"Your ticket #{ticket.number}: {ticket.subject}",
+            f"Hello {ticket.customer.name},\n\n"
+            f"here is the link to your ticket #{ticket.number}:\n\n{link}\n\n"
+            f"The link works for {days} days. If you did not ask for it, ignore this mail.\n",
+            None,
+            [ticket.customer.email],
+        )
+    except OSError:  # smtplib errors are OSErrors; the page says the same either way
+        log.exception("Could not mail the link to ticket %s", ticket.number)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@throttled("10/m")
+def status(request: HttpRequest) -> HttpResponse:
+    customer = current_customer(request)
+    result = ""
+    link = ""
+    if request.method == "POST":
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            ticket = (
+                Ticket.objects.select_related("customer")
+                .filter(
+                    number=form.cleaned_data["number"],
+                    customer__email__iexact=form.cleaned_data["email"].strip(),
+                )
+                .first()
+            )
+            if settings.EMAIL_CONFIGURED:
+                if ticket is not None:
+                    _mail_link(request, ticket)
+                result = "sent"
+            elif ticket is not None:
+                result, link = "found", ticket_url(request, ticket)
+            else:
+                result = "none"
+    else:
+        form = StatusForm(initial={"email": customer.email} if customer else None)
+    return render(
+        request,
+        "portal/status.html",
+        {
+            "section": "status",
+            "form": form,
+            "result": result,
+            "link": link,
+            "email_configured": settings.EMAIL_CONFIGURED,
+        },
+    )
+
+
+# --- one ticket ------------------------------------------------------------------------
+
+
+@dataclass
+class Access:
+    """How this person reached this ticket, and who they write as."""
+
+    ticket: Ticket
+    customer: Customer
+    token: str = ""  # set when reached through a signed link
+
+    def url(self, name: str, **kwargs: Any) -> str:
+        if self.token:
+            return reverse(f"portal:signed_{name}", kwargs={"token": self.token, **kwargs})
+        return reverse(f"portal:{name}", kwargs={"number": self.ticket.number, **kwargs})
+
+
+@dataclass
+class EntryView:
+    entry: Entry
+    files: list[tuple[Attachment, str]] = field(default_factory=list)
+
+
+def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
+    """The signed-in customer's own ticket; 404 for anybody else's or a missing one."""
+    customer = current_customer(request)
+    if customer is None:
+        # Same answer for every number, so it tells nothing about which exist.
+        return render(
+            request, "portal/ticket_signin.html", {"next": request.get_full_path()}, status=404
+        )
+    ticket = (
+        Ticket.objects.select_related("status", "topic", "customer")
+        .filter(number=number, customer=customer)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return Access(ticket=ticket, customer=customer)
+
+
+def _signed(request: HttpRequest, token: str) -> Access | HttpResponse:
+    ticket = ticket_from_token(token)
+    if ticket is None:
+        if token_expired(token):
+            return render(
+                request,
+                "portal/link_expired.html",
+                {"link_days": settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS},
+                status=410,
+            )
+        raise Http404("No such ticket.")
+    return Access(ticket=ticket, customer=ticket.customer, token=token)
+
+
+def _badge(ticket: Ticket) -> str:
+    if ticket.is_open:
+        return "badge-open"
+    if ticket.is_resolved:
+        return "badge-resolved"
+    return "badge-closed"
+
+
+def _render_ticket(
+    request: HttpRequest,
+    access: Access,
+    form: ReplyForm | None = None,
+    *,
+    files_dropped: bool = False,
+) -> HttpResponse:
+    ticket = access.ticket
+    entries = [
+        EntryView(
+            entry=entry,
+            files=[(a, access.url("file", attachment_id=a.pk)) for a in entry.attachments.all()],
+        )
+        for entry in ticket.entries.filter(kind__in=PUBLIC_KINDS).prefetch_related("attachments")
+    ]
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "section": "my" if not access.token else "",
+            "ticket": ticket,
+            "entries": entries,
+            "badge": _badge(ticket),
+            "form": form or ReplyForm(),
+            "reply_url": access.url("reply"),
+            "archived": ticket.state == State.ARCHIVED,
+            "files_dropped": files_dropped,
+            "signed": bool(access.token),
+        },
+    )
+
+
+def _reply(request: HttpRequest, access: Access) -> HttpResponse:
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        was_open = access.ticket.is_open
+        try:
+            lifecycle.customer_reply(
+                access.ticket,
+                actor=access.customer,
+                body_html=text_to_html(form.cleaned_data["body"] or ""),
+                uploads=form.cleaned_data["attachments"],
+                source=Source.WEB,
+            )
+        except LifecycleError as error:
+            form.add_error(None, error.message)
+        else:
+            note = "" if was_open else " The ticket is open again."
+            messages.success(request, "Your reply was added." + note)
+            return redirect(access.url("ticket"))
+    return _render_ticket(request, access, form, files_dropped=bool(request.FILES))
+
+
+def _file(access: Access, attachment_id: int) -> HttpResponseBase:
+    attachment = (
+        Attachment.objects.select_related("entry")
+        .filter(pk=attachment_id, entry__ticket=access.ticket, entry__kind__in=PUBLIC_KINDS)
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment_response(attachment)
+
+
+@never_cache
+@require_GET
+def ticket(request: HttpRequest, number: str) -> HttpResponse:
+    access = _owned(request, number)
+    return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
+
+
+@never_cache
+@require_POST
+def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
+    access = _owned(request, number)
+    return access if isinstance(access, HttpResponse) else _reply(request, access)
+
+
+@never_cache
+@require_GET
+def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
+    access = _owned(request, number)
+    return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
+
+
+@never_cache
+@require_GET
+def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
+    access = _signed(request, token)
+    return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
+
+
+@never_cache
+@require_POST
+def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
+    access = _signed(request, token)
+    return access if isinstance(access, HttpResponse) else _reply(request, access)
+
+
+@never_cache
+@require_GET
+def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
+    access = _signed(request, token)
+    return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
+
+
+# --- customer accounts ---------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    customer = current_customer(request)
+    if customer is None:
+        return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+    tickets = (
+        Ticket.objects.filter(customer=customer)
+        .select_related("status")
+        # What the customer saw change: not internal work such as notes.
+        .annotate(
+            last_update=Greatest(
+                Coalesce("last_message_at", "created_at"),
+                Coalesce("last_response_at", "created_at"),
+                Coalesce("resolved_at", "created_at"),
+                Coalesce("closed_at", "created_at"),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(tickets, MY_TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
+
+
+def _create_account(form: RegisterForm) -> User | None:
+    """The new user linked to the customer with that address; None if it has one."""
+    data = form.cleaned_data
+    first, _, last = data["name"].strip().partition(" ")
+    try:
+        with transaction.atomic():
+            customer = find_or_create_customer(name=data["name"], email=data["email"])
+            if customer.user_id is not None:
+                return None
+            user = User.objects.create_user(
+                username=data["email"],
+                email=data["email"],
+                password=data["password1"],
+                first_name=first[:150],
+                last_name=last[:150],
+            )
+            # Only a customer without a login yet is linked (the lookup above may be stale).
+            linked = Customer.objects.filter(pk=customer.pk, user__isnull=True).update(user=user)
+            if linked != 1:
+                raise IntegrityError("customer linked meanwhile")
+    except IntegrityError:  # the same address registered at the same moment
+        return None
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+@throttled("10/h")
+def register(request: HttpRequest) -> HttpResponse:
+    if current_customer(request) is not None:
+        return redirect("portal:my_tickets")
+    if request.method == "POST":
+        form = RegisterForm(request.POST)
+        if form.is_valid():
+            user = _create_account(form)
+            if user is None:
+                form.add_error(
+                    "email", "An account with this email address exists already. Sign in instead."
+                )
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Welcome! Your account is ready.")
+                return redirect("portal:my_tickets")
+    else:
+        form = RegisterForm()
+    return render(request, "portal/register.html", {"section": "register", "form": form})
+
+
+LOCKED_OUT = (
+    "Too many failed sign-ins: this account is locked for a while. Wait 15 minutes and try again."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if current_customer(request) is not None and request.method == "GET":
+        return redirect(next_url or "portal:my_tickets")
+    if request.method == "POST":
+        form = LoginForm(request.POST)
+        if form.is_valid():
+            email = form.cleaned_data["email"].strip()
+            # Customers sign in with their address in any case; the login's own
+            # username is what django-axes counts failures against.
+            known = (
+                Customer.objects.select_related("user")
+                .filter(email__iexact=email, user__isnull=False)
+                .first()
+            )
+            username = known.user.username if known and known.user else email
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                if getattr(request, "axes_locked_out", False):
+                    form.add_error(None, LOCKED_OUT)
+                else:
+                    form.add_error(None, "That email address and password do not match.")
+            elif not Customer.objects.filter(user=user).exists():
+                form.add_error(None, "This is a staff account: sign in on the agent desk instead.")
+            else:
+                login(request, user)
+                return redirect(next_url or "portal:my_tickets")
+    else:
+        form = LoginForm()
+    return render(
+        request, "portal/login.html", {"section": "login", "form": form, "next": next_url or ""}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("portal:home")
