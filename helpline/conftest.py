@@ -13,17 +13,16 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django refuses ORM
-# calls from such a thread unless told that this is deliberate.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("HELPLINE_CHROMIUM", "/usr/bin/chromium")
-
 from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
 
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM
+# calls from such a thread unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("HELPLINE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 
 

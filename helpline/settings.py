@@ -102,9 +102,12 @@ TEMPLATES = [
 # timeout so concurrent writers wait instead of failing, and IMMEDIATE transactions
 # so a write transaction takes the lock at BEGIN (no deadlock on lock upgrade).
 _sqlite_path = VAR_DIR / "helpline.sqlite3"
+# An empty DATABASE_URL means "not set", not "no database".
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{_sqlite_path}",
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

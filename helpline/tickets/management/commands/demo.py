@@ -15,6 +15,6 @@ class Command(BaseCommand):
             self.stdout.write("Agents exist already; demo data not loaded.")
             return
         load_demo()
-        self.stdout.write("Demo data loaded. Logins (password %r):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo data loaded. Logins (password {DEMO_PASSWORD!r}):")
         for role, login, url in DEMO_LOGINS:
             self.stdout.write(f"  {role:14} {login:18} {url}")

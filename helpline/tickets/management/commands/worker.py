@@ -1,0 +1,55 @@
+"""`helpline worker`: the background worker that runs beside the web server.
+
+It runs django-tasks-db's worker (`db_worker`), which claims queued tasks from
+the database (mail, webhooks, ... scheduled by the lifecycle on commit) and runs
+them. `make run` starts one next to gunicorn; a deployment runs one or more.
+SIGINT/SIGTERM stop it cleanly: a running task is finished first, a second signal
+aborts it.
+
+Later issues add the periodic jobs here (the SLA sweep that marks tickets
+overdue, auto-close of resolved tickets, mail fetching): this command is the one
+long-running process that owns the clock, so they belong in its loop rather than
+in cron or in a request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django_tasks_db.management.commands.db_worker import valid_interval
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (queued tasks; later also the periodic jobs)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--interval",
+            type=valid_interval,
+            default=1.0,
+            help="Seconds to wait before looking again when no task is queued (default: 1).",
+        )
+        parser.add_argument(
+            "--queue-name",
+            default="*",
+            help="Queues to work on, comma-separated; '*' for all (default).",
+        )
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Run the tasks queued now, then exit (for tests and cron-style use).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command(
+            "db_worker",
+            interval=options["interval"],
+            queue_name=options["queue_name"],
+            batch=options["batch"],
+            reload=False,
+            verbosity=options["verbosity"],
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )
