@@ -65,9 +65,7 @@ def test_a_customer_cannot_sign_in_to_the_desk(client: Client, world: World) -> 
 def test_repeated_failed_logins_lock_the_account_for_a_while(client: Client, world: World) -> None:
     for _ in range(5):
         client.post(reverse("desk:login"), {"username": "alice.agent", "password": "wrong"})
-    response = client.post(
-        reverse("desk:login"), {"username": "alice.agent", "password": PASSWORD}
-    )
+    response = client.post(reverse("desk:login"), {"username": "alice.agent", "password": PASSWORD})
     assert response.status_code == 429
     assert b"Too many failed logins" in response.content
 
@@ -391,9 +389,7 @@ def test_an_agent_opens_a_phone_ticket_for_a_new_customer(client: Client, world:
     assert ticket.entries.get().customer == ticket.customer
 
 
-def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(
-    client: Client, world: World
-) -> None:
+def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, world: World) -> None:
     login(client, world.agent)
     response = client.post(
         reverse("desk:new_ticket"),
