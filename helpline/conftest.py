@@ -16,6 +16,7 @@ import pytest
 from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
+from helpline.tickets.defaults import ensure_defaults
 from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM
@@ -75,8 +76,18 @@ def make_customer(name: str, email: str, *, login: bool = False) -> Customer:
     return customer
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rate-limit counters start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    # Transactional tests (browser, threads) empty every table, migration data too.
+    ensure_defaults()
     sla = SLAPlan.objects.create(name="Standard", grace_hours=8, is_default=True)
     support = Department.objects.create(name="Support")
     sales = Department.objects.create(name="Sales")

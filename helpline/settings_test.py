@@ -1,6 +1,7 @@
 """Settings for the test suite: the real ones, minus what only slows tests down or
 needs a build step (hashed static file names need `collectstatic`)."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,3 +16,17 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="helpline-test-media-"))
 WHITENOISE_AUTOREFRESH = True
+
+# A file, not SQLite's shared-cache memory database: there, concurrent writers get
+# "database table is locked" at once instead of waiting on the busy timeout, so
+# the concurrency tests would test SQLite's test mode rather than Helpline.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        # One per process, so two test runs on one machine never share a file.
+        "NAME": str(Path(tempfile.gettempdir()) / f"helpline-test-{os.getpid()}.sqlite3")
+    }
+
+# The database cache table is not emptied between transactional tests, so rate
+# limit counters would leak from one test into the next; a local memory cache is
+# cleared before every test (helpline/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

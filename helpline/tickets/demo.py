@@ -9,6 +9,7 @@ from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Department, DepartmentAccess, Role, Team, User
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
+from helpline.tickets.defaults import ensure_defaults
 from helpline.tickets.models import HelpTopic, Priority, TopicField
 
 DEMO_PASSWORD = "helpline-demo"
@@ -58,6 +59,7 @@ def _agent(username: str, first: str, last: str, role: Role) -> Agent:
 def load_demo(*, with_tickets: bool = True) -> None:
     """Create the walkthrough's world; `with_tickets=False` leaves Ken's tickets for
     a test to open through the portal, as Ken does in the walkthrough."""
+    ensure_defaults()
     critical = SLAPlan.objects.create(name="Critical 24/7", grace_hours=1)
     SLAPlan.objects.create(name="Default SLA", grace_hours=18, is_default=True)
 

@@ -314,15 +314,17 @@ def open_ticket(
     subject = " ".join(subject.split())
     if not subject:
         raise Refused("A subject is required.")
-    if topic is None and department is None:
-        raise Refused("Choose a help topic.")
     if isinstance(actor, Customer):
         if actor.pk != customer.pk:
             raise NotAllowed("Customers open tickets only for themselves.")
-        if topic is not None and not (topic.is_public and topic.is_active):
+        if topic is None:  # customers pick a topic; a department alone is no topic
+            raise Refused("Choose a help topic.")
+        if not (topic.is_public and topic.is_active):
             raise Refused("That help topic is not available.")
         department = priority = None  # customers pick a topic, not routing
         assignee = team = None
+    if topic is None and department is None:
+        raise Refused("Choose a help topic.")
     department = department or (topic.department if topic else None)
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
@@ -406,7 +408,15 @@ def assign(
         raise Refused("Choose an agent or a team to assign to.")
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
-        if isinstance(actor, Agent) and agent is not None and agent.pk == actor.pk and team is None:
+        claiming = (
+            isinstance(actor, Agent)
+            and agent is not None
+            and agent.pk == actor.pk
+            and team is None
+            # Taking a colleague's ticket is reassigning, not claiming.
+            and ticket.assignee_id in (None, actor.pk)
+        )
+        if claiming:
             _require_agent(actor, Action.CLAIM, ticket)
         else:
             _require_agent(actor, Action.ASSIGN, ticket)
