@@ -1,7 +1,9 @@
 """Settings for the test suite: the real ones, minus what only slows tests down or
 needs a build step (hashed static file names need `collectstatic`)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,7 @@ STORAGES = {
 # Argon2 is the real hasher; tests log in hundreds of times, so a fast one here.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="helpline-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 WHITENOISE_AUTOREFRESH = True
 
 # A file, not SQLite's shared-cache memory database: there, concurrent writers get

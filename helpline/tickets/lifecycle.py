@@ -133,11 +133,13 @@ def _add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
 
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-read the ticket inside the transaction (row-locked where the database can)."""
-    fresh = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("status", "department", "assignee__user", "team", "priority", "customer")
-        .get(pk=ticket.pk)
-    )
+    # Lock the bare row first: on PostgreSQL a locking SELECT with joins re-checks
+    # the joins against the rows it saw before waiting, and after a concurrent
+    # change it can lose the ticket or its assignee. Then read it with its relations.
+    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).get()
+    fresh = Ticket.objects.select_related(
+        "status", "department", "assignee__user", "team", "priority", "customer"
+    ).get(pk=ticket.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise Conflict(fresh)
     return fresh
@@ -196,8 +198,10 @@ class _Change:
         ticket.updated_at = self.now
         new_bucket = _bucket(ticket)
         if new_bucket != self._old_bucket:
-            _add_to_count(self._old_bucket, -1)
-            _add_to_count(new_bucket, +1)
+            # Always in the same order, so two tickets crossing between the same
+            # two buckets in opposite directions cannot deadlock on the counters.
+            for bucket, delta in sorted([(self._old_bucket, -1), (new_bucket, +1)]):
+                _add_to_count(bucket, delta)
         _write_events(self.events)
         return ticket
 
@@ -578,7 +582,11 @@ def reply(
         )
         change.event(EventKind.REPLIED)
         change.set(last_response_at=change.now)
-        if ticket.assignee_id is None:
+        # Answering an unassigned ticket claims it, for an agent who may hold it
+        # (a team member from outside the department answers without claiming).
+        if ticket.assignee_id is None and (
+            agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+        ):
             change.event(
                 EventKind.ASSIGNED,
                 field="agent",
@@ -895,7 +903,7 @@ def mark_overdue(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
             raise Refused("The ticket is not due.")
         if ticket.due_at > now:
             raise Refused("The ticket is not due yet.")
-        change = _Change(ticket, None, now)
+        change = _Change(ticket, None)  # `now` decides; the change is stamped now
         change.event(EventKind.OVERDUE, field="overdue", old=False, new=True)
         change.set(is_overdue=True)
         return change.save()
