@@ -137,7 +137,7 @@ class IssuedNumber(models.Model):
     """Every ticket number ever handed out, so a number is never given twice.
 
     The unique index makes two concurrent openings that draw the same number
-    collide; the loser draws again (see `lifecycle._issue_number`). Rows stay when
+    collide; the loser draws again (see `lifecycle.opening._issue_number`). Rows stay when
     a ticket is deleted, so a number is never reused.
     """
 

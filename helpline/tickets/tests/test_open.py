@@ -10,8 +10,8 @@ import pytest
 
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
-from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused
+from helpline.tickets.lifecycle import opening as lifecycle_opening
 from helpline.tickets.models import (
     Entry,
     EntryKind,
@@ -306,7 +306,7 @@ def _draws(*numbers: int) -> SimpleNamespace:
 def test_a_number_already_issued_is_never_drawn_again(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lifecycle, "secrets", _draws(42, 42, 43))
+    monkeypatch.setattr(lifecycle_opening, "secrets", _draws(42, 42, 43))
 
     first = world.open()
     second = world.open()
@@ -318,7 +318,7 @@ def test_a_number_already_issued_is_never_drawn_again(
 def test_the_number_of_a_deleted_ticket_is_never_reused(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lifecycle, "secrets", _draws(7, 7, 8))
+    monkeypatch.setattr(lifecycle_opening, "secrets", _draws(7, 7, 8))
     gone = world.open()
     gone.delete()
 
@@ -334,7 +334,9 @@ def test_numbers_grow_a_digit_when_six_digits_are_crowded(
     IssuedNumber.objects.create(number="000007")
     # Every six-digit draw hits a taken number; wider draws are free.
     monkeypatch.setattr(
-        lifecycle, "secrets", SimpleNamespace(randbelow=lambda bound: 7 if bound == 10**6 else 8)
+        lifecycle_opening,
+        "secrets",
+        SimpleNamespace(randbelow=lambda bound: 7 if bound == 10**6 else 8),
     )
 
     ticket = world.open()

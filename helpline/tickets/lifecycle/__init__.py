@@ -1,0 +1,64 @@
+"""The only write path for tickets.
+
+Every channel (portal, desk, API, email, clock) calls one of these functions. Each
+one takes keyword arguments and an actor, checks permission and the transition,
+writes the change and its event rows in one transaction, keeps the queue counters
+in step, and refuses with a `LifecycleError` whose message can be shown as is.
+
+Concurrency: changes that overwrite a field take `expected_version`, the version
+the person was looking at. If the ticket changed since, `Conflict` is raised and
+carries the fresh ticket, so the person sees the new state and nothing is
+silently overwritten. The write itself is a conditional UPDATE on the version,
+so even callers that pass no version never lose an update.
+"""
+
+from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    Conflict,
+    LifecycleError,
+    NotAllowed,
+    Refused,
+    Upload,
+    actor_name,
+    events_committed,
+    recount_queues,
+)
+from helpline.tickets.lifecycle.opening import open_ticket
+from helpline.tickets.lifecycle.status import (
+    change_priority,
+    change_status,
+    close,
+    edit,
+    mark_overdue,
+    reopen,
+    resolve,
+)
+from helpline.tickets.lifecycle.thread import add_note, customer_reply, reply
+
+__all__ = [
+    "Actor",
+    "Conflict",
+    "LifecycleError",
+    "NotAllowed",
+    "Refused",
+    "Upload",
+    "actor_name",
+    "add_note",
+    "assign",
+    "change_priority",
+    "change_status",
+    "claim",
+    "close",
+    "customer_reply",
+    "edit",
+    "events_committed",
+    "mark_overdue",
+    "open_ticket",
+    "recount_queues",
+    "release",
+    "reopen",
+    "reply",
+    "resolve",
+    "transfer",
+]

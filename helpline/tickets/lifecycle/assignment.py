@@ -1,0 +1,172 @@
+"""Assign, claim, release and transfer."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from helpline.accounts.models import Agent, Department, Team
+from helpline.accounts.permissions import Action, can_in_department
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    NotAllowed,
+    Refused,
+    _Change,
+    _lock,
+    _require_agent,
+)
+from helpline.tickets.models import (
+    EventKind,
+    Ticket,
+)
+
+
+def assign(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    agent: Agent | None = None,
+    team: Team | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Assign to an agent and/or a team. Assigning to oneself is claiming."""
+    if agent is None and team is None:
+        raise Refused("Choose an agent or a team to assign to.")
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        claiming = (
+            isinstance(actor, Agent)
+            and agent is not None
+            and agent.pk == actor.pk
+            and team is None
+            # Taking a colleague's ticket is reassigning, not claiming.
+            and ticket.assignee_id in (None, actor.pk)
+        )
+        if claiming:
+            _require_agent(actor, Action.CLAIM, ticket)
+        else:
+            _require_agent(actor, Action.ASSIGN, ticket)
+        if not ticket.is_open:
+            raise Refused("Closed tickets cannot be assigned; reopen it first.")
+        if agent is not None:
+            if not agent.user.is_active:
+                raise Refused(f"{agent} is not active.")
+            if not agent.is_admin and not can_in_department(
+                agent, Action.VIEW, ticket.department_id
+            ):
+                raise Refused(f"{agent} has no access to the {ticket.department} department.")
+        if team is not None and not team.is_active:
+            raise Refused(f"The team {team} is not active.")
+        change = _Change(ticket, actor)
+        if agent is not None and agent.pk != ticket.assignee_id:
+            change.event(
+                EventKind.ASSIGNED,
+                field="agent",
+                old=ticket.assignee,
+                new=agent,
+                reason=reason,
+                data={"old": ticket.assignee_id, "new": agent.pk},
+            )
+            change.set(assignee=agent)
+        if team is not None and team.pk != ticket.team_id:
+            change.event(
+                EventKind.ASSIGNED,
+                field="team",
+                old=ticket.team,
+                new=team,
+                reason=reason,
+                data={"old": ticket.team_id, "new": team.pk},
+            )
+            change.set(team=team)
+        if not change.events:
+            raise Refused("The ticket is already assigned that way.")
+        return change.save()
+
+
+def claim(ticket: Ticket, *, actor: Agent, expected_version: int | None = None) -> Ticket:
+    return assign(ticket, actor=actor, agent=actor, expected_version=expected_version)
+
+
+def release(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    agent: bool = True,
+    team: bool = False,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Take the ticket away from its agent (and/or team) back to the unassigned pool."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        releasing_self = isinstance(actor, Agent) and ticket.assignee_id == actor.pk and not team
+        _require_agent(actor, Action.RELEASE if releasing_self else Action.ASSIGN, ticket)
+        change = _Change(ticket, actor)
+        if agent and ticket.assignee_id:
+            change.event(
+                EventKind.RELEASED,
+                field="agent",
+                old=ticket.assignee,
+                reason=reason,
+                data={"old": ticket.assignee_id},
+            )
+            change.set(assignee=None)
+        if team and ticket.team_id:
+            change.event(
+                EventKind.RELEASED,
+                field="team",
+                old=ticket.team,
+                reason=reason,
+                data={"old": ticket.team_id},
+            )
+            change.set(team=None)
+        if not change.events:
+            raise Refused("The ticket is not assigned.")
+        return change.save()
+
+
+def transfer(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    department: Department,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Move the ticket to another department. An assignee without access there is
+    released, so the ticket never sits with somebody who cannot see it."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        agent = _require_agent(actor, Action.TRANSFER, ticket)
+        if department.pk == ticket.department_id:
+            raise Refused(f"The ticket is already in {department}.")
+        if not agent.is_admin and not can_in_department(agent, Action.VIEW, department.pk):
+            raise NotAllowed(f"You have no access to the {department} department.")
+        change = _Change(ticket, actor)
+        change.event(
+            EventKind.TRANSFERRED,
+            field="department",
+            old=ticket.department,
+            new=department,
+            reason=reason,
+            data={"old": ticket.department_id, "new": department.pk},
+        )
+        change.set(department=department)
+        assignee = ticket.assignee
+        if (
+            assignee is not None
+            and not assignee.is_admin
+            and not can_in_department(assignee, Action.VIEW, department.pk)
+        ):
+            change.event(
+                EventKind.RELEASED,
+                field="agent",
+                old=assignee,
+                reason=f"No access to {department}",
+                data={"old": assignee.pk},
+            )
+            change.set(assignee=None)
+        return change.save()
+
+
+# --- thread ------------------------------------------------------------------------------

@@ -1,0 +1,272 @@
+"""The machinery every lifecycle function shares: errors, locking, the change
+recorder (fields, events, counters), thread entries and attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+
+from helpline.accounts.models import Agent, Customer
+from helpline.accounts.permissions import Action, can
+from helpline.lib.html import is_blank, sanitize
+from helpline.tickets.models import (
+    Attachment,
+    Entry,
+    EntryKind,
+    Event,
+    EventKind,
+    QueueCount,
+    Source,
+    Status,
+    StatusPurpose,
+    Ticket,
+)
+
+Actor = Agent | Customer | None  # None is the system (clock, sweep)
+
+# Sent after the transaction commits, with the events it wrote. Notifications and
+# webhooks hook in here; nothing is sent from inside the transaction.
+events_committed = Signal()
+
+
+class LifecycleError(Exception):
+    """A change was refused. The message is for the person who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(LifecycleError):
+    pass
+
+
+class Refused(LifecycleError):
+    """The transition is not possible from the ticket's current state."""
+
+
+class Conflict(LifecycleError):
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(
+            "This ticket was changed by someone else while you were looking at it. "
+            "Its current state is shown; check it and try again."
+        )
+        self.ticket = ticket
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to attach, already read and checked by the channel."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def actor_name(actor: Actor) -> str:
+    if isinstance(actor, Agent):
+        return actor.name
+    if isinstance(actor, Customer):
+        return actor.name
+    return "System"
+
+
+def _require_agent(actor: Actor, action: Action, ticket: Ticket) -> Agent:
+    if not isinstance(actor, Agent) or not can(actor, action, ticket):
+        raise NotAllowed("You are not allowed to do that on this ticket.")
+    return actor
+
+
+def _status_for(purpose: StatusPurpose) -> Status:
+    try:
+        return Status.objects.get(purpose=purpose)
+    except Status.DoesNotExist:
+        raise Refused(
+            f"No status is set up for “{purpose.label}”; an administrator must pick one."
+        ) from None
+
+
+def _bucket(ticket: Ticket) -> tuple[int, int, int, str, bool]:
+    return (
+        ticket.department_id,
+        ticket.assignee_id or 0,
+        ticket.team_id or 0,
+        ticket.state,
+        ticket.is_overdue,
+    )
+
+
+def _add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
+    dept, assignee, team, state, overdue = bucket
+    row, _ = QueueCount.objects.get_or_create(
+        department_id=dept, assignee_key=assignee, team_key=team, state=state, is_overdue=overdue
+    )
+    QueueCount.objects.filter(pk=row.pk).update(count=F("count") + delta)
+
+
+def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
+    """Re-read the ticket inside the transaction (row-locked where the database can)."""
+    # Lock the bare row first: on PostgreSQL a locking SELECT with joins re-checks
+    # the joins against the rows it saw before waiting, and after a concurrent
+    # change it can lose the ticket or its assignee. Then read it with its relations.
+    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).get()
+    fresh = Ticket.objects.select_related(
+        "status", "department", "assignee__user", "team", "priority", "customer"
+    ).get(pk=ticket.pk)
+    if expected_version is not None and fresh.version != expected_version:
+        raise Conflict(fresh)
+    return fresh
+
+
+class _Change:
+    """Collects field changes and events for one ticket, then writes them at once."""
+
+    def __init__(self, ticket: Ticket, actor: Actor, now: datetime | None = None) -> None:
+        self.ticket = ticket
+        self.actor = actor
+        self.now = now or timezone.now()
+        self.fields: dict[str, Any] = {}
+        self.events: list[Event] = []
+        self._old_bucket = _bucket(ticket)
+
+    def set(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self.ticket, name, value)
+            self.fields[name] = value
+
+    def event(
+        self,
+        kind: EventKind,
+        *,
+        field: str = "",
+        old: object = "",
+        new: object = "",
+        reason: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.append(
+            Event(
+                ticket=self.ticket,
+                kind=kind,
+                agent=self.actor if isinstance(self.actor, Agent) else None,
+                customer=self.actor if isinstance(self.actor, Customer) else None,
+                actor_name=actor_name(self.actor)[:200],
+                field=field,
+                old_value=_display(old),
+                new_value=_display(new),
+                reason=reason,
+                data=data or {},
+                created_at=self.now,
+            )
+        )
+
+    def save(self) -> Ticket:
+        ticket = self.ticket
+        rows = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
+            **self.fields, updated_at=self.now, version=F("version") + 1
+        )
+        if rows != 1:  # only if someone slipped past the row lock; never overwrite
+            raise Conflict(Ticket.objects.get(pk=ticket.pk))
+        ticket.version += 1
+        ticket.updated_at = self.now
+        new_bucket = _bucket(ticket)
+        if new_bucket != self._old_bucket:
+            # Always in the same order, so two tickets crossing between the same
+            # two buckets in opposite directions cannot deadlock on the counters.
+            for bucket, delta in sorted([(self._old_bucket, -1), (new_bucket, +1)]):
+                _add_to_count(bucket, delta)
+        _write_events(self.events)
+        return ticket
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value)[:255]
+
+
+def _write_events(events: list[Event]) -> None:
+    if not events:
+        return
+    created = Event.objects.bulk_create(events)
+    ids = [e.pk for e in created if e.pk is not None]
+    transaction.on_commit(lambda: events_committed.send(sender=Event, event_ids=ids))
+
+
+def _add_entry(
+    ticket: Ticket,
+    *,
+    kind: EntryKind,
+    actor: Actor,
+    body_html: str,
+    now: datetime,
+    source: str = Source.WEB,
+    uploads: Sequence[Upload] = (),
+    is_resolution: bool = False,
+) -> Entry:
+    body = sanitize(body_html)
+    if is_blank(body) and not uploads:
+        raise Refused("The message is empty; write something or attach a file.")
+    entry = Entry.objects.create(
+        ticket=ticket,
+        kind=kind,
+        agent=actor if isinstance(actor, Agent) else None,
+        customer=actor if isinstance(actor, Customer) else None,
+        author_name=actor_name(actor)[:200],
+        body=body,
+        source=source,
+        is_resolution=is_resolution,
+        created_at=now,
+    )
+    _attach(entry, uploads)
+    return entry
+
+
+def _attach(entry: Entry, uploads: Iterable[Upload]) -> None:
+    from django.core.files.base import ContentFile
+
+    for upload in uploads:
+        attachment = Attachment(
+            entry=entry,
+            filename=upload.filename[:255],
+            content_type=upload.content_type[:120] or "application/octet-stream",
+            size=len(upload.content),
+        )
+        attachment.file.save(upload.filename, ContentFile(upload.content), save=False)
+        attachment.save()
+
+
+def recount_queues() -> None:
+    """Rebuild the queue counters from the tickets (after bulk changes outside the
+    lifecycle, such as deleting an agent or a team, which empties their tickets'
+    assignee by SET_NULL)."""
+    from django.db.models import Count
+
+    with transaction.atomic():
+        QueueCount.objects.all().delete()
+        rows = (
+            Ticket.objects.values("department_id", "assignee_id", "team_id", "state", "is_overdue")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        QueueCount.objects.bulk_create(
+            QueueCount(
+                department_id=r["department_id"],
+                assignee_key=r["assignee_id"] or 0,
+                team_key=r["team_id"] or 0,
+                state=r["state"],
+                is_overdue=r["is_overdue"],
+                count=r["n"],
+            )
+            for r in rows
+        )

@@ -1,0 +1,172 @@
+"""Opening a ticket: numbers, SLA plan, the first message."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.accounts.permissions import Action, can_in_department
+from helpline.sla.models import SLAPlan
+from helpline.tickets.lifecycle.assignment import assign
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    NotAllowed,
+    Refused,
+    Upload,
+    _add_entry,
+    _add_to_count,
+    _bucket,
+    _Change,
+    _status_for,
+    _write_events,
+    actor_name,
+)
+from helpline.tickets.models import (
+    EntryKind,
+    EventKind,
+    HelpTopic,
+    IssuedNumber,
+    Priority,
+    Source,
+    StatusPurpose,
+    Ticket,
+)
+
+NUMBER_DIGITS = 6
+
+
+def _issue_number() -> str:
+    """A random number of six digits (osTicket's default shape), never used before.
+
+    Two openings that draw the same number collide on IssuedNumber's unique index;
+    the loser draws again. When six digits grow crowded the draw widens a digit, so
+    a number is never reused even after a million tickets.
+    """
+    digits = NUMBER_DIGITS
+    for attempt in range(1000):
+        if attempt and attempt % 20 == 0:
+            digits += 1
+        number = f"{secrets.randbelow(10**digits):0{digits}d}"
+        try:
+            with transaction.atomic():
+                IssuedNumber.objects.create(number=number)
+        except IntegrityError:
+            continue
+        return number
+    raise RuntimeError("could not draw a free ticket number")  # pragma: no cover
+
+
+def _sla_for(topic: HelpTopic | None, department: Department) -> SLAPlan | None:
+    if topic is not None and topic.sla_id and topic.sla and topic.sla.is_active:
+        return topic.sla
+    if department.sla_id and department.sla and department.sla.is_active:
+        return department.sla
+    return SLAPlan.objects.filter(is_default=True, is_active=True).first()
+
+
+# --- opening ------------------------------------------------------------------------
+
+
+def open_ticket(
+    *,
+    actor: Actor,
+    customer: Customer,
+    subject: str,
+    body_html: str,
+    source: str = Source.WEB,
+    topic: HelpTopic | None = None,
+    department: Department | None = None,
+    priority: Priority | None = None,
+    extra: dict[str, Any] | None = None,
+    uploads: Sequence[Upload] = (),
+    assignee: Agent | None = None,
+    team: Team | None = None,
+) -> Ticket:
+    """Open a ticket for `customer`. The actor is the customer (portal), an agent
+    opening on a customer's behalf (phone), or None (system channels)."""
+    subject = " ".join(subject.split())
+    if not subject:
+        raise Refused("A subject is required.")
+    if isinstance(actor, Customer):
+        if actor.pk != customer.pk:
+            raise NotAllowed("Customers open tickets only for themselves.")
+        if topic is None:  # customers pick a topic; a department alone is no topic
+            raise Refused("Choose a help topic.")
+        if not (topic.is_public and topic.is_active):
+            raise Refused("That help topic is not available.")
+        department = priority = None  # customers pick a topic, not routing
+        assignee = team = None
+    if topic is None and department is None:
+        raise Refused("Choose a help topic.")
+    department = department or (topic.department if topic else None)
+    assert department is not None
+    if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
+        raise NotAllowed(f"You have no access to the {department} department.")
+    priority = (
+        priority
+        or (topic.priority if topic else None)
+        or Priority.objects.filter(is_default=True).first()
+        or Priority.objects.order_by("urgency").first()
+    )
+    if priority is None:
+        raise Refused("No priorities are set up.")
+    status = _status_for(StatusPurpose.NEW)
+    now = timezone.now()
+    sla = _sla_for(topic, department)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=_issue_number(),
+            subject=subject[:255],
+            customer=customer,
+            topic=topic,
+            department=department,
+            priority=priority,
+            status=status,
+            state=status.state,
+            source=source,
+            sla=sla,
+            due_at=sla.due_from(now) if sla else None,
+            extra=extra or {},
+            created_at=now,
+            updated_at=now,
+            last_message_at=now,
+        )
+        _add_to_count(_bucket(ticket), +1)
+        # The first message is the customer's account of the problem, even when an
+        # agent typed it during a phone call; the event records who opened it.
+        _add_entry(
+            ticket,
+            kind=EntryKind.MESSAGE,
+            actor=customer,
+            body_html=body_html,
+            now=now,
+            source=source,
+            uploads=uploads,
+        )
+        change = _Change(ticket, actor, now)
+        change.event(
+            EventKind.CREATED,
+            new=ticket.subject,
+            data={
+                "source": source,
+                "department": department.pk,
+                "topic": topic.pk if topic else None,
+                "priority": priority.pk,
+            },
+            reason=f"Opened by {actor_name(actor)} for {customer.name}"
+            if isinstance(actor, Agent)
+            else "",
+        )
+        _write_events(change.events)
+        if assignee is not None or team is not None:
+            assert isinstance(actor, Agent)
+            ticket = assign(ticket, actor=actor, agent=assignee, team=team)
+    return ticket
+
+
+# --- assignment -----------------------------------------------------------------------

@@ -1,0 +1,276 @@
+"""Status, priority, subject and topic; resolve, close, reopen; overdue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.accounts.permissions import Action
+from helpline.lib.html import is_blank, sanitize
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    Refused,
+    Upload,
+    _add_entry,
+    _Change,
+    _lock,
+    _require_agent,
+    _status_for,
+)
+from helpline.tickets.models import (
+    EntryKind,
+    EventKind,
+    HelpTopic,
+    Priority,
+    State,
+    Status,
+    StatusPurpose,
+    Ticket,
+)
+
+
+def _move_status(change: _Change, status: Status) -> None:
+    ticket = change.ticket
+    if status.state != State.OPEN:
+        raise Refused(f"Use Resolve or Close to move a ticket to “{status}”.")
+    change.event(
+        EventKind.STATUS,
+        field="status",
+        old=ticket.status,
+        new=status,
+        data={"old": ticket.status_id, "new": status.pk},
+    )
+    change.set(status=status, state=status.state)
+
+
+def change_status(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    status: Status,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Move an open ticket among the open statuses (In Progress, On Hold, ...)."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.STATUS, ticket)
+        if not ticket.is_open:
+            raise Refused("This ticket is closed; reopen it first.")
+        if status.pk == ticket.status_id:
+            raise Refused(f"The ticket is already “{status}”.")
+        change = _Change(ticket, actor)
+        _move_status(change, status)
+        if reason:
+            change.events[-1].reason = reason
+        return change.save()
+
+
+def change_priority(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    priority: Priority,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.PRIORITY, ticket)
+        if ticket.state == State.ARCHIVED:
+            raise Refused("Archived tickets cannot be changed.")
+        if priority.pk == ticket.priority_id:
+            raise Refused(f"The priority is already {priority}.")
+        change = _Change(ticket, actor)
+        change.event(
+            EventKind.EDITED,
+            field="priority",
+            old=ticket.priority,
+            new=priority,
+            reason=reason,
+            data={"old": ticket.priority_id, "new": priority.pk},
+        )
+        change.set(priority=priority)
+        return change.save()
+
+
+def edit(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    subject: str | None = None,
+    topic: HelpTopic | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Change the subject and/or the help topic (the department stays: use transfer)."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.EDIT, ticket)
+        if ticket.state == State.ARCHIVED:
+            raise Refused("Archived tickets cannot be changed.")
+        change = _Change(ticket, actor)
+        if subject is not None:
+            subject = " ".join(subject.split())[:255]
+            if not subject:
+                raise Refused("The subject cannot be empty.")
+            if subject != ticket.subject:
+                change.event(
+                    EventKind.EDITED,
+                    field="subject",
+                    old=ticket.subject,
+                    new=subject,
+                    reason=reason,
+                )
+                change.set(subject=subject)
+        if topic is not None and topic.pk != ticket.topic_id:
+            change.event(
+                EventKind.EDITED,
+                field="topic",
+                old=ticket.topic,
+                new=topic,
+                reason=reason,
+                data={"old": ticket.topic_id, "new": topic.pk},
+            )
+            change.set(topic=topic)
+        if not change.events:
+            raise Refused("Nothing was changed.")
+        return change.save()
+
+
+def resolve(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    explanation_html: str,
+    uploads: Sequence[Upload] = (),
+    expected_version: int | None = None,
+) -> Ticket:
+    """Mark an open ticket resolved. The explanation is a reply the customer sees."""
+    if is_blank(sanitize(explanation_html)):
+        raise Refused("Explain the resolution: the customer will read it.")
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.RESOLVE, ticket)
+        if not ticket.is_open:
+            raise Refused("Only open tickets can be resolved.")
+        status = _status_for(StatusPurpose.RESOLVED)
+        change = _Change(ticket, actor)
+        _add_entry(
+            ticket,
+            kind=EntryKind.REPLY,
+            actor=actor,
+            body_html=explanation_html,
+            now=change.now,
+            uploads=uploads,
+            is_resolution=True,
+        )
+        change.event(
+            EventKind.RESOLVED,
+            field="status",
+            old=ticket.status,
+            new=status,
+            data={"old": ticket.status_id, "new": status.pk},
+        )
+        change.set(
+            status=status,
+            state=status.state,
+            resolved_at=change.now,
+            last_response_at=change.now,
+            is_overdue=False,
+        )
+        return change.save()
+
+
+def close(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Close a ticket, resolved or still open (spam, duplicates, no answer)."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        if actor is not None:
+            _require_agent(actor, Action.CLOSE, ticket)
+        status = _status_for(StatusPurpose.CLOSED)
+        if ticket.status_id == status.pk:
+            raise Refused("The ticket is already closed.")
+        if ticket.state == State.ARCHIVED:
+            raise Refused("Archived tickets cannot be changed.")
+        if not ticket.is_open and not ticket.is_resolved:
+            raise Refused("Only open or resolved tickets can be closed.")
+        change = _Change(ticket, actor)
+        change.event(
+            EventKind.CLOSED,
+            field="status",
+            old=ticket.status,
+            new=status,
+            reason=reason,
+            data={"old": ticket.status_id, "new": status.pk},
+        )
+        change.set(status=status, state=status.state, closed_at=change.now, is_overdue=False)
+        return change.save()
+
+
+def _reopen(change: _Change, status: Status, reason: str) -> None:
+    ticket = change.ticket
+    change.event(
+        EventKind.REOPENED,
+        field="status",
+        old=ticket.status,
+        new=status,
+        reason=reason,
+        data={"old": ticket.status_id, "new": status.pk},
+    )
+    sla = ticket.sla
+    change.set(
+        status=status,
+        state=status.state,
+        reopen_count=ticket.reopen_count + 1,
+        resolved_at=None,
+        closed_at=None,
+        due_at=sla.due_from(change.now) if sla else None,
+        is_overdue=False,
+    )
+
+
+def reopen(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """An agent reopens a resolved or closed ticket."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.REOPEN, ticket)
+        if ticket.state != State.CLOSED:
+            raise Refused(
+                "Only resolved or closed tickets can be reopened."
+                if ticket.is_open
+                else "Archived tickets cannot be reopened."
+            )
+        change = _Change(ticket, actor)
+        _reopen(change, _status_for(StatusPurpose.NEW), reason=reason)
+        return change.save()
+
+
+def mark_overdue(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
+    """The clock marks an open ticket overdue once its due time has passed."""
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        now = now or timezone.now()
+        if not ticket.is_open or ticket.is_overdue or ticket.due_at is None:
+            raise Refused("The ticket is not due.")
+        if ticket.due_at > now:
+            raise Refused("The ticket is not due yet.")
+        change = _Change(ticket, None)  # `now` decides; the change is stamped now
+        change.event(EventKind.OVERDUE, field="overdue", old=False, new=True)
+        change.set(is_overdue=True)
+        return change.save()

@@ -1,0 +1,146 @@
+"""The conversation: agent replies, internal notes, customer messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from helpline.accounts.models import Customer
+from helpline.accounts.permissions import Action, can_in_department
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    NotAllowed,
+    Refused,
+    Upload,
+    _add_entry,
+    _Change,
+    _lock,
+    _require_agent,
+    _status_for,
+)
+from helpline.tickets.lifecycle.status import _move_status, _reopen
+from helpline.tickets.models import (
+    EntryKind,
+    EventKind,
+    Source,
+    State,
+    Status,
+    StatusPurpose,
+    Ticket,
+)
+
+
+def reply(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    body_html: str,
+    uploads: Sequence[Upload] = (),
+    status: Status | None = None,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Ticket:
+    """An agent's answer to the customer. Answering an unassigned ticket claims it.
+
+    `status` optionally moves the ticket to another open status in the same step;
+    the version is checked only then, since a reply alone overwrites nothing.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version if status is not None else None)
+        agent = _require_agent(actor, Action.REPLY, ticket)
+        if not ticket.is_open:
+            raise Refused("This ticket is closed; reopen it before replying.")
+        change = _Change(ticket, actor)
+        _add_entry(
+            ticket,
+            kind=EntryKind.REPLY,
+            actor=actor,
+            body_html=body_html,
+            now=change.now,
+            source=source,
+            uploads=uploads,
+        )
+        change.event(EventKind.REPLIED)
+        change.set(last_response_at=change.now)
+        # Answering an unassigned ticket claims it, for an agent who may hold it
+        # (a team member from outside the department answers without claiming).
+        if ticket.assignee_id is None and (
+            agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+        ):
+            change.event(
+                EventKind.ASSIGNED,
+                field="agent",
+                new=agent,
+                reason="Claimed by replying",
+                data={"old": None, "new": agent.pk},
+            )
+            change.set(assignee=agent)
+        if status is not None and status.pk != ticket.status_id:
+            _move_status(change, status)
+        return change.save()
+
+
+def add_note(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    body_html: str,
+    uploads: Sequence[Upload] = (),
+    source: str = Source.WEB,
+) -> Ticket:
+    """An internal note: agents only, never shown to the customer. Allowed on closed
+    tickets too, since notes record what happened after the fact."""
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        _require_agent(actor, Action.NOTE, ticket)
+        if ticket.state == State.ARCHIVED:
+            raise Refused("Archived tickets cannot be changed.")
+        change = _Change(ticket, actor)
+        _add_entry(
+            ticket,
+            kind=EntryKind.NOTE,
+            actor=actor,
+            body_html=body_html,
+            now=change.now,
+            source=source,
+            uploads=uploads,
+        )
+        change.event(EventKind.NOTE)
+        return change.save()
+
+
+def customer_reply(
+    ticket: Ticket,
+    *,
+    actor: Customer,
+    body_html: str,
+    uploads: Sequence[Upload] = (),
+    source: str = Source.WEB,
+) -> Ticket:
+    """The customer writes on their ticket. On a resolved or closed ticket this
+    reopens it: back to the "new" status, counted in reopen_count."""
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        if not isinstance(actor, Customer) or actor.pk != ticket.customer_id:
+            raise NotAllowed("You can only write on your own tickets.")
+        if ticket.state == State.ARCHIVED:
+            raise Refused("This ticket is archived; please open a new ticket.")
+        change = _Change(ticket, actor)
+        _add_entry(
+            ticket,
+            kind=EntryKind.MESSAGE,
+            actor=actor,
+            body_html=body_html,
+            now=change.now,
+            source=source,
+            uploads=uploads,
+        )
+        change.event(EventKind.CUSTOMER_REPLIED)
+        change.set(last_message_at=change.now)
+        if not ticket.is_open:
+            _reopen(change, _status_for(StatusPurpose.NEW), reason="The customer replied")
+        return change.save()
+
+
+# --- status -------------------------------------------------------------------------------
