@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce, Greatest
@@ -38,6 +37,7 @@ from helpline.accounts.models import Customer, User
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import LoginForm, OpenTicketForm, RegisterForm, ReplyForm, StatusForm
 from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
+from helpline.portal.tasks import mail_ticket_link
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.lifecycle import LifecycleError
@@ -179,23 +179,6 @@ def thanks(request: HttpRequest) -> HttpResponse:
 # --- status lookup -----------------------------------------------------------------
 
 
-def _mail_link(request: HttpRequest, ticket: Ticket) -> None:
-    # Sent from the request for now; the mail work moves this to an outbox task.
-    link = ticket_url(request, ticket)
-    days = settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS
-    try:
-        send_mail(
-            f"Your ticket #{ticket.number}: {ticket.subject}",
-            f"Hello {ticket.customer.name},\n\n"
-            f"here is the link to your ticket #{ticket.number}:\n\n{link}\n\n"
-            f"The link works for {days} days. If you did not ask for it, ignore this mail.\n",
-            None,
-            [ticket.customer.email],
-        )
-    except OSError:  # smtplib errors are OSErrors; the page says the same either way
-        log.exception("Could not mail the link to ticket %s", ticket.number)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
@@ -216,7 +199,7 @@ def status(request: HttpRequest) -> HttpResponse:
             )
             if settings.EMAIL_CONFIGURED:
                 if ticket is not None:
-                    _mail_link(request, ticket)
+                    mail_ticket_link.enqueue(ticket.pk, ticket_url(request, ticket))
                 result = "sent"
             elif ticket is not None:
                 result, link = "found", ticket_url(request, ticket)
