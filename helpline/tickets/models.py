@@ -195,19 +195,26 @@ class Ticket(models.Model):
     objects = TicketQuerySet.as_manager()
 
     class Meta:
+        # Queue pages sort by last update, newest first, with the id as tie-breaker;
+        # ascending (updated_at, id) read backwards serves that order on SQLite and
+        # PostgreSQL alike, with no sort step (tests/test_queue_indexes.py checks).
         indexes = [
-            # Queue pages: "Open"/"Closed" for administrators, newest activity first.
-            models.Index(fields=["state", "-updated_at"], name="ticket_state_updated"),
-            # Queue pages of agents, filtered to their departments.
+            # "Open", "Overdue" and "Closed" for administrators and agents.
+            models.Index(fields=["state", "updated_at", "id"], name="ticket_state_updated"),
+            # The department filter.
             models.Index(
-                fields=["department", "state", "-updated_at"], name="ticket_dept_state_updated"
+                fields=["department", "state", "updated_at", "id"],
+                name="ticket_dept_state_updated",
             ),
             # "My Tickets" and the assignee filter.
             models.Index(
-                fields=["assignee", "state", "-updated_at"], name="ticket_assignee_state_upd"
+                fields=["assignee", "state", "updated_at", "id"], name="ticket_assignee_state_upd"
             ),
-            models.Index(fields=["team", "state", "-updated_at"], name="ticket_team_state_updated"),
-            # "Overdue" queue and the SLA sweep (due tickets still open).
+            # "Unassigned" (team is NULL) and the team filter.
+            models.Index(
+                fields=["team", "state", "updated_at", "id"], name="ticket_team_state_updated"
+            ),
+            # The SLA sweep: open tickets not yet overdue, by due time.
             models.Index(fields=["state", "is_overdue", "due_at"], name="ticket_state_overdue_due"),
             # A customer's own ticket list on the portal.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
