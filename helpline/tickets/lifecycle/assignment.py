@@ -65,7 +65,6 @@ def assign(
                 old=ticket.assignee,
                 new=agent,
                 reason=reason,
-                data={"old": ticket.assignee_id, "new": agent.pk},
             )
             change.set(assignee=agent)
         if team is not None and team.pk != ticket.team_id:
@@ -75,7 +74,6 @@ def assign(
                 old=ticket.team,
                 new=team,
                 reason=reason,
-                data={"old": ticket.team_id, "new": team.pk},
             )
             change.set(team=team)
         if not change.events:
@@ -108,7 +106,6 @@ def release(
                 field="agent",
                 old=ticket.assignee,
                 reason=reason,
-                data={"old": ticket.assignee_id},
             )
             change.set(assignee=None)
         if team and ticket.team_id:
@@ -117,7 +114,6 @@ def release(
                 field="team",
                 old=ticket.team,
                 reason=reason,
-                data={"old": ticket.team_id},
             )
             change.set(team=None)
         if not change.events:
@@ -149,7 +145,6 @@ def transfer(
             old=ticket.department,
             new=department,
             reason=reason,
-            data={"old": ticket.department_id, "new": department.pk},
         )
         change.set(department=department)
         assignee = ticket.assignee
@@ -163,7 +158,6 @@ def transfer(
                 field="agent",
                 old=assignee,
                 reason=f"No access to {department}",
-                data={"old": assignee.pk},
             )
             change.set(assignee=None)
         return change.save()

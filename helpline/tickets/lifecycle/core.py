@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -165,7 +165,7 @@ class _Change:
                 old_value=_display(old),
                 new_value=_display(new),
                 reason=reason,
-                data=data or {},
+                data=_ids(old, new) if data is None else data,
                 created_at=self.now,
             )
         )
@@ -187,6 +187,18 @@ class _Change:
                 _add_to_count(bucket, delta)
         _write_events(self.events)
         return ticket
+
+
+def _ids(old: object, new: object) -> dict[str, Any]:
+    """The ids behind an event's old and new values, for reports that group by them:
+    {"old": id or None, "new": id} when a row was replaced, {"old": id} when one
+    was taken away, {} when the values are plain text."""
+    ids: dict[str, Any] = {}
+    if isinstance(old, Model) or (old is None and isinstance(new, Model)):
+        ids["old"] = old.pk if old is not None else None
+    if isinstance(new, Model):
+        ids["new"] = new.pk
+    return ids
 
 
 def _display(value: object) -> str:

@@ -41,7 +41,6 @@ def _move_status(change: _Change, status: Status) -> None:
         field="status",
         old=ticket.status,
         new=status,
-        data={"old": ticket.status_id, "new": status.pk},
     )
     change.set(status=status, state=status.state)
 
@@ -91,7 +90,6 @@ def change_priority(
             old=ticket.priority,
             new=priority,
             reason=reason,
-            data={"old": ticket.priority_id, "new": priority.pk},
         )
         change.set(priority=priority)
         return change.save()
@@ -133,7 +131,6 @@ def edit(
                 old=ticket.topic,
                 new=topic,
                 reason=reason,
-                data={"old": ticket.topic_id, "new": topic.pk},
             )
             change.set(topic=topic)
         if not change.events:
@@ -173,7 +170,6 @@ def resolve(
             field="status",
             old=ticket.status,
             new=status,
-            data={"old": ticket.status_id, "new": status.pk},
         )
         change.set(
             status=status,
@@ -211,7 +207,6 @@ def close(
             old=ticket.status,
             new=status,
             reason=reason,
-            data={"old": ticket.status_id, "new": status.pk},
         )
         change.set(status=status, state=status.state, closed_at=change.now, is_overdue=False)
         return change.save()
@@ -225,7 +220,6 @@ def _reopen(change: _Change, status: Status, reason: str) -> None:
         old=ticket.status,
         new=status,
         reason=reason,
-        data={"old": ticket.status_id, "new": status.pk},
     )
     sla = ticket.sla
     change.set(

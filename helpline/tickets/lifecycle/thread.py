@@ -71,9 +71,9 @@ def reply(
             change.event(
                 EventKind.ASSIGNED,
                 field="agent",
+                old=None,
                 new=agent,
                 reason="Claimed by replying",
-                data={"old": None, "new": agent.pk},
             )
             change.set(assignee=agent)
         if status is not None and status.pk != ticket.status_id:

@@ -15,7 +15,15 @@ from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused, Upload
 from helpline.tickets.models import Entry, EntryKind, EventKind, Priority, Source, State, Ticket
 
-from .helpers import Watch, assert_counters_true, event, last_entry, refused, reload
+from .helpers import (
+    Watch,
+    assert_counters_true,
+    event,
+    last_entry,
+    last_event,
+    refused,
+    reload,
+)
 
 BLANK_BODIES = ["", "   ", "<p> </p>", "<br>", "<script>alert(1)</script>"]
 
@@ -58,6 +66,8 @@ def test_replying_to_an_unassigned_ticket_claims_it(world: World, ticket: Ticket
             reason="Claimed by replying",
         ),
     ]
+    # The same ids as any other assignment, for reports that group by agent.
+    assert last_event(ticket).data == {"old": None, "new": world.agent.pk}
     watch.assert_bumped(ticket)
     assert_counters_true()
 
