@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "helpline.accounts",
     "helpline.sla",
     "helpline.tickets",
+    "helpline.notify",
+    "helpline.intake",
+    "helpline.api",
     "helpline.portal",
     "helpline.desk",
 ]
@@ -195,6 +198,12 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
+# The right-hand side of the Message-IDs we send (see helpline.lib.mailids).
+HELPLINE_MAIL_DOMAIN = os.environ.get(
+    "HELPLINE_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "helpline.invalid"
+)
+# Where links in outgoing mail point (mail is sent by the worker, with no request).
+HELPLINE_BASE_URL = os.environ.get("HELPLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- i18n, time ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

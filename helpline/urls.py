@@ -6,6 +6,7 @@ admin.site.site_title = "Helpline admin"
 
 urlpatterns = [
     path("desk/", include("helpline.desk.urls")),
+    path("api/", include("helpline.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("helpline.portal.urls")),
 ]

@@ -80,6 +80,9 @@ class Department(models.Model):
         help_text="Used when the help topic names none.",
     )
     is_public = models.BooleanField(default=True, help_text="Customers may see its name.")
+    autorespond = models.BooleanField(
+        default=True, help_text="Send the new-ticket autoresponse to customers."
+    )
 
     class Meta:
         ordering = ["name"]

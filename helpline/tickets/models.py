@@ -84,6 +84,9 @@ class HelpTopic(models.Model):
         "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
     )
     order = models.PositiveSmallIntegerField(default=100)
+    autorespond = models.BooleanField(
+        default=True, help_text="Send the new-ticket autoresponse to the customer."
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -232,6 +235,23 @@ class Ticket(models.Model):
         return self.status.purpose == StatusPurpose.RESOLVED
 
 
+class Collaborator(models.Model):
+    """Somebody besides the customer who follows a ticket (a Cc on the first mail):
+    they receive the replies and may write on the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="collaborators")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="following")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "customer"], name="collaborator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} on {self.ticket}"
+
+
 class EntryKind(models.TextChoices):
     MESSAGE = "message", "Message"  # from the customer
     REPLY = "reply", "Reply"  # from an agent, seen by the customer
@@ -302,6 +322,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     EDITED = "edited", "Edited"
     OVERDUE = "overdue", "Marked overdue"
+    COLLABORATOR = "collaborator", "Collaborator added"
 
 
 class Event(models.Model):

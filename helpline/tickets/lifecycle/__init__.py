@@ -34,7 +34,13 @@ from helpline.tickets.lifecycle.status import (
     reopen,
     resolve,
 )
-from helpline.tickets.lifecycle.thread import add_note, customer_reply, reply
+from helpline.tickets.lifecycle.thread import (
+    add_collaborator,
+    add_note,
+    customer_reply,
+    is_party,
+    reply,
+)
 
 __all__ = [
     "Actor",
@@ -44,6 +50,7 @@ __all__ = [
     "Refused",
     "Upload",
     "actor_name",
+    "add_collaborator",
     "add_note",
     "assign",
     "change_priority",
@@ -53,6 +60,7 @@ __all__ = [
     "customer_reply",
     "edit",
     "events_committed",
+    "is_party",
     "mark_overdue",
     "open_ticket",
     "recount_queues",

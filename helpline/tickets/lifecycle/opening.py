@@ -27,6 +27,7 @@ from helpline.tickets.lifecycle.core import (
     actor_name,
 )
 from helpline.tickets.models import (
+    Collaborator,
     EntryKind,
     EventKind,
     HelpTopic,
@@ -86,6 +87,8 @@ def open_ticket(
     uploads: Sequence[Upload] = (),
     assignee: Agent | None = None,
     team: Team | None = None,
+    collaborators: Sequence[Customer] = (),
+    autorespond: bool = True,
 ) -> Ticket:
     """Open a ticket for `customer`. The actor is the customer (portal), an agent
     opening on a customer's behalf (phone), or None (system channels)."""
@@ -157,11 +160,17 @@ def open_ticket(
                 "department": department.pk,
                 "topic": topic.pk if topic else None,
                 "priority": priority.pk,
+                # False when the channel asked for no autoresponse (e.g. osTicket's
+                # `autorespond: false`); department and topic settings apply too.
+                "autorespond": autorespond,
             },
             reason=f"Opened by {actor_name(actor)} for {customer.name}"
             if isinstance(actor, Agent)
             else "",
         )
+        for person in collaborators:
+            if person.pk != customer.pk:
+                Collaborator.objects.get_or_create(ticket=ticket, customer=person)
         _write_events(change.events)
         if assignee is not None or team is not None:
             assert isinstance(actor, Agent)

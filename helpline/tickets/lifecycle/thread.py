@@ -21,6 +21,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.lifecycle.status import _move_status, _reopen
 from helpline.tickets.models import (
+    Collaborator,
     EntryKind,
     EventKind,
     Source,
@@ -110,6 +111,28 @@ def add_note(
         return change.save()
 
 
+def is_party(customer: Customer, ticket: Ticket) -> bool:
+    """The ticket's customer, or one of its collaborators."""
+    return (
+        customer.pk == ticket.customer_id
+        or Collaborator.objects.filter(ticket=ticket, customer=customer).exists()
+    )
+
+
+def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Ticket:
+    """Let `customer` follow the ticket: they get replies and may write on it."""
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        if actor is not None:
+            _require_agent(actor, Action.EDIT, ticket)
+        if customer.pk == ticket.customer_id or is_party(customer, ticket):
+            raise Refused(f"{customer.name} already follows this ticket.")
+        Collaborator.objects.create(ticket=ticket, customer=customer)
+        change = _Change(ticket, actor)
+        change.event(EventKind.COLLABORATOR, field="collaborator", new=customer)
+        return change.save()
+
+
 def customer_reply(
     ticket: Ticket,
     *,
@@ -122,7 +145,7 @@ def customer_reply(
     reopens it: back to the "new" status, counted in reopen_count."""
     with transaction.atomic():
         ticket = _lock(ticket, None)
-        if not isinstance(actor, Customer) or actor.pk != ticket.customer_id:
+        if not isinstance(actor, Customer) or not is_party(actor, ticket):
             raise NotAllowed("You can only write on your own tickets.")
         if ticket.state == State.ARCHIVED:
             raise Refused("This ticket is archived; please open a new ticket.")

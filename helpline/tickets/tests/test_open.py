@@ -70,6 +70,7 @@ def test_a_customer_opens_a_ticket_on_a_public_topic(world: World) -> None:
         "department": world.support.pk,
         "topic": world.topic.pk,
         "priority": ticket.priority_id,
+        "autorespond": True,
     }
     assert_counters_true()
 

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused, Upload
@@ -354,3 +355,22 @@ def test_scripts_and_event_handlers_are_stripped_before_a_body_is_stored(
     assert "onclick" not in body
     assert "javascript:" not in body
     assert '<img src="https://example.com/a.png">' in body
+
+
+def test_a_collaborator_may_write_on_the_ticket_and_an_outsider_may_not(
+    world: World, ticket: Ticket
+) -> None:
+    ticket = lifecycle.add_collaborator(ticket, actor=world.agent, customer=world.outsider)
+    assert last_event(ticket).kind == EventKind.COLLABORATOR
+    ticket = lifecycle.customer_reply(ticket, actor=world.outsider, body_html="<p>Me too</p>")
+    assert last_entry(ticket).customer == world.outsider
+    stranger = Customer.objects.create(name="Stranger", email="stranger@example.net")
+    with refused(ticket, NotAllowed):
+        lifecycle.customer_reply(ticket, actor=stranger, body_html="<p>Let me in</p>")
+
+
+def test_collaborators_named_at_opening_follow_the_ticket(world: World) -> None:
+    ticket = world.open(collaborators=[world.outsider, world.customer])
+    assert [c.customer for c in ticket.collaborators.all()] == [world.outsider]
+    with pytest.raises(Refused, match="already follows"):
+        lifecycle.add_collaborator(ticket, actor=world.agent, customer=world.outsider)
