@@ -85,7 +85,7 @@ define CHECKS
 endef
 
 define PYTEST
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 endef
 
