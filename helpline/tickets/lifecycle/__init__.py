@@ -22,6 +22,7 @@ from helpline.tickets.lifecycle.core import (
     Upload,
     actor_name,
     events_committed,
+    events_recorded,
     recount_queues,
 )
 from helpline.tickets.lifecycle.opening import open_ticket
@@ -60,6 +61,7 @@ __all__ = [
     "customer_reply",
     "edit",
     "events_committed",
+    "events_recorded",
     "is_party",
     "mark_overdue",
     "open_ticket",

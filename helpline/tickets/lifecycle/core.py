@@ -34,6 +34,9 @@ Actor = Agent | Customer | None  # None is the system (clock, sweep)
 # Sent after the transaction commits, with the events it wrote. Notifications and
 # webhooks hook in here; nothing is sent from inside the transaction.
 events_committed = Signal()
+# Sent inside the transaction, with the Event rows just written: the notification
+# outbox writes its rows here, so a committed change always has its mail queued.
+events_recorded = Signal()
 
 
 class LifecycleError(Exception):
@@ -153,7 +156,13 @@ class _Change:
         new: object = "",
         reason: str = "",
         data: dict[str, Any] | None = None,
+        entry: Entry | None = None,
     ) -> None:
+        """Record an event. `entry` is the thread entry it wrote (a reply, a note),
+        kept in `data` so that mail and reports can find it."""
+        data = _ids(old, new) if data is None else data
+        if entry is not None:
+            data = {**data, "entry": entry.pk}
         self.events.append(
             Event(
                 ticket=self.ticket,
@@ -165,7 +174,7 @@ class _Change:
                 old_value=_display(old),
                 new_value=_display(new),
                 reason=reason,
-                data=_ids(old, new) if data is None else data,
+                data=data,
                 created_at=self.now,
             )
         )
@@ -211,6 +220,7 @@ def _write_events(events: list[Event]) -> None:
     if not events:
         return
     created = Event.objects.bulk_create(events)
+    events_recorded.send(sender=Event, events=created)
     ids = [e.pk for e in created if e.pk is not None]
     transaction.on_commit(lambda: events_committed.send(sender=Event, event_ids=ids))
 

@@ -142,7 +142,7 @@ def open_ticket(
         _add_to_count(_bucket(ticket), +1)
         # The first message is the customer's account of the problem, even when an
         # agent typed it during a phone call; the event records who opened it.
-        _add_entry(
+        entry = _add_entry(
             ticket,
             kind=EntryKind.MESSAGE,
             actor=customer,
@@ -155,6 +155,7 @@ def open_ticket(
         change.event(
             EventKind.CREATED,
             new=ticket.subject,
+            entry=entry,
             data={
                 "source": source,
                 "department": department.pk,

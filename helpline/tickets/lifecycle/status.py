@@ -156,7 +156,7 @@ def resolve(
             raise Refused("Only open tickets can be resolved.")
         status = _status_for(StatusPurpose.RESOLVED)
         change = _Change(ticket, actor)
-        _add_entry(
+        entry = _add_entry(
             ticket,
             kind=EntryKind.REPLY,
             actor=actor,
@@ -170,6 +170,7 @@ def resolve(
             field="status",
             old=ticket.status,
             new=status,
+            entry=entry,
         )
         change.set(
             status=status,

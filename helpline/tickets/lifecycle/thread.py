@@ -53,7 +53,7 @@ def reply(
         if not ticket.is_open:
             raise Refused("This ticket is closed; reopen it before replying.")
         change = _Change(ticket, actor)
-        _add_entry(
+        entry = _add_entry(
             ticket,
             kind=EntryKind.REPLY,
             actor=actor,
@@ -62,7 +62,7 @@ def reply(
             source=source,
             uploads=uploads,
         )
-        change.event(EventKind.REPLIED)
+        change.event(EventKind.REPLIED, entry=entry)
         change.set(last_response_at=change.now)
         # Answering an unassigned ticket claims it, for an agent who may hold it
         # (a team member from outside the department answers without claiming).
@@ -98,7 +98,7 @@ def add_note(
         if ticket.state == State.ARCHIVED:
             raise Refused("Archived tickets cannot be changed.")
         change = _Change(ticket, actor)
-        _add_entry(
+        entry = _add_entry(
             ticket,
             kind=EntryKind.NOTE,
             actor=actor,
@@ -107,7 +107,7 @@ def add_note(
             source=source,
             uploads=uploads,
         )
-        change.event(EventKind.NOTE)
+        change.event(EventKind.NOTE, entry=entry)
         return change.save()
 
 
@@ -150,7 +150,7 @@ def customer_reply(
         if ticket.state == State.ARCHIVED:
             raise Refused("This ticket is archived; please open a new ticket.")
         change = _Change(ticket, actor)
-        _add_entry(
+        entry = _add_entry(
             ticket,
             kind=EntryKind.MESSAGE,
             actor=actor,
@@ -159,7 +159,7 @@ def customer_reply(
             source=source,
             uploads=uploads,
         )
-        change.event(EventKind.CUSTOMER_REPLIED)
+        change.event(EventKind.CUSTOMER_REPLIED, entry=entry)
         change.set(last_message_at=change.now)
         if not ticket.is_open:
             _reopen(change, _status_for(StatusPurpose.NEW), reason="The customer replied")

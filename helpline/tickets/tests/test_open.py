@@ -71,6 +71,7 @@ def test_a_customer_opens_a_ticket_on_a_public_topic(world: World) -> None:
         "topic": world.topic.pk,
         "priority": ticket.priority_id,
         "autorespond": True,
+        "entry": entry.pk,
     }
     assert_counters_true()
 

@@ -374,3 +374,15 @@ def test_collaborators_named_at_opening_follow_the_ticket(world: World) -> None:
     assert [c.customer for c in ticket.collaborators.all()] == [world.outsider]
     with pytest.raises(Refused, match="already follows"):
         lifecycle.add_collaborator(ticket, actor=world.agent, customer=world.outsider)
+
+
+def test_events_that_write_to_the_thread_name_their_entry(world: World, ticket: Ticket) -> None:
+    ticket = lifecycle.reply(ticket, actor=world.agent, body_html="<p>Answer</p>")
+    replied = ticket.events.get(kind=EventKind.REPLIED)
+    assert replied.data == {"entry": last_entry(ticket).pk}
+    ticket = lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Note</p>")
+    assert last_event(ticket).data == {"entry": last_entry(ticket).pk}
+    ticket = lifecycle.customer_reply(ticket, actor=world.customer, body_html="<p>Thanks</p>")
+    assert last_event(ticket).data == {"entry": last_entry(ticket).pk}
+    ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Done</p>")
+    assert last_event(ticket).data["entry"] == last_entry(ticket).pk
