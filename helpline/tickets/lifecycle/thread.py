@@ -91,10 +91,12 @@ def add_note(
     source: str = Source.WEB,
 ) -> Ticket:
     """An internal note: agents only, never shown to the customer. Allowed on closed
-    tickets too, since notes record what happened after the fact."""
+    tickets too, since notes record what happened after the fact. The system
+    (actor None) writes notes too, e.g. a bounce attached to its ticket."""
     with transaction.atomic():
         ticket = _lock(ticket, None)
-        _require_agent(actor, Action.NOTE, ticket)
+        if actor is not None:
+            _require_agent(actor, Action.NOTE, ticket)
         if ticket.state == State.ARCHIVED:
             raise Refused("Archived tickets cannot be changed.")
         change = _Change(ticket, actor)

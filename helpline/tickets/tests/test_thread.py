@@ -386,3 +386,10 @@ def test_events_that_write_to_the_thread_name_their_entry(world: World, ticket: 
     assert last_event(ticket).data == {"entry": last_entry(ticket).pk}
     ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Done</p>")
     assert last_event(ticket).data["entry"] == last_entry(ticket).pk
+
+
+def test_the_system_writes_internal_notes_such_as_bounces(world: World, ticket: Ticket) -> None:
+    ticket = lifecycle.add_note(ticket, actor=None, body_html="<p>Delivery failed</p>")
+    note = last_entry(ticket)
+    assert note.kind == EntryKind.NOTE and note.author_name == "System"
+    assert last_event(ticket).agent is None and last_event(ticket).customer is None
