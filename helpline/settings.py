@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "helpline.accounts",
     "helpline.sla",
     "helpline.tickets",
+    "helpline.worker",
     "helpline.notify",
     "helpline.intake",
     "helpline.api",
@@ -176,6 +177,8 @@ RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs the worker queues: {name: (task, seconds between runs)}.
+HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {}
 
 # --- Mail ---------------------------------------------------------------------
 # Mail is "set up" when a mailer other than the console one is configured; until

@@ -6,23 +6,26 @@ them. `make run` starts one next to gunicorn; a deployment runs one or more.
 SIGINT/SIGTERM stop it cleanly: a running task is finished first, a second signal
 aborts it.
 
-Later issues add the periodic jobs here (the SLA sweep that marks tickets
-overdue, auto-close of resolved tickets, mail fetching): this command is the one
-long-running process that owns the clock, so they belong in its loop rather than
-in cron or in a request.
+Beside it, a scheduler thread queues the periodic jobs (mail polling, outbox
+retries; later the SLA sweep and auto-close) when they are due, see
+`helpline.worker.scheduler`: this command is the one long-running process that
+owns the clock, so they belong here rather than in cron or in a request.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django_tasks_db.management.commands.db_worker import valid_interval
 
+from helpline.worker import scheduler
+
 
 class Command(BaseCommand):
-    help = "Run the background worker (queued tasks; later also the periodic jobs)."
+    help = "Run the background worker: queued tasks and the periodic jobs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -37,12 +40,28 @@ class Command(BaseCommand):
             help="Queues to work on, comma-separated; '*' for all (default).",
         )
         parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="Only run queued tasks; leave periodic jobs to other workers.",
+        )
+        parser.add_argument(
             "--batch",
             action="store_true",
             help="Run the tasks queued now, then exit (for tests and cron-style use).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        if not options["batch"] and not options["no_scheduler"]:
+            threading.Thread(
+                target=scheduler.run_forever, args=(stop,), name="scheduler", daemon=True
+            ).start()
+        try:
+            self._run_tasks(options)
+        finally:
+            stop.set()
+
+    def _run_tasks(self, options: dict[str, Any]) -> None:
         call_command(
             "db_worker",
             interval=options["interval"],

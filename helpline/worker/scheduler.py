@@ -1,0 +1,74 @@
+"""Periodic jobs: mail polling, outbox retries, and later the SLA sweep,
+escalation and auto-close.
+
+Jobs are django.tasks tasks named in settings.HELPLINE_PERIODIC_JOBS
+({name: (dotted path of the task, seconds between runs)}). The scheduler does
+not run them itself: it queues them, and the worker runs them like any other task,
+with its logging, failure records and clean shutdown. Claims go through
+JobSchedule (see its docstring), so any number of workers can run the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from helpline.worker.models import JobSchedule
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task_path: str
+    every: timedelta
+
+
+def configured_jobs() -> list[Job]:
+    return [
+        Job(name, path, timedelta(seconds=seconds))
+        for name, (path, seconds) in settings.HELPLINE_PERIODIC_JOBS.items()
+    ]
+
+
+def claim(job: Job, now: datetime) -> bool:
+    """Claim the job's current tick; True for exactly one caller per tick."""
+    row, _ = JobSchedule.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
+    if row.next_run_at > now:
+        return False
+    claimed = JobSchedule.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(
+        next_run_at=now + job.every, last_run_at=now
+    )
+    return claimed == 1
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Queue every due job once; returns the names queued."""
+    now = now or timezone.now()
+    queued = []
+    for job in configured_jobs():
+        if claim(job, now):
+            import_string(job.task_path).enqueue()
+            queued.append(job.name)
+    return queued
+
+
+def run_forever(stop: threading.Event, interval: float = 5.0) -> None:
+    """The scheduler loop, for a thread beside the task worker."""
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            for name in tick():
+                log.info("Queued periodic job %s", name)
+        except Exception:  # a broken database must not kill the worker
+            log.exception("Periodic job scheduling failed; trying again shortly")
+        stop.wait(interval)
+    connection.close()
