@@ -178,7 +178,10 @@ RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 # --- Background work ----------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs the worker queues: {name: (task, seconds between runs)}.
-HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {}
+HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
+    # Mail whose own send task was lost, or whose sender died mid-send.
+    "notify.send_due": ("helpline.notify.tasks.send_due_mail", 60),
+}
 
 # --- Mail ---------------------------------------------------------------------
 # Mail is "set up" when a mailer other than the console one is configured; until
@@ -194,6 +197,9 @@ MAILERS = {
                 "username": os.environ.get("SMTP_USER", ""),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
                 "use_tls": _env_bool("SMTP_STARTTLS", False),
+                "use_ssl": _env_bool("SMTP_SSL", False),
+                # Django waits forever by default; a hung server would hold the worker.
+                "timeout": int(os.environ.get("SMTP_TIMEOUT", "30")),
             },
         }
         if EMAIL_CONFIGURED

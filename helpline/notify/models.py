@@ -1,0 +1,150 @@
+"""Outbound mail: the templates administrators edit, and the outbox.
+
+An `OutboundMessage` is written by the lifecycle's `events_recorded` signal, in the
+same transaction as the change it reports, so a committed change always has its
+mail queued and a rolled-back one never does. The worker sends it afterwards.
+
+Outbox states (`OutboundMessage.status`):
+
+    pending ──claimed by a sender──▶ sending ──accepted by the mail server──▶ sent
+       ▲                               │
+       └── failed: attempts < 5 ───────┤  (next_attempt_at = now + backoff)
+                                       └── 5th failure, or a permanent (5xx)
+                                           refusal ──▶ failed ──retry──▶ pending
+
+A sender claims a row with one conditional UPDATE (pending and due, with the
+attempt count it read) that sets `sending`, bumps `attempts` and sets
+`next_attempt_at` to the end of a lease; only the sender whose UPDATE changed a row
+sends. A second run of the same task, or `send_due()` beside it, finds the row
+taken and sends nothing. A sender killed mid-send leaves the row `sending`; once
+its lease is over, `send_due()` claims it again (the one case where a mail may go
+out twice: SMTP cannot tell us whether the server got it). Every later UPDATE of
+the sender names the attempt it claimed, so a stale sender changes nothing.
+"Retry now" (admin action, `helpline notify retry`) puts failed or pending rows
+back to pending, due now, with their attempts reset.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from helpline.tickets.models import Event, Ticket
+
+
+class MailKind(models.TextChoices):
+    """What a mail is for; also the key of its template."""
+
+    AUTORESPONSE = "autoresponse", "New-ticket autoresponse (to the customer)"
+    NEW_TICKET_ALERT = "new_ticket_alert", "New-ticket alert (to the department's agents)"
+    ASSIGNED_ALERT = "assigned_alert", "Assignment alert (to the assignee or the team)"
+    TRANSFER_ALERT = "transfer_alert", "Transfer alert (to the new department)"
+    REPLY = "reply", "Agent reply (to the customer and collaborators)"
+    RESOLVED = "resolved", "Resolution notice (to the customer and collaborators)"
+    REOPENED_ALERT = "reopened_alert", "Reopen notice (to the assignee)"
+
+
+# Mail written by a person (a reply, a resolution) carries no Auto-Submitted header;
+# the rest is machine-made, and says so (RFC 3834) so that other systems'
+# autoresponders stay quiet and no mail loop starts.
+AUTO_SUBMITTED = {
+    MailKind.AUTORESPONSE: "auto-replied",
+    MailKind.NEW_TICKET_ALERT: "auto-generated",
+    MailKind.ASSIGNED_ALERT: "auto-generated",
+    MailKind.TRANSFER_ALERT: "auto-generated",
+    MailKind.REOPENED_ALERT: "auto-generated",
+}
+
+
+class MailTemplate(models.Model):
+    """The subject, text and HTML of one kind of mail, as administrators edit them.
+
+    Rendered with Django's template language. A missing row means the built-in
+    default (`helpline/notify/templates/notify/<key>/`); an inactive row means this
+    kind of mail is not sent at all.
+    """
+
+    key = models.CharField(max_length=40, choices=MailKind.choices, unique=True)
+    subject = models.CharField(max_length=255)
+    text_body = models.TextField(help_text="The plain-text version; every mail has one.")
+    html_body = models.TextField(
+        blank=True, help_text="The HTML version; leave empty to send plain text only."
+    )
+    is_active = models.BooleanField(
+        default=True, help_text="Untick to stop sending this kind of mail altogether."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.get_key_display()
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundMessage(models.Model):
+    """One mail to send, rendered when the change happened (see the module doc)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbound")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
+    )
+    kind = models.CharField(max_length=40, choices=MailKind.choices)
+    from_email = models.CharField(max_length=320)
+    to = models.JSONField(default=list, help_text="Addresses, as 'Name <address>'.")
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.TextField()
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    # Ours, signed and naming the ticket (helpline.lib.mailids); intake finds the
+    # ticket of a reply by the In-Reply-To/References that name it.
+    message_id = models.CharField(max_length=255)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True, help_text="Space-separated Message-IDs.")
+    status = models.CharField(
+        max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Intake: which ticket does the Message-ID a reply answers belong to?
+            models.UniqueConstraint(fields=["message_id"], name="outbound_message_id_unique"),
+        ]
+        indexes = [
+            # send_due(): mail whose next attempt (or whose sender's lease) has come,
+            # oldest first. Partial, so it stays small while sent mail piles up.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="outbound_pending_due",
+            ),
+            # Threading: a ticket's latest mail, to find what a recipient got before.
+            models.Index(fields=["ticket", "created_at"], name="outbound_ticket_created"),
+            # The admin's "failed" filter (and its count on the dashboard later).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="failed"),
+                name="outbound_failed_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for #{self.ticket.number} ({self.status})"
+
+    @property
+    def auto_submitted(self) -> str:
+        """The Auto-Submitted header's value, or "" for mail written by a person."""
+        return AUTO_SUBMITTED.get(MailKind(self.kind), "")

@@ -1,0 +1,297 @@
+"""Queuing mail for what just happened to a ticket.
+
+`queue_mail` receives the lifecycle's `events_recorded` signal, inside the
+transaction that made the change: it decides who hears about each event, renders
+the mail and writes `OutboundMessage` rows, then asks for them to be sent once the
+transaction commits. A change that rolls back takes its mail with it; a change that
+commits always has its mail queued, even if the worker is down (`send_due` finds
+it later).
+
+Who hears about what:
+
+- created: the customer gets the autoresponse, unless the request, the department
+  or the help topic turned it off, or the address is one of ours; the agents with
+  access to the department and its manager (active, not on vacation) get an alert.
+- assigned: the new assignee (unless they took it themselves); a team, when the
+  ticket has no assignee, alerts its members.
+- transferred: the new department's agents and manager.
+- replied, resolved: the customer, and each collaborator in a mail of their own.
+- reopened: the assignee; else the team's members; else the department's agents.
+
+Each agent gets a mail of their own; the actor never alerts themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property, partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.notify.addresses import is_own_address, own_addresses
+from helpline.notify.compose import Draft, address, compose
+from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.rendering import Renderer, html_to_text, reply_marker
+from helpline.portal.links import ticket_path
+from helpline.tickets.models import Collaborator, Entry, Event, EventKind
+
+
+def queue_mail(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
+    """The `events_recorded` receiver: write the outbox rows for `events`."""
+    planner = _Planner(events)
+    drafts = [draft for event in events for draft in planner.plan(event)]
+    if not drafts:
+        return
+    messages = compose(drafts, Renderer())
+    if not messages:
+        return
+    created = OutboundMessage.objects.bulk_create(messages)
+    ids = [m.pk for m in created if m.pk is not None]
+    # Robust: if queuing the task fails, the change still stands and its mail is
+    # still pending in the outbox, where send_due() will find it.
+    transaction.on_commit(partial(enqueue, ids), robust=True)
+
+
+def enqueue(ids: Sequence[int]) -> None:
+    """Ask the worker to send these outbox rows."""
+    from helpline.notify.tasks import send_outbound
+
+    for outbound_id in ids:
+        send_outbound.enqueue(outbound_id)
+
+
+# --- who hears about what ---------------------------------------------------------
+
+
+def _reachable(agents: Any) -> list[Agent]:
+    """Agents who can be alerted: active, not on vacation, with an address."""
+    return list(
+        agents.filter(user__is_active=True, is_on_vacation=False)
+        .exclude(user__email="")
+        .select_related("user")
+        .distinct()
+    )
+
+
+def _department_agents(department_id: int, actor_id: int | None) -> list[Agent]:
+    agents = Agent.objects.filter(
+        Q(access__department_id=department_id) | Q(managed_departments__id=department_id)
+    )
+    return _reachable(agents.exclude(pk=actor_id) if actor_id else agents)
+
+
+def _team_members(team: Team, actor_id: int | None) -> list[Agent]:
+    members = team.members.all()
+    return _reachable(members.exclude(pk=actor_id) if actor_id else members)
+
+
+class _Planner:
+    """Decides the drafts for each event of one batch (one change to one ticket)."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.events = events
+        self._entries: dict[int, dict[str, str] | None] = {}
+
+    @cached_property
+    def ours(self) -> frozenset[str]:
+        return own_addresses()
+
+    def plan(self, event: Event) -> list[Draft]:
+        kind = event.kind
+        if kind == EventKind.CREATED:
+            return [*self._autoresponse(event), *self._new_ticket_alerts(event)]
+        if kind == EventKind.ASSIGNED:
+            return self._assigned_alerts(event)
+        if kind == EventKind.TRANSFERRED:
+            return self._transfer_alerts(event)
+        if kind == EventKind.REPLIED:
+            return self._customer_mail(event, MailKind.REPLY)
+        if kind == EventKind.RESOLVED:
+            return self._customer_mail(event, MailKind.RESOLVED)
+        if kind == EventKind.REOPENED:
+            return self._reopened_alerts(event)
+        return []
+
+    # -- variables --
+
+    def _base(self, event: Event) -> dict[str, Any]:
+        """Plain values only: administrators' templates never get model objects."""
+        ticket = event.ticket
+        return {
+            "ticket": {
+                "number": ticket.number,
+                "subject": ticket.subject,
+                "department": ticket.department.name,
+                "topic": ticket.topic.name if ticket.topic else "",
+                "priority": ticket.priority.name,
+                "status": ticket.status.name,
+                "public_status": ticket.status.public_name,
+            },
+            "customer": {"name": ticket.customer.name, "email": ticket.customer.email},
+            "actor": event.actor_name,
+            "reason": event.reason,
+        }
+
+    def _message(self, entry_id: object) -> dict[str, str] | None:
+        if not isinstance(entry_id, int):
+            return None
+        if entry_id not in self._entries:
+            self._entries[entry_id] = self._read_message(entry_id)
+        return self._entries[entry_id]
+
+    def _read_message(self, entry_id: int) -> dict[str, str] | None:
+        entry = Entry.objects.filter(pk=entry_id).first()
+        if entry is None:
+            return None
+        return {
+            "author": entry.author_name,
+            # Sanitized with nh3 when it was written (lib.html): safe to show as HTML.
+            "html": mark_safe(entry.body),  # noqa: S308
+            "text": html_to_text(entry.body),
+        }
+
+    def _for_customer(self, event: Event) -> dict[str, Any]:
+        ticket = event.ticket
+        return {
+            **self._base(event),
+            "recipient": {"name": ticket.customer.name},
+            "marker": reply_marker(ticket.number),
+            "link": settings.HELPLINE_BASE_URL + ticket_path(ticket),
+        }
+
+    def _agent_drafts(
+        self, event: Event, kind: MailKind, agents: Sequence[Agent], extra: dict[str, Any]
+    ) -> list[Draft]:
+        base = {
+            **self._base(event),
+            "desk_url": settings.HELPLINE_BASE_URL
+            + reverse("desk:ticket", args=[event.ticket.number]),
+            **extra,
+        }
+        return [
+            Draft(
+                event,
+                kind,
+                [address(agent.name, agent.user.email)],
+                context={**base, "recipient": {"name": agent.name}},
+            )
+            for agent in agents
+            if not is_own_address(agent.user.email, ours=self.ours)
+        ]
+
+    # -- the mail of each event --
+
+    def _autoresponse(self, event: Event) -> list[Draft]:
+        ticket = event.ticket
+        customer = ticket.customer
+        wanted = (
+            event.data.get("autorespond", True) is not False
+            and ticket.department.autorespond
+            and (ticket.topic is None or ticket.topic.autorespond)
+        )
+        if not wanted or not customer.email or is_own_address(customer.email, ours=self.ours):
+            return []
+        return [
+            Draft(
+                event,
+                MailKind.AUTORESPONSE,
+                [address(customer.name, customer.email)],
+                context={
+                    **self._for_customer(event),
+                    "message": self._message(event.data.get("entry")),
+                },
+            )
+        ]
+
+    def _new_ticket_alerts(self, event: Event) -> list[Draft]:
+        agents = _department_agents(event.ticket.department_id, event.agent_id)
+        message = self._message(event.data.get("entry"))
+        return self._agent_drafts(event, MailKind.NEW_TICKET_ALERT, agents, {"message": message})
+
+    def _assigned_alerts(self, event: Event) -> list[Draft]:
+        ticket = event.ticket
+        new_id = event.data.get("new")
+        if event.field == "agent":
+            if new_id is None or new_id == event.agent_id:  # claiming needs no alert
+                return []
+            # On vacation or not, an assignee hears about the ticket given to them.
+            assignee = (
+                Agent.objects.select_related("user")
+                .filter(pk=new_id, user__is_active=True)
+                .exclude(user__email="")
+                .first()
+            )
+            if assignee is None:
+                return []
+            extra = {"assignee": {"name": assignee.name}, "team": None}
+            return self._agent_drafts(event, MailKind.ASSIGNED_ALERT, [assignee], extra)
+        if event.field == "team" and ticket.assignee_id is None and new_id is not None:
+            team = Team.objects.filter(pk=new_id).first()
+            if team is None:
+                return []
+            extra = {"assignee": None, "team": {"name": team.name}}
+            members = _team_members(team, event.agent_id)
+            return self._agent_drafts(event, MailKind.ASSIGNED_ALERT, members, extra)
+        return []
+
+    def _transfer_alerts(self, event: Event) -> list[Draft]:
+        new_id = event.data.get("new")
+        department = Department.objects.filter(pk=new_id).first() if new_id else None
+        if department is None:
+            return []
+        extra = {
+            "department": {"name": department.name},
+            "old_department": {"name": event.old_value},
+        }
+        agents = _department_agents(department.pk, event.agent_id)
+        return self._agent_drafts(event, MailKind.TRANSFER_ALERT, agents, extra)
+
+    def _customer_mail(self, event: Event, kind: MailKind) -> list[Draft]:
+        """The customer's mail carries their signed link; each collaborator gets a
+        mail of their own without it, since that link acts as the customer."""
+        ticket = event.ticket
+        followers = Customer.objects.filter(
+            pk__in=Collaborator.objects.filter(ticket=ticket).values("customer")
+        ).order_by("pk")
+        context = {
+            **self._for_customer(event),
+            "message": self._message(event.data.get("entry")),
+            "signature": event.agent.signature if event.agent else "",
+        }
+        drafts = []
+        for person in [ticket.customer, *followers]:
+            if not person.email or is_own_address(person.email, ours=self.ours):
+                continue
+            own = person.pk == ticket.customer_id
+            personal = {"recipient": {"name": person.name}, **({} if own else {"link": ""})}
+            drafts.append(
+                Draft(event, kind, [address(person.name, person.email)], [], context | personal)
+            )
+        return drafts
+
+    def _reopened_alerts(self, event: Event) -> list[Draft]:
+        ticket = event.ticket
+        actor_id = event.agent_id
+        if actor_id and ticket.assignee_id == actor_id:  # they reopened it themselves
+            return []
+        # The assignee; if they cannot be reached, the team; else the department.
+        agents = (
+            _reachable(Agent.objects.filter(pk=ticket.assignee_id)) if ticket.assignee_id else []
+        )
+        if not agents and ticket.team is not None:
+            agents = _team_members(ticket.team, actor_id)
+        if not agents:
+            agents = _department_agents(ticket.department_id, actor_id)
+        # Reopened by the customer's message: the alert quotes it.
+        entry_id = next(
+            (e.data.get("entry") for e in self.events if e.kind == EventKind.CUSTOMER_REPLIED),
+            None,
+        )
+        extra = {"message": self._message(entry_id)}
+        return self._agent_drafts(event, MailKind.REOPENED_ALERT, agents, extra)

@@ -1,0 +1,164 @@
+"""Turning a kind of mail and its variables into a subject, a text and an HTML body.
+
+Templates are administrators' `MailTemplate` rows, rendered with Django's template
+language from the stored text; a missing row falls back to the built-in default in
+`templates/notify/<kind>/` (subject.txt, body.txt, body.html), which also seeds the
+rows. The subject and the text body are rendered without HTML escaping (they are
+not HTML); the HTML body escapes every variable except bodies marked safe, which
+are thread entries sanitized with nh3 on the way in.
+
+A template an administrator broke never stops a ticket change: it is logged and
+the built-in default is sent instead. The admin form refuses broken templates in
+the first place (`check_template`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nh3
+from django.template import engines
+from django.template.backends.django import Template
+
+from helpline.notify.models import MailKind, MailTemplate
+
+log = logging.getLogger(__name__)
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "notify"
+
+# The first line of mail a customer may answer. Intake cuts a reply at this line,
+# so the quoted mail below it does not pile up in the thread.
+REPLY_MARKER = "-- Reply above this line to add to ticket #{number} --"
+REPLY_MARKER_RE = re.compile(r"-- Reply above this line to add to ticket #(\d{4,20}) --")
+
+
+def reply_marker(number: str) -> str:
+    return REPLY_MARKER.format(number=number)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The template text of one kind of mail."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def default_source(kind: str) -> Source:
+    """The built-in template of `kind`, read from the package's files."""
+    folder = DEFAULTS_DIR / MailKind(kind).value
+    return Source(
+        subject=(folder / "subject.txt").read_text().strip(),
+        text=(folder / "body.txt").read_text(),
+        html=(folder / "body.html").read_text(),
+    )
+
+
+def _compile(source: str, *, escape: bool) -> Template:
+    # Subjects and text bodies are not HTML: "Q&A" must stay "Q&A" there.
+    if not escape:
+        source = "{% autoescape off %}" + source + "{% endautoescape %}"
+    return engines["django"].from_string(source)  # type: ignore[return-value]
+
+
+class _Compiled:
+    def __init__(self, source: Source) -> None:
+        self.subject = _compile(source.subject, escape=False)
+        self.text = _compile(source.text, escape=False)
+        self.html = _compile(source.html, escape=True) if source.html.strip() else None
+
+    def render(self, context: dict[str, Any]) -> Rendered:
+        return Rendered(
+            subject=" ".join(self.subject.render(context).split()),
+            text=_tidy_text(self.text.render(context)),
+            html=self.html.render(context).strip() if self.html else "",
+        )
+
+
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+
+def _tidy_text(text: str) -> str:
+    """Template tags leave blank lines and trailing spaces; mail reads better without."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip() + "\n"
+
+
+class Renderer:
+    """Renders mail for one batch of events: reads the template rows once, compiles
+    each template once, however many recipients share it."""
+
+    def __init__(self) -> None:
+        self._rows = {row.key: row for row in MailTemplate.objects.all()}
+        self._compiled: dict[str, _Compiled] = {}
+        self._defaults: dict[str, _Compiled] = {}
+
+    def is_enabled(self, kind: MailKind) -> bool:
+        row = self._rows.get(kind.value)
+        return row is None or row.is_active
+
+    def render(self, kind: MailKind, context: dict[str, Any]) -> Rendered | None:
+        """The mail, or None when an administrator switched this kind off."""
+        row = self._rows.get(kind.value)
+        if row is not None and not row.is_active:
+            return None
+        if row is not None:
+            try:
+                if kind.value not in self._compiled:
+                    self._compiled[kind.value] = _Compiled(
+                        Source(row.subject, row.text_body, row.html_body)
+                    )
+                return self._compiled[kind.value].render(context)
+            except Exception:
+                log.exception("The %s mail template is broken; sending the default", kind.value)
+        if kind.value not in self._defaults:
+            self._defaults[kind.value] = _Compiled(default_source(kind.value))
+        return self._defaults[kind.value].render(context)
+
+
+def check_template(source: str, *, escape: bool, context: dict[str, Any]) -> None:
+    """Compile and render `source` with sample variables; raises what Django raises
+    (TemplateSyntaxError and friends), for the admin form to show."""
+    _compile(source, escape=escape).render(context)
+
+
+_SPACE = re.compile(r"\s+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_LI = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(
+    r"</(?:p|div|h[1-6]|tr|blockquote|pre|table|ul|ol)\s*>|<hr\b[^>]*>", re.IGNORECASE
+)
+_LINK = re.compile(r"<a\b[^>]*\bhref=\"([^\"]*)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    href, label = match.group(1), match.group(2)
+    return label if href in label or not href else f"{label} ({href})"
+
+
+def html_to_text(body: str) -> str:
+    """Readable plain text of a sanitized HTML body, for the text part of a mail:
+    paragraphs and line breaks kept, list items dashed, links spelled out."""
+    text = _SPACE.sub(" ", body)
+    text = _LINK.sub(_link_text, text)
+    text = _BR.sub("\n", text)
+    text = _LI.sub("\n- ", text)
+    text = _BLOCK_END.sub("\n\n", text)
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [line.strip() for line in text.split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()

@@ -1,0 +1,204 @@
+"""Sending the outbox: one message at a time, at most once, retried with backoff.
+
+`deliver(id)` is what the `send_outbound` task runs; `send_due()` is the worker's
+periodic sweep for anything whose task was lost or whose retry time has come;
+`retry(...)` is the administrator's "try again now". None of them runs inside a
+request, and none holds a database transaction open while talking to the mail
+server. The claim protocol is described in `helpline.notify.models`.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from helpline.notify.models import OutboundMessage, OutboundStatus
+
+log = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd, ... failed attempt; the attempt after the last wait is
+# the final one (5 attempts over about two and a half hours), then `failed`.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=25),
+    timedelta(minutes=125),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# How long a claimed message is left alone by other senders. Longer than any SMTP
+# conversation (set a `timeout` in MAILERS' OPTIONS), so it is never sent twice
+# while it is being sent; a sender that died mid-send is retried after it.
+LEASE = timedelta(minutes=10)
+# How many messages one send_due() call sends at most, so a backlog never keeps the
+# worker from its other jobs for long.
+SEND_DUE_BATCH = 200
+
+
+class Outcome:
+    SENT = "sent"
+    RETRY = "retry"  # failed, another attempt is scheduled
+    FAILED = "failed"  # failed for good (visible in the admin)
+    SKIPPED = "skipped"  # not ours to send: sent, failed, not due, taken, or gone
+
+
+_OPEN = (OutboundStatus.PENDING, OutboundStatus.SENDING)
+
+
+def _claim(message: OutboundMessage, now: datetime) -> bool:
+    """Take the message for this sender: pending and due, or `sending` with its
+    sender's lease over. The UPDATE matches only if nobody changed the row since we
+    read it, so exactly one sender sees a row count of 1."""
+    rows = OutboundMessage.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        pk=message.pk,
+        status=message.status,
+        attempts=message.attempts,
+    ).update(status=OutboundStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    if rows == 1:
+        message.attempts += 1
+    return rows == 1
+
+
+def _email(message: OutboundMessage) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message.message_id}
+    if message.in_reply_to:
+        headers["In-Reply-To"] = message.in_reply_to
+    if message.references:
+        headers["References"] = message.references
+    if message.auto_submitted:
+        headers["Auto-Submitted"] = message.auto_submitted
+        # Exchange and Outlook honour this one rather than Auto-Submitted.
+        headers["X-Auto-Response-Suppress"] = "All"
+    email = EmailMultiAlternatives(
+        message.subject,
+        message.text,
+        message.from_email or None,
+        message.to,
+        cc=message.cc,
+        headers=headers,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A refusal that will not change by waiting: every recipient refused with a
+    5xx code, or the message itself refused with one. Other errors (connection,
+    timeouts, 4xx, even 5xx on login, which an administrator fixes) are retried."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def deliver(outbound_id: int) -> str:
+    """Send one outbox message if it is due; safe to call any number of times, from
+    any number of processes: it is sent at most once (see the models' doc)."""
+    now = timezone.now()
+    message = OutboundMessage.objects.filter(pk=outbound_id, status__in=_OPEN).first()
+    if message is None:
+        return Outcome.SKIPPED
+    if message.status == OutboundStatus.SENDING and message.attempts >= MAX_ATTEMPTS:
+        # Its senders died mid-send, attempt after attempt: stop here, visibly.
+        stopped = OutboundMessage.objects.filter(
+            pk=message.pk,
+            status=message.status,
+            attempts=message.attempts,
+            next_attempt_at__lte=now,
+        ).update(status=OutboundStatus.FAILED, last_error="The sender stopped while sending.")
+        return Outcome.FAILED if stopped else Outcome.SKIPPED
+    if not _claim(message, now):
+        return Outcome.SKIPPED
+    # Every UPDATE from here names the attempt we claimed: if our lease ran out and
+    # another sender took over, we change nothing.
+    mine = OutboundMessage.objects.filter(
+        pk=message.pk, status=OutboundStatus.SENDING, attempts=message.attempts
+    )
+    try:
+        _email(message).send(using="default")
+    except Exception as error:
+        if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+            mine.update(
+                status=OutboundStatus.FAILED, next_attempt_at=None, last_error=_describe(error)
+            )
+            log.error("Mail %s failed for good: %s", message.pk, _describe(error))
+            return Outcome.FAILED
+        when = timezone.now() + RETRY_DELAYS[message.attempts - 1]
+        mine.update(
+            status=OutboundStatus.PENDING, next_attempt_at=when, last_error=_describe(error)
+        )
+        log.warning("Mail %s failed, retrying at %s: %s", message.pk, when, _describe(error))
+        _schedule(message.pk, when)
+        return Outcome.RETRY
+    mine.update(
+        status=OutboundStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    return Outcome.SENT
+
+
+def _schedule(outbound_id: int, when: datetime | None) -> None:
+    """Queue a task for the retry, so retries happen even without the periodic
+    sweep. If queuing fails, the row is still pending and send_due() finds it."""
+    from helpline.notify.tasks import send_outbound
+
+    def enqueue() -> None:
+        task = send_outbound.using(run_after=when) if when else send_outbound
+        task.enqueue(outbound_id)
+
+    try:
+        transaction.on_commit(enqueue, robust=True)
+    except Exception:  # pragma: no cover - the database is gone; send_due() will do it
+        log.exception("Could not queue mail %s", outbound_id)
+
+
+def send_due(*, limit: int = SEND_DUE_BATCH) -> Counter[str]:
+    """Send every message whose next attempt has come (up to `limit`), oldest first:
+    those whose task was lost, retries, and those whose sender died mid-send. The
+    worker calls it periodically; also `helpline notify send-due`. Returns how many
+    were sent, retried, failed and skipped."""
+    now = timezone.now()
+    due = (
+        OutboundMessage.objects.filter(status__in=_OPEN, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return Counter(deliver(pk) for pk in list(due))
+
+
+def retry(ids: Iterable[int] | None = None, *, send: bool = False) -> list[int]:
+    """Put messages back to pending, due now, with a fresh set of attempts: every
+    failed one, or those of `ids` that failed or are waiting for a retry (one being
+    sent right now is left alone). Returns their ids. With `send`, send them here
+    and now (command line); else queue a task for each (admin: nothing is sent from
+    inside a request)."""
+    now = timezone.now()
+    allowed = (
+        [OutboundStatus.FAILED] if ids is None else [OutboundStatus.FAILED, OutboundStatus.PENDING]
+    )
+    rows = OutboundMessage.objects.filter(status__in=allowed)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    chosen = list(rows.values_list("pk", flat=True))
+    # The status condition again: a row claimed since we read it stays its sender's.
+    OutboundMessage.objects.filter(pk__in=chosen, status__in=allowed).update(
+        status=OutboundStatus.PENDING, attempts=0, next_attempt_at=now
+    )
+    for pk in chosen:
+        if send:
+            deliver(pk)
+        else:
+            _schedule(pk, None)
+    return chosen

@@ -1,0 +1,23 @@
+"""Background work of notify, run by the worker (`helpline worker`), never inside a
+request: a slow or failing mail server must not slow a page down."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from helpline.notify.sending import deliver, send_due
+
+
+@task()
+def send_outbound(outbound_id: int) -> str:
+    """Send one outbox message (queued when its change commits, and for each retry).
+    Safe to run twice: the message is claimed first and sent at most once. Failures
+    are recorded on the message and retried, so the task itself does not fail."""
+    return deliver(outbound_id)
+
+
+@task()
+def send_due_mail() -> dict[str, int]:
+    """The periodic sweep (a job in HELPLINE_PERIODIC_JOBS): send whatever is due,
+    i.e. mail whose task was lost, retries, and mail whose sender died mid-send."""
+    return dict(send_due())
