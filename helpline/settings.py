@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI files, so /api/docs needs no CDN
     "django_tasks_db",
     "axes",
     "helpline.accounts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 
 from helpline.accounts.models import Customer, Organization
 
@@ -19,7 +20,11 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
     cannot rename them. A missing phone is filled in.
     """
     email = normalize_email(email)
-    existing = Customer.objects.filter(email__iexact=email).first()
+    # Lower(), not __iexact: PostgreSQL runs iexact as UPPER(), which the unique
+    # index on Lower(email) cannot serve, so every lookup would scan customers.
+    existing = (
+        Customer.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower()).first()
+    )
     if existing is not None:
         if phone and not existing.phone:
             existing.phone = phone
@@ -33,4 +38,4 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
                 name=name.strip() or email, email=email, phone=phone, organization=organization
             )
     except IntegrityError:  # created at the same moment by another request
-        return Customer.objects.get(email__iexact=email)
+        return Customer.objects.alias(email_lower=Lower("email")).get(email_lower=email.lower())

@@ -106,6 +106,8 @@ def open_ticket(
         assignee = team = None
     if topic is None and department is None:
         raise Refused("Choose a help topic.")
+    if (assignee is not None or team is not None) and not isinstance(actor, Agent):
+        raise NotAllowed("Only agents assign tickets.")
     department = department or (topic.department if topic else None)
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
@@ -174,7 +176,7 @@ def open_ticket(
                 Collaborator.objects.get_or_create(ticket=ticket, customer=person)
         _write_events(change.events)
         if assignee is not None or team is not None:
-            assert isinstance(actor, Agent)
+            assert isinstance(actor, Agent)  # checked above
             ticket = assign(ticket, actor=actor, agent=assignee, team=team)
     return ticket
 

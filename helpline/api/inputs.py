@@ -1,0 +1,289 @@
+"""Reading what API clients send: text, addresses, data: URLs, base64 files, topic
+answers. Shared by the REST API and the osTicket-compatible endpoints, which only
+differ in how they report a `BadInput` (JSON with the field, or plain text)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import email.utils
+import mimetypes
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+
+from helpline.accounts.customers import normalize_email
+from helpline.lib.html import text_to_html
+from helpline.tickets.lifecycle import Upload
+from helpline.tickets.models import HelpTopic, TopicField
+from helpline.tickets.uploads import allowed_extensions, clean_filename
+
+
+class BadInput(Exception):
+    """The client sent something we cannot use; `field` names it (None: the body)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BodyTooLarge(BadInput):
+    pass
+
+
+# --- the request body -----------------------------------------------------------------
+
+
+def body_limit() -> int:
+    """The largest body an authenticated API client may send: every attachment at
+    its size limit, base64-encoded (4/3), plus room for the rest of the message.
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is meant for forms and would
+    refuse a single base64-encoded 2 MB attachment."""
+    files = settings.HELPLINE_MAX_ATTACHMENTS * settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    return max(files * 4 // 3 + 2 * 2**20, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+
+
+def load_body(request: HttpRequest) -> bytes:
+    """Read the body (up to `body_limit()`), so later `request.body` reads get it.
+
+    Called only after the key was checked, so an anonymous client can never make
+    us buffer more than Django's own limit. Sets `request._body`, which is where
+    `HttpRequest.body` keeps what it read.
+    """
+    if hasattr(request, "_body"):
+        return bytes(request._body)
+    limit = body_limit()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise BodyTooLarge(f"The request is larger than {filesizeformat(limit)}.")
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise BodyTooLarge(f"The request is larger than {filesizeformat(limit)}.")
+    request._body = data
+    return data
+
+
+# --- text ---------------------------------------------------------------------------
+
+
+def check_text(value: str) -> str:
+    """Text the database can store: no NUL characters, no lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode text") from None
+    return value
+
+
+def clean_text(value: object, field: str, *, max_length: int | None = None) -> str:
+    """A string from loosely typed input (osTicket JSON sends numbers as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadInput(f"{field}: expected text.", field)
+    text = str(value)
+    try:
+        check_text(text)
+    except ValueError as error:
+        raise BadInput(f"{field} {error}.", field) from None
+    if max_length is not None and len(text) > max_length:
+        raise BadInput(f"{field} is longer than {max_length} characters.", field)
+    return text
+
+
+def parse_address(value: str, field: str = "email") -> tuple[str, str]:
+    """(name, address) from "addr@example.com" or "Name <addr@example.com>"."""
+    name, address = email.utils.parseaddr(value.strip())
+    if not address and value.strip():
+        address = value.strip()
+    address = normalize_email(address)
+    try:
+        validate_email(address)
+    except ValidationError:
+        shown = value.strip()[:100]
+        raise BadInput(f"{field}: “{shown}” is not a valid email address.", field) from None
+    return name.strip(), address
+
+
+def to_bool(value: object, default: bool = True) -> bool:
+    """osTicket-style booleans: true/false, 1/0, yes/no, on/off; empty is the default."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    return str(value).strip().lower() not in {"false", "0", "no", "off", "n"}
+
+
+def to_id(value: object, field: str) -> int | None:
+    """A database id from 5, "5" or nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadInput(f"{field}: expected a number.", field)
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise BadInput(f"{field}: expected a number, got “{str(value)[:40]}”.", field) from None
+    if not 1 <= number < 2**63:
+        raise BadInput(f"{field}: no such id ({number}).", field)
+    return number
+
+
+# --- data: URLs (RFC 2397) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Data:
+    content_type: str
+    charset: str
+    content: bytes
+
+    def text(self) -> str:
+        try:
+            return self.content.decode(self.charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            return self.content.decode("utf-8", errors="replace")
+
+
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def parse_data_url(value: str, field: str) -> Data:
+    """`data:[type][;charset=x][;base64],payload`. A payload that is neither base64
+    nor percent-encoded is taken as it is, as osTicket does: its own example sends
+    `data:text/html,MESSAGE <b>HERE</b>`. A payload with %XX escapes and no spaces
+    is percent-decoded, as RFC 2397 clients send it."""
+    meta, comma, payload = value[5:].partition(",")
+    if not comma:
+        raise BadInput(f"{field}: a data: URL needs a comma before its content.", field)
+    params = [p.strip() for p in meta.split(";")]
+    content_type = params[0].lower() if params and "/" in params[0] else "text/plain"
+    charset = ""
+    is_base64 = False
+    for param in params[1:]:
+        key, _, val = param.partition("=")
+        if key.lower() == "charset":
+            charset = val.strip().strip('"')
+        elif key.lower() == "base64":
+            is_base64 = True
+    if is_base64:
+        content = decode_base64(payload, field)
+    elif _PERCENT.search(payload) and not any(c.isspace() for c in payload):
+        content = unquote_to_bytes(payload)
+    else:
+        content = payload.encode("utf-8")
+    return Data(content_type, charset or "utf-8", content)
+
+
+def decode_base64(value: str, field: str) -> bytes:
+    """Base64 with line breaks and spaces allowed (XML wraps it); nothing else."""
+    # The URL-safe alphabet (-_ for +/) is accepted too: some clients send it.
+    compact = "".join(value.split()).translate(_URLSAFE).rstrip("=")
+    compact += "=" * (-len(compact) % 4)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadInput(f"{field}: the file content is not valid base64.", field) from None
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+
+
+def message_html(text: str, content_type: str = "text/plain") -> str:
+    """A message body as HTML for the lifecycle (which sanitizes it)."""
+    if content_type.lower().strip() == "text/html":
+        return text
+    return text_to_html(text)
+
+
+# --- attachments ----------------------------------------------------------------------
+
+
+def check_files(files: Iterable[tuple[str, bytes]], field: str = "attachments") -> list[Upload]:
+    """Named file contents checked against the same limits as the portal and desk:
+    count, size and extension. The stored content type comes from the file name,
+    never from the client (downloads are served as attachments regardless)."""
+    files = list(files)
+    limit = settings.HELPLINE_MAX_ATTACHMENTS
+    if len(files) > limit:
+        raise BadInput(f"{field}: attach at most {limit} files.", field)
+    extensions = allowed_extensions()
+    uploads: list[Upload] = []
+    for index, (raw_name, content) in enumerate(files):
+        name = clean_filename(raw_name)
+        where = f"{field}.{index}"
+        ext = PurePath(name).suffix.lower()
+        if ext not in extensions:
+            raise BadInput(f"{where}: files of type {ext or '(none)'} are not accepted.", where)
+        if len(content) > settings.HELPLINE_MAX_ATTACHMENT_BYTES:
+            raise BadInput(
+                f"{where}: “{name}” is {filesizeformat(len(content))}; the limit is "
+                f"{filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES)}.",
+                where,
+            )
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        uploads.append(Upload(filename=name, content_type=content_type, content=content))
+    return uploads
+
+
+# --- help-topic answers -----------------------------------------------------------------
+
+
+def _answer(question: TopicField, value: str, where: str) -> str:
+    """One answer as the portal stores it in `Ticket.extra` (text; ISO dates)."""
+    match question.kind:
+        case TopicField.Kind.CHOICE:
+            if value not in question.choice_list:
+                options = ", ".join(question.choice_list)
+                raise BadInput(f"{where}: choose one of: {options}.", where)
+        case TopicField.Kind.NUMBER:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                raise BadInput(f"{where}: enter a number.", where) from None
+            if not number.is_finite():
+                raise BadInput(f"{where}: enter a number.", where)
+        case TopicField.Kind.DATE:
+            try:
+                value = datetime.date.fromisoformat(value[:10]).isoformat()
+            except ValueError:
+                raise BadInput(f"{where}: enter a date as YYYY-MM-DD.", where) from None
+    return value
+
+
+def topic_answers(
+    topic: HelpTopic | None, data: Mapping[str, Any], prefix: str = ""
+) -> dict[str, str]:
+    """The answers to the topic's questions found in `data`, by key; other keys are
+    ignored. A required question left unanswered is refused."""
+    if topic is None:
+        return {}
+    answers: dict[str, str] = {}
+    for question in TopicField.objects.filter(topic=topic):
+        where = f"{prefix}{question.key}"
+        value = clean_text(data.get(question.key), where, max_length=5000).strip()
+        if not value:
+            if question.required:
+                raise BadInput(f"{where}: the help topic “{topic}” requires it.", where)
+            continue
+        answers[question.key] = _answer(question, value, where)
+    return answers

@@ -1,0 +1,98 @@
+"""The REST API: django-ninja, mounted at /api/ (schema at /api/openapi.json, docs
+at /api/docs, endpoints under /api/v1/).
+
+Every error is JSON `{"detail": "...", "field": "..."}`: a sentence for people and
+the input field at fault (null when it is not one field). Ninja's own errors
+(validation, unparseable JSON, missing credentials) are reshaped to match, so a
+client handles one error format. Nothing answers 500 for bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from helpline.api.auth import MISSING
+from helpline.api.common import ApiError
+from helpline.api.inputs import BadInput, BodyTooLarge
+from helpline.api.routers import actions, reference, tickets
+from helpline.api.security import keys
+from helpline.tickets.lifecycle import LifecycleError
+
+api = NinjaAPI(
+    title="Helpline API",
+    version="1",
+    description=(
+        "Tickets, their threads and the lookups integrations need. Authenticate with "
+        "an API key or an agent's personal token, as `Authorization: Bearer <key>` or "
+        "`X-API-Key: <key>`. Errors are `{detail, field}`."
+    ),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+    auth=keys(),
+)
+api.add_router("/v1/tickets", tickets.router)
+api.add_router("/v1/tickets", actions.router)
+api.add_router("/v1", reference.router)
+
+
+def error_response(
+    request: HttpRequest, status: int, detail: str, field: str | None = None, **extra: Any
+) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "field": field, **extra}, status=status)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return api.create_response(request, exc.body(), status=exc.status)
+
+
+@api.exception_handler(BadInput)
+def _bad_input(request: HttpRequest, exc: BadInput) -> HttpResponse:
+    status = 413 if isinstance(exc, BodyTooLarge) else 422
+    return error_response(request, status, exc.message, exc.field)
+
+
+@api.exception_handler(LifecycleError)
+def _refused(request: HttpRequest, exc: LifecycleError) -> HttpResponse:
+    # Endpoints translate refusals themselves; this is the safety net.
+    return error_response(request, 409, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Ninja's list of pydantic errors, as one sentence about the first field."""
+    first: dict[str, Any] = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", ())]
+    # ("body", "payload", "subject") -> "subject"; ("query", "limit") -> "limit"
+    path = loc[2:] if loc[:1] == ["body"] else loc[1:]
+    if loc[:1] == ["body"] and not path:
+        return error_response(request, 422, "Send a JSON object as the request body.")
+    field = ".".join(path) or None
+    message = str(first.get("msg", "Invalid value"))
+    if first.get("type") == "missing":
+        message = "This field is required"
+    detail = f"{field}: {message}." if field else f"{message}."
+    return error_response(request, 422, detail, field)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, MISSING)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    if message == "Cannot parse request body":
+        message = "The request body is not valid JSON."
+    return error_response(request, exc.status_code, message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "Not found.")

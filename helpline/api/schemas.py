@@ -1,0 +1,247 @@
+"""What the REST API accepts and answers (pydantic models through django-ninja).
+
+Every string goes through `Text`, which refuses NUL characters and lone surrogates:
+PostgreSQL cannot store either, and bad input must be a 422 that names the field,
+never a 500 from the database. Ids and versions are bounded for the same reason
+(SQLite raises on integers past 64 bits).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+from helpline.api.inputs import check_text
+
+
+def _aware_utc(value: datetime) -> datetime:
+    """Naive times are UTC; every time is converted to UTC (and must fit there)."""
+    try:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+# Length limits come before the text check, so pydantic words them for strings.
+Text = Annotated[str, AfterValidator(check_text)]
+Address = Annotated[str, Field(max_length=320), AfterValidator(check_text)]
+Name = Annotated[str, Field(max_length=200), AfterValidator(check_text)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(check_text)]
+Subject = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(check_text)]
+Body = Annotated[str, Field(max_length=200_000), AfterValidator(check_text)]
+Reason = Annotated[str, Field(max_length=2000), AfterValidator(check_text)]
+FieldKey = Annotated[str, Field(max_length=60), AfterValidator(check_text)]
+Answer = Annotated[str, Field(max_length=5000), AfterValidator(check_text)]
+FileName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(check_text)]
+ContentType = Annotated[str, Field(max_length=120), AfterValidator(check_text)]
+Cursor = Annotated[str, Field(max_length=200), AfterValidator(check_text)]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Time = Annotated[datetime, AfterValidator(_aware_utc)]
+Format = Literal["text", "html"]
+
+FORMAT_HELP = "`text` (default) is shown as typed; `html` is sanitized."
+VERSION_HELP = (
+    "The ticket version you last saw. If the ticket changed since, nothing is changed "
+    "and the answer is 409 with the current version."
+)
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+class ConflictOut(ErrorOut):
+    current_version: int
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+class AttachmentIn(Schema):
+    filename: FileName
+    content_type: ContentType = ""
+    data: Text = Field(description="The file's content, base64-encoded.")
+
+
+Attachments = Annotated[list[AttachmentIn], Field(max_length=50)]
+
+
+class TicketIn(Schema):
+    email: Address = Field(description="Or “Name <address>”.")
+    name: Name = ""
+    phone: Phone = ""
+    subject: Subject
+    message: Body
+    format: Format = Field("text", description=FORMAT_HELP)
+    topic_id: Id | None = None
+    department_id: Id | None = Field(None, description="Instead of a help topic.")
+    priority_id: Id | None = None
+    fields: dict[FieldKey, Answer] = Field(
+        default_factory=dict, description="Answers to the help topic's questions, by key."
+    )
+    attachments: Attachments = Field(default_factory=list)
+    cc: Annotated[list[Address], Field(max_length=20)] = Field(
+        default_factory=list, description="Addresses that follow the ticket."
+    )
+    source: Literal["api", "email", "phone", "web", "other"] = "api"
+    autorespond: bool = Field(True, description="False: no new-ticket autoresponse.")
+
+
+class VersionIn(Schema):
+    expected_version: Version | None = Field(None, description=VERSION_HELP)
+
+
+class ReasonIn(VersionIn):
+    reason: Reason = ""
+
+
+class NoteIn(Schema):
+    body: Body
+    format: Format = Field("text", description=FORMAT_HELP)
+    attachments: Attachments = Field(default_factory=list)
+
+
+class ReplyIn(NoteIn):
+    status_id: Id | None = Field(None, description="Also move to this open status.")
+    expected_version: Version | None = Field(
+        None,
+        description="Checked only when `status_id` is given: a reply alone overwrites nothing.",
+    )
+
+
+class ResolveIn(VersionIn):
+    explanation: Body
+    format: Format = Field("text", description=FORMAT_HELP)
+    attachments: Attachments = Field(default_factory=list)
+
+
+class AssignIn(ReasonIn):
+    agent_id: Id | None = None
+    team_id: Id | None = None
+
+
+class TransferIn(ReasonIn):
+    department_id: Id
+
+
+class StatusIn(ReasonIn):
+    status_id: Id
+
+
+class PriorityIn(ReasonIn):
+    priority_id: Id
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class StatusRef(Ref):
+    state: str
+
+
+class CustomerRef(Ref):
+    email: str
+
+
+class TicketOut(Schema):
+    number: str
+    subject: str
+    state: str
+    status: StatusRef
+    priority: Ref
+    department: Ref
+    topic: Ref | None
+    assignee: Ref | None
+    team: Ref | None
+    customer: CustomerRef
+    source: str
+    is_overdue: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_response_at: datetime | None
+    reopen_count: int
+    version: int
+    fields: dict[str, Any]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class EntryOut(Schema):
+    id: int
+    kind: Literal["message", "reply", "note"]
+    author: str
+    agent_id: int | None
+    customer_id: int | None
+    body: str = Field(description="Sanitized HTML.")
+    source: str
+    is_resolution: bool
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    organization: Ref | None
+    created_at: datetime
+
+
+class TopicFieldOut(Schema):
+    key: str
+    label: str
+    kind: str
+    required: bool
+    choices: list[str]
+    help_text: str
+
+
+class TopicOut(Schema):
+    id: int
+    name: str
+    is_public: bool
+    department: Ref
+    priority: Ref | None
+    fields: list[TopicFieldOut]
+
+
+class StatusOut(StatusRef):
+    purpose: str
+
+
+class PriorityOut(Ref):
+    urgency: int
+    is_default: bool
