@@ -182,6 +182,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     # Mail whose own send task was lost, or whose sender died mid-send.
     "notify.send_due": ("helpline.notify.tasks.send_due_mail", 60),
+    # Each mailbox also keeps its own poll interval; this is how often to look.
+    "intake.poll_mailboxes": ("helpline.intake.tasks.poll_mailboxes", 60),
 }
 
 # --- Mail ---------------------------------------------------------------------

@@ -1,0 +1,245 @@
+"""Walking a parsed message's MIME tree: bodies, attachments, delivery reports.
+
+One recursive walk instead of `EmailMessage.get_body()`/`iter_attachments()`, which
+raise on unknown charsets and give up on broken structures. Limits on depth and on
+the number of parts keep a hostile message from costing more than a normal one.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import PurePath
+
+from helpline.intake.charsets import clean_text, decode_bytes, decode_words
+
+MAX_DEPTH = 30
+MAX_PARTS = 500
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""  # without the angle brackets; "cid:" links in the HTML use it
+    is_inline: bool = False
+
+
+@dataclass
+class Collected:
+    texts: list[str] = field(default_factory=list)
+    htmls: list[str] = field(default_factory=list)
+    attachments: list[MailAttachment] = field(default_factory=list)
+    report_type: str = ""
+    original_message_id: str = ""
+    original_ids: str = ""
+    bounce_summary: str = ""
+    parts: int = 0
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(t.strip("\r\n") for t in self.texts if t.strip())
+
+    @property
+    def html(self) -> str:
+        return "\n".join(h for h in self.htmls if h.strip())
+
+
+def collect(msg: Message) -> Collected:
+    found = Collected()
+    _visit(msg, found, depth=0)
+    return found
+
+
+_CONTENT_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
+
+
+def _content_type(part: Message) -> str:
+    try:
+        ctype = re.sub(r"[\x00-\x20\x7f]", "", part.get_content_type()).lower()
+    except Exception:
+        ctype = ""
+    return ctype if _CONTENT_TYPE.fullmatch(ctype) else "application/octet-stream"
+
+
+def _param(part: Message, name: str, header: str = "content-type") -> str:
+    try:
+        value = part.get_param(name, header=header)
+    except Exception:
+        return ""
+    if isinstance(value, tuple):  # an RFC 2231 (charset, language, value) triple
+        value = value[2]
+    return clean_text(str(value)) if value else ""
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    try:  # undecodable transfer encoding: keep what is there
+        raw = part.get_payload()
+        return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    except Exception:
+        return b""
+
+
+def _text(part: Message) -> str:
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return decode_bytes(_payload(part), charset)
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return (part.get_content_disposition() or "").lower()
+    except Exception:
+        return ""
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or ""
+    except Exception:
+        name = _param(part, "filename", "content-disposition") or _param(part, "name")
+    name = clean_text(str(name))
+    if "=?" in name:  # RFC 2047 inside a parameter: wrong, and what Outlook sends
+        name = decode_words(name)
+    name = PurePath(name.replace("\\", "/")).name if name.strip() else ""
+    return _UNSAFE_NAME.sub("", name).strip()[:200]
+
+
+def _header_ids(headers: Message) -> tuple[str, str]:
+    """(Message-ID, every id in Message-ID/In-Reply-To/References) of a header block."""
+    values: dict[str, str] = {}
+    for key, value in headers.raw_items():
+        name = str(key).strip().lower()
+        if name in ("message-id", "in-reply-to", "references"):
+            values.setdefault(name, "")
+            values[name] += " " + clean_text(str(value))
+    ids = re.findall(r"<[^<>\s]+>", values.get("message-id", ""))
+    every = re.findall(r"<[^<>\s]+>", " ".join(values.values()))
+    return (ids[0] if ids else ""), " ".join(every)
+
+
+def _remember_original(found: Collected, headers: Message) -> None:
+    if found.original_ids:
+        return
+    found.original_message_id, found.original_ids = _header_ids(headers)
+
+
+_STATUS_FIELDS = ("final-recipient", "action", "status", "diagnostic-code")
+
+
+def _delivery_status(part: Message) -> str:
+    """One line per failed recipient: "rfc822; bob@x.org: failed 5.1.1 (550 ...)"."""
+    payload = part.get_payload()
+    blocks: list[Message]
+    if isinstance(payload, list):
+        blocks = [b for b in payload if isinstance(b, Message)]
+    else:
+        text = _text(part)
+        parser = HeaderParser(policy=policy.compat32)
+        blocks = [parser.parsestr(chunk.strip()) for chunk in re.split(r"\n\s*\n", text)]
+    lines = []
+    for block in blocks:
+        fields = {
+            str(k).strip().lower(): " ".join(clean_text(str(v)).split())
+            for k, v in block.raw_items()
+        }
+        if "final-recipient" in fields or "status" in fields:
+            line = " ".join(fields.get(name, "") for name in _STATUS_FIELDS[:3]).strip()
+            if fields.get("diagnostic-code"):
+                line += f" ({fields['diagnostic-code']})"
+            lines.append(line[:500])
+    return "\n".join(lines)
+
+
+def _message_bytes(inner: Message) -> bytes:
+    for make in (inner.as_bytes, lambda: inner.as_bytes(policy=policy.compat32)):
+        try:
+            return make()
+        except Exception:  # noqa: S112 - try the lenient generator next
+            continue
+    return b""
+
+
+def _attach(found: Collected, part: Message, ctype: str, content: bytes) -> None:
+    name = _filename(part)
+    content_id = ""
+    try:
+        content_id = clean_text(str(part.get("content-id") or "")).strip().strip("<>").strip()
+    except Exception:
+        content_id = ""
+    if not name:
+        extension = mimetypes.guess_extension(ctype) or ".bin"
+        stem = "image" if ctype.startswith("image/") else "attachment"
+        name = f"{stem}-{len(found.attachments) + 1}{extension}"
+    disposition = _disposition(part)
+    found.attachments.append(
+        MailAttachment(
+            filename=name,
+            content_type=ctype,
+            content=content,
+            content_id=content_id[:200],
+            is_inline=disposition == "inline" or (bool(content_id) and disposition != "attachment"),
+        )
+    )
+
+
+def _visit(part: Message, found: Collected, depth: int) -> None:
+    found.parts += 1
+    if depth > MAX_DEPTH or found.parts > MAX_PARTS:
+        return
+    try:
+        _visit_part(part, found, depth)
+    except Exception:
+        # One part the stdlib cannot make sense of: keep its bytes, go on with the rest.
+        _attach(found, part, "application/octet-stream", _payload(part))
+
+
+def _visit_part(part: Message, found: Collected, depth: int) -> None:
+    ctype = _content_type(part)
+    if ctype.startswith("multipart/"):
+        if ctype == "multipart/report" and depth <= 1 and not found.report_type:
+            found.report_type = _param(part, "report-type").lower()
+        children = part.get_payload()
+        if isinstance(children, list):
+            for child in children:
+                if isinstance(child, Message):
+                    _visit(child, found, depth + 1)
+        elif isinstance(children, str) and children.strip():
+            # No boundary found: the body is all there is; keep it as text.
+            found.texts.append(_text(part))
+        return
+    if ctype in ("message/rfc822", "message/global"):
+        inner = part.get_payload()
+        message = inner[0] if isinstance(inner, list) and inner else None
+        if isinstance(message, Message):
+            if found.report_type:
+                _remember_original(found, message)
+            _attach(found, part, "message/rfc822", _message_bytes(message))
+        return
+    if ctype == "message/delivery-status":
+        found.bounce_summary = _delivery_status(part)
+        return
+    if ctype == "text/rfc822-headers":
+        _remember_original(found, HeaderParser(policy=policy.compat32).parsestr(_text(part)))
+        return
+    disposition = _disposition(part)
+    if ctype in ("text/plain", "text/html") and disposition != "attachment" and not _filename(part):
+        (found.texts if ctype == "text/plain" else found.htmls).append(_text(part))
+        return
+    _attach(found, part, ctype, _payload(part))

@@ -1,0 +1,275 @@
+"""Mail intake: the mailboxes we read, the ledger of what we read, and quarantine.
+
+A message's way through intake (see `helpline.intake.ingest` and `.fetch`):
+
+    fetched (BODY.PEEK[], still unread and in place on the server)
+      └─▶ one transaction: its ticket/reply/note or its QuarantinedMessage,
+          and its ProcessedMessage ledger row
+            └─▶ committed ─▶ only now moved to the archive folder / deleted / marked
+                             seen on the server
+
+A crash before the commit leaves nothing behind, and the message is read again on
+the next poll; a crash after it leaves the ledger row, so the next poll skips the
+import and only finishes the move or delete. Either way each message is imported
+exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from helpline.accounts.models import Department
+from helpline.intake.crypto import decrypt, encrypt
+from helpline.tickets.models import HelpTopic, Ticket
+
+
+class MailboxError(Exception):
+    """A mailbox is configured so that it cannot be read (shown to administrators)."""
+
+
+class Mailbox(models.Model):
+    """A mail address whose mail becomes tickets of one department.
+
+    Fetched mailboxes (IMAP, POP3) are polled by the worker every `poll_interval`
+    seconds; "pipe" mailboxes are only addresses the mail server pipes into
+    `helpline ingest-email` (or that the osTicket API receives), used to route mail
+    to the department. Polling records `last_polled_at` on every attempt and either
+    clears `last_error` (success) or sets it with `last_error_at` (failure), so
+    administrators see a broken mailbox in the admin while the others go on.
+    """
+
+    class Protocol(models.TextChoices):
+        IMAP = "imap", "IMAP"
+        POP3 = "pop3", "POP3"
+        PIPE = "pipe", "None (piped or posted to Helpline)"
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "SSL/TLS"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "None (trusted networks only)"
+
+    class AfterImport(models.TextChoices):
+        ARCHIVE = "archive", "Move to the archive folder"
+        DELETE = "delete", "Delete"
+        SEEN = "seen", "Mark as read and leave it"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="mailboxes")
+    topic = models.ForeignKey(
+        HelpTopic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="New tickets get this help topic; empty: the department only.",
+    )
+    address = models.EmailField(help_text="The address customers write to.")
+    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.IMAP)
+    host = models.CharField(max_length=255, blank=True)
+    port = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: the usual port (IMAP 993/143, POP3 995/110)."
+    )
+    security = models.CharField(
+        "TLS", max_length=10, choices=Security.choices, default=Security.SSL
+    )
+    username = models.CharField(max_length=255, blank=True)
+    # A Fernet token (helpline.intake.crypto); never the password itself.
+    password_encrypted = models.TextField(blank=True, editable=False)
+    password_env = models.CharField(
+        "password from environment variable",
+        max_length=100,
+        blank=True,
+        help_text="Name of an environment variable holding the password; "
+        "when set, it is used instead of a stored password.",
+    )
+    folder = models.CharField(max_length=255, default="INBOX", help_text="IMAP only.")
+    after_import = models.CharField(
+        max_length=10, choices=AfterImport.choices, default=AfterImport.ARCHIVE
+    )
+    archive_folder = models.CharField(max_length=255, default="Archive", blank=True)
+    agent_replies_as_notes = models.BooleanField(
+        default=False,
+        help_text="Agents' replies by mail become internal notes instead of replies "
+        "to the customer.",
+    )
+    poll_interval = models.PositiveIntegerField(
+        default=120, help_text="Seconds between polls (the worker looks every minute or so)."
+    )
+    is_active = models.BooleanField(default=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.UniqueConstraint(Lower("address"), name="mailbox_address_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.protocol != self.Protocol.PIPE:
+            if not self.host:
+                errors["host"] = "A server is needed to fetch mail."
+            if not self.username:
+                errors["username"] = "A user name is needed to fetch mail."
+        if self.protocol == self.Protocol.POP3 and self.after_import == self.AfterImport.ARCHIVE:
+            errors["after_import"] = "POP3 has no folders: choose delete or leave."
+        if (
+            self.protocol == self.Protocol.IMAP
+            and self.after_import == self.AfterImport.ARCHIVE
+            and not self.archive_folder.strip()
+        ):
+            errors["archive_folder"] = "Name the folder to move imported mail to."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port:
+            return self.port
+        ssl = self.security == self.Security.SSL
+        if self.protocol == self.Protocol.POP3:
+            return 995 if ssl else 110
+        return 993 if ssl else 143
+
+    def set_password(self, password: str) -> None:
+        self.password_encrypted = encrypt(password) if password else ""
+
+    def get_password(self) -> str:
+        """The password to log in with: from the environment variable when one is
+        named, else the stored one. Raises MailboxError when neither is usable."""
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise MailboxError(f"The environment variable {self.password_env} is not set.")
+            return value
+        if not self.password_encrypted:
+            return ""
+        password = decrypt(self.password_encrypted)
+        if password is None:
+            raise MailboxError(
+                "The stored password cannot be decrypted (was SECRET_KEY changed without "
+                "keeping the old one in SECRET_KEY_FALLBACKS?). Enter the password again."
+            )
+        return password
+
+    def is_due(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.last_polled_at is None:
+            return True
+        return (now - self.last_polled_at).total_seconds() >= self.poll_interval
+
+
+class Outcome(models.TextChoices):
+    TICKET = "ticket", "New ticket"
+    REPLY = "reply", "Reply"
+    NOTE = "note", "Internal note"
+    DUPLICATE = "duplicate", "Duplicate"
+    QUARANTINED = "quarantined", "Quarantined"
+    IGNORED = "ignored", "Ignored (our own mail)"
+
+
+class QuarantinedMessage(models.Model):
+    """A message intake could not place, kept whole with the reason.
+
+    States: pending ──retry placed it──▶ placed (ticket set)
+                    ──discard─────────▶ discarded (raw emptied)
+    A retry that fails again stays pending with the new reason. The ledger row of the
+    message points here, so the message is never fetched into quarantine twice.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for an administrator"
+        PLACED = "placed", "Placed by a retry"
+        DISCARDED = "discarded", "Discarded"
+
+    raw = models.BinaryField(help_text="The message exactly as received.")
+    reason = models.TextField()
+    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
+    channel = models.CharField(max_length=20, default="email")
+    message_id = models.CharField(max_length=255, blank=True)
+    from_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The admin's default list: what is waiting, newest first.
+            models.Index(fields=["state", "-created_at"], name="quarantine_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} from {self.from_address or '(unknown)'}"
+
+
+class ProcessedMessage(models.Model):
+    """The ledger: one row per message intake has finished with, written in the same
+    transaction as what the message became (see the module docstring).
+
+    Keys: (mailbox, uidvalidity, uid) for fetched mail, unique, so a message is
+    imported once per mailbox even if the move after the import never happened;
+    and `message_id` (the Message-ID, or "sha256:<digest>" of the source when there
+    is none), unique among rows that are not duplicates, so the same message arriving
+    twice, by two mailboxes or by pipe and poll, is stored once. A message whose
+    Message-ID is taken by a different message (other `fingerprint`: its sender
+    reuses ids) is keyed by a digest of id and fingerprint instead, so it is kept.
+    States: written once with its outcome; a quarantined row becomes the outcome of a
+    successful retry.
+    """
+
+    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.CASCADE)
+    uidvalidity = models.BigIntegerField(default=0)  # IMAP; 0 for POP3 and pipes
+    uid = models.CharField(max_length=255, blank=True)  # IMAP UID or POP3 UIDL
+    message_id = models.CharField(max_length=255, blank=True)
+    # sha256 of sender, date, subject, text and files (ingest.fingerprint): tells a
+    # second copy of a message from another message that reuses its Message-ID.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
+    quarantined = models.ForeignKey(
+        QuarantinedMessage, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "uidvalidity", "uid"],
+                condition=~Q(uid=""),
+                name="processed_mailbox_uid_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~Q(message_id="") & ~Q(outcome="duplicate"),
+                name="processed_message_id_unique",
+            ),
+        ]
+        indexes = [
+            # Duplicate check by Message-ID (any outcome), and the admin's search.
+            models.Index(fields=["message_id"], name="processed_message_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.uid}: {self.outcome}"

@@ -1,0 +1,248 @@
+"""Raw mail in, a `ParsedMessage` out: pure functions, no database, never an exception.
+
+Real mail breaks every rule, so each step has a fallback instead of a failure:
+
+- The structure is parsed with `email.policy.default`; if walking it raises anyway,
+  the same bytes are walked again with the lenient `compat32` policy, and if that
+  fails too the whole source becomes the text body.
+- Headers are read raw and decoded here (RFC 2047 words, raw 8-bit bytes), so a
+  header the stdlib's structured parser chokes on still gives its text.
+- Bodies and words are decoded with their declared charset, then UTF-8, then the
+  declared charset with replacement characters, then Windows-1252 with replacement
+  (a superset of Latin-1 that matches what unlabelled Western mail really is).
+- Every string is freed of NUL characters and lone surrogates, which PostgreSQL and
+  SQLite would refuse.
+"""
+
+from __future__ import annotations
+
+import email
+import email.parser
+import html as htmllib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+import nh3
+
+from helpline.intake.charsets import clean_text, decode_bytes, decode_words
+from helpline.intake.mime import Collected, MailAttachment, collect
+from helpline.intake.quotes import strip_quoted, strip_quoted_html
+from helpline.lib.html import sanitize
+
+__all__ = ["Address", "MailAttachment", "ParsedMessage", "parse_message"]
+
+
+def _raw_headers(msg: Message) -> list[tuple[str, str]]:
+    try:
+        return [(str(k), str(v)) for k, v in msg.raw_items()]
+    except Exception:
+        return []
+
+
+def _all(headers: list[tuple[str, str]], name: str) -> list[str]:
+    name = name.lower()
+    return [v for k, v in headers if k.strip().lower() == name]
+
+
+def _first(headers: list[tuple[str, str]], name: str) -> str:
+    values = _all(headers, name)
+    return decode_words(values[0]).strip() if values else ""
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    email: str
+
+
+def _addresses(values: list[str]) -> list[Address]:
+    found: list[Address] = []
+    for value in values:
+        text = clean_text(re.sub(r"\r?\n[ \t]+", " ", value))
+        try:
+            pairs = getaddresses([text])
+        except Exception:
+            pairs = []
+        for name, addr in pairs:
+            addr = addr.strip().strip("<>").strip()
+            if is_plausible_address(addr):
+                found.append(Address(name=" ".join(decode_words(name).split())[:200], email=addr))
+    return found
+
+
+def is_plausible_address(addr: str) -> bool:
+    """Something mail can be sent to: one @, both sides, no spaces, not too long.
+
+    Deliberately looser than Django's validator: intranet domains without a dot and
+    international addresses are real customers too."""
+    local, at, domain = addr.rpartition("@")
+    return bool(at and local and domain and "@" not in local.strip('"')) and (
+        len(addr) <= 254 and not any(c.isspace() or c in "<>,;" for c in addr)
+    )
+
+
+_ID = re.compile(r"<[^<>\s]+>")
+
+
+def _ids(value: str) -> list[str]:
+    return _ID.findall(value)
+
+
+def _message_id(value: str) -> str:
+    ids = _ids(value)
+    return (ids[0] if ids else value.strip())[:998]
+
+
+def _date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# --- the message ----------------------------------------------------------------------
+
+
+@dataclass
+class ParsedMessage:
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    sender: Address | None = None  # From
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    reply_to: list[Address] = field(default_factory=list)
+    envelope_to: list[Address] = field(default_factory=list)  # Delivered-To, X-Original-To
+    subject: str = ""
+    date: datetime | None = None
+    text: str = ""  # the plain-text body (derived from the HTML when there is none)
+    html: str = ""  # the HTML body, sanitized; "" when the mail had none
+    reply_text: str = ""  # `text` without the quoted earlier message
+    reply_html: str = ""  # `html` without the quoted earlier message, sanitized
+    attachments: list[MailAttachment] = field(default_factory=list)
+    auto_submitted: str = ""  # RFC 3834: "no", "auto-replied", "auto-generated", ...
+    precedence: str = ""  # bulk, junk, list, auto_reply
+    x_autoreply: bool = False  # X-Autoreply / X-Autorespond
+    is_receipt: bool = False  # a read receipt (disposition notification)
+    is_bounce: bool = False
+    original_message_id: str = ""  # of the message a bounce reports on
+    original_ids: str = ""  # every id the bounced message's headers name
+    bounce_summary: str = ""  # recipient, status and diagnostic of each failure
+    has_headers: bool = False  # False: not a mail message at all
+
+    @property
+    def from_name(self) -> str:
+        return self.sender.name if self.sender else ""
+
+    @property
+    def from_address(self) -> str:
+        return self.sender.email if self.sender else ""
+
+    @property
+    def is_auto_reply(self) -> bool:
+        """Mail written by a machine (RFC 3834 and the common older headers), which
+        must never open a ticket, trigger an autoresponse or reopen one."""
+        return (
+            self.auto_submitted not in ("", "no")
+            or self.precedence in ("bulk", "junk", "list", "auto_reply")
+            or self.x_autoreply
+            or self.is_receipt
+        )
+
+    @property
+    def automatic_reason(self) -> str:
+        """Which header made this message automatic, for quarantine reasons."""
+        if self.auto_submitted not in ("", "no"):
+            return f"Auto-Submitted: {self.auto_submitted}"
+        if self.precedence in ("bulk", "junk", "list", "auto_reply"):
+            return f"Precedence: {self.precedence}"
+        if self.x_autoreply:
+            return "X-Autoreply"
+        return "a read receipt" if self.is_receipt else ""
+
+
+_ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
+_BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
+_HTML_BREAKS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6]|/blockquote)\b[^>]*>", re.IGNORECASE)
+
+
+def html_to_text(html: str) -> str:
+    """A plain-text version of an HTML body (line breaks kept, tags and entities gone)."""
+    text = nh3.clean(_HTML_BREAKS.sub("\n", html), tags=set())
+    lines = [" ".join(line.split()) for line in htmllib.unescape(text).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _walk(raw: bytes) -> tuple[Message, Collected]:
+    """The message and its parts, with policy.default, else compat32."""
+    try:
+        msg: Message = email.message_from_bytes(raw, policy=policy.default)
+        return msg, collect(msg)
+    except Exception:
+        msg = email.parser.BytesParser(policy=policy.compat32).parsebytes(raw)
+        return msg, collect(msg)
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Everything intake needs from one raw message. Never raises."""
+    try:
+        return _parse(raw)
+    except Exception:  # even both policies failed: keep the source as text
+        text = decode_bytes(raw)
+        return ParsedMessage(text=text, reply_text=text, has_headers=False)
+
+
+def _parse(raw: bytes) -> ParsedMessage:
+    msg, parts = _walk(raw)
+    headers = _raw_headers(msg)
+    senders = _addresses(_all(headers, "from")) or _addresses(_all(headers, "sender"))
+    sender = senders[0] if senders else None
+    html = sanitize(parts.html) if parts.html.strip() else ""
+    text = parts.text if parts.text.strip() else html_to_text(html)
+    report_type = parts.report_type
+    local = sender.email.rpartition("@")[0].lower() if sender else ""
+    parsed = ParsedMessage(
+        message_id=_message_id(_first(headers, "message-id")),
+        in_reply_to=" ".join(_ids(_first(headers, "in-reply-to"))),
+        references=_ids(" ".join(_all(headers, "references"))),
+        sender=sender,
+        to=_addresses(_all(headers, "to")),
+        cc=_addresses(_all(headers, "cc")),
+        reply_to=_addresses(_all(headers, "reply-to")),
+        envelope_to=_addresses([v for name in _ENVELOPE_HEADERS for v in _all(headers, name)]),
+        subject=" ".join(_first(headers, "subject").split())[:998],
+        date=_date(_first(headers, "date")),
+        text=text,
+        html=html,
+        reply_text=strip_quoted(text),
+        reply_html=sanitize(strip_quoted_html(parts.html)) if html else "",
+        attachments=parts.attachments,
+        auto_submitted=_first(headers, "auto-submitted").split(";")[0].strip().lower(),
+        precedence=_first(headers, "precedence").strip().lower(),
+        x_autoreply=any(
+            _first(headers, name).strip().lower() not in ("", "no", "false", "0")
+            for name in ("x-autoreply", "x-autorespond", "x-autoresponder")
+        ),
+        is_receipt=report_type == "disposition-notification",
+        is_bounce=report_type == "delivery-status" or local in _BOUNCE_SENDERS,
+        original_message_id=parts.original_message_id,
+        original_ids=parts.original_ids,
+        bounce_summary=parts.bounce_summary,
+        has_headers=bool(headers),
+    )
+    if parsed.is_bounce and not parsed.original_ids:
+        # Old-style bounces quote the original message inline in their text.
+        parsed.original_ids = " ".join(_ids(" ".join(_BOUNCED_ID.findall(text))))
+        if not parsed.original_message_id and parsed.original_ids:
+            parsed.original_message_id = parsed.original_ids.split()[0]
+    return parsed
+
+
+_BOUNCED_ID = re.compile(r"^\s*(?:Message-ID|In-Reply-To|References):\s*(.+)$", re.I | re.M)

@@ -1,0 +1,384 @@
+"""Where a parsed message goes: the threading and sender rules of mail intake.
+
+In order:
+1. No sender address: quarantine (nobody to answer).
+2. Our own mail come back (our signed Message-ID, or From one of our addresses):
+   ignored, since answering it would start a mail loop.
+3. The ticket: the ids of mail we sent (notify's outbox, or any genuine signed id
+   of ours) in In-Reply-To/References, for a bounce also the bounced message's;
+   failing that, an earlier message of the thread that made a ticket (found in the
+   ledger), then a `#123456`/`[#123456]` in the subject. These two count only when
+   the sender is that ticket's customer or a collaborator (or, for the ledger, an
+   agent), so nobody writes into a stranger's ticket by guessing its number or a
+   Message-ID.
+4. Bounces and automatic mail (Auto-Submitted, Precedence, X-Autoreply, read
+   receipts) become a system note on their ticket; they never open, reopen or
+   trigger an autoresponse. With no ticket they are quarantined.
+5. On a ticket: its customer or a collaborator replies (which reopens a resolved or
+   closed ticket); an agent replies, or writes an internal note if the mailbox says
+   so (on a closed ticket, a note: agents reopen tickets deliberately, not by mail);
+   anybody else's mail becomes a system note marked as coming from a non-party, so
+   a leaked thread id cannot make somebody a follower of the ticket.
+6. No ticket: an agent's mail is quarantined (agents do not open tickets for
+   themselves by mail); anybody else's opens a new ticket, with the other people it
+   was addressed to (To and Cc, not ours, not agents) as collaborators.
+
+Attachments that break the limits (type, size, count) are dropped and listed in a
+system note on the ticket: the message still arrives, the agent sees what is
+missing, and no file the administrators refused is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db.models.functions import Lower
+
+from helpline.accounts.customers import find_or_create_customer, normalize_email
+from helpline.accounts.models import Agent, Customer, Department
+from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
+from helpline.intake.parse import ParsedMessage
+from helpline.lib.html import is_blank, text_to_html
+from helpline.lib.mailids import is_our_message_id
+from helpline.notify.addresses import own_addresses
+from helpline.notify.lookup import ticket_for_message_ids
+from helpline.tickets import lifecycle
+from helpline.tickets.lifecycle import Refused, Upload
+from helpline.tickets.models import State, Ticket
+from helpline.tickets.uploads import allowed_extensions, clean_filename
+
+MAX_COLLABORATORS = 10
+NOTE_TEXT_LIMIT = 5000
+EMPTY_BODY = "<p>(The message had no text.)</p>"
+# Signatures of signed mail: part of the envelope, not files anybody sent.
+SIGNATURE_TYPES = {
+    "application/pgp-signature",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+}
+_SUBJECT_NUMBER = re.compile(r"\[#(\d{4,20})\]|(?<![\w#&])#(\d{4,20})\b")
+
+
+class Quarantine(Exception):
+    """The message cannot be placed; `reason` says why, for the administrator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Placement:
+    outcome: str
+    ticket: Ticket | None
+    reason: str = ""
+
+
+def mailbox_addresses() -> list[str]:
+    """Every mailbox's address: registered with notify as ours (see IntakeConfig)."""
+    return list(Mailbox.objects.values_list("address", flat=True))
+
+
+def our_addresses() -> set[str]:
+    """Addresses mail from which is our own: every mailbox, and what notify sends
+    with (DEFAULT_FROM_EMAIL, SERVER_EMAIL)."""
+    return {a.lower() for a in mailbox_addresses()} | set(own_addresses())
+
+
+def place(
+    parsed: ParsedMessage,
+    *,
+    mailbox: Mailbox | None,
+    source: str,
+    accept_automatic: bool = False,
+) -> Placement:
+    """Turn the message into a ticket, a reply or a note (see the module docstring).
+
+    Raises Quarantine, or a LifecycleError when the lifecycle refuses; the caller
+    runs this in a savepoint and quarantines the message on either.
+    `accept_automatic` is an administrator's retry of a quarantined automatic
+    message: treat it as mail from a person.
+    """
+    sender = parsed.sender
+    if sender is None:
+        raise Quarantine("The message has no sender address (From), so nobody can be answered.")
+    if is_our_message_id(parsed.message_id):
+        return Placement(Outcome.IGNORED, None, "Our own outgoing mail came back (mail loop).")
+    ours = our_addresses()
+    if sender.email.lower() in ours:
+        return Placement(
+            Outcome.IGNORED, None, f"Sent from our own address {sender.email} (mail loop)."
+        )
+    ticket = _ticket_by_ids(parsed)
+    if parsed.is_bounce and not accept_automatic:
+        return _bounce(parsed, ticket, source)
+    customer = Customer.objects.filter(email__iexact=normalize_email(sender.email)).first()
+    agent = _agent(sender.email)
+    if ticket is None and (customer is not None or agent is not None):
+        ticket = _ticket_by_earlier_mail(parsed, customer, agent)
+    if ticket is None and customer is not None:
+        ticket = _ticket_by_subject(parsed.subject, customer)
+    if parsed.is_auto_reply and not accept_automatic:
+        return _automatic(parsed, ticket, source)
+    if ticket is not None and ticket.state == State.ARCHIVED:
+        ticket = None  # archived tickets take nothing; the customer gets a new one
+    if ticket is not None:
+        return _on_ticket(parsed, ticket, customer, agent, mailbox, source)
+    if agent is not None:
+        raise Quarantine(
+            f"Mail from the agent {agent.name} <{sender.email}> that belongs to no ticket: "
+            "agents do not open tickets by mail. Reply to a ticket's notification to "
+            "write on it, or open the ticket in the desk."
+        )
+    return _new_ticket(parsed, mailbox, source, ours)
+
+
+# --- finding the ticket ------------------------------------------------------------------
+
+
+def _ticket_by_ids(parsed: ParsedMessage) -> Ticket | None:
+    """By the ids of mail we sent: notify's outbox, else any genuine signed id."""
+    return ticket_for_message_ids(
+        parsed.in_reply_to, " ".join(parsed.references), parsed.original_ids
+    )
+
+
+def _ticket_by_earlier_mail(
+    parsed: ParsedMessage, customer: Customer | None, agent: Agent | None
+) -> Ticket | None:
+    """The ticket of an earlier message this one answers (a customer adding to their
+    own mail, a Cc'd colleague replying to all): found through the ledger, for the
+    ticket's customer, a collaborator or an agent (whose rights the lifecycle checks).
+    These ids are not signed, so they are trusted no further than the subject."""
+    ids = [*parsed.references, *parsed.in_reply_to.split()][-50:]
+    if not ids:
+        return None
+    rows = ProcessedMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+    for row in rows.select_related("ticket").order_by("-pk"):
+        ticket = row.ticket
+        assert ticket is not None
+        if agent is not None or (customer is not None and lifecycle.is_party(customer, ticket)):
+            return ticket
+    return None
+
+
+def _ticket_by_subject(subject: str, customer: Customer) -> Ticket | None:
+    for match in _SUBJECT_NUMBER.finditer(subject):
+        ticket = Ticket.objects.filter(number=match.group(1) or match.group(2)).first()
+        if ticket is not None and lifecycle.is_party(customer, ticket):
+            return ticket
+    return None
+
+
+def _agent(address: str) -> Agent | None:
+    return (
+        Agent.objects.select_related("user")
+        .filter(user__email__iexact=address, user__is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- bodies and files ------------------------------------------------------------------
+
+
+def _body(parsed: ParsedMessage, *, reply: bool) -> str:
+    """The entry's HTML. Replies lose the quoted earlier message (cut on the text,
+    which every mail has or is derived from the HTML); new tickets keep all of it."""
+    if reply and parsed.reply_text.strip():
+        return text_to_html(parsed.reply_text)
+    if reply and parsed.reply_html and not is_blank(parsed.reply_html):
+        return parsed.reply_html
+    if parsed.html and not is_blank(parsed.html):
+        return parsed.html
+    return text_to_html(parsed.text) if parsed.text.strip() else ""
+
+
+def _uploads(parsed: ParsedMessage) -> tuple[list[Upload], list[str]]:
+    """The attachments within the limits, and a line for each one dropped."""
+    uploads: list[Upload] = []
+    dropped: list[str] = []
+    extensions = allowed_extensions()
+    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    for item in parsed.attachments:
+        if item.content_type in SIGNATURE_TYPES:
+            continue
+        name = clean_filename(item.filename)
+        extension = PurePath(name).suffix.lower()
+        if extension not in extensions:
+            dropped.append(f"{name}: files of type {extension or '(none)'} are not accepted")
+        elif len(item.content) > limit:
+            dropped.append(f"{name}: {len(item.content):,} bytes, over the limit of {limit:,}")
+        elif len(uploads) >= settings.HELPLINE_MAX_ATTACHMENTS:
+            dropped.append(f"{name}: more than {settings.HELPLINE_MAX_ATTACHMENTS} files")
+        else:
+            uploads.append(Upload(name, item.content_type, item.content))
+    return uploads, dropped
+
+
+def _note_dropped(ticket: Ticket, parsed: ParsedMessage, dropped: list[str], source: str) -> None:
+    if not dropped:
+        return
+    items = "".join(f"<li>{escape(line)}</li>" for line in dropped)
+    lifecycle.add_note(
+        ticket,
+        actor=None,
+        body_html=f"<p>Attachments of the mail from {escape(parsed.from_address)} that were "
+        f"not kept (attachment limits):</p><ul>{items}</ul>",
+        source=source,
+    )
+
+
+def _system_note(ticket: Ticket, heading: str, text: str, source: str) -> Ticket:
+    body = f"<p>{escape(heading)}</p>" + text_to_html(text[:NOTE_TEXT_LIMIT])
+    return lifecycle.add_note(ticket, actor=None, body_html=body, source=source)
+
+
+# --- the outcomes ------------------------------------------------------------------------
+
+
+def _bounce(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placement:
+    if ticket is None:
+        raise Quarantine("A delivery failure report (bounce) that names none of our tickets.")
+    report = parsed.bounce_summary or parsed.reply_text or parsed.text
+    ticket = _system_note(
+        ticket, f"Mail about this ticket could not be delivered ({parsed.from_address}):", report,
+        source,
+    )  # fmt: skip
+    return Placement(Outcome.NOTE, ticket, "Delivery failure report, noted on its ticket.")
+
+
+def _automatic(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placement:
+    why = parsed.automatic_reason
+    if ticket is None:
+        raise Quarantine(
+            f"An automatic message ({why}) that belongs to no ticket: automatic mail "
+            "never opens tickets. Retry it as mail from a person if it should."
+        )
+    text = parsed.reply_text or parsed.text
+    ticket = _system_note(
+        ticket, f"Automatic reply from {parsed.from_address} ({why}):", text, source
+    )
+    return Placement(Outcome.NOTE, ticket, f"Automatic message ({why}), noted on its ticket.")
+
+
+def _on_ticket(
+    parsed: ParsedMessage,
+    ticket: Ticket,
+    customer: Customer | None,
+    agent: Agent | None,
+    mailbox: Mailbox | None,
+    source: str,
+) -> Placement:
+    uploads, dropped = _uploads(parsed)
+    body = _body(parsed, reply=True) or ("" if uploads else EMPTY_BODY)
+    is_customer = customer is not None and customer.pk == ticket.customer_id
+    is_follower = customer is not None and agent is None and lifecycle.is_party(customer, ticket)
+    if customer is not None and (is_customer or is_follower):
+        ticket = lifecycle.customer_reply(
+            ticket, actor=customer, body_html=body, uploads=uploads, source=source
+        )
+        placement = Placement(Outcome.REPLY, ticket)
+    elif agent is not None:
+        placement = _agent_mail(ticket, agent, body, uploads, mailbox, source)
+    else:
+        heading = (
+            f"<p><strong>Mail from {escape(parsed.from_name or parsed.from_address)} "
+            f"&lt;{escape(parsed.from_address)}&gt;, who does not follow this ticket "
+            "(add them as a collaborator to answer them):</strong></p>"
+        )
+        ticket = lifecycle.add_note(
+            ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
+        )
+        placement = Placement(Outcome.NOTE, ticket, "From somebody who does not follow it.")
+    assert placement.ticket is not None
+    _note_dropped(placement.ticket, parsed, dropped, source)
+    return placement
+
+
+def _agent_mail(
+    ticket: Ticket,
+    agent: Agent,
+    body: str,
+    uploads: list[Upload],
+    mailbox: Mailbox | None,
+    source: str,
+) -> Placement:
+    if mailbox is not None and mailbox.agent_replies_as_notes:
+        ticket = lifecycle.add_note(
+            ticket, actor=agent, body_html=body, uploads=uploads, source=source
+        )
+        return Placement(Outcome.NOTE, ticket, "Agent's mail kept as a note (mailbox setting).")
+    try:
+        ticket = lifecycle.reply(
+            ticket, actor=agent, body_html=body, uploads=uploads, source=source
+        )
+        return Placement(Outcome.REPLY, ticket)
+    except Refused:
+        if ticket.is_open:
+            raise
+    heading = (
+        "<p><em>Sent by mail as a reply, but the ticket is closed: kept as an internal "
+        "note. Reopen the ticket to answer the customer.</em></p>"
+    )
+    ticket = lifecycle.add_note(
+        ticket, actor=agent, body_html=heading + body, uploads=uploads, source=source
+    )
+    return Placement(Outcome.NOTE, ticket, "Agent's reply to a closed ticket, kept as a note.")
+
+
+def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> Mailbox | None:
+    """The mailbox a message belongs to: the one it was fetched from; else the one it
+    was addressed to (pipes, the osTicket API); else the oldest active one."""
+    if mailbox is not None:
+        return mailbox
+    recipients = [a.email.lower() for a in parsed.envelope_to + parsed.to + parsed.cc]
+    addressed = (
+        Mailbox.objects.annotate(lower=Lower("address")).filter(lower__in=recipients).first()
+    )
+    return addressed or Mailbox.objects.filter(is_active=True).order_by("pk").first()
+
+
+def _collaborators(parsed: ParsedMessage, customer: Customer, ours: set[str]) -> list[Customer]:
+    seen = {customer.email.lower()} | ours
+    people: list[Customer] = []
+    for address in parsed.to + parsed.cc:
+        key = address.email.lower()
+        if key in seen or _agent(address.email) is not None:
+            continue
+        seen.add(key)
+        people.append(find_or_create_customer(name=address.name, email=address.email))
+        if len(people) >= MAX_COLLABORATORS:
+            break
+    return people
+
+
+def _new_ticket(
+    parsed: ParsedMessage, mailbox: Mailbox | None, source: str, ours: set[str]
+) -> Placement:
+    assert parsed.sender is not None
+    box = _route(parsed, mailbox)
+    department = box.department if box else Department.objects.order_by("pk").first()
+    if department is None:
+        raise Quarantine("No department is set up to receive mail: add a mailbox, then retry.")
+    topic = box.topic if box and box.topic and box.topic.is_active else None
+    customer = find_or_create_customer(name=parsed.sender.name, email=parsed.sender.email)
+    uploads, dropped = _uploads(parsed)
+    ticket = lifecycle.open_ticket(
+        actor=None,
+        customer=customer,
+        subject=parsed.subject or "(no subject)",
+        body_html=_body(parsed, reply=False) or ("" if uploads else EMPTY_BODY),
+        source=source,
+        topic=topic,
+        department=department,
+        uploads=uploads,
+        collaborators=_collaborators(parsed, customer, ours),
+        autorespond=True,
+    )
+    _note_dropped(ticket, parsed, dropped, source)
+    return Placement(Outcome.TICKET, ticket)
