@@ -45,7 +45,7 @@ from helpline.intake.parse import ParsedMessage
 from helpline.lib.html import is_blank, text_to_html
 from helpline.lib.mailids import is_our_message_id
 from helpline.notify.addresses import own_addresses
-from helpline.notify.lookup import ticket_for_message_ids
+from helpline.notify.lookup import ticket_for_message_ids, was_sent_to
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Refused, Upload
 from helpline.tickets.models import State, Ticket
@@ -283,8 +283,22 @@ def _on_ticket(
             ticket, actor=customer, body_html=body, uploads=uploads, source=source
         )
         placement = Placement(Outcome.REPLY, ticket)
-    elif agent is not None:
+    elif agent is not None and was_sent_to(
+        agent.user.email, parsed.in_reply_to, " ".join(parsed.references)
+    ):
         placement = _agent_mail(ticket, agent, body, uploads, mailbox, source)
+    elif agent is not None:
+        # A From line can be forged, and customers know their ticket's thread ids:
+        # mail acts as an agent only when it answers mail we sent to that agent.
+        heading = (
+            f"<p><strong>Mail from {escape(parsed.from_address)} (the address of the "
+            f"agent {escape(agent.name)}) that answers no mail sent to that agent, so it "
+            "was not posted as their reply:</strong></p>"
+        )
+        ticket = lifecycle.add_note(
+            ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
+        )
+        placement = Placement(Outcome.NOTE, ticket, "Agent's address, but not an answer to them.")
     else:
         heading = (
             f"<p><strong>Mail from {escape(parsed.from_name or parsed.from_address)} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from helpline.lib.mailids import ticket_number_from_ids
+from helpline.notify.addresses import bare_address
 from helpline.notify.models import OutboundMessage
 from helpline.tickets.models import Ticket
 
@@ -37,3 +38,20 @@ def ticket_for_message_ids(*headers: str | None) -> Ticket | None:
             return sent.ticket
     number = ticket_number_from_ids(*headers)
     return Ticket.objects.filter(number=number).first() if number else None
+
+
+def was_sent_to(address: str, *headers: str | None) -> bool:
+    """True when these headers answer a mail we sent to `address`.
+
+    A From line proves nothing, and a customer knows our ids of their own ticket;
+    but only the agent received the alerts we sent to the agent. So mail that
+    claims to come from an agent acts as that agent only when it answers one.
+    """
+    ids = [found for header in headers for found in _MESSAGE_ID.findall(header or "")]
+    if not ids:
+        return False
+    wanted = bare_address(address)
+    rows = OutboundMessage.objects.filter(message_id__in=ids[-MAX_IDS:]).values_list(
+        "to", flat=True
+    )
+    return any(bare_address(to) == wanted for recipients in rows for to in recipients)

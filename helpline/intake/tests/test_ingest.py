@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from helpline.accounts.models import Customer
+from django.utils import timezone
+
+from helpline.accounts.models import Agent, Customer
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
 from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
 from helpline.intake.tests.helpers import mail, message_id_of
 from helpline.lib.mailids import make_message_id
+from helpline.notify.models import MailKind, OutboundMessage
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Collaborator, Entry, EntryKind, Event, EventKind, Ticket
 
@@ -24,6 +27,25 @@ def reply_to(ticket: Ticket, **kwargs: object) -> bytes:
     )
     return mail(subject=f"Re: [#{ticket.number}] {ticket.subject}", in_reply_to=ours,
                 references=ours, **kwargs)  # type: ignore[arg-type]  # fmt: skip
+
+
+def answer_to_alert(ticket: Ticket, agent: Agent, **kwargs: object) -> bytes:
+    """An agent's answer to an alert we mailed to them about `ticket`: the only kind
+    of mail that acts as the agent (a From line alone can be forged)."""
+    alert = OutboundMessage.objects.create(
+        ticket=ticket,
+        kind=MailKind.NEW_TICKET_ALERT,
+        from_email="helpdesk@localhost",
+        to=[f"{agent.name} <{agent.user.email}>"],
+        subject=f"New ticket #{ticket.number}",
+        text="A new ticket.",
+        message_id=make_message_id(ticket.number, f"t{agent.pk}"),
+        created_at=timezone.now(),
+    )
+    kwargs.setdefault("sender", agent.user.email)
+    kwargs.setdefault("body", "Unplug it.")
+    return mail(subject=f"Re: New ticket #{ticket.number}", in_reply_to=alert.message_id,
+                references=alert.message_id, **kwargs)  # type: ignore[arg-type]  # fmt: skip
 
 
 def entries(ticket: Ticket) -> list[Entry]:
@@ -236,10 +258,7 @@ def test_an_agent_answering_by_mail_replies_to_the_customer(
 ) -> None:
     ticket = world.open()
 
-    result = ingest_message(
-        reply_to(ticket, sender="Alice <alice.agent@example.com>", body="Unplug it."),
-        mailbox=support_mailbox,
-    )
+    result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
     assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
     entry = entries(ticket)[-1]
@@ -253,9 +272,7 @@ def test_agents_mail_becomes_a_note_when_the_mailbox_says_so(
     support_mailbox.save()
     ticket = world.open()
 
-    result = ingest_message(
-        reply_to(ticket, sender="alice.agent@example.com"), mailbox=support_mailbox
-    )
+    result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
     assert result.outcome == Outcome.NOTE
     entry = entries(ticket)[-1]
@@ -267,9 +284,7 @@ def test_an_agents_mail_to_a_closed_ticket_is_kept_as_a_note(
 ) -> None:
     ticket = lifecycle.close(world.open(), actor=world.agent, reason="Duplicate")
 
-    result = ingest_message(
-        reply_to(ticket, sender="alice.agent@example.com"), mailbox=support_mailbox
-    )
+    result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
     assert result.outcome == Outcome.NOTE
     ticket.refresh_from_db()
@@ -281,10 +296,8 @@ def test_an_agent_without_access_to_the_ticket_is_quarantined(
     world: World, support_mailbox: Mailbox
 ) -> None:
     ticket = world.open()
-
-    result = ingest_message(
-        reply_to(ticket, sender="bob.sales@example.com"), mailbox=support_mailbox
-    )
+    # Bob was mailed about it, say, before he lost access to the department.
+    result = ingest_message(answer_to_alert(ticket, world.other_agent), mailbox=support_mailbox)
 
     assert result.outcome == Outcome.QUARANTINED
     assert "not allowed" in result.reason
@@ -341,3 +354,22 @@ def test_knowing_a_customers_message_id_does_not_let_a_stranger_in(
     )
 
     assert result.outcome == Outcome.TICKET and result.ticket != ticket
+
+
+def test_mail_with_an_agents_address_on_the_customers_thread_is_not_posted_as_the_agent(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    # The customer knows the ids of mail about their own ticket and can type any
+    # From line; only the agent received the alerts sent to the agent.
+    ticket = world.open()
+
+    result = ingest_message(
+        reply_to(ticket, sender="alice.agent@example.com", body="Refund approved!"),
+        mailbox=support_mailbox,
+    )
+
+    assert result.outcome == Outcome.NOTE
+    entry = entries(ticket)[-1]
+    assert (entry.kind, entry.agent) == (EntryKind.NOTE, None)
+    assert "answers no mail sent to that agent" in entry.body
+    assert not Entry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).exists()
