@@ -276,9 +276,13 @@ class RegisterForm(PortalForm):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
+        # A login still waiting for its address to be confirmed does not count:
+        # registering again refreshes it and sends a new link.
         taken = (
             Customer.objects.filter(email__iexact=email, user__isnull=False).exists()
-            or User.objects.filter(username__iexact=email).exists()
+            or User.objects.filter(username__iexact=email)
+            .exclude(is_active=False, customer__isnull=True, agent__isnull=True)
+            .exists()
         )
         if taken:
             raise ValidationError(

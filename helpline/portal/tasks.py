@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
 
+from helpline.accounts.models import User
 from helpline.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -30,3 +31,17 @@ def mail_ticket_link(ticket_id: int, link: str) -> None:
         [ticket.customer.email],
     )
     log.info("Mailed the link to ticket %s", ticket.number)
+
+
+@task()
+def mail_confirmation(user_id: int, link: str) -> None:
+    """Mail the link that confirms a new account's address (see portal.accounts)."""
+    user = User.objects.get(pk=user_id)
+    send_mail(
+        "Confirm your address to finish your help desk account",
+        f"Hello {user.get_full_name() or user.email},\n\n"
+        f"follow this link to confirm your address and finish your account:\n\n{link}\n\n"
+        "The link works for 3 days. If you did not ask for an account, ignore this mail.\n",
+        None,
+        [user.email],
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.portal import views
+from helpline.portal import accounts, views
 
 app_name = "portal"
 
@@ -9,7 +9,8 @@ urlpatterns = [
     path("open/", views.open_ticket, name="open"),
     path("open/thanks/", views.thanks, name="thanks"),
     path("status/", views.status, name="status"),
-    path("register/", views.register, name="register"),
+    path("register/", accounts.register, name="register"),
+    path("register/confirm/<str:token>/", accounts.confirm, name="confirm"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("my/", views.my_tickets, name="my_tickets"),

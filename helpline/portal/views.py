@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -33,9 +33,9 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from helpline.accounts.customers import find_or_create_customer
-from helpline.accounts.models import Customer, User
+from helpline.accounts.models import Customer
 from helpline.lib.html import text_to_html
-from helpline.portal.forms import LoginForm, OpenTicketForm, RegisterForm, ReplyForm, StatusForm
+from helpline.portal.forms import LoginForm, OpenTicketForm, ReplyForm, StatusForm
 from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
 from helpline.portal.tasks import mail_ticket_link
 from helpline.tickets import lifecycle
@@ -414,53 +414,6 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(tickets, MY_TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
-
-
-def _create_account(form: RegisterForm) -> User | None:
-    """The new user linked to the customer with that address; None if it has one."""
-    data = form.cleaned_data
-    first, _, last = data["name"].strip().partition(" ")
-    try:
-        with transaction.atomic():
-            customer = find_or_create_customer(name=data["name"], email=data["email"])
-            if customer.user_id is not None:
-                return None
-            user = User.objects.create_user(
-                username=data["email"],
-                email=data["email"],
-                password=data["password1"],
-                first_name=first[:150],
-                last_name=last[:150],
-            )
-            # Only a customer without a login yet is linked (the lookup above may be stale).
-            linked = Customer.objects.filter(pk=customer.pk, user__isnull=True).update(user=user)
-            if linked != 1:
-                raise IntegrityError("customer linked meanwhile")
-    except IntegrityError:  # the same address registered at the same moment
-        return None
-    return user
-
-
-@require_http_methods(["GET", "POST"])
-@throttled("10/h")
-def register(request: HttpRequest) -> HttpResponse:
-    if current_customer(request) is not None:
-        return redirect("portal:my_tickets")
-    if request.method == "POST":
-        form = RegisterForm(request.POST)
-        if form.is_valid():
-            user = _create_account(form)
-            if user is None:
-                form.add_error(
-                    "email", "An account with this email address exists already. Sign in instead."
-                )
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, "Welcome! Your account is ready.")
-                return redirect("portal:my_tickets")
-    else:
-        form = RegisterForm()
-    return render(request, "portal/register.html", {"section": "register", "form": form})
 
 
 LOCKED_OUT = (

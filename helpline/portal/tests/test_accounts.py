@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Customer, User
 from helpline.conftest import PASSWORD, World
+from helpline.portal.accounts import confirmation_token
 from helpline.tickets import lifecycle
 
 
@@ -23,34 +31,83 @@ def registration(**overrides: str) -> dict[str, str]:
     return data
 
 
-def test_a_new_customer_registers_and_is_signed_in(client: Client, world: World) -> None:
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection
+def test_a_new_customer_registers_confirms_by_mail_and_is_signed_in(
+    client: Client, world: World
+) -> None:
     response = client.post("/register/", registration())
 
-    assert response.status_code == 302
-    assert response["Location"] == "/my/"
+    assert response.status_code == 200
+    assert "We sent a link to" in response.content.decode()
     user = User.objects.get(username="nina@example.net")
-    assert user.check_password(PASSWORD)
+    assert not user.is_active and user.check_password(PASSWORD)
+    assert client.get("/my/").status_code == 302  # not signed in yet
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    sent = [m for m in mail.outbox if m.to == ["nina@example.net"]]
+    assert len(sent) == 1
+    link = re.search(r"http://testserver(/register/confirm/[^/\s]+/)", str(sent[0].body))
+    assert link is not None
+
+    response = client.get(link.group(1))
+
+    assert response.status_code == 302 and response["Location"] == "/my/"
+    user.refresh_from_db()
     customer = Customer.objects.get(email="nina@example.net")
-    assert customer.user == user
-    assert customer.name == "Nina New"
+    assert user.is_active and customer.user == user and customer.name == "Nina New"
     page = client.get("/my/").content.decode()
-    assert "Welcome! Your account is ready." in page
-    assert "Nina New" in page
+    assert "Your address is confirmed" in page and "Nina New" in page
+    # The link is spent: following it again signs nobody in.
+    other = Client()
+    assert other.get(link.group(1))["Location"] == "/login/"
+    assert other.get("/my/").status_code == 302
 
 
-def test_a_guest_who_registers_finds_their_earlier_tickets(client: Client, world: World) -> None:
+def test_a_guest_who_registers_finds_their_earlier_tickets_once_confirmed(
+    client: Client, world: World
+) -> None:
     guest = find_or_create_customer(name="Nina New", email="nina@example.net")
     ticket = lifecycle.open_ticket(
         actor=guest, customer=guest, subject="Earlier problem", body_html="x", topic=world.topic
     )
 
     client.post("/register/", registration(email="Nina@Example.NET"))
+    guest.refresh_from_db()
+    assert guest.user is None  # nothing is linked before the address is proven
+    user = User.objects.get(username__iexact="nina@example.net")
+    client.get(f"/register/confirm/{confirmation_token(user)}/")
 
     guest.refresh_from_db()
-    assert guest.user is not None
+    assert guest.user == user
     assert Customer.objects.filter(email__iexact="nina@example.net").count() == 1
     html = client.get("/my/").content.decode()
     assert "Earlier problem" in html and ticket.number in html
+
+
+def test_a_forged_or_expired_confirmation_link_is_refused(client: Client, world: World) -> None:
+    client.post("/register/", registration())
+    user = User.objects.get(username="nina@example.net")
+    token = confirmation_token(user)
+
+    assert client.get(f"/register/confirm/{token[:-2]}xx/").status_code == 404
+    with time_machine.travel(timezone.now() + timedelta(days=4)):
+        assert client.get(f"/register/confirm/{token}/").status_code == 404
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+NEW = "Tangerine-Kettle-9381"
+
+
+def test_registering_again_before_confirming_sends_a_new_link_for_the_new_password(
+    client: Client, world: World
+) -> None:
+    client.post("/register/", registration())
+    second = client.post("/register/", registration(password1=NEW, password2=NEW))
+    assert "We sent a link to" in second.content.decode()
+
+    users = User.objects.filter(username__iexact="nina@example.net")
+    assert users.count() == 1
+    assert users.get().check_password(NEW)
 
 
 def test_registering_an_address_that_has_an_account_is_refused(
