@@ -24,6 +24,7 @@ from helpline.tickets.models import (
     EventKind,
     QueueCount,
     Source,
+    State,
     Status,
     StatusPurpose,
     Ticket,
@@ -88,6 +89,11 @@ def _require_agent(actor: Actor, action: Action, ticket: Ticket) -> Agent:
     if not isinstance(actor, Agent) or not can(actor, action, ticket):
         raise NotAllowed("You are not allowed to do that on this ticket.")
     return actor
+
+
+def _refuse_archived(ticket: Ticket) -> None:
+    if ticket.state == State.ARCHIVED:
+        raise Refused("Archived tickets cannot be changed.")
 
 
 def _status_for(purpose: StatusPurpose) -> Status:

@@ -17,6 +17,7 @@ from helpline.tickets.lifecycle.core import (
     _add_entry,
     _Change,
     _lock,
+    _refuse_archived,
     _require_agent,
     _status_for,
 )
@@ -79,8 +80,7 @@ def change_priority(
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         _require_agent(actor, Action.PRIORITY, ticket)
-        if ticket.state == State.ARCHIVED:
-            raise Refused("Archived tickets cannot be changed.")
+        _refuse_archived(ticket)
         if priority.pk == ticket.priority_id:
             raise Refused(f"The priority is already {priority}.")
         change = _Change(ticket, actor)
@@ -108,8 +108,7 @@ def edit(
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         _require_agent(actor, Action.EDIT, ticket)
-        if ticket.state == State.ARCHIVED:
-            raise Refused("Archived tickets cannot be changed.")
+        _refuse_archived(ticket)
         change = _Change(ticket, actor)
         if subject is not None:
             subject = " ".join(subject.split())[:255]
@@ -197,8 +196,7 @@ def close(
         status = _status_for(StatusPurpose.CLOSED)
         if ticket.status_id == status.pk:
             raise Refused("The ticket is already closed.")
-        if ticket.state == State.ARCHIVED:
-            raise Refused("Archived tickets cannot be changed.")
+        _refuse_archived(ticket)
         if not ticket.is_open and not ticket.is_resolved:
             raise Refused("Only open or resolved tickets can be closed.")
         change = _Change(ticket, actor)

@@ -16,6 +16,7 @@ from helpline.tickets.lifecycle.core import (
     _add_entry,
     _Change,
     _lock,
+    _refuse_archived,
     _require_agent,
     _status_for,
 )
@@ -97,8 +98,7 @@ def add_note(
         ticket = _lock(ticket, None)
         if actor is not None:
             _require_agent(actor, Action.NOTE, ticket)
-        if ticket.state == State.ARCHIVED:
-            raise Refused("Archived tickets cannot be changed.")
+        _refuse_archived(ticket)
         change = _Change(ticket, actor)
         entry = _add_entry(
             ticket,
