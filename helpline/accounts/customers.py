@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from helpline.accounts.models import Customer, Organization
+from helpline.accounts.models import Customer, Organization, User
 
 
 def normalize_email(email: str) -> str:
     local, _, domain = email.strip().rpartition("@")
     return f"{local}@{domain.lower()}" if local else email.strip()
+
+
+def customers_with_email(email: str) -> QuerySet[Customer]:
+    """The customer with this address, in any case, as a queryset.
+
+    Lower(), not __iexact: PostgreSQL runs iexact as UPPER(), which the unique index
+    on Lower(email) cannot serve, so every lookup would scan the customers.
+    """
+    return Customer.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=normalize_email(email).lower()
+    )
+
+
+def has_account(email: str) -> bool:
+    """A login exists for this address: a customer linked to one, or any login with
+    that username, except one still waiting for its address to be confirmed
+    (registering again refreshes that one and sends a new link)."""
+    return (
+        customers_with_email(email).filter(user__isnull=False).exists()
+        or User.objects.filter(username__iexact=normalize_email(email))
+        .exclude(is_active=False, customer__isnull=True, agent__isnull=True)
+        .exists()
+    )
 
 
 def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Customer:
@@ -20,11 +44,7 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
     cannot rename them. A missing phone is filled in.
     """
     email = normalize_email(email)
-    # Lower(), not __iexact: PostgreSQL runs iexact as UPPER(), which the unique
-    # index on Lower(email) cannot serve, so every lookup would scan customers.
-    existing = (
-        Customer.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower()).first()
-    )
+    existing = customers_with_email(email).first()
     if existing is not None:
         if phone and not existing.phone:
             existing.phone = phone
@@ -38,4 +58,4 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
                 name=name.strip() or email, email=email, phone=phone, organization=organization
             )
     except IntegrityError:  # created at the same moment by another request
-        return Customer.objects.alias(email_lower=Lower("email")).get(email_lower=email.lower())
+        return customers_with_email(email).get()

@@ -38,7 +38,10 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db.models.functions import Lower
 
-from helpline.accounts.customers import find_or_create_customer, normalize_email
+from helpline.accounts.customers import (
+    customers_with_email,
+    find_or_create_customer,
+)
 from helpline.accounts.models import Agent, Customer, Department
 from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
 from helpline.intake.parse import ParsedMessage
@@ -116,7 +119,7 @@ def place(
     ticket = _ticket_by_ids(parsed)
     if parsed.is_bounce and not accept_automatic:
         return _bounce(parsed, ticket, source)
-    customer = Customer.objects.filter(email__iexact=normalize_email(sender.email)).first()
+    customer = customers_with_email(sender.email).first()
     agent = _agent(sender.email)
     if ticket is None and (customer is not None or agent is not None):
         ticket = _ticket_by_earlier_mail(parsed, customer, agent)

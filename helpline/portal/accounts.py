@@ -16,14 +16,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core import signing
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from helpline.accounts.customers import find_or_create_customer, normalize_email
+from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
 from helpline.portal.forms import RegisterForm
 from helpline.portal.tasks import mail_confirmation
@@ -47,15 +46,6 @@ def _user_from_token(token: str) -> User | None:
     return User.objects.filter(pk=pk, username=username).first() if pk.isdigit() else None
 
 
-def _has_account(email: str) -> bool:
-    return (
-        Customer.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower(), user__isnull=False)
-        .exists()
-        or User.objects.filter(username__iexact=email, is_active=True).exists()
-    )
-
-
 def _pending_user(form: RegisterForm) -> User | None:
     """The inactive login awaiting confirmation, created or refreshed with what was
     typed now; None when the address has an account already."""
@@ -63,15 +53,13 @@ def _pending_user(form: RegisterForm) -> User | None:
     email = normalize_email(data["email"])
     first, _, last = data["name"].strip().partition(" ")
     with transaction.atomic():
-        if _has_account(email):
+        # Checked again here, not only by the form: another request may have
+        # registered the address since.
+        if has_account(email):
             return None
         user = User.objects.filter(
             username__iexact=email, is_active=False, customer__isnull=True, agent__isnull=True
-        ).first()
-        if user is None:
-            if User.objects.filter(username__iexact=email).exists():
-                return None  # a disabled or staff login: not ours to replace
-            user = User(username=email, email=email, is_active=False)
+        ).first() or User(username=email, email=email, is_active=False)
         user.first_name, user.last_name = first[:150], last[:150]
         user.set_password(data["password1"])
         user.save()

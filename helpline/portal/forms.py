@@ -12,7 +12,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from helpline.accounts.customers import normalize_email
+from helpline.accounts.customers import has_account, normalize_email
 from helpline.accounts.models import Customer, User
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import HelpTopic, TopicField
@@ -276,15 +276,7 @@ class RegisterForm(PortalForm):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
-        # A login still waiting for its address to be confirmed does not count:
-        # registering again refreshes it and sends a new link.
-        taken = (
-            Customer.objects.filter(email__iexact=email, user__isnull=False).exists()
-            or User.objects.filter(username__iexact=email)
-            .exclude(is_active=False, customer__isnull=True, agent__isnull=True)
-            .exists()
-        )
-        if taken:
+        if has_account(email):
             raise ValidationError(
                 "An account with this email address exists already. Sign in instead."
             )

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
-from helpline.accounts.customers import find_or_create_customer
+from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import LoginForm, OpenTicketForm, ReplyForm, StatusForm
@@ -433,10 +433,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             # Customers sign in with their address in any case; the login's own
             # username is what django-axes counts failures against.
             known = (
-                Customer.objects.select_related("user")
-                .filter(email__iexact=email, user__isnull=False)
-                .first()
-            )
+                customers_with_email(email).select_related("user").filter(user__isnull=False)
+            ).first()
             username = known.user.username if known and known.user else email
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
