@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "helpline.accounts",
     "helpline.sla",
     "helpline.tickets",
+    "helpline.automation",
     "helpline.worker",
     "helpline.notify",
     "helpline.intake",
