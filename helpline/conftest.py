@@ -88,7 +88,7 @@ def _empty_cache() -> None:
 def world(db: None) -> World:
     # Transactional tests (browser, threads) empty every table, migration data too.
     ensure_defaults()
-    sla = SLAPlan.objects.create(name="Standard", grace_hours=8, is_default=True)
+    sla = SLAPlan.objects.create(name="Standard", resolution_hours=8, is_default=True)
     support = Department.objects.create(name="Support")
     sales = Department.objects.create(name="Sales")
     admin = make_agent("ada.admin", Role.ADMIN)

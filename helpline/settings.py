@@ -185,6 +185,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "notify.send_due": ("helpline.notify.tasks.send_due_mail", 60),
     # Each mailbox also keeps its own poll interval; this is how often to look.
     "intake.poll_mailboxes": ("helpline.intake.tasks.poll_mailboxes", 60),
+    # Overdue marking and escalation levels whose moment has come.
+    "sla.sweep": ("helpline.sla.tasks.sweep_sla", 60),
 }
 
 # --- Mail ---------------------------------------------------------------------

@@ -35,6 +35,8 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     CLOSE = "close"
     REOPEN = "reopen"
+    ESCALATE = "escalate"
+    SLA = "sla"  # change the SLA plan or set a due date by hand
 
 
 _AGENT = frozenset(
@@ -50,11 +52,12 @@ _AGENT = frozenset(
         Action.RESOLVE,
         Action.CLOSE,
         Action.REOPEN,
+        Action.ESCALATE,
     }
 )
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AGENT: _AGENT,
-    Role.SUPERVISOR: _AGENT | {Action.ASSIGN, Action.TRANSFER},
+    Role.SUPERVISOR: _AGENT | {Action.ASSIGN, Action.TRANSFER, Action.SLA},
     Role.ADMIN: frozenset(Action),
 }
 

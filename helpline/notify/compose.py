@@ -35,6 +35,9 @@ _TAG = {
     MailKind.REPLY: "r",
     MailKind.RESOLVED: "s",
     MailKind.REOPENED_ALERT: "o",
+    MailKind.OVERDUE_ALERT: "d",
+    MailKind.ESCALATION_ALERT: "e",
+    MailKind.UNASSIGNABLE_ALERT: "u",
 }
 
 

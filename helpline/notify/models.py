@@ -42,6 +42,9 @@ class MailKind(models.TextChoices):
     REPLY = "reply", "Agent reply (to the customer and collaborators)"
     RESOLVED = "resolved", "Resolution notice (to the customer and collaborators)"
     REOPENED_ALERT = "reopened_alert", "Reopen notice (to the assignee)"
+    OVERDUE_ALERT = "overdue_alert", "Overdue alert (to the assignee or team, and the manager)"
+    ESCALATION_ALERT = "escalation_alert", "Escalation alert (to the people the level names)"
+    UNASSIGNABLE_ALERT = "unassignable_alert", "Nobody available (to the department manager)"
 
 
 # Mail written by a person (a reply, a resolution) carries no Auto-Submitted header;
@@ -53,6 +56,9 @@ AUTO_SUBMITTED = {
     MailKind.ASSIGNED_ALERT: "auto-generated",
     MailKind.TRANSFER_ALERT: "auto-generated",
     MailKind.REOPENED_ALERT: "auto-generated",
+    MailKind.OVERDUE_ALERT: "auto-generated",
+    MailKind.ESCALATION_ALERT: "auto-generated",
+    MailKind.UNASSIGNABLE_ALERT: "auto-generated",
 }
 
 

@@ -17,6 +17,11 @@ Who hears about what:
 - transferred: the new department's agents and manager.
 - replied, resolved: the customer, and each collaborator in a mail of their own.
 - reopened: the assignee; else the team's members; else the department's agents.
+- overdue (a target missed): the same people as for a reopen, and the
+  department's manager.
+- escalated: what the level says: those responsible (as above), the manager,
+  and the agents it names.
+- no agent available for automatic assignment: the department's manager.
 
 Each agent gets a mail of their own; the actor never alerts themselves.
 """
@@ -116,6 +121,12 @@ class _Planner:
             return self._customer_mail(event, MailKind.RESOLVED)
         if kind == EventKind.REOPENED:
             return self._reopened_alerts(event)
+        if kind == EventKind.OVERDUE and event.new_value == "True":
+            return self._overdue_alerts(event)
+        if kind == EventKind.ESCALATED:
+            return self._escalation_alerts(event)
+        if kind == EventKind.UNASSIGNABLE:
+            return self._unassignable_alerts(event)
         return []
 
     # -- variables --
@@ -280,14 +291,7 @@ class _Planner:
         actor_id = event.agent_id
         if actor_id and ticket.assignee_id == actor_id:  # they reopened it themselves
             return []
-        # The assignee; if they cannot be reached, the team; else the department.
-        agents = (
-            _reachable(Agent.objects.filter(pk=ticket.assignee_id)) if ticket.assignee_id else []
-        )
-        if not agents and ticket.team is not None:
-            agents = _team_members(ticket.team, actor_id)
-        if not agents:
-            agents = _department_agents(ticket.department_id, actor_id)
+        agents = self._responsible(event)
         # Reopened by the customer's message: the alert quotes it.
         entry_id = next(
             (e.data.get("entry") for e in self.events if e.kind == EventKind.CUSTOMER_REPLIED),
@@ -295,3 +299,63 @@ class _Planner:
         )
         extra = {"message": self._message(entry_id)}
         return self._agent_drafts(event, MailKind.REOPENED_ALERT, agents, extra)
+
+    def _responsible(self, event: Event) -> list[Agent]:
+        """The assignee; if they cannot be reached, the team; else the department."""
+        ticket = event.ticket
+        actor_id = event.agent_id
+        agents = (
+            _reachable(Agent.objects.filter(pk=ticket.assignee_id).exclude(pk=actor_id or 0))
+            if ticket.assignee_id
+            else []
+        )
+        if not agents and ticket.team is not None:
+            agents = _team_members(ticket.team, actor_id)
+        if not agents:
+            agents = _department_agents(ticket.department_id, actor_id)
+        return agents
+
+    def _manager(self, event: Event) -> list[Agent]:
+        manager_id = event.ticket.department.manager_id
+        if manager_id is None or manager_id == event.agent_id:
+            return []
+        return _reachable(Agent.objects.filter(pk=manager_id))
+
+    def _overdue_alerts(self, event: Event) -> list[Draft]:
+        agents = _unique([*self._responsible(event), *self._manager(event)])
+        return self._agent_drafts(event, MailKind.OVERDUE_ALERT, agents, self._sla_extra(event))
+
+    def _escalation_alerts(self, event: Event) -> list[Draft]:
+        data = event.data
+        agents: list[Agent] = []
+        if data.get("notify_assignee"):
+            agents += self._responsible(event)
+        if data.get("notify_manager"):
+            agents += self._manager(event)
+        named = [pk for pk in data.get("agents", []) if pk != event.agent_id]
+        if named:
+            agents += _reachable(Agent.objects.filter(pk__in=named))
+        extra = {**self._sla_extra(event), "level": event.new_value}
+        return self._agent_drafts(event, MailKind.ESCALATION_ALERT, _unique(agents), extra)
+
+    def _unassignable_alerts(self, event: Event) -> list[Draft]:
+        return self._agent_drafts(event, MailKind.UNASSIGNABLE_ALERT, self._manager(event), {})
+
+    def _sla_extra(self, event: Event) -> dict[str, Any]:
+        ticket = event.ticket
+        return {
+            "assignee": {"name": ticket.assignee.name} if ticket.assignee else None,
+            "team": {"name": ticket.team.name} if ticket.team else None,
+            "due": ticket.due_at,
+        }
+
+
+def _unique(agents: Sequence[Agent]) -> list[Agent]:
+    """Each agent once, in order (the same person may be assignee and manager)."""
+    seen: set[int] = set()
+    result = []
+    for agent in agents:
+        if agent.pk not in seen:
+            seen.add(agent.pk)
+            result.append(agent)
+    return result

@@ -3,9 +3,18 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
-from helpline.sla.models import BusinessSchedule, Holiday, ScheduleSpan, SLAPlan
+from helpline.sla.models import (
+    BusinessSchedule,
+    EscalationLevel,
+    EscalationPolicy,
+    Holiday,
+    ScheduleSpan,
+    SLAPlan,
+)
 from helpline.sla.schedule import find_overlap
+from helpline.tickets.models import Status
 
 
 class SpanFormSet(forms.BaseInlineFormSet):
@@ -51,11 +60,74 @@ class BusinessScheduleAdmin(admin.ModelAdmin):
 class SLAPlanAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "grace_hours",
+        "first_response_hours",
+        "resolution_hours",
+        "grace_minutes",
         "schedule",
         "business_schedule",
+        "escalation_policy",
         "is_active",
         "is_default",
     ]
     list_filter = ["schedule", "is_active"]
     readonly_fields = ["schedule"]
+    filter_horizontal = ["pause_statuses"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("pause_statuses", list(Status.objects.filter(pauses_sla=True)))
+        return initial
+
+
+class LevelFormSet(forms.BaseInlineFormSet):
+    """Checks across a policy's levels: orders are unique and each level acts."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[int] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or form.errors:
+                continue
+            order = data.get("order")
+            if order in seen:
+                raise ValidationError(f"Two levels have the order {order}; give each its own.")
+            seen.add(order)
+            acts = any(
+                data.get(name)
+                for name in (
+                    "notify_assignee",
+                    "notify_manager",
+                    "notify_agents",
+                    "assign_team",
+                    "assign_agent",
+                    "raise_priority_to",
+                    "transfer_to",
+                )
+            )
+            if not acts:
+                form.add_error(None, "This level does nothing; choose whom to alert or what to do.")
+
+
+class EscalationLevelInline(admin.StackedInline):
+    model = EscalationLevel
+    formset = LevelFormSet
+    extra = 1
+    fieldsets = [
+        (None, {"fields": [("order", "name"), ("target", "trigger"), ("minutes", "percent")]}),
+        ("Alerts", {"fields": [("notify_assignee", "notify_manager"), "notify_agents"]}),
+        (
+            "Actions",
+            {"fields": [("assign_team", "assign_agent"), "raise_priority_to", "transfer_to"]},
+        ),
+    ]
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "level_count"]
+    inlines = [EscalationLevelInline]
+
+    @admin.display(description="Levels")
+    def level_count(self, obj: EscalationPolicy) -> int:
+        return obj.levels.count()

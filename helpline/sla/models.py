@@ -12,10 +12,12 @@ can show the kind of schedule without a join.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from helpline.sla.schedule import (
@@ -23,6 +25,7 @@ from helpline.sla.schedule import (
     ScheduleView,
     Span,
     add_business_hours,
+    business_seconds_between,
     find_overlap,
     seconds_of,
 )
@@ -157,9 +160,36 @@ class Schedule(models.TextChoices):
 
 
 class SLAPlan(models.Model):
+    """Targets a ticket's clock runs against.
+
+    A ticket's clock starts when it opens (again when it reopens) and counts only
+    schedule time, and not while the ticket sits in one of `pause_statuses`. The
+    first-response target passes when that much clock time has gone by without a
+    public reply; the resolution target, without the ticket being resolved. The
+    ticket counts as overdue once a target plus the grace period has passed.
+    """
+
     name = models.CharField(max_length=120, unique=True)
-    grace_hours = models.PositiveIntegerField(
-        help_text="Hours after opening (on the schedule) before the ticket is overdue."
+    first_response_hours = models.DecimalField(
+        "first response target (hours)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Clock hours until the first public reply is due; empty for no target.",
+    )
+    resolution_hours = models.DecimalField(
+        "resolution target (hours)",
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Clock hours after opening (on the schedule) until the ticket is due.",
+    )
+    grace_minutes = models.PositiveIntegerField(
+        "grace period (minutes)",
+        default=0,
+        help_text="Clock minutes past a target before the ticket counts as overdue.",
     )
     schedule = models.CharField(
         max_length=20,
@@ -175,6 +205,20 @@ class SLAPlan(models.Model):
         on_delete=models.PROTECT,
         related_name="plans",
         help_text="Empty means the plan runs 24/7.",
+    )
+    pause_statuses = models.ManyToManyField(
+        "tickets.Status",
+        blank=True,
+        related_name="+",
+        help_text="The clock stops while a ticket has one of these statuses.",
+    )
+    escalation_policy = models.ForeignKey(
+        "EscalationPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plans",
+        help_text="What happens when tickets on this plan near or pass their targets.",
     )
     is_active = models.BooleanField(default=True)
     is_default = models.BooleanField(
@@ -198,21 +242,183 @@ class SLAPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.grace_hours} h)"
+        return f"{self.name} ({_hours(self.resolution_hours)})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
         self.schedule = Schedule.BUSINESS if self.business_schedule_id else Schedule.ALWAYS
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "business_schedule" in update_fields:
             kwargs["update_fields"] = {*update_fields, "schedule"}
         super().save(*args, **kwargs)
+        if adding:
+            # New plans pause on the statuses marked for it (Pending Customer Reply
+            # and On Hold out of the box); a form that submits its own choice
+            # saves it after this.
+            from helpline.tickets.models import Status
+
+            self.pause_statuses.set(Status.objects.filter(pauses_sla=True))
 
     @property
     def time_zone(self) -> str:
         return self.business_schedule.time_zone if self.business_schedule else "UTC"
 
-    def due_from(self, start: datetime) -> datetime:
-        """When a ticket opened at `start` becomes overdue under this plan."""
+    def schedule_view(self) -> ScheduleView | None:
+        """The business schedule as plain data, read once per plan object."""
         if self.business_schedule is None:
-            return start + timedelta(hours=self.grace_hours)
-        return add_business_hours(start, self.grace_hours, self.business_schedule.as_view())
+            return None
+        cached: ScheduleView | None = getattr(self, "_view", None)
+        if cached is None:
+            cached = self.business_schedule.as_view()
+            self._view = cached
+        return cached
+
+    def add(self, start: datetime, seconds: float) -> datetime:
+        """The instant `seconds` of clock time after `start` (schedule time, or plain)."""
+        view = self.schedule_view()
+        if view is None:
+            return start + timedelta(seconds=seconds)
+        return add_business_hours(start, seconds / 3600, view)
+
+    def seconds_between(self, a: datetime, b: datetime) -> float:
+        """Clock seconds between two instants on this plan's schedule."""
+        view = self.schedule_view()
+        if view is None:
+            return (b - a).total_seconds()
+        return business_seconds_between(a, b, view)
+
+    def due_from(self, start: datetime) -> datetime:
+        """When the resolution target passes for a ticket opened at `start`."""
+        return self.add(start, float(self.resolution_hours) * 3600)
+
+
+def _hours(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.normalize():f} h"
+
+
+class Target(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class Trigger(models.TextChoices):
+    AFTER_DUE = "after_due", "Minutes after the target passed"
+    BEFORE_DUE = "before_due", "Percent of the target elapsed"
+
+
+class EscalationPolicy(models.Model):
+    """Ordered levels that act on a ticket as it nears or passes its SLA targets.
+
+    A plan names its policy. The SLA sweep fires each level once per ticket, at
+    its moment (see `EscalationLevel`); agents may also fire the next level by hand
+    with a reason. Firing is recorded in `EscalationFired`, whose unique key makes
+    "once per ticket" hold even when two workers sweep at the same time.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "escalation policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationLevel(models.Model):
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    order = models.PositiveSmallIntegerField(default=1, help_text="Level 1 fires first.")
+    name = models.CharField(max_length=120, blank=True, help_text="e.g. Level II")
+    target = models.CharField(max_length=20, choices=Target.choices, default=Target.RESOLUTION)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.AFTER_DUE)
+    minutes = models.PositiveIntegerField(
+        default=0, help_text="For 'after': clock minutes past the target (0 = when it passes)."
+    )
+    percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="For 'percent': fire when this share of the target has elapsed.",
+    )
+    notify_assignee = models.BooleanField(
+        default=True, help_text="Alert the assigned agent (or the team, or the department)."
+    )
+    notify_manager = models.BooleanField(default=True, help_text="Alert the department manager.")
+    notify_agents = models.ManyToManyField(
+        "accounts.Agent", blank=True, related_name="+", help_text="Also alert these agents."
+    )
+    assign_team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Reassign to this team (for example Level II).",
+    )
+    assign_agent = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Reassign to this agent.",
+    )
+    raise_priority_to = models.ForeignKey(
+        "tickets.Priority",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Raise the priority to this (never lowers it).",
+    )
+    transfer_to = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Transfer the ticket to this department.",
+    )
+
+    class Meta:
+        ordering = ["policy", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "order"], name="escalation_level_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Level {self.order}"
+
+    def clean(self) -> None:
+        if self.trigger == Trigger.BEFORE_DUE and self.percent is None:
+            raise ValidationError({"percent": "Give the share of the target (1-99 %)."})
+        if self.trigger == Trigger.AFTER_DUE and self.percent is not None:
+            raise ValidationError({"percent": "A percentage only applies to 'percent' levels."})
+
+    def describe(self) -> str:
+        what = Target(self.target).label.lower()
+        if self.trigger == Trigger.BEFORE_DUE:
+            return f"at {self.percent} % of the {what} target"
+        if self.minutes:
+            return f"{self.minutes} min after the {what} target"
+        return f"when the {what} target passes"
+
+
+class EscalationFired(models.Model):
+    """A level that has fired for a ticket: once, by the sweep or by hand."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey(EscalationLevel, on_delete=models.CASCADE, related_name="+")
+    fired_at = models.DateTimeField()
+    by_hand = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "level"], name="escalation_fired_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} on ticket {self.ticket_id}"

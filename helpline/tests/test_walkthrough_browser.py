@@ -110,7 +110,7 @@ def test_the_walkthrough_from_intake_to_reopening(
             shot(ken, "01-ken-ticket-opened")
     hardware = Ticket.objects.get(subject="Hardware refresh inquiry")
     outage = Ticket.objects.get(subject="Order system down in every store")
-    assert outage.priority.name == "Emergency" and outage.sla and outage.sla.grace_hours == 1
+    assert outage.priority.name == "Emergency" and outage.sla and outage.sla.resolution_hours == 1
     assert outage.extra == {"impact": "Whole company"}
 
     # 2. Jane signs in and sees the three tickets, open and unassigned.

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 STATUSES = [
-    # name, state, purpose, order
-    ("Open", "open", "new", 10),
-    ("In Progress", "open", "", 20),
-    ("Pending Customer Reply", "open", "", 30),
-    ("On Hold", "open", "", 40),
-    ("Resolved", "closed", "resolved", 50),
-    ("Closed", "closed", "closed", 60),
+    # name, state, purpose, order, pauses SLA clocks
+    ("Open", "open", "new", 10, False),
+    ("In Progress", "open", "", 20, False),
+    ("Pending Customer Reply", "open", "", 30, True),
+    ("On Hold", "open", "", 40, True),
+    ("Resolved", "closed", "resolved", 50, False),
+    ("Closed", "closed", "closed", 60, False),
 ]
 PRIORITIES = [
     # name, urgency, color, default
@@ -31,10 +31,13 @@ def ensure_defaults(status_model: Any = None, priority_model: Any = None) -> Non
         from helpline.tickets.models import Priority, Status
 
         status_model, priority_model = Status, Priority
-    for name, state, purpose, order in STATUSES:
-        status_model.objects.get_or_create(
-            name=name, defaults={"state": state, "purpose": purpose, "order": order}
-        )
+    # Early migrations run this with historical models that predate `pauses_sla`.
+    has_pauses = any(f.name == "pauses_sla" for f in status_model._meta.get_fields())
+    for name, state, purpose, order, pauses in STATUSES:
+        defaults: dict[str, Any] = {"state": state, "purpose": purpose, "order": order}
+        if has_pauses:
+            defaults["pauses_sla"] = pauses
+        status_model.objects.get_or_create(name=name, defaults=defaults)
     for name, urgency, color, default in PRIORITIES:
         priority_model.objects.get_or_create(
             name=name, defaults={"urgency": urgency, "color": color, "is_default": default}

@@ -3,6 +3,8 @@ Ken and his three tickets, open and unassigned, as in the osTicket tutorial."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from helpline.accounts.customers import find_or_create_customer
@@ -60,8 +62,10 @@ def load_demo(*, with_tickets: bool = True) -> None:
     """Create the walkthrough's world; `with_tickets=False` leaves Ken's tickets for
     a test to open through the portal, as Ken does in the walkthrough."""
     ensure_defaults()
-    critical = SLAPlan.objects.create(name="Critical 24/7", grace_hours=1)
-    SLAPlan.objects.create(name="Default SLA", grace_hours=18, is_default=True)
+    critical = SLAPlan.objects.create(
+        name="Critical 24/7", first_response_hours=Decimal("0.5"), resolution_hours=1
+    )
+    SLAPlan.objects.create(name="Default SLA", resolution_hours=18, is_default=True)
 
     jane = _agent("jane.doe", "Jane", "Doe", Role.ADMIN)
     john = _agent("john.doe", "John", "Doe", Role.AGENT)

@@ -42,6 +42,11 @@ class Status(models.Model):
     customer_label = models.CharField(
         max_length=60, blank=True, help_text="What customers see; empty shows the name."
     )
+    pauses_sla = models.BooleanField(
+        "pauses SLA clocks",
+        default=False,
+        help_text="New SLA plans stop the clock on this status (each plan can change it).",
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -136,6 +141,14 @@ class Source(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SLASource(models.TextChoices):
+    RULE = "rule", "Routing rule"
+    MANUAL = "manual", "Set by an agent"
+    TOPIC = "topic", "Help topic"
+    DEPARTMENT = "department", "Department"
+    DEFAULT = "default", "Default plan"
+
+
 class IssuedNumber(models.Model):
     """Every ticket number ever handed out, so a number is never given twice.
 
@@ -182,8 +195,38 @@ class Ticket(models.Model):
     sla = models.ForeignKey(
         "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
     )
-    due_at = models.DateTimeField(null=True, blank=True)
+    sla_from = models.CharField(
+        max_length=12,
+        choices=SLASource.choices,
+        blank=True,
+        help_text="Where the plan came from: topic/department/default follow changes.",
+    )
+    # The SLA clock (see helpline.sla.clock): started at opening or reopening,
+    # stopped while paused, with the clock time spent paused added to its targets.
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached = models.BooleanField(default=False)
+    due_at = models.DateTimeField(null=True, blank=True)  # the resolution target
+    due_is_manual = models.BooleanField(default=False)
+    resolution_breached = models.BooleanField(default=False)
+    # True while a missed target stands: first response missed and not yet
+    # answered, or resolution missed. Cleared by answering or closing.
     is_overdue = models.BooleanField(default=False)
+    # The next moment the SLA sweep must look at this ticket (a target plus grace,
+    # or an escalation level); empty when nothing is pending or the clock is paused.
+    sla_alarm_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+        help_text="The earlier ticket this one continues (a reply after the reopen window).",
+    )
     extra = models.JSONField(default=dict, blank=True, help_text="Answers to topic fields.")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -217,8 +260,10 @@ class Ticket(models.Model):
             models.Index(
                 fields=["team", "state", "updated_at", "id"], name="ticket_team_state_updated"
             ),
-            # The SLA sweep: open tickets not yet overdue, by due time.
-            models.Index(fields=["state", "is_overdue", "due_at"], name="ticket_state_overdue_due"),
+            # The SLA sweep: open tickets whose alarm has rung, soonest first.
+            models.Index(fields=["state", "sla_alarm_at"], name="ticket_state_alarm"),
+            # Auto-close: resolved tickets by resolution time.
+            models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
             # A customer's own ticket list on the portal.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
         ]
@@ -323,6 +368,11 @@ class EventKind(models.TextChoices):
     EDITED = "edited", "Edited"
     OVERDUE = "overdue", "Marked overdue"
     COLLABORATOR = "collaborator", "Collaborator added"
+    SLA = "sla", "SLA changed"
+    ESCALATED = "escalated", "Escalated"
+    ROUTED = "routed", "Routing rule applied"
+    UNASSIGNABLE = "unassignable", "No agent available"
+    LINKED = "linked", "Follow-up ticket"
 
 
 class Event(models.Model):

@@ -21,7 +21,7 @@ def office_plan() -> SLAPlan:
         ScheduleSpan.objects.create(
             schedule=schedule, weekday=day, start_time=time(9), end_time=time(17)
         )
-    return SLAPlan.objects.create(name="Office 8h", grace_hours=8, business_schedule=schedule)
+    return SLAPlan.objects.create(name="Office 8h", resolution_hours=8, business_schedule=schedule)
 
 
 def sla(*args: str) -> str:
@@ -45,7 +45,7 @@ def test_a_start_with_an_offset_is_taken_as_given(office_plan: SLAPlan) -> None:
 
 
 def test_a_naive_start_on_a_24_7_plan_is_utc() -> None:
-    SLAPlan.objects.create(name="Critical", grace_hours=1)
+    SLAPlan.objects.create(name="Critical", resolution_hours=1)
     out = sla("due", "Critical", "2026-11-27T23:30")
     assert "Due:   2026-11-28 00:30:00 +0000 (UTC, Saturday)" in out
 
@@ -62,6 +62,6 @@ def test_a_bad_time_is_refused_clearly(office_plan: SLAPlan) -> None:
 
 def test_a_schedule_without_spans_is_refused_clearly() -> None:
     empty = BusinessSchedule.objects.create(name="Empty", time_zone="UTC")
-    SLAPlan.objects.create(name="Broken", grace_hours=4, business_schedule=empty)
+    SLAPlan.objects.create(name="Broken", resolution_hours=4, business_schedule=empty)
     with pytest.raises(CommandError, match="Schedule 'Empty' has no opening hours"):
         sla("due", "Broken", "2026-11-27T16:30")

@@ -58,7 +58,7 @@ def test_a_partial_holiday_needs_both_times() -> None:
 
 
 def test_the_schedule_field_follows_the_business_schedule() -> None:
-    plan = SLAPlan.objects.create(name="Office", grace_hours=8)
+    plan = SLAPlan.objects.create(name="Office", resolution_hours=8)
     assert plan.schedule == Schedule.ALWAYS
     plan.business_schedule = berlin_office()
     plan.save(update_fields=["business_schedule"])
@@ -69,7 +69,7 @@ def test_the_schedule_field_follows_the_business_schedule() -> None:
 
 
 def test_a_24_7_plan_is_due_its_hours_later_as_before() -> None:
-    plan = SLAPlan.objects.create(name="Critical", grace_hours=1)
+    plan = SLAPlan.objects.create(name="Critical", resolution_hours=1)
     start = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # a Friday night
     assert plan.due_from(start) == datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
 
@@ -79,7 +79,7 @@ def test_a_business_plan_counts_only_open_hours_including_holidays() -> None:
     Holiday.objects.create(
         schedule=schedule, name="Christmas", date=date(2000, 12, 25), yearly=True
     )
-    plan = SLAPlan.objects.create(name="Office", grace_hours=8, business_schedule=schedule)
+    plan = SLAPlan.objects.create(name="Office", resolution_hours=8, business_schedule=schedule)
     with time_machine.travel(datetime(2026, 12, 24, 15, tzinfo=UTC), tick=False):
         # Thursday 16:00 CET: 1 h, Friday the 25th closed, Monday 7 h: 17:00 CET.
         assert plan.due_from(timezone.now()) == datetime(2026, 12, 28, 16, tzinfo=UTC)
@@ -89,7 +89,7 @@ def test_a_schedule_in_use_cannot_be_deleted() -> None:
     from django.db.models import ProtectedError
 
     schedule = berlin_office()
-    SLAPlan.objects.create(name="Office", grace_hours=8, business_schedule=schedule)
+    SLAPlan.objects.create(name="Office", resolution_hours=8, business_schedule=schedule)
     with pytest.raises(ProtectedError):
         schedule.delete()
 

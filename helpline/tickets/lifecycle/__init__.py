@@ -13,6 +13,7 @@ so even callers that pass no version never lose an update.
 """
 
 from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer
+from helpline.tickets.lifecycle.clock import plan_for, set_due, set_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
     Conflict,
@@ -25,13 +26,13 @@ from helpline.tickets.lifecycle.core import (
     events_recorded,
     recount_queues,
 )
+from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
 from helpline.tickets.lifecycle.opening import open_ticket
 from helpline.tickets.lifecycle.status import (
     change_priority,
     change_status,
     close,
     edit,
-    mark_overdue,
     reopen,
     resolve,
 )
@@ -59,16 +60,21 @@ __all__ = [
     "claim",
     "close",
     "customer_reply",
+    "due_for_sweep",
     "edit",
+    "escalate",
     "events_committed",
     "events_recorded",
     "is_party",
-    "mark_overdue",
     "open_ticket",
+    "plan_for",
     "recount_queues",
     "release",
     "reopen",
     "reply",
     "resolve",
+    "set_due",
+    "set_plan",
+    "sla_tick",
     "transfer",
 ]

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
+from helpline.tickets.lifecycle.clock import _follow_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
     NotAllowed,
@@ -139,28 +140,33 @@ def transfer(
         if not agent.is_admin and not can_in_department(agent, Action.VIEW, department.pk):
             raise NotAllowed(f"You have no access to the {department} department.")
         change = _Change(ticket, actor)
-        change.event(
-            EventKind.TRANSFERRED,
-            field="department",
-            old=ticket.department,
-            new=department,
-            reason=reason,
-        )
-        change.set(department=department)
-        assignee = ticket.assignee
-        if (
-            assignee is not None
-            and not assignee.is_admin
-            and not can_in_department(assignee, Action.VIEW, department.pk)
-        ):
-            change.event(
-                EventKind.RELEASED,
-                field="agent",
-                old=assignee,
-                reason=f"No access to {department}",
-            )
-            change.set(assignee=None)
+        _transfer(change, department, reason)
         return change.save()
 
 
-# --- thread ------------------------------------------------------------------------------
+def _transfer(change: _Change, department: Department, reason: str) -> None:
+    """Move to `department`; release an assignee without access there, and follow
+    the department's SLA plan when the plan came from the department."""
+    ticket = change.ticket
+    change.event(
+        EventKind.TRANSFERRED,
+        field="department",
+        old=ticket.department,
+        new=department,
+        reason=reason,
+    )
+    change.set(department=department)
+    assignee = ticket.assignee
+    if (
+        assignee is not None
+        and not assignee.is_admin
+        and not can_in_department(assignee, Action.VIEW, department.pk)
+    ):
+        change.event(
+            EventKind.RELEASED,
+            field="agent",
+            old=assignee,
+            reason=f"No access to {department}",
+        )
+        change.set(assignee=None)
+    _follow_plan(change)

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
-from helpline.sla.models import SLAPlan
+from helpline.sla import clock
 from helpline.tickets.lifecycle.assignment import assign
+from helpline.tickets.lifecycle.clock import plan_for
 from helpline.tickets.lifecycle.core import (
     Actor,
     NotAllowed,
@@ -60,14 +61,6 @@ def _issue_number() -> str:
             continue
         return number
     raise RuntimeError("could not draw a free ticket number")  # pragma: no cover
-
-
-def _sla_for(topic: HelpTopic | None, department: Department) -> SLAPlan | None:
-    if topic is not None and topic.sla_id and topic.sla and topic.sla.is_active:
-        return topic.sla
-    if department.sla_id and department.sla and department.sla.is_active:
-        return department.sla
-    return SLAPlan.objects.filter(is_default=True, is_active=True).first()
 
 
 # --- opening ------------------------------------------------------------------------
@@ -122,9 +115,9 @@ def open_ticket(
         raise Refused("No priorities are set up.")
     status = _status_for(StatusPurpose.NEW)
     now = timezone.now()
-    sla = _sla_for(topic, department)
+    sla, sla_from = plan_for(topic, department)
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=_issue_number(),
             subject=subject[:255],
             customer=customer,
@@ -135,12 +128,16 @@ def open_ticket(
             state=status.state,
             source=source,
             sla=sla,
-            due_at=sla.due_from(now) if sla else None,
+            sla_from=sla_from,
             extra=extra or {},
             created_at=now,
             updated_at=now,
             last_message_at=now,
         )
+        for name, value in clock.start(ticket, sla, now).items():
+            setattr(ticket, name, value)
+        ticket.sla_alarm_at = clock.next_alarm(ticket, sla, fired=())
+        ticket.save(force_insert=True)
         _add_to_count(_bucket(ticket), +1)
         # The first message is the customer's account of the problem, even when an
         # agent typed it during a phone call; the event records who opened it.

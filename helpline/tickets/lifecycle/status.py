@@ -1,15 +1,21 @@
-"""Status, priority, subject and topic; resolve, close, reopen; overdue."""
+"""Status, priority, subject and topic; resolve, close, reopen."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from helpline.accounts.permissions import Action
 from helpline.lib.html import is_blank, sanitize
+from helpline.sla import clock
+from helpline.tickets.lifecycle.clock import (
+    _DERIVED,
+    _follow_plan,
+    _restart,
+    _status_moved,
+    plan_for,
+)
 from helpline.tickets.lifecycle.core import (
     Actor,
     Refused,
@@ -44,6 +50,7 @@ def _move_status(change: _Change, status: Status) -> None:
         new=status,
     )
     change.set(status=status, state=status.state)
+    _status_moved(change, status)
 
 
 def change_status(
@@ -132,6 +139,7 @@ def edit(
                 reason=reason,
             )
             change.set(topic=topic)
+            _follow_plan(change)
         if not change.events:
             raise Refused("Nothing was changed.")
         return change.save()
@@ -177,7 +185,11 @@ def resolve(
             resolved_at=change.now,
             last_response_at=change.now,
             is_overdue=False,
+            sla_alarm_at=None,
         )
+        # The resolution is a public reply: it answers a first message too.
+        change.set(**clock.answered(ticket, change.now))
+        change.set(is_overdue=False)
         return change.save()
 
 
@@ -207,7 +219,13 @@ def close(
             new=status,
             reason=reason,
         )
-        change.set(status=status, state=status.state, closed_at=change.now, is_overdue=False)
+        change.set(
+            status=status,
+            state=status.state,
+            closed_at=change.now,
+            is_overdue=False,
+            sla_alarm_at=None,
+        )
         return change.save()
 
 
@@ -220,16 +238,20 @@ def _reopen(change: _Change, status: Status, reason: str) -> None:
         new=status,
         reason=reason,
     )
-    sla = ticket.sla
     change.set(
         status=status,
         state=status.state,
         reopen_count=ticket.reopen_count + 1,
         resolved_at=None,
         closed_at=None,
-        due_at=sla.due_from(change.now) if sla else None,
-        is_overdue=False,
     )
+    # A fresh clock on the ticket's plan; a derived plan is looked up again in
+    # case the topic's or department's plan changed meanwhile.
+    plan = ticket.sla
+    if ticket.sla_from in _DERIVED:
+        plan, source = plan_for(ticket.topic, ticket.department)
+        change.set(sla_from=source)
+    _restart(change, plan)
 
 
 def reopen(
@@ -251,19 +273,4 @@ def reopen(
             )
         change = _Change(ticket, actor)
         _reopen(change, _status_for(StatusPurpose.NEW), reason=reason)
-        return change.save()
-
-
-def mark_overdue(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
-    """The clock marks an open ticket overdue once its due time has passed."""
-    with transaction.atomic():
-        ticket = _lock(ticket, None)
-        now = now or timezone.now()
-        if not ticket.is_open or ticket.is_overdue or ticket.due_at is None:
-            raise Refused("The ticket is not due.")
-        if ticket.due_at > now:
-            raise Refused("The ticket is not due yet.")
-        change = _Change(ticket, None)  # `now` decides; the change is stamped now
-        change.event(EventKind.OVERDUE, field="overdue", old=False, new=True)
-        change.set(is_overdue=True)
         return change.save()

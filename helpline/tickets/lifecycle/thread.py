@@ -8,6 +8,8 @@ from django.db import transaction
 
 from helpline.accounts.models import Customer
 from helpline.accounts.permissions import Action, can_in_department
+from helpline.sla.clock import pauses
+from helpline.tickets.lifecycle.clock import _answered
 from helpline.tickets.lifecycle.core import (
     Actor,
     NotAllowed,
@@ -65,6 +67,7 @@ def reply(
         )
         change.event(EventKind.REPLIED, entry=entry)
         change.set(last_response_at=change.now)
+        _answered(change)
         # Answering an unassigned ticket claims it, for an agent who may hold it
         # (a team member from outside the department answers without claiming).
         if ticket.assignee_id is None and (
@@ -165,6 +168,10 @@ def customer_reply(
         change.set(last_message_at=change.now)
         if not ticket.is_open:
             _reopen(change, _status_for(StatusPurpose.NEW), reason="The customer replied")
+        elif ticket.status.pauses_sla or pauses(ticket.sla, ticket.status_id):
+            # The wait is over: back to the "new" status, and the clock runs again.
+            _move_status(change, _status_for(StatusPurpose.NEW))
+            change.events[-1].reason = "The customer replied"
         return change.save()
 
 

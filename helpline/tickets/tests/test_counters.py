@@ -48,7 +48,7 @@ def test_every_kind_of_change_keeps_the_counters_true(world: World) -> None:
     steps: list[Callable[[], object]] = [
         lambda: lifecycle.release(ticket, actor=world.supervisor, team=True),
         lambda: lifecycle.reply(ticket, actor=world.supervisor, body_html="<p>x</p>"),
-        lambda: lifecycle.mark_overdue(ticket, now=due(ticket)),
+        lambda: lifecycle.sla_tick(ticket, now=due(ticket)),
         lambda: lifecycle.transfer(ticket, actor=world.admin, department=world.sales),
         lambda: lifecycle.claim(ticket, actor=world.other_agent),
         lambda: lifecycle.resolve(ticket, actor=world.other_agent, explanation_html="<p>x</p>"),
@@ -197,7 +197,7 @@ def _apply(world: World, tickets: list[Ticket], operation: str, pick: int, optio
         case "customer_reply":
             lifecycle.customer_reply(ticket, actor=ticket.customer, body_html="<p>c</p>")
         case "overdue":
-            lifecycle.mark_overdue(ticket, now=timezone.now() + timedelta(days=1))
+            lifecycle.sla_tick(ticket, now=timezone.now() + timedelta(days=1))
 
 
 class _Undo(Exception):

@@ -270,8 +270,8 @@ def test_the_system_opens_tickets_from_email(world: World) -> None:
 
 
 def test_the_topics_sla_plan_comes_before_the_departments_and_the_default(world: World) -> None:
-    fast = SLAPlan.objects.create(name="Fast", grace_hours=2)
-    slow = SLAPlan.objects.create(name="Slow", grace_hours=48)
+    fast = SLAPlan.objects.create(name="Fast", resolution_hours=2)
+    slow = SLAPlan.objects.create(name="Slow", resolution_hours=48)
     world.support.sla = slow
     world.support.save()
     world.topic.sla = fast

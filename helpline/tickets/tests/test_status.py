@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -144,7 +144,7 @@ def test_only_open_tickets_can_be_resolved(
 def test_resolving_an_overdue_ticket_clears_the_overdue_flag(
     world: World, assigned: Ticket
 ) -> None:
-    assigned = lifecycle.mark_overdue(assigned, now=due(assigned))
+    assigned = lifecycle.sla_tick(assigned, now=due(assigned))
 
     ticket = lifecycle.resolve(assigned, actor=world.agent, explanation_html="<p>Done</p>")
 
@@ -224,7 +224,7 @@ def test_the_system_closes_tickets_on_its_own(world: World, resolved: Ticket) ->
 
 
 def test_closing_an_overdue_ticket_clears_the_overdue_flag(world: World, ticket: Ticket) -> None:
-    ticket = lifecycle.mark_overdue(ticket, now=due(ticket))
+    ticket = lifecycle.sla_tick(ticket, now=due(ticket))
 
     ticket = lifecycle.close(ticket, actor=world.agent)
 
@@ -312,7 +312,7 @@ def test_archived_tickets_are_read_only(world: World, closed: Ticket, change: st
         ARCHIVED_CHANGES[change](world, closed)
 
 
-# --- mark_overdue -----------------------------------------------------------------------
+# --- the clock marks tickets overdue (lifecycle.sla_tick) --------------------------------
 
 
 def test_the_clock_marks_a_ticket_overdue_once_its_due_time_has_passed(
@@ -320,11 +320,12 @@ def test_the_clock_marks_a_ticket_overdue_once_its_due_time_has_passed(
 ) -> None:
     watch = Watch(assigned)
 
-    ticket = lifecycle.mark_overdue(assigned, now=due(assigned) + timedelta(seconds=1))
+    ticket = lifecycle.sla_tick(assigned, now=due(assigned) + timedelta(seconds=1))
 
     assert reload(ticket).is_overdue
+    reason = f"Resolution target missed (due {due(assigned):%Y-%m-%d %H:%M} UTC)"
     assert watch.events() == [
-        event(EventKind.OVERDUE, None, field="overdue", old="False", new="True")
+        event(EventKind.OVERDUE, None, field="overdue", old="False", new="True", reason=reason)
     ]
     watch.assert_bumped(ticket)
     assert_counters_true()
@@ -332,28 +333,35 @@ def test_the_clock_marks_a_ticket_overdue_once_its_due_time_has_passed(
 
 def test_the_clock_reads_the_time_itself_when_not_told(world: World, ticket: Ticket) -> None:
     with time_machine.travel(due(ticket) + timedelta(minutes=1), tick=False):
-        ticket = lifecycle.mark_overdue(ticket)
+        ticket = lifecycle.sla_tick(ticket)
 
     assert reload(ticket).is_overdue
     assert last_event(ticket).created_at == due(ticket) + timedelta(minutes=1)
 
 
 def test_a_ticket_is_overdue_exactly_at_its_due_time(world: World, ticket: Ticket) -> None:
-    ticket = lifecycle.mark_overdue(ticket, now=due(ticket))
+    ticket = lifecycle.sla_tick(ticket, now=due(ticket))
 
     assert reload(ticket).is_overdue
 
 
+def untouched_by_the_clock(ticket: Ticket, now: datetime) -> None:
+    watch = Watch(ticket)
+    lifecycle.sla_tick(ticket, now=now)
+    watch.assert_untouched()
+    assert not reload(ticket).is_overdue or ticket.is_overdue
+
+
 def test_a_ticket_not_yet_due_is_not_marked_overdue(world: World, ticket: Ticket) -> None:
-    with refused(ticket, Refused, match="not due yet"):
-        lifecycle.mark_overdue(ticket, now=due(ticket) - timedelta(seconds=1))
+    untouched_by_the_clock(ticket, due(ticket) - timedelta(seconds=1))
+
+    assert not reload(ticket).is_overdue
 
 
 def test_an_overdue_ticket_is_not_marked_again(world: World, ticket: Ticket) -> None:
-    ticket = lifecycle.mark_overdue(ticket, now=due(ticket))
+    ticket = lifecycle.sla_tick(ticket, now=due(ticket))
 
-    with refused(ticket, Refused, match="not due"):
-        lifecycle.mark_overdue(ticket, now=due(ticket) + timedelta(hours=1))
+    untouched_by_the_clock(ticket, due(ticket) + timedelta(hours=1))
 
 
 @pytest.mark.parametrize("fixture", ["resolved", "closed"])
@@ -362,22 +370,22 @@ def test_a_resolved_or_closed_ticket_is_never_marked_overdue(
 ) -> None:
     ticket: Ticket = request.getfixturevalue(fixture)
 
-    with refused(ticket, Refused, match="not due"):
-        lifecycle.mark_overdue(ticket, now=timezone.now() + timedelta(days=30))
+    untouched_by_the_clock(ticket, timezone.now() + timedelta(days=30))
+    assert not reload(ticket).is_overdue
 
 
 def test_a_ticket_without_a_due_time_is_never_marked_overdue(world: World) -> None:
     SLAPlan.objects.update(is_active=False)
     ticket = world.open()
 
-    with refused(ticket, Refused, match="not due"):
-        lifecycle.mark_overdue(ticket, now=timezone.now() + timedelta(days=30))
+    untouched_by_the_clock(ticket, timezone.now() + timedelta(days=30))
+    assert not reload(ticket).is_overdue
 
 
 def test_reopening_an_overdue_ticket_clears_the_flag_and_sets_a_new_due_time(
     world: World, assigned: Ticket
 ) -> None:
-    ticket = lifecycle.mark_overdue(assigned, now=due(assigned))
+    ticket = lifecycle.sla_tick(assigned, now=due(assigned))
     ticket = lifecycle.close(ticket, actor=world.agent)
 
     ticket = lifecycle.reopen(ticket, actor=world.agent)

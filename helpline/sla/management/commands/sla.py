@@ -52,10 +52,20 @@ class Command(BaseCommand):
             start = start.replace(tzinfo=zone)
         try:
             due = plan.due_from(start)
+            first = (
+                plan.add(start, float(plan.first_response_hours) * 3600)
+                if plan.first_response_hours is not None
+                else None
+            )
+            overdue = plan.add(due, plan.grace_minutes * 60)
         except (ScheduleError, ValueError, OverflowError) as exc:
             raise CommandError(f"Cannot compute the due time for {plan.name!r}: {exc}") from exc
         label = plan.business_schedule.name if plan.business_schedule else "24/7"
-        self.stdout.write(f"Plan:  {plan.name}, {plan.grace_hours} h on {label} ({zone.key})")
+        self.stdout.write(f"Plan:  {plan.name}, {plan.resolution_hours:f} h on {label} ({zone.key})")
         self.stdout.write(f"Start: {_fmt(start.astimezone(zone))}")
+        if first is not None:
+            self.stdout.write(f"First response due: {_fmt(first.astimezone(zone))}")
         self.stdout.write(f"Due:   {_fmt(due.astimezone(zone))}")
         self.stdout.write(f"Due:   {_fmt(due.astimezone(UTC))}")
+        if plan.grace_minutes:
+            self.stdout.write(f"Overdue after the grace period: {_fmt(overdue.astimezone(zone))}")

@@ -1,0 +1,200 @@
+"""A ticket's SLA clock: when its targets fall due, and when the sweep must look.
+
+The clock starts when the ticket opens (and again when it reopens) and counts
+clock time on the plan's schedule (every second for a 24/7 plan, open hours for a
+business plan). While the ticket sits in one of the plan's pausing statuses the
+clock stands still; on resuming, the clock time spent paused (measured on the
+plan's schedule) is added to `sla_paused_seconds` and the targets move out by it:
+
+    target due = start + target hours + paused clock time   (on the schedule)
+    overdue at = target due + grace minutes                  (on the schedule)
+
+A due date an agent sets by hand (`due_is_manual`) replaces the resolution
+target's due time and is not moved by pauses or plan changes; reopening clears it.
+
+The functions here read a ticket and return the fields to change, so the
+lifecycle writes them with the rest of its change. They never save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from helpline.sla.models import EscalationLevel, SLAPlan, Target, Trigger
+from helpline.tickets.models import Ticket
+
+
+def pause_status_ids(plan: SLAPlan | None) -> frozenset[int]:
+    if plan is None:
+        return frozenset()
+    cached: frozenset[int] | None = getattr(plan, "_pause_ids", None)
+    if cached is None:
+        cached = frozenset(plan.pause_statuses.values_list("id", flat=True))
+        plan._pause_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def pauses(plan: SLAPlan | None, status_id: int) -> bool:
+    return status_id in pause_status_ids(plan)
+
+
+def _seconds(hours: Any) -> float:
+    return float(hours) * 3600
+
+
+def target_due(ticket: Ticket, plan: SLAPlan, target: Target) -> datetime | None:
+    """When `target` falls due for the ticket's current clock (None: no target)."""
+    hours = plan.first_response_hours if target == Target.FIRST_RESPONSE else plan.resolution_hours
+    if hours is None or ticket.sla_started_at is None:
+        return None
+    return plan.add(ticket.sla_started_at, _seconds(hours) + ticket.sla_paused_seconds)
+
+
+def overdue_at(plan: SLAPlan, due: datetime) -> datetime:
+    return plan.add(due, plan.grace_minutes * 60)
+
+
+def start(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
+    """A fresh clock from `now` (opening, reopening). The first-response target is
+    set only while the ticket has never been answered."""
+    fields: dict[str, Any] = {
+        "sla": plan,
+        "sla_started_at": now,
+        "sla_paused_seconds": 0,
+        "sla_paused_at": now if pauses(plan, ticket.status_id) else None,
+        "due_is_manual": False,
+        "resolution_breached": False,
+        "is_overdue": False,
+    }
+    _apply(ticket, fields)
+    unanswered = ticket.first_response_at is None
+    fields["first_response_due_at"] = (
+        target_due(ticket, plan, Target.FIRST_RESPONSE) if plan and unanswered else None
+    )
+    if unanswered:
+        fields["first_response_breached"] = False
+    fields["due_at"] = target_due(ticket, plan, Target.RESOLUTION) if plan else None
+    return fields
+
+
+def replan(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
+    """Recompute the targets on a changed plan, keeping the clock's start and pauses.
+
+    A missed target stays missed if it is still missed under the new plan; the
+    sweep marks one the new plan makes missed (the alarm rings at once)."""
+    fields: dict[str, Any] = {"sla": plan}
+    _apply(ticket, fields)
+    unanswered = ticket.first_response_at is None
+    fr_due = target_due(ticket, plan, Target.FIRST_RESPONSE) if plan and unanswered else None
+    if unanswered:
+        fields["first_response_due_at"] = fr_due
+        still = fr_due is not None and plan is not None and overdue_at(plan, fr_due) <= now
+        fields["first_response_breached"] = ticket.first_response_breached and still
+    if not ticket.due_is_manual:
+        due = target_due(ticket, plan, Target.RESOLUTION) if plan else None
+        fields["due_at"] = due
+        still = due is not None and plan is not None and overdue_at(plan, due) <= now
+        fields["resolution_breached"] = ticket.resolution_breached and still
+    _apply(ticket, fields)
+    fields["is_overdue"] = standing_breach(ticket)
+    return fields
+
+
+def pause(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    if ticket.sla_paused_at is not None:
+        return {}
+    return {"sla_paused_at": now, "sla_alarm_at": None}
+
+
+def resume(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
+    """Restart a paused clock: the paused clock time moves the targets out."""
+    if ticket.sla_paused_at is None:
+        return {}
+    paused = 0.0 if plan is None else plan.seconds_between(ticket.sla_paused_at, now)
+    fields: dict[str, Any] = {
+        "sla_paused_at": None,
+        "sla_paused_seconds": ticket.sla_paused_seconds + round(max(paused, 0)),
+    }
+    _apply(ticket, fields)
+    if plan is not None:
+        if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+            fields["first_response_due_at"] = target_due(ticket, plan, Target.FIRST_RESPONSE)
+        if not ticket.due_is_manual and ticket.due_at is not None:
+            fields["due_at"] = target_due(ticket, plan, Target.RESOLUTION)
+    return fields
+
+
+def answered(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """The first public reply meets (or ends) the first-response target."""
+    if ticket.first_response_at is not None:
+        return {}
+    fields: dict[str, Any] = {"first_response_at": now}
+    _apply(ticket, fields)
+    fields["is_overdue"] = standing_breach(ticket)
+    return fields
+
+
+def standing_breach(ticket: Ticket) -> bool:
+    """Overdue while a missed target still stands (see Ticket.is_overdue)."""
+    first = ticket.first_response_breached and ticket.first_response_at is None
+    return ticket.is_open and (first or ticket.resolution_breached)
+
+
+def level_due(ticket: Ticket, plan: SLAPlan, level: EscalationLevel) -> datetime | None:
+    """When `level` fires for this ticket, or None when it cannot (target met or unset)."""
+    if level.target == Target.FIRST_RESPONSE:
+        if ticket.first_response_at is not None:
+            return None
+        due = ticket.first_response_due_at
+        hours = plan.first_response_hours
+    else:
+        due = ticket.due_at
+        hours = plan.resolution_hours
+    if due is None or ticket.sla_started_at is None:
+        return None
+    if level.trigger == Trigger.BEFORE_DUE and level.percent is not None and hours is not None:
+        share = _seconds(hours) * level.percent / 100
+        return plan.add(ticket.sla_started_at, share + ticket.sla_paused_seconds)
+    return plan.add(due, level.minutes * 60)
+
+
+def levels_of(plan: SLAPlan | None) -> list[EscalationLevel]:
+    """The plan's active escalation levels in order (read once per plan object)."""
+    if plan is None or plan.escalation_policy_id is None:
+        return []
+    cached: list[EscalationLevel] | None = getattr(plan, "_levels", None)
+    if cached is None:
+        policy = plan.escalation_policy
+        cached = list(policy.levels.all()) if policy is not None and policy.is_active else []
+        plan._levels = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def next_alarm(ticket: Ticket, plan: SLAPlan | None, fired: Iterable[int]) -> datetime | None:
+    """The next moment the sweep has something to do for this ticket."""
+    if plan is None or not ticket.is_open or ticket.sla_paused_at is not None:
+        return None
+    moments: list[datetime] = []
+    if (
+        ticket.first_response_at is None
+        and ticket.first_response_due_at is not None
+        and not ticket.first_response_breached
+    ):
+        moments.append(overdue_at(plan, ticket.first_response_due_at))
+    if ticket.due_at is not None and not ticket.resolution_breached:
+        moments.append(overdue_at(plan, ticket.due_at))
+    done = set(fired)
+    for level in levels_of(plan):
+        if level.pk not in done:
+            moment = level_due(ticket, plan, level)
+            if moment is not None:
+                moments.append(moment)
+    return min(moments, default=None)
+
+
+def _apply(ticket: Ticket, fields: dict[str, Any]) -> None:
+    """Let later computations in the same step see the fields decided so far."""
+    for name, value in fields.items():
+        setattr(ticket, name, value)

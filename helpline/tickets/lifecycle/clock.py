@@ -1,0 +1,193 @@
+"""The SLA clock inside the lifecycle: which plan applies, restarting, pausing
+and answering, due dates and plans set by hand. The clock arithmetic itself is in
+`helpline.sla.clock`; here it is applied to a change and recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from helpline.accounts.models import Department
+from helpline.accounts.permissions import Action
+from helpline.sla import clock
+from helpline.sla.models import EscalationFired, SLAPlan, Target
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    Refused,
+    _Change,
+    _lock,
+    _refuse_archived,
+    _require_agent,
+)
+from helpline.tickets.models import EventKind, HelpTopic, SLASource, Status, Ticket
+
+# Plans that came from these follow the ticket when its topic or department
+# changes; a plan set by a rule or by hand stays.
+_DERIVED = {SLASource.TOPIC, SLASource.DEPARTMENT, SLASource.DEFAULT, ""}
+
+
+def plan_for(topic: HelpTopic | None, department: Department) -> tuple[SLAPlan | None, str]:
+    """The plan a ticket gets: the help topic's, else the department's, else the default."""
+    if topic is not None and topic.sla_id and topic.sla and topic.sla.is_active:
+        return topic.sla, SLASource.TOPIC
+    if department.sla_id and department.sla and department.sla.is_active:
+        return department.sla, SLASource.DEPARTMENT
+    default = SLAPlan.objects.filter(is_default=True, is_active=True).first()
+    return default, (SLASource.DEFAULT if default else "")
+
+
+def _fired(ticket: Ticket) -> list[int]:
+    return list(
+        EscalationFired.objects.filter(ticket_id=ticket.pk).values_list("level_id", flat=True)
+    )
+
+
+def _rearm(change: _Change) -> None:
+    """Set when the sweep must next look at the ticket (after any clock change)."""
+    ticket = change.ticket
+    alarm = clock.next_alarm(ticket, ticket.sla, _fired(ticket))
+    if alarm != ticket.sla_alarm_at:
+        change.set(sla_alarm_at=alarm)
+
+
+def _restart(change: _Change, plan: SLAPlan | None) -> None:
+    """A fresh clock from now on `plan` (opening and reopening)."""
+    change.set(**clock.start(change.ticket, plan, change.now))
+    _rearm(change)
+
+
+def _status_moved(change: _Change, status: Status) -> None:
+    """Pause or resume the clock after the status changed to `status`."""
+    ticket = change.ticket
+    if clock.pauses(ticket.sla, status.pk):
+        change.set(**clock.pause(ticket, change.now))
+    else:
+        change.set(**clock.resume(ticket, ticket.sla, change.now))
+    _rearm(change)
+
+
+def _answered(change: _Change) -> None:
+    """An agent's public reply: the first one meets the first-response target and
+    ends a standing first-response breach."""
+    ticket = change.ticket
+    was_overdue = ticket.is_overdue
+    fields = clock.answered(ticket, change.now)
+    if not fields:
+        return
+    change.set(**fields)
+    if was_overdue and not ticket.is_overdue:
+        change.event(
+            EventKind.OVERDUE,
+            field="overdue",
+            old=True,
+            new=False,
+            reason="First response sent",
+            data={"target": "first_response"},
+        )
+    _rearm(change)
+
+
+def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> None:
+    ticket = change.ticket
+    old = ticket.sla
+    if (plan.pk if plan else None) == ticket.sla_id:
+        if source != ticket.sla_from:
+            change.set(sla_from=source)
+        return
+    was_overdue = ticket.is_overdue
+    change.event(EventKind.SLA, field="sla", old=old, new=plan, reason=reason)
+    change.set(sla_from=source, **clock.replan(ticket, plan, change.now))
+    if was_overdue and not ticket.is_overdue:
+        change.event(
+            EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"
+        )
+    _rearm(change)
+
+
+def _follow_plan(change: _Change) -> None:
+    """After a topic or department change: a derived plan follows the ticket."""
+    ticket = change.ticket
+    if ticket.sla_from not in _DERIVED:
+        return
+    plan, source = plan_for(ticket.topic, ticket.department)
+    _replan(change, plan, source, reason="Plan of the new " + _what(source))
+
+
+def _what(source: str) -> str:
+    return {SLASource.TOPIC: "help topic", SLASource.DEPARTMENT: "department"}.get(
+        source, "default"
+    )
+
+
+def set_plan(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    plan: SLAPlan | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Put the ticket on another SLA plan (or none); its targets are recomputed
+    from the clock's start, pauses kept. The plan then stays through topic and
+    department changes."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.SLA, ticket)
+        _refuse_archived(ticket)
+        if (plan.pk if plan else None) == ticket.sla_id:
+            raise Refused(f"The ticket is already on {plan or 'no plan'}.")
+        if plan is not None and not plan.is_active:
+            raise Refused(f"{plan} is not active.")
+        change = _Change(ticket, actor)
+        _replan(change, plan, SLASource.MANUAL, reason)
+        return change.save()
+
+
+def set_due(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    due_at: datetime | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """Set the resolution due date by hand (None goes back to the plan's)."""
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.SLA, ticket)
+        if not ticket.is_open:
+            raise Refused("Only open tickets have a due date.")
+        change = _Change(ticket, actor)
+        if due_at is not None and due_at <= change.now:
+            raise Refused("The due date must be in the future.")
+        old = ticket.due_at
+        was_overdue = ticket.is_overdue
+        if due_at is None:
+            if not ticket.due_is_manual:
+                raise Refused("The due date already follows the SLA plan.")
+            plan = ticket.sla
+            change.set(due_is_manual=False)
+            new = clock.target_due(ticket, plan, Target.RESOLUTION) if plan else None
+        else:
+            change.set(due_is_manual=True)
+            new = due_at
+        change.set(due_at=new, resolution_breached=False)
+        change.set(is_overdue=clock.standing_breach(ticket))
+        change.event(
+            EventKind.SLA,
+            field="due",
+            old=_when(old),
+            new=_when(new) if due_at is not None else f"{_when(new)} (from the plan)",
+            reason=reason,
+        )
+        if was_overdue and not ticket.is_overdue:
+            change.event(
+                EventKind.OVERDUE, field="overdue", old=True, new=False, reason="New due date"
+            )
+        _rearm(change)
+        return change.save()
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"

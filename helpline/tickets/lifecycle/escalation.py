@@ -1,0 +1,178 @@
+"""The clock's side of the lifecycle: marking targets missed and escalating.
+
+`sla_tick` is what the SLA sweep calls for a ticket whose alarm has rung. Under
+the ticket's row lock it re-reads everything and does only what is still due, so
+two workers sweeping at once write each event once: the second finds nothing
+left to do. Escalation levels are also recorded in `EscalationFired`, whose
+unique key backs "each level fires once per ticket".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.accounts.models import Agent
+from helpline.accounts.permissions import Action, can_in_department
+from helpline.sla import clock
+from helpline.sla.models import EscalationFired, EscalationLevel, Target
+from helpline.tickets.lifecycle.assignment import _transfer
+from helpline.tickets.lifecycle.clock import _fired, _rearm
+from helpline.tickets.lifecycle.core import (
+    Actor,
+    Refused,
+    _Change,
+    _lock,
+    _require_agent,
+)
+from helpline.tickets.models import EventKind, Ticket
+
+
+def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
+    """Do what the clock says is due for the ticket at `now`: mark missed targets
+    (with their alerts) and fire escalation levels whose moment has come."""
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        change = _Change(ticket, None, now)
+        plan = ticket.sla
+        if plan is None or not ticket.is_open or ticket.sla_paused_at is not None:
+            if ticket.sla_alarm_at is not None:
+                change.set(sla_alarm_at=None)
+                return change.save()
+            return ticket
+        now = change.now
+        fr_due = ticket.first_response_due_at
+        if (
+            fr_due is not None
+            and ticket.first_response_at is None
+            and not ticket.first_response_breached
+            and clock.overdue_at(plan, fr_due) <= now
+        ):
+            _missed(change, Target.FIRST_RESPONSE, fr_due)
+            change.set(first_response_breached=True)
+        if (
+            ticket.due_at is not None
+            and not ticket.resolution_breached
+            and clock.overdue_at(plan, ticket.due_at) <= now
+        ):
+            _missed(change, Target.RESOLUTION, ticket.due_at)
+            change.set(resolution_breached=True)
+        fired = set(_fired(ticket))
+        for level in clock.levels_of(plan):
+            if level.pk in fired:
+                continue
+            moment = clock.level_due(ticket, plan, level)
+            if moment is not None and moment <= now:
+                _fire(change, level, reason=f"SLA: {level.describe()}", by_hand=False)
+        _rearm(change)
+        if not change.events:
+            # Only the alarm moved: bookkeeping, not a change anybody made, so
+            # the version stays and nobody's open edit is refused for it.
+            if change.fields:
+                Ticket.objects.filter(pk=ticket.pk).update(**change.fields)
+            return ticket
+        return change.save()
+
+
+def _missed(change: _Change, target: Target, due: datetime) -> None:
+    ticket = change.ticket
+    change.event(
+        EventKind.OVERDUE,
+        field="overdue",
+        old=ticket.is_overdue,
+        new=True,
+        reason=f"{target.label} target missed (due {due:%Y-%m-%d %H:%M} UTC)",
+        data={"target": target.value, "due": due.isoformat()},
+    )
+    change.set(is_overdue=True)
+
+
+def escalate(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """An agent escalates by hand: the next level of the ticket's policy fires now."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Say why the ticket needs escalating.")
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        _require_agent(actor, Action.ESCALATE, ticket)
+        if not ticket.is_open:
+            raise Refused("Only open tickets can be escalated.")
+        levels = clock.levels_of(ticket.sla)
+        if not levels:
+            raise Refused("This ticket's SLA plan has no escalation policy.")
+        fired = set(_fired(ticket))
+        level = next((lv for lv in levels if lv.pk not in fired), None)
+        if level is None:
+            raise Refused("Every escalation level has already fired for this ticket.")
+        change = _Change(ticket, actor)
+        _fire(change, level, reason=reason, by_hand=True)
+        _rearm(change)
+        return change.save()
+
+
+def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool) -> None:
+    """Record the level and apply its actions to the change."""
+    ticket = change.ticket
+    EscalationFired.objects.create(ticket=ticket, level=level, fired_at=change.now, by_hand=by_hand)
+    label = str(level)
+    change.event(
+        EventKind.ESCALATED,
+        field="escalation",
+        old=_level_name(ticket.escalation_level),
+        new=label,
+        reason=reason,
+        data={
+            "level": level.pk,
+            "order": level.order,
+            "by_hand": by_hand,
+            "notify_assignee": level.notify_assignee,
+            "notify_manager": level.notify_manager,
+            "agents": [a.pk for a in level.notify_agents.all()],
+        },
+    )
+    change.set(escalation_level=max(ticket.escalation_level, level.order))
+    why = f"Escalation: {label}"
+    if level.transfer_to_id and level.transfer_to and level.transfer_to_id != ticket.department_id:
+        _transfer(change, level.transfer_to, why)
+    team = level.assign_team
+    if team is not None and team.is_active and team.pk != ticket.team_id:
+        change.event(EventKind.ASSIGNED, field="team", old=ticket.team, new=team, reason=why)
+        change.set(team=team)
+    agent = level.assign_agent
+    if agent is not None and agent.pk != ticket.assignee_id and _may_hold(agent, ticket):
+        change.event(EventKind.ASSIGNED, field="agent", old=ticket.assignee, new=agent, reason=why)
+        change.set(assignee=agent)
+    priority = level.raise_priority_to
+    if priority is not None and priority.urgency > ticket.priority.urgency:
+        change.event(
+            EventKind.EDITED, field="priority", old=ticket.priority, new=priority, reason=why
+        )
+        change.set(priority=priority)
+
+
+def _may_hold(agent: Agent, ticket: Ticket) -> bool:
+    return agent.is_active and (
+        agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+    )
+
+
+def _level_name(order: int) -> str:
+    return f"Level {order}" if order else ""
+
+
+def due_for_sweep(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of open tickets whose alarm has rung, soonest first (index ticket_state_alarm)."""
+    now = now or timezone.now()
+    return list(
+        Ticket.objects.filter(state="open", sla_alarm_at__lte=now)
+        .order_by("sla_alarm_at")
+        .values_list("pk", flat=True)[:limit]
+    )
