@@ -7,13 +7,22 @@ tickets an agent may see and change is decided by their role and their
 
 Nothing here cascades into tickets: deleting or deactivating an agent leaves every
 ticket in place (the ticket's assignee becomes empty, its history keeps the name).
+
+Automatic assignment (see `helpline.automation.assignment`) is configured here: a
+department's or team's `assignment_mode`, an agent's `max_open_tickets` and weekly
+`AgentShift`s, and one `AssignmentCursor` row per scope that remembers the
+round-robin position and is the lock that keeps concurrent picks fair.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+
+from helpline.sla.models import WEEKDAYS
+from helpline.sla.schedule import find_overlap, seconds_of
 
 
 class User(AbstractUser):
@@ -62,6 +71,14 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class AssignmentMode(models.TextChoices):
+    """How a department or team hands out new tickets (helpline.automation.assignment)."""
+
+    NONE = "none", "No automatic assignment"
+    ROUND_ROBIN = "round_robin", "Round robin"
+    LEAST_LOADED = "least_loaded", "Least loaded"
+
+
 class Department(models.Model):
     name = models.CharField(max_length=120, unique=True)
     manager = models.ForeignKey(
@@ -82,6 +99,13 @@ class Department(models.Model):
     is_public = models.BooleanField(default=True, help_text="Customers may see its name.")
     autorespond = models.BooleanField(
         default=True, help_text="Send the new-ticket autoresponse to customers."
+    )
+    assignment_mode = models.CharField(
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.NONE,
+        help_text="Who gets a new ticket: among agents with access here who are active, "
+        "not on vacation, on shift and under their cap.",
     )
 
     class Meta:
@@ -107,6 +131,12 @@ class Agent(models.Model):
     is_on_vacation = models.BooleanField(default=False)
     signature = models.TextField(blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="e.g. Europe/Berlin")
+    max_open_tickets = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Cap for automatic assignment: no new tickets while this many open "
+        "tickets are assigned to the agent. Empty means no cap.",
+    )
 
     class Meta:
         ordering = ["user__first_name", "user__last_name", "user__username"]
@@ -164,9 +194,84 @@ class Team(models.Model):
     )
     members = models.ManyToManyField(Agent, related_name="teams", blank=True)
     is_active = models.BooleanField(default=True)
+    assignment_mode = models.CharField(
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.NONE,
+        help_text="Used instead of the department's when a ticket goes to this team: "
+        "picks among its members who are eligible in the ticket's department.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgentShift(models.Model):
+    """A span of an agent's weekly working hours, wall-clock time in the agent's zone.
+
+    Several per day are allowed (a lunch break); they must not overlap. An agent
+    with no shifts at all is always available (see `helpline.accounts.availability`).
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["agent", "weekday", "start_time"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def key(self) -> tuple[int, int, int]:
+        """(weekday, start, end) in seconds, end 00:00 read as 86400: what find_overlap takes."""
+        return (
+            self.weekday,
+            seconds_of(self.start_time) or 0,
+            seconds_of(self.end_time, end=True) or 0,
+        )
+
+    def clean(self) -> None:
+        if self.start_time is None or self.end_time is None or self.weekday is None:
+            return  # the field errors say what is missing
+        _, start, end = self.key()
+        if end <= start:
+            raise ValidationError(
+                {"end_time": "The end must be after the start (00:00 means midnight)."}
+            )
+        if self.agent_id is None:
+            return
+        others = AgentShift.objects.filter(agent_id=self.agent_id, weekday=self.weekday)
+        for other in others.exclude(pk=self.pk):
+            if find_overlap([self.key(), other.key()]):
+                raise ValidationError(
+                    f"{self} overlaps {other}; shifts on the same day must not overlap."
+                )
+
+
+class AssignmentCursor(models.Model):
+    """Round-robin memory for one assignment scope, and the row its pickers lock.
+
+    A row of its own rather than fields on Department/Team: `pick_agent` locks it
+    FOR UPDATE while the caller's transaction creates and assigns a ticket. On
+    PostgreSQL, inserting a ticket takes FOR KEY SHARE on its department (and team)
+    row, which conflicts with FOR UPDATE, so locking the department row itself would
+    make two concurrent openings deadlock (each holds KEY SHARE, each wants UPDATE),
+    and would block admin edits of the department meanwhile. This row nothing else
+    references or locks.
+    """
+
+    # "department:<id>" or "team:<id>" (see automation.assignment.scope_of).
+    scope = models.CharField(max_length=40, unique=True)
+    # The agent who got the scope's last ticket; the next round starts after them.
+    last_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} → {self.last_agent_id or '-'}"

@@ -55,3 +55,31 @@ def is_blank(body_html: str) -> bool:
     if "<img" in body_html:
         return False
     return not nh3.clean(body_html, tags=set()).strip()
+
+
+_BLANK_RUN = re.compile(r"\n{3,}")
+_SPACE = re.compile(r"\s+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_LI = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(
+    r"</(?:p|div|h[1-6]|tr|blockquote|pre|table|ul|ol)\s*>|<hr\b[^>]*>", re.IGNORECASE
+)
+_LINK = re.compile(r"<a\b[^>]*\bhref=\"([^\"]*)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    href, label = match.group(1), match.group(2)
+    return label if href in label or not href else f"{label} ({href})"
+
+
+def html_to_text(body: str) -> str:
+    """Readable plain text of a sanitized HTML body, for the text part of a mail:
+    paragraphs and line breaks kept, list items dashed, links spelled out."""
+    text = _SPACE.sub(" ", body)
+    text = _LINK.sub(_link_text, text)
+    text = _BR.sub("\n", text)
+    text = _LI.sub("\n- ", text)
+    text = _BLOCK_END.sub("\n\n", text)
+    text = html.unescape(nh3.clean(text, tags=set()))
+    lines = [line.strip() for line in text.split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()

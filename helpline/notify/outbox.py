@@ -39,10 +39,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.lib.html import html_to_text
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import Draft, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.notify.rendering import Renderer, html_to_text, reply_marker
+from helpline.notify.rendering import Renderer, reply_marker
 from helpline.portal.links import ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
 

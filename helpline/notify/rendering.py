@@ -14,7 +14,6 @@ the first place (`check_template`).
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import nh3
 from django.template import engines
 from django.template.backends.django import Template
 
@@ -135,30 +133,3 @@ def check_template(source: str, *, escape: bool, context: dict[str, Any]) -> Non
     """Compile and render `source` with sample variables; raises what Django raises
     (TemplateSyntaxError and friends), for the admin form to show."""
     _compile(source, escape=escape).render(context)
-
-
-_SPACE = re.compile(r"\s+")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_LI = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
-_BLOCK_END = re.compile(
-    r"</(?:p|div|h[1-6]|tr|blockquote|pre|table|ul|ol)\s*>|<hr\b[^>]*>", re.IGNORECASE
-)
-_LINK = re.compile(r"<a\b[^>]*\bhref=\"([^\"]*)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
-
-
-def _link_text(match: re.Match[str]) -> str:
-    href, label = match.group(1), match.group(2)
-    return label if href in label or not href else f"{label} ({href})"
-
-
-def html_to_text(body: str) -> str:
-    """Readable plain text of a sanitized HTML body, for the text part of a mail:
-    paragraphs and line breaks kept, list items dashed, links spelled out."""
-    text = _SPACE.sub(" ", body)
-    text = _LINK.sub(_link_text, text)
-    text = _BR.sub("\n", text)
-    text = _LI.sub("\n- ", text)
-    text = _BLOCK_END.sub("\n\n", text)
-    text = html.unescape(nh3.clean(text, tags=set()))
-    lines = [line.strip() for line in text.split("\n")]
-    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()

@@ -75,7 +75,8 @@ class SLAPlanAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("pause_statuses", list(Status.objects.filter(pauses_sla=True)))
+        pausing = Status.objects.filter(pauses_sla=True).values_list("pk", flat=True)
+        initial.setdefault("pause_statuses", [str(pk) for pk in pausing])
         return initial
 
 

@@ -295,7 +295,7 @@ class SLAPlan(models.Model):
 def _hours(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return f"{value.normalize():f} h"
+    return f"{Decimal(value).normalize():f} h"
 
 
 class Target(models.TextChoices):

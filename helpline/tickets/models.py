@@ -92,6 +92,22 @@ class HelpTopic(models.Model):
     autorespond = models.BooleanField(
         default=True, help_text="Send the new-ticket autoresponse to the customer."
     )
+    assign_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="New tickets on this topic go to this team.",
+    )
+    assign_agent = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="New tickets on this topic go to this agent (instead of automatic assignment).",
+    )
 
     class Meta:
         ordering = ["order", "name"]

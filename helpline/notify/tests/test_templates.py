@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from helpline.conftest import World
+from helpline.lib.html import html_to_text
 from helpline.notify.addresses import bare_address, is_own_address
 from helpline.notify.defaults import ensure_templates
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
-from helpline.notify.rendering import default_source, html_to_text
+from helpline.notify.rendering import default_source
 from helpline.tickets import lifecycle
 
 

@@ -170,3 +170,26 @@ def _transfer(change: _Change, department: Department, reason: str) -> None:
         )
         change.set(assignee=None)
     _follow_plan(change)
+
+
+def _system_assign(
+    change: _Change, *, agent: Agent | None = None, team: Team | None = None, reason: str
+) -> None:
+    """Assignment made by Helpline itself (a rule, a help topic, automatic
+    assignment, an escalation level): no permission check, but never to an
+    inactive team or to an agent who could not see the ticket."""
+    ticket = change.ticket
+    if team is not None and team.is_active and team.pk != ticket.team_id:
+        change.event(EventKind.ASSIGNED, field="team", old=ticket.team, new=team, reason=reason)
+        change.set(team=team)
+    if agent is not None and agent.pk != ticket.assignee_id and _may_hold(agent, ticket):
+        change.event(
+            EventKind.ASSIGNED, field="agent", old=ticket.assignee, new=agent, reason=reason
+        )
+        change.set(assignee=agent)
+
+
+def _may_hold(agent: Agent, ticket: Ticket) -> bool:
+    return agent.is_active and (
+        agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+    )

@@ -115,9 +115,8 @@ def _follow_plan(change: _Change) -> None:
 
 
 def _what(source: str) -> str:
-    return {SLASource.TOPIC: "help topic", SLASource.DEPARTMENT: "department"}.get(
-        source, "default"
-    )
+    names: dict[str, str] = {SLASource.TOPIC: "help topic", SLASource.DEPARTMENT: "department"}
+    return names.get(source, "default")
 
 
 def set_plan(

@@ -56,6 +56,10 @@ class Refused(LifecycleError):
     """The transition is not possible from the ticket's current state."""
 
 
+class Rejected(LifecycleError):
+    """A routing rule turned the new ticket away; the message carries its reason."""
+
+
 class Conflict(LifecycleError):
     def __init__(self, ticket: Ticket) -> None:
         super().__init__(

@@ -14,11 +14,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from helpline.accounts.models import Agent
-from helpline.accounts.permissions import Action, can_in_department
+from helpline.accounts.permissions import Action
 from helpline.sla import clock
 from helpline.sla.models import EscalationFired, EscalationLevel, Target
-from helpline.tickets.lifecycle.assignment import _transfer
+from helpline.tickets.lifecycle.assignment import _system_assign, _transfer
 from helpline.tickets.lifecycle.clock import _fired, _rearm
 from helpline.tickets.lifecycle.core import (
     Actor,
@@ -27,6 +26,7 @@ from helpline.tickets.lifecycle.core import (
     _lock,
     _require_agent,
 )
+from helpline.tickets.lifecycle.routing import _auto_assign
 from helpline.tickets.models import EventKind, Ticket
 
 
@@ -143,25 +143,25 @@ def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool
     if level.transfer_to_id and level.transfer_to and level.transfer_to_id != ticket.department_id:
         _transfer(change, level.transfer_to, why)
     team = level.assign_team
-    if team is not None and team.is_active and team.pk != ticket.team_id:
-        change.event(EventKind.ASSIGNED, field="team", old=ticket.team, new=team, reason=why)
-        change.set(team=team)
-    agent = level.assign_agent
-    if agent is not None and agent.pk != ticket.assignee_id and _may_hold(agent, ticket):
-        change.event(EventKind.ASSIGNED, field="agent", old=ticket.assignee, new=agent, reason=why)
-        change.set(assignee=agent)
+    # Handed to a team (Level II): the current agent lets go unless they are in
+    # that team, and the team's own automatic assignment picks a member.
+    if (
+        team is not None
+        and level.assign_agent is None
+        and ticket.assignee_id is not None
+        and not team.members.filter(pk=ticket.assignee_id).exists()
+    ):
+        change.event(EventKind.RELEASED, field="agent", old=ticket.assignee, reason=why)
+        change.set(assignee=None)
+    _system_assign(change, agent=level.assign_agent, team=team, reason=why)
+    if team is not None and ticket.assignee_id is None:
+        _auto_assign(change, why=why)
     priority = level.raise_priority_to
     if priority is not None and priority.urgency > ticket.priority.urgency:
         change.event(
             EventKind.EDITED, field="priority", old=ticket.priority, new=priority, reason=why
         )
         change.set(priority=priority)
-
-
-def _may_hold(agent: Agent, ticket: Ticket) -> bool:
-    return agent.is_active and (
-        agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
-    )
 
 
 def _level_name(order: int) -> str:

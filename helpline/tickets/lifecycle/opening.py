@@ -9,15 +9,20 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
+from helpline.automation.rules import Draft, Outcome, route
+from helpline.lib.html import html_to_text, sanitize
 from helpline.sla import clock
+from helpline.sla.models import SLAPlan
 from helpline.tickets.lifecycle.assignment import assign
 from helpline.tickets.lifecycle.clock import plan_for
 from helpline.tickets.lifecycle.core import (
     Actor,
     NotAllowed,
     Refused,
+    Rejected,
     Upload,
     _add_entry,
     _add_to_count,
@@ -27,6 +32,7 @@ from helpline.tickets.lifecycle.core import (
     _write_events,
     actor_name,
 )
+from helpline.tickets.lifecycle.routing import _assign_new
 from helpline.tickets.models import (
     Collaborator,
     EntryKind,
@@ -34,6 +40,7 @@ from helpline.tickets.models import (
     HelpTopic,
     IssuedNumber,
     Priority,
+    SLASource,
     Source,
     StatusPurpose,
     Ticket,
@@ -82,9 +89,17 @@ def open_ticket(
     team: Team | None = None,
     collaborators: Sequence[Customer] = (),
     autorespond: bool = True,
+    mailbox_id: int | None = None,
+    recipients: Sequence[str] = (),
 ) -> Ticket:
     """Open a ticket for `customer`. The actor is the customer (portal), an agent
-    opening on a customer's behalf (phone), or None (system channels)."""
+    opening on a customer's behalf (phone), or None (system channels).
+
+    The routing rules run first (helpline.automation.rules): they may turn the
+    ticket away (`Rejected`), or set its department, topic, priority, plan, status,
+    assignee or team, add collaborators and canned replies. Then, unless an agent
+    assigned it while opening, the rule's or topic's fixed agent or team, and the
+    department's automatic assignment, decide who gets it."""
     subject = " ".join(subject.split())
     if not subject:
         raise Refused("A subject is required.")
@@ -105,17 +120,48 @@ def open_ticket(
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
         raise NotAllowed(f"You have no access to the {department} department.")
+    outcome = route(
+        Draft(
+            source=source,
+            customer=customer,
+            subject=subject,
+            body_text=html_to_text(sanitize(body_html)),
+            topic=topic,
+            department=department,
+            priority=priority,
+            mailbox_id=mailbox_id,
+            recipients=tuple(recipients),
+            extra=extra or {},
+        )
+    )
+    if outcome.reject_reason is not None:
+        raise Rejected(outcome.reject_reason or "This request was turned away by a rule.")
+    topic = outcome.topic or topic
+    department = (
+        outcome.department or (outcome.topic.department if outcome.topic else None) or department
+    )
     priority = (
-        priority
+        outcome.priority
+        or priority
         or (topic.priority if topic else None)
         or Priority.objects.filter(is_default=True).first()
         or Priority.objects.order_by("urgency").first()
     )
     if priority is None:
         raise Refused("No priorities are set up.")
-    status = _status_for(StatusPurpose.NEW)
+    status = outcome.status or _status_for(StatusPurpose.NEW)
     now = timezone.now()
-    sla, sla_from = plan_for(topic, department)
+    sla: SLAPlan | None
+    sla_from: str
+    if outcome.sla is not None:
+        sla, sla_from = outcome.sla, SLASource.RULE
+    else:
+        sla, sla_from = plan_for(topic, department)
+    autorespond = autorespond and outcome.autorespond
+    followers = [*collaborators] + [
+        find_or_create_customer(name=email.split("@")[0], email=email)
+        for email in outcome.collaborators
+    ]
     with transaction.atomic():
         ticket = Ticket(
             number=_issue_number(),
@@ -160,22 +206,71 @@ def open_ticket(
                 "department": department.pk,
                 "topic": topic.pk if topic else None,
                 "priority": priority.pk,
-                # False when the channel asked for no autoresponse (e.g. osTicket's
-                # `autorespond: false`); department and topic settings apply too.
+                # False when the channel or a rule asked for no autoresponse (e.g.
+                # osTicket's `autorespond: false`); department and topic settings
+                # apply too.
                 "autorespond": autorespond,
             },
             reason=f"Opened by {actor_name(actor)} for {customer.name}"
             if isinstance(actor, Agent)
             else "",
         )
-        for person in collaborators:
+        for match in outcome.matches:
+            change.event(
+                EventKind.ROUTED,
+                field="rule",
+                new=match.rule_name,
+                reason="; ".join(match.actions),
+                data={"rule": match.rule_id},
+            )
+        for rule_id, message in outcome.errors:
+            change.event(
+                EventKind.ROUTED,
+                field="rule_error",
+                new=f"Rule {rule_id} skipped",
+                reason=message,
+                data={"rule": rule_id},
+            )
+        for person in followers:
             if person.pk != customer.pk:
                 Collaborator.objects.get_or_create(ticket=ticket, customer=person)
         _write_events(change.events)
         if assignee is not None or team is not None:
             assert isinstance(actor, Agent)  # checked above
             ticket = assign(ticket, actor=actor, agent=assignee, team=team)
+            if ticket.assignee_id is None:  # a team chosen: its own mode picks a member
+                ticket = _route_new(ticket, Outcome(), None, now)
+        else:
+            ticket = _route_new(ticket, outcome, topic, now)
+        for canned in outcome.canned_replies:
+            ticket = _canned_reply(ticket, canned.title, canned.body_html)
     return ticket
+
+
+def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: Any) -> Ticket:
+    """Assign the new ticket without a person choosing (see lifecycle.routing)."""
+    change = _Change(ticket, None, now)
+    if outcome.agent is not None or outcome.team is not None:
+        agent, team, why = outcome.agent, outcome.team, "Routing rule"
+    elif topic is not None:
+        agent, team, why = topic.assign_agent, topic.assign_team, f"Help topic {topic}"
+    else:
+        agent, team, why = None, None, ""
+    _assign_new(change, agent=agent, team=team, reason=why)
+    if not change.events:
+        return ticket
+    return change.save()
+
+
+def _canned_reply(ticket: Ticket, title: str, body_html: str) -> Ticket:
+    """A routing rule's canned reply: a public reply from Helpline itself. It does
+    not count as the first response, which is a person's."""
+    change = _Change(ticket, None)
+    entry = _add_entry(
+        ticket, kind=EntryKind.REPLY, actor=None, body_html=body_html, now=change.now
+    )
+    change.event(EventKind.REPLIED, entry=entry, reason=f"Canned reply: {title}")
+    return change.save()
 
 
 # --- assignment -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from helpline.tickets.lifecycle.core import (
     _require_agent,
     _status_for,
 )
+from helpline.tickets.lifecycle.routing import _assign_reopened
 from helpline.tickets.models import (
     EntryKind,
     EventKind,
@@ -252,6 +253,7 @@ def _reopen(change: _Change, status: Status, reason: str) -> None:
         plan, source = plan_for(ticket.topic, ticket.department)
         change.set(sla_from=source)
     _restart(change, plan)
+    _assign_reopened(change)
 
 
 def reopen(

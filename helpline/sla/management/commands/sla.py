@@ -61,7 +61,9 @@ class Command(BaseCommand):
         except (ScheduleError, ValueError, OverflowError) as exc:
             raise CommandError(f"Cannot compute the due time for {plan.name!r}: {exc}") from exc
         label = plan.business_schedule.name if plan.business_schedule else "24/7"
-        self.stdout.write(f"Plan:  {plan.name}, {plan.resolution_hours:f} h on {label} ({zone.key})")
+        self.stdout.write(
+            f"Plan:  {plan.name}, {plan.resolution_hours:f} h on {label} ({zone.key})"
+        )
         self.stdout.write(f"Start: {_fmt(start.astimezone(zone))}")
         if first is not None:
             self.stdout.write(f"First response due: {_fmt(first.astimezone(zone))}")

@@ -1,0 +1,175 @@
+"""Routing rules and canned replies in the admin.
+
+A rule is edited on one page: its own fields, then its conditions and its actions
+as table rows. Row checks live in the models' `clean`; checks across action rows
+live in `ActionFormSet.clean` (a row cannot see its siblings), and each message is
+put on the row and field it is about. Run-time errors show in the list ("Last
+error", filter "has errors") and are cleared when the rule is saved again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+
+from helpline.automation.models import (
+    Action,
+    CannedReply,
+    Condition,
+    Rule,
+    action_problems,
+)
+from helpline.tickets.models import Source, State
+
+
+class ConditionForm(forms.ModelForm):
+    class Meta:
+        model = Condition
+        fields = ["field", "extra_key", "operator", "value"]
+        # A short box that still takes one item per line for "is one of".
+        widgets = {"value": forms.Textarea(attrs={"rows": 1, "cols": 40})}
+
+
+class ConditionInline(admin.TabularInline):
+    model = Condition
+    form = ConditionForm
+    extra = 1
+    verbose_name = "condition"
+    verbose_name_plural = "conditions"
+
+
+class ActionFormSet(BaseInlineFormSet):
+    """Checks the actions of a rule together (see `action_problems`)."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            # Unchanged saved rows count; untouched blank rows do not.
+            if (form.instance.pk is not None or form.has_changed())
+            and getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE", False)
+        ]
+        if not any(form.errors for form in self.forms) and not kept:
+            raise ValidationError("Add at least one action: a rule without one does nothing.")
+        # Rows with errors of their own have no trustworthy instance to compare.
+        valid = [form for form in kept if not form.errors]
+        by_action = {id(form.instance): form for form in valid}
+        for action, field, message in action_problems([form.instance for form in valid]):
+            by_action[id(action)].add_error(field, message)
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    formset = ActionFormSet
+    extra = 1
+    verbose_name = "action"
+    verbose_name_plural = "actions"
+    fields = [
+        "kind",
+        "department",
+        "topic",
+        "priority",
+        "sla",
+        "status",
+        "agent",
+        "team",
+        "canned_reply",
+        "value",
+    ]
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        # Only what a new ticket can get is offered; the model refuses the rest too.
+        if db_field.name == "status":
+            kwargs["queryset"] = db_field.related_model.objects.filter(state=State.OPEN)
+        elif db_field.name == "agent":
+            kwargs["queryset"] = db_field.related_model.objects.select_related("user")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HasErrorsFilter(admin.SimpleListFilter):
+    title = "has errors"
+    parameter_name = "has_errors"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.exclude(last_error="")
+        if self.value() == "no":
+            return queryset.filter(last_error="")
+        return queryset
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    inlines = [ConditionInline, ActionInline]
+    list_display = [
+        "order",
+        "name",
+        "is_active",
+        "match",
+        "channel_list",
+        "mailbox",
+        "short_error",
+        "error_count",
+        "last_error_at",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["order"]
+    list_filter = ["is_active", HasErrorsFilter]
+    list_select_related = ["mailbox"]
+    search_fields = ["name", "notes"]
+    readonly_fields = ["last_error", "last_error_at", "error_count"]
+    fieldsets = [
+        (None, {"fields": ["name", "order", "is_active", "match", "notes"]}),
+        (
+            "Runs for new tickets from",
+            {"fields": ["on_web", "on_email", "on_api", "on_phone", "on_other", "mailbox"]},
+        ),
+        ("Last error", {"fields": ["last_error", "last_error_at", "error_count"]}),
+    ]
+    actions = ["clear_errors"]
+
+    @admin.display(description="Channels")
+    def channel_list(self, obj: Rule) -> str:
+        return ", ".join(Source(channel).label for channel in obj.channels)
+
+    @admin.display(description="Last error", ordering="last_error")
+    def short_error(self, obj: Rule) -> str:
+        if not obj.last_error:
+            return "—"
+        return obj.last_error if len(obj.last_error) <= 100 else obj.last_error[:99] + "…"
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm[Rule], formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # Saved from its page (the changelist's order edits pass no formsets): the
+        # administrator has looked at the rule, so old errors no longer apply.
+        if change and formsets:
+            Rule.objects.filter(pk=form.instance.pk).update(
+                last_error="", last_error_at=None, error_count=0
+            )
+
+    @admin.action(description="Clear the recorded errors of the selected rules")
+    def clear_errors(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
+        count = queryset.update(last_error="", last_error_at=None, error_count=0)
+        self.message_user(request, f"Cleared the errors of {count} rule(s).", messages.SUCCESS)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "body_html"]

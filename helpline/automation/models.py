@@ -1,0 +1,452 @@
+"""Routing rules ("ticket filters") and canned replies.
+
+A `Rule` has conditions and actions; `helpline.automation.rules.route` runs the
+active rules against a new ticket (see its module docstring for the semantics).
+
+Validation happens in three places, all through Django's forms machinery so the
+admin shows every message against the row and field it is about:
+
+- `Condition.clean` and `Action.clean` check one row (a regex that compiles, a
+  topic field key that exists, an action that names its target, an open status);
+- `Rule.clean` checks the rule's own fields (some channel, a mailbox only with email);
+- `action_problems` checks the actions of one rule together (conflicting "set"
+  actions, reject with anything but stop, an agent without access to the department
+  the rule sets). The admin's action formset calls it, since a row's `clean` cannot
+  see its siblings; `route` calls it too, so a rule written past the admin (shell,
+  fixtures) is skipped with an error instead of half-applied.
+
+Run-time failures are recorded on the rule (`last_error`, `last_error_at`,
+`error_count`) and shown in the admin; saving the rule in the admin clears them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import regex
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from helpline.accounts.models import Agent, Department, Team
+from helpline.lib.html import sanitize
+from helpline.sla.models import SLAPlan
+from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, TopicField
+
+# How long one regular expression may run against one value. Patterns come from
+# administrators but the text comes from strangers: a pattern with catastrophic
+# backtracking must not hold a mail worker for minutes.
+REGEX_TIMEOUT = 0.05
+REGEX_FLAGS = regex.IGNORECASE
+
+
+class CannedReply(models.Model):
+    """A prepared answer: sent by a routing rule, or picked by agents in the desk."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body_html = models.TextField(
+        "body", help_text="HTML; scripts, styles and unsafe links are removed on save."
+    )
+    is_active = models.BooleanField("active", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Sanitized on the way in, like every other body, so it can be rendered as is.
+        self.body_html = sanitize(self.body_html)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Match(models.TextChoices):
+    ALL = "all", "All conditions"
+    ANY = "any", "Any condition"
+
+
+class Rule(models.Model):
+    name = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(
+        default=100, help_text="Rules run from the lowest number up; later rules win."
+    )
+    is_active = models.BooleanField("active", default=True)
+    match = models.CharField("match", max_length=3, choices=Match.choices, default=Match.ALL)
+    # One boolean per channel rather than a list: they are plain checkboxes in the
+    # admin and a plain column to filter on.
+    on_web = models.BooleanField("web", default=True, help_text="The customer portal.")
+    on_email = models.BooleanField("email", default=True)
+    on_api = models.BooleanField("API", default=True)
+    on_phone = models.BooleanField(
+        "phone", default=True, help_text="Tickets agents open for customers."
+    )
+    on_other = models.BooleanField("other", default=True)
+    mailbox = models.ForeignKey(
+        "intake.Mailbox",
+        null=True,
+        blank=True,
+        # Neither deleting the rules with the mailbox nor widening them to every
+        # mailbox is what the administrator meant: they decide first.
+        on_delete=models.PROTECT,
+        related_name="rules",
+        verbose_name="only mail to mailbox",
+        help_text="Empty: mail to any mailbox.",
+    )
+    notes = models.TextField(blank=True)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    error_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "routing rule"
+        verbose_name_plural = "routing rules"
+        indexes = [
+            # route(): the active rules in their order, on every new ticket.
+            models.Index(fields=["is_active", "order", "id"], name="rule_active_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    CHANNEL_FIELDS = {
+        Source.WEB: "on_web",
+        Source.EMAIL: "on_email",
+        Source.API: "on_api",
+        Source.PHONE: "on_phone",
+        Source.OTHER: "on_other",
+    }
+
+    @property
+    def channels(self) -> list[str]:
+        """The Source values the rule runs for."""
+        return [source for source, name in self.CHANNEL_FIELDS.items() if getattr(self, name)]
+
+    def clean(self) -> None:
+        if not self.channels:
+            raise ValidationError("Tick at least one channel the rule runs for.")
+        if self.mailbox_id is not None and not self.on_email:
+            raise ValidationError(
+                {"mailbox": "Mail to a mailbox comes in by email: tick Email too."}
+            )
+
+
+class Field(models.TextChoices):
+    CUSTOMER_EMAIL = "email", "Customer email"
+    CUSTOMER_DOMAIN = "domain", "Customer email domain"
+    CUSTOMER_NAME = "name", "Customer name"
+    SUBJECT = "subject", "Subject"
+    BODY = "body", "Message body"
+    TOPIC = "topic", "Help topic"
+    SOURCE = "source", "Channel"
+    PRIORITY = "priority", "Priority"
+    ORGANIZATION = "organization", "Organization"
+    RECIPIENT = "recipient", "Recipient address (To/Cc)"
+    TOPIC_FIELD = "topic_field", "Help topic field"
+
+
+class Operator(models.TextChoices):
+    EQUALS = "equals", "equals"
+    NOT_EQUALS = "not_equals", "does not equal"
+    CONTAINS = "contains", "contains"
+    NOT_CONTAINS = "not_contains", "does not contain"
+    STARTS_WITH = "starts_with", "starts with"
+    ENDS_WITH = "ends_with", "ends with"
+    REGEX = "regex", "matches regular expression"
+    IN_LIST = "in_list", "is one of (comma or line separated)"
+
+
+# Operators that make sense with an empty value ("topic equals nothing").
+BLANK_VALUE_OK = {Operator.EQUALS, Operator.NOT_EQUALS}
+
+
+def split_list(value: str) -> list[str]:
+    """The items of an "in list" value: separated by commas or new lines."""
+    return [item.strip() for item in regex.split(r"[,\n]", value) if item.strip()]
+
+
+class Condition(models.Model):
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="conditions")
+    field = models.CharField("field", max_length=20, choices=Field.choices)
+    extra_key = models.CharField(
+        "topic field key",
+        max_length=60,
+        blank=True,
+        help_text="For a help topic field: its key, e.g. asset_tag.",
+    )
+    operator = models.CharField(
+        "operator", max_length=20, choices=Operator.choices, default=Operator.CONTAINS
+    )
+    value = models.TextField("value", blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        name = f"field {self.extra_key}" if self.field == Field.TOPIC_FIELD else self.field
+        return f"{name} {self.get_operator_display()} {self.value!r}"
+
+    def clean(self) -> None:
+        self.value = self.value.strip()
+        self.extra_key = self.extra_key.strip()
+        errors: dict[str, str] = {}
+        if self.field == Field.TOPIC_FIELD:
+            if not self.extra_key:
+                errors["extra_key"] = "Name the help topic field, e.g. asset_tag."
+            elif not TopicField.objects.filter(key=self.extra_key).exists():
+                known = sorted(set(TopicField.objects.values_list("key", flat=True)))
+                errors["extra_key"] = (
+                    f"No help topic has a field with the key “{self.extra_key}”"
+                    + (f" (known: {', '.join(known)})." if known else ".")
+                )
+        elif self.extra_key:
+            errors["extra_key"] = "Only a help topic field has a key; leave it empty."
+        if not self.value and self.operator not in BLANK_VALUE_OK:
+            errors["value"] = "Give a value to compare with."
+        elif self.operator == Operator.REGEX:
+            try:
+                regex.compile(self.value, REGEX_FLAGS)
+            except regex.error as exc:
+                errors["value"] = f"This is not a valid regular expression: {exc}."
+        elif self.operator == Operator.IN_LIST and not split_list(self.value):
+            errors["value"] = "List at least one value, separated by commas or new lines."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Kind(models.TextChoices):
+    REJECT = "reject", "Reject the ticket"
+    SET_DEPARTMENT = "set_department", "Set department"
+    SET_TOPIC = "set_topic", "Set help topic"
+    SET_PRIORITY = "set_priority", "Set priority"
+    SET_SLA = "set_sla", "Set SLA plan"
+    SET_STATUS = "set_status", "Set status"
+    ASSIGN_AGENT = "assign_agent", "Assign to agent"
+    ASSIGN_TEAM = "assign_team", "Assign to team"
+    NO_AUTORESPONSE = "no_autoresponse", "Do not send the autoresponse"
+    CANNED_REPLY = "canned_reply", "Send canned reply"
+    ADD_COLLABORATOR = "add_collaborator", "Add collaborator"
+    STOP = "stop", "Stop processing further rules"
+
+
+# The one column each kind uses; kinds missing here use none. "value" is text.
+TARGET_OF: dict[str, str] = {
+    Kind.REJECT: "value",
+    Kind.SET_DEPARTMENT: "department",
+    Kind.SET_TOPIC: "topic",
+    Kind.SET_PRIORITY: "priority",
+    Kind.SET_SLA: "sla",
+    Kind.SET_STATUS: "status",
+    Kind.ASSIGN_AGENT: "agent",
+    Kind.ASSIGN_TEAM: "team",
+    Kind.CANNED_REPLY: "canned_reply",
+    Kind.ADD_COLLABORATOR: "value",
+}
+# Kinds that set one value of the ticket: two of them with different targets in
+# one rule contradict each other.
+SINGLE_KINDS = {
+    Kind.SET_DEPARTMENT,
+    Kind.SET_TOPIC,
+    Kind.SET_PRIORITY,
+    Kind.SET_SLA,
+    Kind.SET_STATUS,
+    Kind.ASSIGN_AGENT,
+    Kind.ASSIGN_TEAM,
+    Kind.REJECT,
+}
+TARGET_COLUMNS = (
+    "department",
+    "topic",
+    "priority",
+    "sla",
+    "status",
+    "agent",
+    "team",
+    "canned_reply",
+    "value",
+)
+
+
+class Action(models.Model):
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField("action", max_length=20, choices=Kind.choices)
+    # A deleted target leaves the action empty (SET_NULL), never deletes the rule;
+    # route() then reports the rule as broken instead of silently doing less.
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    topic = models.ForeignKey(
+        HelpTopic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="help topic",
+    )
+    priority = models.ForeignKey(
+        Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sla = models.ForeignKey(
+        SLAPlan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="SLA plan",
+    )
+    status = models.ForeignKey(
+        Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    canned_reply = models.ForeignKey(
+        CannedReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    value = models.CharField(
+        "reason or email",
+        max_length=255,
+        blank=True,
+        help_text="The reason for a rejection, or the collaborator's email address.",
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        target = self.target_label()
+        return f"{self.get_kind_display()}: {target}" if target else self.get_kind_display()
+
+    @property
+    def target_column(self) -> str | None:
+        return TARGET_OF.get(self.kind)
+
+    def target_key(self) -> object:
+        """What the action points at (an id or a text), to tell duplicates from conflicts."""
+        column = self.target_column
+        if column is None:
+            return None
+        if column == "value":
+            return self.value.strip().casefold()
+        return getattr(self, f"{column}_id")
+
+    def target_label(self) -> str:
+        column = self.target_column
+        if column is None:
+            return ""
+        target = getattr(self, column)
+        return "" if target is None else str(target)
+
+    def clean(self) -> None:
+        self.value = self.value.strip()
+        column = self.target_column
+        errors: dict[str, str] = {}
+        for other in TARGET_COLUMNS:
+            used = other == column
+            empty = not self.value if other == "value" else getattr(self, f"{other}_id") is None
+            if used and empty:
+                errors[other] = _MISSING.get(self.kind, "This action needs a value here.")
+            elif not used and not empty:
+                errors[other] = f"Not used by “{self.get_kind_display()}”; leave it empty."
+        if not errors:
+            errors.update(self._check_target())
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_target(self) -> dict[str, str]:
+        if self.kind == Kind.SET_STATUS and self.status and self.status.state != State.OPEN:
+            return {
+                "status": f"“{self.status}” is not an open status; a new ticket can only "
+                "get an open status."
+            }
+        if self.kind == Kind.ADD_COLLABORATOR:
+            try:
+                validate_email(self.value)
+            except ValidationError:
+                return {"value": "Enter the collaborator's email address."}
+        return {}
+
+
+_MISSING: dict[str, str] = {
+    Kind.REJECT: "Give the reason for the rejection (the sender may see it).",
+    Kind.SET_DEPARTMENT: "Choose the department.",
+    Kind.SET_TOPIC: "Choose the help topic.",
+    Kind.SET_PRIORITY: "Choose the priority.",
+    Kind.SET_SLA: "Choose the SLA plan.",
+    Kind.SET_STATUS: "Choose the status.",
+    Kind.ASSIGN_AGENT: "Choose the agent.",
+    Kind.ASSIGN_TEAM: "Choose the team.",
+    Kind.CANNED_REPLY: "Choose the canned reply.",
+    Kind.ADD_COLLABORATOR: "Enter the collaborator's email address.",
+}
+
+
+def department_set_by(actions: Iterable[Action]) -> Department | None:
+    """The department a rule's actions put the ticket in: its "set department",
+    else the department of its "set help topic"."""
+    actions = list(actions)
+    for action in actions:
+        if action.kind == Kind.SET_DEPARTMENT and action.department is not None:
+            return action.department
+    for action in actions:
+        if action.kind == Kind.SET_TOPIC and action.topic is not None:
+            return action.topic.department
+    return None
+
+
+def agent_has_access(agent: Agent, department: Department) -> bool:
+    """Whether `agent` works in `department`. Reads `agent.access.all()`, so a
+    prefetch of `access` makes this free."""
+    if agent.is_admin:
+        return True
+    return any(access.department_id == department.pk for access in agent.access.all())
+
+
+def action_problems(actions: Sequence[Action]) -> list[tuple[Action, str, str]]:
+    """What is wrong with one rule's actions taken together, as (action, the form
+    field to show the message on, message)."""
+    problems: list[tuple[Action, str, str]] = []
+    if any(a.kind == Kind.REJECT for a in actions):
+        for action in actions:
+            if action.kind not in (Kind.REJECT, Kind.STOP):
+                problems.append(
+                    (
+                        action,
+                        "kind",
+                        f"A rule that rejects the ticket cannot also "
+                        f"“{action.get_kind_display()}”: a rejected ticket is never created.",
+                    )
+                )
+    seen: dict[str, Action] = {}
+    for action in actions:
+        if action.kind not in SINGLE_KINDS:
+            continue
+        first = seen.setdefault(action.kind, action)
+        if first is not action and first.target_key() != action.target_key():
+            problems.append(
+                (
+                    action,
+                    action.target_column or "kind",
+                    f"Two different “{action.get_kind_display()}” actions in one rule "
+                    f"(“{first.target_label()}” and “{action.target_label()}”); keep one.",
+                )
+            )
+    department = department_set_by(actions)
+    for action in actions:
+        agent = action.agent if action.kind == Kind.ASSIGN_AGENT else None
+        if agent is not None and department is not None and not agent_has_access(agent, department):
+            problems.append(
+                (
+                    action,
+                    "agent",
+                    f"{agent} has no access to the {department} department this rule "
+                    "sets; give them access or choose another agent.",
+                )
+            )
+    return problems
