@@ -100,6 +100,21 @@ class Department(models.Model):
     autorespond = models.BooleanField(
         default=True, help_text="Send the new-ticket autoresponse to customers."
     )
+    auto_close_days = models.PositiveSmallIntegerField(
+        "close resolved tickets after (days)",
+        null=True,
+        blank=True,
+        help_text="Resolved tickets without a customer reply close after this many days; "
+        "empty never closes them automatically.",
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        "reopen window (days)",
+        null=True,
+        blank=True,
+        help_text="A customer's reply up to this many days after the ticket was resolved or "
+        "closed reopens it; a later reply opens a new ticket linked to the old one. Empty "
+        "always reopens.",
+    )
     assignment_mode = models.CharField(
         max_length=20,
         choices=AssignmentMode.choices,

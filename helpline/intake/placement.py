@@ -396,6 +396,9 @@ def _new_ticket(
         uploads=uploads,
         collaborators=_collaborators(parsed, customer, ours),
         autorespond=True,
+        # For routing rules on the mailbox and on the address the mail was sent to.
+        mailbox_id=mailbox.pk if mailbox else None,
+        recipients=[a.email for a in [*parsed.to, *parsed.cc, *parsed.envelope_to] if a.email],
     )
     _note_dropped(ticket, parsed, dropped, source)
     return Placement(Outcome.TICKET, ticket)

@@ -320,7 +320,7 @@ def _reply(request: HttpRequest, access: Access) -> HttpResponse:
     if form.is_valid():
         was_open = access.ticket.is_open
         try:
-            lifecycle.customer_reply(
+            got = lifecycle.customer_reply(
                 access.ticket,
                 actor=access.customer,
                 body_html=text_to_html(form.cleaned_data["body"] or ""),
@@ -330,6 +330,16 @@ def _reply(request: HttpRequest, access: Access) -> HttpResponse:
         except LifecycleError as error:
             form.add_error(None, error.message)
         else:
+            if got.pk != access.ticket.pk:  # past the reopen window: a follow-up ticket
+                messages.success(
+                    request,
+                    f"This ticket was closed a while ago, so your message opened a new "
+                    f"ticket, #{got.number}.",
+                )
+                followup = Access(ticket=got, customer=access.customer)
+                if access.token:
+                    followup.token = ticket_token(got)
+                return redirect(followup.url("ticket"))
             note = "" if was_open else " The ticket is open again."
             messages.success(request, "Your reply was added." + note)
             return redirect(access.url("ticket"))

@@ -46,7 +46,7 @@ def _mode(world: World, mode: AssignmentMode, team: Team | None = None) -> None:
 def _hand_out(world: World, *, team: Team | None = None, at: datetime = AT) -> Agent | None:
     """Open a ticket at `at` through the lifecycle, which picks and assigns it."""
     with time_machine.travel(at, tick=False):
-        ticket = world.open(**({"actor": world.admin, "team": team} if team else {}))
+        ticket = world.open(actor=world.admin, team=team) if team else world.open()
     return ticket.assignee
 
 

@@ -91,6 +91,7 @@ def open_ticket(
     autorespond: bool = True,
     mailbox_id: int | None = None,
     recipients: Sequence[str] = (),
+    follows: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket for `customer`. The actor is the customer (portal), an agent
     opening on a customer's behalf (phone), or None (system channels).
@@ -176,6 +177,7 @@ def open_ticket(
             sla=sla,
             sla_from=sla_from,
             extra=extra or {},
+            follows=follows,
             created_at=now,
             updated_at=now,
             last_message_at=now,
@@ -210,10 +212,11 @@ def open_ticket(
                 # osTicket's `autorespond: false`); department and topic settings
                 # apply too.
                 "autorespond": autorespond,
+                **({"follows": follows.pk} if follows is not None else {}),
             },
             reason=f"Opened by {actor_name(actor)} for {customer.name}"
             if isinstance(actor, Agent)
-            else "",
+            else (f"Follows #{follows.number}" if follows is not None else ""),
         )
         for match in outcome.matches:
             change.event(

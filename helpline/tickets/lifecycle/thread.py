@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -147,7 +148,9 @@ def customer_reply(
     source: str = Source.WEB,
 ) -> Ticket:
     """The customer writes on their ticket. On a resolved or closed ticket this
-    reopens it: back to the "new" status, counted in reopen_count."""
+    reopens it: back to the "new" status, counted in reopen_count. After the
+    department's reopen window the message opens a new ticket instead, linked to
+    the old one (`follows`). Returns the ticket that received the message."""
     with transaction.atomic():
         ticket = _lock(ticket, None)
         if not isinstance(actor, Customer) or not is_party(actor, ticket):
@@ -155,6 +158,8 @@ def customer_reply(
         if ticket.state == State.ARCHIVED:
             raise Refused("This ticket is archived; please open a new ticket.")
         change = _Change(ticket, actor)
+        if _past_reopen_window(ticket, change.now):
+            return _follow_up(change, body_html=body_html, uploads=uploads, source=source)
         entry = _add_entry(
             ticket,
             kind=EntryKind.MESSAGE,
@@ -176,3 +181,45 @@ def customer_reply(
 
 
 # --- status -------------------------------------------------------------------------------
+
+
+def _past_reopen_window(ticket: Ticket, now: datetime) -> bool:
+    days = ticket.department.reopen_window_days
+    ended = ticket.closed_at or ticket.resolved_at
+    if ticket.is_open or days is None or ended is None:
+        return False
+    return now - ended > timedelta(days=days)
+
+
+def _follow_up(
+    change: _Change, *, body_html: str, uploads: Sequence[Upload], source: str
+) -> Ticket:
+    """The customer's message opens a new ticket that follows the old one; the old
+    ticket records the link. Same customer, topic and department; the routing rules
+    and automatic assignment run as for any new ticket."""
+    from helpline.tickets.lifecycle.opening import open_ticket
+
+    old = change.ticket
+    customer = change.actor
+    assert isinstance(customer, Customer)
+    new = open_ticket(
+        actor=None,
+        customer=customer,
+        subject=old.subject,
+        body_html=body_html,
+        source=source,
+        topic=old.topic,
+        department=old.department,
+        uploads=uploads,
+        follows=old,
+    )
+    days = old.department.reopen_window_days
+    change.event(
+        EventKind.LINKED,
+        field="followup",
+        new=f"#{new.number}",
+        reason=f"The customer wrote more than {days} days after it ended",
+        data={"ticket": new.pk},
+    )
+    change.save()
+    return new

@@ -1,0 +1,13 @@
+"""Background work of the automation app, run by the worker (`helpline worker`)."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from helpline.automation.autoclose import close_resolved
+
+
+@task()
+def auto_close() -> dict[str, int]:
+    """The periodic auto-close (a job in HELPLINE_PERIODIC_JOBS)."""
+    return close_resolved()
