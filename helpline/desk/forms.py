@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 
 from helpline.accounts.models import Agent, Department, Team
+from helpline.sla.models import SLAPlan
 from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
 from helpline.tickets.uploads import limits_text
 
@@ -123,6 +124,34 @@ class CloseForm(VersionedForm):
 
 class ReopenForm(VersionedForm):
     reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+
+
+class EscalateForm(VersionedForm):
+    reason = forms.CharField(
+        label="Why does it need escalating?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PlanForm(VersionedForm):
+    plan = forms.ModelChoiceField(
+        queryset=SLAPlan.objects.filter(is_active=True),
+        required=False,
+        label="SLA plan",
+        empty_label="No SLA plan",
+    )
+    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+
+class DueForm(VersionedForm):
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due (your time zone; empty follows the SLA plan)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
 
 
 class NewTicketForm(forms.Form):

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class SlaConfig(AppConfig):
     name = "helpline.sla"
     label = "sla"
+    verbose_name = "SLA"

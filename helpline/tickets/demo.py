@@ -8,7 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 
 from helpline.accounts.customers import find_or_create_customer
-from helpline.accounts.models import Agent, Department, DepartmentAccess, Role, Team, User
+from helpline.accounts.models import (
+    Agent,
+    AssignmentMode,
+    Department,
+    DepartmentAccess,
+    Role,
+    Team,
+    User,
+)
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.defaults import ensure_defaults
@@ -18,6 +26,7 @@ DEMO_PASSWORD = "helpline-demo"
 DEMO_LOGINS = [
     ("Administrator", "jane.doe", "/desk/"),
     ("Agent", "john.doe", "/desk/"),
+    ("Level II specialist", "mia.chen", "/desk/"),
     ("Customer", "ken@example.com", "/login/"),
 ]
 
@@ -76,8 +85,15 @@ def load_demo(*, with_tickets: bool = True) -> None:
     DepartmentAccess.objects.create(agent=jane, department=support)
     DepartmentAccess.objects.create(agent=jane, department=it_ops)
 
-    level2 = Team.objects.create(name="Level II Support", lead=jane)
-    level2.members.add(jane, john)
+    # The specialists critical cases escalate to (walkthrough step 9); John Doe
+    # answers first-line tickets and is not one of them.
+    mia = _agent("mia.chen", "Mia", "Chen", Role.SUPERVISOR)
+    DepartmentAccess.objects.create(agent=mia, department=support)
+    DepartmentAccess.objects.create(agent=mia, department=it_ops)
+    level2 = Team.objects.create(
+        name="Level II Support", lead=jane, assignment_mode=AssignmentMode.ROUND_ROBIN
+    )
+    level2.members.add(mia)
 
     priorities = {p.name: p for p in Priority.objects.all()}
     outage = HelpTopic.objects.create(

@@ -49,6 +49,7 @@ def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
             "assignee__user",
             "team",
             "sla",
+            "follows",
         )
         .filter(number=number)
         .first()

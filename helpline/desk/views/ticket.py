@@ -24,6 +24,7 @@ from helpline.accounts.models import Agent
 from helpline.accounts.permissions import Action, can
 from helpline.desk import forms as desk_forms
 from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
+from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -123,6 +124,26 @@ def _reopen(t: Ticket, a: Agent, d: Data) -> Ticket:
     return lifecycle.reopen(t, actor=a, reason=d.get("reason", ""), expected_version=d["version"])
 
 
+def _escalate(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.escalate(t, actor=a, reason=d["reason"], expected_version=d["version"])
+
+
+def _plan(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.set_plan(
+        t, actor=a, plan=d.get("plan"), reason=d.get("reason", ""), expected_version=d["version"]
+    )
+
+
+def _due(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.set_due(
+        t,
+        actor=a,
+        due_at=d.get("due_at"),
+        reason=d.get("reason", ""),
+        expected_version=d["version"],
+    )
+
+
 @dataclass(frozen=True)
 class TicketAction:
     form: type[forms.Form]
@@ -150,6 +171,11 @@ ACTIONS: dict[str, TicketAction] = {
     "resolve": TicketAction(desk_forms.ResolveForm, Action.RESOLVE, _resolve, "Ticket resolved."),
     "close": TicketAction(desk_forms.CloseForm, Action.CLOSE, _close, "Ticket closed."),
     "reopen": TicketAction(desk_forms.ReopenForm, Action.REOPEN, _reopen, "Ticket reopened."),
+    "escalate": TicketAction(
+        desk_forms.EscalateForm, Action.ESCALATE, _escalate, "Ticket escalated."
+    ),
+    "plan": TicketAction(desk_forms.PlanForm, Action.SLA, _plan, "SLA plan changed."),
+    "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, "Due date changed."),
 }
 
 
@@ -169,6 +195,10 @@ def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -
         kwargs["initial"].update(status=ticket.status_id)
     elif name == "transfer":
         kwargs["initial"].update(department=ticket.department_id)
+    elif name == "plan":
+        kwargs["initial"].update(plan=ticket.sla_id)
+    elif name == "due" and ticket.due_is_manual:
+        kwargs["initial"].update(due_at=ticket.due_at)
     return spec.form(data, files, **kwargs)
 
 
@@ -213,6 +243,8 @@ def render_ticket(
         "customer_ticket_count": Ticket.objects.filter(customer_id=ticket.customer_id).count(),
         "is_mine": ticket.assignee_id == agent.pk,
         "answers": topic_answers(ticket),
+        "sla": sla_view(ticket),
+        "followups": list(ticket.followups.values_list("number", flat=True)),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

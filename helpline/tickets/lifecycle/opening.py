@@ -218,8 +218,10 @@ def open_ticket(
             if isinstance(actor, Agent)
             else (f"Follows #{follows.number}" if follows is not None else ""),
         )
+        # The rules act as Helpline itself, whoever opened the ticket.
+        rules = _Change(ticket, None, now)
         for match in outcome.matches:
-            change.event(
+            rules.event(
                 EventKind.ROUTED,
                 field="rule",
                 new=match.rule_name,
@@ -227,7 +229,7 @@ def open_ticket(
                 data={"rule": match.rule_id},
             )
         for rule_id, message in outcome.errors:
-            change.event(
+            rules.event(
                 EventKind.ROUTED,
                 field="rule_error",
                 new=f"Rule {rule_id} skipped",
@@ -237,7 +239,7 @@ def open_ticket(
         for person in followers:
             if person.pk != customer.pk:
                 Collaborator.objects.get_or_create(ticket=ticket, customer=person)
-        _write_events(change.events)
+        _write_events(change.events + rules.events)
         if assignee is not None or team is not None:
             assert isinstance(actor, Agent)  # checked above
             ticket = assign(ticket, actor=actor, agent=assignee, team=team)

@@ -1,0 +1,83 @@
+"""What the ticket page says about the SLA clock: each target's due time, how
+much time is left or how long ago it passed, paused clocks and escalation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from helpline.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class TargetView:
+    label: str
+    due: datetime | None
+    state: str  # "met", "missed", "overdue", "soon", "ok", "paused"
+    text: str  # "2 h 5 min left", "Overdue by 40 min", "Met at ..."
+
+
+@dataclass(frozen=True)
+class SLAView:
+    plan: str
+    targets: list[TargetView]
+    paused_since: datetime | None
+    escalation_level: int
+    manual_due: bool
+
+
+def span(delta: timedelta) -> str:
+    """A short human duration: "3 d 4 h", "2 h 5 min", "12 min", "under a minute"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min" if mins else "under a minute"
+
+
+def _target(
+    label: str, due: datetime | None, met_at: datetime | None, breached: bool, ticket: Ticket
+) -> TargetView | None:
+    if due is None:
+        return None
+    now = timezone.now()
+    if met_at is not None:
+        late = met_at > due
+        return TargetView(label, due, "missed" if late else "met", "Missed" if late else "Met")
+    if not ticket.is_open:
+        return TargetView(label, due, "met" if not breached else "missed", "Stopped")
+    if ticket.sla_paused_at is not None:
+        return TargetView(label, due, "paused", "Clock paused")
+    left = due - now
+    if left <= timedelta(0):
+        return TargetView(label, due, "overdue", f"Overdue by {span(left)}")
+    soon = left <= timedelta(hours=1)
+    return TargetView(label, due, "soon" if soon else "ok", f"{span(left)} left")
+
+
+def sla_view(ticket: Ticket) -> SLAView | None:
+    if ticket.sla_id is None and ticket.due_at is None:
+        return None
+    resolved_at = ticket.resolved_at if not ticket.is_open else None
+    targets = [
+        _target(
+            "First response",
+            ticket.first_response_due_at,
+            ticket.first_response_at,
+            ticket.first_response_breached,
+            ticket,
+        ),
+        _target("Resolution", ticket.due_at, resolved_at, ticket.resolution_breached, ticket),
+    ]
+    return SLAView(
+        plan=ticket.sla.name if ticket.sla else "None",
+        targets=[t for t in targets if t is not None],
+        paused_since=ticket.sla_paused_at,
+        escalation_level=ticket.escalation_level,
+        manual_due=ticket.due_is_manual,
+    )
