@@ -25,6 +25,7 @@ TICKET_RELATIONS = (
     "topic",
     "assignee__user",
     "team",
+    "sla",
 )
 
 
@@ -114,6 +115,11 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "source": ticket.source,
         "is_overdue": ticket.is_overdue,
         "due_at": ticket.due_at,
+        "sla": _ref(ticket.sla),
+        "first_response_due_at": ticket.first_response_due_at,
+        "first_response_at": ticket.first_response_at,
+        "sla_paused": ticket.sla_paused_at is not None,
+        "escalation_level": ticket.escalation_level,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,

@@ -171,7 +171,12 @@ class TicketOut(Schema):
     customer: CustomerRef
     source: str
     is_overdue: bool
-    due_at: datetime | None
+    due_at: datetime | None  # the resolution target (or a due date set by hand)
+    sla: Ref | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    sla_paused: bool
+    escalation_level: int
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None

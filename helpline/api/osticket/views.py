@@ -84,7 +84,7 @@ def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
         return _text(400, error.message)
     except lifecycle.NotAllowed as error:
         return _text(403, error.message)
-    except lifecycle.Refused as error:
+    except (lifecycle.Refused, lifecycle.Rejected) as error:
         return _text(400, error.message)
     return _text(201, ticket.number)
 

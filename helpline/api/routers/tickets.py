@@ -143,7 +143,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
             )
     except lifecycle.NotAllowed as error:
         raise ApiError(403, error.message, "department_id" if department else "topic_id") from None
-    except lifecycle.Refused as error:
+    except (lifecycle.Refused, lifecycle.Rejected) as error:  # Rejected: a routing rule
         raise ApiError(422, error.message) from None
     return Answer(201, ticket_out(reload(ticket)))
 

@@ -264,3 +264,29 @@ def test_deeply_nested_json_is_refused_not_a_crash(world: World, channel: Api) -
     response = channel.post("/tickets", raw='{"fields": ' + "[" * 100_000 + "]" * 100_000 + "}")
 
     assert response.status_code == 400
+
+
+def test_the_ticket_carries_its_sla_clock(world: World, channel: Api) -> None:
+    body = channel.post("/tickets", new(world)).json()
+
+    ticket = Ticket.objects.get(number=body["number"])
+    assert body["sla"] == {"id": world.sla.pk, "name": str(world.sla)}
+    assert body["due_at"] is not None and ticket.due_at is not None
+    assert body["first_response_due_at"] is None  # the Standard plan sets no such target
+    assert (body["sla_paused"], body["escalation_level"]) == (False, 0)
+
+
+def test_a_routing_rule_that_rejects_answers_422_with_its_reason(
+    world: World, channel: Api
+) -> None:
+    from helpline.automation.models import Action, Condition, Kind, Rule
+
+    rule = Rule.objects.create(name="No invoices here")
+    Condition.objects.create(rule=rule, field="subject", operator="contains", value="invoice")
+    Action.objects.create(rule=rule, kind=Kind.REJECT, value="Write to billing@example.com")
+
+    response = channel.post("/tickets", new(world))
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Write to billing@example.com"
+    assert not Ticket.objects.exists()
