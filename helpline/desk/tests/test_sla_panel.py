@@ -144,5 +144,5 @@ def test_a_supervisor_changes_the_plan_and_an_agent_cannot(client: Client, world
     login(client, world.supervisor)
     assert act(client, ticket, "plan", plan=fast.pk).status_code == 302
     ticket.refresh_from_db()
-    assert ticket.sla == fast
+    assert ticket.sla == fast and ticket.sla_started_at is not None
     assert ticket.due_at == ticket.sla_started_at + timedelta(hours=2)
