@@ -305,10 +305,10 @@ class _Planner:
         """The assignee; if they cannot be reached, the team; else the department."""
         ticket = event.ticket
         actor_id = event.agent_id
+        if actor_id and ticket.assignee_id == actor_id:
+            return []  # the assignee did it themselves: nobody else stands in for them
         agents = (
-            _reachable(Agent.objects.filter(pk=ticket.assignee_id).exclude(pk=actor_id or 0))
-            if ticket.assignee_id
-            else []
+            _reachable(Agent.objects.filter(pk=ticket.assignee_id)) if ticket.assignee_id else []
         )
         if not agents and ticket.team is not None:
             agents = _team_members(ticket.team, actor_id)

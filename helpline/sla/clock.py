@@ -70,11 +70,14 @@ def start(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]
     }
     _apply(ticket, fields)
     unanswered = ticket.first_response_at is None
-    fields["first_response_due_at"] = (
-        target_due(ticket, plan, Target.FIRST_RESPONSE) if plan and unanswered else None
-    )
     if unanswered:
+        fields["first_response_due_at"] = (
+            target_due(ticket, plan, Target.FIRST_RESPONSE) if plan else None
+        )
         fields["first_response_breached"] = False
+    # Once answered, the first-response target is history: reopening keeps its due
+    # time with its met/missed flag (it used to be cleared, so the desk's SLA panel
+    # lost whether the first response was met or missed after every reopen).
     fields["due_at"] = target_due(ticket, plan, Target.RESOLUTION) if plan else None
     return fields
 

@@ -11,7 +11,7 @@ do each thing once (see lifecycle.escalation).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 MAX_BATCHES = 20  # 10,000 tickets a minute; the rest waits for the next run
+RETRY_AFTER = timedelta(minutes=5)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -39,7 +40,10 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             try:
                 lifecycle.sla_tick(Ticket(pk=pk), now=now)
             except Exception:
-                # Logged with the ticket; its alarm stays, so the next run retries.
+                # Logged with the ticket, whose alarm moves back a little: the next
+                # runs retry it without it standing first in line every time, so a
+                # batch of broken tickets cannot starve the rest.
                 counts["failed"] += 1
                 log.exception("SLA sweep failed for ticket id %s", pk)
+                Ticket.objects.filter(pk=pk).update(sla_alarm_at=now + RETRY_AFTER)
     return counts

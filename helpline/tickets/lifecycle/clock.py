@@ -97,7 +97,15 @@ def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> 
         return
     was_overdue = ticket.is_overdue
     change.event(EventKind.SLA, field="sla", old=old, new=plan, reason=reason)
+    # Plans may pause on different statuses. Without this, a ticket paused by the
+    # old plan stayed paused (no alarm, never overdue) under a plan that does not
+    # pause its status, and one in a status the new plan pauses kept running.
+    # The pause so far is measured on the new plan, like the rest of its targets.
+    if ticket.sla_paused_at is not None and not clock.pauses(plan, ticket.status_id):
+        change.set(**clock.resume(ticket, plan, change.now))
     change.set(sla_from=source, **clock.replan(ticket, plan, change.now))
+    if ticket.sla_paused_at is None and clock.pauses(plan, ticket.status_id):
+        change.set(**clock.pause(ticket, change.now))
     if was_overdue and not ticket.is_overdue:
         change.event(
             EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"

@@ -61,6 +61,12 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
             change.set(resolution_breached=True)
         fired = set(_fired(ticket))
         for level in clock.levels_of(plan):
+            if ticket.sla_id != plan.pk:
+                # A level moved the ticket onto another plan (a transfer following
+                # the department's plan): the old policy's later levels no longer
+                # apply; _rearm sets the alarm for the new plan (fix, see
+                # test_escalation).
+                break
             if level.pk in fired:
                 continue
             moment = clock.level_due(ticket, plan, level)
@@ -142,7 +148,9 @@ def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool
     why = f"Escalation: {label}"
     if level.transfer_to_id and level.transfer_to and level.transfer_to_id != ticket.department_id:
         _transfer(change, level.transfer_to, why)
-    team = level.assign_team
+    # An inactive team is skipped by _system_assign; without this check its agent
+    # was still released, leaving the ticket with nobody (fix, see test_escalation).
+    team = level.assign_team if level.assign_team and level.assign_team.is_active else None
     # Handed to a team (Level II): the current agent lets go unless they are in
     # that team, and the team's own automatic assignment picks a member.
     if (
