@@ -52,8 +52,10 @@ def target_due(ticket: Ticket, plan: SLAPlan, target: Target) -> datetime | None
     return plan.add(ticket.sla_started_at, _seconds(hours) + ticket.sla_paused_seconds)
 
 
-def overdue_at(plan: SLAPlan, due: datetime) -> datetime:
-    return plan.add(due, plan.grace_minutes * 60)
+def overdue_at(plan: SLAPlan | None, due: datetime) -> datetime:
+    """When a target due at `due` counts as missed: after the grace period, on the
+    plan's schedule. Without a plan (a due date set by hand) there is no grace."""
+    return due if plan is None else plan.add(due, plan.grace_minutes * 60)
 
 
 def start(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
@@ -129,14 +131,28 @@ def resume(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any
     return fields
 
 
-def answered(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    """The first public reply meets (or ends) the first-response target."""
+def answered(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
+    """The first public reply meets (or ends) the first-response target. A reply
+    after the target and grace is a miss even if the sweep has not marked it yet,
+    so the record reports read does not depend on when the sweep last ran."""
     if ticket.first_response_at is not None:
         return {}
     fields: dict[str, Any] = {"first_response_at": now}
+    due = ticket.first_response_due_at
+    if due is not None and not ticket.first_response_breached and overdue_at(plan, due) <= now:
+        fields["first_response_breached"] = True
     _apply(ticket, fields)
     fields["is_overdue"] = standing_breach(ticket)
     return fields
+
+
+def resolved(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
+    """Resolving (or closing) after the resolution target and grace is a miss, marked
+    or not (see `answered`)."""
+    due = ticket.due_at
+    if due is not None and not ticket.resolution_breached and overdue_at(plan, due) <= now:
+        return {"resolution_breached": True}
+    return {}
 
 
 def standing_breach(ticket: Ticket) -> bool:
@@ -177,8 +193,12 @@ def levels_of(plan: SLAPlan | None) -> list[EscalationLevel]:
 
 def next_alarm(ticket: Ticket, plan: SLAPlan | None, fired: Iterable[int]) -> datetime | None:
     """The next moment the sweep has something to do for this ticket."""
-    if plan is None or not ticket.is_open or ticket.sla_paused_at is not None:
+    if not ticket.is_open or ticket.sla_paused_at is not None:
         return None
+    if plan is None:
+        # No plan, but a due date set by hand: it rings when it passes.
+        manual = ticket.due_is_manual and ticket.due_at is not None
+        return ticket.due_at if manual and not ticket.resolution_breached else None
     moments: list[datetime] = []
     if (
         ticket.first_response_at is None

@@ -422,3 +422,24 @@ class EscalationFired(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} on ticket {self.ticket_id}"
+
+
+class ClockPause(models.Model):
+    """A stretch of time a ticket's SLA clock stood still (its status paused it).
+
+    The ticket keeps the sum (`sla_paused_seconds`) for its due times; the rows are
+    kept so a plan change can measure every pause again on the new plan's schedule.
+    An open pause has no end yet."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # A ticket's pauses since its clock started (plan changes).
+            models.Index(fields=["ticket", "started_at"], name="clockpause_ticket_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id}: {self.started_at} - {self.ended_at or 'now'}"

@@ -146,3 +146,39 @@ def test_a_supervisor_changes_the_plan_and_an_agent_cannot(client: Client, world
     ticket.refresh_from_db()
     assert ticket.sla == fast and ticket.sla_started_at is not None
     assert ticket.due_at == ticket.sla_started_at + timedelta(hours=2)
+
+
+def test_an_answer_after_the_target_is_a_miss_even_before_the_sweep_marks_it(
+    client: Client, world: World
+) -> None:
+    world.sla.first_response_hours = 1
+    world.sla.grace_minutes = 30
+    world.sla.save()
+    with time_machine.travel(MONDAY, tick=False):
+        early, late, graced = world.open("Early"), world.open("Late"), world.open("Graced")
+    with time_machine.travel(MONDAY + timedelta(minutes=50), tick=False):
+        lifecycle.reply(early, actor=world.agent, body_html="<p>On it</p>")
+    with time_machine.travel(MONDAY + timedelta(minutes=80), tick=False):
+        lifecycle.reply(graced, actor=world.agent, body_html="<p>On it</p>")  # within grace
+    with time_machine.travel(MONDAY + timedelta(minutes=95), tick=False):
+        lifecycle.reply(late, actor=world.agent, body_html="<p>Sorry</p>")  # nobody swept
+        login(client, world.agent)
+        flags = {
+            t.subject: t.first_response_breached
+            for t in Ticket.objects.filter(pk__in=[early.pk, late.pk, graced.pk])
+        }
+        assert flags == {"Early": False, "Late": True, "Graced": False}
+        assert "Missed" in page(client, late)
+        assert "Missed" not in page(client, graced)
+
+
+def test_resolving_after_the_target_records_the_miss(world: World) -> None:
+    with time_machine.travel(MONDAY, tick=False):
+        on_time, overdue = world.open("On time"), world.open("Overdue")
+    with time_machine.travel(MONDAY + timedelta(hours=7), tick=False):
+        lifecycle.resolve(on_time, actor=world.agent, explanation_html="<p>Done</p>")
+    with time_machine.travel(MONDAY + timedelta(hours=9), tick=False):
+        lifecycle.close(overdue, actor=world.agent, reason="Duplicate")
+
+    assert not Ticket.objects.get(pk=on_time.pk).resolution_breached
+    assert Ticket.objects.get(pk=overdue.pk).resolution_breached

@@ -43,19 +43,22 @@ def span(delta: timedelta) -> str:
 def _target(
     label: str, due: datetime | None, met_at: datetime | None, breached: bool, ticket: Ticket
 ) -> TargetView | None:
+    """How one target stands. "Missed" follows the breach flag, which counts the
+    grace period, so an answer inside the grace period reads "Met"."""
     if due is None:
         return None
     now = timezone.now()
-    if met_at is not None:
-        late = met_at > due
-        return TargetView(label, due, "missed" if late else "met", "Missed" if late else "Met")
-    if not ticket.is_open:
-        return TargetView(label, due, "met" if not breached else "missed", "Stopped")
+    if met_at is not None or not ticket.is_open:
+        if breached:
+            return TargetView(label, due, "missed", "Missed")
+        return TargetView(label, due, "met", "Met" if met_at is not None else "Stopped")
     if ticket.sla_paused_at is not None:
         return TargetView(label, due, "paused", "Clock paused")
     left = due - now
     if left <= timedelta(0):
         return TargetView(label, due, "overdue", f"Overdue by {span(left)}")
+    if breached:  # missed, then a pause moved the due time out again
+        return TargetView(label, due, "missed", "Missed")
     soon = left <= timedelta(hours=1)
     return TargetView(label, due, "soon" if soon else "ok", f"{span(left)} left")
 

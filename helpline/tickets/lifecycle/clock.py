@@ -4,14 +4,16 @@ and answering, due dates and plans set by hand. The clock arithmetic itself is i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
 from helpline.sla import clock
-from helpline.sla.models import EscalationFired, SLAPlan, Target
+from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
 from helpline.tickets.lifecycle.core import (
     Actor,
     Refused,
@@ -51,9 +53,46 @@ def _rearm(change: _Change) -> None:
         change.set(sla_alarm_at=alarm)
 
 
+def _set_clock(change: _Change, step: Callable[[], dict[str, Any]]) -> None:
+    """Apply the clock fields `step` computes, and record a pause starting or
+    ending in ClockPause. (The clock functions update the ticket object as they
+    compute, hence a callable: the state before is read first.)"""
+    ticket = change.ticket
+    was_paused = ticket.sla_paused_at is not None
+    change.set(**step())
+    paused = ticket.sla_paused_at is not None
+    if was_paused and not paused:
+        _end_pauses(ticket, change.now)
+    elif paused and not was_paused:
+        record_pause(ticket, change.now)
+
+
+def record_pause(ticket: Ticket, now: datetime) -> None:
+    ClockPause.objects.create(ticket=ticket, started_at=now)
+
+
+def _end_pauses(ticket: Ticket, now: datetime) -> None:
+    ClockPause.objects.filter(ticket_id=ticket.pk, ended_at__isnull=True).update(ended_at=now)
+
+
+def _paused_on(ticket: Ticket, plan: SLAPlan | None) -> int:
+    """The clock time the ended pauses of the current clock take on `plan`."""
+    start = ticket.sla_started_at
+    if plan is None or start is None:
+        return 0
+    pauses = ClockPause.objects.filter(
+        ticket_id=ticket.pk, started_at__gte=start, ended_at__isnull=False
+    ).values_list("started_at", "ended_at")
+    return round(sum(max(plan.seconds_between(a, b), 0) for a, b in pauses if b is not None))
+
+
 def _restart(change: _Change, plan: SLAPlan | None) -> None:
     """A fresh clock from now on `plan` (opening and reopening)."""
-    change.set(**clock.start(change.ticket, plan, change.now))
+    ticket = change.ticket
+    if ticket.sla_paused_at is not None:  # closed while paused: that pause ends now
+        _end_pauses(ticket, change.now)
+    change.set(sla_paused_at=None)
+    _set_clock(change, lambda: clock.start(ticket, plan, change.now))
     _rearm(change)
 
 
@@ -61,9 +100,9 @@ def _status_moved(change: _Change, status: Status) -> None:
     """Pause or resume the clock after the status changed to `status`."""
     ticket = change.ticket
     if clock.pauses(ticket.sla, status.pk):
-        change.set(**clock.pause(ticket, change.now))
+        _set_clock(change, lambda: clock.pause(ticket, change.now))
     else:
-        change.set(**clock.resume(ticket, ticket.sla, change.now))
+        _set_clock(change, lambda: clock.resume(ticket, ticket.sla, change.now))
     _rearm(change)
 
 
@@ -72,7 +111,7 @@ def _answered(change: _Change) -> None:
     ends a standing first-response breach."""
     ticket = change.ticket
     was_overdue = ticket.is_overdue
-    fields = clock.answered(ticket, change.now)
+    fields = clock.answered(ticket, ticket.sla, change.now)
     if not fields:
         return
     change.set(**fields)
@@ -101,11 +140,14 @@ def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> 
     # old plan stayed paused (no alarm, never overdue) under a plan that does not
     # pause its status, and one in a status the new plan pauses kept running.
     # The pause so far is measured on the new plan, like the rest of its targets.
+    # Every earlier pause is measured again on the new plan's schedule, so the
+    # targets are what they would be had the ticket been on this plan all along.
+    change.set(sla_paused_seconds=_paused_on(ticket, plan))
     if ticket.sla_paused_at is not None and not clock.pauses(plan, ticket.status_id):
-        change.set(**clock.resume(ticket, plan, change.now))
+        _set_clock(change, lambda: clock.resume(ticket, plan, change.now))
     change.set(sla_from=source, **clock.replan(ticket, plan, change.now))
     if ticket.sla_paused_at is None and clock.pauses(plan, ticket.status_id):
-        change.set(**clock.pause(ticket, change.now))
+        _set_clock(change, lambda: clock.pause(ticket, change.now))
     if was_overdue and not ticket.is_overdue:
         change.event(
             EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"

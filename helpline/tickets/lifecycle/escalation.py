@@ -37,7 +37,8 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
         ticket = _lock(ticket, None)
         change = _Change(ticket, None, now)
         plan = ticket.sla
-        if plan is None or not ticket.is_open or ticket.sla_paused_at is not None:
+        manual_only = plan is None and ticket.due_is_manual
+        if (plan is None and not manual_only) or not ticket.is_open or ticket.sla_paused_at:
             if ticket.sla_alarm_at is not None:
                 change.set(sla_alarm_at=None)
                 return change.save()
@@ -61,7 +62,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
             change.set(resolution_breached=True)
         fired = set(_fired(ticket))
         for level in clock.levels_of(plan):
-            if ticket.sla_id != plan.pk:
+            if plan is None or ticket.sla_id != plan.pk:
                 # A level moved the ticket onto another plan (a transfer following
                 # the department's plan): the old policy's later levels no longer
                 # apply; _rearm sets the alarm for the new plan (fix, see

@@ -17,7 +17,7 @@ from helpline.lib.html import html_to_text, sanitize
 from helpline.sla import clock
 from helpline.sla.models import SLAPlan
 from helpline.tickets.lifecycle.assignment import assign
-from helpline.tickets.lifecycle.clock import plan_for
+from helpline.tickets.lifecycle.clock import plan_for, record_pause
 from helpline.tickets.lifecycle.core import (
     Actor,
     NotAllowed,
@@ -186,6 +186,8 @@ def open_ticket(
             setattr(ticket, name, value)
         ticket.sla_alarm_at = clock.next_alarm(ticket, sla, fired=())
         ticket.save(force_insert=True)
+        if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
+            record_pause(ticket, now)
         _add_to_count(_bucket(ticket), +1)
         # The first message is the customer's account of the problem, even when an
         # agent typed it during a phone call; the event records who opened it.

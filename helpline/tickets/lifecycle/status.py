@@ -189,8 +189,8 @@ def resolve(
             sla_alarm_at=None,
         )
         # The resolution is a public reply: it answers a first message too.
-        change.set(**clock.answered(ticket, change.now))
-        change.set(is_overdue=False)
+        change.set(**clock.answered(ticket, ticket.sla, change.now))
+        change.set(**clock.resolved(ticket, ticket.sla, change.now), is_overdue=False)
         return change.save()
 
 
@@ -220,6 +220,8 @@ def close(
             new=status,
             reason=reason,
         )
+        if ticket.is_open:  # closed straight from open: its clock stops here
+            change.set(**clock.resolved(ticket, ticket.sla, change.now))
         change.set(
             status=status,
             state=status.state,
