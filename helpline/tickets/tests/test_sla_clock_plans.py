@@ -8,8 +8,6 @@ Friday 09-12 and 13-17, first response 2 h, resolution 8 h; "Round the clock":
 
 from __future__ import annotations
 
-import pytest
-
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
