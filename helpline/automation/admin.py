@@ -1,7 +1,11 @@
 """Routing rules and canned replies in the admin.
 
-A rule is edited on one page: its own fields, then its conditions and its actions
-as table rows. Row checks live in the models' `clean`; checks across action rows
+A rule is edited on one page: its own fields, then its conditions and its actions,
+one compact line each (stacked inlines whose fields sit on one wrapping line, every
+control with its own label). `static/automation/rule_admin.js` then shows on each
+line only what it needs: an action's target for its kind, a condition's topic field
+key for "Help topic field". Without JavaScript every field is there and the form
+works the same. Row checks live in the models' `clean`; checks across action rows
 live in `ActionFormSet.clean` (a row cannot see its siblings), and each message is
 put on the row and field it is about. Run-time errors show in the list ("Last
 error", filter "has errors") and are cleared when the rule is saved again.
@@ -9,6 +13,7 @@ error", filter "has errors") and are cleared when the rule is saved again.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -19,9 +24,13 @@ from django.forms.models import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from helpline.automation.models import (
+    TARGET_COLUMNS,
+    TARGET_OF,
     Action,
     CannedReply,
     Condition,
+    Field,
+    Kind,
     Rule,
     action_problems,
 )
@@ -32,16 +41,56 @@ class ConditionForm(forms.ModelForm):
     class Meta:
         model = Condition
         fields = ["field", "extra_key", "operator", "value"]
-        # A short box that still takes one item per line for "is one of".
-        widgets = {"value": forms.Textarea(attrs={"rows": 1, "cols": 40})}
+        widgets = {
+            # The script shows the key only for this field.
+            "field": forms.Select(attrs={"data-key-for": Field.TOPIC_FIELD}),
+            # A short box that still takes one item per line for "is one of".
+            "value": forms.Textarea(attrs={"rows": 1, "cols": 30}),
+        }
 
 
-class ConditionInline(admin.TabularInline):
+# What the shared "reason or email" box is called for each kind that uses it.
+VALUE_LABELS = {
+    Kind.REJECT: {"label": "Reason"},
+    Kind.ADD_COLLABORATOR: {"label": "Collaborator email", "type": "email"},
+}
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = ["kind", *TARGET_COLUMNS]
+        widgets = {
+            # The script reads which target each kind uses from the models, not a copy.
+            "kind": forms.Select(
+                attrs={
+                    "data-targets": json.dumps(TARGET_OF),
+                    "data-value-labels": json.dumps(VALUE_LABELS),
+                }
+            ),
+        }
+
+
+class RuleInlineMedia:
+    """The script and styles that make the rule's inlines compact (both inlines ask;
+    Django includes them once)."""
+
+    css = {"all": ["automation/rule_admin.css"]}
+    # After the admin's inlines.js (the inline's own media), whose `formset:added`
+    # event the script listens for.
+    js = ["automation/rule_admin.js"]
+
+
+class ConditionInline(admin.StackedInline):
     model = Condition
     form = ConditionForm
     extra = 1
     verbose_name = "condition"
     verbose_name_plural = "conditions"
+    # One line per condition; the script shows the key only for "Help topic field".
+    fields = [("field", "extra_key", "operator", "value")]
+    classes = ["rule-lines", "rule-conditions"]
+    Media = RuleInlineMedia
 
 
 class ActionFormSet(BaseInlineFormSet):
@@ -66,24 +115,17 @@ class ActionFormSet(BaseInlineFormSet):
             by_action[id(action)].add_error(field, message)
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(admin.StackedInline):
     model = Action
+    form = ActionForm
     formset = ActionFormSet
     extra = 1
     verbose_name = "action"
     verbose_name_plural = "actions"
-    fields = [
-        "kind",
-        "department",
-        "topic",
-        "priority",
-        "sla",
-        "status",
-        "agent",
-        "team",
-        "canned_reply",
-        "value",
-    ]
+    # One line per action: its kind, then the one target the script leaves visible.
+    fields = [("kind", *TARGET_COLUMNS)]
+    classes = ["rule-lines", "rule-actions"]
+    Media = RuleInlineMedia
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
