@@ -221,3 +221,27 @@ def _apply(ticket: Ticket, fields: dict[str, Any]) -> None:
     """Let later computations in the same step see the fields decided so far."""
     for name, value in fields.items():
         setattr(ticket, name, value)
+
+
+def elapsed(
+    ticket: Ticket,
+    plan: SLAPlan | None,
+    now: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]],
+) -> tuple[int, int]:
+    """How long the current clock has run at `now`, pauses left out: (wall-clock
+    seconds, seconds on the plan's schedule). Without a plan the schedule is 24/7,
+    so both are the same. These are what reports average and rank."""
+    start = ticket.sla_started_at or ticket.created_at
+    wall_paused = 0.0
+    for begun, ended in pauses:
+        a, b = max(begun, start), min(ended or now, now)
+        if b > a:
+            wall_paused += (b - a).total_seconds()
+    wall = max((now - start).total_seconds() - wall_paused, 0)
+    if plan is None or plan.business_schedule_id is None:
+        return round(wall), round(wall)
+    business = plan.seconds_between(start, now) - ticket.sla_paused_seconds
+    if ticket.sla_paused_at is not None:  # a pause still open: not yet in the sum
+        business -= max(plan.seconds_between(max(ticket.sla_paused_at, start), now), 0)
+    return round(wall), round(max(business, 0))

@@ -106,15 +106,34 @@ def _status_moved(change: _Change, status: Status) -> None:
     _rearm(change)
 
 
-def _answered(change: _Change) -> None:
+def timing(ticket: Ticket, now: datetime) -> dict[str, int]:
+    """The clock's elapsed time for an event's data: {"seconds", "business_seconds"}
+    (pauses left out; see sla.clock.elapsed). Reports read these."""
+    pauses = ClockPause.objects.filter(ticket_id=ticket.pk).values_list("started_at", "ended_at")
+    wall, business = clock.elapsed(ticket, ticket.sla, now, pauses)
+    return {"seconds": wall, "business_seconds": business}
+
+
+def _answered(change: _Change, *, event_data: dict[str, Any] | None = None) -> None:
     """An agent's public reply: the first one meets the first-response target and
-    ends a standing first-response breach."""
+    ends a standing first-response breach. `event_data` is the data of the reply's
+    event: the first one records how long the customer waited, and whether the
+    target was met."""
     ticket = change.ticket
     was_overdue = ticket.is_overdue
+    if ticket.first_response_at is None and event_data is not None:
+        waited = timing(ticket, change.now)
+        event_data.update(
+            first_response=True,
+            first_response_seconds=waited["seconds"],
+            first_response_business_seconds=waited["business_seconds"],
+        )
     fields = clock.answered(ticket, ticket.sla, change.now)
     if not fields:
         return
     change.set(**fields)
+    if event_data is not None and ticket.first_response_due_at is not None:
+        event_data["first_response_met"] = not ticket.first_response_breached
     if was_overdue and not ticket.is_overdue:
         change.event(
             EventKind.OVERDUE,

@@ -11,10 +11,12 @@ from helpline.lib.html import is_blank, sanitize
 from helpline.sla import clock
 from helpline.tickets.lifecycle.clock import (
     _DERIVED,
+    _answered,
     _follow_plan,
     _restart,
     _status_moved,
     plan_for,
+    timing,
 )
 from helpline.tickets.lifecycle.core import (
     Actor,
@@ -180,6 +182,15 @@ def resolve(
             new=status,
             entry=entry,
         )
+        resolved = change.events[-1]
+        # How long this resolution took on the clock (from opening or the last
+        # reopening, pauses left out), for the reports.
+        resolved.data.update(timing(ticket, change.now))
+        # The resolution is a public reply: it answers a first message too.
+        _answered(change, event_data=resolved.data)
+        change.set(**clock.resolved(ticket, ticket.sla, change.now))
+        if ticket.due_at is not None:
+            resolved.data["resolution_met"] = not ticket.resolution_breached
         change.set(
             status=status,
             state=status.state,
@@ -188,9 +199,6 @@ def resolve(
             is_overdue=False,
             sla_alarm_at=None,
         )
-        # The resolution is a public reply: it answers a first message too.
-        change.set(**clock.answered(ticket, ticket.sla, change.now))
-        change.set(**clock.resolved(ticket, ticket.sla, change.now), is_overdue=False)
         return change.save()
 
 

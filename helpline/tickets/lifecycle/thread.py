@@ -68,7 +68,7 @@ def reply(
         )
         change.event(EventKind.REPLIED, entry=entry)
         change.set(last_response_at=change.now)
-        _answered(change)
+        _answered(change, event_data=change.events[-1].data)
         # Answering an unassigned ticket claims it, for an agent who may hold it
         # (a team member from outside the department answers without claiming).
         if ticket.assignee_id is None and (
