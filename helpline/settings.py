@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "helpline.api",
     "helpline.portal",
     "helpline.desk",
+    "helpline.feedback",
+    "helpline.reports",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,9 @@ admin.site.site_header = "Helpline administration"
 admin.site.site_title = "Helpline admin"
 
 urlpatterns = [
+    path("desk/reports/", include("helpline.reports.urls")),
     path("desk/", include("helpline.desk.urls")),
+    path("rate/", include("helpline.feedback.urls")),
     path("api/", include("helpline.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("helpline.portal.urls")),

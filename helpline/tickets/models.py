@@ -389,6 +389,7 @@ class EventKind(models.TextChoices):
     ROUTED = "routed", "Routing rule applied"
     UNASSIGNABLE = "unassignable", "No agent available"
     LINKED = "linked", "Follow-up ticket"
+    RATED = "rated", "Rated by the customer"
 
 
 class Event(models.Model):
