@@ -45,6 +45,7 @@ cursor update (plus one insert the very first time a scope is used).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -145,6 +146,23 @@ def _lock_cursor(scope: str) -> AssignmentCursor:
         AssignmentCursor.objects.get_or_create(scope=scope)
         cursor = AssignmentCursor.objects.select_for_update().get(scope=scope)
     return cursor
+
+
+def lock_scopes(department: Department, teams: Iterable[Team | None] = ()) -> None:
+    """Take, up front, the cursor locks that picks in these scopes would take.
+
+    Opening a ticket calls this before it touches any queue counter, so every
+    path takes a scope's cursor before the counter rows (a reopen or an escalation
+    holds its ticket, then the cursor, then the counters). Taking them in the other
+    order on opening deadlocked against a reopen in the same department on
+    PostgreSQL. Scopes without automatic assignment take no lock."""
+    with transaction.atomic():
+        if department.assignment_mode != AssignmentMode.NONE:
+            _lock_cursor(scope_of(department, None))
+        chosen = {t.pk: t for t in teams if t is not None}
+        for pk in sorted(chosen):
+            if chosen[pk].assignment_mode != AssignmentMode.NONE:
+                _lock_cursor(scope_of(department, chosen[pk]))
 
 
 def _rotation(agents: list[Agent], last_agent_id: int | None) -> list[Agent]:

@@ -29,6 +29,7 @@ Each agent gets a mail of their own; the actor never alerts themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cached_property, partial
 from typing import Any
 
@@ -347,8 +348,18 @@ class _Planner:
         return {
             "assignee": {"name": ticket.assignee.name} if ticket.assignee else None,
             "team": {"name": ticket.team.name} if ticket.team else None,
-            "due": ticket.due_at,
+            # The due time of the target this event is about (a first response's
+            # own, when it is about that), else the resolution target's.
+            "due": _due_of(event) or ticket.due_at,
         }
+
+
+def _due_of(event: Event) -> datetime | None:
+    raw = event.data.get("due")
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _unique(agents: Sequence[Agent]) -> list[Agent]:

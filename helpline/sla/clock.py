@@ -138,7 +138,7 @@ def answered(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, A
     if ticket.first_response_at is not None:
         return {}
     fields: dict[str, Any] = {"first_response_at": now}
-    due = ticket.first_response_due_at
+    due = _due_at_now(ticket, plan, Target.FIRST_RESPONSE, now)
     if due is not None and not ticket.first_response_breached and overdue_at(plan, due) <= now:
         fields["first_response_breached"] = True
     _apply(ticket, fields)
@@ -149,10 +149,28 @@ def answered(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, A
 def resolved(ticket: Ticket, plan: SLAPlan | None, now: datetime) -> dict[str, Any]:
     """Resolving (or closing) after the resolution target and grace is a miss, marked
     or not (see `answered`)."""
-    due = ticket.due_at
+    due = _due_at_now(ticket, plan, Target.RESOLUTION, now)
     if due is not None and not ticket.resolution_breached and overdue_at(plan, due) <= now:
         return {"resolution_breached": True}
     return {}
+
+
+def _due_at_now(
+    ticket: Ticket, plan: SLAPlan | None, target: Target, now: datetime
+) -> datetime | None:
+    """The target's due time as it stands at `now`. While the clock is paused the
+    stored due time does not yet include the pause so far (`resume` adds it), so
+    it is worked out here with that pause counted."""
+    first = target == Target.FIRST_RESPONSE
+    due = ticket.first_response_due_at if first else ticket.due_at
+    paused_at = ticket.sla_paused_at
+    if due is None or paused_at is None or plan is None or (not first and ticket.due_is_manual):
+        return due
+    extra = max(plan.seconds_between(paused_at, now), 0)
+    hours = plan.first_response_hours if first else plan.resolution_hours
+    if hours is None or ticket.sla_started_at is None:
+        return due
+    return plan.add(ticket.sla_started_at, _seconds(hours) + ticket.sla_paused_seconds + extra)
 
 
 def standing_breach(ticket: Ticket) -> bool:

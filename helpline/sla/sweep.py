@@ -45,5 +45,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
                 # batch of broken tickets cannot starve the rest.
                 counts["failed"] += 1
                 log.exception("SLA sweep failed for ticket id %s", pk)
-                Ticket.objects.filter(pk=pk).update(sla_alarm_at=now + RETRY_AFTER)
+                # Only while it still rings: a change that re-armed it meanwhile wins.
+                Ticket.objects.filter(pk=pk, sla_alarm_at__lte=now).update(
+                    sla_alarm_at=now + RETRY_AFTER
+                )
     return counts

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from helpline.sla.clock import overdue_at
 from helpline.tickets.models import Ticket
 
 
@@ -56,6 +57,9 @@ def _target(
         return TargetView(label, due, "paused", "Clock paused")
     left = due - now
     if left <= timedelta(0):
+        grace_ends = overdue_at(ticket.sla, due)
+        if grace_ends > now and not breached:
+            return TargetView(label, due, "soon", f"Grace period: {span(grace_ends - now)} left")
         return TargetView(label, due, "overdue", f"Overdue by {span(left)}")
     if breached:  # missed, then a pause moved the due time out again
         return TargetView(label, due, "missed", "Missed")

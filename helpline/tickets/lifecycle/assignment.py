@@ -182,11 +182,21 @@ def _system_assign(
     if team is not None and team.is_active and team.pk != ticket.team_id:
         change.event(EventKind.ASSIGNED, field="team", old=ticket.team, new=team, reason=reason)
         change.set(team=team)
-    if agent is not None and agent.pk != ticket.assignee_id and _may_hold(agent, ticket):
-        change.event(
-            EventKind.ASSIGNED, field="agent", old=ticket.assignee, new=agent, reason=reason
-        )
-        change.set(assignee=agent)
+    if agent is not None and agent.pk != ticket.assignee_id:
+        if _may_hold(agent, ticket):
+            change.event(
+                EventKind.ASSIGNED, field="agent", old=ticket.assignee, new=agent, reason=reason
+            )
+            change.set(assignee=agent)
+        else:
+            # Said in the timeline (and to the manager), never skipped in silence.
+            change.event(
+                EventKind.UNASSIGNABLE,
+                field="agent",
+                old=agent,
+                reason=f"{reason}: {agent} cannot take it (inactive or no access to "
+                f"{ticket.department})",
+            )
 
 
 def _may_hold(agent: Agent, ticket: Ticket) -> bool:

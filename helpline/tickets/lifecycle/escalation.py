@@ -39,9 +39,9 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
         plan = ticket.sla
         manual_only = plan is None and ticket.due_is_manual
         if (plan is None and not manual_only) or not ticket.is_open or ticket.sla_paused_at:
-            if ticket.sla_alarm_at is not None:
-                change.set(sla_alarm_at=None)
-                return change.save()
+            if ticket.sla_alarm_at is not None:  # bookkeeping: no version bump
+                Ticket.objects.filter(pk=ticket.pk).update(sla_alarm_at=None)
+                ticket.sla_alarm_at = None
             return ticket
         now = change.now
         fr_due = ticket.first_response_due_at
@@ -128,6 +128,7 @@ def escalate(
 def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool) -> None:
     """Record the level and apply its actions to the change."""
     ticket = change.ticket
+    had_agent = ticket.assignee_id is not None
     EscalationFired.objects.create(ticket=ticket, level=level, fired_at=change.now, by_hand=by_hand)
     label = str(level)
     change.event(
@@ -163,7 +164,8 @@ def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool
         change.event(EventKind.RELEASED, field="agent", old=ticket.assignee, reason=why)
         change.set(assignee=None)
     _system_assign(change, agent=level.assign_agent, team=team, reason=why)
-    if team is not None and ticket.assignee_id is None:
+    # Handed to a team, or let go by a transfer: the scope's own assignment picks.
+    if ticket.assignee_id is None and (team is not None or had_agent):
         _auto_assign(change, why=why)
     priority = level.raise_priority_to
     if priority is not None and priority.urgency > ticket.priority.urgency:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
+from helpline.automation.assignment import lock_scopes
 from helpline.automation.rules import Draft, Outcome, route
 from helpline.lib.html import html_to_text, sanitize
 from helpline.sla import clock
@@ -164,6 +165,9 @@ def open_ticket(
         for email in outcome.collaborators
     ]
     with transaction.atomic():
+        # Assignment cursors before any counter row: the lock order every path keeps.
+        fixed_team = topic.assign_team if topic is not None else None
+        lock_scopes(department, [team, outcome.team, fixed_team])
         ticket = Ticket(
             number=_issue_number(),
             subject=subject[:255],

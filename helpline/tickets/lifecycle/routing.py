@@ -64,3 +64,8 @@ def _assign_reopened(change: _Change) -> None:
         return
     why = f"{last} is not available" if last is not None else ""
     _auto_assign(change, why=why)
+    if last is not None and ticket.assignee_id == last.pk:
+        # Nobody else either: the ticket waits in the queue rather than with
+        # somebody who is away (the "no agent available" event alerts the manager).
+        change.event(EventKind.RELEASED, field="agent", old=last, reason=why)
+        change.set(assignee=None)
