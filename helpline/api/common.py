@@ -26,6 +26,7 @@ TICKET_RELATIONS = (
     "assignee__user",
     "team",
     "sla",
+    "follows",
 )
 
 
@@ -120,6 +121,11 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": ticket.first_response_at,
         "sla_paused": ticket.sla_paused_at is not None,
         "escalation_level": ticket.escalation_level,
+        "first_response_breached": ticket.first_response_breached,
+        "resolution_breached": ticket.resolution_breached,
+        "due_is_manual": ticket.due_is_manual,
+        "sla_from": ticket.sla_from,
+        "follows": ticket.follows.number if ticket.follows_id and ticket.follows else None,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,

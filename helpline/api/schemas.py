@@ -142,6 +142,20 @@ class PriorityIn(ReasonIn):
     priority_id: Id
 
 
+class EscalateIn(VersionIn):
+    reason: Reason = Field(..., description="Why the ticket needs escalating (required).")
+
+
+class DueIn(ReasonIn):
+    due_at: datetime | None = Field(
+        None, description="The new due time (ISO 8601 with an offset); null follows the plan."
+    )
+
+
+class PlanIn(ReasonIn):
+    sla_plan_id: Id | None = Field(None, description="The SLA plan; null for none.")
+
+
 # --- output ----------------------------------------------------------------------------
 
 
@@ -177,6 +191,11 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     sla_paused: bool
     escalation_level: int
+    first_response_breached: bool
+    resolution_breached: bool
+    due_is_manual: bool
+    sla_from: str
+    follows: str | None  # the number of the earlier ticket this one continues
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None

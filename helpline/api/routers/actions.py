@@ -1,6 +1,7 @@
 """Changing tickets: reply, note, assign, claim, release, transfer, status,
-priority, resolve, close, reopen. Each endpoint reads its input, calls one
-lifecycle function as the caller's agent, and answers with the ticket.
+priority, resolve, close, reopen, escalate, due date and SLA plan. Each endpoint
+reads its input, calls one lifecycle function as the caller's agent, and answers
+with the ticket.
 
 Answers: 200 with the changed ticket; 403 when the key may not change tickets or
 the agent may not do this to this ticket; 404 when the agent may not see it;
@@ -34,8 +35,11 @@ from helpline.api.routers.tickets import uploads_from
 from helpline.api.schemas import (
     AssignIn,
     ConflictOut,
+    DueIn,
     ErrorOut,
+    EscalateIn,
     NoteIn,
+    PlanIn,
     PriorityIn,
     ReasonIn,
     ReplyIn,
@@ -47,6 +51,7 @@ from helpline.api.schemas import (
 )
 from helpline.api.security import keys
 from helpline.lib.html import is_blank, sanitize
+from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Priority, State, Status, Ticket
 
@@ -255,5 +260,48 @@ def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, An
         number,
         lambda t, a: lifecycle.reopen(
             t, actor=a, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/{number}/escalate", response=ANSWERS, summary="Escalate, with a reason")
+def escalate(request: HttpRequest, number: str, payload: EscalateIn) -> dict[str, Any]:
+    """Fires the next level of the ticket's escalation policy now."""
+    return _change(
+        request,
+        number,
+        lambda t, a: lifecycle.escalate(
+            t, actor=a, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/{number}/due", response=ANSWERS, summary="Set the due date by hand")
+def set_due(request: HttpRequest, number: str, payload: DueIn) -> dict[str, Any]:
+    if payload.due_at is not None and payload.due_at.tzinfo is None:
+        raise ApiError(
+            422, "due_at: give a time zone offset, e.g. 2026-12-01T17:00+01:00.", "due_at"
+        )
+    return _change(
+        request,
+        number,
+        lambda t, a: lifecycle.set_due(
+            t,
+            actor=a,
+            due_at=payload.due_at,
+            reason=payload.reason,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+@router.post("/{number}/sla-plan", response=ANSWERS, summary="Put the ticket on an SLA plan")
+def set_plan(request: HttpRequest, number: str, payload: PlanIn) -> dict[str, Any]:
+    plan = need(SLAPlan, payload.sla_plan_id, "sla_plan_id") if payload.sla_plan_id else None
+    return _change(
+        request,
+        number,
+        lambda t, a: lifecycle.set_plan(
+            t, actor=a, plan=plan, reason=payload.reason, expected_version=payload.expected_version
         ),
     )
