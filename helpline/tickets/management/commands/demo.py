@@ -17,4 +17,4 @@ class Command(BaseCommand):
         load_demo()
         self.stdout.write(f"Demo data loaded. Logins (password {DEMO_PASSWORD!r}):")
         for role, login, url in DEMO_LOGINS:
-            self.stdout.write(f"  {role:14} {login:18} {url}")
+            self.stdout.write(f"  {role:20} {login:18} {url}")
