@@ -42,6 +42,7 @@ class Scope(models.TextChoices):
     CREATE = "tickets:create", "Create tickets"
     READ = "tickets:read", "Read tickets, customers and help topics"
     WRITE = "tickets:write", "Change tickets (needs an agent to act as)"
+    REPORTS = "reports:read", "Read reports"
     ADMIN = "admin", "Administration (implies every other scope)"
 
 
