@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.feedback.links import rating_links
 from helpline.lib.html import html_to_text
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import Draft, address, compose
@@ -120,7 +121,14 @@ class _Planner:
         if kind == EventKind.REPLIED:
             return self._customer_mail(event, MailKind.REPLY)
         if kind == EventKind.RESOLVED:
-            return self._customer_mail(event, MailKind.RESOLVED)
+            drafts = self._customer_mail(event, MailKind.RESOLVED)
+            # The mail that carries the customer's own signed link (not the
+            # collaborators') also invites them to rate the answer: both act as them.
+            links = rating_links(event) if any(d.context.get("link") for d in drafts) else {}
+            for draft in drafts:
+                if draft.context.get("link"):
+                    draft.context["rating_links"] = links
+            return drafts
         if kind == EventKind.REOPENED:
             return self._reopened_alerts(event)
         if kind == EventKind.OVERDUE and event.new_value == "True":

@@ -34,6 +34,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
+from helpline.feedback.portal import rating_card
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import LoginForm, OpenTicketForm, ReplyForm, StatusForm
 from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
@@ -311,6 +312,7 @@ def _render_ticket(
             "archived": ticket.state == State.ARCHIVED,
             "files_dropped": files_dropped,
             "signed": bool(access.token),
+            "rating_card": rating_card(ticket, access.url("ticket")),
         },
     )
 

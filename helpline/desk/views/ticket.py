@@ -25,6 +25,7 @@ from helpline.accounts.permissions import Action, can
 from helpline.desk import forms as desk_forms
 from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
+from helpline.feedback.portal import ticket_ratings
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -245,6 +246,7 @@ def render_ticket(
         "answers": topic_answers(ticket),
         "sla": sla_view(ticket),
         "followups": list(ticket.followups.values_list("number", flat=True)),
+        "ratings": ticket_ratings(ticket),
     }
     return render(request, "desk/ticket.html", context, status=status)
 

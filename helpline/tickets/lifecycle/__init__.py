@@ -28,6 +28,7 @@ from helpline.tickets.lifecycle.core import (
     recount_queues,
 )
 from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
+from helpline.tickets.lifecycle.feedback import rate
 from helpline.tickets.lifecycle.opening import open_ticket
 from helpline.tickets.lifecycle.status import (
     change_priority,
@@ -70,6 +71,7 @@ __all__ = [
     "is_party",
     "open_ticket",
     "plan_for",
+    "rate",
     "recount_queues",
     "release",
     "reopen",

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import forms
+
+from helpline.feedback.models import COMMENT_MAX_LENGTH, Score
+
+
+class RatingForm(forms.Form):
+    score = forms.ChoiceField(
+        choices=Score.choices,
+        error_messages={"required": "Choose Good, Okay or Bad."},
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea,
+    )

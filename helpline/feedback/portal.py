@@ -1,0 +1,45 @@
+"""What the portal's and the desk's ticket pages show of the ratings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpline.feedback.links import rating_path
+from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
+from helpline.tickets.models import Event, EventKind, State, Ticket
+
+
+def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
+    """The portal ticket page's card about the latest answer, in one query: the
+    rating given, or (for a resolved or closed ticket) the invitation to rate it.
+    None when there is nothing to show."""
+    latest = (
+        Event.objects.select_related("rating")
+        .filter(ticket=ticket, kind=EventKind.RESOLVED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return None
+    latest.ticket = ticket  # the link signs the ticket's customer: no second read
+    rating: Rating | None = getattr(latest, "rating", None)
+    if rating is not None:
+        return {"rating": rating, "resolution": latest}
+    # An open ticket (reopened since) is not settled: no invitation on the page.
+    if ticket.state != State.CLOSED:
+        return None
+    return {
+        "rating": None,
+        "resolution": latest,
+        "action": rating_path(latest),
+        "next": next_url,
+        "choices": Score.choices,
+        "comment_max": COMMENT_MAX_LENGTH,
+        "intro": f"Your ticket is {ticket.status.public_name.lower()}. "
+        "Tell us how our answer worked for you.",
+    }
+
+
+def ticket_ratings(ticket: Ticket) -> list[Rating]:
+    """Every rating of the ticket, oldest first, for the desk's Details card."""
+    return list(Rating.objects.filter(ticket=ticket).order_by("created_at", "id"))

@@ -1,0 +1,107 @@
+"""The customer's rating of a resolution (customer satisfaction).
+
+A rating is not a change to the ticket's state: it leaves the ticket's version and
+`updated_at` alone, so an agent editing the ticket meanwhile never gets a
+conflict, and the queues do not move. It still happens under the ticket's lock,
+with its RATED event, in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpline.accounts.models import Customer
+from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
+from helpline.tickets.lifecycle.core import (
+    NotAllowed,
+    Refused,
+    _lock,
+    _refuse_archived,
+    _write_events,
+    actor_name,
+)
+from helpline.tickets.lifecycle.thread import is_party
+from helpline.tickets.models import Event, EventKind, Ticket
+
+ALREADY_RATED = "You already rated this answer; thank you."
+# How much of the comment the RATED event's reason repeats (the rating has it all).
+REASON_LENGTH = 200
+
+
+def _clean_comment(comment: str) -> str:
+    """Plain text: line endings unified, control characters (but newlines and tabs)
+    dropped, surrounding blank space trimmed."""
+    text = comment.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return text.strip()
+
+
+def _shorten(text: str, length: int = REASON_LENGTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def rate(
+    ticket: Ticket,
+    *,
+    customer: Customer,
+    resolution_event_id: int,
+    score: str,
+    comment: str = "",
+) -> Rating:
+    """Record `customer`'s rating of one resolution of `ticket`, once.
+
+    `customer` must be the ticket's customer or a collaborator; the event must be a
+    RESOLVED event of this ticket (a later reopening does not matter: the rating is
+    about that answer). A second rating of the same resolution is refused.
+    """
+    if score not in Score.values:
+        raise Refused("Choose Good, Okay or Bad.")
+    comment = _clean_comment(comment)
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise Refused(
+            f"The comment is too long: at most {COMMENT_MAX_LENGTH:,} characters, please."
+        )
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        if not isinstance(customer, Customer) or not is_party(customer, ticket):
+            raise NotAllowed("Only the customer of this ticket can rate its answer.")
+        _refuse_archived(ticket)
+        resolution = Event.objects.filter(
+            pk=resolution_event_id, ticket=ticket, kind=EventKind.RESOLVED
+        ).first()
+        if resolution is None:
+            raise Refused("There is no such answer on this ticket to rate.")
+        if Rating.objects.filter(resolution=resolution).exists():
+            raise Refused(ALREADY_RATED)
+        now = timezone.now()
+        try:
+            with transaction.atomic():  # a savepoint: the unique index is the last word
+                rating = Rating.objects.create(
+                    ticket=ticket,
+                    resolution=resolution,
+                    customer=customer,
+                    agent_id=resolution.agent_id,
+                    score=score,
+                    comment=comment,
+                    created_at=now,
+                )
+        except IntegrityError:
+            raise Refused(ALREADY_RATED) from None
+        _write_events(
+            [
+                Event(
+                    ticket=ticket,
+                    kind=EventKind.RATED,
+                    customer=customer,
+                    actor_name=actor_name(customer)[:200],
+                    field="rating",
+                    new_value=Score(score).label,
+                    reason=_shorten(comment),
+                    data={"rating": rating.pk, "resolution": resolution.pk, "score": score},
+                    created_at=now,
+                )
+            ]
+        )
+        return rating
