@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
 from helpline.api.inputs import BadInput, BodyTooLarge
-from helpline.api.routers import actions, reference, tickets
+from helpline.api.routers import actions, reference, reports, tickets
 from helpline.api.security import keys
 from helpline.tickets.lifecycle import LifecycleError
 
@@ -38,6 +38,7 @@ api = NinjaAPI(
 api.add_router("/v1/tickets", tickets.router)
 api.add_router("/v1/tickets", actions.router)
 api.add_router("/v1", reference.router)
+api.add_router("/v1/reports", reports.router)
 
 
 def error_response(

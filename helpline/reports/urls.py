@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from helpline.reports import views
 
 app_name = "reports"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.report_page, name="page"),
+    path("data", views.report_data, name="data"),
+    path("export.csv", views.report_csv, name="export"),
+    path("queues/<slug:queue>/export.csv", views.queue_csv, name="queue_export"),
+]

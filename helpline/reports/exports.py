@@ -1,0 +1,386 @@
+"""What the report page, its CSV and JSON exports and the REST API share: reading
+the period and grouping from a query string, whose figures a viewer gets, the
+columns of the report table, and the ticket queue as an export.
+
+Whose figures: an administrator or a supervisor (by the agent's own role) sees
+every ticket they may see (`visible_to`, administrators everything); an agent
+sees only their own figures (`agent`, as the agent grouping attributes them). An
+API key without an agent (the API channel) sees everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from helpline.accounts.models import Agent, Role
+from helpline.reports import periods
+from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, Stats, report
+from helpline.tickets.models import Source, Ticket
+from helpline.tickets.queues import QUEUES, SORTS, apply_filters
+
+# --- the query string -----------------------------------------------------------
+
+
+class BadReportInput(ValueError):
+    """Input a report cannot be made from: a sentence to show, and the field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    period: periods.Period
+    group: str
+
+
+def _period_field(params: Mapping[str, str]) -> str:
+    """Which input a period error is about."""
+    name = (params.get("preset") or "").strip()
+    if name and name != "custom":
+        return "preset"
+    for key in ("start", "end"):
+        value = (params.get(key) or "").strip()
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return key
+    return "end"  # before the start, or too long a range
+
+
+def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
+    """The period and grouping a query string asks for (`preset`, `start`, `end`,
+    `group`, `tz`; `tz` defaults to the viewer's zone). Raises BadReportInput."""
+    group = (params.get("group") or "none").strip()
+    if group not in GROUPS:
+        raise BadReportInput(
+            f"Unknown grouping “{group}”; choose one of {', '.join(GROUPS)}.", "group"
+        )
+    name = (params.get("tz") or "").strip() or tz
+    try:
+        zone = periods.zone(name)
+    except ValueError as error:
+        raise BadReportInput(str(error), "tz") from None
+    today = timezone.now().astimezone(zone).date()
+    try:
+        period = periods.parse(params, today=today, tz=name)
+    except ValueError as error:
+        raise BadReportInput(str(error), _period_field(params)) from None
+    return ReportQuery(period, group)
+
+
+def whose(agent: Agent | None) -> dict[str, Agent]:
+    """The `report()` arguments that limit the figures to what `agent` may see."""
+    if agent is None:
+        return {}
+    if agent.role in (Role.ADMIN, Role.SUPERVISOR):
+        return {"visible_to": agent}
+    return {"agent": agent}
+
+
+def own_figures_only(agent: Agent | None) -> bool:
+    return "agent" in whose(agent)
+
+
+def run(query: ReportQuery, agent: Agent | None) -> Report:
+    """The report for `query` as `agent` may see it (None: the API channel)."""
+    return report(query.period, group=query.group, **whose(agent))
+
+
+# --- the report table -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # stable id: CSV header order and tests
+    section: str  # which table of the page
+    band: str  # the header spanning related columns ("" for none)
+    label: str  # the column header under the band
+    definition: str  # key of DEFINITIONS
+    kind: str  # "count", "hours" or "share"
+    value: Callable[[Row], int | float | None]
+
+    @property
+    def csv_label(self) -> str:
+        unit = {"hours": " (hours)", "share": " (share 0-1)"}.get(self.kind, "")
+        text = f"{self.band}: {self.label}" if self.band else self.label
+        return text + unit
+
+    @property
+    def help(self) -> str:
+        return DEFINITIONS[self.definition]
+
+
+def _stat(name: str, part: str) -> Callable[[Row], int | float | None]:
+    def get(row: Row) -> int | float | None:
+        stats: Stats = getattr(row, name)
+        value: int | float | None = getattr(stats, part)
+        return value
+
+    return get
+
+
+def _attr(name: str) -> Callable[[Row], int | float | None]:
+    def get(row: Row) -> int | float | None:
+        value: int | float | None = getattr(row, name)
+        return value
+
+    return get
+
+
+def _rating(part: str) -> Callable[[Row], int | float | None]:
+    def get(row: Row) -> int | float | None:
+        value: int | float | None = (row.satisfaction or {}).get(part)
+        return value
+
+    return get
+
+
+STAT_PARTS = [("n", "Count", "count"), ("median", "Median", "hours"), ("p90", "90th pct", "hours")]
+STAT_PARTS += [("mean", "Mean", "hours")]
+TIMES = [
+    ("first_response", "First response, clock"),
+    ("first_response_business", "First response, business hours"),
+    ("resolution", "Resolution, clock"),
+    ("resolution_business", "Resolution, business hours"),
+]
+SECTIONS: dict[str, str] = {
+    "volume": "Volume and workload",
+    "times": "Response and resolution times",
+    "quality": "SLA compliance, reopens and satisfaction",
+}
+
+COLUMNS: list[Column] = [
+    *(
+        Column(key, "volume", "", label, key, "count", _attr(key))
+        for key, label in [
+            ("opened", "Opened"),
+            ("assigned", "Assigned"),
+            ("resolved", "Resolved"),
+            ("closed", "Closed"),
+            ("reopened", "Reopened"),
+            ("overdue", "Overdue"),
+            ("handled", "Handled"),
+            ("backlog", "Open at end"),
+        ]
+    ),
+    *(
+        Column(
+            f"{name}_{part}",
+            "times",
+            band,
+            label,
+            name if part == "n" else part,
+            kind,
+            _stat(name, part),
+        )
+        for name, band in TIMES
+        for part, label, kind in STAT_PARTS
+    ),
+    Column(
+        "first_response_met",
+        "quality",
+        "First response",
+        "Met",
+        "first_response_met",
+        "share",
+        _attr("first_response_met"),
+    ),
+    Column(
+        "first_response_breaches",
+        "quality",
+        "First response",
+        "Breaches",
+        "first_response_breaches",
+        "count",
+        _attr("first_response_breaches"),
+    ),
+    Column(
+        "resolution_met",
+        "quality",
+        "Resolution",
+        "Met",
+        "resolution_met",
+        "share",
+        _attr("resolution_met"),
+    ),
+    Column(
+        "resolution_breaches",
+        "quality",
+        "Resolution",
+        "Breaches",
+        "resolution_breaches",
+        "count",
+        _attr("resolution_breaches"),
+    ),
+    Column(
+        "reopen_rate", "quality", "", "Reopen rate", "reopen_rate", "share", _attr("reopen_rate")
+    ),
+    *(
+        Column(
+            f"satisfaction_{part}",
+            "quality",
+            "Satisfaction",
+            label,
+            "satisfaction",
+            kind,
+            _rating(part),
+        )
+        for part, label, kind in [
+            ("good", "Good", "count"),
+            ("okay", "Okay", "count"),
+            ("bad", "Bad", "count"),
+            ("score", "Score", "share"),
+        ]
+    ),
+]
+
+
+def table_header(report: Report) -> list[str]:
+    return [GROUPS[report.group] if report.group != "none" else "Group"] + [
+        c.csv_label for c in COLUMNS
+    ]
+
+
+def table_rows(report: Report) -> list[list[Any]]:
+    """The report table as CSV rows: the groups, then the total row."""
+    return [[row.label, *(c.value(row) for c in COLUMNS)] for row in [*report.rows, report.total]]
+
+
+DAILY_HEADER = ["Day", "Opened", "Resolved", "Open at end of day"]
+
+
+def daily_rows(report: Report) -> list[list[Any]]:
+    """The per-day table: opened and resolved that day, the backlog at its end."""
+    backlog = dict(report.backlog)
+    return [
+        [d["day"].isoformat(), d["opened"], d["resolved"], backlog.get(d["day"], 0)]
+        for d in report.daily
+    ]
+
+
+def report_filename(report: Report, table: str = "groups") -> str:
+    period = report.period
+    what = "daily" if table == "daily" else report.group
+    return f"helpline-report-{what}-{period.start:%Y-%m-%d}-to-{period.end:%Y-%m-%d}.csv"
+
+
+# --- ticket queues ------------------------------------------------------------
+
+
+def queue_queryset(agent: Agent, key: str, params: Mapping[str, str]) -> QuerySet[Ticket] | None:
+    """Every ticket of the queue `key` that the queue page shows for these
+    parameters (its filters and sort, helpline.tickets.queues), in the same order;
+    None for an unknown queue."""
+    queue = QUEUES.get(key)
+    if queue is None:
+        return None
+    qs: QuerySet[Ticket] = Ticket.objects.visible_to(agent).filter(queue.filter(agent))
+    qs, _ = apply_filters(qs, dict(params))
+    sort = params.get("sort", "updated")
+    if sort not in SORTS:
+        sort = "updated"
+    return qs.order_by(*SORTS[sort][1])
+
+
+QUEUE_FIELDS = (
+    "number",
+    "subject",
+    "customer__name",
+    "customer__email",
+    "department__name",
+    "topic__name",
+    "priority__name",
+    "status__name",
+    "state",
+    "assignee__user__first_name",
+    "assignee__user__last_name",
+    "assignee__user__username",
+    "team__name",
+    "source",
+    "is_overdue",
+    "due_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def queue_header(tz_name: str) -> list[str]:
+    return [
+        "Number",
+        "Subject",
+        "Customer",
+        "Customer email",
+        "Department",
+        "Help topic",
+        "Priority",
+        "Status",
+        "State",
+        "Assigned to",
+        "Team",
+        "Source",
+        "Overdue",
+        f"Due ({tz_name})",
+        f"Created ({tz_name})",
+        f"Last update ({tz_name})",
+    ]
+
+
+def _local(moment: datetime | None, zone: tzinfo) -> str:
+    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+SOURCES = dict(Source.choices)
+
+
+def queue_rows(qs: QuerySet[Ticket], zone: tzinfo, chunk: int = 2000) -> Iterator[Sequence[Any]]:
+    """The queue's tickets as CSV rows, read in chunks (one query, only these
+    columns, no model objects), so the export's memory does not grow with it."""
+    rows = qs.values_list(*QUEUE_FIELDS).iterator(chunk_size=chunk)
+    for (
+        number,
+        subject,
+        customer,
+        email,
+        department,
+        topic,
+        priority,
+        status,
+        state,
+        first,
+        last,
+        username,
+        team,
+        source,
+        overdue,
+        due,
+        created,
+        updated,
+    ) in rows:
+        assignee = f"{first or ''} {last or ''}".strip() or (username or "")
+        yield [
+            number,
+            subject,
+            customer,
+            email,
+            department,
+            topic or "",
+            priority,
+            status,
+            state,
+            assignee,
+            team or "",
+            SOURCES.get(source, source),
+            bool(overdue),
+            _local(due, zone),
+            _local(created, zone),
+            _local(updated, zone),
+        ]

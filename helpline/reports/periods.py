@@ -1,0 +1,111 @@
+"""Report periods: whole local days in the viewer's time zone.
+
+A period is the days `start` to `end`, both included, in the time zone `tz`. Its
+bounds are `[start 00:00, end + 1 day 00:00)` local time, converted to UTC, so a
+day is always the viewer's day (23 or 25 hours long across a daylight-saving
+change) and the reports can compare events' stored UTC times against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# The longest custom range, in days: a year, a leap day included.
+MAX_DAYS = 366
+
+PRESETS: dict[str, str] = {
+    "today": "Today",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "quarter": "This quarter",
+}
+
+
+def zone(tz: str) -> ZoneInfo:
+    """The time zone named `tz`, or a ValueError saying it is unknown."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"“{tz}” is not a known time zone; use a name such as Europe/Berlin."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The local days `start`..`end` (both included) in time zone `tz`."""
+
+    start: date
+    end: date
+    tz: str
+
+    def __post_init__(self) -> None:
+        zone(self.tz)
+        if self.end < self.start:
+            raise ValueError(
+                f"The end date ({self.end:%Y-%m-%d}) is before the start date "
+                f"({self.start:%Y-%m-%d})."
+            )
+        if (self.end - self.start).days + 1 > MAX_DAYS:
+            raise ValueError(f"A report covers at most {MAX_DAYS} days; choose a shorter range.")
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, end + 1 day 00:00) local time, in UTC."""
+        tzinfo = zone(self.tz)
+        first = datetime.combine(self.start, time(0), tzinfo=tzinfo)
+        after = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=tzinfo)
+        return first.astimezone(UTC), after.astimezone(UTC)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @property
+    def label(self) -> str:
+        if self.start == self.end:
+            return f"{self.start:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def preset(name: str, *, today: date, tz: str) -> Period:
+    """A named period ending today (the viewer's local date `today`)."""
+    if name == "today":
+        return Period(today, today, tz)
+    if name == "7d":
+        return Period(today - timedelta(days=6), today, tz)
+    if name == "30d":
+        return Period(today - timedelta(days=29), today, tz)
+    if name == "quarter":
+        return Period(quarter_start(today), today, tz)
+    choices = ", ".join(PRESETS)
+    raise ValueError(f"Unknown period “{name}”; choose one of {choices}, or a start and end date.")
+
+
+def _date(params: Mapping[str, str], key: str) -> date:
+    value = (params.get(key) or "").strip()
+    if not value:
+        raise ValueError(f"Give both a start and an end date (the {key} date is missing).")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"The {key} date “{value}” is not a date; write it as YYYY-MM-DD."
+        ) from None
+
+
+def parse(params: Mapping[str, str], *, today: date, tz: str) -> Period:
+    """The period a query string asks for: `preset=7d`, or `start=YYYY-MM-DD` and
+    `end=YYYY-MM-DD` (both included). Nothing given means the last 7 days.
+    Raises ValueError with a message that can be shown as is."""
+    name = (params.get("preset") or "").strip()
+    if name and name != "custom":
+        return preset(name, today=today, tz=tz)
+    if not name and not (params.get("start") or params.get("end")):
+        return preset("7d", today=today, tz=tz)
+    return Period(_date(params, "start"), _date(params, "end"), tz)

@@ -1,0 +1,286 @@
+"""The reports pages of the desk: the report page (charts and tables), its JSON
+(the same `as_json` the REST API returns) and CSV exports, and the CSV export of
+a ticket queue with its filters."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from helpline.desk.views.common import agent_required, current_agent
+from helpline.reports import exports
+from helpline.reports.csvsafe import write_csv
+from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
+from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
+from helpline.reports.periods import PRESETS
+
+# The definitions as the page's glossary shows them, under the docs' headings.
+GLOSSARY: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Period and grouping", [("period", "Period"), ("grouping", "Grouping")]),
+    (
+        "Counts",
+        [
+            ("opened", "Opened"),
+            ("assigned", "Assigned"),
+            ("overdue", "Overdue"),
+            ("resolved", "Resolved"),
+            ("closed", "Closed"),
+            ("reopened", "Reopened"),
+            ("backlog", "Backlog (open at end)"),
+            ("handled", "Handled"),
+        ],
+    ),
+    (
+        "Times",
+        [
+            ("first_response", "First response time"),
+            ("first_response_business", "First response time, business hours"),
+            ("resolution", "Resolution time"),
+            ("resolution_business", "Resolution time, business hours"),
+            ("median", "Median"),
+            ("p90", "90th percentile"),
+            ("mean", "Mean"),
+        ],
+    ),
+    (
+        "SLA, reopens and satisfaction",
+        [
+            ("first_response_met", "First response met"),
+            ("resolution_met", "Resolution met"),
+            ("first_response_breaches", "First-response breaches"),
+            ("resolution_breaches", "Resolution breaches"),
+            ("reopen_rate", "Reopen rate"),
+            ("satisfaction", "Satisfaction"),
+        ],
+    ),
+]
+
+
+REPORT_PARAMS = ("preset", "start", "end", "group", "tz")
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    """The report's own query parameters, as typed (trimmed)."""
+    found = {key: request.GET.get(key, "").strip() for key in REPORT_PARAMS}
+    return {key: value for key, value in found.items() if value}
+
+
+def _query(request: HttpRequest) -> exports.ReportQuery:
+    return exports.parse_query(_params(request), tz=timezone.get_current_timezone_name())
+
+
+# --- formatting for the page ---------------------------------------------------
+
+
+def hours_text(value: float | None) -> str:
+    """A duration in hours as people read it: 45 min, 5.5 h, 3.2 d."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{round(value * 60)} min"
+    if value < 48:
+        return f"{value:.1f} h"
+    return f"{value / 24:.1f} d"
+
+
+def share_text(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def cell_text(column: Column, value: int | float | None) -> str:
+    if column.kind == "hours":
+        return hours_text(value)
+    if column.kind == "share":
+        return share_text(value)
+    return "—" if value is None else f"{value:,}"
+
+
+def _section(key: str, report: Report) -> dict[str, Any]:
+    columns = [c for c in COLUMNS if c.section == key]
+    bands: list[dict[str, Any]] = []
+    for column in columns:
+        if bands and bands[-1]["label"] == column.band and column.band:
+            bands[-1]["span"] += 1
+        else:
+            bands.append(
+                {
+                    "label": column.band,
+                    "span": 1,
+                    "column": column,
+                    "definition": column.definition,
+                    "help": column.help,
+                }
+            )
+
+    def cells(row: Row) -> list[dict[str, Any]]:
+        return [
+            {"value": c.value(row), "text": cell_text(c, c.value(row)), "key": c.key}
+            for c in columns
+        ]
+
+    return {
+        "key": key,
+        "title": SECTIONS[key],
+        "columns": columns,
+        "bands": bands,
+        "banded": any(c.band for c in columns),
+        "rows": [{"label": r.label, "key": r.key, "cells": cells(r)} for r in report.rows],
+        "total": {"label": report.total.label, "cells": cells(report.total)},
+    }
+
+
+def _kpis(report: Report) -> list[dict[str, str]]:
+    total = report.total
+    rating = total.satisfaction or {}
+    kpis = [
+        {"label": "Opened", "value": f"{total.opened:,}", "definition": "opened"},
+        {"label": "Resolved", "value": f"{total.resolved:,}", "definition": "resolved"},
+        {"label": "Open at end", "value": f"{total.backlog:,}", "definition": "backlog"},
+        {
+            "label": "First response, median",
+            "value": hours_text(total.first_response.median),
+            "definition": "first_response",
+        },
+        {
+            "label": "Resolution, median",
+            "value": hours_text(total.resolution.median),
+            "definition": "resolution",
+        },
+        {
+            "label": "Resolution SLA met",
+            "value": share_text(total.resolution_met),
+            "definition": "resolution_met",
+        },
+        {
+            "label": "Satisfaction",
+            "value": share_text(rating.get("score")),
+            "definition": "satisfaction",
+        },
+    ]
+    return [{**k, "help": DEFINITIONS[k["definition"]]} for k in kpis]
+
+
+def _form(params: dict[str, str], query: exports.ReportQuery | None) -> dict[str, str]:
+    """What the form shows: the period's own dates once it is known, else what was
+    typed, so a mistake can be corrected where it was made."""
+    preset = params.get("preset", "")
+    if not preset:
+        preset = "custom" if (params.get("start") or params.get("end")) else "7d"
+    form = {
+        "preset": preset,
+        "start": params.get("start", ""),
+        "end": params.get("end", ""),
+        "group": params.get("group") or "none",
+    }
+    if query is not None:
+        form["start"] = query.period.start.isoformat()
+        form["end"] = query.period.end.isoformat()
+        form["group"] = query.group
+    return form
+
+
+def _links(params: dict[str, str]) -> dict[str, str]:
+    query = urlencode({k: v for k, v in params.items() if v})
+    suffix = f"?{query}" if query else ""
+    daily = urlencode({**{k: v for k, v in params.items() if v}, "table": "daily"})
+    return {
+        "csv": reverse("reports:export") + suffix,
+        "daily_csv": reverse("reports:export") + f"?{daily}",
+        "json": reverse("reports:data") + suffix,
+    }
+
+
+@agent_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    agent = current_agent(request)
+    params = _params(request)
+    error: BadReportInput | None = None
+    query: exports.ReportQuery | None = None
+    context: dict[str, Any] = {}
+    try:
+        query = _query(request)
+    except BadReportInput as bad:
+        error = bad
+    if query is not None:
+        result = exports.run(query, agent)
+        backlog = dict(result.backlog)
+        context = {
+            "report": result,
+            "data": as_json(result),
+            "sections": [_section(key, result) for key in SECTIONS],
+            "kpis": _kpis(result),
+            "days": [{**d, "backlog": backlog.get(d["day"], 0)} for d in result.daily],
+            "links": _links(params),
+        }
+    context.update(
+        {
+            "nav": "reports",
+            "error": error,
+            "form": _form(params, query),
+            "presets": [*PRESETS.items(), ("custom", "Custom range")],
+            "groups": GROUPS.items(),
+            "own": exports.own_figures_only(agent),
+            "tz": params.get("tz") or timezone.get_current_timezone_name(),
+            "tz_param": params.get("tz", ""),
+            "definitions": DEFINITIONS,
+            "glossary": [
+                (heading, [(key, label, DEFINITIONS[key]) for key, label in entries])
+                for heading, entries in GLOSSARY
+            ],
+        }
+    )
+    template = "reports/_report.html" if request.htmx else "reports/page.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=400 if error else 200)
+
+
+@agent_required
+def report_data(request: HttpRequest) -> JsonResponse:
+    """The report as JSON: exactly what GET /api/v1/reports returns."""
+    try:
+        query = _query(request)
+    except BadReportInput as bad:
+        return JsonResponse({"detail": bad.message, "field": bad.field}, status=422)
+    return JsonResponse(as_json(exports.run(query, current_agent(request))))
+
+
+@agent_required
+def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The report table (the page's three tables as one) or, with `table=daily`,
+    the per-day table, as CSV."""
+    try:
+        query = _query(request)
+    except BadReportInput as bad:
+        return HttpResponse(bad.message, status=422, content_type="text/plain; charset=utf-8")
+    result = exports.run(query, current_agent(request))
+    if request.GET.get("table") == "daily":
+        return write_csv(
+            exports.daily_rows(result),
+            exports.DAILY_HEADER,
+            exports.report_filename(result, "daily"),
+        )
+    return write_csv(
+        exports.table_rows(result), exports.table_header(result), exports.report_filename(result)
+    )
+
+
+@agent_required
+def queue_csv(request: HttpRequest, queue: str) -> StreamingHttpResponse:
+    """A ticket queue with its filters and sort, every ticket of it, as CSV."""
+    agent = current_agent(request)
+    params = {k: str(v) for k, v in request.GET.items() if v}
+    qs = exports.queue_queryset(agent, queue, params)
+    if qs is None:
+        raise Http404("No such queue")
+    zone = timezone.get_current_timezone()
+    tz_name = timezone.get_current_timezone_name()
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    return write_csv(
+        exports.queue_rows(qs, zone),
+        exports.queue_header(tz_name),
+        f"helpline-{queue}-tickets-{stamp}.csv",
+    )
