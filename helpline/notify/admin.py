@@ -38,6 +38,13 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "team": {"name": "Level II"},
     "department": {"name": "Sales"},
     "old_department": {"name": "Support"},
+    "level": "Level II",
+    "due": None,
+    "rating_links": {
+        "good": "https://help.example.com/rate/token/?score=good",
+        "okay": "https://help.example.com/rate/token/?score=okay",
+        "bad": "https://help.example.com/rate/token/?score=bad",
+    },
 }
 
 VARIABLES_HELP = (
@@ -48,7 +55,9 @@ VARIABLES_HELP = (
     "reply, resolution) also has link (their signed link to the ticket), marker (the "
     "reply-above-this-line line: keep it first, intake cuts replies there) and, in "
     "replies, signature; alerts to agents have desk_url, and assignee.name or team.name "
-    "(assignment), department.name and old_department.name (transfer)."
+    "(assignment), department.name and old_department.name (transfer); overdue and "
+    "escalation alerts have due and, for escalations, level; the resolution mail to the "
+    "customer has rating_links.good, .okay and .bad (signed links to rate the answer)."
 )
 
 
