@@ -17,6 +17,8 @@ from helpline.feedback import stats
 from helpline.feedback.models import Rating
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.tests.helpers import deliver_pending
+from helpline.reports.metrics import report
+from helpline.reports.periods import preset
 from helpline.tickets.models import Event, EventKind, Ticket
 
 
@@ -80,6 +82,17 @@ def test_resolution_mail_link_rating_and_report_figure(world: World, settings) -
         stats.for_agent(world.agent, now - timedelta(days=7), now + timedelta(seconds=1))["good"]
         == 1
     )
+
+    # The reports page's figure: the same rating, in the report of the last 7 days,
+    # overall and in the resolving agent's own figures.
+    today = timezone.localdate()
+    week = preset("7d", today=today, tz="UTC")
+    overall = report(week).total.satisfaction
+    assert overall is not None and (overall["good"], overall["score"]) == (1, 1.0)
+    own = report(week, agent=world.agent).total.satisfaction
+    assert own is not None and own["total"] == 1
+    shown = desk.get("/desk/reports/data?preset=7d&tz=UTC").json()["total"]["satisfaction"]
+    assert (shown["good"], shown["total"], shown["score"]) == (1, 1, 1.0)
 
     # And the desk shows it.
     html = desk.get(f"/desk/tickets/{ticket.number}/").content.decode()
