@@ -3,9 +3,10 @@ goes through here.
 
 The rule (CSV injection, CWE-1236; osTicket's CVE-2019-14749): a spreadsheet runs a
 cell as a formula when its text starts with `=`, `+`, `-` or `@`, and some also
-when it starts with a tab or a carriage return (OWASP's list). So every *text*
-cell whose first character is one of those is written with a single quote in
-front (`=cmd|' /C calc'!A0` becomes `'=cmd|' /C calc'!A0`), which spreadsheets
+when it starts with a tab, a carriage return, a line feed or NUL (OWASP's and
+ASVS's lists), or with any of these after leading spaces, which some spreadsheets
+trim on import. So every *text* cell that starts so is written with a single quote
+in front (`=cmd|' /C calc'!A0` becomes `'=cmd|' /C calc'!A0`), which spreadsheets
 show as text. Numbers that Helpline computed (counts, hours, shares; Python `int`,
 `float` or `Decimal`) are written as plain numbers, a negative one included: a
 number cannot carry a formula, and a spreadsheet should be able to add them up.
@@ -25,7 +26,7 @@ from typing import Any
 from django.http import StreamingHttpResponse
 
 # First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 # A byte order mark, so Excel reads the file as UTF-8 (names with accents, “quotes”).
 BOM = "\ufeff"
 
@@ -44,7 +45,8 @@ def safe_cell(value: Any) -> Cell:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_START):
+    # Some spreadsheets trim leading spaces and line breaks before they look.
+    if text.startswith(FORMULA_START) or text.lstrip(" \n\r\t\0").startswith(FORMULA_START):
         return "'" + text
     return text
 

@@ -39,9 +39,10 @@ DEFINITIONS: dict[str, str] = {
     "or by the customer replying.",
     "backlog": "Open tickets at the end of each day: tickets opened up to then, minus those "
     "resolved, minus those closed while still open, plus those reopened.",
-    "first_response": "Time from opening (or reopening) to the first answer an agent sent "
-    "(a reply or the resolution), for first answers sent in the period; in clock hours, "
-    "with time the SLA clock was paused (On Hold, Pending Customer Reply) left out.",
+    "first_response": "Time from opening to the ticket's first answer by an agent (a reply or the "
+    "resolution), for first answers sent in the period; a ticket closed unanswered and "
+    "reopened counts from the reopening. In clock hours, with time the SLA clock was "
+    "paused (On Hold, Pending Customer Reply) left out.",
     "first_response_business": "The same first-response time counted only during the "
     "business hours of the ticket's SLA plan (24/7 plans count every hour), pauses left "
     "out.",
@@ -58,8 +59,13 @@ DEFINITIONS: dict[str, str] = {
     "first-response target that met it.",
     "resolution_met": "Share of the resolutions in the period with a resolution target "
     "that met it.",
-    "first_response_breaches": "First-response targets missed in the period.",
-    "resolution_breaches": "Resolution targets missed in the period.",
+    "first_response_breaches": "First-response targets the SLA sweep marked missed in "
+    "the period (an overdue event), answered since or not. An answer sent late "
+    "before the sweep got there counts as not met in First response met but adds no "
+    "breach here.",
+    "resolution_breaches": "Resolution targets the SLA sweep marked missed in the "
+    "period (an overdue event), resolved since or not. A resolution late before the "
+    "sweep got there counts as not met in Resolution met but adds no breach here.",
     "reopen_rate": "Reopened divided by Resolved, both in the period.",
     "handled": "Tickets an agent answered or resolved in the period, each ticket counted "
     "once per agent; the total counts each ticket once.",

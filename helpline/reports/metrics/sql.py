@@ -39,7 +39,7 @@ from django.db.models.functions import Cast, TruncDate
 
 from helpline.accounts.models import Agent
 from helpline.accounts.permissions import visibility_filter
-from helpline.tickets.models import Event, EventKind, State, Status
+from helpline.tickets.models import Event, EventKind, State, Status, Ticket
 
 K = EventKind
 # The events the period figures read (one index range per kind).
@@ -246,18 +246,28 @@ def backlog(
     agent: Agent | None,
     visible_to: Agent | None,
 ) -> Backlog:
-    """The backlog's baseline before the period and its change on each local day,
-    per group, with the day's opened and resolved counts: one grouped query."""
+    """The backlog at the period's start and its change on each local day, per
+    group, with the day's opened and resolved counts: two grouped queries.
+
+    It counts back from the tickets open now: open at the start = open now minus
+    the moves since the start. So it reads the events from the period's start to
+    now (an indexed range of (kind, created_at)), whatever the size of the history;
+    counting forward from the first event ever read the whole history on every
+    report and grew with it (about a second at 300,000 tickets on PostgreSQL)."""
     open_statuses = Status.objects.filter(state=State.OPEN).values("pk")
-    qs = Event.objects.filter(kind__in=BACKLOG_KINDS, created_at__lt=end)
+    qs = Event.objects.filter(kind__in=BACKLOG_KINDS, created_at__gte=start)
     qs = visible(qs, visible_to)
     mine = Q()
     resolved_by = Q(kind=K.RESOLVED)
+    tickets = Ticket.objects.filter(state=State.OPEN)
+    if visible_to is not None:
+        tickets = tickets.filter(visibility_filter(visible_to))
     if agent is not None:
         # The backlog is the agent's current tickets; Resolved counts what they resolved.
         mine = Q(ticket__assignee_id=agent.pk)
         resolved_by &= Q(agent_id=agent.pk)
         qs = qs.filter(mine | Q(kind=K.RESOLVED, agent_id=agent.pk))
+        tickets = tickets.filter(assignee_id=agent.pk)
     moves = Case(
         When(kind__in=[K.CREATED, K.REOPENED], then=Value(1)),
         When(kind=K.RESOLVED, then=Value(-1)),
@@ -266,7 +276,8 @@ def backlog(
         default=Value(0),
     )
     day = Case(
-        When(created_at__lt=start, then=Value(None, output_field=DateField())),
+        # After the period: only needed to count back from now.
+        When(created_at__gte=end, then=Value(None, output_field=DateField())),
         default=TruncDate("created_at", tzinfo=ZoneInfo(tz)),
         output_field=DateField(),
     )
@@ -283,13 +294,21 @@ def backlog(
         )
         .order_by()
     )
+    now_keys: dict[str, Any] = {}
+    if group:
+        now_keys["grp"] = F(TICKET_FIELD[group].removeprefix("ticket__"))
+    open_now = tickets.values(**now_keys).annotate(n=Count("pk")).order_by()
     out = Backlog({}, {}, {}, {})
+    for counted in open_now:
+        grp = counted.get("grp") if group else None
+        out.baseline[grp] = out.baseline.get(grp, 0) + int(counted["n"])
     for found in rows:
         row = cast(dict[str, Any], found)
         grp = row.get("grp") if group else None
         moved = int(row["moved"] or 0)
+        # Every move since the start is taken back from what is open now.
+        out.baseline[grp] = out.baseline.get(grp, 0) - moved
         if row["day"] is None:
-            out.baseline[grp] = out.baseline.get(grp, 0) + moved
             continue
         when: date = row["day"]
         out.delta[(grp, when)] = out.delta.get((grp, when), 0) + moved

@@ -31,7 +31,17 @@ pytestmark = pytest.mark.django_db
 history = test_metrics.history
 
 RANGE = {"preset": "custom", "start": "2026-12-01", "end": "2026-12-03", "tz": "Europe/Berlin"}
-FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1)", "@x", "-2+3", "\tTab", "\rReturn"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    "+SUM(1)",
+    "@x",
+    "-2+3",
+    "\tTab",
+    "\rReturn",
+    " =1",
+    "\n=1",
+    "\0=1",
+]
 
 
 def rows_of(response: Any) -> list[list[str]]:
@@ -54,7 +64,7 @@ def test_text_a_spreadsheet_would_run_is_quoted(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Printer on fire", "Ken Adams", "", "2026-12-01", "'quoted", " =x"]
+    "text", ["Printer on fire", "Ken Adams", "", "2026-12-01", "'quoted", " x = 1"]
 )
 def test_other_text_is_left_alone(text: str) -> None:
     assert safe_cell(text) == text
