@@ -17,7 +17,7 @@ from ninja.responses import Status as Answer
 from pydantic import Field
 
 from helpline.accounts.customers import find_or_create_customer
-from helpline.accounts.models import Customer, Department
+from helpline.accounts.models import Agent, Customer, Department
 from helpline.api import listing
 from helpline.api.common import (
     ApiError,
@@ -64,6 +64,7 @@ from helpline.tickets.models import (
     Status,
     Ticket,
 )
+from helpline.tickets.queues import QUEUES
 
 router = Router(tags=["tickets"])
 READ = keys(Scope.READ)
@@ -162,6 +163,12 @@ class TicketFilters(Schema):
     )
     customer_email: Address | None = None
     updated_since: Time | None = None
+    team: Id | None = Field(None, description="A team id.")
+    queue: Literal["open", "mine", "unassigned", "overdue", "closed"] | None = Field(
+        None,
+        description="The desk's queue of that name (`mine` needs an agent token); the "
+        "other filters narrow it, as on the queue page.",
+    )
     cursor: Cursor | None = Field(None, description="`next_cursor` from the previous page.")
     limit: Annotated[int, Field(ge=1, le=100)] = 25
 
@@ -192,8 +199,16 @@ def _states(f: TicketFilters) -> list[str]:
     return states
 
 
-def _filtered(qs: QuerySet[Ticket], f: TicketFilters) -> QuerySet[Ticket]:
-    for name in ("status", "department", "topic", "priority"):
+def _filtered(
+    qs: QuerySet[Ticket], f: TicketFilters, agent: Agent | None = None
+) -> QuerySet[Ticket]:
+    if f.queue is not None:
+        if f.queue == "mine" and agent is None:
+            raise BadInput("queue: `mine` needs an agent token (whose tickets?).", "queue")
+        # The desk's own queue definition (helpline.tickets.queues), so the API's
+        # queue is the page's queue.
+        qs = qs.filter(QUEUES[f.queue].filter(agent))  # type: ignore[arg-type]
+    for name in ("status", "department", "topic", "priority", "team"):
         if (value := getattr(f, name)) is not None:
             qs = qs.filter(**{f"{name}_id": value})
     if f.assignee == "none":
@@ -221,7 +236,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     `helpline.api.listing` for how a page across all states stays indexed.
     """
     caller = caller_of(request)
-    qs = _filtered(visible_tickets(caller), filters)
+    qs = _filtered(visible_tickets(caller), filters, caller.agent)
     if filters.cursor:
         qs = qs.filter(listing.after(*decode_cursor(filters.cursor)))
     limit = filters.limit
