@@ -1,11 +1,7 @@
 """Admin pages for people, departments and teams (the configuration UI for now)."""
 
-from typing import Any
-
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
 
 from helpline.accounts.models import (
     Agent,
@@ -17,7 +13,7 @@ from helpline.accounts.models import (
     Team,
     User,
 )
-from helpline.sla.schedule import find_overlap
+from helpline.sla.admin import NoOverlapFormSet
 
 admin.site.register(User, UserAdmin)
 
@@ -27,31 +23,9 @@ class DepartmentAccessInline(admin.TabularInline):
     extra = 1
 
 
-class ShiftFormSet(forms.BaseInlineFormSet):
-    """Refuses overlapping shifts among the rows being saved together (a model's own
-    clean() compares only with shifts already saved)."""
-
-    def clean(self) -> None:
-        super().clean()
-        keys: dict[tuple[int, int, int], Any] = {}
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or form.errors:
-                continue
-            shift = AgentShift(
-                weekday=data["weekday"], start_time=data["start_time"], end_time=data["end_time"]
-            )
-            keys[shift.key()] = shift
-        overlap = find_overlap(keys)
-        if overlap:
-            raise ValidationError(
-                f"{keys[overlap]} overlaps another shift on the same day; shifts must not overlap."
-            )
-
-
 class AgentShiftInline(admin.TabularInline):
     model = AgentShift
-    formset = ShiftFormSet
+    formset = NoOverlapFormSet
     extra = 1
     verbose_name = "working hours"
     verbose_name_plural = (

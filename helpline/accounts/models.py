@@ -16,13 +16,13 @@ round-robin position and is the lock that keeps concurrent picks fair.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from helpline.sla.models import WEEKDAYS
-from helpline.sla.schedule import find_overlap, seconds_of
+from helpline.sla.models import WeeklySpan
 
 
 class User(AbstractUser):
@@ -224,7 +224,7 @@ class Team(models.Model):
         return self.name
 
 
-class AgentShift(models.Model):
+class AgentShift(WeeklySpan):
     """A span of an agent's weekly working hours, wall-clock time in the agent's zone.
 
     Several per day are allowed (a lunch break); they must not overlap. An agent
@@ -232,40 +232,16 @@ class AgentShift(models.Model):
     """
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts")
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
-    start_time = models.TimeField()
-    end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    noun = "shift"
 
     class Meta:
         ordering = ["agent", "weekday", "start_time"]
 
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
-
-    def key(self) -> tuple[int, int, int]:
-        """(weekday, start, end) in seconds, end 00:00 read as 86400: what find_overlap takes."""
-        return (
-            self.weekday,
-            seconds_of(self.start_time) or 0,
-            seconds_of(self.end_time, end=True) or 0,
-        )
-
-    def clean(self) -> None:
-        if self.start_time is None or self.end_time is None or self.weekday is None:
-            return  # the field errors say what is missing
-        _, start, end = self.key()
-        if end <= start:
-            raise ValidationError(
-                {"end_time": "The end must be after the start (00:00 means midnight)."}
-            )
+    def siblings(self) -> models.QuerySet[Any] | None:
         if self.agent_id is None:
-            return
-        others = AgentShift.objects.filter(agent_id=self.agent_id, weekday=self.weekday)
-        for other in others.exclude(pk=self.pk):
-            if find_overlap([self.key(), other.key()]):
-                raise ValidationError(
-                    f"{self} overlaps {other}; shifts on the same day must not overlap."
-                )
+            return None
+        return AgentShift.objects.filter(agent_id=self.agent_id, weekday=self.weekday)
 
 
 class AssignmentCursor(models.Model):

@@ -17,30 +17,35 @@ from helpline.sla.schedule import find_overlap
 from helpline.tickets.models import Status
 
 
-class SpanFormSet(forms.BaseInlineFormSet):
-    """Refuses overlapping spans among the rows being saved (model clean sees only saved ones)."""
+class NoOverlapFormSet(forms.BaseInlineFormSet):
+    """Refuses overlapping weekly spans among the rows being saved together (a
+    model's own clean() compares only with spans already saved). For any
+    `WeeklySpan` inline: opening hours here, agents' shifts in accounts."""
 
     def clean(self) -> None:
         super().clean()
         keys: dict[tuple[int, int, int], Any] = {}
+        noun = "span"
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or form.errors:
                 continue
-            span = ScheduleSpan(
+            span = self.model(  # type: ignore[misc]  # set by the inline formset factory
                 weekday=data["weekday"], start_time=data["start_time"], end_time=data["end_time"]
             )
+            noun = span.noun
             keys[span.key()] = span
         overlap = find_overlap(keys)
         if overlap:
             raise ValidationError(
-                f"{keys[overlap]} overlaps another span on the same day; spans must not overlap."
+                f"{keys[overlap]} overlaps another {noun} on the same day; "
+                f"{noun}s must not overlap."
             )
 
 
 class ScheduleSpanInline(admin.TabularInline):
     model = ScheduleSpan
-    formset = SpanFormSet
+    formset = NoOverlapFormSet
     extra = 1
 
 

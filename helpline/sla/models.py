@@ -90,39 +90,61 @@ def _check_times(start: time, end: time) -> None:
         )
 
 
-class ScheduleSpan(models.Model):
-    """An opening span on one weekday; several per day are allowed (a lunch break)."""
+class WeeklySpan(models.Model):
+    """A span of hours on one weekday: a schedule's opening hours, an agent's
+    shift. Several per day are allowed (a lunch break); they must not overlap."""
 
-    schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="spans")
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     start_time = models.TimeField()
     end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
 
+    noun = "span"  # what the overlap message calls it
+
     class Meta:
-        ordering = ["schedule", "weekday", "start_time"]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        day = dict(WEEKDAYS).get(self.weekday, self.weekday)
+        return f"{day} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
     def key(self) -> tuple[int, int, int]:
+        """(weekday, start, end) in seconds, end 00:00 read as 86400: what find_overlap takes."""
         return (
             self.weekday,
             seconds_of(self.start_time) or 0,
             seconds_of(self.end_time, end=True) or 0,
         )
 
+    def siblings(self) -> models.QuerySet[Any] | None:
+        """The saved spans of the same owner and weekday (None before an owner is set)."""
+        raise NotImplementedError
+
     def clean(self) -> None:
         if self.start_time is None or self.end_time is None or self.weekday is None:
-            return
+            return  # the field errors say what is missing
         _check_times(self.start_time, self.end_time)
-        if self.schedule_id is None:
+        others = self.siblings()
+        if others is None:
             return
-        others = ScheduleSpan.objects.filter(schedule_id=self.schedule_id, weekday=self.weekday)
         for other in others.exclude(pk=self.pk):
             if find_overlap([self.key(), other.key()]):
                 raise ValidationError(
-                    f"{self} overlaps {other}; spans on the same day must not overlap."
+                    f"{self} overlaps {other}; {self.noun}s on the same day must not overlap."
                 )
+
+
+class ScheduleSpan(WeeklySpan):
+    """An opening span of a business schedule on one weekday."""
+
+    schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="spans")
+
+    class Meta:
+        ordering = ["schedule", "weekday", "start_time"]
+
+    def siblings(self) -> models.QuerySet[Any] | None:
+        if self.schedule_id is None:
+            return None
+        return ScheduleSpan.objects.filter(schedule_id=self.schedule_id, weekday=self.weekday)
 
 
 class Holiday(models.Model):

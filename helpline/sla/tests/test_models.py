@@ -97,13 +97,13 @@ def test_a_schedule_in_use_cannot_be_deleted() -> None:
 def test_the_admin_refuses_overlapping_spans_entered_together() -> None:
     from django.forms import inlineformset_factory
 
-    from helpline.sla.admin import SpanFormSet
+    from helpline.sla.admin import NoOverlapFormSet
 
     schedule = BusinessSchedule.objects.create(name="New", time_zone="UTC")
     FormSet = inlineformset_factory(
         BusinessSchedule,
         ScheduleSpan,
-        formset=SpanFormSet,
+        formset=NoOverlapFormSet,
         fields=["weekday", "start_time", "end_time"],
         extra=0,
     )
