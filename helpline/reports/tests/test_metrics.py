@@ -554,9 +554,7 @@ def _plan(sql: str, params: Any) -> str:
             # The test tables are tiny, so the planner would rightly scan them;
             # forbidding that shows which index it *can* use for the period.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            # Fresh statistics: without them the planner may walk another index of
-            # the tiny test table (seen as event_ticket_created, depending on which
-            # tests ran before), which says nothing about the period's read.
+            # Fresh statistics, so the planner knows about the rows just written.
             cursor.execute("ANALYZE tickets_event")
             cursor.execute("EXPLAIN " + sql, params)
         else:
@@ -564,27 +562,37 @@ def _plan(sql: str, params: Any) -> str:
         return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
+def _busy_desk(history: History) -> None:
+    """Many other events in the period (internal notes on one ticket), as on a real
+    desk: on a table of a few dozen rows PostgreSQL's planner may walk any index of
+    it, which says nothing about the period's read; with the notes, only the
+    (kind, created_at) index reads the period's few counted events directly."""
+    start, end = PERIOD.bounds()
+    ticket = Ticket.objects.order_by("pk").first()
+    step = (end - start) / 20_000
+    Event.objects.bulk_create(
+        Event(
+            ticket=ticket,
+            kind=EventKind.NOTE,
+            actor_name="Filler",
+            created_at=start + step * i,
+        )
+        for i in range(20_000)
+    )
+
+
 @pytest.mark.parametrize("group", ["department", "agent"])
 def test_the_period_is_read_through_the_kind_and_time_index(history: History, group: str) -> None:
+    _busy_desk(history)
     start, end = PERIOD.bounds()
     events = metrics_sql.period_events(start, end, agent=None, visible_to=None)
-    # The period's events are read through (kind, created_at)...
     queries = [
-        events.values_list("pk", flat=True),
+        metrics_sql.grouped(events, group),
         events.values("kind").annotate(**metrics_sql.aggregates(metrics_sql.is_postgres())),
     ]
     for qs in queries:
         text = _plan(*qs.query.sql_with_params())
-        if connection.vendor == "postgresql":
-            # On a table this small PostgreSQL may prefer walking the narrower
-            # (ticket, created_at) index with the range as an index condition; what
-            # matters here is that the range is an index condition, not a scan.
-            assert "Index Cond: ((created_at >=" in text or "event_kind_created" in text, text
-        else:
-            assert "event_kind_created" in text, text
-    # ...and the grouped figures never scan the whole event table.
-    grouped = _plan(*metrics_sql.grouped(events, group).query.sql_with_params())
-    assert "Seq Scan on tickets_event" not in grouped and "SCAN tickets_event" not in grouped
+        assert "event_kind_created" in text, text
 
 
 # --- definitions ------------------------------------------------------------------
