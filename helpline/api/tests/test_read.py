@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpline.conftest import World
+from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Priority, Status, Ticket
 
@@ -268,19 +269,6 @@ def test_a_page_costs_the_same_few_queries_at_any_size(
     # departments and teams add two.
     expected = 3 if who == "channel" else 5
     assert few == many == paged == expected
-
-
-def explain(sql: str, params: Any) -> str:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Tiny test tables make scanning and sorting the right choice; forbidding
-            # both shows what the indexes *can* do (as tickets/test_queue_indexes.py).
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 def page_plans(api: Api, **params: Any) -> list[str]:

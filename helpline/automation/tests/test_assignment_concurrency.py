@@ -13,17 +13,17 @@ work: there, nothing but the cursor lock stops two picks reading the same turn.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from helpline.accounts.models import Agent, AssignmentMode, Department, Role
 from helpline.automation.assignment import pick_agent
 from helpline.conftest import World, make_agent
+from helpline.tests.threads import race
 from helpline.tickets import lifecycle
 from helpline.tickets.defaults import ensure_defaults
 from helpline.tickets.models import Ticket
@@ -31,29 +31,6 @@ from helpline.tickets.models import Ticket
 THREADS = 8
 TICKETS_EACH = 3
 AT = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-
-
-def race(*jobs: Callable[[], object], timeout: float = 60) -> list[object]:
-    """Run the jobs in threads released together; each result or raised exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[i] = job()
-        except BaseException as exc:  # reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 def _support_with_four_agents(world: World, mode: AssignmentMode) -> list[Agent]:
@@ -111,7 +88,7 @@ def test_round_robin_gives_each_agent_the_same_share_of_tickets_opened_at_once(
 ) -> None:
     agents = _support_with_four_agents(world, AssignmentMode.ROUND_ROBIN)
 
-    picked = _no_errors(race(*(_open_tickets(world) for _ in range(THREADS))))
+    picked = _no_errors(race(*(_open_tickets(world) for _ in range(THREADS)), timeout=60))
 
     assert None not in picked
     share = THREADS * TICKETS_EACH // len(agents)
@@ -122,7 +99,7 @@ def test_round_robin_gives_each_agent_the_same_share_of_tickets_opened_at_once(
 def test_least_loaded_stays_balanced_for_tickets_opened_at_once(world: World) -> None:
     agents = _support_with_four_agents(world, AssignmentMode.LEAST_LOADED)
 
-    picked = _no_errors(race(*(_open_tickets(world) for _ in range(THREADS))))
+    picked = _no_errors(race(*(_open_tickets(world) for _ in range(THREADS)), timeout=60))
 
     assert None not in picked
     counts = _assigned(agents)
@@ -141,7 +118,7 @@ def test_concurrent_picks_for_waiting_tickets_take_turns_on_the_cursor_lock(
     world.support.save()
     batches = [waiting[i * TICKETS_EACH : (i + 1) * TICKETS_EACH] for i in range(THREADS)]
 
-    picked = _no_errors(race(*(_pick_assign(world, batch) for batch in batches)))
+    picked = _no_errors(race(*(_pick_assign(world, batch) for batch in batches), timeout=60))
 
     assert None not in picked
     share = THREADS * TICKETS_EACH // len(agents)

@@ -44,13 +44,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, transaction
 
 from helpline.accounts.models import Agent
 from helpline.conftest import World
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, Stats, as_json, report
 from helpline.reports.metrics import sql as metrics_sql
 from helpline.reports.periods import Period
+from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle.feedback import rate
 from helpline.tickets.models import Event, EventKind, Source, Ticket
@@ -548,20 +548,6 @@ def test_visibility_costs_two_queries_once_per_agent(
         report(PERIOD, group="department", visible_to=bob)
 
 
-def _plan(sql: str, params: Any) -> str:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The test tables are tiny, so the planner would rightly scan them;
-            # forbidding that shows which index it *can* use for the period.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            # Fresh statistics, so the planner knows about the rows just written.
-            cursor.execute("ANALYZE tickets_event")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
-
-
 def _busy_desk(history: History) -> None:
     """Many other events in the period (internal notes on one ticket), as on a real
     desk: on a table of a few dozen rows PostgreSQL's planner may walk any index of
@@ -591,7 +577,7 @@ def test_the_period_is_read_through_the_kind_and_time_index(history: History, gr
         events.values("kind").annotate(**metrics_sql.aggregates(metrics_sql.is_postgres())),
     ]
     for qs in queries:
-        text = _plan(*qs.query.sql_with_params())
+        text = explain(*qs.query.sql_with_params(), sorts=True, analyze="tickets_event")
         assert "event_kind_created" in text, text
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Agent, Role
@@ -18,6 +18,7 @@ from helpline.sla.models import SLAPlan, Target
 from helpline.sla.sweep import sweep
 from helpline.sla.tasks import sweep_sla
 from helpline.sla.tests.sweeping import alerted, events, fresh, overdue_reasons, targets
+from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
 from helpline.tickets.models import EventKind, Ticket
 
@@ -270,19 +271,6 @@ def test_a_ticket_failing_inside_its_transaction_leaves_nothing_half_written(
     assert sweep(now=first_due(ticket)) == {"looked_at": 1, "failed": 1}
     assert overdue_reasons(ticket) == []
     assert (fresh(ticket).version, fresh(ticket).is_overdue) == (version, False)
-
-
-def explain(sql: str, params: Any) -> str:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The test tables are tiny, so the planner would rightly scan them; with
-            # scans and sorts forbidden the plan shows what the index can do.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
 def test_finding_the_tickets_to_sweep_reads_the_alarm_index_in_order(

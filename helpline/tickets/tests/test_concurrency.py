@@ -15,10 +15,10 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 
 from helpline.accounts.models import Role
 from helpline.conftest import World, make_agent
+from helpline.tests.threads import race
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Conflict, NotAllowed
 from helpline.tickets.lifecycle import core as lifecycle_core
@@ -116,29 +116,6 @@ def test_a_change_without_a_version_applies_to_the_fresh_ticket(world: World) ->
 
 
 # --- real concurrency -------------------------------------------------------------------
-
-
-def race(*jobs: Callable[[], object], timeout: float = 30) -> list[object]:
-    """Run the jobs in threads released together; each result or raised exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            results[i] = job()
-        except BaseException as exc:  # reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

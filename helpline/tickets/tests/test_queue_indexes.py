@@ -4,10 +4,11 @@ PostgreSQL: the shape that keeps the first page fast at a million tickets."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from helpline.accounts.models import Agent
 from helpline.conftest import World
+from helpline.tests.plans import explain
 from helpline.tickets.models import Ticket
 from helpline.tickets.queues import QUEUES, SORTS
 
@@ -20,18 +21,7 @@ def plan(agent: Agent, queue: str) -> str:
         .filter(QUEUES[queue].filter(agent))
         .order_by(*SORTS["updated"][1])[:26]
     )
-    sql, params = qs.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The test tables are tiny, so the planner would rightly scan them and
-            # sort the few rows; forbidding both shows what the indexes *can* do:
-            # a Sort left in the plan means no index serves the order.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+    return explain(*qs.query.sql_with_params())
 
 
 @pytest.mark.parametrize("who", ["admin", "agent"])
