@@ -278,3 +278,34 @@ def test_a_queue_downloads_as_csv_with_its_filters(live_server: Any, page: Page)
     assert [r[0] for r in rows[1:]] == shown
     assert {r[4] for r in rows[1:]} == {"Support"}
     assert Ticket.objects.count() == 3
+
+
+def test_groups_beyond_the_colours_add_up_into_others_in_the_backlog_chart(
+    live_server: Any, page: Page
+) -> None:
+    # Ten help topics with an open ticket each: eight colours, so seven topics get
+    # a line of their own and the other three add up into "Others (3)".
+    load_demo(with_tickets=False)
+    ken = Customer.objects.get(email="ken@example.com")
+    support = HelpTopic.objects.get(name="General Inquiry").department
+    yesterday = timezone.now() - timedelta(days=1)
+    with time_machine.travel(yesterday, tick=False):
+        for n in range(10):
+            topic = HelpTopic.objects.create(name=f"Topic {n:02}", department=support)
+            lifecycle.open_ticket(
+                actor=ken, customer=ken, topic=topic, subject=f"T{n}", body_html="<p>Hi</p>"
+            )
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("jane.doe")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/desk/reports/?preset=7d&group=topic")
+    charts_drawn(page, 7)
+
+    drawn = chart(page, "chart-backlog")
+    labels = [d["label"] for d in drawn["datasets"]]
+    assert len(labels) == 9 and labels[7] == "Others (3)" and labels[8] == "Total", labels
+    per_group = [d["data"] for d in drawn["datasets"][:8]]
+    total = drawn["datasets"][8]["data"]
+    assert [sum(day) for day in zip(*per_group, strict=True)] == total
+    assert total[-1] == 10

@@ -95,13 +95,27 @@
     var backlogSets = [];
     var rows = groupRows(data);
     if (data.group !== "none") {
-      rows.slice(0, COLORS.length).forEach(function (row, i) {
+      // One line per group while the colours last; the rest add up into "Others",
+      // so no group's tickets silently drop out of the chart.
+      var shown = rows.length > COLORS.length ? COLORS.length - 1 : rows.length;
+      rows.slice(0, shown).forEach(function (row, i) {
         var series = data.backlog_by_group[row.key] || [];
         backlogSets.push({
           label: row.label, data: series.map(function (d) { return d.open; }),
           borderColor: COLORS[i], backgroundColor: COLORS[i], tension: 0.2, pointRadius: 2
         });
       });
+      if (rows.length > shown) {
+        var others = days.map(function () { return 0; });
+        rows.slice(shown).forEach(function (row) {
+          (data.backlog_by_group[row.key] || []).forEach(function (d, j) { others[j] += d.open; });
+        });
+        var last = COLORS[COLORS.length - 1];
+        backlogSets.push({
+          label: "Others (" + (rows.length - shown) + ")", data: others,
+          borderColor: last, backgroundColor: last, tension: 0.2, pointRadius: 2
+        });
+      }
     }
     backlogSets.push({
       label: data.group === "none" ? "Open tickets" : "Total",
