@@ -44,12 +44,17 @@ def _seconds(hours: Any) -> float:
     return float(hours) * 3600
 
 
-def target_due(ticket: Ticket, plan: SLAPlan, target: Target) -> datetime | None:
-    """When `target` falls due for the ticket's current clock (None: no target)."""
+def target_due(
+    ticket: Ticket, plan: SLAPlan, target: Target, *, paused_more: float = 0
+) -> datetime | None:
+    """When `target` falls due for the ticket's current clock (None: no target).
+    `paused_more` is clock time paused not yet in `sla_paused_seconds` (a pause
+    still running)."""
     hours = plan.first_response_hours if target == Target.FIRST_RESPONSE else plan.resolution_hours
     if hours is None or ticket.sla_started_at is None:
         return None
-    return plan.add(ticket.sla_started_at, _seconds(hours) + ticket.sla_paused_seconds)
+    paused = ticket.sla_paused_seconds + paused_more
+    return plan.add(ticket.sla_started_at, _seconds(hours) + paused)
 
 
 def overdue_at(plan: SLAPlan | None, due: datetime) -> datetime:
@@ -167,10 +172,7 @@ def _due_at_now(
     if due is None or paused_at is None or plan is None or (not first and ticket.due_is_manual):
         return due
     extra = max(plan.seconds_between(paused_at, now), 0)
-    hours = plan.first_response_hours if first else plan.resolution_hours
-    if hours is None or ticket.sla_started_at is None:
-        return due
-    return plan.add(ticket.sla_started_at, _seconds(hours) + ticket.sla_paused_seconds + extra)
+    return target_due(ticket, plan, target, paused_more=extra) or due
 
 
 def standing_breach(ticket: Ticket) -> bool:
