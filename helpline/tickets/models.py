@@ -475,7 +475,10 @@ class HeldReply(models.Model):
         STRANGER = "stranger", _("the sender is not the customer or a collaborator of this ticket")
         NO_TOKEN = (
             "no_token",
-            _("it names the ticket only in its subject and carries no reply token of ours"),
+            _(
+                "it does not answer mail we sent to a person on this ticket; "
+                "it only names the ticket"
+            ),
         )
         AUTH_FAILED = (
             "auth_failed",
