@@ -217,8 +217,7 @@ def test_the_ticket_number_in_the_subject_threads_an_authenticated_collaborator(
     raw = mail(sender="olive@example.org", subject=f"Re: [#{ticket.number}]")
 
     result = ingest_message(
-        b"Authentication-Results: mx.helpline.test; dmarc=pass header.from=example.org\r\n"
-        + raw,
+        b"Authentication-Results: mx.helpline.test; dmarc=pass header.from=example.org\r\n" + raw,
         mailbox=support_mailbox,
     )
 
