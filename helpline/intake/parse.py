@@ -136,6 +136,8 @@ class ParsedMessage:
     original_ids: str = ""  # every id the bounced message's headers name
     bounce_summary: str = ""  # recipient, status and diagnostic of each failure
     has_headers: bool = False  # False: not a mail message at all
+    # Raw values, topmost first (the last hop's on top); read by intake.trust.
+    authentication_results: list[str] = field(default_factory=list)
 
     @property
     def from_name(self) -> str:
@@ -236,6 +238,7 @@ def _parse(raw: bytes) -> ParsedMessage:
         original_ids=parts.original_ids,
         bounce_summary=parts.bounce_summary,
         has_headers=bool(headers),
+        authentication_results=_all(headers, "authentication-results")[:20],
     )
     if parsed.is_bounce and not parsed.original_ids:
         # Old-style bounces quote the original message inline in their text.

@@ -6,19 +6,28 @@ In order:
    ignored, since answering it would start a mail loop.
 3. The ticket: the ids of mail we sent (notify's outbox, or any genuine signed id
    of ours) in In-Reply-To/References, for a bounce also the bounced message's;
-   failing that, an earlier message of the thread that made a ticket (found in the
+   then a reply-address token of ours it was sent to (`support+t.…@`); failing
+   that, an earlier message of the thread that made a ticket (found in the
    ledger), then a `#123456`/`[#123456]` in the subject. These two count only when
    the sender is that ticket's customer or a collaborator (or, for the ledger, an
-   agent), so nobody writes into a stranger's ticket by guessing its number or a
-   Message-ID.
+   agent). Mail from anybody else whose subject carries our own tag `[#123456]`
+   finds that ticket too, but only to be held (5).
 4. Bounces and automatic mail (Auto-Submitted, Precedence, X-Autoreply, read
    receipts) become a system note on their ticket; they never open, reopen or
    trigger an autoresponse. With no ticket they are quarantined.
 5. On a ticket: its customer or a collaborator replies (which reopens a resolved or
-   closed ticket); an agent replies, or writes an internal note if the mailbox says
-   so (on a closed ticket, a note: agents reopen tickets deliberately, not by mail);
-   anybody else's mail becomes a system note marked as coming from a non-party, so
-   a leaked thread id cannot make somebody a follower of the ticket.
+   closed ticket), if the mail is verified (`helpline.intake.trust`): it carries a
+   reply token of ours issued to somebody on the ticket, or answers an earlier mail
+   of the thread, or our receiving server authenticated the sender's domain; and
+   that server recorded no SPF/DKIM/DMARC failure. Otherwise, and for a stranger
+   who found the ticket by its subject tag, the mail is *held*: an internal note
+   that changes nothing until an agent accepts it as the customer's reply or
+   dismisses it (`lifecycle.hold_reply`); its sender is told nothing, so forged
+   mail cannot make us write to the address it names.
+   An agent replies, or writes an internal note if the mailbox says so (on a
+   closed ticket, a note: agents reopen tickets deliberately, not by mail);
+   anybody else's mail on our thread becomes a system note marked as coming from a
+   non-party, so a leaked thread id cannot make somebody a follower of the ticket.
 6. No ticket: an agent's mail is quarantined (agents do not open tickets for
    themselves by mail); anybody else's opens a new ticket, with the other people it
    was addressed to (To and Cc, not ours, not agents) as collaborators.
@@ -45,13 +54,14 @@ from helpline.accounts.customers import (
 from helpline.accounts.models import Agent, Customer, Department
 from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
 from helpline.intake.parse import ParsedMessage
+from helpline.intake.trust import authentication, ticket_by_reply_address, tokens_for
 from helpline.lib.html import is_blank, text_to_html
 from helpline.lib.mailids import is_our_message_id
-from helpline.notify.addresses import own_addresses
+from helpline.notify.addresses import base_address, own_addresses
 from helpline.notify.lookup import ticket_for_message_ids, was_sent_to
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Refused, Upload
-from helpline.tickets.models import State, Ticket
+from helpline.tickets.models import HeldReply, State, Ticket
 from helpline.tickets.uploads import allowed_extensions, clean_filename
 
 MAX_COLLABORATORS = 10
@@ -64,6 +74,17 @@ SIGNATURE_TYPES = {
     "application/x-pkcs7-signature",
 }
 _SUBJECT_NUMBER = re.compile(r"\[#(\d{4,20})\]|(?<![\w#&])#(\d{4,20})\b")
+# Our own subject tag (notify's templates: "Re: [#665337] ..."). Only this form
+# points a stranger's mail at a ticket: "invoice #482913" is somebody's own number.
+_SUBJECT_TAG = re.compile(r"\[#(\d{4,20})\]")
+
+
+class Found:
+    """How the ticket of a message was found: what it proves about the sender."""
+
+    TOKEN = "token"  # an id or reply address of ours (checked per person by trust)
+    THREAD = "thread"  # an earlier message of the thread (ledger)
+    SUBJECT = "subject"  # only the number in the subject
 
 
 class Quarantine(Exception):
@@ -112,7 +133,7 @@ def place(
     if is_our_message_id(parsed.message_id):
         return Placement(Outcome.IGNORED, None, "Our own outgoing mail came back (mail loop).")
     ours = our_addresses()
-    if sender.email.lower() in ours:
+    if _is_ours(sender.email, ours):
         return Placement(
             Outcome.IGNORED, None, f"Sent from our own address {sender.email} (mail loop)."
         )
@@ -121,16 +142,20 @@ def place(
         return _bounce(parsed, ticket, source)
     customer = customers_with_email(sender.email).first()
     agent = _agent(sender.email)
+    ticket = ticket or ticket_by_reply_address(parsed)
+    found = Found.TOKEN
     if ticket is None and (customer is not None or agent is not None):
-        ticket = _ticket_by_earlier_mail(parsed, customer, agent)
+        ticket, found = _ticket_by_earlier_mail(parsed, customer, agent), Found.THREAD
     if ticket is None and customer is not None:
-        ticket = _ticket_by_subject(parsed.subject, customer)
+        ticket, found = _ticket_by_subject(parsed.subject, customer), Found.SUBJECT
     if parsed.is_auto_reply and not accept_automatic:
         return _automatic(parsed, ticket, source)
+    if ticket is None and agent is None:
+        ticket, found = _ticket_by_tag(parsed.subject), Found.SUBJECT
     if ticket is not None and ticket.state == State.ARCHIVED:
         ticket = None  # archived tickets take nothing; the customer gets a new one
     if ticket is not None:
-        return _on_ticket(parsed, ticket, customer, agent, mailbox, source)
+        return _on_ticket(parsed, ticket, customer, agent, mailbox, source, found)
     if agent is not None:
         raise Quarantine(
             f"Mail from the agent {agent.name} <{sender.email}> that belongs to no ticket: "
@@ -175,6 +200,21 @@ def _ticket_by_subject(subject: str, customer: Customer) -> Ticket | None:
         if ticket is not None and lifecycle.is_party(customer, ticket):
             return ticket
     return None
+
+
+def _ticket_by_tag(subject: str) -> Ticket | None:
+    """The ticket named by our own subject tag, whoever sent the mail: such mail is
+    only ever held on it (see `_on_ticket`)."""
+    for match in _SUBJECT_TAG.finditer(subject):
+        ticket = Ticket.objects.filter(number=match.group(1)).first()
+        if ticket is not None:
+            return ticket
+    return None
+
+
+def _is_ours(address: str, ours: set[str]) -> bool:
+    key = address.lower()
+    return key in ours or base_address(key) in ours
 
 
 def _agent(address: str) -> Agent | None:
@@ -276,16 +316,29 @@ def _on_ticket(
     agent: Agent | None,
     mailbox: Mailbox | None,
     source: str,
+    found: str,
 ) -> Placement:
     uploads, dropped = _uploads(parsed)
     body = _body(parsed, reply=True) or ("" if uploads else EMPTY_BODY)
     is_customer = customer is not None and customer.pk == ticket.customer_id
     is_follower = customer is not None and agent is None and lifecycle.is_party(customer, ticket)
     if customer is not None and (is_customer or is_follower):
-        ticket = lifecycle.customer_reply(
-            ticket, actor=customer, body_html=body, uploads=uploads, source=source
-        )
-        placement = Placement(Outcome.REPLY, ticket)
+        reasons, detail = _doubts(parsed, ticket, found)
+        if reasons:
+            placement = _hold(parsed, ticket, customer, body, uploads, reasons, detail, source)
+        else:
+            ticket = lifecycle.customer_reply(
+                ticket, actor=customer, body_html=body, uploads=uploads, source=source
+            )
+            placement = Placement(Outcome.REPLY, ticket)
+    elif found == Found.SUBJECT and agent is None:
+        # Somebody off the ticket, holding nothing of ours but its number.
+        auth = authentication(parsed)
+        reasons = [HeldReply.Reason.STRANGER]
+        if auth.failure:
+            reasons.append(HeldReply.Reason.AUTH_FAILED)
+        detail = _auth_detail(auth.failure, auth.checked_by)
+        placement = _hold(parsed, ticket, customer, body, uploads, reasons, detail, source)
     elif agent is not None and was_sent_to(
         agent.user.email, parsed.in_reply_to, " ".join(parsed.references)
     ):
@@ -315,6 +368,57 @@ def _on_ticket(
     assert placement.ticket is not None
     _note_dropped(placement.ticket, parsed, dropped, source)
     return placement
+
+
+def _auth_detail(failure: str, checked_by: str) -> str:
+    return f"Authentication-Results of {checked_by}: {failure}." if failure else ""
+
+
+def _doubts(parsed: ParsedMessage, ticket: Ticket, found: str) -> tuple[list[str], str]:
+    """Why a mail from a person on the ticket cannot be posted as theirs (reason
+    codes, and a technical detail for the note); no reasons: it is verified."""
+    auth = authentication(parsed)
+    reasons: list[str] = []
+    details: list[str] = []
+    if auth.failure:
+        reasons.append(HeldReply.Reason.AUTH_FAILED)
+        details.append(_auth_detail(auth.failure, auth.checked_by))
+    if found == Found.THREAD:
+        return reasons, " ".join(details)  # the thread's own earlier mail vouches
+    tokens = tokens_for(parsed, ticket)
+    if not tokens.valid and not auth.authenticated:
+        reasons.append(HeldReply.Reason.NO_TOKEN)
+        if tokens.others:
+            details.append(
+                f"It answers mail sent to {', '.join(tokens.others[:5])}, "
+                "who is not on this ticket."
+            )
+    return reasons, " ".join(details)
+
+
+def _hold(
+    parsed: ParsedMessage,
+    ticket: Ticket,
+    customer: Customer | None,
+    body: str,
+    uploads: list[Upload],
+    reasons: list[str],
+    detail: str,
+    source: str,
+) -> Placement:
+    held = lifecycle.hold_reply(
+        ticket,
+        sender_name=parsed.from_name,
+        sender_email=parsed.from_address,
+        customer=customer,
+        body_html=body,
+        uploads=uploads,
+        reasons=reasons,
+        detail=detail,
+        source=source,
+    )
+    why = ", ".join(reasons)
+    return Placement(Outcome.NOTE, held.ticket, f"Held for an agent to review ({why}).")
 
 
 def _agent_mail(
@@ -354,6 +458,7 @@ def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> Mailbox | None:
     if mailbox is not None:
         return mailbox
     recipients = [a.email.lower() for a in parsed.envelope_to + parsed.to + parsed.cc]
+    recipients += [base_address(a) for a in recipients]  # support+tag@ is support@
     addressed = (
         Mailbox.objects.annotate(lower=Lower("address")).filter(lower__in=recipients).first()
     )
@@ -365,7 +470,7 @@ def _collaborators(parsed: ParsedMessage, customer: Customer, ours: set[str]) ->
     people: list[Customer] = []
     for address in parsed.to + parsed.cc:
         key = address.email.lower()
-        if key in seen or _agent(address.email) is not None:
+        if key in seen or _is_ours(key, ours) or _agent(address.email) is not None:
             continue
         seen.add(key)
         people.append(find_or_create_customer(name=address.name, email=address.email))

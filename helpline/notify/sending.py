@@ -15,12 +15,14 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from helpline.notify.models import OutboundMessage, OutboundStatus
+from helpline.notify.addresses import reply_address
+from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +69,24 @@ def _claim(message: OutboundMessage, now: datetime) -> bool:
     return rows == 1
 
 
+# Mail a customer or collaborator may answer: with HELPLINE_REPLY_ADDRESS_TOKENS it
+# says where to answer with a Reply-To that carries their reply token.
+ANSWERABLE = frozenset({MailKind.AUTORESPONSE, MailKind.REPLY, MailKind.RESOLVED})
+
+
+def _reply_to(message: OutboundMessage) -> str:
+    """The tagged Reply-To of a mail to one customer (see lib.mailids), or ""."""
+    if not settings.HELPLINE_REPLY_ADDRESS_TOKENS or message.kind not in ANSWERABLE:
+        return ""
+    if len(message.to) != 1:
+        return ""
+    return reply_address(message.from_email, message.ticket.number, message.to[0])
+
+
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     headers = {"Message-ID": message.message_id}
+    if reply_to := _reply_to(message):
+        headers["Reply-To"] = reply_to
     if message.in_reply_to:
         headers["In-Reply-To"] = message.in_reply_to
     if message.references:
@@ -108,7 +126,11 @@ def deliver(outbound_id: int) -> str:
     """Send one outbox message if it is due; safe to call any number of times, from
     any number of processes: it is sent at most once (see the models' doc)."""
     now = timezone.now()
-    message = OutboundMessage.objects.filter(pk=outbound_id, status__in=_OPEN).first()
+    message = (
+        OutboundMessage.objects.select_related("ticket")
+        .filter(pk=outbound_id, status__in=_OPEN)
+        .first()
+    )
     if message is None:
         return Outcome.SKIPPED
     if message.status == OutboundStatus.SENDING and message.attempts >= MAX_ATTEMPTS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Agent, Customer, Department, Team
 
@@ -390,6 +391,9 @@ class EventKind(models.TextChoices):
     UNASSIGNABLE = "unassignable", "No agent available"
     LINKED = "linked", "Follow-up ticket"
     RATED = "rated", "Rated by the customer"
+    HELD = "held", "Mail held for review"
+    HELD_ACCEPTED = "held_accepted", "Held mail accepted"
+    HELD_DISMISSED = "held_dismissed", "Held mail dismissed"
 
 
 class Event(models.Model):
@@ -448,3 +452,67 @@ class QueueCount(models.Model):
     def __str__(self) -> str:
         bucket = (self.department_id, self.assignee_key, self.team_key, self.state)
         return f"{bucket}: {self.count}"
+
+
+class HeldReply(models.Model):
+    """A mail that claims to answer a ticket but could not be verified (no reply
+    token of ours from a person on the ticket, or our mail server recorded that its
+    sender failed authentication). It waits as an internal note (`note`) until an
+    agent accepts it as the customer's reply or dismisses it; until then it changes
+    nothing on the ticket. See helpline.tickets.lifecycle.held.
+
+    States: held -> accepted (posted as the customer's reply, with all its effects)
+                 -> dismissed (stays only as the note)
+    """
+
+    class State(models.TextChoices):
+        HELD = "held", _("Held for review")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Reason(models.TextChoices):
+        # Why it was not trusted; more than one may apply.
+        STRANGER = "stranger", _("the sender is not the customer or a collaborator of this ticket")
+        NO_TOKEN = (
+            "no_token",
+            _(
+                "it does not answer mail we sent to a person on this ticket; "
+                "it only names the ticket"
+            ),
+        )
+        AUTH_FAILED = (
+            "auth_failed",
+            _("our mail server recorded that the sender's address failed authentication"),
+        )
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="held_replies")
+    note = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="held_reply")
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_email = models.CharField(max_length=254)
+    # The sender's customer record, if they have one (who the reply is posted as
+    # when they are on the ticket; otherwise it is posted as the ticket's customer).
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reasons = models.JSONField(default=list, help_text="Reason codes, see HeldReply.Reason.")
+    detail = models.CharField(max_length=500, blank=True)  # e.g. the failed DMARC result
+    body = models.TextField()  # the reply without our heading, sanitized like any entry
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMAIL)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
+    received_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Mail from {self.sender_email} held on {self.ticket}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """Why it was held, in words, for the desk."""
+        return [str(self.Reason(code).label) for code in self.reasons if code in self.Reason]
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == self.State.HELD

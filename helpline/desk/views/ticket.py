@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from helpline.accounts.models import Agent
@@ -29,8 +30,11 @@ from helpline.feedback.portal import ticket_ratings
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
-from helpline.tickets.models import Attachment, Entry, Ticket, TopicField
+from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
 from helpline.tickets.uploads import check_uploads
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 Data = dict[str, Any]
 
@@ -145,12 +149,33 @@ def _due(t: Ticket, a: Agent, d: Data) -> Ticket:
     )
 
 
+class HeldForm(desk_forms.VersionedForm):
+    """Accept or dismiss one mail held for review (helpline.tickets.lifecycle.held)."""
+
+    held = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+def _held(t: Ticket, d: Data) -> HeldReply:
+    held = HeldReply.objects.filter(pk=d["held"], ticket=t).first()
+    if held is None:
+        raise lifecycle.Refused(gettext("That held mail is not on this ticket."))
+    return held
+
+
+def _accept_held(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.accept_held(_held(t, d), actor=a)
+
+
+def _dismiss_held(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.dismiss_held(_held(t, d), actor=a)
+
+
 @dataclass(frozen=True)
 class TicketAction:
     form: type[forms.Form]
     permission: Action
     run: Callable[[Ticket, Agent, Data], Ticket]
-    done: str
+    done: str | _StrPromise
 
 
 ACTIONS: dict[str, TicketAction] = {
@@ -177,6 +202,13 @@ ACTIONS: dict[str, TicketAction] = {
     ),
     "plan": TicketAction(desk_forms.PlanForm, Action.SLA, _plan, "SLA plan changed."),
     "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, "Due date changed."),
+    # Mail held for review: whoever may answer the customer decides about it.
+    "accept_held": TicketAction(
+        HeldForm, Action.REPLY, _accept_held, gettext_lazy("Accepted as the customer's reply.")
+    ),
+    "dismiss_held": TicketAction(
+        HeldForm, Action.REPLY, _dismiss_held, gettext_lazy("Held mail dismissed.")
+    ),
 }
 
 
@@ -224,9 +256,9 @@ def render_ticket(
     agent = current_agent(request)
     bound = bound or {}
     entries = list(
-        Entry.objects.filter(ticket=ticket).prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-        )
+        Entry.objects.filter(ticket=ticket)
+        .select_related("held_reply__decided_by")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
     events = list(ticket.events.all())
     allowed = {name: can(agent, spec.permission, ticket) for name, spec in ACTIONS.items()}
@@ -247,8 +279,14 @@ def render_ticket(
         "sla": sla_view(ticket),
         "followups": list(ticket.followups.values_list("number", flat=True)),
         "ratings": ticket_ratings(ticket),
+        "held_waiting": [e for e in entries if _waiting(e)],
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _waiting(entry: Entry) -> bool:
+    held: HeldReply | None = getattr(entry, "held_reply", None)
+    return held is not None and held.is_waiting
 
 
 @agent_required

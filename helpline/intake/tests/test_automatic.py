@@ -165,7 +165,10 @@ def test_a_reply_with_only_an_attachment_is_accepted(
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     ticket = world.open()
     raw = mail(
-        subject=f"Re: [#{ticket.number}]", body="", attachments=[("p.png", "image/png", b"\x89")]
+        subject=f"Re: [#{ticket.number}]",
+        in_reply_to=make_message_id(ticket.number, "r1"),
+        body="",
+        attachments=[("p.png", "image/png", b"\x89")],
     )
 
     result = ingest_message(raw, mailbox=support_mailbox)

@@ -21,7 +21,7 @@ from helpline.intake.tests.conftest import imap_mailbox, pop3_mailbox
 from helpline.intake.tests.dovecot import Account, Dovecot
 from helpline.intake.tests.helpers import bounce, mail, message_id_of
 from helpline.lib.mailids import make_message_id
-from helpline.tickets.models import Entry, EntryKind, Ticket
+from helpline.tickets.models import Entry, EntryKind, HeldReply, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,9 +160,11 @@ def test_a_customers_reply_to_our_mail_threads_into_the_same_ticket(
     assert entry.kind == EntryKind.MESSAGE and entry.body == "<p>It worked, thanks.</p>"
 
 
-def test_the_ticket_number_in_the_subject_threads_only_mail_from_the_customer(
+def test_the_ticket_number_in_the_subject_alone_only_holds_mail_for_review(
     world: World, dovecot: Dovecot, account: Account
 ) -> None:
+    # From the customer's address or a stranger's: a From line and a ticket number
+    # prove nothing, so both wait on the ticket for an agent (test_forged_replies.py).
     mailbox = imap_mailbox(world, dovecot, account)
     ticket = world.open()
     deliver(
@@ -174,9 +176,12 @@ def test_the_ticket_number_in_the_subject_threads_only_mail_from_the_customer(
 
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.REPLY: 1, Outcome.TICKET: 1}
-    assert Entry.objects.filter(ticket=ticket).count() == 2
-    assert Ticket.objects.exclude(pk=ticket.pk).get().customer.email == "mallory@example.net"
+    assert result.outcomes == {Outcome.NOTE: 2}
+    assert Ticket.objects.count() == 1
+    kinds = Entry.objects.filter(ticket=ticket).values_list("kind", flat=True)
+    assert list(kinds) == [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.NOTE]
+    held = HeldReply.objects.filter(ticket=ticket).order_by("pk")
+    assert [h.reasons for h in held] == [["no_token"], ["stranger"]]
 
 
 def test_an_auto_reply_and_a_bounce_open_nothing(

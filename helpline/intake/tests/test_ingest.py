@@ -194,25 +194,31 @@ def test_a_forged_id_does_not_thread(world: World, support_mailbox: Mailbox) -> 
     assert result.outcome == Outcome.TICKET and result.ticket != ticket
 
 
-def test_the_ticket_number_in_the_subject_threads_mail_from_the_customer(
+def test_the_ticket_number_in_the_subject_alone_holds_the_customers_mail_for_review(
     world: World, support_mailbox: Mailbox
 ) -> None:
+    # A From line and a ticket number prove nothing (test_forged_replies.py): such
+    # mail waits on its ticket for an agent, in both forms of the number.
     ticket = world.open()
 
     result = ingest_message(mail(subject=f"Re: [#{ticket.number}] more"), mailbox=support_mailbox)
     plain = ingest_message(mail(subject=f"About #{ticket.number} again"), mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
-    assert (plain.outcome, plain.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (plain.outcome, plain.ticket) == (Outcome.NOTE, ticket)
+    assert [e.kind for e in entries(ticket)] == [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.NOTE]
 
 
-def test_the_ticket_number_in_the_subject_threads_mail_from_a_collaborator(
-    world: World, support_mailbox: Mailbox
+def test_the_ticket_number_in_the_subject_threads_an_authenticated_collaborator(
+    world: World, support_mailbox: Mailbox, settings
 ) -> None:
+    settings.HELPLINE_AUTHSERV_IDS = ["mx.helpline.test"]
     ticket = world.open(collaborators=[world.outsider])
+    raw = mail(sender="olive@example.org", subject=f"Re: [#{ticket.number}]")
 
     result = ingest_message(
-        mail(sender="olive@example.org", subject=f"Re: [#{ticket.number}]"), mailbox=support_mailbox
+        b"Authentication-Results: mx.helpline.test; dmarc=pass header.from=example.org\r\n" + raw,
+        mailbox=support_mailbox,
     )
 
     assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
@@ -229,9 +235,10 @@ def test_the_ticket_number_in_the_subject_does_not_let_a_stranger_in(
         mailbox=support_mailbox,
     )
 
-    assert result.outcome == Outcome.TICKET
-    assert result.ticket != ticket
-    assert len(entries(ticket)) == 1
+    # Held on the ticket for an agent (test_forged_replies.py), never posted.
+    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert [e.kind for e in entries(ticket)] == [EntryKind.MESSAGE, EntryKind.NOTE]
+    assert not Collaborator.objects.filter(ticket=ticket).exists()
 
 
 def test_a_stranger_answering_our_mail_becomes_a_note_not_a_follower(

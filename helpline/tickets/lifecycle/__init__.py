@@ -29,6 +29,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
 from helpline.tickets.lifecycle.feedback import rate
+from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
 from helpline.tickets.lifecycle.opening import open_ticket
 from helpline.tickets.lifecycle.status import (
     change_priority,
@@ -54,6 +55,7 @@ __all__ = [
     "Refused",
     "Rejected",
     "Upload",
+    "accept_held",
     "actor_name",
     "add_collaborator",
     "add_note",
@@ -63,11 +65,13 @@ __all__ = [
     "claim",
     "close",
     "customer_reply",
+    "dismiss_held",
     "due_for_sweep",
     "edit",
     "escalate",
     "events_committed",
     "events_recorded",
+    "hold_reply",
     "is_party",
     "open_ticket",
     "plan_for",
@@ -76,6 +80,7 @@ __all__ = [
     "release",
     "reopen",
     "reply",
+    "reply_author",
     "resolve",
     "set_due",
     "set_plan",

@@ -1,0 +1,180 @@
+"""Mail held for review: a reply that could not be verified, until an agent decides.
+
+Mail intake holds a mail that claims to answer a ticket when it cannot show that it
+comes from a person on the ticket (see `helpline.intake.trust`): it names the
+ticket only by the number in its subject, or comes from somebody who is not on the
+ticket, or our mail server recorded that its sender failed SPF/DKIM/DMARC. Such a
+mail must not act as the customer: it changes no status, reopens nothing, sends
+nobody anything. It is kept as an internal note with a `HeldReply` beside it.
+
+An agent who may answer the customer then decides:
+- accept: an event records who accepted it, then it goes through
+  `customer_reply` as the customer's message (from the sender if they are on the
+  ticket, else from the ticket's customer), with every normal effect: it reopens a
+  resolved ticket, restarts a paused clock, alerts the assignee, or opens a
+  follow-up after the reopen window;
+- dismiss: an event records it; the note stays as the record of what arrived.
+A mail is decided once: the decision is a conditional UPDATE on the held state, so
+two agents clicking at once cannot post it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Agent, Customer
+from helpline.accounts.permissions import Action
+from helpline.lib.html import sanitize
+from helpline.tickets.lifecycle.core import (
+    Refused,
+    Upload,
+    _add_entry,
+    _Change,
+    _lock,
+    _refuse_archived,
+    _require_agent,
+)
+from helpline.tickets.lifecycle.thread import customer_reply, is_party
+from helpline.tickets.models import EntryKind, EventKind, HeldReply, Source, Ticket
+
+MAX_DETAIL = 500
+
+
+def _heading(sender: str, reasons: Sequence[str], detail: str) -> str:
+    because = "; ".join(str(HeldReply.Reason(code).label) for code in reasons)
+    text = _(
+        "Held for review: a mail claiming to be a reply from %(sender)s. It was not "
+        "posted as their reply, and changed nothing on the ticket, because %(because)s."
+    ) % {"sender": sender, "because": because}
+    more = f"<p><small>{escape(detail)}</small></p>" if detail else ""
+    return f"<p><strong>{escape(text)}</strong></p>{more}"
+
+
+def hold_reply(
+    ticket: Ticket,
+    *,
+    sender_name: str,
+    sender_email: str,
+    customer: Customer | None,
+    body_html: str,
+    uploads: Sequence[Upload] = (),
+    reasons: Sequence[str],
+    detail: str = "",
+    source: str = Source.EMAIL,
+) -> HeldReply:
+    """Keep an unverified reply as an internal note that waits for an agent (the
+    system writes it: actor None). Touches nothing else on the ticket."""
+    if not reasons or any(code not in HeldReply.Reason for code in reasons):
+        raise ValueError(f"unknown reasons: {reasons!r}")
+    detail = detail[:MAX_DETAIL]
+    body = sanitize(body_html)  # before the transaction: nothing slow holds the lock
+    sender = f"{sender_name} <{sender_email}>" if sender_name else sender_email
+    heading = _heading(sender, reasons, detail)
+    with transaction.atomic():
+        ticket = _lock(ticket, None)
+        _refuse_archived(ticket)
+        change = _Change(ticket, None)
+        note = _add_entry(
+            ticket,
+            kind=EntryKind.NOTE,
+            actor=None,
+            body_html=heading + body,
+            now=change.now,
+            source=source,
+            uploads=uploads,
+        )
+        held = HeldReply.objects.create(
+            ticket=ticket,
+            note=note,
+            sender_name=sender_name[:200],
+            sender_email=sender_email[:254],
+            customer=customer,
+            reasons=list(reasons),
+            detail=detail,
+            body=body,
+            source=source,
+            received_at=change.now,
+        )
+        change.event(
+            EventKind.HELD,
+            field="held",
+            new=sender_email,
+            reason="; ".join(str(HeldReply.Reason(code).label) for code in reasons),
+            data={"held": held.pk},
+            entry=note,
+        )
+        change.save()
+    return held
+
+
+def reply_author(held: HeldReply, ticket: Ticket) -> Customer:
+    """Who an accepted mail is posted as: its sender if they are on the ticket,
+    else the ticket's customer (the agent vouches that it is theirs)."""
+    if held.customer is not None and is_party(held.customer, ticket):
+        return held.customer
+    return ticket.customer
+
+
+def _decide(held: HeldReply, state: str, actor: Agent) -> None:
+    rows = HeldReply.objects.filter(pk=held.pk, state=HeldReply.State.HELD).update(
+        state=state, decided_by=actor, decided_at=timezone.now()
+    )
+    if rows != 1:
+        raise Refused(_("This mail was already accepted or dismissed."))
+
+
+def _files(held: HeldReply) -> list[Upload]:
+    """The held mail's attachments, read back from storage (within the upload
+    limits: intake dropped what broke them)."""
+    uploads = []
+    for attachment in held.note.attachments.order_by("pk"):
+        with attachment.file.open("rb") as handle:
+            uploads.append(Upload(attachment.filename, attachment.content_type, handle.read()))
+    return uploads
+
+
+def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
+    """Post the held mail as the customer's reply, with its normal effects. Returns
+    the ticket that received it (a follow-up ticket after the reopen window)."""
+    held = HeldReply.objects.select_related("note", "customer").get(pk=held.pk)
+    uploads = _files(held)  # file reads before the transaction
+    with transaction.atomic():
+        ticket = _lock(held.ticket, None)
+        _require_agent(actor, Action.REPLY, ticket)
+        _refuse_archived(ticket)
+        author = reply_author(held, ticket)
+        _decide(held, HeldReply.State.ACCEPTED, actor)
+        change = _Change(ticket, actor)
+        change.event(
+            EventKind.HELD_ACCEPTED,
+            field="held",
+            old=held.sender_email,
+            new=author.name,
+            data={"held": held.pk, "note": held.note_id},
+        )
+        change.save()
+        return customer_reply(
+            ticket, actor=author, body_html=held.body, uploads=uploads, source=held.source
+        )
+
+
+def dismiss_held(held: HeldReply, *, actor: Agent) -> Ticket:
+    """Keep the held mail only as the note it is; nothing else changes."""
+    with transaction.atomic():
+        ticket = _lock(held.ticket, None)
+        _require_agent(actor, Action.REPLY, ticket)
+        _refuse_archived(ticket)
+        _decide(held, HeldReply.State.DISMISSED, actor)
+        change = _Change(ticket, actor)
+        change.event(
+            EventKind.HELD_DISMISSED,
+            field="held",
+            old=held.sender_email,
+            data={"held": held.pk, "note": held.note_id},
+        )
+        return change.save()
