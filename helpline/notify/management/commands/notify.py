@@ -53,7 +53,7 @@ class Command(BaseCommand):
             rows = rows.filter(status=status)
         for m in rows[:limit]:
             self.stdout.write(
-                f"{m.pk:>6} {m.created_at:%Y-%m-%d %H:%M} {m.status:<8} #{m.ticket.number} "
+                f"{m.pk:>6} {m.created_at:%Y-%m-%d %H:%M} {m.status:<8} #{m.ticket.number if m.ticket else '-'} "
                 f"{m.kind} to {', '.join(m.to + m.cc)} (attempts {m.attempts})"
                 + (f"\n       {m.last_error}" if m.last_error else "")
             )
