@@ -112,9 +112,10 @@ def send_reset(audience: Audience, user: User) -> None:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = reset_tokens.make_token(user)
     link = settings.HELPLINE_BASE_URL + reverse(name, kwargs={"uidb64": uidb64, "token": token})
+    customer = getattr(user, "customer", None) if audience == Audience.CUSTOMERS else None
     queue_account_mail(
         MailKind.PASSWORD_RESET,
-        name=user.get_full_name() or user.username,
+        name=customer.name if customer else user.get_full_name() or user.username,
         email=user.email,
         context={"link": link, "valid_for": valid_for()},
     )
