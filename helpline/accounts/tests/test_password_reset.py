@@ -26,9 +26,7 @@ def choose(client: Client, link: str, password: str) -> Any:
     moved = client.get(link)
     assert moved.status_code == 302 and moved["Location"].endswith("/set-password/")
     assert client.get(moved["Location"]).status_code == 200
-    return client.post(
-        moved["Location"], {"new_password1": password, "new_password2": password}
-    )
+    return client.post(moved["Location"], {"new_password1": password, "new_password2": password})
 
 
 def signs_in(where: dict[str, str], who: str, password: str) -> bool:
@@ -113,25 +111,20 @@ def test_a_reset_link_expires_and_dies_with_a_sign_in(client: Client, world: Wor
     assert Client().get(link).status_code == 404
 
 
-def test_a_reset_link_of_the_desk_does_not_work_on_the_portal(
-    client: Client, world: World
-) -> None:
+def test_a_reset_link_of_the_desk_does_not_work_on_the_portal(client: Client, world: World) -> None:
     client.post("/desk/password/reset/", {"email": "alice.agent@example.com"})
     link = last_link("alice.agent@example.com", RESET)
 
     assert Client().get(link.removeprefix("/desk")).status_code == 404
 
 
-def test_reset_requests_are_bounded_per_client_and_per_mailbox(
-    world: World, settings: Any
-) -> None:
+def test_reset_requests_are_bounded_per_client_and_per_mailbox(world: World, settings: Any) -> None:
     settings.RATELIMIT_ENABLE = True
     settings.HELPLINE_ACCOUNT_MAIL_PER_ADDRESS = "4/h"
     settings.HELPLINE_ACCOUNT_MAIL_PER_MAILBOX = "2/h"
     client = Client(REMOTE_ADDR="203.0.113.9")
     answers = [
-        client.post("/password/reset/", {"email": "ken@example.com"}).status_code
-        for _ in range(5)
+        client.post("/password/reset/", {"email": "ken@example.com"}).status_code for _ in range(5)
     ]
     others = [
         Client(REMOTE_ADDR=f"198.51.100.{n}")

@@ -51,9 +51,7 @@ def signed_in(client: Client) -> bool:
 # --- enrolment ---------------------------------------------------------------------
 
 
-def test_an_agent_sets_up_an_app_and_gets_ten_recovery_codes(
-    client: Client, world: World
-) -> None:
+def test_an_agent_sets_up_an_app_and_gets_ten_recovery_codes(client: Client, world: World) -> None:
     user = world.agent.user
     client.force_login(user)
     intro = client.get("/desk/two-factor/").content.decode()
@@ -218,9 +216,9 @@ def test_an_agent_turns_it_off_with_a_code(world: World) -> None:
     world.agent.user.refresh_from_db()
     assert not world.agent.user.otp_enrolled
     assert not TOTPDevice.objects.filter(user=world.agent.user).exists()
-    assert Client().post(
-        "/desk/login/", {"username": "alice.agent", "password": PASSWORD}
-    )["Location"] == ("/desk/")
+    assert Client().post("/desk/login/", {"username": "alice.agent", "password": PASSWORD})[
+        "Location"
+    ] == ("/desk/")
 
 
 # --- the gate: no way around the code --------------------------------------------

@@ -183,9 +183,7 @@ def test_registering_a_pending_address_again_changes_nothing_and_mails_another_l
     assert len(mails_to("nina@example.net", CONFIRM)) == 2
 
 
-def test_a_used_confirmation_link_and_its_siblings_are_spent(
-    client: Client, world: World
-) -> None:
+def test_a_used_confirmation_link_and_its_siblings_are_spent(client: Client, world: World) -> None:
     client.post("/register/", registration())
     first = last_link("nina@example.net", CONFIRM)
     client.post("/register/", registration())
@@ -239,7 +237,7 @@ def test_finishing_an_account_needs_the_same_good_password_twice(
         form_url, {"name": "Nina New", "new_password1": "12345678", "new_password2": "12345678"}
     )
 
-    assert "The two password fields didn’t match." in mismatch.content.decode()
+    assert "The two password fields didn\u2019t match." in mismatch.content.decode()
     assert "This password is entirely numeric." in weak.content.decode()
     assert not User.objects.get(username="nina@example.net").is_active
 

@@ -19,7 +19,6 @@ from helpline.notify.models import MailKind, OutboundMessage
 from helpline.portal.links import ticket_from_token, ticket_token, token_expired
 
 
-
 def test_a_token_names_its_ticket_and_nothing_else(world: World) -> None:
     ticket = world.open()
     other = world.open("Another one")
