@@ -38,14 +38,14 @@ def rates(settings: Any) -> None:
 
 def desk(address: str, username: str, password: str) -> Any:
     client = Client(REMOTE_ADDR=address)
-    response = client.post(DESK, {"username": username, "password": password})
+    response: Any = client.post(DESK, {"username": username, "password": password})
     response.signed_in = "_auth_user_id" in client.session
     return response
 
 
 def portal(address: str, email: str, password: str) -> Any:
     client = Client(REMOTE_ADDR=address)
-    response = client.post(PORTAL, {"email": email, "password": password})
+    response: Any = client.post(PORTAL, {"email": email, "password": password})
     response.signed_in = "_auth_user_id" in client.session
     return response
 

@@ -36,8 +36,8 @@ def enrol(user: User) -> tuple[TOTPDevice, list[str]]:
     return device, codes
 
 
-def password_step(username: str, password: str = PASSWORD, **extra: str) -> Client:
-    client = Client(**extra)
+def password_step(username: str, password: str = PASSWORD) -> Client:
+    client = Client()
     response = client.post("/desk/login/", {"username": username, "password": password})
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == "/desk/login/code/"
@@ -281,7 +281,7 @@ def test_the_portal_does_not_sign_in_an_agent_who_is_also_a_customer(
 def test_deleting_an_agents_app_in_the_admin_turns_it_off(world: World) -> None:
     device, _codes = enrol(world.agent.user)
 
-    TOTPDevice.objects.filter(pk=device.pk).first().delete()  # type: ignore[union-attr]
+    TOTPDevice.objects.get(pk=device.pk).delete()
 
     world.agent.user.refresh_from_db()
     assert not world.agent.user.otp_enrolled

@@ -144,7 +144,8 @@ def test_an_attacker_who_registers_a_victims_address_first_never_learns_the_pass
 
     assert not signs_in(VICTIM, ATTACKER_PASSWORD)
     assert signs_in(VICTIM, VICTIM_PASSWORD)
-    assert Customer.objects.get(email=VICTIM).user.get_full_name() == "Victor Victim"
+    owner = Customer.objects.get(email=VICTIM).user
+    assert owner is not None and owner.get_full_name() == "Victor Victim"
 
 
 @pytest.mark.django_db(transaction=True)  # the mail is read as sent by the worker
