@@ -195,7 +195,11 @@ def activate(user: User, *, name: str, password: str) -> User | None:
     link it to the customer with its address. None when the address got an
     account in the meantime (nothing changes then)."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().filter(pk=user.pk, **_pending_filter()).first()
+        locked = (
+            User.objects.select_for_update(of=("self",))
+            .filter(pk=user.pk, **_pending_filter())
+            .first()
+        )
         if locked is None:
             return None
         customer = find_or_create_customer(name=name, email=locked.email)
