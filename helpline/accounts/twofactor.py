@@ -194,8 +194,11 @@ class TwoFactorMiddleware:
         return refused if refused is not None else self.get_response(request)
 
     def _refuse(self, request: HttpRequest) -> HttpResponse | None:
+        # The path first: elsewhere (the portal, the API) the session is not even read.
+        if not request.path.startswith(_guarded_prefixes()):
+            return None
         user = request.user
-        if not user.is_authenticated or not request.path.startswith(_guarded_prefixes()):
+        if not user.is_authenticated:
             return None
         if user.otp_enrolled and not user.is_verified():  # type: ignore[attr-defined]
             # Signed in some other way than with the code: not good enough here.
