@@ -45,7 +45,9 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Helpline's site: its login is the desk's (two-factor and
+    # throttling included), see helpline.accounts.adminsite.
+    "helpline.accounts.adminapp.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +59,9 @@ INSTALLED_APPS = [
     "ninja",  # its bundled Swagger UI files, so /api/docs needs no CDN
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "helpline.accounts",
     "helpline.sla",
     "helpline.tickets",
@@ -78,6 +83,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Agents enrolled in two-factor login reach the desk and the admin only with a
+    # verified session; with HELPLINE_REQUIRE_2FA, administrators must enrol first.
+    "helpline.accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +154,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "desk:login"
+# The longest any token of Django's PasswordResetTokenGenerator lives: a new
+# account's address confirmation (3 days). Password reset links are checked
+# against the shorter HELPLINE_PASSWORD_RESET_MINUTES as well.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+HELPLINE_PASSWORD_RESET_MINUTES = int(os.environ.get("HELPLINE_PASSWORD_RESET_MINUTES", "60"))
 
 # Login throttling (django-axes): five failures for one username from one address
 # lock that pair for 15 minutes; the lockout page says so.
@@ -154,6 +169,26 @@ AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# And failures across usernames from one address, and across addresses for one
+# username (helpline.accounts.throttle): django-ratelimit rates, "count/period".
+HELPLINE_LOGIN_THROTTLE = AXES_ENABLED
+HELPLINE_LOGIN_FAILURES_PER_ADDRESS = os.environ.get(
+    "HELPLINE_LOGIN_FAILURES_PER_ADDRESS", "30/15m"
+)
+HELPLINE_LOGIN_FAILURES_PER_USERNAME = os.environ.get(
+    "HELPLINE_LOGIN_FAILURES_PER_USERNAME", "20/h"
+)
+# Password reset and registration mail: per client address and per mailbox.
+HELPLINE_ACCOUNT_MAIL_PER_ADDRESS = os.environ.get("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS", "10/h")
+HELPLINE_ACCOUNT_MAIL_PER_MAILBOX = os.environ.get("HELPLINE_ACCOUNT_MAIL_PER_MAILBOX", "3/h")
+
+# Two-factor login for agents (django-otp: TOTP, and static recovery codes).
+# With HELPLINE_REQUIRE_2FA, administrators must enrol before using the desk or
+# the admin; other agents may enrol on their own.
+HELPLINE_REQUIRE_2FA = _env_bool("HELPLINE_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = os.environ.get("HELPLINE_2FA_ISSUER", "Helpline")
+# TOTP keys and recovery codes are secrets: the admin shows devices, not keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Cookies and headers ----------------------------------------------------------
 SECURE_COOKIES = _env_bool("SECURE_COOKIES", not DEBUG and _env_bool("HTTPS", False))

@@ -28,7 +28,7 @@ def customers_with_email(email: str) -> QuerySet[Customer]:
 def has_account(email: str) -> bool:
     """A login exists for this address: a customer linked to one, or any login with
     that username, except one still waiting for its address to be confirmed
-    (registering again refreshes that one and sends a new link)."""
+    (registering again mails another link for that one, and changes nothing)."""
     return (
         customers_with_email(email).filter(user__isnull=False).exists()
         or User.objects.filter(username__iexact=normalize_email(email))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.desk.views import auth, dashboard, new, ticket
+from helpline.desk.views import auth, dashboard, new, ticket, twofactor
 
 app_name = "desk"
 
@@ -8,6 +8,19 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
+    path("login/code/", auth.login_code, name="login_code"),
+    path("password/reset/", auth.ResetRequestView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth.reset_sent, name="password_reset_sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth.ResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("two-factor/", twofactor.two_factor, name="two_factor"),
+    path("two-factor/start/", twofactor.start, name="two_factor_start"),
+    path("two-factor/confirm/", twofactor.confirm, name="two_factor_confirm"),
+    path("two-factor/codes/", twofactor.new_codes, name="two_factor_codes"),
+    path("two-factor/disable/", twofactor.disable, name="two_factor_disable"),
     path("queues/<slug:queue>/", dashboard.dashboard, name="queue"),
     path("go/", dashboard.jump, name="jump"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),

@@ -40,6 +40,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "old_department": {"name": "Support"},
     "level": "Level II",
     "due": None,
+    "valid_for": "3 days",
     "rating_links": {
         "good": "https://help.example.com/rate/token/?score=good",
         "okay": "https://help.example.com/rate/token/?score=okay",
@@ -57,7 +58,10 @@ VARIABLES_HELP = (
     "replies, signature; alerts to agents have desk_url, and assignee.name or team.name "
     "(assignment), department.name and old_department.name (transfer); overdue and "
     "escalation alerts have due and, for escalations, level; the resolution mail to the "
-    "customer has rating_links.good, .okay and .bad (signed links to rate the answer)."
+    "customer has rating_links.good, .okay and .bad (signed links to rate the answer). "
+    "Account mail (address confirmation, password reset, ticket link) has only "
+    "recipient.name, link and valid_for (how long the link works), and ticket.number "
+    "and ticket.subject in the ticket link."
 )
 
 
@@ -125,7 +129,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Ticket", ordering="ticket__number")
     def ticket_number(self, obj: OutboundMessage) -> str:
-        return f"#{obj.ticket.number}"
+        return f"#{obj.ticket.number}" if obj.ticket else "—"
 
     @admin.display(description="To")
     def recipients(self, obj: OutboundMessage) -> str:

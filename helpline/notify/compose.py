@@ -38,6 +38,9 @@ _TAG = {
     MailKind.OVERDUE_ALERT: "d",
     MailKind.ESCALATION_ALERT: "e",
     MailKind.UNASSIGNABLE_ALERT: "u",
+    MailKind.ACCOUNT_CONFIRMATION: "c",
+    MailKind.PASSWORD_RESET: "p",
+    MailKind.TICKET_LINK: "l",
 }
 
 

@@ -45,6 +45,10 @@ class MailKind(models.TextChoices):
     OVERDUE_ALERT = "overdue_alert", "Overdue alert (to the assignee or team, and the manager)"
     ESCALATION_ALERT = "escalation_alert", "Escalation alert (to the people the level names)"
     UNASSIGNABLE_ALERT = "unassignable_alert", "Nobody available (to the department manager)"
+    # Account mail: asked for by a person on the portal or the desk, about no event.
+    ACCOUNT_CONFIRMATION = "account_confirmation", "Address confirmation for a new account"
+    PASSWORD_RESET = "password_reset", "Password reset link (to a customer or an agent)"
+    TICKET_LINK = "ticket_link", "Link to a ticket, asked for on the status page"
 
 
 # Mail written by a person (a reply, a resolution) carries no Auto-Submitted header;
@@ -59,6 +63,9 @@ AUTO_SUBMITTED = {
     MailKind.OVERDUE_ALERT: "auto-generated",
     MailKind.ESCALATION_ALERT: "auto-generated",
     MailKind.UNASSIGNABLE_ALERT: "auto-generated",
+    MailKind.ACCOUNT_CONFIRMATION: "auto-generated",
+    MailKind.PASSWORD_RESET: "auto-generated",
+    MailKind.TICKET_LINK: "auto-generated",
 }
 
 
@@ -96,9 +103,13 @@ class OutboundStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
-    """One mail to send, rendered when the change happened (see the module doc)."""
+    """One mail to send, rendered when the change happened (see the module doc).
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbound")
+    Account mail (`helpline.notify.accountmail`) may belong to no ticket."""
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound"
+    )
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
     )
@@ -148,7 +159,8 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for #{self.ticket.number} ({self.status})"
+        about = f"#{self.ticket.number}" if self.ticket else ", ".join(self.to)
+        return f"{self.get_kind_display()} for {about} ({self.status})"
 
     @property
     def auto_submitted(self) -> str:

@@ -1,69 +1,132 @@
-"""Registering a customer account, with the address confirmed by mail.
+"""Registering a customer account: whoever controls the mailbox decides.
 
 An account shows every ticket of its address, including those opened as a guest
-before it existed, so the address must be proven first: registering creates an
-inactive login and mails a signed link; following the link activates it and links
-it to the customer with that address. Until then nothing is linked, and a second
-registration of the same address (a typo, a lost mail) just refreshes the
-pending login and sends a new link.
+before it existed, so nothing is decided before the address is proven. The attack
+this closes is account pre-hijacking: the old flow took a password at
+registration, a second registration of a pending address replaced it, and the
+first link stayed valid and signed in. So an attacker who registered a victim's
+address, before or after the victim, ended up knowing the password of the account
+the victim then confirmed.
+
+Now:
+
+- Registering takes a name and an address only, and always answers the same
+  "check your mail" page (nobody learns whether the address has an account).
+  A new address gets a pending login (inactive, with no usable password) and a
+  confirmation link; registering a pending address again changes nothing about
+  it and mails another link; an address with an account gets a password reset
+  link instead (its owner may have forgotten). Mail goes only to the address.
+- The link (Django's token generator, whose hash covers the login's password,
+  last sign-in, address and `is_active`) leads to a form where the mailbox's owner
+  chooses the password. Submitting it activates the login, links it to the
+  customer with that address and spends every link sent for it. Nobody is signed
+  in by the link: the person signs in with the password they have just chosen.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.core import signing
-from django.db import transaction
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.auth.views import PasswordResetConfirmView
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.timesince import timeuntil
+from django.utils.timezone import now
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
-from helpline.portal.forms import RegisterForm
-from helpline.portal.tasks import mail_confirmation
+from helpline.accounts.passwords import Audience, account_mail_allowed, send_reset, users_for
+from helpline.notify.accountmail import queue_account_mail
+from helpline.notify.models import MailKind
+from helpline.portal.forms import AccountSetupForm, RegisterForm
 from helpline.portal.views import current_customer, throttled
 
-_SALT = "helpline.portal.confirm"
-CONFIRM_MAX_AGE = timedelta(days=3)
-TAKEN = "An account with this email address exists already. Sign in instead."
+
+class ConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    """Django's generator (password hash, last sign-in, address, timestamp), with its
+    own salt and `is_active` in the hash: activating the login spends the link."""
+
+    key_salt = "helpline.portal.accounts.confirm"
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        return f"{super()._make_hash_value(user, timestamp)}{user.is_active}"
 
 
-def confirmation_token(user: User) -> str:
-    return signing.TimestampSigner(salt=_SALT).sign(f"{user.pk}:{user.username}")
+confirmation_tokens = ConfirmationTokenGenerator()
 
 
-def _user_from_token(token: str) -> User | None:
+def confirm_max_age() -> timedelta:
+    return timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+
+def confirmation_path(user: User) -> str:
+    return reverse(
+        "portal:confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": confirmation_tokens.make_token(user),
+        },
+    )
+
+
+def _pending_filter() -> dict[str, Any]:
+    return {"is_active": False, "customer__isnull": True, "agent__isnull": True}
+
+
+def pending_login(email: str, name: str) -> User:
+    """The login waiting for `email` to be confirmed: made the first time, never
+    changed by a later registration (which may be anybody's)."""
+    existing = User.objects.filter(username__iexact=email, **_pending_filter()).first()
+    if existing is not None:
+        return existing
+    first, _sep, last = name.strip().partition(" ")
+    user = User(username=email, email=email, is_active=False)
+    user.first_name, user.last_name = first[:150], last[:150]
+    user.set_unusable_password()
     try:
-        value = signing.TimestampSigner(salt=_SALT).unsign(token, max_age=CONFIRM_MAX_AGE)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    pk, _, username = value.partition(":")
-    return User.objects.filter(pk=pk, username=username).first() if pk.isdigit() else None
-
-
-def _pending_user(form: RegisterForm) -> User | None:
-    """The inactive login awaiting confirmation, created or refreshed with what was
-    typed now; None when the address has an account already."""
-    data = form.cleaned_data
-    email = normalize_email(data["email"])
-    first, _, last = data["name"].strip().partition(" ")
-    with transaction.atomic():
-        # Checked again here, not only by the form: another request may have
-        # registered the address since.
-        if has_account(email):
-            return None
-        user = User.objects.filter(
-            username__iexact=email, is_active=False, customer__isnull=True, agent__isnull=True
-        ).first() or User(username=email, email=email, is_active=False)
-        user.first_name, user.last_name = first[:150], last[:150]
-        user.set_password(data["password1"])
-        user.save()
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # registered at the same moment by another request
+        return User.objects.get(username__iexact=email, **_pending_filter())
     return user
+
+
+def _mail_confirmation(user: User) -> None:
+    moment = now()
+    queue_account_mail(
+        MailKind.ACCOUNT_CONFIRMATION,
+        name=user.get_full_name() or user.email,
+        email=user.email,
+        context={
+            "link": settings.HELPLINE_BASE_URL + confirmation_path(user),
+            "valid_for": timeuntil(moment + confirm_max_age(), moment),
+        },
+    )
+
+
+def request_account(request: HttpRequest, *, name: str, email: str) -> None:
+    """Mail the right link to `email` (see the module doc); says nothing."""
+    email = normalize_email(email)
+    if not account_mail_allowed(request, email):
+        return
+    with transaction.atomic():
+        if has_account(email):
+            for user in users_for(Audience.CUSTOMERS, email):
+                send_reset(Audience.CUSTOMERS, user)
+            return
+        _mail_confirmation(pending_login(email, name))
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,36 +136,78 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("portal:my_tickets")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = _pending_user(form)
-        if user is None:
-            form.add_error("email", TAKEN)
-        else:
-            link = request.build_absolute_uri(
-                reverse("portal:confirm", args=[confirmation_token(user)])
-            )
-            mail_confirmation.enqueue(user.pk, link)
-            context = {"section": "register", "email": user.email, "days": CONFIRM_MAX_AGE.days}
-            return render(request, "portal/register_sent.html", context)
+        email = form.cleaned_data["email"]
+        request_account(request, name=form.cleaned_data["name"], email=email)
+        moment = now()
+        context = {
+            "section": "register",
+            "email": email,
+            "valid_for": timeuntil(moment + confirm_max_age(), moment),
+        }
+        return render(request, "portal/register_sent.html", context)
     return render(request, "portal/register.html", {"section": "register", "form": form})
 
 
-@never_cache
-@require_GET
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    user = _user_from_token(token)
-    if user is None or hasattr(user, "agent"):
-        return render(request, "portal/confirm_failed.html", {"section": "register"}, status=404)
-    if user.is_active:  # a used link never signs anybody in again
-        messages.info(request, "Your address is confirmed already; please sign in.")
-        return redirect("portal:login")
+@method_decorator(never_cache, name="dispatch")
+class ConfirmView(PasswordResetConfirmView):
+    """The link in the confirmation mail: choose a password, and the account is
+    ready. Django's view keeps the token out of the page's URL (it moves it into
+    the session and redirects), so it cannot leak through a Referer."""
+
+    template_name = "portal/confirm.html"
+    token_generator = confirmation_tokens
+    form_class = AccountSetupForm
+    success_url = reverse_lazy("portal:login")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        pending = User.objects.filter(pk=user.pk, **_pending_filter()) if user else None
+        return user if pending is not None and pending.exists() else None
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "section": "register"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        data = form.cleaned_data
+        assert self.user is not None  # a valid link has its user
+        user = activate(self.user, name=data["name"], password=data["new_password1"])
+        self.request.session.pop("_password_reset_token", None)
+        if user is None:
+            messages.error(self.request, _("This address has an account already. Sign in."))
+        else:
+            messages.success(
+                self.request,
+                _(
+                    "Your address is confirmed and your account is ready. "
+                    "Sign in with your new password."
+                ),
+            )
+        return redirect(self.success_url)
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if not self.validlink:
+            kwargs["status"] = 404
+        return super().render_to_response(context, **kwargs)
+
+
+def activate(user: User, *, name: str, password: str) -> User | None:
+    """Activate the pending `user` with the password its mailbox's owner chose, and
+    link it to the customer with its address. None when the address got an
+    account in the meantime (nothing changes then)."""
     with transaction.atomic():
-        customer = find_or_create_customer(name=user.get_full_name(), email=user.email)
-        linked = Customer.objects.filter(pk=customer.pk, user__isnull=True).update(user=user)
-        if linked != 1:
-            messages.error(request, TAKEN)
-            return redirect("portal:login")
-        User.objects.filter(pk=user.pk).update(is_active=True)
-    user.is_active = True
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, "Welcome! Your address is confirmed and your account is ready.")
-    return redirect("portal:my_tickets")
+        locked = (
+            User.objects.select_for_update(of=("self",))
+            .filter(pk=user.pk, **_pending_filter())
+            .first()
+        )
+        if locked is None:
+            return None
+        customer = find_or_create_customer(name=name, email=locked.email)
+        if Customer.objects.filter(pk=customer.pk, user__isnull=True).update(user=locked) != 1:
+            return None
+        first, _sep, last = name.strip().partition(" ")
+        locked.first_name, locked.last_name = first[:150], last[:150]
+        locked.set_password(password)
+        locked.is_active = True
+        locked.save()
+    return locked

@@ -8,12 +8,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy
 
-from helpline.accounts.customers import has_account, normalize_email
-from helpline.accounts.models import Customer, User
+from helpline.accounts.customers import normalize_email
+from helpline.accounts.models import Customer
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import HelpTopic, TopicField
 from helpline.tickets.uploads import check_uploads, limits_text
@@ -255,48 +256,37 @@ class ReplyForm(PortalForm):
 
 
 class RegisterForm(PortalForm):
-    name = forms.CharField(label="Full name", max_length=200)
-    email = forms.EmailField(label="Email address", max_length=150)
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    """A name and an address: the password is chosen behind the link we mail, by
+    whoever reads that mailbox (see portal.accounts)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["password1"].help_text = " ".join(
-            password_validation.password_validators_help_texts()
-        )
+    name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if has_account(email):
-            raise ValidationError(
-                "An account with this email address exists already. Sign in instead."
-            )
-        return email
+        return normalize_email(self.cleaned_data["email"])
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords are not the same.")
-        elif password1:
-            name = cleaned.get("name", "")
-            first, _, last = name.partition(" ")
-            user = User(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
-            user.first_name, user.last_name = first, last
-            try:
-                password_validation.validate_password(password1, user)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form for a new password, with what the portal's templates ask."""
+
+    def has_field_errors(self) -> bool:
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
+
+
+class AccountSetupForm(NewPasswordForm):
+    """Behind the confirmation link: the name (the registration's, to correct) and
+    the password. The view activates the account (portal.accounts.activate)."""
+
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    field_order = ["name", "new_password1", "new_password2"]
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["name"].initial = user.get_full_name() if user else ""
 
 
 class LoginForm(PortalForm):

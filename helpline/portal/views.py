@@ -18,25 +18,45 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import (
+    PasswordResetConfirmView,
+    PasswordResetView,
+    redirect_to_login,
+)
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from helpline.accounts import throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
+from helpline.accounts.passwords import (
+    Audience,
+    ResetRequestForm,
+    account_mail_allowed,
+    reset_tokens,
+    valid_for,
+)
 from helpline.feedback.portal import rating_card
 from helpline.lib.html import text_to_html
-from helpline.portal.forms import LoginForm, OpenTicketForm, ReplyForm, StatusForm
+from helpline.portal.forms import (
+    LoginForm,
+    NewPasswordForm,
+    OpenTicketForm,
+    ReplyForm,
+    StatusForm,
+)
 from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
 from helpline.portal.tasks import mail_ticket_link
 from helpline.tickets import lifecycle
@@ -184,28 +204,30 @@ def thanks(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
 def status(request: HttpRequest) -> HttpResponse:
+    """Mail the signed link of a ticket to its customer's address.
+
+    The answer is the same whether or not the number belongs to a ticket of that
+    address, and the link goes only to the address (through the outbox, so the
+    page takes the same time either way): knowing a customer's address and a
+    ticket number is not enough to read the ticket.
+    """
     customer = current_customer(request)
-    result = ""
-    link = ""
+    sent = False
     if request.method == "POST":
         form = StatusForm(request.POST)
         if form.is_valid():
+            email = form.cleaned_data["email"]
             ticket = (
                 Ticket.objects.select_related("customer")
                 .filter(
                     number=form.cleaned_data["number"],
-                    customer__email__iexact=form.cleaned_data["email"].strip(),
+                    customer__in=customers_with_email(email),
                 )
                 .first()
             )
-            if settings.EMAIL_CONFIGURED:
-                if ticket is not None:
-                    mail_ticket_link.enqueue(ticket.pk, ticket_url(request, ticket))
-                result = "sent"
-            elif ticket is not None:
-                result, link = "found", ticket_url(request, ticket)
-            else:
-                result = "none"
+            if ticket is not None and account_mail_allowed(request, email):
+                mail_ticket_link(ticket)
+            sent = True
     else:
         form = StatusForm(initial={"email": customer.email} if customer else None)
     return render(
@@ -214,9 +236,8 @@ def status(request: HttpRequest) -> HttpResponse:
         {
             "section": "status",
             "form": form,
-            "result": result,
-            "link": link,
-            "email_configured": settings.EMAIL_CONFIGURED,
+            "sent": sent,
+            "link_days": settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS,
         },
     )
 
@@ -433,6 +454,13 @@ LOCKED_OUT = (
 )
 
 
+def _locked(request: HttpRequest, form: LoginForm, next_url: str | None) -> HttpResponse:
+    form.add_error(None, LOCKED_OUT)
+    context = {"section": "login", "form": form, "next": next_url or ""}
+    return render(request, "portal/login.html", context, status=429)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
@@ -442,6 +470,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
         if form.is_valid():
             email = form.cleaned_data["email"].strip()
+            if throttle.login_blocked(request, email):
+                return _locked(request, form, next_url)
             # Customers sign in with their address in any case; the login's own
             # username is what django-axes counts failures against.
             known = (
@@ -451,10 +481,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
                 if getattr(request, "axes_locked_out", False):
-                    form.add_error(None, LOCKED_OUT)
-                else:
-                    form.add_error(None, "That email address and password do not match.")
-            elif not Customer.objects.filter(user=user).exists():
+                    return _locked(request, form, next_url)
+                throttle.login_failed(request, email)
+                form.add_error(None, "That email address and password do not match.")
+            elif hasattr(user, "agent") or not Customer.objects.filter(user=user).exists():
+                # Staff sign in on the desk, where two-factor sign-in is asked for.
                 form.add_error(None, "This is a staff account: sign in on the agent desk instead.")
             else:
                 login(request, user)
@@ -471,3 +502,52 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("portal:home")
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+@method_decorator(
+    [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
+)
+class ResetRequestView(PasswordResetView):
+    template_name = "portal/password_reset.html"
+    form_class = ResetRequestForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "audience": Audience.CUSTOMERS}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "section": "login"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.queue(self.request)
+        # The same page whatever was typed, and whether or not a mail went out.
+        email = form.cleaned_data["email"]
+        context = {"section": "login", "email": email, "valid_for": valid_for()}
+        return render(self.request, "portal/password_reset_sent.html", context)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ResetConfirmView(PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    token_generator = reset_tokens
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("portal:login")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        return user if user is not None and not hasattr(user, "agent") else None
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "section": "login"}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed. Sign in with it now."))
+        return response
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if not self.validlink:
+            kwargs["status"] = 404
+        return super().render_to_response(context, **kwargs)

@@ -234,11 +234,11 @@ def test_without_javascript_every_control_is_there_and_the_form_saves(
     context = browser.new_context(java_script_enabled=False)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    # The desk's sign-in form is a plain form; sign in through the admin's anyway.
+    # The admin's sign-in is the desk's (a plain form), which comes back here.
     page.goto(f"{live_server.url}/admin/login/?next={ADD_PATH}")
     page.locator("#id_username").fill("jane.doe")
     page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("button[type=submit]").click()
     expect(page.locator("#id_name")).to_be_visible()
     for column in TARGET_COLUMNS:
         expect(page.locator(f"#id_actions-0-{column}")).to_be_visible()

@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.core import mail
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Customer, User
+from helpline.accounts.tests.mailbox import CONFIRM, RESET, last_link, mails_to, page_as_seen
 from helpline.conftest import PASSWORD, World
-from helpline.portal.accounts import confirmation_token
+from helpline.notify.models import MailKind, OutboundMessage
 from helpline.tickets import lifecycle
 
 
 def registration(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "Nina New",
-        "email": "nina@example.net",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-    }
+    data = {"name": "Nina New", "email": "nina@example.net"}
     data.update(overrides)
     return data
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes its connection
-def test_a_new_customer_registers_confirms_by_mail_and_is_signed_in(
+def finish_account(client: Client, link: str, password: str, name: str = "Nina New") -> Any:
+    """Follow the link in the confirmation mail and choose the password, as the
+    owner of the mailbox does. Returns the answer to the form."""
+    response = client.get(link)
+    # The token leaves the URL (so no Referer carries it) and signs nobody in.
+    assert response.status_code == 302, "the link must lead to choosing a password"
+    assert response["Location"].endswith("/set-password/")
+    assert "_auth_user_id" not in client.session
+    form = client.get(response["Location"])
+    assert form.status_code == 200
+    return client.post(
+        response["Location"],
+        {"name": name, "new_password1": password, "new_password2": password},
+    )
+
+
+def signs_in(email: str, password: str) -> bool:
+    other = Client()
+    other.post("/login/", {"email": email, "password": password})
+    return "_auth_user_id" in other.session
+
+
+def test_a_new_customer_registers_confirms_by_mail_chooses_a_password_and_signs_in(
     client: Client, world: World
 ) -> None:
     response = client.post("/register/", registration())
@@ -40,26 +54,35 @@ def test_a_new_customer_registers_confirms_by_mail_and_is_signed_in(
     assert response.status_code == 200
     assert "We sent a link to" in response.content.decode()
     user = User.objects.get(username="nina@example.net")
-    assert not user.is_active and user.check_password(PASSWORD)
-    assert client.get("/my/").status_code == 302  # not signed in yet
-    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
-    sent = [m for m in mail.outbox if m.to == ["nina@example.net"]]
-    assert len(sent) == 1
-    link = re.search(r"http://testserver(/register/confirm/[^/\s]+/)", str(sent[0].body))
-    assert link is not None
+    assert not user.is_active and not user.has_usable_password()
+    assert client.get("/my/").status_code == 302  # not signed in
+    queued = OutboundMessage.objects.get(kind=MailKind.ACCOUNT_CONFIRMATION)
+    assert queued.ticket is None and queued.to == ["Nina New <nina@example.net>"]
+    link = last_link("nina@example.net", CONFIRM)
 
-    response = client.get(link.group(1))
+    done = finish_account(client, link, PASSWORD)
 
-    assert response.status_code == 302 and response["Location"] == "/my/"
+    assert done.status_code == 302 and done["Location"] == "/login/"
+    assert "_auth_user_id" not in client.session  # confirmed, not signed in
     user.refresh_from_db()
     customer = Customer.objects.get(email="nina@example.net")
     assert user.is_active and customer.user == user and customer.name == "Nina New"
-    page = client.get("/my/").content.decode()
-    assert "Your address is confirmed" in page and "Nina New" in page
-    # The link is spent: following it again signs nobody in.
-    other = Client()
-    assert other.get(link.group(1))["Location"] == "/login/"
-    assert other.get("/my/").status_code == 302
+    assert "Sign in with your new password" in client.get("/login/").content.decode()
+    client.post("/login/", {"email": "nina@example.net", "password": PASSWORD})
+    assert "Nina New" in client.get("/my/").content.decode()
+    # The link is spent: it leads nowhere now.
+    assert Client().get(link).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection
+def test_the_confirmation_mail_goes_out_through_the_worker(world: World) -> None:
+    Client().post("/register/", registration())
+
+    bodies = mails_to("nina@example.net", CONFIRM, worker=True)
+
+    assert len(bodies) == 1 and "/register/confirm/" in bodies[0]
+    sent = OutboundMessage.objects.get(kind=MailKind.ACCOUNT_CONFIRMATION)
+    assert sent.status == "sent" and sent.message_id.startswith("<hl.0000.c")
 
 
 def test_a_guest_who_registers_finds_their_earlier_tickets_once_confirmed(
@@ -73,11 +96,11 @@ def test_a_guest_who_registers_finds_their_earlier_tickets_once_confirmed(
     client.post("/register/", registration(email="Nina@Example.NET"))
     guest.refresh_from_db()
     assert guest.user is None  # nothing is linked before the address is proven
-    user = User.objects.get(username__iexact="nina@example.net")
-    client.get(f"/register/confirm/{confirmation_token(user)}/")
+    finish_account(client, last_link("nina@example.net", CONFIRM), PASSWORD)
+    client.post("/login/", {"email": "nina@example.net", "password": PASSWORD})
 
     guest.refresh_from_db()
-    assert guest.user == user
+    assert guest.user == User.objects.get(username__iexact="nina@example.net")
     assert Customer.objects.filter(email__iexact="nina@example.net").count() == 1
     html = client.get("/my/").content.decode()
     assert "Earlier problem" in html and ticket.number in html
@@ -85,50 +108,149 @@ def test_a_guest_who_registers_finds_their_earlier_tickets_once_confirmed(
 
 def test_a_forged_or_expired_confirmation_link_is_refused(client: Client, world: World) -> None:
     client.post("/register/", registration())
+    link = last_link("nina@example.net", CONFIRM)
     user = User.objects.get(username="nina@example.net")
-    token = confirmation_token(user)
 
-    assert client.get(f"/register/confirm/{token[:-2]}xx/").status_code == 404
+    assert client.get(link[:-3] + "xx/").status_code == 404
+    assert client.get(link.replace(link.split("/")[3], "MTIzNDU")).status_code == 404
     with time_machine.travel(timezone.now() + timedelta(days=4)):
-        assert client.get(f"/register/confirm/{token}/").status_code == 404
+        assert client.get(link).status_code == 404
     user.refresh_from_db()
     assert not user.is_active
 
 
-NEW = "Tangerine-Kettle-9381"
+# --- account pre-hijacking (issue 9, must fix 3) -------------------------------------
+
+VICTIM = "victim@example.net"
+ATTACKER_PASSWORD = "Mallory-Knows-This-1"
+VICTIM_PASSWORD = "Victim-Chose-This-2"
 
 
-def test_registering_again_before_confirming_sends_a_new_link_for_the_new_password(
+@pytest.mark.django_db(transaction=True)  # the mail is read as sent by the worker
+def test_an_attacker_who_registers_a_victims_address_first_never_learns_the_password(
+    world: World,
+) -> None:
+    attacker, victim = Client(), Client()
+    attacker.post(
+        "/register/",
+        registration(
+            name="Mallory", email=VICTIM, password1=ATTACKER_PASSWORD, password2=ATTACKER_PASSWORD
+        ),
+    )
+    # The victim finds the mail in their inbox and follows it.
+    link = last_link(VICTIM, CONFIRM, worker=True)
+
+    finish_account(victim, link, VICTIM_PASSWORD, name="Victor Victim")
+
+    assert not signs_in(VICTIM, ATTACKER_PASSWORD)
+    assert signs_in(VICTIM, VICTIM_PASSWORD)
+    owner = Customer.objects.get(email=VICTIM).user
+    assert owner is not None and owner.get_full_name() == "Victor Victim"
+
+
+@pytest.mark.django_db(transaction=True)  # the mail is read as sent by the worker
+def test_an_attacker_who_registers_a_pending_address_second_never_learns_the_password(
+    world: World,
+) -> None:
+    attacker, victim = Client(), Client()
+    victim.post(
+        "/register/",
+        registration(email=VICTIM, password1=VICTIM_PASSWORD, password2=VICTIM_PASSWORD),
+    )
+    link = last_link(VICTIM, CONFIRM, worker=True)
+    attacker.post(
+        "/register/",
+        registration(
+            name="Mallory", email=VICTIM, password1=ATTACKER_PASSWORD, password2=ATTACKER_PASSWORD
+        ),
+    )
+
+    finish_account(victim, link, VICTIM_PASSWORD)  # the first link, from before
+
+    assert not signs_in(VICTIM, ATTACKER_PASSWORD)
+    assert signs_in(VICTIM, VICTIM_PASSWORD)
+
+
+def test_registering_a_pending_address_again_changes_nothing_and_mails_another_link(
     client: Client, world: World
 ) -> None:
     client.post("/register/", registration())
-    second = client.post("/register/", registration(password1=NEW, password2=NEW))
+    before = User.objects.values().get(username="nina@example.net")
+
+    second = Client().post("/register/", registration(name="Mallory"))
+
     assert "We sent a link to" in second.content.decode()
-
-    users = User.objects.filter(username__iexact="nina@example.net")
-    assert users.count() == 1
-    assert users.get().check_password(NEW)
+    assert User.objects.values().get(username="nina@example.net") == before
+    assert len(mails_to("nina@example.net", CONFIRM)) == 2
 
 
-def test_registering_an_address_that_has_an_account_is_refused(
+def test_a_used_confirmation_link_and_its_siblings_are_spent(client: Client, world: World) -> None:
+    client.post("/register/", registration())
+    first = last_link("nina@example.net", CONFIRM)
+    client.post("/register/", registration())
+    second = last_link("nina@example.net", CONFIRM)
+
+    finish_account(client, second, PASSWORD)
+
+    assert Client().get(first).status_code == 404
+    assert Client().get(second).status_code == 404
+
+
+# --- registering tells nothing -------------------------------------------------------
+
+
+def test_registering_an_address_that_has_an_account_looks_the_same_and_mails_its_owner(
     client: Client, world: World
 ) -> None:
-    response = client.post("/register/", registration(email="KEN@example.com"))
+    new = Client().post("/register/", registration(email="nobody@example.net"))
+    taken = client.post("/register/", registration(email="KEN@example.com"))
 
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "An account with this email address exists already. Sign in instead." in html
-    assert 'value="Nina New"' in html
+    assert taken.status_code == new.status_code == 200
+    assert page_as_seen(taken, "KEN@example.com") == page_as_seen(new, "nobody@example.net")
     assert User.objects.filter(username__iexact="ken@example.com").count() == 1
+    # Ken, and only Ken, hears about it: a link to choose a new password.
+    assert last_link("ken@example.com", RESET).startswith("/password/reset/")
+    assert mails_to("ken@example.com", CONFIRM) == []
 
 
-def test_registering_needs_the_same_good_password_twice(client: Client, world: World) -> None:
-    mismatch = client.post("/register/", registration(password2="something else entirely"))
-    weak = client.post("/register/", registration(password1="12345678", password2="12345678"))
+def test_registering_keeps_what_was_typed_when_the_form_is_wrong(
+    client: Client, world: World
+) -> None:
+    response = client.post("/register/", registration(email="not-an-address"))
 
-    assert "The two passwords are not the same." in mismatch.content.decode()
+    html = response.content.decode()
+    assert "Enter a valid email address." in html and 'value="Nina New"' in html
+    assert not User.objects.filter(username="not-an-address").exists()
+
+
+def test_finishing_an_account_needs_the_same_good_password_twice(
+    client: Client, world: World
+) -> None:
+    client.post("/register/", registration())
+    link = last_link("nina@example.net", CONFIRM)
+    form_url = client.get(link)["Location"]
+
+    mismatch = client.post(
+        form_url,
+        {"name": "Nina New", "new_password1": PASSWORD, "new_password2": "something else"},
+    )
+    weak = client.post(
+        form_url, {"name": "Nina New", "new_password1": "12345678", "new_password2": "12345678"}
+    )
+
+    assert "The two password fields didn\u2019t match." in mismatch.content.decode()
     assert "This password is entirely numeric." in weak.content.decode()
-    assert not User.objects.filter(username="nina@example.net").exists()
+    assert not User.objects.get(username="nina@example.net").is_active
+
+
+def test_mail_to_one_address_is_bounded_however_often_it_is_registered(
+    client: Client, world: World, settings: Any
+) -> None:
+    settings.HELPLINE_ACCOUNT_MAIL_PER_MAILBOX = "3/h"
+    for n in range(5):
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post("/register/", registration())
+
+    assert len(mails_to("nina@example.net", CONFIRM)) == 3
 
 
 def test_a_customer_signs_in_and_out(client: Client, world: World) -> None:

@@ -78,4 +78,4 @@ def alerted(ticket: Ticket, kind: MailKind) -> list[str]:
 def mail_counts(kind: MailKind) -> Counter[tuple[int, str]]:
     """(ticket id, recipient) -> how many mails of `kind` are queued."""
     rows = OutboundMessage.objects.filter(kind=kind)
-    return Counter((row.ticket_id, e) for row in rows for e in emails(row.to))
+    return Counter((row.ticket_id or 0, e) for row in rows for e in emails(row.to))

@@ -192,7 +192,7 @@ def alert_key(mail: Received, outbox: dict[str, OutboundMessage]) -> tuple[int, 
     """(ticket, recipient, kind, event) of a received mail."""
     row = outbox[mail.header("Message-ID")]
     [recipient] = mail.rcpt_tos
-    return (row.ticket_id, recipient, row.kind, row.event_id or 0)
+    return (row.ticket_id or 0, recipient, row.kind, row.event_id or 0)
 
 
 def mails(per_alert: Counter[tuple[int, str, str, int]], ticket: Ticket, to: str, kind: str) -> int:

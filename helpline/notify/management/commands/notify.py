@@ -52,8 +52,9 @@ class Command(BaseCommand):
         if status:
             rows = rows.filter(status=status)
         for m in rows[:limit]:
+            about = f"#{m.ticket.number}" if m.ticket else "(account)"
             self.stdout.write(
-                f"{m.pk:>6} {m.created_at:%Y-%m-%d %H:%M} {m.status:<8} #{m.ticket.number} "
+                f"{m.pk:>6} {m.created_at:%Y-%m-%d %H:%M} {m.status:<8} {about} "
                 f"{m.kind} to {', '.join(m.to + m.cc)} (attempts {m.attempts})"
                 + (f"\n       {m.last_error}" if m.last_error else "")
             )

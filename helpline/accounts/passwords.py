@@ -1,0 +1,150 @@
+"""Password reset for customers and agents: Django's token generator and forms,
+our outbox for the mail.
+
+The form answers the same whatever is typed; the mail goes only to an address that
+has an active login of the right kind (customers on the portal, agents on the
+desk), through the outbox (`helpline.notify.accountmail`): written in the request,
+sent by the worker, so the page takes the same time either way. A link works once
+(the token hashes the password and the last login, so a new password or a
+sign-in spends it) and for `HELPLINE_PASSWORD_RESET_MINUTES`. Resetting a password
+changes nothing about two-factor sign-in: an agent with an app still needs a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_encode
+from django.utils.timesince import timeuntil
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import get_usage
+
+from helpline.accounts.customers import customers_with_email, normalize_email
+from helpline.accounts.models import User
+from helpline.notify.accountmail import queue_account_mail
+from helpline.notify.models import MailKind
+
+
+class Audience(StrEnum):
+    CUSTOMERS = "customers"
+    AGENTS = "agents"
+
+
+class ResetTokenGenerator(PasswordResetTokenGenerator):
+    """Django's generator, with its own salt and a shorter life than
+    PASSWORD_RESET_TIMEOUT (which the 3-day account confirmation needs)."""
+
+    key_salt = "helpline.accounts.passwords.reset"
+
+    def check_token(self, user: Any, token: str | None) -> bool:
+        if not super().check_token(user, token) or token is None:
+            return False
+        try:
+            made = base36_to_int(token.partition("-")[0])
+        except ValueError:
+            return False
+        return self._num_seconds(self._now()) - made <= reset_lifetime().total_seconds()
+
+
+reset_tokens = ResetTokenGenerator()
+
+
+def reset_lifetime() -> timedelta:
+    return timedelta(minutes=settings.HELPLINE_PASSWORD_RESET_MINUTES)
+
+
+def valid_for() -> str:
+    """How long a reset link works, in words ("1 hour")."""
+    moment = now()
+    return timeuntil(moment + reset_lifetime(), moment)
+
+
+def users_for(audience: Audience, email: str) -> list[User]:
+    """The active logins of this kind that a reset for `email` may reach."""
+    if audience == Audience.CUSTOMERS:
+        customer = (
+            customers_with_email(email)
+            .filter(user__is_active=True, user__agent__isnull=True)
+            .select_related("user")
+            .first()
+        )
+        return [customer.user] if customer and customer.user else []
+    return list(
+        User.objects.filter(
+            email__iexact=normalize_email(email), is_active=True, agent__isnull=False
+        )
+    )
+
+
+def account_mail_allowed(request: HttpRequest, email: str) -> bool:
+    """Whether one more account mail (reset, confirmation) may go to `email` now:
+    at most HELPLINE_ACCOUNT_MAIL_PER_MAILBOX per mailbox, so nobody can flood
+    somebody else's inbox through our forms. Counts this one."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return True
+    mailbox = normalize_email(email).lower()
+    usage = get_usage(
+        request,
+        group="helpline.accounts.mail",
+        key=lambda group, request: mailbox,
+        rate=settings.HELPLINE_ACCOUNT_MAIL_PER_MAILBOX,
+        increment=True,
+    )
+    return not (usage and usage["should_limit"])
+
+
+def send_reset(audience: Audience, user: User) -> None:
+    """Queue the reset mail with a fresh link for `user`."""
+    name = "portal:password_reset_confirm"
+    if audience == Audience.AGENTS:
+        name = "desk:password_reset_confirm"
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = reset_tokens.make_token(user)
+    link = settings.HELPLINE_BASE_URL + reverse(name, kwargs={"uidb64": uidb64, "token": token})
+    customer = getattr(user, "customer", None) if audience == Audience.CUSTOMERS else None
+    queue_account_mail(
+        MailKind.PASSWORD_RESET,
+        name=customer.name if customer else user.get_full_name() or user.username,
+        email=user.email,
+        context={"link": link, "valid_for": valid_for()},
+    )
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Django's form, mailing through the outbox to the right kind of login."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def __init__(self, *args: Any, audience: Audience, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audience = audience
+
+    def has_field_errors(self) -> bool:
+        return bool(self.errors)
+
+    def get_users(self, email: str) -> Iterator[User]:
+        yield from users_for(self.audience, email)
+
+    def queue(self, request: HttpRequest) -> None:
+        """Queue the mail, if the address has such a login and its mailbox has not
+        had too many lately. Says nothing either way."""
+        email = self.cleaned_data["email"]
+        users = list(self.get_users(email))
+        if users and account_mail_allowed(request, email):
+            for user in users:
+                send_reset(self.audience, user)

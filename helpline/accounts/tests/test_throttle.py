@@ -1,0 +1,112 @@
+"""Sign-in throttling across usernames and across addresses, on the desk and the
+portal (helpline.accounts.throttle), on top of django-axes' (username, address)
+lock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import pytest
+import time_machine
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.test import Client
+from django.utils import timezone
+
+from helpline.conftest import PASSWORD, World
+
+DESK, PORTAL = "/desk/login/", "/login/"
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's hasher, counting the passwords it checks: the cost the
+    throttle exists to bound (Argon2 in production)."""
+
+    checked: ClassVar[int] = 0
+
+    def verify(self, password: str, encoded: str) -> bool:
+        CountingHasher.checked += 1
+        return super().verify(password, encoded)
+
+
+@pytest.fixture(autouse=True)
+def rates(settings: Any) -> None:
+    settings.HELPLINE_LOGIN_FAILURES_PER_ADDRESS = "5/15m"
+    settings.HELPLINE_LOGIN_FAILURES_PER_USERNAME = "8/15m"
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+
+
+def desk(address: str, username: str, password: str) -> Any:
+    client = Client(REMOTE_ADDR=address)
+    response: Any = client.post(DESK, {"username": username, "password": password})
+    response.signed_in = "_auth_user_id" in client.session
+    return response
+
+
+def portal(address: str, email: str, password: str) -> Any:
+    client = Client(REMOTE_ADDR=address)
+    response: Any = client.post(PORTAL, {"email": email, "password": password})
+    response.signed_in = "_auth_user_id" in client.session
+    return response
+
+
+def test_one_address_trying_many_usernames_on_the_desk_is_stopped_before_any_hash(
+    world: World,
+) -> None:
+    for n in range(5):  # five usernames, one failure each: axes' pairs never lock
+        assert desk("203.0.113.9", f"user{n}", "guess").status_code == 400
+
+    before = CountingHasher.checked
+    refused = desk("203.0.113.9", "alice.agent", PASSWORD)
+
+    assert refused.status_code == 429 and not refused.signed_in
+    assert "Too many failed logins" in refused.content.decode()
+    assert CountingHasher.checked == before  # refused without checking a password
+    # Another address is not affected.
+    assert desk("198.51.100.7", "alice.agent", PASSWORD).signed_in
+
+
+def test_one_address_trying_many_addresses_on_the_portal_is_stopped(world: World) -> None:
+    for n in range(5):
+        portal("203.0.113.9", f"guess{n}@example.com", "guess")
+
+    before = CountingHasher.checked
+    refused = portal("203.0.113.9", "ken@example.com", PASSWORD)
+
+    assert refused.status_code == 429 and not refused.signed_in
+    assert "Too many failed sign-ins" in refused.content.decode()
+    assert 'value="ken@example.com"' in refused.content.decode()  # kept what was typed
+    assert CountingHasher.checked == before
+    assert portal("198.51.100.7", "ken@example.com", PASSWORD).signed_in
+
+
+@pytest.mark.parametrize(
+    ("login", "username"), [(desk, "alice.agent"), (portal, "ken@example.com")]
+)
+def test_many_addresses_trying_one_username_are_stopped(
+    world: World, login: Any, username: str
+) -> None:
+    for n in range(8):  # one failure from each of eight addresses
+        assert not login(f"203.0.113.{n}", username, "guess").signed_in
+
+    refused = login("198.51.100.7", username, PASSWORD)
+
+    assert refused.status_code == 429 and not refused.signed_in
+    # Other people are not affected.
+    other = "bob.sales" if login is desk else "olive@example.org"
+    assert login("198.51.100.7", other, PASSWORD).signed_in
+
+
+def test_the_bounds_lift_when_their_window_ends(world: World) -> None:
+    for n in range(5):
+        desk("203.0.113.9", f"user{n}", "guess")
+    assert desk("203.0.113.9", "alice.agent", PASSWORD).status_code == 429
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert desk("203.0.113.9", "alice.agent", PASSWORD).signed_in
+
+
+def test_successful_sign_ins_do_not_count(world: World) -> None:
+    for _ in range(12):
+        assert desk("203.0.113.9", "alice.agent", PASSWORD).signed_in
+        assert portal("203.0.113.9", "ken@example.com", PASSWORD).signed_in

@@ -1,0 +1,104 @@
+"""Bounds on failed sign-ins across usernames and across addresses.
+
+django-axes locks a (username, client address) pair after `AXES_FAILURE_LIMIT`
+failures. That alone lets one address try a password against every username
+(password spraying), and lets many addresses try passwords against one username,
+and every try costs an Argon2 check (~200 ms of CPU). So two more counters, kept in
+the shared cache by django-ratelimit, count failures:
+
+- per client address, across all usernames (`HELPLINE_LOGIN_FAILURES_PER_ADDRESS`),
+- per username, across all addresses (`HELPLINE_LOGIN_FAILURES_PER_USERNAME`).
+
+When either is over its rate, the sign-in is refused *before* the password is
+checked, so a throttled attacker costs us a cache lookup, not a hash. A failed
+two-factor code counts as a failed sign-in too. The per-username bound means that
+an attacker with many addresses can keep one account locked (the price of not
+letting them guess its password); the lock lifts by itself when the window ends.
+
+The rates are django-ratelimit rates ("30/15m": 30 per fixed 15-minute window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.module_loading import import_string
+from django_ratelimit.core import get_usage
+from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
+
+_GROUP = "helpline.login"
+
+
+def _ip(group: str, request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
+def _counts(request: HttpRequest, username: str, *, increment: bool) -> list[bool]:
+    name = username.strip().lower()
+    usages = [
+        get_usage(
+            request,
+            group=f"{_GROUP}.address",
+            key=_ip,
+            rate=settings.HELPLINE_LOGIN_FAILURES_PER_ADDRESS,
+            increment=increment,
+        ),
+        get_usage(
+            request,
+            group=f"{_GROUP}.username",
+            key=lambda group, request: name,
+            rate=settings.HELPLINE_LOGIN_FAILURES_PER_USERNAME,
+            increment=increment,
+        ),
+    ]
+    # A usage reaches its limit on the failure that fills the window; the next
+    # attempt is the one to refuse, hence ">=" on the count read without counting.
+    return [bool(u) and u["count"] >= u["limit"] for u in usages]
+
+
+def login_blocked(request: HttpRequest, username: str) -> bool:
+    """True when this address or this username failed too often lately: refuse the
+    sign-in without checking the password."""
+    if not settings.HELPLINE_LOGIN_THROTTLE:
+        return False
+    return any(_counts(request, username, increment=False))
+
+
+def login_failed(request: HttpRequest, username: str) -> None:
+    """Count one failed sign-in (a wrong password or a wrong code)."""
+    if settings.HELPLINE_LOGIN_THROTTLE:
+        _counts(request, username, increment=True)
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def per_address(setting: str) -> Callable[[View], View]:
+    """django-ratelimit by client address on POST, at the rate the setting named
+    holds (read at each request), answered with the 429 page."""
+
+    def decorator(view: View) -> View:
+        limited = ratelimit(
+            key="ip",
+            rate=lambda group, request: getattr(settings, setting),
+            method="POST",
+            block=True,
+        )(view)
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                response: HttpResponseBase = limited(request, *args, **kwargs)
+            except Ratelimited as exception:
+                answer: View = import_string(settings.RATELIMIT_VIEW)
+                return answer(request, exception)
+            return response
+
+        return wrapper
+
+    return decorator
