@@ -78,7 +78,7 @@ def _reply_to(message: OutboundMessage) -> str:
     """The tagged Reply-To of a mail to one customer (see lib.mailids), or ""."""
     if not settings.HELPLINE_REPLY_ADDRESS_TOKENS or message.kind not in ANSWERABLE:
         return ""
-    if len(message.to) != 1:
+    if len(message.to) != 1 or message.ticket is None:
         return ""
     return reply_address(message.from_email, message.ticket.number, message.to[0])
 
