@@ -107,11 +107,27 @@ def text_to_html(text: str) -> SafeHTML:
     """Plain text (what a textarea sends) as escaped paragraphs and line breaks."""
     text = text.replace("\r\n", "\n").strip()
     paragraphs = _BLANK_LINES.split(text)
+    # Escaped as nh3 writes text, so that the result needs no second pass.
     return SafeHTML(
         "".join(
-            "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p.strip()
+            "<p>" + _escape_text(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p.strip()
         )
     )
+
+
+def fit_text(text: str, limit: int) -> str:
+    """The longest beginning of `text` (marked " [...]" when cut) whose
+    `text_to_html` is at most `limit` characters long."""
+    size = len(text_to_html(text))
+    kept = len(text)
+    while size > limit:  # escaping makes the HTML up to six times the text
+        kept = max(0, kept * limit // size - 8)
+        size = len(text_to_html(text[:kept] + " [...]"))
+    return text if kept == len(text) else text[:kept] + " [...]"
+
+
+def _escape_text(text: str) -> str:
+    return html.escape(text, quote=False).replace("\xa0", "&nbsp;")
 
 
 # A tag of sanitized HTML: nh3 writes every attribute value in double quotes, and a
@@ -146,8 +162,9 @@ def _link_text(match: re.Match[str]) -> str:
 
 def html_to_text(body: str) -> str:
     """Readable plain text of a sanitized HTML body, for the text part of a mail:
-    paragraphs and line breaks kept, list items dashed, links spelled out."""
-    text = _SPACE.sub(" ", sanitize(body))
+    paragraphs and line breaks kept, list items dashed, links spelled out. Only
+    for sanitized HTML (stored bodies, `sanitize`'s output): it is parsed as is."""
+    text = _SPACE.sub(" ", body)
     text = _LINK.sub(_link_text, text)
     text = _BR.sub("\n", text)
     text = _LI.sub("\n- ", text)
@@ -174,12 +191,17 @@ _ANY_TAG = re.compile(r"</?[A-Za-z][^<>]*+>?|<[!?/][^<>]*+>?")
 
 def strip_tags(body: str) -> str:
     """The text of HTML without an HTML parser, in linear time: for HTML beyond the
-    bounds. Comments, scripts and styles go; block tags become line breaks."""
-    text = _SKIPPED.sub("", body)
+    bounds. Comments, scripts and styles go; block tags become line breaks. Reads
+    the first MAX_HTML_CHARS characters only (more text than a body keeps)."""
+    text = _SKIPPED.sub("", body[:MAX_HTML_CHARS])
     text = _ANY_TAG.sub("", _LINE_TAG.sub("\n", text))
-    text = html.unescape(text).replace("\r\n", "\n")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+    text = html.unescape(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_EDGE.sub("\n", _INLINE_SPACE.sub(" ", text))
+    return _BLANK_RUN.sub("\n\n", text).strip()
+
+
+_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_LINE_EDGE = re.compile(r" ?\n ?")
 
 
 # --- bounds: a linear look at HTML before any parser sees it --------------------------

@@ -98,10 +98,10 @@ def test_every_known_quadratic_shape_is_refused_or_parsed_fast(name: str) -> Non
 
 def test_it_refuses_the_forty_thousand_nested_divs_of_the_probe_in_milliseconds() -> None:
     body = "<div>" * 40_000 + "Hello" + "</div>" * 40_000  # 440 KB
-    started = time.perf_counter()
+    started = time.thread_time()
     reason = check_html(body)
     cleaned = sanitize(body)
-    seconds = time.perf_counter() - started
+    seconds = time.thread_time() - started
     assert "40,000 tags" in reason
     assert cleaned == "<p>Hello</p>"
     assert seconds < 0.1
@@ -178,9 +178,9 @@ def test_any_tag_soup_the_check_accepts_parses_fast(motif: list[str], prefix: li
 
 def test_the_scan_itself_is_fast_on_the_worst_it_accepts() -> None:
     body = "<span>" * (MAX_DEPTH - 1) + "<object>" + "<i></i>" * (MAX_ELEMENTS // 2 - MAX_DEPTH)
-    started = time.perf_counter()
+    started = time.thread_time()
     check_html(body)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 @pytest.mark.parametrize(
@@ -188,9 +188,9 @@ def test_the_scan_itself_is_fast_on_the_worst_it_accepts() -> None:
     ["<!--" * 250_000, "<script " * 120_000, "<a " * 300_000, "<" * 1_000_000, "<b>" * 300_000],
 )
 def test_stripping_tags_is_linear_whatever_the_input(body: str) -> None:
-    started = time.perf_counter()
-    strip_tags(body)
-    assert time.perf_counter() - started < 0.5
+    started = time.thread_time()
+    strip_tags(body * 20)  # 20 MB: only the first MAX_HTML_CHARS are read
+    assert time.thread_time() - started < 1.0
 
 
 def test_stripped_text_keeps_lines_and_drops_scripts_and_comments() -> None:
