@@ -30,8 +30,8 @@ NESTED_HTML = "<div>" * 40_000 + "The printer is on fire." + "</div>" * 40_000  
 def nested_multiparts(depth: int) -> bytes:
     """A message whose multiparts nest `depth` deep (5,000: 350 KB)."""
     head = (
-        b"From: Ken Adams <ken@example.com>\r\nTo: support@helpline.test\r\n"
-        b"Subject: Deep\r\nMessage-ID: <deep@mail.example.com>\r\nMIME-Version: 1.0\r\n"
+        b"From: Ken Adams <ken@example.com>\r\nTo: support@helpline.test\r\nSubject: Deep\r\n"
+        b"Message-ID: <deep%d@mail.example.com>\r\nMIME-Version: 1.0\r\n" % depth
     )
     opening = b"".join(
         b'Content-Type: multipart/mixed; boundary="level%d"\r\n\r\n--level%d\r\n' % (i, i)
