@@ -119,9 +119,9 @@ def test_a_rules_canned_reply_is_sanitized_before_the_transaction(
 def test_html_beyond_the_bounds_is_kept_as_text_with_a_note_and_the_original(
     world: World,
 ) -> None:
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: what other processes' load does not change
     ticket = world.open(body_html=NESTED)
-    seconds = time.perf_counter() - started
+    seconds = time.thread_time() - started
 
     entry = Entry.objects.get(ticket=ticket)
     assert "The printer is on fire." in entry.body
