@@ -12,6 +12,16 @@ Real mail breaks every rule, so each step has a fallback instead of a failure:
   (a superset of Latin-1 that matches what unlabelled Western mail really is).
 - Every string is freed of NUL characters and lone surrogates, which PostgreSQL and
   SQLite would refuse.
+
+Bounds (issue 9): parsing is the CPU-heavy part of intake and runs before its
+transaction opens, but it is bounded all the same:
+- a message whose MIME parts nest too deep or are too many (`mime.check_mime`) is
+  not parsed beyond its headers: `problem` says why, and intake quarantines it;
+- HTML beyond lib.html's bounds is never sanitized: the text part stands in for
+  it (or the HTML's text, tags stripped in linear time);
+- text and HTML are cut to what the thread stores (BODY_LIMIT);
+and whenever a body is not shown whole, a note at its top says so and the whole
+message is attached as original-message.eml (`kept_whole`), so nothing is lost.
 """
 
 from __future__ import annotations
@@ -25,13 +35,22 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 import nh3
+from django.utils.translation import gettext as _
 
 from helpline.intake.charsets import clean_text, decode_bytes, decode_words
-from helpline.intake.mime import Collected, MailAttachment, collect
+from helpline.intake.mime import Collected, MailAttachment, check_mime, collect
 from helpline.intake.quotes import strip_quoted, strip_quoted_html
-from helpline.lib.html import sanitize
+from helpline.lib.html import (
+    MAX_BODY_CHARS,
+    SafeHTML,
+    check_html,
+    fit_text,
+    sanitize,
+    strip_tags,
+)
 
 __all__ = ["Address", "MailAttachment", "ParsedMessage", "parse_message"]
 
@@ -138,6 +157,7 @@ class ParsedMessage:
     has_headers: bool = False  # False: not a mail message at all
     # Raw values, topmost first (the last hop's on top); read by intake.trust.
     authentication_results: list[str] = field(default_factory=list)
+    problem: str = ""  # why intake must not place it (it is quarantined with this)
 
     @property
     def from_name(self) -> str:
@@ -195,37 +215,120 @@ def _walk(raw: bytes) -> tuple[Message, Collected]:
 def parse_message(raw: bytes) -> ParsedMessage:
     """Everything intake needs from one raw message. Never raises."""
     try:
-        return _parse(raw)
+        problem = check_mime(raw)
+        return _headers_only(raw, problem) if problem else _parse(raw)
     except Exception:  # even both policies failed: keep the source as text
         text = decode_bytes(raw)
         return ParsedMessage(text=text, reply_text=text, has_headers=False)
 
 
+# The longest body intake hands on, as HTML: what the thread stores, less room for
+# the heading intake may put above it (a note from a non-party, ...).
+BODY_LIMIT = MAX_BODY_CHARS - 8192
+ORIGINAL_FILENAME = "original-message.eml"
+
+
+def _headers_only(raw: bytes, problem: str) -> ParsedMessage:
+    """A message whose body must not be parsed: its headers, and the reason."""
+    msg = email.parser.BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    headers = _raw_headers(msg)
+    return ParsedMessage(**_envelope(headers), has_headers=bool(headers), problem=problem)
+
+
+def _envelope(headers: list[tuple[str, str]]) -> dict[str, Any]:
+    """Who sent it to whom, when, about what, in reply to which ids."""
+    senders = _addresses(_all(headers, "from")) or _addresses(_all(headers, "sender"))
+    return {
+        "message_id": _message_id(_first(headers, "message-id")),
+        "in_reply_to": " ".join(_ids(_first(headers, "in-reply-to"))),
+        "references": _ids(" ".join(_all(headers, "references"))),
+        "sender": senders[0] if senders else None,
+        "to": _addresses(_all(headers, "to")),
+        "cc": _addresses(_all(headers, "cc")),
+        "reply_to": _addresses(_all(headers, "reply-to")),
+        "envelope_to": _addresses([v for name in _ENVELOPE_HEADERS for v in _all(headers, name)]),
+        "subject": " ".join(_first(headers, "subject").split())[:998],
+        "date": _date(_first(headers, "date")),
+    }
+
+
+@dataclass
+class _Bodies:
+    text: str
+    html: SafeHTML | str
+    reply_text: str
+    reply_html: SafeHTML | str
+    notes: list[str]
+
+
+def _bodies(parts: Collected) -> _Bodies:
+    """The text and HTML bodies within the bounds (see the module docstring)."""
+    notes: list[str] = []
+    raw_html = parts.html if parts.html.strip() else ""
+    html: SafeHTML | str = ""
+    reply_html: SafeHTML | str = ""
+    fallback = ""  # the HTML's text, when the HTML itself is not used
+    if raw_html:
+        problem = check_html(raw_html)
+        if problem:
+            notes.append(problem + " " + _("Its text is shown instead."))
+            fallback = "" if parts.text.strip() else strip_tags(raw_html)
+        else:
+            html = sanitize(raw_html)
+            if len(html) > BODY_LIMIT:
+                notes.append(
+                    _(
+                        "Its HTML was {size:,} characters long; Helpline keeps {limit:,}, so "
+                        "its text is shown instead."
+                    ).format(size=len(html), limit=BODY_LIMIT)
+                )
+                fallback = "" if parts.text.strip() else html_to_text(html)
+                html = ""
+            else:
+                reply_html = sanitize(strip_quoted_html(raw_html))
+                reply_html = reply_html if len(reply_html) <= BODY_LIMIT else ""
+    text = parts.text if parts.text.strip() else (html_to_text(html) if html else fallback)
+    fitted = fit_text(text, BODY_LIMIT)
+    if fitted != text:
+        notes.append(
+            _("The message was {size:,} characters long; only its beginning is shown.").format(
+                size=len(text)
+            )
+        )
+    return _Bodies(fitted, html, strip_quoted(fitted), reply_html, notes)
+
+
 def _parse(raw: bytes) -> ParsedMessage:
     msg, parts = _walk(raw)
     headers = _raw_headers(msg)
-    senders = _addresses(_all(headers, "from")) or _addresses(_all(headers, "sender"))
-    sender = senders[0] if senders else None
-    html = sanitize(parts.html) if parts.html.strip() else ""
-    text = parts.text if parts.text.strip() else html_to_text(html)
+    envelope = _envelope(headers)
+    sender: Address | None = envelope["sender"]
+    bodies = _bodies(parts)
+    attachments = parts.attachments
+    text, reply_text = bodies.text, bodies.reply_text
+    if bodies.notes:
+        note = "[{}]".format(
+            " ".join(
+                [
+                    *bodies.notes,
+                    _("The whole message is attached as {filename}.").format(
+                        filename=ORIGINAL_FILENAME
+                    ),
+                ]
+            )
+        )
+        text, reply_text = f"{note}\n\n{text}", f"{note}\n\n{reply_text}"
+        original = MailAttachment(ORIGINAL_FILENAME, "message/rfc822", raw, kept_whole=True)
+        attachments = [*attachments, original]
     report_type = parts.report_type
     local = sender.email.rpartition("@")[0].lower() if sender else ""
     parsed = ParsedMessage(
-        message_id=_message_id(_first(headers, "message-id")),
-        in_reply_to=" ".join(_ids(_first(headers, "in-reply-to"))),
-        references=_ids(" ".join(_all(headers, "references"))),
-        sender=sender,
-        to=_addresses(_all(headers, "to")),
-        cc=_addresses(_all(headers, "cc")),
-        reply_to=_addresses(_all(headers, "reply-to")),
-        envelope_to=_addresses([v for name in _ENVELOPE_HEADERS for v in _all(headers, name)]),
-        subject=" ".join(_first(headers, "subject").split())[:998],
-        date=_date(_first(headers, "date")),
+        **envelope,
         text=text,
-        html=html,
-        reply_text=strip_quoted(text),
-        reply_html=sanitize(strip_quoted_html(parts.html)) if html else "",
-        attachments=parts.attachments,
+        html=bodies.html,
+        reply_text=reply_text,
+        reply_html=bodies.reply_html,
+        attachments=attachments,
         auto_submitted=_first(headers, "auto-submitted").split(";")[0].strip().lower(),
         precedence=_first(headers, "precedence").strip().lower(),
         x_autoreply=any(

@@ -55,7 +55,7 @@ from helpline.accounts.models import Agent, Customer, Department
 from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
 from helpline.intake.parse import ParsedMessage
 from helpline.intake.trust import authentication, ticket_by_reply_address, tokens_for
-from helpline.lib.html import is_blank, text_to_html
+from helpline.lib.html import SafeHTML, is_blank, text_to_html
 from helpline.lib.mailids import is_our_message_id
 from helpline.notify.addresses import base_address, own_addresses
 from helpline.notify.lookup import ticket_for_message_ids, was_sent_to
@@ -248,6 +248,9 @@ def _uploads(parsed: ParsedMessage) -> tuple[list[Upload], list[str]]:
     extensions = allowed_extensions()
     limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
     for item in parsed.attachments:
+        if item.kept_whole:  # the message itself (its body was cut): kept, no limits
+            uploads.append(Upload(item.filename, item.content_type, item.content))
+            continue
         if item.content_type in SIGNATURE_TYPES:
             continue
         name = clean_filename(item.filename)
@@ -346,7 +349,8 @@ def _on_ticket(
     elif agent is not None:
         # A From line can be forged, and customers know their ticket's thread ids:
         # mail acts as an agent only when it answers mail we sent to that agent.
-        heading = (
+        # Escaped here, so SafeHTML: with the (safe) body it is not sanitized again.
+        heading = SafeHTML(
             f"<p><strong>Mail from {escape(parsed.from_address)} (the address of the "
             f"agent {escape(agent.name)}) that answers no mail sent to that agent, so it "
             "was not posted as their reply:</strong></p>"
@@ -356,7 +360,7 @@ def _on_ticket(
         )
         placement = Placement(Outcome.NOTE, ticket, "Agent's address, but not an answer to them.")
     else:
-        heading = (
+        heading = SafeHTML(
             f"<p><strong>Mail from {escape(parsed.from_name or parsed.from_address)} "
             f"&lt;{escape(parsed.from_address)}&gt;, who does not follow this ticket "
             "(add them as a collaborator to answer them):</strong></p>"
@@ -442,7 +446,7 @@ def _agent_mail(
     except Refused:
         if ticket.is_open:
             raise
-    heading = (
+    heading = SafeHTML(
         "<p><em>Sent by mail as a reply, but the ticket is closed: kept as an internal "
         "note. Reopen the ticket to answer the customer.</em></p>"
     )

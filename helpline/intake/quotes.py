@@ -105,14 +105,15 @@ def strip_quoted(text: str) -> str:
 
 # Where HTML mail clients start the quoted message: Gmail, Apple Mail/Thunderbird
 # (blockquote type=cite, moz-cite-prefix), Outlook (appendonsend, divRplyFwdMsg, the
-# top border of its header block), Outlook.com (stopSpelling).
+# top border of its header block), Outlook.com (stopSpelling). A tag never crosses a
+# "<" here, so that a long run of unclosed "<div " costs linear time, not quadratic.
 _HTML_QUOTE_STARTS = re.compile(
-    r"<div[^>]*class=[\"']?[^\"'>]*\bgmail_quote"
-    r"|<blockquote[^>]*type=[\"']?cite"
-    r"|<div[^>]*class=[\"']?[^\"'>]*\bmoz-cite-prefix"
-    r"|<div[^>]*id=[\"']?(?:appendonsend|divRplyFwdMsg)"
-    r"|<hr[^>]*id=[\"']?stopSpelling"
-    r"|<div[^>]*border-top:\s*solid\s*#(?:E1E1E1|B5C4DF)",
+    r"<div[^<>]*class=[\"']?[^\"'<>]*\bgmail_quote"
+    r"|<blockquote[^<>]*type=[\"']?cite"
+    r"|<div[^<>]*class=[\"']?[^\"'<>]*\bmoz-cite-prefix"
+    r"|<div[^<>]*id=[\"']?(?:appendonsend|divRplyFwdMsg)"
+    r"|<hr[^<>]*id=[\"']?stopSpelling"
+    r"|<div[^<>]*border-top:\s*solid\s*#(?:E1E1E1|B5C4DF)",
     re.IGNORECASE,
 )
 _HTML_MARKER = re.compile(r"reply above this line", re.IGNORECASE)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer
 from helpline.accounts.permissions import Action
-from helpline.lib.html import sanitize
+from helpline.lib.html import SafeHTML, sanitize
 from helpline.tickets.lifecycle.core import (
     Refused,
     Upload,
@@ -38,6 +38,7 @@ from helpline.tickets.lifecycle.core import (
     _lock,
     _refuse_archived,
     _require_agent,
+    prepare_body,
 )
 from helpline.tickets.lifecycle.thread import customer_reply, is_party
 from helpline.tickets.models import EntryKind, EventKind, HeldReply, Source, Ticket
@@ -45,14 +46,14 @@ from helpline.tickets.models import EntryKind, EventKind, HeldReply, Source, Tic
 MAX_DETAIL = 500
 
 
-def _heading(sender: str, reasons: Sequence[str], detail: str) -> str:
+def _heading(sender: str, reasons: Sequence[str], detail: str) -> SafeHTML:
     because = "; ".join(str(HeldReply.Reason(code).label) for code in reasons)
     text = _(
         "Held for review: a mail claiming to be a reply from %(sender)s. It was not "
         "posted as their reply, and changed nothing on the ticket, because %(because)s."
     ) % {"sender": sender, "because": because}
     more = f"<p><small>{escape(detail)}</small></p>" if detail else ""
-    return f"<p><strong>{escape(text)}</strong></p>{more}"
+    return SafeHTML(f"<p><strong>{escape(text)}</strong></p>{more}")  # all escaped
 
 
 def hold_reply(
@@ -72,9 +73,10 @@ def hold_reply(
     if not reasons or any(code not in HeldReply.Reason for code in reasons):
         raise ValueError(f"unknown reasons: {reasons!r}")
     detail = detail[:MAX_DETAIL]
-    body = sanitize(body_html)  # before the transaction: nothing slow holds the lock
+    # Sanitized and bounded before the transaction: nothing slow holds the lock.
+    body = sanitize(body_html)
     sender = f"{sender_name} <{sender_email}>" if sender_name else sender_email
-    heading = _heading(sender, reasons, detail)
+    prepared = prepare_body(_heading(sender, reasons, detail) + body, uploads)
     with transaction.atomic():
         ticket = _lock(ticket, None)
         _refuse_archived(ticket)
@@ -83,10 +85,9 @@ def hold_reply(
             ticket,
             kind=EntryKind.NOTE,
             actor=None,
-            body_html=heading + body,
+            body=prepared,
             now=change.now,
             source=source,
-            uploads=uploads,
         )
         held = HeldReply.objects.create(
             ticket=ticket,
@@ -159,7 +160,12 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
         )
         change.save()
         return customer_reply(
-            ticket, actor=author, body_html=held.body, uploads=uploads, source=held.source
+            # Sanitized when it was held: not parsed again inside this transaction.
+            ticket,
+            actor=author,
+            body_html=SafeHTML(held.body),
+            uploads=uploads,
+            source=held.source,
         )
 
 

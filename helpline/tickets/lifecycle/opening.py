@@ -14,13 +14,14 @@ from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
 from helpline.automation.assignment import lock_scopes
 from helpline.automation.rules import Draft, Outcome, route
-from helpline.lib.html import html_to_text, sanitize
+from helpline.lib.html import html_to_text
 from helpline.sla import clock
 from helpline.sla.models import SLAPlan
 from helpline.tickets.lifecycle.assignment import assign
 from helpline.tickets.lifecycle.clock import plan_for, record_pause
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Body,
     NotAllowed,
     Refused,
     Rejected,
@@ -32,6 +33,7 @@ from helpline.tickets.lifecycle.core import (
     _status_for,
     _write_events,
     actor_name,
+    prepare_body,
 )
 from helpline.tickets.lifecycle.routing import _assign_new
 from helpline.tickets.models import (
@@ -122,12 +124,14 @@ def open_ticket(
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
         raise NotAllowed(f"You have no access to the {department} department.")
+    # Sanitizing is done here, before the transaction opens (see core).
+    body = prepare_body(body_html, uploads)
     outcome = route(
         Draft(
             source=source,
             customer=customer,
             subject=subject,
-            body_text=html_to_text(sanitize(body_html)),
+            body_text=html_to_text(body.html),
             topic=topic,
             department=department,
             priority=priority,
@@ -160,6 +164,7 @@ def open_ticket(
     else:
         sla, sla_from = plan_for(topic, department)
     autorespond = autorespond and outcome.autorespond
+    canned = [(c.title, prepare_body(c.body_html)) for c in outcome.canned_replies]
     followers = [*collaborators] + [
         find_or_create_customer(name=email.split("@")[0], email=email)
         for email in outcome.collaborators
@@ -196,13 +201,7 @@ def open_ticket(
         # The first message is the customer's account of the problem, even when an
         # agent typed it during a phone call; the event records who opened it.
         entry = _add_entry(
-            ticket,
-            kind=EntryKind.MESSAGE,
-            actor=customer,
-            body_html=body_html,
-            now=now,
-            source=source,
-            uploads=uploads,
+            ticket, kind=EntryKind.MESSAGE, actor=customer, body=body, now=now, source=source
         )
         change = _Change(ticket, actor, now)
         change.event(
@@ -253,8 +252,8 @@ def open_ticket(
                 ticket = _route_new(ticket, Outcome(), None, now)
         else:
             ticket = _route_new(ticket, outcome, topic, now)
-        for canned in outcome.canned_replies:
-            ticket = _canned_reply(ticket, canned.title, canned.body_html)
+        for title, canned_body in canned:
+            ticket = _canned_reply(ticket, title, canned_body)
     return ticket
 
 
@@ -273,13 +272,11 @@ def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: A
     return change.save()
 
 
-def _canned_reply(ticket: Ticket, title: str, body_html: str) -> Ticket:
+def _canned_reply(ticket: Ticket, title: str, body: Body) -> Ticket:
     """A routing rule's canned reply: a public reply from Helpline itself. It does
     not count as the first response, which is a person's."""
     change = _Change(ticket, None)
-    entry = _add_entry(
-        ticket, kind=EntryKind.REPLY, actor=None, body_html=body_html, now=change.now
-    )
+    entry = _add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
     change.event(EventKind.REPLIED, entry=entry, reason=f"Canned reply: {title}")
     return change.save()
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from helpline.accounts.permissions import Action
-from helpline.lib.html import is_blank, sanitize
 from helpline.sla import clock
 from helpline.tickets.lifecycle.clock import (
     _DERIVED,
@@ -28,6 +27,7 @@ from helpline.tickets.lifecycle.core import (
     _refuse_archived,
     _require_agent,
     _status_for,
+    prepare_body,
 )
 from helpline.tickets.lifecycle.routing import _assign_reopened
 from helpline.tickets.models import (
@@ -157,8 +157,12 @@ def resolve(
     expected_version: int | None = None,
 ) -> Ticket:
     """Mark an open ticket resolved. The explanation is a reply the customer sees."""
-    if is_blank(sanitize(explanation_html)):
-        raise Refused("Explain the resolution: the customer will read it.")
+    body = prepare_body(  # before the transaction: see core
+        explanation_html,
+        uploads,
+        empty="Explain the resolution: the customer will read it.",
+        require_text=True,
+    )
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         _require_agent(actor, Action.RESOLVE, ticket)
@@ -170,9 +174,8 @@ def resolve(
             ticket,
             kind=EntryKind.REPLY,
             actor=actor,
-            body_html=explanation_html,
+            body=body,
             now=change.now,
-            uploads=uploads,
             is_resolution=True,
         )
         change.event(

@@ -13,6 +13,7 @@ from helpline.sla.clock import pauses
 from helpline.tickets.lifecycle.clock import _answered
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Body,
     NotAllowed,
     Refused,
     Upload,
@@ -22,6 +23,7 @@ from helpline.tickets.lifecycle.core import (
     _refuse_archived,
     _require_agent,
     _status_for,
+    prepare_body,
 )
 from helpline.tickets.lifecycle.status import _move_status, _reopen
 from helpline.tickets.models import (
@@ -51,6 +53,7 @@ def reply(
     `status` optionally moves the ticket to another open status in the same step;
     the version is checked only then, since a reply alone overwrites nothing.
     """
+    body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
         ticket = _lock(ticket, expected_version if status is not None else None)
         agent = _require_agent(actor, Action.REPLY, ticket)
@@ -58,13 +61,7 @@ def reply(
             raise Refused("This ticket is closed; reopen it before replying.")
         change = _Change(ticket, actor)
         entry = _add_entry(
-            ticket,
-            kind=EntryKind.REPLY,
-            actor=actor,
-            body_html=body_html,
-            now=change.now,
-            source=source,
-            uploads=uploads,
+            ticket, kind=EntryKind.REPLY, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.REPLIED, entry=entry)
         change.set(last_response_at=change.now)
@@ -98,6 +95,7 @@ def add_note(
     """An internal note: agents only, never shown to the customer. Allowed on closed
     tickets too, since notes record what happened after the fact. The system
     (actor None) writes notes too, e.g. a bounce attached to its ticket."""
+    body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
         ticket = _lock(ticket, None)
         if actor is not None:
@@ -105,13 +103,7 @@ def add_note(
         _refuse_archived(ticket)
         change = _Change(ticket, actor)
         entry = _add_entry(
-            ticket,
-            kind=EntryKind.NOTE,
-            actor=actor,
-            body_html=body_html,
-            now=change.now,
-            source=source,
-            uploads=uploads,
+            ticket, kind=EntryKind.NOTE, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.NOTE, entry=entry)
         return change.save()
@@ -151,6 +143,7 @@ def customer_reply(
     reopens it: back to the "new" status, counted in reopen_count. After the
     department's reopen window the message opens a new ticket instead, linked to
     the old one (`follows`). Returns the ticket that received the message."""
+    body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
         ticket = _lock(ticket, None)
         if not isinstance(actor, Customer) or not is_party(actor, ticket):
@@ -159,15 +152,9 @@ def customer_reply(
             raise Refused("This ticket is archived; please open a new ticket.")
         change = _Change(ticket, actor)
         if _past_reopen_window(ticket, change.now):
-            return _follow_up(change, body_html=body_html, uploads=uploads, source=source)
+            return _follow_up(change, body=body, source=source)
         entry = _add_entry(
-            ticket,
-            kind=EntryKind.MESSAGE,
-            actor=actor,
-            body_html=body_html,
-            now=change.now,
-            source=source,
-            uploads=uploads,
+            ticket, kind=EntryKind.MESSAGE, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.CUSTOMER_REPLIED, entry=entry)
         change.set(last_message_at=change.now)
@@ -191,9 +178,7 @@ def _past_reopen_window(ticket: Ticket, now: datetime) -> bool:
     return now - ended > timedelta(days=days)
 
 
-def _follow_up(
-    change: _Change, *, body_html: str, uploads: Sequence[Upload], source: str
-) -> Ticket:
+def _follow_up(change: _Change, *, body: Body, source: str) -> Ticket:
     """The customer's message opens a new ticket that follows the old one; the old
     ticket records the link. Same customer, topic and department; the routing rules
     and automatic assignment run as for any new ticket."""
@@ -206,11 +191,11 @@ def _follow_up(
         actor=None,
         customer=customer,
         subject=old.subject,
-        body_html=body_html,
+        body_html=body.html,  # prepared already: open_ticket does not parse it again
         source=source,
         topic=old.topic,
         department=old.department,
-        uploads=uploads,
+        uploads=body.uploads,
         follows=old,
     )
     days = old.department.reopen_window_days

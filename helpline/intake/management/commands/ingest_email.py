@@ -4,7 +4,8 @@ For a mail server to pipe into, e.g. in Postfix's aliases:
     support: "|/srv/helpline/.venv/bin/helpline ingest-email --mailbox support@example.com"
 Exit codes are those of sysexits.h, which mail servers act on:
     0   filed: a ticket, a reply, a note, a duplicate, ignored, or quarantined (the
-        message is stored either way, so the mail server may forget it);
+        message is stored either way, so the mail server may forget it; a message
+        whose MIME structure is beyond intake's bounds is quarantined, not bounced);
     75  EX_TEMPFAIL: not stored (database unreachable, unknown --mailbox, ...): the
         mail server keeps the message and tries again later;
     65  EX_DATAERR: the input is empty or not a mail message at all: it bounces.
@@ -45,7 +46,8 @@ class Command(BaseCommand):
         raw = source.read()
         if not raw.strip():
             raise CommandError("The input is empty.", returncode=EX_DATAERR)
-        if not parse_message(raw).has_headers:
+        parsed = parse_message(raw)  # once: ingest_message takes it as it is
+        if not parsed.has_headers:
             raise CommandError("The input is not a mail message.", returncode=EX_DATAERR)
         try:
             mailbox = None
@@ -55,7 +57,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"No mailbox {options['mailbox']} is set up.", returncode=EX_TEMPFAIL
                     )
-            result = ingest_message(raw, mailbox=mailbox, channel="email")
+            result = ingest_message(raw, mailbox=mailbox, channel="email", parsed=parsed)
         except CommandError:
             raise
         except Exception as e:  # the database, mostly: let the mail server retry

@@ -6,6 +6,9 @@ them. `make run` starts one next to gunicorn; a deployment runs one or more.
 SIGINT/SIGTERM stop it cleanly: a running task is finished first, a second signal
 aborts it.
 
+The worker survives database trouble (a locked SQLite, a PostgreSQL restart): it
+logs, backs off and tries again instead of exiting, see `helpline.worker.runner`.
+
 Beside it, a scheduler thread queues the periodic jobs (mail polling, outbox
 retries; later the SLA sweep and auto-close) when they are due, see
 `helpline.worker.scheduler`: this command is the one long-running process that
@@ -17,11 +20,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Command as DbWorker
 from django_tasks_db.management.commands.db_worker import valid_interval
 
 from helpline.worker import scheduler
+from helpline.worker.runner import FIRST_DELAY, MAX_DELAY, ResilientWorker
 
 
 class Command(BaseCommand):
@@ -49,6 +55,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the tasks queued now, then exit (for tests and cron-style use).",
         )
+        parser.add_argument(
+            "--retry-delay",
+            type=valid_interval,
+            default=FIRST_DELAY,
+            help="Seconds to wait after the first database error; doubled on each "
+            f"further one, up to --max-retry-delay (default: {FIRST_DELAY:g}).",
+        )
+        parser.add_argument(
+            "--max-retry-delay",
+            type=valid_interval,
+            default=MAX_DELAY,
+            help=f"Longest wait between database retries (default: {MAX_DELAY:g}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -62,13 +81,19 @@ class Command(BaseCommand):
             stop.set()
 
     def _run_tasks(self, options: dict[str, Any]) -> None:
-        call_command(
-            "db_worker",
+        # db_worker's own logging set-up, then its worker made resilient.
+        DbWorker().configure_logging(options["verbosity"])
+        worker = ResilientWorker(
+            queue_names=options["queue_name"].split(","),
             interval=options["interval"],
-            queue_name=options["queue_name"],
             batch=options["batch"],
-            reload=False,
-            verbosity=options["verbosity"],
-            stdout=self.stdout,
-            stderr=self.stderr,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=not options["batch"],
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+            first_delay=options["retry_delay"],
+            max_delay=options["max_retry_delay"],
         )
+        worker.configure_signals()
+        worker.run()
