@@ -25,7 +25,7 @@ from helpline.lib.html import ALLOWED_TAGS, MAX_BODY_CHARS
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Refused, Upload
 from helpline.tickets.lifecycle.core import ORIGINAL_FILENAME
-from helpline.tickets.models import Attachment, Entry, Ticket
+from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket
 
 NESTED = "<div>" * 40_000 + "The printer is on fire." + "</div>" * 40_000  # 440 KB
 
@@ -58,6 +58,18 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[SanitizerSpy]:
 
 BODY = "<p>" + "Lots of detail. " * 2_000 + "</p>"
 
+
+def _hold(w: World, t: Ticket) -> HeldReply:
+    return lifecycle.hold_reply(
+        t,
+        sender_name="Mal",
+        sender_email="mal@example.net",
+        customer=None,
+        body_html=BODY,
+        reasons=[HeldReply.Reason.STRANGER],
+    )
+
+
 # Every lifecycle function that takes a body, as a step on Ken's open ticket.
 STEPS: dict[str, Callable[[World, Ticket], object]] = {
     "open_ticket": lambda w, t: w.open(body_html=BODY),
@@ -65,6 +77,8 @@ STEPS: dict[str, Callable[[World, Ticket], object]] = {
     "add_note": lambda w, t: lifecycle.add_note(t, actor=w.agent, body_html=BODY),
     "customer_reply": lambda w, t: lifecycle.customer_reply(t, actor=w.customer, body_html=BODY),
     "resolve": lambda w, t: lifecycle.resolve(t, actor=w.agent, explanation_html=BODY),
+    "hold_reply": _hold,
+    "accept_held": lambda w, t: lifecycle.accept_held(_hold(w, t), actor=w.agent),
 }
 
 
