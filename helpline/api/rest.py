@@ -19,7 +19,7 @@ from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
 from helpline.api.inputs import BadInput, BodyTooLarge
 from helpline.api.routers import actions, reference, reports, tickets
-from helpline.api.security import keys
+from helpline.api.security import DENY
 from helpline.tickets.lifecycle import LifecycleError
 
 api = NinjaAPI(
@@ -33,7 +33,8 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
-    auth=keys(),
+    # Default deny: every operation declares its own keys(...) (helpline.api.security).
+    auth=DENY,
 )
 api.add_router("/v1/tickets", tickets.router)
 api.add_router("/v1/tickets", actions.router)
@@ -92,6 +93,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if message == "Cannot parse request body":
         message = "The request body is not valid JSON."
     return error_response(request, exc.status_code, message)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Not ninja's default (a plain-text traceback under DEBUG, Django's HTML 500
+    page otherwise): up to `helpline.api.errors.json_errors`, which logs it and
+    answers a JSON 500, DEBUG or not."""
+    raise exc
 
 
 @api.exception_handler(Http404)

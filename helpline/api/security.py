@@ -1,12 +1,30 @@
 """Ninja's side of authentication: which header carries the secret, and the
 scope (and agent) an operation needs, checked before its input is read, so a key
-that may not do something hears that, not a complaint about its JSON."""
+that may not do something hears that, not a complaint about its JSON.
+
+Default deny. The API's default auth (`DENY`) refuses every request with a 403,
+so an operation that forgets to say who may call it is closed, not open to any
+valid key (which is how `/tickets/{number}/thread` once let a create-only key,
+the kind embedded in web forms, read every ticket's thread). Each operation
+declares its rule with `keys(scope, ...)`, which needs at least one scope; the
+system check `helpline.api.E001` (run by `manage.py check`, by `runserver` and
+`migrate`, and in the tests) names every operation that relies on the default.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.core import checks
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.base import AuthBase
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+    from ninja.operation import Operation
 
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
 from helpline.api.common import ApiError
@@ -66,5 +84,64 @@ class HeaderKey(APIKeyHeader):
 
 def keys(*any_of: Scope, agent: bool = False) -> list[AuthBase]:
     """Auth for an operation: a key or token with one of `any_of` (and acting as
-    an agent, for changes), in either header."""
+    an agent, for changes), in either header. At least one scope: "any valid
+    key" is not a rule anybody should write by accident."""
+    if not any_of:
+        raise TypeError("keys() needs the scope(s) the operation requires")
     return [BearerKey(any_of, agent), HeaderKey(any_of, agent)]
+
+
+UNDECLARED = (
+    "This endpoint does not declare who may call it, so it answers nobody. "
+    "This is a bug in Helpline; please report it."
+)
+
+
+class Undeclared(AuthBase):
+    """The API's default auth: refuses every request (JSON 403), credential or not."""
+
+    openapi_type = "apiKey"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        raise HttpError(403, UNDECLARED)
+
+
+DENY = Undeclared()
+
+
+def operations(api: NinjaAPI) -> Iterator[tuple[str, str, Operation]]:
+    """(method, path, operation) for every operation of `api`, in the schema or not."""
+    for bound in api._get_bound_routers():
+        for path, view in bound.path_operations.items():
+            full = "/".join(part.strip("/") for part in (bound.prefix, path) if part.strip("/"))
+            for operation in view.operations:
+                for method in operation.methods:
+                    yield method, f"/{full}", operation
+
+
+def undeclared(api: NinjaAPI) -> list[str]:
+    """The operations that do not declare their access with `keys(...)`: those on
+    the default (`DENY`), and those with no auth or another kind of auth."""
+    found = []
+    for method, path, operation in operations(api):
+        rules = operation.auth_callbacks
+        declared = bool(rules) and all(
+            isinstance(rule, BearerKey | HeaderKey) and rule.any_of for rule in rules
+        )
+        if not declared:
+            found.append(f"{method} {path}")
+    return found
+
+
+def check_declared_access(**kwargs: Any) -> list[checks.CheckMessage]:
+    """System check: every API operation declares who may call it."""
+    from helpline.api.rest import api
+
+    return [
+        checks.Error(
+            f"API operation {where} does not declare its access; it would refuse every request.",
+            hint="Give it auth=keys(Scope...) (or its router one).",
+            id="helpline.api.E001",
+        )
+        for where in undeclared(api)
+    ]

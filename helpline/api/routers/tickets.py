@@ -264,7 +264,12 @@ def _entries(request: HttpRequest, number: str) -> tuple[Ticket, QuerySet[Entry]
     return ticket, entries
 
 
-@router.get("/{number}/thread", response={200: list[EntryOut], **ERRORS}, summary="Read the thread")
+@router.get(
+    "/{number}/thread",
+    response={200: list[EntryOut], **ERRORS},
+    auth=READ,
+    summary="Read the thread",
+)
 def read_thread(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """The messages, replies and (for agents) internal notes, oldest first."""
     ticket, entries = _entries(request, number)
