@@ -61,7 +61,9 @@ def json_errors(view: View) -> View:
                 request.path,
                 extra={"status_code": 500, "request": request},
             )
-            return error_json(500, INTERNAL)
+            answer = error_json(500, INTERNAL)
+            answer._has_been_logged = True  # type: ignore[attr-defined]  # by us, with the traceback
+            return answer
         if response.status_code == 405 and not _is_json(response):
             allowed = response.get("Allow", "")
             answer = error_json(405, f"Method not allowed; use {allowed or 'another method'}.")

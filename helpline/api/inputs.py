@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 from helpline.accounts.customers import normalize_email
+from helpline.lib.bounds import OutOfRange, check_date
 from helpline.lib.html import text_to_html
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import HelpTopic, TopicField
@@ -264,9 +265,13 @@ def _answer(question: TopicField, value: str, where: str) -> str:
                 raise BadInput(f"{where}: enter a number.", where)
         case TopicField.Kind.DATE:
             try:
-                value = datetime.date.fromisoformat(value[:10]).isoformat()
+                day = datetime.date.fromisoformat(value[:10])
             except ValueError:
                 raise BadInput(f"{where}: enter a date as YYYY-MM-DD.", where) from None
+            try:
+                value = check_date(day).isoformat()
+            except OutOfRange as error:
+                raise BadInput(f"{where}: {error}", where) from None
     return value
 
 

@@ -76,6 +76,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return error_response(request, 422, "Send a JSON object as the request body.")
     field = ".".join(path) or None
     message = str(first.get("msg", "Invalid value"))
+    if first.get("type") == "value_error":  # our own validators' words, without pydantic's
+        message = message.removeprefix("Value error, ").rstrip(".")
     if first.get("type") == "missing":
         message = "This field is required"
     detail = f"{field}: {message}." if field else f"{message}."

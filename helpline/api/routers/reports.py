@@ -11,7 +11,6 @@ Who may read them:
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from django.conf import settings
@@ -22,8 +21,9 @@ from pydantic import Field
 from helpline.api.common import caller_of
 from helpline.api.inputs import BadInput
 from helpline.api.models import Scope
-from helpline.api.schemas import ErrorOut
+from helpline.api.schemas import Day, ErrorOut
 from helpline.api.security import keys
+from helpline.lib.bounds import range_message
 from helpline.reports import exports
 from helpline.reports.metrics import as_json
 
@@ -40,8 +40,8 @@ class ReportParams(Schema):
         description="today, 7d (today and the 6 days before), 30d, quarter (from the "
         "quarter's first day), or custom with start and end. Nothing given: 7d.",
     )
-    start: date | None = Field(None, description="First day (YYYY-MM-DD), with preset=custom.")
-    end: date | None = Field(None, description="Last day, included (YYYY-MM-DD).")
+    start: Day | None = Field(None, description="First day (YYYY-MM-DD), with preset=custom.")
+    end: Day | None = Field(None, description="Last day, included (YYYY-MM-DD).")
     group: Group = Field("none", description="One row per department, topic, agent, ...")
     tz: str | None = Field(
         None,
@@ -68,6 +68,11 @@ def read_report(request: HttpRequest, params: Query[ReportParams]) -> dict[str, 
     default_tz = (agent.timezone if agent is not None else "") or settings.TIME_ZONE
     try:
         parsed = exports.parse_query(query, tz=default_tz)
+        return as_json(exports.run(parsed, agent))
     except exports.BadReportInput as bad:
         raise BadInput(bad.message, bad.field) from None
-    return as_json(exports.run(parsed, agent))
+    except (ValueError, OverflowError):
+        # A period the reports cannot compute (one that overflows once moved to
+        # `tz`, say) is the client's input at fault, whatever the module raised.
+        field = "start" if params.start else ("end" if params.end else "preset")
+        raise BadInput(f"{field}: {range_message()}", field) from None

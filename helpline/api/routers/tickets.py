@@ -52,6 +52,7 @@ from helpline.api.schemas import (
     Time,
 )
 from helpline.api.security import keys
+from helpline.lib.bounds import check_datetime
 from helpline.lib.html import is_blank, sanitize
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -185,6 +186,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         when = datetime.fromisoformat(stamp)
         if when.tzinfo is None or not isinstance(pk, int) or not 0 < pk < 2**63:
             raise ValueError
+        # A forged cursor at year 1 or 9999 overflows when the query moves it to UTC.
+        check_datetime(when)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadInput("cursor: not a cursor from this API; start without one.", "cursor") from None
     return when, pk
