@@ -14,13 +14,28 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
-from helpline.api.inputs import BadInput, BodyTooLarge
+from helpline.api.inputs import BadInput, BodyTooLarge, check_json_shape
 from helpline.api.routers import actions, reference, reports, tickets
 from helpline.api.security import DENY
 from helpline.tickets.lifecycle import LifecycleError
+
+
+class BoundedJson(Parser):
+    """Ninja's JSON parser, after the body's shape is checked (depth and number of
+    values, helpline.api.inputs.check_json_shape). Ninja reports any parse error
+    as a 400 "Cannot parse request body"; `_http_error` below gives our reason."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        check_json_shape(request.body)
+        try:
+            return super().parse_body(request)
+        except RecursionError:
+            raise BadInput("The JSON is nested too deeply.") from None
+
 
 api = NinjaAPI(
     title="Helpline API",
@@ -33,6 +48,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
+    parser=BoundedJson(),
     # Default deny: every operation declares its own keys(...) (helpline.api.security).
     auth=DENY,
 )
@@ -91,6 +107,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BadInput):  # our parser's reason, wrapped by ninja
+        return _bad_input(request, exc.__cause__)
     message = str(exc)
     if message == "Cannot parse request body":
         message = "The request body is not valid JSON."

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from helpline.api.inputs import check_text
+from helpline.api.inputs import MAX_MESSAGE_CHARS, check_text
 from helpline.lib.bounds import check_date, check_datetime
 
 
@@ -45,7 +45,7 @@ Address = Annotated[str, Field(max_length=320), AfterValidator(check_text)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(check_text)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(check_text)]
 Subject = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(check_text)]
-Body = Annotated[str, Field(max_length=200_000), AfterValidator(check_text)]
+Body = Annotated[str, Field(max_length=MAX_MESSAGE_CHARS), AfterValidator(check_text)]
 Reason = Annotated[str, Field(max_length=2000), AfterValidator(check_text)]
 FieldKey = Annotated[str, Field(max_length=60), AfterValidator(check_text)]
 Answer = Annotated[str, Field(max_length=5000), AfterValidator(check_text)]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from helpline.accounts.customers import find_or_create_customer
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
 from helpline.api.inputs import (
+    MAX_MESSAGE_CHARS,
     BadInput,
     BodyTooLarge,
     check_files,
@@ -42,6 +43,10 @@ from helpline.tickets import lifecycle
 from helpline.tickets.models import HelpTopic, Priority, Source, Ticket
 
 log = logging.getLogger(__name__)
+
+# osTicket cuts subjects to 255 characters, and so do we; a longer one is not cut
+# from megabytes, it is refused.
+MAX_SUBJECT_CHARS = 10_000
 
 # osTicket's sources, by the names its clients send (any case).
 SOURCES = {
@@ -124,10 +129,11 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
     display_name, address = parse_address(email)
     name = clean_text(parsed.get("name"), "name", max_length=200).strip() or display_name
     phone = clean_text(parsed.get("phone"), "phone", max_length=40).strip().upper()
-    subject = " ".join(clean_text(parsed.get("subject"), "subject").split())[:255]
+    raw_subject = clean_text(parsed.get("subject"), "subject", max_length=MAX_SUBJECT_CHARS)
+    subject = " ".join(raw_subject.split())[:255]
     if not subject:
         raise BadInput("subject: a subject is required.", "subject")
-    message = clean_text(parsed.message, "message")
+    message = clean_text(parsed.message, "message", max_length=MAX_MESSAGE_CHARS)
     body = message_html(message, parsed.message_type)
     uploads = check_files(parsed.attachments)
     if is_blank(sanitize(body)) and not uploads:

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
@@ -32,6 +33,8 @@ from helpline.api.common import (
 )
 from helpline.api.inputs import (
     BadInput,
+    base64_size,
+    check_file_size,
     check_files,
     decode_base64,
     message_html,
@@ -66,6 +69,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.queues import QUEUES
+from helpline.tickets.uploads import clean_filename
 
 router = Router(tags=["tickets"])
 READ = keys(Scope.READ)
@@ -78,7 +82,13 @@ ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 def uploads_from(
     attachments: list[AttachmentIn], field: str = "attachments"
 ) -> list[lifecycle.Upload]:
-    """Base64 attachments checked against the attachment limits."""
+    """Base64 attachments checked against the attachment limits (the count
+    before anything is decoded)."""
+    limit = settings.HELPLINE_MAX_ATTACHMENTS
+    if len(attachments) > limit:
+        raise BadInput(f"{field}: attach at most {limit} files.", field)
+    for i, a in enumerate(attachments):
+        check_file_size(clean_filename(a.filename), base64_size(a.data), f"{field}.{i}")
     files = [
         (a.filename, decode_base64(a.data, f"{field}.{i}.data")) for i, a in enumerate(attachments)
     ]
