@@ -8,5 +8,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from helpline.api.security import check_declared_access
+        from helpline.api.throttles import check_rates
 
         checks.register(check_declared_access, checks.Tags.security)
+        checks.register(check_rates, checks.Tags.security)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
 from helpline.api.auth import MISSING
@@ -21,6 +21,7 @@ from helpline.api.common import ApiError
 from helpline.api.inputs import BadInput, BodyTooLarge, check_json_shape
 from helpline.api.routers import actions, reference, reports, tickets
 from helpline.api.security import DENY
+from helpline.api.throttles import retry_after, too_many
 from helpline.tickets.lifecycle import LifecycleError
 
 
@@ -103,6 +104,14 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(request, 401, MISSING)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """429 with Retry-After (helpline.api.throttles)."""
+    response = error_response(request, 429, too_many(exc.wait))
+    response["Retry-After"] = retry_after(exc.wait)
+    return response
 
 
 @api.exception_handler(HttpError)

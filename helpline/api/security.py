@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from ninja import NinjaAPI
     from ninja.operation import Operation
 
+from helpline.api import throttles
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
 from helpline.api.common import ApiError
 from helpline.api.inputs import load_body
 from helpline.api.models import Scope
+from helpline.api.throttles import Limit
 
 CHANNEL_CANNOT_CHANGE = (
     "This API key is the API channel, not an agent: it can create and read tickets. "
@@ -37,11 +39,16 @@ CHANNEL_CANNOT_CHANGE = (
 )
 
 
-def _check(request: HttpRequest, any_of: tuple[Scope, ...], agent: bool) -> Caller:
+def _check(
+    request: HttpRequest, any_of: tuple[Scope, ...], agent: bool, limits: tuple[Limit, ...]
+) -> Caller:
     try:
         caller = authenticate(secret_from(request), client_address(request))
     except AuthFailed as error:
+        throttles.check(request, None)  # failed attempts count against the address
         raise ApiError(401, error.message) from None
+    # Rate limits before anything else is done for the caller (helpline.api.throttles).
+    throttles.check(request, caller, limits)
     if any_of and not any(caller.has(scope) for scope in any_of):
         if len(any_of) == 1:
             raise ApiError(403, f"This API key does not have the {any_of[0].value} scope.")
@@ -57,13 +64,16 @@ def _check(request: HttpRequest, any_of: tuple[Scope, ...], agent: bool) -> Call
 class BearerKey(HttpBearer):
     """`Authorization: Bearer <key or agent token>`."""
 
-    def __init__(self, any_of: tuple[Scope, ...] = (), agent: bool = False) -> None:
+    def __init__(
+        self, any_of: tuple[Scope, ...] = (), agent: bool = False, limits: tuple[Limit, ...] = ()
+    ) -> None:
         super().__init__()
         self.any_of = any_of
         self.agent = agent
+        self.limits = limits
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        return _check(request, self.any_of, self.agent)
+        return _check(request, self.any_of, self.agent, self.limits)
 
 
 class HeaderKey(APIKeyHeader):
@@ -71,24 +81,28 @@ class HeaderKey(APIKeyHeader):
 
     param_name = "X-API-Key"
 
-    def __init__(self, any_of: tuple[Scope, ...] = (), agent: bool = False) -> None:
+    def __init__(
+        self, any_of: tuple[Scope, ...] = (), agent: bool = False, limits: tuple[Limit, ...] = ()
+    ) -> None:
         super().__init__()
         self.any_of = any_of
         self.agent = agent
+        self.limits = limits
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         if not key:
             return None  # ninja answers "no credentials"
-        return _check(request, self.any_of, self.agent)
+        return _check(request, self.any_of, self.agent, self.limits)
 
 
-def keys(*any_of: Scope, agent: bool = False) -> list[AuthBase]:
+def keys(*any_of: Scope, agent: bool = False, limits: tuple[Limit, ...] = ()) -> list[AuthBase]:
     """Auth for an operation: a key or token with one of `any_of` (and acting as
     an agent, for changes), in either header. At least one scope: "any valid
-    key" is not a rule anybody should write by accident."""
+    key" is not a rule anybody should write by accident. `limits`: rate limits
+    of the operation on top of the per-address and per-credential ones."""
     if not any_of:
         raise TypeError("keys() needs the scope(s) the operation requires")
-    return [BearerKey(any_of, agent), HeaderKey(any_of, agent)]
+    return [BearerKey(any_of, agent, limits), HeaderKey(any_of, agent, limits)]
 
 
 UNDECLARED = (

@@ -6,6 +6,10 @@ an address outside its allowlist, or a key that may not create tickets. A raw
 email that opens no ticket (an auto-reply, a bounce, one quarantined by mail
 intake) is 202 with the reason: it was received and kept, not refused.
 
+What osTicket has no answer for is JSON, like the rest of /api/: 429 with
+Retry-After past a rate limit (helpline.api.throttles), 405 and 500
+(helpline.api.errors).
+
 These are plain Django views, not ninja ones: the answers are plain text, and
 the body is read raw whatever its Content-Type.
 """
@@ -22,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from helpline.accounts.customers import find_or_create_customer
+from helpline.api import throttles
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
 from helpline.api.inputs import (
     MAX_MESSAGE_CHARS,
@@ -73,10 +78,16 @@ def _caller(request: HttpRequest) -> Caller:
 @require_POST
 def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
     """Open a ticket from an osTicket JSON, XML or raw email request."""
+    # Rate limits (helpline.api.throttles): every request from the address, then
+    # what the key opens; both before the body is read.
+    if (wait := throttles.osticket_address_wait(request)) is not None:
+        return throttles.throttled_response(wait)
     try:
         caller = _caller(request)
     except AuthFailed as error:
         return _text(401, error.message)
+    if (wait := throttles.osticket_create_wait(request, caller)) is not None:
+        return throttles.throttled_response(wait)
     try:
         raw = load_body(request)
         if fmt == "email":

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department
-from helpline.api import listing
+from helpline.api import listing, throttles
 from helpline.api.common import (
     ApiError,
     caller_of,
@@ -101,7 +101,7 @@ def uploads_from(
 @router.post(
     "",
     response={201: TicketOut, **ERRORS},
-    auth=keys(Scope.CREATE),
+    auth=keys(Scope.CREATE, limits=throttles.CREATING),
     url_name="tickets",
     summary="Open a ticket",
 )
