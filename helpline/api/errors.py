@@ -28,16 +28,18 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import URLPattern, URLResolver
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger("django.request")
 
 View = Callable[..., HttpResponseBase]
-INTERNAL = "Something went wrong on our side. It has been logged; please try again later."
-NOT_FOUND = "No such endpoint."
+INTERNAL = _("Something went wrong on our side. It has been logged; please try again later.")
+NOT_FOUND = _("No such endpoint.")
 
 
-def error_json(status: int, detail: str, field: str | None = None) -> JsonResponse:
-    return JsonResponse({"detail": detail, "field": field}, status=status)
+def error_json(status: int, detail: str | Promise, field: str | None = None) -> JsonResponse:
+    return JsonResponse({"detail": str(detail), "field": field}, status=status)
 
 
 def json_errors(view: View) -> View:
@@ -50,11 +52,11 @@ def json_errors(view: View) -> View:
         except Http404:
             return error_json(404, NOT_FOUND)
         except PermissionDenied:
-            return error_json(403, "You may not do this.")
+            return error_json(403, _("You may not do this."))
         except (RequestDataTooBig, TooManyFieldsSent):
-            return error_json(413, "The request is too large.")
+            return error_json(413, _("The request is too large."))
         except SuspiciousOperation:
-            return error_json(400, "The request is malformed.")
+            return error_json(400, _("The request is malformed."))
         except Exception:
             log.exception(
                 "Internal Server Error: %s",
@@ -66,7 +68,9 @@ def json_errors(view: View) -> View:
             return answer
         if response.status_code == 405 and not _is_json(response):
             allowed = response.get("Allow", "")
-            answer = error_json(405, f"Method not allowed; use {allowed or 'another method'}.")
+            answer = error_json(
+                405, _("Method not allowed; use %(allowed)s.") % {"allowed": allowed}
+            )
             answer["Allow"] = allowed
             return answer
         return response

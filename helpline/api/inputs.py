@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import normalize_email
 from helpline.lib.bounds import OutOfRange, check_date
@@ -105,7 +106,8 @@ def check_json_shape(raw: bytes) -> None:
     while (found := _JSON_NEXT.search(raw, pos)) is not None:
         tokens += 1
         if tokens > MAX_JSON_TOKENS:
-            raise BadInput(f"The JSON has more than {MAX_JSON_TOKENS} values.")
+            message = _("The JSON has more than %(count)d values.") % {"count": MAX_JSON_TOKENS}
+            raise BadInput(message)
         char, pos = found.group(), found.end()
         if char == b'"':
             end = _JSON_STRING_REST.match(raw, pos)
@@ -115,7 +117,8 @@ def check_json_shape(raw: bytes) -> None:
         elif char in b"[{":
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                raise BadInput(f"The JSON is nested too deeply (over {MAX_JSON_DEPTH} levels).")
+                message = _("The JSON is nested too deeply (over %(depth)d levels).")
+                raise BadInput(message % {"depth": MAX_JSON_DEPTH})
         elif char in b"]}":
             depth -= 1
 
@@ -247,9 +250,8 @@ def decode_base64(value: str, field: str) -> bytes:
     compact = "".join(value.split()).translate(_URLSAFE).rstrip("=")
     limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
     if len(compact) * 3 // 4 > limit:
-        raise BadInput(
-            f"{field}: the file is too large; the limit is {filesizeformat(limit)}.", field
-        )
+        message = _("%(field)s: the file is too large; the limit is %(size)s.")
+        raise BadInput(message % {"field": field, "size": filesizeformat(limit)}, field)
     compact += "=" * (-len(compact) % 4)
     try:
         return base64.b64decode(compact, validate=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
@@ -35,7 +36,7 @@ class BoundedJson(Parser):
         try:
             return super().parse_body(request)
         except RecursionError:
-            raise BadInput("The JSON is nested too deeply.") from None
+            raise BadInput(_("The JSON is nested too deeply.")) from None
 
 
 api = NinjaAPI(

@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import checks
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.base import AuthBase
-
-if TYPE_CHECKING:
-    from ninja import NinjaAPI
-    from ninja.operation import Operation
 
 from helpline.api import throttles
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
@@ -32,6 +29,10 @@ from helpline.api.common import ApiError
 from helpline.api.inputs import load_body
 from helpline.api.models import Scope
 from helpline.api.throttles import Limit
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+    from ninja.operation import Operation
 
 CHANNEL_CANNOT_CHANGE = (
     "This API key is the API channel, not an agent: it can create and read tickets. "
@@ -105,7 +106,7 @@ def keys(*any_of: Scope, agent: bool = False, limits: tuple[Limit, ...] = ()) ->
     return [BearerKey(any_of, agent, limits), HeaderKey(any_of, agent, limits)]
 
 
-UNDECLARED = (
+UNDECLARED = _(
     "This endpoint does not declare who may call it, so it answers nobody. "
     "This is a bug in Helpline; please report it."
 )
@@ -117,7 +118,7 @@ class Undeclared(AuthBase):
     openapi_type = "apiKey"
 
     def __call__(self, request: HttpRequest) -> Any:
-        raise HttpError(403, UNDECLARED)
+        raise HttpError(403, str(UNDECLARED))
 
 
 DENY = Undeclared()

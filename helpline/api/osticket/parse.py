@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import defusedxml
 import defusedxml.ElementTree as SafeET
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from helpline.api.inputs import (
     BadInput,
@@ -103,7 +104,8 @@ def _lenient(text: str, error: ValueError) -> Any:
         try:
             fields = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
         except ValueError:
-            raise BadInput(f"Send at most {MAX_FORM_FIELDS} form fields.") from None
+            message = _("Send at most %(count)d form fields.") % {"count": MAX_FORM_FIELDS}
+            raise BadInput(message) from None
         return dict(fields)
     if isinstance(error, json.JSONDecodeError):
         where = f" (line {error.lineno}, column {error.colno})"
@@ -173,7 +175,8 @@ def _check_count(count: int) -> None:
     """Attachments are counted before any is decoded."""
     limit = settings.HELPLINE_MAX_ATTACHMENTS
     if count > limit:
-        raise BadInput(f"attachments: attach at most {limit} files.", "attachments")
+        message = _("attachments: attach at most %(count)d files.") % {"count": limit}
+        raise BadInput(message, "attachments")
 
 
 class _BoundedBuilder(StdET.TreeBuilder):
@@ -188,9 +191,11 @@ class _BoundedBuilder(StdET.TreeBuilder):
         self.depth += 1
         self.elements += 1
         if self.depth > MAX_XML_DEPTH:
-            raise BadInput(f"Malformed XML: nested deeper than {MAX_XML_DEPTH} elements.")
+            message = _("Malformed XML: nested deeper than %(depth)d elements.")
+            raise BadInput(message % {"depth": MAX_XML_DEPTH})
         if self.elements > MAX_XML_ELEMENTS:
-            raise BadInput(f"Malformed XML: more than {MAX_XML_ELEMENTS} elements.")
+            message = _("Malformed XML: more than %(count)d elements.")
+            raise BadInput(message % {"count": MAX_XML_ELEMENTS})
         return super().start(tag, attrs)
 
     def end(self, tag: str) -> StdET.Element:
@@ -208,7 +213,7 @@ def _xml_tree(raw: bytes) -> StdET.Element:
     except StdET.ParseError as error:
         raise BadInput(f"Malformed XML: {error}.") from None
     except (LookupError, ValueError):  # encoding="x-bogus", or a multi-byte one expat lacks
-        raise BadInput("Malformed XML: unknown or unsupported encoding; send UTF-8.") from None
+        raise BadInput(_("Malformed XML: unknown or unsupported encoding; send UTF-8.")) from None
 
 
 def parse_xml(raw: bytes) -> TicketRequest:

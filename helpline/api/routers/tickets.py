@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
 from pydantic import Field
@@ -86,7 +87,8 @@ def uploads_from(
     before anything is decoded)."""
     limit = settings.HELPLINE_MAX_ATTACHMENTS
     if len(attachments) > limit:
-        raise BadInput(f"{field}: attach at most {limit} files.", field)
+        message = _("%(field)s: attach at most %(count)d files.")
+        raise BadInput(message % {"field": field, "count": limit}, field)
     for i, a in enumerate(attachments):
         check_file_size(clean_filename(a.filename), base64_size(a.data), f"{field}.{i}")
     files = [

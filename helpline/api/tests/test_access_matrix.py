@@ -436,7 +436,7 @@ def test_an_operation_that_declares_nothing_refuses_everyone_with_a_json_403(
         response = client.get("/forgotten", headers=headers)
 
         assert response.status_code == 403
-        assert response.json()["detail"] == UNDECLARED
+        assert response.json()["detail"] == str(UNDECLARED)
 
 
 def test_the_check_names_every_operation_that_does_not_declare_its_access() -> None:
