@@ -443,7 +443,7 @@ def test_the_check_names_every_operation_that_does_not_declare_its_access() -> N
     assert undeclared(_probe()) == ["GET /forgotten", "GET /open", "GET /any-key"]
 
 
-def test_every_operation_of_our_api_declares_its_access() -> None:
+def test_every_operation_of_our_api_declares_its_access(db: None) -> None:
     assert check_declared_access() == []
     call_command("check", "--fail-level", "ERROR")  # the check is registered and passes
 

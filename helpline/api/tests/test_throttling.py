@@ -208,7 +208,7 @@ def test_documented_rates_pass_the_check(settings: Any, rate: str) -> None:
 
 
 @pytest.mark.parametrize("rate", ["60", "60/minute-ish", "0/m", "60/0m", "-1/m", "m/60"])
-def test_a_rate_that_is_not_one_fails_the_system_check(settings: Any, rate: str) -> None:
+def test_a_rate_that_is_not_one_fails_the_system_check(db: None, settings: Any, rate: str) -> None:
     settings.HELPLINE_API_RATE_PER_KEY = rate
 
     assert [e.id for e in check_rates()] == ["helpline.api.E002"]
