@@ -299,6 +299,14 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25
+# API rate limits (helpline.api.throttles), counted in CACHES["default"] per client
+# address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.
+# Every request that carries a credential (valid or not), per address:
+HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
+# Every request made with one key or token:
+HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")
+# Tickets opened through the API (REST and osTicket), per key and per address:
+HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
 
 LOGGING = {
     "version": 1,

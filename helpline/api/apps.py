@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ApiConfig(AppConfig):
     name = "helpline.api"
     label = "api"
+
+    def ready(self) -> None:
+        from helpline.api.security import check_declared_access
+        from helpline.api.throttles import check_rates
+
+        checks.register(check_declared_access, checks.Tags.security)
+        checks.register(check_rates, checks.Tags.security)

@@ -13,8 +13,9 @@ A request carries a secret in `Authorization: Bearer <secret>` or `X-API-Key:
 - **API key that acts as an agent, or an agent's personal token: that agent.**
   Reads see what the agent sees (a ticket they may not see is 404, exactly as if
   it did not exist), changes are the agent's own, checked by the lifecycle.
-  A key is further limited to its scopes; a personal token has create, read and
-  write (plus admin for administrators), since it is the agent themselves.
+  A key is further limited to its scopes; a personal token has create, read,
+  write and reports:read (plus admin for administrators), since it is the agent
+  themselves (what a report shows them is still limited to what they may see).
 
 An IP allowlist (CIDR ranges) applies to API keys; the address is REMOTE_ADDR,
 so behind a reverse proxy the proxy must pass the client's address in it.
@@ -37,7 +38,7 @@ from helpline.tickets.models import HelpTopic
 # integration does not turn every read into a write.
 TOUCH_EVERY = timedelta(seconds=60)
 MAX_SECRET_LENGTH = 200
-TOKEN_SCOPES = frozenset({Scope.CREATE, Scope.READ, Scope.WRITE})
+TOKEN_SCOPES = frozenset({Scope.CREATE, Scope.READ, Scope.WRITE, Scope.REPORTS})
 
 
 class AuthFailed(Exception):

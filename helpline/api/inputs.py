@@ -22,8 +22,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import normalize_email
+from helpline.lib.bounds import OutOfRange, check_date
 from helpline.lib.html import text_to_html
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import HelpTopic, TopicField
@@ -78,7 +80,54 @@ def load_body(request: HttpRequest) -> bytes:
     return data
 
 
+# --- the shape of a JSON body -----------------------------------------------------------
+
+# Far above what any request of ours needs (a ticket with its attachments and
+# answers is depth 3 and a few hundred tokens), far below what costs us: Python's
+# json module builds every value as an object (an authenticated client may send
+# `body_limit()` bytes, tens of MB: millions of tiny lists is gigabytes of memory)
+# and recurses once per level.
+MAX_JSON_DEPTH = 32
+MAX_JSON_TOKENS = 20_000  # strings, brackets, commas and colons
+
+_JSON_NEXT = re.compile(rb'["\[\]{},:]')
+# The rest of a string after its opening quote; possessive, so a string without
+# its closing quote costs one pass, not one pass per quote.
+_JSON_STRING_REST = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+
+
+def check_json_shape(raw: bytes) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH or made of more than
+    MAX_JSON_TOKENS tokens, before it is parsed. One pass at C speed over string
+    contents (base64 attachments are one token each); the loop stops as soon as
+    a bound is passed. Malformed JSON is left for the parser to refuse."""
+    depth = tokens = 0
+    pos = 0
+    while (found := _JSON_NEXT.search(raw, pos)) is not None:
+        tokens += 1
+        if tokens > MAX_JSON_TOKENS:
+            message = _("The JSON has more than %(count)d values.") % {"count": MAX_JSON_TOKENS}
+            raise BadInput(message)
+        char, pos = found.group(), found.end()
+        if char == b'"':
+            end = _JSON_STRING_REST.match(raw, pos)
+            if end is None:
+                return
+            pos = end.end()
+        elif char in b"[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                message = _("The JSON is nested too deeply (over %(depth)d levels).")
+                raise BadInput(message % {"depth": MAX_JSON_DEPTH})
+        elif char in b"]}":
+            depth -= 1
+
+
 # --- text ---------------------------------------------------------------------------
+
+# The longest message (text or HTML) a client may send, in characters; the REST
+# schema and the osTicket endpoints share it.
+MAX_MESSAGE_CHARS = 200_000
 
 
 def check_text(value: str) -> str:
@@ -195,9 +244,14 @@ def parse_data_url(value: str, field: str) -> Data:
 
 
 def decode_base64(value: str, field: str) -> bytes:
-    """Base64 with line breaks and spaces allowed (XML wraps it); nothing else."""
+    """Base64 with line breaks and spaces allowed (XML wraps it); nothing else.
+    Content larger than an attachment may be is refused before it is decoded."""
     # The URL-safe alphabet (-_ for +/) is accepted too: some clients send it.
     compact = "".join(value.split()).translate(_URLSAFE).rstrip("=")
+    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    if len(compact) * 3 // 4 > limit:
+        message = _("%(field)s: the file is too large; the limit is %(size)s.")
+        raise BadInput(message % {"field": field, "size": filesizeformat(limit)}, field)
     compact += "=" * (-len(compact) % 4)
     try:
         return base64.b64decode(compact, validate=True)
@@ -218,6 +272,20 @@ def message_html(text: str, content_type: str = "text/plain") -> str:
 # --- attachments ----------------------------------------------------------------------
 
 
+def base64_size(value: str) -> int:
+    """The size of what `value` decodes to, without decoding it."""
+    return len("".join(value.split()).rstrip("=")) * 3 // 4
+
+
+def check_file_size(name: str, size: int, where: str) -> None:
+    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    if size > limit:
+        raise BadInput(
+            f"{where}: “{name}” is {filesizeformat(size)}; the limit is {filesizeformat(limit)}.",
+            where,
+        )
+
+
 def check_files(files: Iterable[tuple[str, bytes]], field: str = "attachments") -> list[Upload]:
     """Named file contents checked against the same limits as the portal and desk:
     count, size and extension. The stored content type comes from the file name,
@@ -234,12 +302,7 @@ def check_files(files: Iterable[tuple[str, bytes]], field: str = "attachments") 
         ext = PurePath(name).suffix.lower()
         if ext not in extensions:
             raise BadInput(f"{where}: files of type {ext or '(none)'} are not accepted.", where)
-        if len(content) > settings.HELPLINE_MAX_ATTACHMENT_BYTES:
-            raise BadInput(
-                f"{where}: “{name}” is {filesizeformat(len(content))}; the limit is "
-                f"{filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES)}.",
-                where,
-            )
+        check_file_size(name, len(content), where)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         uploads.append(Upload(filename=name, content_type=content_type, content=content))
     return uploads
@@ -264,9 +327,13 @@ def _answer(question: TopicField, value: str, where: str) -> str:
                 raise BadInput(f"{where}: enter a number.", where)
         case TopicField.Kind.DATE:
             try:
-                value = datetime.date.fromisoformat(value[:10]).isoformat()
+                day = datetime.date.fromisoformat(value[:10])
             except ValueError:
                 raise BadInput(f"{where}: enter a date as YYYY-MM-DD.", where) from None
+            try:
+                value = check_date(day).isoformat()
+            except OutOfRange as error:
+                raise BadInput(f"{where}: {error}", where) from None
     return value
 
 

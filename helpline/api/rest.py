@@ -12,15 +12,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
-from helpline.api.inputs import BadInput, BodyTooLarge
+from helpline.api.inputs import BadInput, BodyTooLarge, check_json_shape
 from helpline.api.routers import actions, reference, reports, tickets
-from helpline.api.security import keys
+from helpline.api.security import DENY
+from helpline.api.throttles import retry_after, too_many
 from helpline.tickets.lifecycle import LifecycleError
+
+
+class BoundedJson(Parser):
+    """Ninja's JSON parser, after the body's shape is checked (depth and number of
+    values, helpline.api.inputs.check_json_shape). Ninja reports any parse error
+    as a 400 "Cannot parse request body"; `_http_error` below gives our reason."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        check_json_shape(request.body)
+        try:
+            return super().parse_body(request)
+        except RecursionError:
+            raise BadInput(_("The JSON is nested too deeply.")) from None
+
 
 api = NinjaAPI(
     title="Helpline API",
@@ -33,7 +50,9 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
-    auth=keys(),
+    parser=BoundedJson(),
+    # Default deny: every operation declares its own keys(...) (helpline.api.security).
+    auth=DENY,
 )
 api.add_router("/v1/tickets", tickets.router)
 api.add_router("/v1/tickets", actions.router)
@@ -75,6 +94,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return error_response(request, 422, "Send a JSON object as the request body.")
     field = ".".join(path) or None
     message = str(first.get("msg", "Invalid value"))
+    if first.get("type") == "value_error":  # our own validators' words, without pydantic's
+        message = message.removeprefix("Value error, ").rstrip(".")
     if first.get("type") == "missing":
         message = "This field is required"
     detail = f"{field}: {message}." if field else f"{message}."
@@ -86,12 +107,30 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     return error_response(request, 401, MISSING)
 
 
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """429 with Retry-After (helpline.api.throttles)."""
+    response = error_response(request, 429, too_many(exc.wait))
+    response["Retry-After"] = retry_after(exc.wait)
+    return response
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BadInput):  # our parser's reason, wrapped by ninja
+        return _bad_input(request, exc.__cause__)
     message = str(exc)
     if message == "Cannot parse request body":
         message = "The request body is not valid JSON."
     return error_response(request, exc.status_code, message)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Not ninja's default (a plain-text traceback under DEBUG, Django's HTML 500
+    page otherwise): up to `helpline.api.errors.json_errors`, which logs it and
+    answers a JSON 500, DEBUG or not."""
+    raise exc
 
 
 @api.exception_handler(Http404)

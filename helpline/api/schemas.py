@@ -1,5 +1,9 @@
 """What the REST API accepts and answers (pydantic models through django-ninja).
 
+Every date and time a client sends is inside helpline.lib.bounds' range (`Time`,
+`AnyTime`, `Day`): a date near year 1 or 9999 overflows as soon as it is moved to
+another time zone, and made pages that show it answer 500.
+
 Every string goes through `Text`, which refuses NUL characters and lone surrogates:
 PostgreSQL cannot store either, and bad input must be a 422 that names the field,
 never a 500 from the database. Ids and versions are bounded for the same reason
@@ -8,23 +12,31 @@ never a 500 from the database. Ids and versions are bounded for the same reason
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from helpline.api.inputs import check_text
+from helpline.api.inputs import MAX_MESSAGE_CHARS, check_text
+from helpline.lib.bounds import check_date, check_datetime
 
 
 def _aware_utc(value: datetime) -> datetime:
-    """Naive times are UTC; every time is converted to UTC (and must fit there)."""
-    try:
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
+    """Naive times are UTC; every time is converted to UTC, inside the range of
+    helpline.lib.bounds (a time at Python's edges overflows when moved)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return check_datetime(value).astimezone(UTC)
+
+
+def _bounded_date(value: date) -> date:
+    return check_date(value)
+
+
+def _bounded_time(value: datetime) -> datetime:
+    """Inside the range of helpline.lib.bounds; naive or aware as sent."""
+    return check_datetime(value)
 
 
 # Length limits come before the text check, so pydantic words them for strings.
@@ -33,7 +45,7 @@ Address = Annotated[str, Field(max_length=320), AfterValidator(check_text)]
 Name = Annotated[str, Field(max_length=200), AfterValidator(check_text)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(check_text)]
 Subject = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(check_text)]
-Body = Annotated[str, Field(max_length=200_000), AfterValidator(check_text)]
+Body = Annotated[str, Field(max_length=MAX_MESSAGE_CHARS), AfterValidator(check_text)]
 Reason = Annotated[str, Field(max_length=2000), AfterValidator(check_text)]
 FieldKey = Annotated[str, Field(max_length=60), AfterValidator(check_text)]
 Answer = Annotated[str, Field(max_length=5000), AfterValidator(check_text)]
@@ -43,6 +55,9 @@ Cursor = Annotated[str, Field(max_length=200), AfterValidator(check_text)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Time = Annotated[datetime, AfterValidator(_aware_utc)]
+# A time as sent (naive allowed, for the endpoint to refuse with its own words).
+AnyTime = Annotated[datetime, AfterValidator(_bounded_time)]
+Day = Annotated[date, AfterValidator(_bounded_date)]
 Format = Literal["text", "html"]
 
 FORMAT_HELP = "`text` (default) is shown as typed; `html` is sanitized."
@@ -147,7 +162,7 @@ class EscalateIn(VersionIn):
 
 
 class DueIn(ReasonIn):
-    due_at: datetime | None = Field(
+    due_at: AnyTime | None = Field(
         None, description="The new due time (ISO 8601 with an offset); null follows the plan."
     )
 

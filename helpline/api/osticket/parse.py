@@ -20,8 +20,23 @@ from urllib.parse import parse_qsl
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+from django.conf import settings
+from django.utils.translation import gettext as _
 
-from helpline.api.inputs import BadInput, decode_base64, parse_data_url
+from helpline.api.inputs import (
+    BadInput,
+    check_json_shape,
+    decode_base64,
+    parse_data_url,
+)
+
+# Bounds on an XML document, checked while it is parsed (defusedxml already
+# refuses entity declarations and external references): far above any real
+# <ticket>, far below what costs us memory or time.
+MAX_XML_DEPTH = 32
+MAX_XML_ELEMENTS = 10_000
+# Form fields in a body sent as a form instead of JSON.
+MAX_FORM_FIELDS = 1_000
 
 
 @dataclass
@@ -54,6 +69,7 @@ _TRAILING_COMMA = re.compile(r",(\s*[\]}])")
 
 
 def parse_json(raw: bytes) -> TicketRequest:
+    check_json_shape(raw)  # depth and size of the structure, before any parsing
     text = _text(raw)
     try:
         data = json.loads(text)
@@ -82,8 +98,15 @@ def _lenient(text: str, error: ValueError) -> Any:
         return json.loads(_TRAILING_COMMA.sub(r"\1", text))
     except ValueError:
         pass
+    except RecursionError:  # the first parse stopped at the comma, before the depth
+        raise BadInput("Malformed JSON: nested too deeply.") from None
     if "=" in text and not text.lstrip().startswith(("{", "[")):
-        return dict(parse_qsl(text, keep_blank_values=True))
+        try:
+            fields = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError:
+            message = _("Send at most %(count)d form fields.") % {"count": MAX_FORM_FIELDS}
+            raise BadInput(message) from None
+        return dict(fields)
     if isinstance(error, json.JSONDecodeError):
         where = f" (line {error.lineno}, column {error.colno})"
         raise BadInput(f"Malformed JSON: {error.msg}{where}.") from None
@@ -115,6 +138,7 @@ def _json_attachments(value: Any) -> list[tuple[str, bytes]]:
         return []
     if not isinstance(value, list):
         raise BadInput("attachments: expected a list of files.", "attachments")
+    _check_count(len(value))
     files: list[tuple[str, bytes]] = []
     for index, item in enumerate(value):
         where = f"attachments.{index}"
@@ -147,15 +171,56 @@ def _tag(element: StdET.Element) -> str:
     return element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
 
 
-def parse_xml(raw: bytes) -> TicketRequest:
-    """`<ticket>` with its fields as attributes or as child elements. Parsed with
-    defusedxml: no entity expansion, no DTDs, no external references."""
+def _check_count(count: int) -> None:
+    """Attachments are counted before any is decoded."""
+    limit = settings.HELPLINE_MAX_ATTACHMENTS
+    if count > limit:
+        message = _("attachments: attach at most %(count)d files.") % {"count": limit}
+        raise BadInput(message, "attachments")
+
+
+class _BoundedBuilder(StdET.TreeBuilder):
+    """ElementTree's tree builder, refusing a document past our depth or size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.elements = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> StdET.Element:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > MAX_XML_DEPTH:
+            message = _("Malformed XML: nested deeper than %(depth)d elements.")
+            raise BadInput(message % {"depth": MAX_XML_DEPTH})
+        if self.elements > MAX_XML_ELEMENTS:
+            message = _("Malformed XML: more than %(count)d elements.")
+            raise BadInput(message % {"count": MAX_XML_ELEMENTS})
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> StdET.Element:
+        self.depth -= 1
+        return super().end(tag)
+
+
+def _xml_tree(raw: bytes) -> StdET.Element:
+    parser = SafeET.DefusedXMLParser(target=_BoundedBuilder())
     try:
-        root = SafeET.fromstring(raw)
+        parser.feed(raw)
+        return parser.close()
     except defusedxml.DefusedXmlException:
         raise BadInput("Malformed XML: entities and DTDs are not accepted.") from None
     except StdET.ParseError as error:
         raise BadInput(f"Malformed XML: {error}.") from None
+    except (LookupError, ValueError):  # encoding="x-bogus", or a multi-byte one expat lacks
+        raise BadInput(_("Malformed XML: unknown or unsupported encoding; send UTF-8.")) from None
+
+
+def parse_xml(raw: bytes) -> TicketRequest:
+    """`<ticket>` with its fields as attributes or as child elements. Parsed with
+    defusedxml (no entity expansion, no external references) and bounded in
+    depth and element count."""
+    root = _xml_tree(raw)
     if _tag(root) != "ticket":
         raise BadInput("Expected a <ticket> document.")
     request = TicketRequest(fields={k: v for k, v in root.attrib.items() if k != "message"})
@@ -177,8 +242,10 @@ def parse_xml(raw: bytes) -> TicketRequest:
 
 
 def _xml_attachments(element: StdET.Element) -> list[tuple[str, bytes]]:
+    items = [e for e in element if _tag(e) == "file"]
+    _check_count(len(items))
     files: list[tuple[str, bytes]] = []
-    for index, item in enumerate(e for e in element if _tag(e) == "file"):
+    for index, item in enumerate(items):
         where = f"attachments.{index}"
         name = item.get("name") or "attachment"
         text = (item.text or "").strip()  # "automatically trimmed", says osTicket

@@ -6,6 +6,10 @@ an address outside its allowlist, or a key that may not create tickets. A raw
 email that opens no ticket (an auto-reply, a bounce, one quarantined by mail
 intake) is 202 with the reason: it was received and kept, not refused.
 
+What osTicket has no answer for is JSON, like the rest of /api/: 429 with
+Retry-After past a rate limit (helpline.api.throttles), 405 and 500
+(helpline.api.errors).
+
 These are plain Django views, not ninja ones: the answers are plain text, and
 the body is read raw whatever its Content-Type.
 """
@@ -22,8 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from helpline.accounts.customers import find_or_create_customer
+from helpline.api import throttles
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
 from helpline.api.inputs import (
+    MAX_MESSAGE_CHARS,
     BadInput,
     BodyTooLarge,
     check_files,
@@ -42,6 +48,10 @@ from helpline.tickets import lifecycle
 from helpline.tickets.models import HelpTopic, Priority, Source, Ticket
 
 log = logging.getLogger(__name__)
+
+# osTicket cuts subjects to 255 characters, and so do we; a longer one is not cut
+# from megabytes, it is refused.
+MAX_SUBJECT_CHARS = 10_000
 
 # osTicket's sources, by the names its clients send (any case).
 SOURCES = {
@@ -68,10 +78,16 @@ def _caller(request: HttpRequest) -> Caller:
 @require_POST
 def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
     """Open a ticket from an osTicket JSON, XML or raw email request."""
+    # Rate limits (helpline.api.throttles): every request from the address, then
+    # what the key opens; both before the body is read.
+    if (wait := throttles.osticket_address_wait(request)) is not None:
+        return throttles.throttled_response(wait)
     try:
         caller = _caller(request)
     except AuthFailed as error:
         return _text(401, error.message)
+    if (wait := throttles.osticket_create_wait(request, caller)) is not None:
+        return throttles.throttled_response(wait)
     try:
         raw = load_body(request)
         if fmt == "email":
@@ -124,10 +140,11 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
     display_name, address = parse_address(email)
     name = clean_text(parsed.get("name"), "name", max_length=200).strip() or display_name
     phone = clean_text(parsed.get("phone"), "phone", max_length=40).strip().upper()
-    subject = " ".join(clean_text(parsed.get("subject"), "subject").split())[:255]
+    raw_subject = clean_text(parsed.get("subject"), "subject", max_length=MAX_SUBJECT_CHARS)
+    subject = " ".join(raw_subject.split())[:255]
     if not subject:
         raise BadInput("subject: a subject is required.", "subject")
-    message = clean_text(parsed.message, "message")
+    message = clean_text(parsed.message, "message", max_length=MAX_MESSAGE_CHARS)
     body = message_html(message, parsed.message_type)
     uploads = check_files(parsed.attachments)
     if is_blank(sanitize(body)) and not uploads:

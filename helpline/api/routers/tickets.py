@@ -8,17 +8,19 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
 from pydantic import Field
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department
-from helpline.api import listing
+from helpline.api import listing, throttles
 from helpline.api.common import (
     ApiError,
     caller_of,
@@ -32,6 +34,8 @@ from helpline.api.common import (
 )
 from helpline.api.inputs import (
     BadInput,
+    base64_size,
+    check_file_size,
     check_files,
     decode_base64,
     message_html,
@@ -52,6 +56,7 @@ from helpline.api.schemas import (
     Time,
 )
 from helpline.api.security import keys
+from helpline.lib.bounds import check_datetime
 from helpline.lib.html import is_blank, sanitize
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -65,6 +70,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.queues import QUEUES
+from helpline.tickets.uploads import clean_filename
 
 router = Router(tags=["tickets"])
 READ = keys(Scope.READ)
@@ -77,7 +83,14 @@ ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 def uploads_from(
     attachments: list[AttachmentIn], field: str = "attachments"
 ) -> list[lifecycle.Upload]:
-    """Base64 attachments checked against the attachment limits."""
+    """Base64 attachments checked against the attachment limits (the count
+    before anything is decoded)."""
+    limit = settings.HELPLINE_MAX_ATTACHMENTS
+    if len(attachments) > limit:
+        message = _("%(field)s: attach at most %(count)d files.")
+        raise BadInput(message % {"field": field, "count": limit}, field)
+    for i, a in enumerate(attachments):
+        check_file_size(clean_filename(a.filename), base64_size(a.data), f"{field}.{i}")
     files = [
         (a.filename, decode_base64(a.data, f"{field}.{i}.data")) for i, a in enumerate(attachments)
     ]
@@ -90,7 +103,7 @@ def uploads_from(
 @router.post(
     "",
     response={201: TicketOut, **ERRORS},
-    auth=keys(Scope.CREATE),
+    auth=keys(Scope.CREATE, limits=throttles.CREATING),
     url_name="tickets",
     summary="Open a ticket",
 )
@@ -185,6 +198,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         when = datetime.fromisoformat(stamp)
         if when.tzinfo is None or not isinstance(pk, int) or not 0 < pk < 2**63:
             raise ValueError
+        # A forged cursor at year 1 or 9999 overflows when the query moves it to UTC.
+        check_datetime(when)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadInput("cursor: not a cursor from this API; start without one.", "cursor") from None
     return when, pk
@@ -264,7 +279,12 @@ def _entries(request: HttpRequest, number: str) -> tuple[Ticket, QuerySet[Entry]
     return ticket, entries
 
 
-@router.get("/{number}/thread", response={200: list[EntryOut], **ERRORS}, summary="Read the thread")
+@router.get(
+    "/{number}/thread",
+    response={200: list[EntryOut], **ERRORS},
+    auth=READ,
+    summary="Read the thread",
+)
 def read_thread(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """The messages, replies and (for agents) internal notes, oldest first."""
     ticket, entries = _entries(request, number)

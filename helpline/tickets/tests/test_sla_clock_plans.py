@@ -8,12 +8,16 @@ Friday 09-12 and 13-17, first response 2 h, resolution 8 h; "Round the clock":
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.models import EventKind, SLASource
 
-from .helpers import Watch, event, reload
+from .helpers import Watch, event, refused, reload
 from .test_sla_clock import (
     at,
     clock,
@@ -425,3 +429,20 @@ def test_a_manual_due_on_a_ticket_without_a_plan_still_makes_it_overdue(world: W
     assert clock(ticket)["sla_alarm_at"] == utc(2026, 12, 2, 12)
     ticket = tick(ticket, utc(2026, 12, 2, 12))
     assert clock(ticket)["is_overdue"]
+
+
+@pytest.mark.parametrize(
+    "due_at",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),  # year 10000 east of UTC
+        datetime(2100, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-14))),  # overflows in UTC
+    ],
+)
+def test_a_due_date_outside_the_accepted_range_is_refused(world: World, due_at: datetime) -> None:
+    """Such a date was stored and then made the ticket page answer 500 to every
+    agent east of UTC (helpline.lib.bounds)."""
+    ticket = world.open()
+
+    with refused(ticket, match="between 2000-01-01 and 2099-12-31"):
+        lifecycle.set_due(ticket, actor=world.supervisor, due_at=due_at)

@@ -1,0 +1,216 @@
+"""Rate limits on the API (helpline.api.throttles): per client address, per key or
+token, and for tickets opened, on the REST API and the osTicket endpoints. A
+request past a limit is a JSON 429 with Retry-After, and changes nothing.
+
+The cache (where the counters live) is emptied before every test
+(helpline/conftest.py), so each test starts with full buckets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import Client
+
+from helpline.api.throttles import check_rates
+from helpline.conftest import World
+from helpline.tickets.models import Ticket
+
+from .conftest import Api, make_key, make_token
+from .osticket import post
+
+NEW = {"email": "a@example.com", "subject": "S", "message": "M"}
+
+
+def throttled(response: Any) -> bool:
+    if response.status_code != 429:
+        return False
+    assert response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail", "field"}
+    assert "Too many requests" in response.json()["detail"]
+    assert 1 <= int(response["Retry-After"]) <= 60
+    return True
+
+
+@pytest.fixture
+def limits(settings: Any) -> Any:
+    """Generous limits unless a test narrows one."""
+    settings.HELPLINE_API_RATE_PER_ADDRESS = "1000/m"
+    settings.HELPLINE_API_RATE_PER_KEY = "1000/m"
+    settings.HELPLINE_API_CREATE_RATE = "1000/m"
+    return settings
+
+
+# --- REST ------------------------------------------------------------------------------
+
+
+def test_a_key_past_its_limit_is_a_json_429_and_another_key_goes_on(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_RATE_PER_KEY = "3/m"
+    busy = Api(client, make_key())
+    calm = Api(client, make_key())
+
+    answers = [busy.get("/statuses").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200]
+    assert throttled(busy.get("/statuses"))
+    assert throttled(busy.get("/tickets"))  # one bucket for every endpoint
+    assert calm.get("/statuses").status_code == 200
+
+
+def test_an_agent_token_has_a_limit_of_its_own(world: World, client: Client, limits: Any) -> None:
+    limits.HELPLINE_API_RATE_PER_KEY = "2/m"
+    token = Api(client, make_token(world.agent))
+
+    assert [token.get("/tickets").status_code for _ in range(2)] == [200, 200]
+    assert throttled(token.get("/tickets"))
+
+
+def test_an_address_past_its_limit_is_a_429_whatever_key_it_uses(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_RATE_PER_ADDRESS = "3/m"
+    keys = [Api(client, make_key(), address="198.51.100.7") for _ in range(4)]
+
+    answers = [api.get("/statuses").status_code for api in keys[:3]]
+
+    assert answers == [200, 200, 200]
+    assert throttled(keys[3].get("/statuses"))
+    assert keys[3].as_key(keys[3].key, address="198.51.100.8").get("/statuses").status_code == 200
+
+
+def test_failed_attempts_count_against_the_address(
+    world: World, client: Client, limits: Any
+) -> None:
+    """So guessing keys is limited too (X-Forwarded-For does not change the address)."""
+    limits.HELPLINE_API_RATE_PER_ADDRESS = "3/m"
+    guesser = Api(client, "hl_guess", address="198.51.100.9")
+
+    answers = [
+        client.get(
+            "/api/v1/statuses",
+            headers={"Authorization": f"Bearer hl_guess{n}", "X-Forwarded-For": f"10.0.0.{n}"},
+            REMOTE_ADDR="198.51.100.9",
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert answers == [401, 401, 401]
+    assert throttled(guesser.get("/statuses"))
+    assert throttled(guesser.as_key(make_key(), address="198.51.100.9").get("/statuses"))
+
+
+def test_opening_tickets_has_its_own_lower_limit(world: World, client: Client, limits: Any) -> None:
+    limits.HELPLINE_API_CREATE_RATE = "2/m"
+    creator = Api(client, make_key(scopes=["tickets:create"], default_topic=world.topic))
+
+    answers = [creator.post("/tickets", NEW).status_code for _ in range(2)]
+
+    assert answers == [201, 201]
+    assert throttled(creator.post("/tickets", NEW))
+    assert Ticket.objects.count() == 2
+    assert creator.get("/topics").status_code == 200  # lookups are not openings
+
+
+def test_a_throttled_request_is_refused_before_its_body_is_read(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_CREATE_RATE = "1/m"
+    creator = Api(client, make_key(scopes=["tickets:create"], default_topic=world.topic))
+    creator.post("/tickets", NEW)
+
+    response = creator.post("/tickets", raw="{not json at all")
+
+    assert throttled(response)  # not a 400 about the JSON
+
+
+def test_an_empty_limit_turns_it_off(world: World, client: Client, limits: Any) -> None:
+    limits.HELPLINE_API_RATE_PER_KEY = ""
+    api = Api(client, make_key())
+
+    assert {api.get("/statuses").status_code for _ in range(30)} == {200}
+
+
+# --- the osTicket endpoints ---------------------------------------------------------
+
+
+def osticket_body(world: World) -> str:
+    return json.dumps({**NEW, "topicId": world.topic.pk})
+
+
+@pytest.mark.parametrize("path", ["/api/tickets.json", "/api/http.php/tickets.json"])
+def test_an_osticket_key_past_the_opening_limit_is_a_json_429(
+    world: World, client: Client, limits: Any, path: str
+) -> None:
+    limits.HELPLINE_API_CREATE_RATE = "2/m"
+    key = make_key(scopes=["tickets:create"])
+
+    answers = [post(client, path, osticket_body(world), key).status_code for _ in range(2)]
+
+    assert answers == [201, 201]
+    assert throttled(post(client, path, osticket_body(world), key))
+    assert Ticket.objects.count() == 2
+
+
+def test_the_osticket_opening_limit_is_per_address_too(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_CREATE_RATE = "2/m"
+    keys = [make_key(scopes=["tickets:create"]) for _ in range(3)]
+
+    answers = [
+        post(client, "/api/tickets.json", osticket_body(world), k, REMOTE_ADDR="203.0.113.5")
+        for k in keys
+    ]
+
+    assert [a.status_code for a in answers[:2]] == [201, 201]
+    assert throttled(answers[2])
+    other = post(client, "/api/tickets.json", osticket_body(world), keys[2], REMOTE_ADDR="::1")
+    assert other.status_code == 201
+
+
+def test_failed_osticket_attempts_count_against_the_address(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_RATE_PER_ADDRESS = "3/m"
+    key = make_key(scopes=["tickets:create"])
+
+    answers = [post(client, "/api/tickets.xml", "<ticket/>", f"wrong{n}") for n in range(3)]
+
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert throttled(post(client, "/api/tickets.json", osticket_body(world), key))
+    assert not Ticket.objects.exists()
+
+
+def test_the_osticket_endpoints_count_a_keys_requests(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_RATE_PER_KEY = "1/m"
+    key = make_key(scopes=["tickets:create"])
+
+    assert post(client, "/api/tickets.json", osticket_body(world), key).status_code == 201
+    assert throttled(post(client, "/api/tickets.json", osticket_body(world), key))
+
+
+# --- configuration ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", ["60/m", "1000/h", "5/s", "10/5m", "100000/d", ""])
+def test_documented_rates_pass_the_check(settings: Any, rate: str) -> None:
+    settings.HELPLINE_API_CREATE_RATE = rate
+
+    assert check_rates() == []
+
+
+@pytest.mark.parametrize("rate", ["60", "60/minute-ish", "0/m", "60/0m", "-1/m", "m/60"])
+def test_a_rate_that_is_not_one_fails_the_system_check(db: None, settings: Any, rate: str) -> None:
+    settings.HELPLINE_API_RATE_PER_KEY = rate
+
+    assert [e.id for e in check_rates()] == ["helpline.api.E002"]
+    with pytest.raises(SystemCheckError):
+        call_command("check")

@@ -1,0 +1,196 @@
+"""Rate limits on the API, per client address and per credential, counted in
+Django's cache (the database cache: shared by every server process).
+
+Three limits, each a setting read at every request (env vars of the same name,
+see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
+
+- `HELPLINE_API_RATE_PER_ADDRESS`: every request from one address that carries
+  a credential, valid or not (so guessing keys is limited as well as using them);
+- `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
+- `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
+  `POST /v1/tickets` and the osTicket endpoints, which are what a create-only key
+  (the kind embedded in web forms) reaches.
+
+A request past a limit is answered 429 with `Retry-After` (seconds) and the
+usual JSON `{detail, field}`, before its body is read.
+
+The REST API uses django-ninja's throttles (`ninja.throttling`: a sliding log of
+request times per bucket). Ninja runs throttles after authentication, but our
+authentication reads the body (up to tens of MB, for attachments) and a failed
+one never reaches them; so `check()` runs them at the end of authentication
+instead (helpline.api.security), before the body is read, and for a failed
+authentication too. The osTicket endpoints are plain Django views and use
+django-ratelimit (fixed windows), as the portal does; their counters are their
+own.
+
+The client's address is REMOTE_ADDR, as for key allowlists (helpline.api.auth):
+ninja's default reads X-Forwarded-For from anyone, which would let a client pick
+a fresh address for every request. Behind a proxy, the proxy sets REMOTE_ADDR.
+
+A failing cache lets requests through (logged): a rate limit must not take the
+API down with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core import checks
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+from ninja.errors import Throttled
+from ninja.throttling import SimpleRateThrottle
+
+from helpline.api.auth import Caller, client_address
+
+log = logging.getLogger(__name__)
+
+# What both ninja and django-ratelimit read the same way: 60/m, 1000/h, 10/5m.
+RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
+RATE_SETTINGS = (
+    "HELPLINE_API_RATE_PER_ADDRESS",
+    "HELPLINE_API_RATE_PER_KEY",
+    "HELPLINE_API_CREATE_RATE",
+)
+
+
+def too_many(wait: float | None) -> str:
+    seconds = max(1, math.ceil(wait or 1))
+    return _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": seconds}
+
+
+def retry_after(wait: float | None) -> str:
+    return str(max(1, math.ceil(wait or 1)))
+
+
+class Limit(SimpleRateThrottle):
+    """One of ninja's throttles, its rate read from `setting` at each request and
+    its bucket named by `ident(request, caller)` (None: not counted)."""
+
+    def __init__(
+        self, scope: str, setting: str, ident: Callable[[HttpRequest, Caller | None], str | None]
+    ) -> None:
+        # Not SimpleRateThrottle.__init__, which fixes the rate once.
+        self.scope = scope
+        self.setting = setting
+        self.ident = ident
+        self.caller: Caller | None = None
+
+    def rate_now(self) -> str:
+        return str(getattr(settings, self.setting, "") or "").strip()
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        ident = self.ident(request, self.caller)
+        return None if ident is None else f"api-limit:{self.scope}:{ident}"
+
+    def allows(self, request: HttpRequest, caller: Caller | None) -> bool:
+        rate = self.rate_now()
+        if not rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(rate)
+        self.caller = caller
+        try:
+            return self.allow_request(request)
+        except DatabaseError:
+            log.warning("Rate limit %s not checked: the cache failed.", self.scope, exc_info=True)
+            return True
+
+
+def _address(request: HttpRequest, caller: Caller | None) -> str:
+    return client_address(request) or "unknown"
+
+
+def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
+    if caller is None:
+        return None
+    if caller.token is not None:
+        return f"token-{caller.token.pk}"
+    return f"key-{caller.key.pk}" if caller.key is not None else None
+
+
+BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
+BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
+CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
+CREATE_BY_CREDENTIAL = Limit("create-credential", "HELPLINE_API_CREATE_RATE", _credential)
+CREATING = (CREATE_BY_ADDRESS, CREATE_BY_CREDENTIAL)
+
+
+def check(request: HttpRequest, caller: Caller | None, extra: tuple[Limit, ...] = ()) -> None:
+    """Count the request in its buckets (the address's; the credential's when it
+    is known; `extra`); raise ninja's Throttled when one is full. Every bucket is
+    counted, as ninja does, so the longest wait is the one given."""
+    specs = (BY_ADDRESS, *((BY_CREDENTIAL, *extra) if caller is not None else ()))
+    # Ninja's throttles keep the request's state on themselves: one copy per request.
+    limits = [copy.copy(spec) for spec in specs]
+    waits = [limit.wait() for limit in limits if not limit.allows(request, caller)]
+    if waits:
+        raise Throttled(wait=max((w for w in waits if w is not None), default=None))  # type: ignore[arg-type]
+
+
+def throttled_response(wait: float | None) -> JsonResponse:
+    response = JsonResponse({"detail": too_many(wait), "field": None}, status=429)
+    response["Retry-After"] = retry_after(wait)
+    return response
+
+
+# --- the osTicket endpoints (plain views): django-ratelimit --------------------------
+
+
+def _rate(setting: str) -> Callable[[str, HttpRequest], str | None]:
+    def rate(group: str, request: HttpRequest) -> str | None:
+        return str(getattr(settings, setting, "") or "").strip() or None
+
+    return rate
+
+
+def _wait(
+    request: HttpRequest, group: str, setting: str, key: str | Callable[[str, HttpRequest], str]
+) -> int | None:
+    """Seconds until the bucket has room again, None when this request fits."""
+    usage = get_usage(request, group=group, key=key, rate=_rate(setting), increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(1, int(usage["time_left"]))
+
+
+def osticket_address_wait(request: HttpRequest) -> int | None:
+    """Every request to the osTicket endpoints, from this address."""
+    return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", "ip")
+
+
+def osticket_create_wait(request: HttpRequest, caller: Caller) -> int | None:
+    """A ticket opened through the osTicket endpoints, by this key and from this
+    address (the key's general limit counts too)."""
+    ident = _credential(request, caller) or "unknown"
+    waits = [
+        _wait(request, "api-osticket-key", "HELPLINE_API_RATE_PER_KEY", lambda g, r: ident),
+        _wait(request, "api-osticket-create-key", "HELPLINE_API_CREATE_RATE", lambda g, r: ident),
+        _wait(request, "api-osticket-create-address", "HELPLINE_API_CREATE_RATE", "ip"),
+    ]
+    return max((w for w in waits if w is not None), default=None)
+
+
+# --- configuration ----------------------------------------------------------------
+
+
+def check_rates(**kwargs: object) -> list[checks.CheckMessage]:
+    """System check: every rate setting is empty or a rate both libraries read."""
+    errors: list[checks.CheckMessage] = []
+    for name in RATE_SETTINGS:
+        value = str(getattr(settings, name, "") or "").strip()
+        if value and not RATE.fullmatch(value):
+            errors.append(
+                checks.Error(
+                    f"{name} = {value!r} is not a rate.",
+                    hint='Write "N/s", "N/m", "N/h" or "N/d" (e.g. "60/m"), or leave it empty.',
+                    id="helpline.api.E002",
+                )
+            )
+    return errors
