@@ -8,7 +8,7 @@
     settle     the load stops; the worker sends what is left (the outbox sweep
                finds mail whose task was lost, and mail whose sender died once its
                lease is over); then everything stops cleanly
-    probe      the database is read (site.py probe) for the invariants
+    probe      the database is read (site_db.py probe) for the invariants
 
 The worker is restarted at once after each kill, as a supervisor would. A worker
 that dies without being killed (say, of a database restart) is restarted too, and
@@ -76,7 +76,7 @@ SETTLE_SECONDS = 60.0
 @dataclass
 class Outcome:
     sent: list[Sent]
-    state: dict[str, Any]  # site.py probe
+    state: dict[str, Any]  # site_db.py probe
     received: Counter[str]  # Message-ID -> copies the SMTP server accepted
     # Message-IDs a sender had claimed when it was SIGKILLed: SMTP may have taken
     # them already, so these alone may arrive twice (see helpline.notify.models).
@@ -95,7 +95,7 @@ class Outcome:
 
 def _site_script(env: dict[str, str], job: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "helpline.tests.faults.site", job],
+        [sys.executable, "-m", "helpline.tests.faults.site_db", job],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -104,7 +104,7 @@ def _site_script(env: dict[str, str], job: str) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"site.py {job} failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"site_db.py {job} failed:\n{done.stdout}\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

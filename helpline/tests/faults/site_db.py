@@ -1,5 +1,5 @@
 """The fault test's helpers that run inside the site's own database, as a child process
-with the fault settings (`python -m helpline.tests.faults.site prepare|probe`):
+with the fault settings (`python -m helpline.tests.faults.site_db prepare|probe`):
 
 - `prepare`: migrate the empty database and create what the load needs: a
   department with a help topic and two agents (so each new ticket mails the
