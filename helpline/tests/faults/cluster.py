@@ -1,4 +1,4 @@
-"""A private PostgreSQL 15 server for the fault test, in a temp folder on a free port.
+"""A private PostgreSQL server for the fault test, in a temp folder on a free port.
 
 The fault test restarts PostgreSQL in the middle of a load. It must never restart
 the machine's shared server (other test runs and CI use it), so it gets a cluster
@@ -26,8 +26,23 @@ from types import TracebackType
 
 from helpline.notify.tests.smtp import free_port
 
-# Debian's layout; the package `postgresql` (installed on every machine) provides it.
-BIN = Path(os.environ.get("HELPLINE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _server_programs() -> Path:
+    """Where initdb and pg_ctl are: HELPLINE_PG_BIN, else the newest of Debian's
+    /usr/lib/postgresql/<version>/bin (the package `postgresql`, on every machine
+    of ours; scripts/ensure-test-tools installs it for a PostgreSQL run)."""
+    if folder := os.environ.get("HELPLINE_PG_BIN"):
+        return Path(folder)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if not found:
+        raise RuntimeError(
+            "The fault test starts a PostgreSQL server of its own and needs its programs "
+            "(initdb, pg_ctl): install the Debian package postgresql, or set HELPLINE_PG_BIN."
+        )
+    return found[-1].parent
 
 
 def _as_owner() -> list[str]:
@@ -39,6 +54,7 @@ def _as_owner() -> list[str]:
 
 class Cluster:
     def __init__(self) -> None:
+        self.bin = _server_programs()
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="helpline-faults-pg-"))
         self.data = self.folder / "data"
@@ -51,7 +67,7 @@ class Cluster:
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> None:
         done = subprocess.run(
-            [*_as_owner(), str(BIN / program), *args],
+            [*_as_owner(), str(self.bin / program), *args],
             capture_output=True,
             text=True,
             timeout=timeout,
