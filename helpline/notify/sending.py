@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from helpline.notify.addresses import reply_address
@@ -38,6 +41,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # How long a claimed message is left alone by other senders. Longer than any SMTP
 # conversation (set a `timeout` in MAILERS' OPTIONS), so it is never sent twice
 # while it is being sent; a sender that died mid-send is retried after it.
+# HELPLINE_OUTBOX_LEASE_SECONDS overrides it (the fault test shortens it).
 LEASE = timedelta(minutes=10)
 # How many messages one send_due() call sends at most, so a backlog never keeps the
 # worker from its other jobs for long.
@@ -54,16 +58,21 @@ class Outcome:
 _OPEN = (OutboundStatus.PENDING, OutboundStatus.SENDING)
 
 
-def _claim(message: OutboundMessage, now: datetime) -> bool:
-    """Take the message for this sender: pending and due, or `sending` with its
-    sender's lease over. The UPDATE matches only if nobody changed the row since we
-    read it, so exactly one sender sees a row count of 1."""
+def lease() -> timedelta:
+    seconds = getattr(settings, "HELPLINE_OUTBOX_LEASE_SECONDS", None)
+    return LEASE if seconds is None else timedelta(seconds=seconds)
+
+
+def _claim(message: OutboundMessage, now: datetime, until: datetime) -> bool:
+    """Take the message for this sender until `until`: pending and due, or
+    `sending` with its sender's lease over. The UPDATE matches only if nobody
+    changed the row since we read it, so exactly one sender sees a row count of 1."""
     rows = OutboundMessage.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         pk=message.pk,
         status=message.status,
         attempts=message.attempts,
-    ).update(status=OutboundStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+    ).update(status=OutboundStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=until)
     if rows == 1:
         message.attempts += 1
     return rows == 1
@@ -142,33 +151,83 @@ def deliver(outbound_id: int) -> str:
             next_attempt_at__lte=now,
         ).update(status=OutboundStatus.FAILED, last_error="The sender stopped while sending.")
         return Outcome.FAILED if stopped else Outcome.SKIPPED
-    if not _claim(message, now):
+    until = now + lease()
+    if not _claim(message, now, until):
         return Outcome.SKIPPED
     # Every UPDATE from here names the attempt we claimed: if our lease ran out and
     # another sender took over, we change nothing.
     mine = OutboundMessage.objects.filter(
         pk=message.pk, status=OutboundStatus.SENDING, attempts=message.attempts
     )
+    mailer = mailers["default"]
     try:
-        _email(message).send(using="default")
+        mailer.open()
+        mailer.send_messages([_email(message)])
     except Exception as error:
+        mailer.close()
         if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
-            mine.update(
-                status=OutboundStatus.FAILED, next_attempt_at=None, last_error=_describe(error)
+            _record(
+                mine,
+                until,
+                status=OutboundStatus.FAILED,
+                next_attempt_at=None,
+                last_error=_describe(error),
             )
             log.error("Mail %s failed for good: %s", message.pk, _describe(error))
             return Outcome.FAILED
         when = timezone.now() + RETRY_DELAYS[message.attempts - 1]
-        mine.update(
-            status=OutboundStatus.PENDING, next_attempt_at=when, last_error=_describe(error)
-        )
+        _record(
+            mine, until, status=OutboundStatus.PENDING, next_attempt_at=when,
+            last_error=_describe(error),
+        )  # fmt: skip
         log.warning("Mail %s failed, retrying at %s: %s", message.pk, when, _describe(error))
         _schedule(message.pk, when)
         return Outcome.RETRY
-    mine.update(
-        status=OutboundStatus.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
-    )
+    # The server has the message (its 250 ended DATA). Say so before saying
+    # goodbye: a sender that dies from here until the UPDATE commits leaves a mail
+    # the server has looking unsent, and it goes out again after the lease. QUIT,
+    # a round trip to a server that may be slow, stays out of that window.
+    try:
+        _record(
+            mine, until, status=OutboundStatus.SENT, sent_at=timezone.now(),
+            next_attempt_at=None, last_error="",
+        )  # fmt: skip
+    finally:
+        mailer.close()
     return Outcome.SENT
+
+
+# The database is away for now (a restart cut the connection, the server is still
+# starting, another writer holds SQLite's lock past the busy timeout); the UPDATE
+# itself is fine and is tried again.
+_AWAY = (OperationalError, InterfaceError)
+
+
+def _record(rows: QuerySet[OutboundMessage], until: datetime, **fields: Any) -> None:
+    """UPDATE our claimed row with what the mail server answered. If the database
+    is away, wait for it (reconnecting, with backoff) until our lease ends at
+    `until`: up to then nobody else sends the message, so recording the answer
+    late is as good as on time; after it, another sender may have taken over, so
+    we stop and the error goes up (the row stays `sending` and is taken up again
+    once the lease is over). Inside a transaction there is nothing to reconnect,
+    so the first error goes up."""
+    # On the monotonic clock: tests that freeze the wall clock must not wait forever.
+    deadline = time.monotonic() + (until - timezone.now()).total_seconds()
+    pause = 0.05
+    while True:
+        try:
+            rows.update(**fields)
+            return
+        except _AWAY as error:
+            db = connections[rows.db]
+            if db.in_atomic_block or time.monotonic() + pause >= deadline:
+                raise
+            log.warning("The database is away; recording a mail's outcome again: %s", error)
+            if not db.is_usable():  # cut (PostgreSQL); SQLite's lock needs no new one
+                with suppress(Exception):  # a broken connection may fail to close
+                    db.close()  # the next query connects again
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def _schedule(outbound_id: int, when: datetime | None) -> None:
