@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,20 +42,6 @@ class ReportQuery:
     group: str
 
 
-def _period_field(params: Mapping[str, str]) -> str:
-    """Which input a period error is about."""
-    name = (params.get("preset") or "").strip()
-    if name and name != "custom":
-        return "preset"
-    for key in ("start", "end"):
-        value = (params.get(key) or "").strip()
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return key
-    return "end"  # before the start, or too long a range
-
-
 def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     """The period and grouping a query string asks for (`preset`, `start`, `end`,
     `group`, `tz`; `tz` defaults to the viewer's zone). Raises BadReportInput."""
@@ -72,8 +58,8 @@ def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     today = timezone.now().astimezone(zone).date()
     try:
         period = periods.parse(params, today=today, tz=name)
-    except ValueError as error:
-        raise BadReportInput(str(error), _period_field(params)) from None
+    except periods.PeriodError as error:
+        raise BadReportInput(str(error), error.field) from None
     return ReportQuery(period, group)
 
 

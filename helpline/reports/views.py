@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpline.desk.views.common import agent_required, current_agent
+from helpline.lib import bounds
 from helpline.reports import exports
 from helpline.reports.csvsafe import write_csv
 from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
@@ -227,6 +228,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "own": exports.own_figures_only(agent),
             "tz": params.get("tz") or timezone.get_current_timezone_name(),
             "tz_param": params.get("tz", ""),
+            # The browser's date picker offers only the days a period may cover.
+            "date_range": (bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()),
             "definitions": DEFINITIONS,
             "glossary": [
                 (heading, [(key, label, DEFINITIONS[key]) for key, label in entries])
