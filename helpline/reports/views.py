@@ -19,6 +19,7 @@ from helpline.reports.csvsafe import write_csv
 from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
 from helpline.reports.periods import PRESETS
+from helpline.tickets.queues import BadQueueInput
 
 # The definitions as the page's glossary shows them, under the docs' headings.
 GLOSSARY: list[tuple[str, list[tuple[str, str]]]] = [
@@ -272,11 +273,14 @@ def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @agent_required
-def queue_csv(request: HttpRequest, queue: str) -> StreamingHttpResponse:
+def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpResponse:
     """A ticket queue with its filters and sort, every ticket of it, as CSV."""
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
-    qs = exports.queue_queryset(agent, queue, params)
+    try:
+        qs = exports.queue_queryset(agent, queue, params)
+    except BadQueueInput as bad:  # before the file starts: a clear answer, not a cut file
+        return HttpResponse(bad.message, status=400, content_type="text/plain; charset=utf-8")
     if qs is None:
         raise Http404("No such queue")
     zone = timezone.get_current_timezone()
