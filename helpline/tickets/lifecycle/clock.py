@@ -12,6 +12,7 @@ from django.db import transaction
 
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
+from helpline.lib import bounds
 from helpline.sla import clock
 from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
 from helpline.tickets.lifecycle.core import (
@@ -220,7 +221,14 @@ def set_due(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Ticket:
-    """Set the resolution due date by hand (None goes back to the plan's)."""
+    """Set the resolution due date by hand (None goes back to the plan's), inside
+    the range of dates (helpline.lib.bounds): a due date near Python's edge once
+    made the ticket page fail for every agent east of UTC."""
+    if due_at is not None:
+        try:
+            bounds.check_datetime(due_at)
+        except bounds.OutOfRange as error:
+            raise Refused(str(error)) from None
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         _require_agent(actor, Action.SLA, ticket)
