@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.db.models import QuerySet
@@ -321,7 +321,15 @@ def queue_header(tz_name: str) -> list[str]:
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """The time in the viewer's zone; in UTC when the zone cannot hold it (a date
+    stored before dates were bounded). An exception here would stop the file
+    after its first rows, and a cut CSV looks like a whole one."""
+    if moment is None:
+        return ""
+    try:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 SOURCES = dict(Source.choices)
