@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.lib import bounds
@@ -111,6 +112,19 @@ class EditForm(VersionedForm):
         queryset=HelpTopic.objects.filter(is_active=True), label="Help topic"
     )
     reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        """The topics of the ticket's department, and the one it has (which may be
+        another department's after a transfer): the lifecycle refuses any other."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["topic"]
+        field.queryset = HelpTopic.objects.filter(  # type: ignore[attr-defined]
+            Q(is_active=True, department_id=ticket.department_id) | Q(pk=ticket.topic_id)
+        )
+        field.error_messages["invalid_choice"] = _(
+            "Choose a help topic of the %(department)s department; to use a topic of "
+            "another department, transfer the ticket first."
+        ) % {"department": ticket.department.name}
 
 
 class ResolveForm(VersionedForm):
