@@ -20,18 +20,16 @@ from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpline.conftest import World
 from helpline.desk.forms import NewTicketForm
+from helpline.desk.tests.conftest import Desk
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib import bounds
 from helpline.reports.views import REPORT_PARAMS
-from helpline.tickets import lifecycle
-from helpline.tickets.models import Attachment, Ticket
+from helpline.tickets.models import Ticket
 from helpline.tickets.queues import FILTERS
 
 pytestmark = pytest.mark.django_db
@@ -98,29 +96,6 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
-
-
-@dataclass
-class Desk:
-    world: World
-    client: Client
-    ticket: Ticket
-    attachment: Attachment
-
-
-@pytest.fixture
-def desk(world: World, client: Client) -> Desk:
-    ticket = world.open()
-    lifecycle.add_note(
-        ticket,
-        actor=world.admin,
-        body_html="<p>log attached</p>",
-        uploads=[lifecycle.Upload("log.txt", "text/plain", b"hello")],
-    )
-    attachment = Attachment.objects.get(entry__ticket=ticket)
-    client.force_login(world.admin.user)
-    client.raise_request_exception = True  # a 500 fails with its traceback
-    return Desk(world, client, ticket, attachment)
 
 
 def body(response: Any) -> bytes:
