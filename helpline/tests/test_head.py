@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -137,18 +138,20 @@ class Site:
     attachment: Attachment
     resolution: Event
     visitors: dict[str, dict[str, str]]  # who -> request headers
+    link: str  # the signed link token of `ticket` (made once: it holds a time)
+    rating: str  # the signed rating token of `resolution`
 
     def value(self, route: str, name: str) -> str:
         """A value for the path parameter `name` of `route` that reaches a real
         object where there is one."""
         if name == "token":
             if route.startswith("rate/"):
-                return rating_token(self.resolution)
+                return self.rating
             if route.startswith("register/confirm/"):
                 # Confirming is a one-time change made by GET (portal's own
                 # business); an unknown token is answered the same every time.
                 return "not-a-token"
-            return ticket_token(self.ticket)
+            return self.link
         if name == "object_id" and route.startswith("admin/r/"):  # view on site
             return str(self.ticket.pk)
         if name == "object_id":
@@ -189,15 +192,14 @@ class Site:
         return ["anonymous", "customer"]
 
 
-def session_cookie(client: Client, user: Any) -> str:
+def session_cookie(user: Any) -> str:
+    client = Client()
     client.force_login(user)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    client.logout()
-    return cookie
+    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 @pytest.fixture
-def site(world: World, client: Client, keep_connection: None, settings: Any, tmp_path: Any) -> Site:
+def site(world: World, keep_connection: None, settings: Any, tmp_path: Any) -> Site:
     settings.MEDIA_ROOT = tmp_path
     ticket = world.open()
     lifecycle.reply(
@@ -209,17 +211,20 @@ def site(world: World, client: Client, keep_connection: None, settings: Any, tmp
     other = world.open("Rated one")
     lifecycle.resolve(other, actor=world.agent, explanation_html="<p>Fixed.</p>")
     assert world.customer.user is not None
+    resolution = Event.objects.get(ticket=other, kind=EventKind.RESOLVED)
     return Site(
         world=world,
         ticket=ticket,
         attachment=Attachment.objects.get(entry__ticket=ticket),
-        resolution=Event.objects.get(ticket=other, kind=EventKind.RESOLVED),
+        resolution=resolution,
         visitors={
             "anonymous": {},
-            "administrator": {"Cookie": session_cookie(client, world.admin.user)},
-            "customer": {"Cookie": session_cookie(client, world.customer.user)},
+            "administrator": {"Cookie": session_cookie(world.admin.user)},
+            "customer": {"Cookie": session_cookie(world.customer.user)},
             "token": {"Authorization": f"Bearer {make_token(world.admin)}"},
         },
+        link=ticket_token(ticket),
+        rating=rating_token(resolution),
     )
 
 
@@ -240,6 +245,8 @@ MUST_ANSWER = {
     ("/tickets/{number}/", "customer"),
     ("/tickets/{number}/files/{attachment}/", "customer"),
     ("/t/{token}/", "anonymous"),
+    ("/t/{token}/files/{attachment}/", "anonymous"),
+    ("/rate/{rating}/", "anonymous"),
     ("/api/openapi.json", "anonymous"),
     ("/api/docs", "anonymous"),
     ("/api/v1/tickets", "token"),
@@ -271,14 +278,17 @@ def test_every_route_answers_head_as_it_answers_get(site: Site) -> None:
     numbers = {
         "{number}": site.ticket.number,
         "{attachment}": str(site.attachment.pk),
-        "{token}": ticket_token(site.ticket),
+        "{token}": site.link,
+        "{rating}": site.rating,
     }
     for path, who in MUST_ANSWER:
         for placeholder, value in numbers.items():
             path = path.replace(placeholder, value)
         assert seen.get((path, who)) == 200, (path, who, seen.get((path, who)))
     # The sweep's size, for docs/security/webinput.md.
+    statuses = Counter(seen.values())
     print(f"\n{len(paths)} paths, {len(seen)} path x visitor pairs, {len(seen) * 2} requests")
+    print(f"GET answers: {sorted(statuses.items())}")
 
 
 def test_a_head_of_a_streamed_export_reads_no_rows(site: Site) -> None:
