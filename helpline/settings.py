@@ -77,6 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: HEAD is served as GET by everything below, without a body.
+    "helpline.lib.middleware.HeadMiddleware",
+    # Every answer under /desk/, errors and redirects too: no-store, private.
+    "helpline.lib.middleware.PrivateNoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

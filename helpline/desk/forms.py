@@ -3,12 +3,15 @@ so a change made against an older view of the ticket is refused, not applied."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Department, Team
+from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
 from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
 from helpline.tickets.uploads import limits_text
@@ -110,6 +113,19 @@ class EditForm(VersionedForm):
     )
     reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
 
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        """The topics of the ticket's department, and the one it has (which may be
+        another department's after a transfer): the lifecycle refuses any other."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["topic"]
+        field.queryset = HelpTopic.objects.filter(  # type: ignore[attr-defined]
+            Q(is_active=True, department_id=ticket.department_id) | Q(pk=ticket.topic_id)
+        )
+        field.error_messages["invalid_choice"] = _(
+            "Choose a help topic of the %(department)s department; to use a topic of "
+            "another department, transfer the ticket first."
+        ) % {"department": ticket.department.name}
+
 
 class ResolveForm(VersionedForm):
     explanation = forms.CharField(
@@ -148,10 +164,29 @@ class DueForm(VersionedForm):
     due_at = forms.DateTimeField(
         required=False,
         label="Due (your time zone; empty follows the SLA plan)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(
+            attrs={
+                "type": "datetime-local",
+                # The browser's picker offers the range of dates (helpline.lib.bounds).
+                "min": f"{bounds.EARLIEST_DATE.isoformat()}T00:00",
+                "max": f"{bounds.LATEST_DATE.isoformat()}T23:59",
+            },
+            format="%Y-%m-%dT%H:%M",
+        ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+
+    def clean_due_at(self) -> datetime | None:
+        """Inside the range of dates, checked in UTC: 9999-12-31 23:59 typed in
+        Tokyo is a date, but one that no page east of UTC could show."""
+        due: datetime | None = self.cleaned_data.get("due_at")
+        if due is not None:
+            try:
+                bounds.check_datetime(due)
+            except bounds.OutOfRange as error:
+                raise forms.ValidationError(str(error), code="out_of_range") from None
+        return due
 
 
 class NewTicketForm(forms.Form):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,20 +42,6 @@ class ReportQuery:
     group: str
 
 
-def _period_field(params: Mapping[str, str]) -> str:
-    """Which input a period error is about."""
-    name = (params.get("preset") or "").strip()
-    if name and name != "custom":
-        return "preset"
-    for key in ("start", "end"):
-        value = (params.get(key) or "").strip()
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return key
-    return "end"  # before the start, or too long a range
-
-
 def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     """The period and grouping a query string asks for (`preset`, `start`, `end`,
     `group`, `tz`; `tz` defaults to the viewer's zone). Raises BadReportInput."""
@@ -72,8 +58,8 @@ def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     today = timezone.now().astimezone(zone).date()
     try:
         period = periods.parse(params, today=today, tz=name)
-    except ValueError as error:
-        raise BadReportInput(str(error), _period_field(params)) from None
+    except periods.PeriodError as error:
+        raise BadReportInput(str(error), error.field) from None
     return ReportQuery(period, group)
 
 
@@ -335,7 +321,15 @@ def queue_header(tz_name: str) -> list[str]:
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """The time in the viewer's zone; in UTC when the zone cannot hold it (a date
+    stored before dates were bounded). An exception here would stop the file
+    after its first rows, and a cut CSV looks like a whole one."""
+    if moment is None:
+        return ""
+    try:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 SOURCES = dict(Source.choices)

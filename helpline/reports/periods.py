@@ -4,6 +4,11 @@ A period is the days `start` to `end`, both included, in the time zone `tz`. Its
 bounds are `[start 00:00, end + 1 day 00:00)` local time, converted to UTC, so a
 day is always the viewer's day (23 or 25 hours long across a daylight-saving
 change) and the reports can compare events' stored UTC times against them.
+
+Every day lies in the range of `helpline.lib.bounds`: a period at Python's edges
+(9999-12-31, 0001-01-01) overflowed as soon as it was moved to or from a time
+zone, and the report page, its JSON, both CSVs and the REST API answered 500.
+The check is here, where a period is made, so every caller gets it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.translation import gettext as _
+
+from helpline.lib import bounds
 
 # The longest custom range, in days: a year, a leap day included.
 MAX_DAYS = 366
@@ -22,6 +31,15 @@ PRESETS: dict[str, str] = {
     "30d": "Last 30 days",
     "quarter": "This quarter",
 }
+
+
+class PeriodError(ValueError):
+    """A period that cannot be made: a sentence to show, and the input it is about
+    (`preset`, `start`, `end` or `tz`)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -43,14 +61,23 @@ class Period:
     tz: str
 
     def __post_init__(self) -> None:
-        zone(self.tz)
+        try:
+            zone(self.tz)
+        except ValueError as error:
+            raise PeriodError(str(error), "tz") from None
+        for field, day in (("start", self.start), ("end", self.end)):
+            if not bounds.date_in_range(day):
+                raise PeriodError(_out_of_range(field, day), field)
         if self.end < self.start:
-            raise ValueError(
+            raise PeriodError(
                 f"The end date ({self.end:%Y-%m-%d}) is before the start date "
-                f"({self.start:%Y-%m-%d})."
+                f"({self.start:%Y-%m-%d}).",
+                "end",
             )
         if (self.end - self.start).days + 1 > MAX_DAYS:
-            raise ValueError(f"A report covers at most {MAX_DAYS} days; choose a shorter range.")
+            raise PeriodError(
+                f"A report covers at most {MAX_DAYS} days; choose a shorter range.", "end"
+            )
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[start 00:00, end + 1 day 00:00) local time, in UTC."""
@@ -69,6 +96,15 @@ class Period:
         return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
 
 
+def _out_of_range(field: str, day: date) -> str:
+    which = _("The start date") if field == "start" else _("The end date")
+    return _("%(which)s (%(day)s) is outside the dates reports cover. %(range)s") % {
+        "which": which,
+        "day": day.isoformat(),
+        "range": bounds.range_message(),
+    }
+
+
 def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
@@ -84,25 +120,27 @@ def preset(name: str, *, today: date, tz: str) -> Period:
     if name == "quarter":
         return Period(quarter_start(today), today, tz)
     choices = ", ".join(PRESETS)
-    raise ValueError(f"Unknown period “{name}”; choose one of {choices}, or a start and end date.")
+    raise PeriodError(
+        f"Unknown period “{name}”; choose one of {choices}, or a start and end date.", "preset"
+    )
 
 
 def _date(params: Mapping[str, str], key: str) -> date:
     value = (params.get(key) or "").strip()
     if not value:
-        raise ValueError(f"Give both a start and an end date (the {key} date is missing).")
+        raise PeriodError(f"Give both a start and an end date (the {key} date is missing).", key)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"The {key} date “{value}” is not a date; write it as YYYY-MM-DD."
+        raise PeriodError(
+            f"The {key} date “{value}” is not a date; write it as YYYY-MM-DD.", key
         ) from None
 
 
 def parse(params: Mapping[str, str], *, today: date, tz: str) -> Period:
     """The period a query string asks for: `preset=7d`, or `start=YYYY-MM-DD` and
     `end=YYYY-MM-DD` (both included). Nothing given means the last 7 days.
-    Raises ValueError with a message that can be shown as is."""
+    Raises PeriodError with a message that can be shown as is."""
     name = (params.get("preset") or "").strip()
     if name and name != "custom":
         return preset(name, today=today, tz=tz)

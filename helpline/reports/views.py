@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpline.desk.views.common import agent_required, current_agent
+from helpline.lib import bounds
 from helpline.reports import exports
 from helpline.reports.csvsafe import write_csv
 from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
 from helpline.reports.periods import PRESETS
+from helpline.tickets.queues import BadQueueInput
 
 # The definitions as the page's glossary shows them, under the docs' headings.
 GLOSSARY: list[tuple[str, list[tuple[str, str]]]] = [
@@ -227,6 +229,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "own": exports.own_figures_only(agent),
             "tz": params.get("tz") or timezone.get_current_timezone_name(),
             "tz_param": params.get("tz", ""),
+            # The browser's date picker offers only the days a period may cover.
+            "date_range": (bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()),
             "definitions": DEFINITIONS,
             "glossary": [
                 (heading, [(key, label, DEFINITIONS[key]) for key, label in entries])
@@ -269,11 +273,14 @@ def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @agent_required
-def queue_csv(request: HttpRequest, queue: str) -> StreamingHttpResponse:
+def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpResponse:
     """A ticket queue with its filters and sort, every ticket of it, as CSV."""
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
-    qs = exports.queue_queryset(agent, queue, params)
+    try:
+        qs = exports.queue_queryset(agent, queue, params)
+    except BadQueueInput as bad:  # before the file starts: a clear answer, not a cut file
+        return HttpResponse(bad.message, status=400, content_type="text/plain; charset=utf-8")
     if qs is None:
         raise Http404("No such queue")
     zone = timezone.get_current_timezone()

@@ -3,6 +3,12 @@
 Every page is one indexed query for the rows (LIMIT page size + 1, so no COUNT
 over the queue) and one query over the QueueCount buckets for the counts beside
 the queues, so the dashboard costs the same at ten tickets and at a million.
+
+The query string is checked before any query runs (`BadQueueInput`, a 400 for
+the pages): a filter is an id (1 to 2**63 - 1, what both databases' integers
+hold) or, for the assignee and the team, `none`, and a page lies in 1..MAX_PAGE.
+A value beyond 64 bits made the databases fail (500), and an ignored malformed
+filter would have shown, or exported, a wider list than the one asked for.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.accounts.models import Agent
 from helpline.accounts.permissions import department_roles, team_ids
@@ -78,6 +86,22 @@ SORTS: dict[str, tuple[str, list[str]]] = {
     "number": ("Number", ["number"]),
 }
 FILTERS = ("department", "topic", "priority", "status", "assignee", "team", "customer")
+# The largest id: PostgreSQL's bigint and SQLite's integer are 64 bits, signed.
+MAX_ID = 2**63 - 1
+# Pages are read with OFFSET, which walks every row before the page: 10,000
+# pages of 25 is a quarter of a million rows, still quick; further down a queue a
+# filter or the search finds a ticket sooner than paging does.
+MAX_PAGE = 10_000
+
+
+class BadQueueInput(ValueError):
+    """A query string parameter a queue cannot use: a sentence to show, and the
+    parameter it is about."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 @dataclass
@@ -94,30 +118,74 @@ class QueuePage:
         return self.page > 1
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
+def _number(raw: str, largest: int) -> int | None:
+    """`raw` as a whole number in 1..largest, else None. ASCII digits only: int()
+    also reads full-width digits, " 12", "1_2" and "-3", none of which is an id or a page."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(largest)):
         return None
+    value = int(raw)
+    return value if 1 <= value <= largest else None
+
+
+# What each filter's id is the number of, for the message.
+FILTER_NOUNS = {
+    "department": _lazy("a department"),
+    "topic": _lazy("a help topic"),
+    "priority": _lazy("a priority"),
+    "status": _lazy("a status"),
+    "assignee": _lazy("an agent"),
+    "team": _lazy("a team"),
+    "customer": _lazy("a customer"),
+}
 
 
 def apply_filters(qs: QuerySet[Ticket], params: dict[str, str]) -> tuple[QuerySet[Ticket], dict]:
-    """Filter by the known parameters; unknown or malformed values are ignored."""
+    """Filter by the known parameters (empty ones are not filters); a value that
+    cannot be an id raises BadQueueInput. Unknown parameters are ignored."""
     used: dict[str, Any] = {}
     for name in FILTERS:
         raw = params.get(name, "")
+        if not raw:
+            continue
         if name in ("assignee", "team") and raw == "none":
             qs = qs.filter(**{f"{name}__isnull": True})
-            used[name] = raw
-        elif (value := _int(raw)) is not None:
+        elif (value := _number(raw, MAX_ID)) is not None:
             qs = qs.filter(**{f"{name}_id": value})
-            used[name] = raw
+        else:
+            if name in ("assignee", "team"):
+                text = _(
+                    "The “%(name)s” filter must be the number of %(noun)s, or “none”, "
+                    "as the filter lists give it."
+                )
+            else:
+                text = _(
+                    "The “%(name)s” filter must be the number of %(noun)s, "
+                    "as the filter lists give it."
+                )
+            raise BadQueueInput(text % {"name": name, "noun": FILTER_NOUNS[name]}, name)
+        used[name] = raw
     return qs, used
+
+
+def page_number(params: dict[str, str]) -> int:
+    """The `page` parameter (1 when not given), or BadQueueInput."""
+    raw = params.get("page", "")
+    if not raw:
+        return 1
+    page = _number(raw, MAX_PAGE)
+    if page is None:
+        raise BadQueueInput(
+            _("The “page” must be a whole number from 1 to %(last)s.") % {"last": f"{MAX_PAGE:,}"},
+            "page",
+        )
+    return page
 
 
 def queue_page(
     agent: Agent, key: str, params: dict[str, str], page_size: int = 25
 ) -> QueuePage | None:
+    """A page of the queue `key` (None for an unknown queue); BadQueueInput for a
+    parameter it cannot use."""
     queue = QUEUES.get(key)
     if queue is None:
         return None
@@ -126,7 +194,7 @@ def queue_page(
     sort = params.get("sort", "updated")
     if sort not in SORTS:
         sort = "updated"
-    page = max(_int(params.get("page")) or 1, 1)
+    page = page_number(params)
     start = (page - 1) * page_size
     rows = list(
         qs.select_related(

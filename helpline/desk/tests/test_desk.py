@@ -115,9 +115,12 @@ def test_queues_filter_and_sort(client: Client, world: World) -> None:
     low_id = Priority.objects.get(name="Low").pk
     only_low = client.get(url, {"priority": low_id}).context["page"].tickets
     assert [t.subject for t in only_low] == ["Low one"]
-    # Nonsense filter values are ignored, never a server error.
-    nonsense = {"priority": "x'; drop", "sort": "nope", "page": "-3"}
-    assert client.get(url, nonsense).status_code == 200
+    # An unknown sort falls back to the default; a filter or page that cannot be
+    # used is a clear 400 (test_queue_input.py), never a server error.
+    assert client.get(url, {"sort": "nope"}).status_code == 200
+    nonsense = client.get(url, {"priority": "x'; drop", "page": "-3"})
+    assert nonsense.status_code == 400
+    assert "The “priority” filter must be the number of a priority" in nonsense.content.decode()
 
 
 def test_queue_pages_do_not_overlap(client: Client, world: World, settings) -> None:

@@ -37,6 +37,8 @@ def current_agent(request: HttpRequest) -> Agent:
 
 def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
     """The ticket, if the agent may see it; 404 otherwise (same as not existing)."""
+    if "\x00" in number or len(number) > 20:  # PostgreSQL refuses NUL in text: a 500
+        raise Http404("No such ticket")
     agent = current_agent(request)
     ticket = (
         Ticket.objects.visible_to(agent)

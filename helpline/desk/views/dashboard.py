@@ -8,14 +8,28 @@ from django.urls import reverse
 from helpline.accounts.models import Agent, Department, Team
 from helpline.desk.views.common import agent_required, current_agent
 from helpline.tickets.models import HelpTopic, Priority, Status
-from helpline.tickets.queues import QUEUES, SORTS, queue_counts, queue_page
+from helpline.tickets.queues import (
+    QUEUES,
+    SORTS,
+    BadQueueInput,
+    QueuePage,
+    queue_counts,
+    queue_page,
+)
 
 
 @agent_required
 def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
-    page = queue_page(agent, queue, params, page_size=settings.HELPLINE_QUEUE_PAGE_SIZE)
+    error: BadQueueInput | None = None
+    try:
+        page = queue_page(agent, queue, params, page_size=settings.HELPLINE_QUEUE_PAGE_SIZE)
+    except BadQueueInput as bad:
+        # The page with the reason and no tickets: a filter that cannot be used
+        # must not show a wider list than the one asked for.
+        error = bad
+        page = QueuePage(QUEUES[queue], tickets=[], page=1, has_next=False, sort="updated")
     if page is None:
         raise Http404("No such queue")
     base = reverse("desk:queue", args=[queue])
@@ -29,6 +43,7 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
 
     context = {
         "nav": "queues",
+        "error": error,
         "page": page,
         "queues": QUEUES.values(),
         "counts": queue_counts(agent),
@@ -46,7 +61,7 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         },
     }
     template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render(request, template, context, status=400 if error else 200)
 
 
 @agent_required

@@ -221,6 +221,7 @@ def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -
         kwargs["ticket"] = ticket
         kwargs["initial"].update(agent=ticket.assignee_id, team=ticket.team_id)
     elif name == "edit":
+        kwargs["ticket"] = ticket
         kwargs["initial"].update(subject=ticket.subject, topic=ticket.topic_id)
     elif name == "priority":
         kwargs["initial"].update(priority=ticket.priority_id)

@@ -108,6 +108,16 @@ def test_the_defaults_are_the_last_seven_days_in_the_agents_zone(
             "A report covers at most 366 days",
         ),
         ({"tz": "Mars/Olympus"}, "tz", "“Mars/Olympus” is not a known time zone"),
+        (
+            {"preset": "custom", "start": "9999-12-31", "end": "9999-12-31", "tz": "Asia/Tokyo"},
+            "start",
+            "The start date (9999-12-31) is outside the dates reports cover.",
+        ),
+        (
+            {"preset": "custom", "start": "0001-01-01", "end": "0001-01-01", "tz": "Asia/Tokyo"},
+            "start",
+            "Give a date between 2000-01-01 and 2099-12-31.",
+        ),
     ],
 )
 def test_bad_parameters_are_a_422_naming_the_field(

@@ -231,7 +231,7 @@ def test_the_queue_csv_has_the_tickets_of_the_queue_page_in_its_order(
     high = Priority.objects.get(name="High")
     lifecycle.claim(tricky[0], actor=world.supervisor)
     lifecycle.change_priority(tricky[1], actor=world.supervisor, priority=high)
-    resolved = {"department": str(world.support.pk), "priority": str(high.pk)}
+    resolved = {"support": str(world.support.pk), "high": str(high.pk)}
     params = {
         k: resolved.get(v, v) if k in ("department", "priority") else v for k, v in params.items()
     }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from helpline.reports.periods import PRESETS, Period, parse, preset
+from helpline.reports.periods import PRESETS, Period, PeriodError, parse, preset
 
 BERLIN = "Europe/Berlin"
 
@@ -107,3 +107,49 @@ def test_a_full_leap_year_is_allowed_but_no_more() -> None:
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="not a known time zone"):
         Period(date(2026, 1, 1), date(2026, 1, 2), "Mars/Olympus")
+
+
+# --- the range of dates (helpline.lib.bounds) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("9999-12-31", "9999-12-31", "start"),  # year 10000 in Tokyo: OverflowError
+        ("0001-01-01", "0001-01-01", "start"),  # year 0 in UTC
+        ("1999-12-31", "2000-01-02", "start"),
+        ("2099-12-30", "2100-01-01", "end"),
+    ],
+)
+@pytest.mark.parametrize("tz", ["Asia/Tokyo", "America/Los_Angeles", "UTC"])
+def test_a_period_outside_the_range_of_dates_is_refused_naming_the_date(
+    start: str, end: str, field: str, tz: str
+) -> None:
+    with pytest.raises(PeriodError, match="between 2000-01-01 and 2099-12-31") as refused:
+        parse({"start": start, "end": end}, today=date(2026, 12, 3), tz=tz)
+    assert refused.value.field == field
+    with pytest.raises(PeriodError, match="between 2000-01-01 and 2099-12-31"):
+        Period(date.fromisoformat(start), date.fromisoformat(end), tz)
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_first_and_last_days_of_the_range_make_periods_in_every_time_zone(tz: str) -> None:
+    for day in (date(2000, 1, 1), date(2099, 12, 31)):
+        start, end = Period(day, day, tz).bounds()
+        assert timedelta(hours=23) <= end - start <= timedelta(hours=25)
+
+
+def test_each_refusal_names_the_input_it_is_about() -> None:
+    today = date(2026, 12, 3)
+    cases = {
+        "preset": {"preset": "year"},
+        "start": {"start": "soon", "end": "2026-11-30"},
+        "end": {"start": "2026-11-30", "end": "2026-11-01"},
+    }
+    for field, params in cases.items():
+        with pytest.raises(PeriodError) as refused:
+            parse(params, today=today, tz=BERLIN)
+        assert refused.value.field == field
+    with pytest.raises(PeriodError) as missing:
+        parse({"start": "2026-11-30"}, today=today, tz=BERLIN)
+    assert missing.value.field == "end"

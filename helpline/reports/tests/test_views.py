@@ -153,6 +153,22 @@ def test_each_figure_is_defined_on_the_page(history: History, client: Client) ->
         ({"preset": "fortnight"}, "Unknown period “fortnight”", "preset"),
         ({"group": "weather"}, "Unknown grouping “weather”", "group"),
         ({"tz": "Mars/Olympus"}, "“Mars/Olympus” is not a known time zone", "tz"),
+        (
+            {"preset": "custom", "start": "9999-12-31", "end": "9999-12-31", "tz": "Asia/Tokyo"},
+            "The start date (9999-12-31) is outside the dates reports cover. "
+            "Give a date between 2000-01-01 and 2099-12-31.",
+            "start",
+        ),
+        (
+            {"preset": "custom", "start": "0001-01-01", "end": "0001-01-01", "tz": "Asia/Tokyo"},
+            "The start date (0001-01-01) is outside the dates reports cover.",
+            "start",
+        ),
+        (
+            {"preset": "custom", "start": "2099-12-01", "end": "9999-12-31"},
+            "The end date (9999-12-31) is outside the dates reports cover.",
+            "end",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(
@@ -171,6 +187,7 @@ def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(
     assert data.status_code == 422
     assert message in data.json()["detail"] and data.json()["field"] == field
     assert client.get("/desk/reports/export.csv", params).status_code == 422
+    assert client.get("/desk/reports/export.csv", {**params, "table": "daily"}).status_code == 422
 
 
 def test_nothing_given_means_the_last_seven_days(world: World, client: Client) -> None:
@@ -213,3 +230,10 @@ def test_the_page_costs_a_fixed_number_of_queries(
     client.get("/desk/reports/", RANGE)  # warm the session
     with django_assert_max_num_queries(14):
         client.get("/desk/reports/", {**RANGE, "group": "agent"})
+
+
+def test_the_date_pickers_offer_only_the_days_a_report_may_cover(
+    world: World, client: Client
+) -> None:
+    text = signed_in(client, world.supervisor).get("/desk/reports/").content.decode()
+    assert text.count('min="2000-01-01" max="2099-12-31"') == 2

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
-from helpline.lib.bounds import OutOfRange, check_datetime
+from helpline.lib import bounds
 from helpline.sla import clock
 from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
 from helpline.tickets.lifecycle.core import (
@@ -221,13 +221,13 @@ def set_due(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Ticket:
-    """Set the resolution due date by hand (None goes back to the plan's)."""
+    """Set the resolution due date by hand (None goes back to the plan's), inside
+    the range of dates (helpline.lib.bounds): a due date near Python's edge once
+    made the ticket page fail for every agent east of UTC."""
     if due_at is not None:
-        # Far-future dates were stored and then overflowed on every page that
-        # shows them east of UTC; refuse them before anything is locked.
         try:
-            check_datetime(due_at)
-        except OutOfRange as error:
+            bounds.check_datetime(due_at)
+        except bounds.OutOfRange as error:
             raise Refused(str(error)) from None
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)

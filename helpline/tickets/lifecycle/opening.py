@@ -36,6 +36,7 @@ from helpline.tickets.lifecycle.core import (
     prepare_body,
 )
 from helpline.tickets.lifecycle.routing import _assign_new
+from helpline.tickets.lifecycle.status import refuse_foreign_topic
 from helpline.tickets.models import (
     Collaborator,
     EntryKind,
@@ -120,6 +121,8 @@ def open_ticket(
         raise Refused("Choose a help topic.")
     if (assignee is not None or team is not None) and not isinstance(actor, Agent):
         raise NotAllowed("Only agents assign tickets.")
+    if isinstance(actor, Agent) and topic is not None and department is not None:
+        refuse_foreign_topic(topic, department, transferable=False)
     department = department or (topic.department if topic else None)
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
 from helpline.sla import clock
 from helpline.tickets.lifecycle.clock import (
@@ -105,6 +107,28 @@ def change_priority(
         return change.save()
 
 
+def refuse_foreign_topic(topic: HelpTopic, department: Department, *, transferable: bool) -> None:
+    """An agent gives a ticket only a help topic of the ticket's own department: a
+    topic of another department would file it under that department's topic (its
+    plan, its form's answers, the reports' topic rows) while it sits with another
+    team. A topic the ticket already has stays through a transfer; that is not
+    giving one."""
+    if topic.department_id == department.pk:
+        return
+    names = {"topic": topic.name, "theirs": topic.department.name, "ours": department.name}
+    if transferable:
+        message = _(
+            "The help topic “%(topic)s” belongs to %(theirs)s; this ticket is in %(ours)s. "
+            "Choose a topic of %(ours)s, or transfer the ticket to %(theirs)s first."
+        )
+    else:
+        message = _(
+            "The help topic “%(topic)s” belongs to %(theirs)s, not %(ours)s. "
+            "Choose a topic of %(ours)s, or open the ticket in %(theirs)s."
+        )
+    raise Refused(message % names)
+
+
 def edit(
     ticket: Ticket,
     *,
@@ -114,7 +138,8 @@ def edit(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Ticket:
-    """Change the subject and/or the help topic (the department stays: use transfer)."""
+    """Change the subject and/or the help topic (the department stays: use transfer;
+    the topic must be one of the ticket's department)."""
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         _require_agent(actor, Action.EDIT, ticket)
@@ -134,6 +159,7 @@ def edit(
                 )
                 change.set(subject=subject)
         if topic is not None and topic.pk != ticket.topic_id:
+            refuse_foreign_topic(topic, ticket.department, transferable=True)
             change.event(
                 EventKind.EDITED,
                 field="topic",

@@ -137,3 +137,53 @@ def test_an_edit_that_changes_nothing_is_refused(
 def test_the_customer_cannot_edit_the_ticket(world: World, ticket: Ticket) -> None:
     with refused(ticket, NotAllowed):
         lifecycle.edit(ticket, actor=world.customer, subject="Free printer")
+
+
+# --- a topic of the ticket's own department ---------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ["agent", "supervisor", "admin"])
+def test_no_agent_can_give_a_ticket_a_topic_of_another_department(
+    world: World, ticket: Ticket, actor: str
+) -> None:
+    with refused(
+        ticket,
+        Refused,
+        match="The help topic “Pricing” belongs to Sales; this ticket is in Support. "
+        "Choose a topic of Support, or transfer the ticket to Sales first.",
+    ):
+        lifecycle.edit(
+            ticket, actor=getattr(world, actor), subject="Quote", topic=world.sales_topic
+        )
+
+
+def test_after_a_transfer_the_old_topic_may_stay_and_a_topic_of_the_new_department_is_given(
+    world: World, ticket: Ticket
+) -> None:
+    ticket = lifecycle.transfer(ticket, actor=world.admin, department=world.sales)
+    # The topic it came with stays (nobody gave it one), so the subject alone changes.
+    ticket = lifecycle.edit(ticket, actor=world.admin, subject="Quote", topic=world.topic)
+    assert reload(ticket).topic == world.topic
+    ticket = lifecycle.edit(ticket, actor=world.admin, topic=world.sales_topic)
+    assert reload(ticket).topic == world.sales_topic
+    with refused(ticket, Refused, match="belongs to Support; this ticket is in Sales"):
+        lifecycle.edit(ticket, actor=world.admin, topic=world.topic)
+
+
+def test_an_agent_cannot_open_a_ticket_in_one_department_with_a_topic_of_another(
+    world: World,
+) -> None:
+    before = Ticket.objects.count()
+    with pytest.raises(Refused, match="The help topic “Printers” belongs to Support, not Sales"):
+        world.open(actor=world.admin, topic=world.topic, department=world.sales)
+    assert Ticket.objects.count() == before
+    ticket = world.open(actor=world.admin, topic=world.topic, department=world.support)
+    assert (ticket.topic, ticket.department) == (world.topic, world.support)
+
+
+def test_system_channels_still_open_follow_ups_of_transferred_tickets(world: World) -> None:
+    """A follow-up keeps the old ticket's topic and department, which a transfer
+    may have parted; a mailbox's topic is the administrator's choice. Neither is
+    an agent giving a topic, so neither is refused."""
+    ticket = world.open(actor=None, topic=world.topic, department=world.sales)
+    assert (ticket.topic, ticket.department) == (world.topic, world.sales)

@@ -15,7 +15,7 @@ import pytest
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
-from helpline.tickets.models import EventKind, SLASource
+from helpline.tickets.models import EventKind, HelpTopic, SLASource
 
 from .helpers import Watch, event, refused, reload
 from .test_sla_clock import (
@@ -231,8 +231,8 @@ def test_a_pause_outside_office_hours_adds_nothing_after_moving_to_an_office_pla
 
 def test_a_new_help_topic_with_its_own_plan_brings_its_plan(world: World) -> None:
     office = office_plan()
-    world.sales_topic.sla = office
-    world.sales_topic.save()
+    # A topic of the ticket's own department (another department's is refused).
+    toner = HelpTopic.objects.create(name="Toner", department=world.support, sla=office)
     # Printers has no plan: the default, Standard, 8 h 24/7 without a first-response
     # target. Opened Tuesday 08:00 CET = 07:00 UTC: due 15:00 UTC.
     with at(utc(2026, 12, 1, 7)):
@@ -244,7 +244,7 @@ def test_a_new_help_topic_with_its_own_plan_brings_its_plan(world: World) -> Non
     watch = Watch(ticket)
 
     with at(utc(2026, 12, 1, 7, 30)):
-        ticket = lifecycle.edit(ticket, actor=world.agent, topic=world.sales_topic)
+        ticket = lifecycle.edit(ticket, actor=world.agent, topic=toner)
 
     # Office from the start (08:00 CET, closed until 09:00): first response 11:00
     # CET = 10:00 UTC; resolution 7 h Tuesday + 1 h Wednesday -> 10:00 CET = 09:00 UTC.
@@ -254,7 +254,7 @@ def test_a_new_help_topic_with_its_own_plan_brings_its_plan(world: World) -> Non
         first=utc(2026, 12, 1, 10), due=utc(2026, 12, 2, 9), alarm=utc(2026, 12, 1, 10)
     )
     assert watch.events() == [
-        event(EventKind.EDITED, world.agent, field="topic", old="Printers", new="Pricing"),
+        event(EventKind.EDITED, world.agent, field="topic", old="Printers", new="Toner"),
         event(
             EventKind.SLA,
             world.agent,
@@ -269,8 +269,8 @@ def test_a_new_help_topic_with_its_own_plan_brings_its_plan(world: World) -> Non
 def test_a_plan_set_by_hand_stays_when_the_topic_changes(world: World) -> None:
     office = office_plan()
     fast = round_the_clock_plan()
-    world.sales_topic.sla = office
-    world.sales_topic.save()
+    # A topic of the ticket's own department (another department's is refused).
+    toner = HelpTopic.objects.create(name="Toner", department=world.support, sla=office)
     with at(utc(2026, 12, 1, 7)):
         ticket = world.open()
     with at(utc(2026, 12, 1, 7, 10)):
@@ -283,7 +283,7 @@ def test_a_plan_set_by_hand_stays_when_the_topic_changes(world: World) -> None:
     watch = Watch(ticket)
 
     with at(utc(2026, 12, 1, 7, 30)):
-        ticket = lifecycle.edit(ticket, actor=world.agent, topic=world.sales_topic)
+        ticket = lifecycle.edit(ticket, actor=world.agent, topic=toner)
 
     fresh = reload(ticket)
     assert (fresh.sla, fresh.sla_from) == (fast, SLASource.MANUAL)
