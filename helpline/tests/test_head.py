@@ -147,9 +147,9 @@ class Site:
         if name == "token":
             if route.startswith("rate/"):
                 return self.rating
-            if route.startswith("register/confirm/"):
-                # Confirming is a one-time change made by GET (portal's own
-                # business); an unknown token is answered the same every time.
+            if "<uidb64>" in route:
+                # Account links (registration, password reset) spend themselves;
+                # an unknown one is answered the same every time.
                 return "not-a-token"
             return self.link
         if name == "object_id" and route.startswith("admin/r/"):  # view on site
@@ -169,6 +169,7 @@ class Site:
             "pk": "1",
             "content_type_id": str(ContentType.objects.get_for_model(Ticket).pk),
             "app_label": "tickets",
+            "uidb64": "MQ",  # user 1, base64
         }[name]
 
     def path(self, route: str) -> str:
