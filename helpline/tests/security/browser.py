@@ -11,7 +11,7 @@ Security Policy directive") is a second, independent witness.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.test import Client
@@ -68,7 +68,7 @@ class Watch:
 
 def csp_header() -> dict[str, str]:
     """Our policy as a header, for pages a test serves itself (positive controls)."""
-    return {CSP.HEADER_ENFORCE: build_policy(settings.SECURE_CSP)}
+    return {CSP.HEADER_ENFORCE: build_policy(cast(dict[str, list[str]], settings.SECURE_CSP))}
 
 
 def sign_in(context: BrowserContext, base_url: str, user: User) -> None:
