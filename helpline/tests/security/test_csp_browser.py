@@ -125,19 +125,27 @@ def test_the_desk_in_normal_use_breaks_no_rule(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Open", exact=True)).to_be_visible()
 
-    def dot_colour() -> str:
-        row = page.locator("tr", has_text="Order system down")
-        return row.locator(".prio").evaluate(
-            "el => getComputedStyle(el, '::before').backgroundColor"
+    def assert_red_dot() -> None:
+        """The Emergency row's priority dot turns red (htmx paints swapped-in rows
+        when it settles them, a moment after the swap: hence a wait)."""
+        page.wait_for_function(
+            """() => {
+              const row = [...document.querySelectorAll('#queue tr')]
+                .find(r => r.textContent.includes('Order system down'));
+              const dot = row && row.querySelector('.prio');
+              return dot && getComputedStyle(dot, '::before').backgroundColor
+                === 'rgb(220, 38, 38)';
+            }""",
+            timeout=5000,
         )
 
     # The priority colour arrives through the CSSOM (helpline.js), not a style
     # attribute: on the page as served and on rows htmx swaps in.
-    assert dot_colour() == "rgb(220, 38, 38)"
+    assert_red_dot()
     page.get_by_label("Priority").select_option(label="Emergency")
     expect(page).to_have_url(re.compile(r"priority="))
     expect(page.locator("#queue tbody tr")).to_have_count(1)
-    assert dot_colour() == "rgb(220, 38, 38)"
+    assert_red_dot()
     shot(page, "desk-queue")
 
     page.get_by_role("link", name="Order system down in every store").click()
