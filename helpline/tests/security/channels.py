@@ -449,7 +449,8 @@ class Channels:
     def email(self) -> None:
         """A new mail (display names of sender and Cc, subject, text and HTML parts,
         attachment names, one of them of a refused type, named in a note), then
-        the sender's reply to it (text only, a hostile Message-ID)."""
+        the sender's reply to it (text only, a hostile Message-ID) and an
+        out-of-office answer (noted for the agents)."""
         channel = "email"
         specs = [
             Spec("From display name", 200),
@@ -461,6 +462,7 @@ class Channels:
             Spec("refused attachment's name", 196, files=True),
             Spec("Message-ID header", 200),
             Spec("reply text"),
+            Spec("automatic reply text"),
         ]
         for n, t in enumerate(self.plan(channel, specs)):
             sender = f"mail{n}@mail.example"
@@ -499,6 +501,16 @@ class Channels:
             ).encode("utf-8", "surrogatepass")
             if self._mail(reply).status_code != 201:
                 self.refused[channel + " reply"] += 1
+            # An out-of-office answer to the ticket: kept as a note for the agents.
+            automatic = (
+                f"From: {sender}\r\nTo: helpdesk@helpline.example\r\n"
+                f"Subject: Out of office: [#{ticket.number}]\r\nAuto-Submitted: auto-replied\r\n"
+                f"Message-ID: <auto{n}@mail.example>\r\nIn-Reply-To: {first_id}\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                + (t["automatic reply text"] or "Away")
+            ).encode("utf-8", "surrogatepass")
+            if self._mail(automatic).status_code not in (201, 202):
+                self.refused[channel + " automatic reply"] += 1
 
     def quarantined(self) -> None:
         """A mail that intake keeps for an administrator (it has no sender): every
