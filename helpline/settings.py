@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPLINE_VAR_DIR", BASE_DIR / "var"))
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     # Every answer under /desk/, errors and redirects too: no-store, private.
     "helpline.lib.middleware.PrivateNoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +115,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # `csp_nonce` for the admin's few inline <script>/<style> blocks.
+                "django.template.context_processors.csp",
                 "helpline.accounts.context_processors.people",
             ],
         },
@@ -208,6 +212,30 @@ if _env_bool("HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+
+# --- Content-Security-Policy (docs/security/csp.md) -----------------------------
+# Every page, every response: only our own scripts, styles and images run or load.
+# Our templates have no inline scripts, styles or style attributes (a test walks
+# them); markup that slips past escaping therefore cannot run, style the page, load
+# a remote image (which would tell a sender when and from where an agent read the
+# message; remote images in messages are shown as links instead, see
+# helpline/lib/remote_images.py) or post a form elsewhere.
+# NONCE: the Django admin marks its few inline <script>/<style> blocks with
+# {% csp_nonce_attr %}; the nonce is in the header only on pages that used it, and
+# a fresh one per response, so injected markup cannot guess it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # --- Cache (rate limits are shared by every server process) ---------------------
 CACHES = {

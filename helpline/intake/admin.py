@@ -169,8 +169,7 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
         preview = raw[:PREVIEW_BYTES].decode("utf-8", "replace")
         more = "\n…" if len(raw) > PREVIEW_BYTES else ""
         return format_html(
-            '<a href="{}">Download the message (.eml)</a><pre style="white-space: pre-wrap">'
-            "{}{}</pre>",
+            '<a href="{}">Download the message (.eml)</a><pre class="raw-message">{}{}</pre>',
             url,
             preview,
             more,

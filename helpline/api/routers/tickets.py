@@ -299,8 +299,10 @@ def read_thread(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     url_name="attachment",
     summary="Download an attachment",
     openapi_extra={
+        # 200 as an int, as ninja keys its own responses: a "200" string beside it
+        # made a duplicate key in openapi.json, and Swagger UI refused the schema.
         "responses": {
-            "200": {
+            200: {
                 "description": "The file, as a download.",
                 "content": {"application/octet-stream": {"schema": {"type": "string"}}},
             }

@@ -1,5 +1,5 @@
 // Helpline's few lines of page behaviour. Everything works without it; this adds
-// the viewer's time zone and tabs. (The portal's topic-fields.js shows the help
+// the viewer's time zone, tabs and priority colours. (The portal's topic-fields.js shows the help
 // topic's own questions.)
 (function () {
   "use strict";
@@ -25,5 +25,18 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { initTabs(document); });
+  // A priority's colour is data (set in the admin), and the Content-Security-Policy
+  // refuses style attributes: the colour travels in data-prio-color and is set
+  // through the CSSOM, which the policy allows. Without script the dot is grey.
+  function paintPriorities(root) {
+    root.querySelectorAll("[data-prio-color]").forEach(function (el) {
+      el.style.setProperty("--prio", el.getAttribute("data-prio-color"));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    initTabs(document);
+    paintPriorities(document);
+  });
+  // Queue rows swapped in by htmx (the desk's filters).
+  document.addEventListener("htmx:load", function (event) { paintPriorities(event.target); });
 })();
