@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.links import event_from_rating_token, max_age_days, token_expired
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
+from helpline.lib.access import signed_link
 from helpline.portal.views import current_customer, throttled
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
@@ -78,6 +79,7 @@ def _rated(request: HttpRequest, event: Event, rating: Rating, *, thanks: bool) 
     )
 
 
+@signed_link
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
@@ -124,6 +126,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@signed_link
 @never_cache
 @require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:

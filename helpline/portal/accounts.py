@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
+from helpline.lib.access import public, signed_link
 from helpline.portal.forms import RegisterForm
 from helpline.portal.tasks import mail_confirmation
 from helpline.portal.views import current_customer, throttled
@@ -66,6 +67,7 @@ def _pending_user(form: RegisterForm) -> User | None:
     return user
 
 
+@public
 @require_http_methods(["GET", "POST"])
 @throttled("10/h")
 def register(request: HttpRequest) -> HttpResponse:
@@ -86,6 +88,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/register.html", {"section": "register", "form": form})
 
 
+@signed_link
 @never_cache
 @require_GET
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

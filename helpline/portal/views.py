@@ -35,6 +35,7 @@ from django_ratelimit.exceptions import Ratelimited
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.feedback.portal import rating_card
+from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import LoginForm, OpenTicketForm, ReplyForm, StatusForm
 from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
@@ -100,6 +101,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # --- home, opening a ticket ----------------------------------------------------------
 
 
+@public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"section": "home"})
@@ -128,6 +130,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
         )
 
 
+@public
 @require_http_methods(["GET", "POST"])
 @throttled("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
@@ -153,6 +156,7 @@ def open_ticket(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @never_cache
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
@@ -180,6 +184,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 # --- status lookup -----------------------------------------------------------------
 
 
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
@@ -359,6 +364,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
     return attachment_response(attachment)
 
 
+@customer_only
 @never_cache
 @require_GET
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
@@ -366,6 +372,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
 
 
+@customer_only
 @never_cache
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
@@ -373,6 +380,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _reply(request, access)
 
 
+@customer_only
 @never_cache
 @require_GET
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
@@ -380,6 +388,7 @@ def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpRe
     return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
 
 
+@signed_link
 @never_cache
 @require_GET
 def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
@@ -387,6 +396,7 @@ def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
 
 
+@signed_link
 @never_cache
 @require_POST
 def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
@@ -394,6 +404,7 @@ def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _reply(request, access)
 
 
+@signed_link
 @never_cache
 @require_GET
 def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
@@ -404,6 +415,7 @@ def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpRes
 # --- customer accounts ---------------------------------------------------------------
 
 
+@customer_only
 @never_cache
 @require_GET
 def my_tickets(request: HttpRequest) -> HttpResponse:
@@ -433,6 +445,7 @@ LOCKED_OUT = (
 )
 
 
+@public
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
@@ -466,6 +479,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
