@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpline.lib.timezones.TimezoneMiddleware",
+    # Default deny: a view that does not declare who may use it is refused.
+    "helpline.lib.access.DefaultDenyMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
