@@ -34,7 +34,8 @@ THANKS = "Thank you for rating our answer."
 
 def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: `redirect()` would take a bare word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -13,7 +13,10 @@ from helpline.lib.access import public
 @public
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+    # A path of this site only: `redirect()` would take a bare word for a URL name.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}
+    ):
         next_url = ""
     form = LoginForm(request.POST or None)
     error = ""
