@@ -70,3 +70,33 @@ def test_a_rating_from_the_portal_still_goes_back_to_the_ticket(
     response = client.post(path, {"score": "good", "next": back})
 
     assert response["Location"] == back
+
+
+@pytest.mark.parametrize("view", ["change", "delete"])
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_the_admin_refuses_an_empty_to_field_instead_of_failing(
+    client: Client, world: World, view: str, where: str
+) -> None:
+    """Django's change and delete pages look an object up by the field `_to_field`
+    names, and check the name only when it is not empty: `_to_field=` reached
+    `Options.get_field("")`, FieldDoesNotExist, 500."""
+    client.force_login(world.admin.user)
+    url = reverse(f"admin:accounts_department_{view}", args=[world.support.pk])
+
+    if where == "query":
+        response = client.get(url + "?_to_field=")
+    else:
+        response = client.post(url, {"_to_field": "", "name": "Renamed"})
+
+    assert response.status_code == 400
+    world.support.refresh_from_db()
+    assert world.support.name == "Support"
+
+
+def test_the_admin_still_takes_a_to_field_that_names_a_field(client: Client, world: World) -> None:
+    client.force_login(world.admin.user)
+    url = reverse("admin:accounts_department_change", args=[world.support.pk])
+
+    response = client.get(url + "?_to_field=id&_popup=1")
+
+    assert response.status_code == 200
