@@ -32,12 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import reverse
 
 from helpline.conftest import World
@@ -47,6 +45,7 @@ from helpline.tests.security.routes import (
     WEB,
     Case,
     Scene,
+    Sessions,
     admin_cases,
     api_cases,
     build_scene,
@@ -313,37 +312,6 @@ FULL_TABLE = {**TABLE, **admin_table(), **api_table()}
 def scene(world: World, settings: Any, tmp_path: Any) -> Scene:
     settings.MEDIA_ROOT = tmp_path
     return build_scene(world)
-
-
-class Sessions:
-    """One signed-in client per role, signed in again when a request ended its
-    session (a logout, or a confirmation link signing somebody else in)."""
-
-    def __init__(self, scene: Scene) -> None:
-        self.scene = scene
-        self.clients: dict[str, Client] = {}
-        self.keys: dict[str, str] = {}
-
-    def client(self, role: str) -> Client:
-        client = self.clients.get(role)
-        cookie = client.cookies.get("sessionid") if client else None
-        if client is None or (cookie.value if cookie else "") != self.keys.get(role, ""):
-            client = self.clients[role] = self.scene.client(role)
-            cookie = client.cookies.get("sessionid")
-            self.keys[role] = cookie.value if cookie else ""
-        return client
-
-    def request(self, role: str, case: Case, method: str) -> Any:
-        cache.clear()  # rate limits count every role's requests from one address
-        client = self.client(role)
-        path = case.path(self.scene)
-        query = case.query(self.scene)
-        if method == "GET":
-            response = client.get(path, query)
-        else:
-            url = f"{path}?{urlencode(query)}" if query else path
-            response = client.post(url, case.data(self.scene))
-        return response
 
 
 def matches(expected: Expected, response: Any, scene: Scene) -> bool:
