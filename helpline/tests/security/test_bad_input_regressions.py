@@ -4,10 +4,11 @@ own, each pinned by the smallest request that caused it."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from helpline.conftest import PASSWORD, World
 from helpline.feedback.links import rating_path
@@ -100,3 +101,29 @@ def test_the_admin_still_takes_a_to_field_that_names_a_field(client: Client, wor
     response = client.get(url + "?_to_field=id&_popup=1")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/desk/tickets/%00/",
+        "/desk/tickets/a%00b/files/1/",
+        "/desk/tickets/%00/reply/",
+        "/tickets/%00/",
+        "/tickets/a%00b/reply/",
+        "/tickets/%00/files/1/",
+        f"/desk/tickets/{'9' * 21}/",
+        "/tickets/1%202/",
+    ],
+)
+def test_a_ticket_number_of_no_ticket_shape_is_not_found_before_any_query(
+    client: Client, world: World, path: str
+) -> None:
+    """A NUL byte in a ticket number reached the ticket query, which PostgreSQL
+    refuses (DataError, 500); now the URL does not match a ticket page at all."""
+    client.force_login(world.admin.user if path.startswith("/desk/") else world.customer.user)
+
+    with pytest.raises(Resolver404):
+        resolve(unquote(path))
+    assert client.get(path).status_code in (404, 405)
+    assert client.post(path).status_code in (404, 405)

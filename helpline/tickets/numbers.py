@@ -1,0 +1,28 @@
+"""What a ticket number looks like in a URL: `<ticket:number>` in the URL confs.
+
+Numbers are drawn as six (or, when crowded, more) digits; numbers kept from an
+osTicket import may carry letters and dashes; all fit in `Ticket.number`'s 20
+characters. A path whose number has any other shape matches no ticket page, so
+it is a 404 before a query is made: a NUL byte, which PostgreSQL refuses in a
+query (DataError, a 500), never reaches the database. The REST API checks the
+same shape (helpline/api/common.py, TICKET_NUMBER).
+"""
+
+from __future__ import annotations
+
+from django.urls import register_converter
+
+NUMBER_PATTERN = r"[A-Za-z0-9-]{1,20}"
+
+
+class TicketNumberConverter:
+    regex = NUMBER_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TicketNumberConverter, "ticket")
