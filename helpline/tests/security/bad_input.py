@@ -463,8 +463,21 @@ def examples(
 TYPED = (*NUMBER_FIELDS, *DATE_FIELDS, "tz")
 
 
+PATH_EDGES = {
+    "str": ["\x00", "a\x00b", "9" * 30, "-1", "%", "..", " ", "\u202e1", "x" * 2000, "1.0"],
+    "ticket": ["\x00", "a\x00b", "9" * 30, "-1", "1.0", "\u0661\u0662"],
+    "int": ["0", "9" * 25, "9223372036854775808", "2147483648"],
+    "slug": ["-", "_", "x" * 300],
+    "path": ["\x00", "..%2F..", "x" * 2000],
+}
+
+
 def edge_examples(
-    case: Case, scene: Scene, good: dict[str, list[str]], body: str = "form"
+    case: Case,
+    scene: Scene,
+    good: dict[str, list[str]],
+    body: str = "form",
+    route: str = "",
 ) -> list[Example]:
     """Fixed passes before the random one, over each field's own list of values
     (`field_values`: valid ones and its type's edges):
@@ -475,7 +488,9 @@ def edge_examples(
        field (a report's preset) hides them (a custom period at year 9999 in Tokyo);
     3. one at a time: each parameter alone, and each field with the others at
        their first (valid) value, through its whole list (a hostile list cursor
-       with an otherwise valid query; a due date at year 9999 in a valid form).
+       with an otherwise valid query; a due date at year 9999 in a valid form);
+    4. each path argument through the edges of its converter, the others valid
+       (a NUL byte in a ticket number: PostgreSQL refuses it in a query).
     """
 
     def value(name: str, i: int) -> str:
@@ -512,7 +527,20 @@ def edge_examples(
         for at, name in enumerate(fields):
             for one in good.get(name, ()):
                 add(method, [], [*usual[:at], (name, one), *usual[at + 1 :]])
+    if case.url is None and "(?P<" not in route:
+        valid = {k: str(v) for k, v in case.kwargs(scene).items()}
+        method = (case.methods or ("GET",))[0]
+        for match in CONVERTER.finditer(route):
+            for edge in PATH_EDGES.get(match["converter"] or "str", []):
+                hostile = _fill(route, {**valid, match["name"]: edge})
+                example = Example(method=method, path=hostile, body=body)
+                found.setdefault(f"{method} {hostile}", example)
     return list(found.values())
+
+
+def _fill(route: str, values: dict[str, str]) -> str:
+    """The path of `route` with its arguments set to `values` (URL-quoted)."""
+    return "/" + CONVERTER.sub(lambda m: quote(values[m["name"]], safe=""), route)
 
 
 def _encode(body: str, form: list[tuple[str, str]]) -> str:

@@ -66,7 +66,7 @@ class Tally:
     routes: set[str] = set()
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def tally(request: pytest.FixtureRequest) -> Iterator[type[Tally]]:
     yield Tally
     report(request, f"web: {Tally.inputs} generated requests over {len(Tally.routes)} URL patterns")
@@ -87,7 +87,7 @@ def sweep(scene: Scene, cases: list[Case], max_examples: int) -> None:
     sessions = Sessions(scene)
     first = ROUTES[cases[0].pattern]
     sender = SENDERS[first.audience or Audience.PUBLIC][0]
-    fixed = edge_examples(cases[0], scene, good)
+    fixed = edge_examples(cases[0], scene, good, route=first.route)
     failures = fixed_pass(lambda: sessions.client(sender), fixed, no_server_error)
     Tally.inputs += len(fixed)
 
