@@ -112,7 +112,7 @@ def test_the_admin_still_takes_a_to_field_that_names_a_field(client: Client, wor
         "/tickets/%00/",
         "/tickets/a%00b/reply/",
         "/tickets/%00/files/1/",
-        f"/desk/tickets/{'9' * 21}/",
+        "/desk/tickets/1.0/",
         "/tickets/1%202/",
     ],
 )
@@ -127,3 +127,14 @@ def test_a_ticket_number_of_no_ticket_shape_is_not_found_before_any_query(
         resolve(unquote(path))
     assert client.get(path).status_code in (404, 405)
     assert client.post(path).status_code in (404, 405)
+
+
+def test_the_go_to_ticket_box_takes_a_number_too_long_to_exist(
+    client: Client, world: World
+) -> None:
+    """The box redirects any run of digits to its ticket page, which then says 404."""
+    client.force_login(world.agent.user)
+
+    response = client.get(reverse("desk:jump"), {"number": "9" * 25}, follow=True)
+
+    assert response.status_code == 404
