@@ -129,12 +129,14 @@ def test_a_ticket_number_of_no_ticket_shape_is_not_found_before_any_query(
     assert client.post(path).status_code in (404, 405)
 
 
-def test_the_go_to_ticket_box_takes_a_number_too_long_to_exist(
-    client: Client, world: World
+@pytest.mark.parametrize("number", ["9" * 25, "\u0661\u0662", "\u00b2"])
+def test_the_go_to_ticket_box_takes_any_run_of_digits(
+    client: Client, world: World, number: str
 ) -> None:
-    """The box redirects any run of digits to its ticket page, which then says 404."""
+    """The box redirects any run of digits (`str.isdigit`) to its ticket page,
+    which then says 404; the ticket URL must take all of them."""
     client.force_login(world.agent.user)
 
-    response = client.get(reverse("desk:jump"), {"number": "9" * 25}, follow=True)
+    response = client.get(reverse("desk:jump"), {"number": number}, follow=True)
 
     assert response.status_code == 404
