@@ -181,3 +181,22 @@ def test_the_sweep_covers_every_api_pattern() -> None:
     api = {key for key, route in ROUTES.items() if route.route.startswith("api/")}
 
     assert api - {*REST_PATTERNS, "osticket-create"} == set()
+
+
+def test_every_api_route_answers_a_method_it_does_not_take_with_json(scene: Scene) -> None:
+    """405 is a 4xx too: under /api/ it is the documented JSON, never HTML."""
+    client = Client()
+    headers = credentials(scene.world)[0]
+    wrong = []
+    for case in REST:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            if method in case.methods:
+                continue
+            response = client.generic(method, case.path(scene), headers=headers)
+            Tally.inputs += 1
+            try:
+                documented_errors(response, Example(method=method, path=case.path(scene)))
+            except AssertionError as error:
+                wrong.append(f"{method} {case.path(scene)}: {str(error).splitlines()[0]}")
+
+    assert wrong == [], f"{len(wrong)} answers are not JSON:\n" + "\n".join(wrong)
