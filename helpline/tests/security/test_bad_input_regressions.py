@@ -121,7 +121,9 @@ def test_a_ticket_number_of_no_ticket_shape_is_not_found_before_any_query(
 ) -> None:
     """A NUL byte in a ticket number reached the ticket query, which PostgreSQL
     refuses (DataError, 500); now the URL does not match a ticket page at all."""
-    client.force_login(world.admin.user if path.startswith("/desk/") else world.customer.user)
+    person = world.admin.user if path.startswith("/desk/") else world.customer.user
+    assert person is not None
+    client.force_login(person)
 
     with pytest.raises(Resolver404):
         resolve(unquote(path))
