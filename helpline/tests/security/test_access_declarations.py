@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from helpline.lib.access import Audience, public, routes, undeclared
+from helpline.lib.access import Audience, audience_of, public, routes, undeclared
 
 
 def forgotten(request: HttpRequest) -> HttpResponse:
@@ -67,3 +67,13 @@ def test_declarations_survive_decorators_stacked_above_them() -> None:
     wrapped = never_cache(require_GET(declared))
 
     assert routes([path("x/", wrapped)]).__next__().audience == Audience.PUBLIC
+
+
+def test_static_file_views_count_as_public() -> None:
+    """WhiteNoise answers static files before any view; Django's own `serve`
+    views, when a developer mounts them, are public by nature."""
+    from django.contrib.staticfiles.views import serve as staticfiles_serve
+    from django.views.static import serve
+
+    assert audience_of(serve, "media/<path:path>", []) == Audience.PUBLIC
+    assert audience_of(staticfiles_serve, "static/<path:path>", []) == Audience.PUBLIC
