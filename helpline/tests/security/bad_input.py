@@ -538,6 +538,23 @@ def edge_examples(
     return list(found.values())
 
 
+def baseline_example(case: Case, scene: Scene, good: dict[str, list[str]], k: int) -> Example:
+    """One request to `case` with every parameter and field at the k-th value of
+    its own list (or of the general edges), its path as it is."""
+
+    def value(name: str) -> str:
+        own = good.get(name) or EDGES
+        return own[k % len(own)]
+
+    method = (case.methods or ("GET",))[-1]
+    example = Example(method=method, path=case.path(scene))
+    example.query = [(name, value(name)) for name in case.params]
+    if method == "POST":
+        example.body = "form"
+        example.form = [(name, value(name)) for name in case.fields]
+    return example
+
+
 def _fill(route: str, values: dict[str, str]) -> str:
     """The path of `route` with its arguments set to `values` (URL-quoted)."""
     return "/" + CONVERTER.sub(lambda m: quote(values[m["name"]], safe=""), route)

@@ -25,6 +25,7 @@ from helpline.lib.access import Audience, routes
 from helpline.tests.security.bad_input import (
     SCALE,
     Example,
+    baseline_example,
     edge_examples,
     examples,
     field_values,
@@ -82,14 +83,21 @@ def no_server_error(response: Any, example: Example) -> None:
     assert response.status_code < 500, f"{response.status_code} for {example}"
 
 
-def sweep(scene: Scene, cases: list[Case], max_examples: int) -> None:
+def sweep(scene: Scene, cases: list[Case], max_examples: int, *, each: bool = False) -> None:
+    """The fixed passes over the first case's fields and path (or, with `each`, one
+    request with edge values to every case, for the admin's many alike pages),
+    then `max_examples` random requests over all the cases."""
     good = field_values(scene)
     sessions = Sessions(scene)
     first = ROUTES[cases[0].pattern]
     sender = SENDERS[first.audience or Audience.PUBLIC][0]
-    fixed = edge_examples(cases[0], scene, good, route=first.route)
+    if each:
+        fixed = [baseline_example(case, scene, good, k) for k, case in enumerate(cases)]
+    else:
+        fixed = edge_examples(cases[0], scene, good, route=first.route)
     failures = fixed_pass(lambda: sessions.client(sender), fixed, no_server_error)
     Tally.inputs += len(fixed)
+    Tally.routes.update(case.pattern for case in (cases if each else cases[:1]))
 
     @sweep_settings(max_examples)
     @given(data=st.data())
@@ -142,7 +150,7 @@ def admin_scene(world: World, settings: Any, tmp_path: Any) -> Scene:
 @pytest.mark.parametrize("kind", ADMIN_KINDS)
 def test_no_input_makes_an_admin_page_fail(kind: str, admin_scene: Scene) -> None:
     cases = [case for case in admin_cases() if ADMIN_KINDS[kind](case)]
-    sweep(admin_scene, cases, ADMIN_EXAMPLES)
+    sweep(admin_scene, cases, ADMIN_EXAMPLES, each=True)
 
 
 def test_the_sweep_covers_every_web_and_admin_pattern() -> None:
