@@ -98,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpline.lib.timezones.TimezoneMiddleware",
+    # Default deny: a view that does not declare who may use it is refused.
+    "helpline.lib.access.DefaultDenyMiddleware",
+    # Django's admin answers `?_to_field=` (empty) with a 500; this with a 400.
+    "helpline.lib.adminguard.AdminToFieldGuard",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]

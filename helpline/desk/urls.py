@@ -1,6 +1,7 @@
 from django.urls import path
 
 from helpline.desk.views import auth, dashboard, new, ticket, twofactor
+from helpline.tickets import numbers  # noqa: F401  (registers <ticket:...>)
 
 app_name = "desk"
 
@@ -24,11 +25,11 @@ urlpatterns = [
     path("queues/<slug:queue>/", dashboard.dashboard, name="queue"),
     path("go/", dashboard.jump, name="jump"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),
-    path("tickets/<str:number>/", ticket.ticket_view, name="ticket"),
+    path("tickets/<ticket:number>/", ticket.ticket_view, name="ticket"),
     path(
-        "tickets/<str:number>/files/<int:attachment_id>/",
+        "tickets/<ticket:number>/files/<int:attachment_id>/",
         ticket.attachment_view,
         name="attachment",
     ),
-    path("tickets/<str:number>/<slug:action>/", ticket.ticket_action, name="action"),
+    path("tickets/<ticket:number>/<slug:action>/", ticket.ticket_action, name="action"),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.links import event_from_rating_token, max_age_days, token_expired
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
+from helpline.lib.access import signed_link
 from helpline.portal.views import current_customer, throttled
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
@@ -33,7 +34,8 @@ THANKS = "Thank you for rating our answer."
 
 def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: `redirect()` would take a bare word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -78,6 +80,7 @@ def _rated(request: HttpRequest, event: Event, rating: Rating, *, thanks: bool) 
     )
 
 
+@signed_link
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
@@ -124,6 +127,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@signed_link
 @never_cache
 @require_GET
 def thanks(request: HttpRequest, token: str) -> HttpResponse:

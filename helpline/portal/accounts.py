@@ -48,6 +48,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
 from helpline.accounts.passwords import Audience, account_mail_allowed, send_reset, users_for
+from helpline.lib.access import public, signed_link
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.portal.forms import AccountSetupForm, RegisterForm
@@ -129,6 +130,7 @@ def request_account(request: HttpRequest, *, name: str, email: str) -> None:
         _mail_confirmation(pending_login(email, name))
 
 
+@public
 @require_http_methods(["GET", "POST"])
 @throttled("10/h")
 def register(request: HttpRequest) -> HttpResponse:
@@ -148,6 +150,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/register.html", {"section": "register", "form": form})
 
 
+@signed_link
 @method_decorator(never_cache, name="dispatch")
 class ConfirmView(PasswordResetConfirmView):
     """The link in the confirmation mail: choose a password, and the account is

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from helpline.portal import accounts, views
+from helpline.tickets import numbers  # noqa: F401  (registers <ticket:...>)
 
 app_name = "portal"
 
@@ -20,9 +21,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("my/", views.my_tickets, name="my_tickets"),
-    path("tickets/<str:number>/", views.ticket, name="ticket"),
-    path("tickets/<str:number>/reply/", views.ticket_reply, name="reply"),
-    path("tickets/<str:number>/files/<int:attachment_id>/", views.ticket_file, name="file"),
+    path("tickets/<ticket:number>/", views.ticket, name="ticket"),
+    path("tickets/<ticket:number>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<ticket:number>/files/<int:attachment_id>/", views.ticket_file, name="file"),
     path("t/<str:token>/", views.signed_ticket, name="signed_ticket"),
     path("t/<str:token>/reply/", views.signed_reply, name="signed_reply"),
     path("t/<str:token>/files/<int:attachment_id>/", views.signed_file, name="signed_file"),

@@ -49,6 +49,7 @@ from helpline.accounts.passwords import (
     valid_for,
 )
 from helpline.feedback.portal import rating_card
+from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import (
     LoginForm,
@@ -110,8 +111,13 @@ def current_customer(request: HttpRequest) -> Customer | None:
 
 def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path of this site only: `redirect()` would take a bare word for a URL name.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return None
@@ -120,6 +126,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 # --- home, opening a ticket ----------------------------------------------------------
 
 
+@public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"section": "home"})
@@ -148,6 +155,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
         )
 
 
+@public
 @require_http_methods(["GET", "POST"])
 @throttled("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
@@ -173,6 +181,7 @@ def open_ticket(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @never_cache
 @require_GET
 def thanks(request: HttpRequest) -> HttpResponse:
@@ -200,6 +209,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 # --- status lookup -----------------------------------------------------------------
 
 
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled("10/m")
@@ -380,6 +390,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
     return attachment_response(attachment)
 
 
+@customer_only
 @never_cache
 @require_GET
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
@@ -387,6 +398,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
 
 
+@customer_only
 @never_cache
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
@@ -394,6 +406,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _reply(request, access)
 
 
+@customer_only
 @never_cache
 @require_GET
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
@@ -401,6 +414,7 @@ def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpRe
     return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
 
 
+@signed_link
 @never_cache
 @require_GET
 def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
@@ -408,6 +422,7 @@ def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
 
 
+@signed_link
 @never_cache
 @require_POST
 def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
@@ -415,6 +430,7 @@ def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _reply(request, access)
 
 
+@signed_link
 @never_cache
 @require_GET
 def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
@@ -425,6 +441,7 @@ def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpRes
 # --- customer accounts ---------------------------------------------------------------
 
 
+@customer_only
 @never_cache
 @require_GET
 def my_tickets(request: HttpRequest) -> HttpResponse:
@@ -460,6 +477,7 @@ def _locked(request: HttpRequest, form: LoginForm, next_url: str | None) -> Http
     return render(request, "portal/login.html", context, status=429)
 
 
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -497,6 +515,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -510,6 +529,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @method_decorator(
     [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
 )
+@public
 class ResetRequestView(PasswordResetView):
     template_name = "portal/password_reset.html"
     form_class = ResetRequestForm
@@ -528,6 +548,7 @@ class ResetRequestView(PasswordResetView):
         return render(self.request, "portal/password_reset_sent.html", context)
 
 
+@signed_link
 @method_decorator(never_cache, name="dispatch")
 class ResetConfirmView(PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"

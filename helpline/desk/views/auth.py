@@ -35,6 +35,7 @@ from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, ResetRequestForm, reset_tokens, valid_for
 from helpline.desk.forms import LoginForm
 from helpline.desk.views.twofactor import CodeForm
+from helpline.lib.access import public, signed_link
 
 # Who passed the password step and waits for the code step: {user, hash, next, at}.
 PENDING_KEY = "helpline.desk.2fa_pending"
@@ -45,13 +46,17 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else ""
+    # A path of this site only: `redirect()` would take a bare word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return ""
 
 
 def _locked(request: HttpRequest) -> HttpResponse:
     return render(request, "lockout.html", status=429)
 
 
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -103,6 +108,7 @@ def _pending_user(request: HttpRequest) -> tuple[User, str] | None:
     return user, str(pending.get("next") or "")
 
 
+@public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
@@ -145,6 +151,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -157,6 +164,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @method_decorator(
     [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
 )
+@public
 class ResetRequestView(PasswordResetView):
     template_name = "desk/password_reset.html"
     form_class = ResetRequestForm
@@ -172,6 +180,7 @@ class ResetRequestView(PasswordResetView):
         return redirect(self.success_url)
 
 
+@public
 @never_cache
 @require_http_methods(["GET"])
 def reset_sent(request: HttpRequest) -> HttpResponse:
@@ -180,6 +189,7 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/password_reset_sent.html", context)
 
 
+@signed_link
 @method_decorator(never_cache, name="dispatch")
 class ResetConfirmView(PasswordResetConfirmView):
     template_name = "desk/password_reset_confirm.html"

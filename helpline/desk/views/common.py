@@ -11,14 +11,18 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from helpline.accounts.models import Agent
+from helpline.lib.access import Audience, declare
 from helpline.tickets.models import Ticket
 
 View = Callable[..., HttpResponseBase]
 
 
 def agent_required(view: View) -> View:
-    """Only active agents get in; everybody else is sent to the desk login."""
+    """Only active agents get in; everybody else is sent to the desk login.
 
+    Also the view's access declaration (helpline/lib/access.py)."""
+
+    @declare(Audience.AGENT)
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         agent = getattr(request.user, "agent", None) if request.user.is_authenticated else None

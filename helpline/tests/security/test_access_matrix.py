@@ -1,0 +1,430 @@
+"""The access matrix: every route of the site, requested by every kind of person,
+answers as the table below declares.
+
+Rows are the cases of the route catalog (routes.py): one URL pattern with its
+arguments filled in one way ("the Support ticket", "the note's file", "a forged
+link"), requested with GET and with POST (an empty POST: it reaches the gate and
+the form, and changes nothing). Columns are the roles, in the order of `ROLES`:
+
+    anonymous · customer (Ken, owner of every ticket) · outsider (Olive, another
+    customer) · other_department (Bob, agent of Sales) · agent (Alice, Support) ·
+    supervisor (Sam, Support) · admin (Ada)
+
+An answer is a status code, or a redirect to a named page (`DESK` is the desk's
+sign-in, `PORTAL` the portal's, `ADMIN` the admin's). 400 on a desk action means
+the gate let the request through and the form or the lifecycle refused it (the
+page is shown again with the reason): an agent may not set a due date, a
+supervisor may.
+
+The Django admin's routes follow one rule (nobody but an administrator gets
+past its sign-in; administrators get every page but those its ModelAdmins
+switch off, declared in `ADMIN_REFUSED`), and the API's one more: a session
+never authenticates the API, every route answers 401 JSON to every web role
+(the API's scope matrix, keys and tokens, is helpline/api/tests/).
+
+A URL pattern with no row here fails `test_every_url_pattern_has_a_row`, so a
+new route cannot ship unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.http import HttpResponse
+from django.urls import reverse
+
+from helpline.conftest import World
+from helpline.lib.access import Audience, routes
+from helpline.tests.security.routes import (
+    ROLES,
+    WEB,
+    Case,
+    Scene,
+    Sessions,
+    admin_cases,
+    api_cases,
+    build_scene,
+    pattern_key,
+)
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to a page, named or computed from the scene."""
+
+    to: str | Callable[[Scene], str]
+
+    def path(self, scene: Scene) -> str:
+        return self.to(scene) if callable(self.to) else reverse(self.to)
+
+    def __repr__(self) -> str:
+        return f"→{self.to if isinstance(self.to, str) else 'page'}"
+
+
+@dataclass(frozen=True)
+class Json:
+    """A JSON error `{detail, field}` with this status."""
+
+    status: int
+
+    def __repr__(self) -> str:
+        return f"{self.status} JSON"
+
+
+Expected = int | Redirect | Json | None  # None: not requested
+Row = tuple[Expected, ...]
+
+DESK = Redirect("desk:login")
+PORTAL = Redirect("portal:login")
+ADMIN = Redirect("admin:login")
+MY = Redirect("portal:my_tickets")
+HOME = Redirect("portal:home")
+OPEN = Redirect("portal:open")
+TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.support.number]))
+RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
+
+
+def row(*answers: Expected) -> Row:
+    assert len(answers) == len(ROLES)
+    return answers
+
+
+def everyone(answer: Expected) -> Row:
+    return (answer,) * len(ROLES)
+
+
+AGENTS_ONLY = row(DESK, DESK, DESK, 200, 200, 200, 200)
+SUPPORT_ONLY = row(DESK, DESK, DESK, 404, 200, 200, 200)
+SALES_ONLY = row(DESK, DESK, DESK, 200, 404, 404, 200)
+NO_AGENT = row(DESK, DESK, DESK, 404, 404, 404, 404)
+NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only desk action
+KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
+NOBODY = everyone(404)
+
+#                                 anonymous customer outsider other_dept agent  supervisor admin
+TABLE: dict[tuple[str, str], Row] = {
+    # --- desk: agents only; each sees their departments' tickets; admins all
+    ("desk:dashboard", "GET"): AGENTS_ONLY,
+    ("desk:dashboard", "POST"): AGENTS_ONLY,
+    ("desk:login", "GET"): everyone(200),
+    ("desk:login", "POST"): everyone(200),  # an empty form: shown again
+    ("desk:logout", "GET"): everyone(405),
+    ("desk:logout", "POST"): everyone(DESK),
+    ("desk:queue[open]", "GET"): AGENTS_ONLY,
+    ("desk:queue[open]", "POST"): AGENTS_ONLY,
+    ("desk:queue[closed]", "GET"): AGENTS_ONLY,
+    ("desk:queue[closed]", "POST"): AGENTS_ONLY,
+    ("desk:queue[no such queue]", "GET"): NO_AGENT,
+    ("desk:queue[no such queue]", "POST"): NO_AGENT,
+    ("desk:jump", "GET"): row(DESK, DESK, DESK, TICKET, TICKET, TICKET, TICKET),
+    ("desk:jump", "POST"): row(DESK, DESK, DESK, TICKET, TICKET, TICKET, TICKET),
+    ("desk:new_ticket", "GET"): AGENTS_ONLY,
+    ("desk:new_ticket", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:ticket[support]", "GET"): SUPPORT_ONLY,
+    ("desk:ticket[support]", "POST"): SUPPORT_ONLY,
+    ("desk:ticket[sales]", "GET"): SALES_ONLY,
+    ("desk:ticket[sales]", "POST"): SALES_ONLY,
+    ("desk:ticket[missing]", "GET"): NO_AGENT,
+    ("desk:ticket[missing]", "POST"): NO_AGENT,
+    ("desk:attachment[support, customer's file]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment[support, customer's file]", "POST"): SUPPORT_ONLY,
+    ("desk:attachment[support, note's file]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment[support, note's file]", "POST"): SUPPORT_ONLY,
+    ("desk:attachment[support, a Sales file]", "GET"): NO_AGENT,
+    ("desk:attachment[support, a Sales file]", "POST"): NO_AGENT,
+    ("desk:attachment[sales, its file]", "GET"): SALES_ONLY,
+    ("desk:attachment[sales, its file]", "POST"): SALES_ONLY,
+    ("desk:attachment[support, missing file]", "GET"): NO_AGENT,
+    ("desk:attachment[support, missing file]", "POST"): NO_AGENT,
+    ("desk:action[support, reply]", "GET"): NOT_POSTED,
+    ("desk:action[support, reply]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:action[support, due date]", "GET"): NOT_POSTED,
+    ("desk:action[support, due date]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
+    ("desk:action[sales, reply]", "GET"): NOT_POSTED,
+    ("desk:action[sales, reply]", "POST"): row(DESK, DESK, DESK, 400, 404, 404, 400),
+    ("desk:action[support, no such action]", "GET"): NOT_POSTED,
+    ("desk:action[support, no such action]", "POST"): NO_AGENT,
+    # --- reports: agents only (what each sees inside is helpline/reports/tests/)
+    ("reports:page", "GET"): AGENTS_ONLY,
+    ("reports:page", "POST"): AGENTS_ONLY,
+    ("reports:data", "GET"): AGENTS_ONLY,
+    ("reports:data", "POST"): AGENTS_ONLY,
+    ("reports:export", "GET"): AGENTS_ONLY,
+    ("reports:export", "POST"): AGENTS_ONLY,
+    ("reports:queue_export[open]", "GET"): AGENTS_ONLY,
+    ("reports:queue_export[open]", "POST"): AGENTS_ONLY,
+    ("reports:queue_export[no such queue]", "GET"): NO_AGENT,
+    ("reports:queue_export[no such queue]", "POST"): NO_AGENT,
+    # --- rating links: the signed link is the credential, whoever holds it
+    ("feedback:rate[valid]", "GET"): everyone(200),
+    ("feedback:rate[valid]", "POST"): everyone(200),  # no score chosen: asked again
+    ("feedback:rate[forged]", "GET"): NOBODY,
+    ("feedback:rate[forged]", "POST"): NOBODY,
+    ("feedback:rate[expired]", "GET"): everyone(410),
+    ("feedback:rate[expired]", "POST"): everyone(410),
+    ("feedback:thanks[valid]", "GET"): everyone(RATE_PAGE),  # not rated yet
+    ("feedback:thanks[valid]", "POST"): everyone(405),
+    ("feedback:thanks[forged]", "GET"): NOBODY,
+    ("feedback:thanks[forged]", "POST"): everyone(405),
+    # --- portal: public pages; a customer's own tickets; signed links
+    ("portal:home", "GET"): everyone(200),
+    ("portal:home", "POST"): everyone(405),
+    ("portal:open", "GET"): everyone(200),
+    ("portal:open", "POST"): everyone(200),  # an empty form: shown again
+    ("portal:thanks", "GET"): everyone(OPEN),  # nothing opened in this session
+    ("portal:thanks", "POST"): everyone(405),
+    ("portal:status", "GET"): everyone(200),
+    ("portal:status", "POST"): everyone(200),
+    ("portal:register", "GET"): row(200, MY, MY, 200, 200, 200, 200),
+    ("portal:register", "POST"): row(200, MY, MY, 200, 200, 200, 200),
+    ("portal:confirm[valid]", "GET"): everyone(MY),  # confirms, signs the new customer in
+    ("portal:confirm[valid]", "POST"): everyone(405),
+    ("portal:confirm[forged]", "GET"): NOBODY,
+    ("portal:confirm[forged]", "POST"): everyone(405),
+    ("portal:login", "GET"): row(200, MY, MY, 200, 200, 200, 200),
+    ("portal:login", "POST"): everyone(200),
+    ("portal:logout", "GET"): everyone(405),
+    ("portal:logout", "POST"): everyone(HOME),
+    ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
+    ("portal:my_tickets", "POST"): everyone(405),
+    ("portal:ticket[support]", "GET"): KEN_ONLY,
+    ("portal:ticket[support]", "POST"): everyone(405),
+    ("portal:ticket[missing]", "GET"): NOBODY,
+    ("portal:ticket[missing]", "POST"): everyone(405),
+    ("portal:reply[support]", "GET"): everyone(405),
+    ("portal:reply[support]", "POST"): KEN_ONLY,  # an empty reply: shown again
+    ("portal:file[support, customer's file]", "GET"): KEN_ONLY,
+    ("portal:file[support, customer's file]", "POST"): everyone(405),
+    ("portal:file[support, note's file]", "GET"): NOBODY,
+    ("portal:file[support, note's file]", "POST"): everyone(405),
+    ("portal:file[support, a Sales file]", "GET"): NOBODY,
+    ("portal:file[support, a Sales file]", "POST"): everyone(405),
+    ("portal:signed_ticket[valid]", "GET"): everyone(200),
+    ("portal:signed_ticket[valid]", "POST"): everyone(405),
+    ("portal:signed_ticket[forged]", "GET"): NOBODY,
+    ("portal:signed_ticket[forged]", "POST"): everyone(405),
+    ("portal:signed_ticket[expired]", "GET"): everyone(410),
+    ("portal:signed_ticket[expired]", "POST"): everyone(405),
+    ("portal:signed_reply[valid]", "GET"): everyone(405),
+    ("portal:signed_reply[valid]", "POST"): everyone(200),  # an empty reply: shown again
+    ("portal:signed_reply[forged]", "GET"): everyone(405),
+    ("portal:signed_reply[forged]", "POST"): NOBODY,
+    ("portal:signed_file[customer's file]", "GET"): everyone(200),
+    ("portal:signed_file[customer's file]", "POST"): everyone(405),
+    ("portal:signed_file[note's file]", "GET"): NOBODY,
+    ("portal:signed_file[note's file]", "POST"): everyone(405),
+}  # fmt: skip
+
+# --- the Django admin: only administrators get past its sign-in --------------------------
+
+ADMIN_ONLY = row(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, 200)
+# POSTs as an administrator would change the configuration: not sent (None).
+ADMIN_POST = row(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, None)
+ADMIN_SITE: dict[tuple[str, str], Row] = {
+    ("admin:index", "GET"): ADMIN_ONLY,
+    ("admin:login", "GET"): row(200, 200, 200, 200, 200, 200, Redirect("admin:index")),
+    ("admin:login", "POST"): row(200, 200, 200, 200, 200, 200, None),  # an empty form
+    ("admin:logout", "GET"): row(*(Redirect("admin:index"),) * 6, 405),
+    ("admin:logout", "POST"): row(*(Redirect("admin:index"),) * 6, 200),
+    ("admin:password_change", "GET"): ADMIN_ONLY,
+    ("admin:password_change_done", "GET"): ADMIN_ONLY,
+    ("admin:autocomplete", "GET"): row(*(ADMIN,) * 6, 403),  # no field named
+    ("admin:jsi18n", "GET"): ADMIN_ONLY,
+    ("admin:auth_user_password_change[Alice]", "GET"): ADMIN_ONLY,
+    ("admin:view_on_site[a ticket's customer]", "GET"): row(*(ADMIN,) * 6, 404),  # no public page
+    ("admin:app_list[tickets]", "GET"): ADMIN_ONLY,
+    ("admin/(?P<url>.*)$[no such page]", "GET"): row(*(ADMIN,) * 6, 404),
+    ("admin:intake_quarantinedmessage_download[first]", "GET"): ADMIN_ONLY,
+}
+# Pages a ModelAdmin switches off: log and ledger rows are written by the
+# system, never added by hand; task results are never deleted by hand.
+ADMIN_REFUSED = {
+    "admin:axes_accessattempt_add",
+    "admin:axes_accesslog_add",
+    "admin:axes_accessfailurelog_add",
+    "admin:django_tasks_database_dbtaskresult_add",
+    "admin:django_tasks_database_dbtaskresult_delete",
+    "admin:intake_processedmessage_add",
+    "admin:intake_processedmessage_delete",
+    "admin:intake_quarantinedmessage_add",
+    "admin:notify_outboundmessage_add",
+}
+
+
+def _change_page(case: Case, scene: Scene) -> str:
+    return case.path(scene) + "change/"
+
+
+def admin_table() -> dict[tuple[str, str], Row]:
+    table = dict(ADMIN_SITE)
+    for case in admin_cases():
+        if (case.id, "GET") in ADMIN_SITE:
+            continue
+        if case.variant:  # `<object_id>/`: on to the change page
+            to_change = Redirect(partial(_change_page, case))
+            table[(case.id, "GET")] = row(*(ADMIN,) * 6, to_change)
+        else:
+            table[(case.id, "GET")] = row(*(ADMIN,) * 6, 403 if case.id in ADMIN_REFUSED else 200)
+    for key in [k for k in table if k[1] == "GET"]:
+        table.setdefault((key[0], "POST"), ADMIN_POST)
+    return table
+
+
+# --- the API: a session is no credential -------------------------------------------------
+
+API_PAGES: dict[tuple[str, str], Row] = {
+    ("api:openapi-json", "GET"): everyone(200),
+    ("api:openapi-json", "POST"): everyone(200),
+    ("api:openapi-view", "GET"): everyone(200),
+    ("api:openapi-view", "POST"): everyone(200),
+    ("api:api-root", "GET"): NOBODY,
+    ("api:api-root", "POST"): NOBODY,
+    ("api/^(?P<rest>.*)$[no such endpoint]", "GET"): everyone(Json(404)),
+    ("api/^(?P<rest>.*)$[no such endpoint]", "POST"): everyone(Json(404)),
+}
+
+
+def api_table() -> dict[tuple[str, str], Row]:
+    table = dict(API_PAGES)
+    for case in api_cases():
+        if case.pattern == "osticket-create":  # plain-text answers, as osTicket's
+            table[(case.id, "POST")] = everyone(401)
+            table[(case.id, "GET")] = everyone(405)
+        elif (case.id, "GET") not in API_PAGES:
+            for method in ("GET", "POST"):
+                table[(case.id, method)] = everyone(Json(401) if method in case.methods else 405)
+    return table
+
+
+CASES: dict[str, Case] = {c.id: c for c in [*WEB, *admin_cases(), *api_cases()]}
+FULL_TABLE = {**TABLE, **admin_table(), **api_table()}
+
+
+# --- running it --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scene(world: World, settings: Any, tmp_path: Any) -> Scene:
+    settings.MEDIA_ROOT = tmp_path
+    return build_scene(world)
+
+
+def matches(expected: Expected, response: Any, scene: Scene) -> bool:
+    if isinstance(expected, Redirect):
+        location = response.get("Location", "")
+        return response.status_code == 302 and urlsplit(location).path == expected.path(scene)
+    if isinstance(expected, Json):
+        if response.status_code != expected.status:
+            return False
+        body = response.json() if "json" in response.get("Content-Type", "") else {}
+        return isinstance(body, dict) and "detail" in body and "field" in body
+    return response.status_code == expected
+
+
+def answer(response: HttpResponse) -> str:
+    if response.status_code in (301, 302):
+        return f"{response.status_code} → {urlsplit(response['Location']).path}"
+    return f"{response.status_code} {response.get('Content-Type', '')}"
+
+
+def run(scene: Scene, keys: list[tuple[str, str]]) -> tuple[list[str], int]:
+    """Every (case, method) in `keys` as every role; the mismatches and the count."""
+    sessions = Sessions(scene)
+    wrong: list[str] = []
+    count = 0
+    for case_id, method in keys:
+        case = CASES[case_id]
+        for role, expected in zip(ROLES, FULL_TABLE[(case_id, method)], strict=True):
+            if expected is None:
+                continue
+            response = sessions.request(role, case, method)
+            count += 1
+            if not matches(expected, response, scene):
+                wrong.append(
+                    f"{method} {case_id} as {role}: expected {expected!r}, got {answer(response)}"
+                )
+    return wrong, count
+
+
+AREAS = {
+    "desk": lambda key: key.startswith("desk:"),
+    "reports": lambda key: key.startswith("reports:"),
+    "feedback": lambda key: key.startswith("feedback:"),
+    "portal": lambda key: key.startswith("portal:"),
+    "admin": lambda key: key.startswith("admin"),
+    "api": lambda key: key.startswith(("api", "osticket")),
+}
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_route_answers_every_role_as_the_table_declares(area: str, scene: Scene) -> None:
+    keys = [key for key in FULL_TABLE if AREAS[area](key[0])]
+
+    wrong, count = run(scene, keys)
+
+    assert count > 0
+    assert wrong == [], f"{len(wrong)} of {count} answers differ:\n" + "\n".join(wrong)
+
+
+# --- the table covers the site, and agrees with the declarations -------------------------
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    """A new route fails here until it has cases in routes.py and rows above."""
+    covered = {CASES[case_id].pattern for case_id, _ in FULL_TABLE}
+    missing = [str(r) for r in routes() if pattern_key(r.route, r.name) not in covered]
+
+    assert missing == [], "Routes without a row in the access matrix:\n" + "\n".join(missing)
+
+
+def test_every_case_has_a_row_for_get_and_post() -> None:
+    without = [
+        f"{case_id} {method}"
+        for case_id in CASES
+        for method in ("GET", "POST")
+        if (case_id, method) not in FULL_TABLE
+    ]
+
+    assert without == []
+
+
+# Pages inside a guarded part of the site that are open to all by nature.
+OPEN_BY_NATURE = {"admin:login", "api:openapi-json", "api:openapi-view"}
+
+
+def test_the_table_never_lets_a_stranger_into_a_page_declared_for_others() -> None:
+    """The declarations (helpline/lib/access.py) and the table tell one story: no
+    anonymous visitor reaches an agent's or a customer's page, no customer an
+    agent's page, no agent a customer's."""
+    audiences = {pattern_key(r.route, r.name): r.audience for r in routes()}
+    barred = {
+        Audience.AGENT: {"anonymous", "customer", "outsider"},
+        Audience.CUSTOMER: {"anonymous", "other_department", "agent", "supervisor", "admin"},
+        Audience.ADMIN_SITE: {"anonymous", "customer", "outsider", "other_department", "agent"},
+        Audience.API: set(ROLES),
+    }
+    leaks = [
+        f"{method} {case_id} lets {role} in"
+        for (case_id, method), answers in FULL_TABLE.items()
+        for role, expected in zip(ROLES, answers, strict=True)
+        if role in barred.get(audiences[CASES[case_id].pattern] or Audience.PUBLIC, set())
+        and expected == 200
+        and CASES[case_id].pattern not in OPEN_BY_NATURE
+    ]
+
+    assert leaks == []
+
+
+def test_the_scene_has_a_row_of_every_model_the_admin_shows(scene: Scene) -> None:
+    """Else that model's change, delete and history pages would answer "no such
+    object" instead of rendering: add a maker to `ADMIN_ROWS` in routes.py."""
+    from django.contrib import admin
+
+    empty = [m._meta.label for m in admin.site._registry if not m._default_manager.exists()]
+
+    assert empty == []
