@@ -48,10 +48,11 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
 from helpline.accounts.passwords import Audience, account_mail_allowed, send_reset, users_for
+from helpline.accounts.throttle import per_address
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.portal.forms import AccountSetupForm, RegisterForm
-from helpline.portal.views import current_customer, throttled
+from helpline.portal.views import current_customer
 
 
 class ConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -130,7 +131,7 @@ def request_account(request: HttpRequest, *, name: str, email: str) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@throttled("10/h")
+@per_address("10/h")
 def register(request: HttpRequest) -> HttpResponse:
     if current_customer(request) is not None:
         return redirect("portal:my_tickets")

@@ -10,9 +10,7 @@ exists.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -31,12 +29,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
-from django_ratelimit.exceptions import Ratelimited
 
 from helpline.accounts import throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
@@ -66,39 +62,12 @@ from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State,
 
 log = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
-
 # The entry kinds a customer may read; anything else (internal notes, and any kind
 # added later) stays hidden unless it is added here on purpose.
 PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 # The signed link to the ticket just opened, kept for the "thank you" page.
 OPENED_KEY = "portal.opened_token"
 MY_TICKETS_PAGE_SIZE = 20
-
-
-def throttled(rate: str) -> Callable[[View], View]:
-    """django-ratelimit by client address on POST, answered with the 429 page.
-
-    The answer is rendered here rather than left to django-ratelimit's middleware,
-    so a throttled request gets "Too many requests" even where that middleware is
-    not installed (a bare `Ratelimited` would show as 403 Forbidden).
-    """
-
-    def decorator(view: View) -> View:
-        limited = ratelimit(key="ip", rate=rate, method="POST", block=True)(view)
-
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                response: HttpResponse = limited(request, *args, **kwargs)
-            except Ratelimited as exception:
-                answer: View = import_string(settings.RATELIMIT_VIEW)
-                return answer(request, exception)
-            return response
-
-        return wrapper
-
-    return decorator
 
 
 def current_customer(request: HttpRequest) -> Customer | None:
@@ -149,7 +118,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
 
 
 @require_http_methods(["GET", "POST"])
-@throttled("20/h")
+@throttle.per_address("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     files_dropped = False
@@ -202,7 +171,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@throttled("10/m")
+@throttle.per_address("10/m")
 def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
 
@@ -449,9 +418,16 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
 
 
-LOCKED_OUT = (
+LOCKED_OUT = gettext_lazy(
     "Too many failed sign-ins: this account is locked for a while. Wait 15 minutes and try again."
 )
+
+
+def is_staff_login(user: Any) -> bool:
+    """Logins that sign in on the desk (where the second factor is asked), never on
+    the portal: agents, and staff or superusers with no Agent row (made by
+    `createsuperuser`), for whom the admin would open without that step."""
+    return bool(hasattr(user, "agent") or user.is_staff or user.is_superuser)
 
 
 def _locked(request: HttpRequest, form: LoginForm, next_url: str | None) -> HttpResponse:
@@ -483,10 +459,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 if getattr(request, "axes_locked_out", False):
                     return _locked(request, form, next_url)
                 throttle.login_failed(request, email)
-                form.add_error(None, "That email address and password do not match.")
-            elif hasattr(user, "agent") or not Customer.objects.filter(user=user).exists():
-                # Staff sign in on the desk, where two-factor sign-in is asked for.
-                form.add_error(None, "This is a staff account: sign in on the agent desk instead.")
+                form.add_error(None, _("That email address and password do not match."))
+            elif is_staff_login(user) or not Customer.objects.filter(user=user).exists():
+                form.add_error(
+                    None, _("This is a staff account: sign in on the agent desk instead.")
+                )
             else:
                 login(request, user)
                 return redirect(next_url or "portal:my_tickets")
@@ -508,7 +485,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @method_decorator(
-    [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
+    [never_cache, throttle.per_address(throttle.setting("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS"))],
+    name="dispatch",
 )
 class ResetRequestView(PasswordResetView):
     template_name = "portal/password_reset.html"

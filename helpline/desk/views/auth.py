@@ -155,7 +155,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @method_decorator(
-    [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
+    [never_cache, throttle.per_address(throttle.setting("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS"))],
+    name="dispatch",
 )
 class ResetRequestView(PasswordResetView):
     template_name = "desk/password_reset.html"
