@@ -16,34 +16,23 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.views import (
-    PasswordResetConfirmView,
-    PasswordResetView,
-    redirect_to_login,
-)
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpline.accounts import throttle
+from helpline.accounts import passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
-from helpline.accounts.passwords import (
-    Audience,
-    ResetRequestForm,
-    account_mail_allowed,
-    reset_tokens,
-    valid_for,
-)
+from helpline.accounts.passwords import Audience, valid_for
 from helpline.feedback.portal import rating_card
 from helpline.lib.html import text_to_html
 from helpline.portal.forms import (
@@ -176,26 +165,18 @@ def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
 
     The answer is the same whether or not the number belongs to a ticket of that
-    address, and the link goes only to the address (through the outbox, so the
-    page takes the same time either way): knowing a customer's address and a
-    ticket number is not enough to read the ticket.
+    address, and so is the work: the request hands what was typed to the worker
+    (`portal.tasks.mail_ticket_link`), which looks the ticket up and mails the link
+    only to the address. Knowing a customer's address and a ticket number is not
+    enough to read the ticket, and neither the page nor its timing tells whether
+    the ticket exists.
     """
     customer = current_customer(request)
     sent = False
     if request.method == "POST":
         form = StatusForm(request.POST)
         if form.is_valid():
-            email = form.cleaned_data["email"]
-            ticket = (
-                Ticket.objects.select_related("customer")
-                .filter(
-                    number=form.cleaned_data["number"],
-                    customer__in=customers_with_email(email),
-                )
-                .first()
-            )
-            if ticket is not None and account_mail_allowed(request, email):
-                mail_ticket_link(ticket)
+            mail_ticket_link.enqueue(form.cleaned_data["email"], form.cleaned_data["number"])
             sent = True
     else:
         form = StatusForm(initial={"email": customer.email} if customer else None)
@@ -484,48 +465,26 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 # --- password reset ------------------------------------------------------------------
 
 
-@method_decorator(
-    [never_cache, throttle.per_address(throttle.setting("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS"))],
-    name="dispatch",
-)
-class ResetRequestView(PasswordResetView):
+class ResetRequestView(passwords.ResetRequestView):
     template_name = "portal/password_reset.html"
-    form_class = ResetRequestForm
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "audience": Audience.CUSTOMERS}
+    audience = Audience.CUSTOMERS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "section": "login"}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        form.queue(self.request)
-        # The same page whatever was typed, and whether or not a mail went out.
+        form.queue()
+        # The same page whatever was typed, and whether or not a mail goes out.
         email = form.cleaned_data["email"]
         context = {"section": "login", "email": email, "valid_for": valid_for()}
         return render(self.request, "portal/password_reset_sent.html", context)
 
 
-@method_decorator(never_cache, name="dispatch")
-class ResetConfirmView(PasswordResetConfirmView):
+class ResetConfirmView(passwords.ResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
-    token_generator = reset_tokens
     form_class = NewPasswordForm
     success_url = reverse_lazy("portal:login")
-
-    def get_user(self, uidb64: str) -> Any:
-        user = super().get_user(uidb64)
-        return user if user is not None and not hasattr(user, "agent") else None
+    audience = Audience.CUSTOMERS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "section": "login"}
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password is changed. Sign in with it now."))
-        return response
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        if not self.validlink:
-            kwargs["status"] = 404
-        return super().render_to_response(context, **kwargs)
