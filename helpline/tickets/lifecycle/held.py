@@ -75,7 +75,10 @@ def hold_reply(
     if not reasons or any(code not in HeldReply.Reason for code in reasons):
         raise ValueError(f"unknown reasons: {reasons!r}")
     detail = detail[:MAX_DETAIL]
-    body = sanitize(body_html)  # before the transaction: nothing slow holds the lock
+    # Before the transaction, so that nothing slow holds the lock (the note's copy
+    # is sanitized once more inside `_add_entry` until it takes clean input:
+    # review finding 7, left to the restructuring of `_add_entry`).
+    body = sanitize(body_html)
     sender = f"{sender_name} <{sender_email}>" if sender_name else sender_email
     heading = _heading(sender, reasons, detail)
     with transaction.atomic():
