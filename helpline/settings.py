@@ -299,14 +299,8 @@ HELPLINE_BASE_URL = os.environ.get("HELPLINE_BASE_URL", "http://127.0.0.1:8000")
 # deliver plus-addressed mail to the mailbox (Postfix recipient_delimiter, Gmail,
 # Microsoft 365): elsewhere replies would bounce. See helpline.lib.mailids.
 HELPLINE_REPLY_ADDRESS_TOKENS = _env_bool("HELPLINE_REPLY_ADDRESS_TOKENS", False)
-# The authserv-ids (first word of an Authentication-Results header) of our own
-# receiving mail servers. Intake believes only the topmost such header; set this
-# only for a server that adds one to every message (see helpline.intake.trust).
-HELPLINE_AUTHSERV_IDS = [
-    name.strip().lower()
-    for name in os.environ.get("HELPLINE_AUTHSERV_IDS", "").split(",")
-    if name.strip()
-]
+# Trusted Authentication-Results come from the servers named on each mailbox
+# (Mailbox.authserv_ids), not from a site-wide list: see helpline.intake.trust.
 
 # --- i18n, time ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from helpline.sla.models import WeeklySpan
 
@@ -33,10 +34,10 @@ class User(AbstractUser):
     # every request loads anyway, so the middleware that makes enrolled agents give
     # their second factor costs no query on the pages of those who are not enrolled.
     otp_enrolled = models.BooleanField(
-        "two-factor login",
+        _("two-factor login"),
         default=False,
         editable=False,
-        help_text="Signs in with a code from an authenticator app as well as the password.",
+        help_text=_("Signs in with a code from an authenticator app as well as the password."),
     )
 
     @property

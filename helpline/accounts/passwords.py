@@ -1,13 +1,17 @@
-"""Password reset for customers and agents: Django's token generator and forms,
-our outbox for the mail.
+"""Password reset for customers and agents: Django's token generator, forms and
+views, our outbox for the mail.
 
-The form answers the same whatever is typed; the mail goes only to an address that
-has an active login of the right kind (customers on the portal, agents on the
-desk), through the outbox (`helpline.notify.accountmail`): written in the request,
-sent by the worker, so the page takes the same time either way. A link works once
-(the token hashes the password and the last login, so a new password or a
-sign-in spends it) and for `HELPLINE_PASSWORD_RESET_MINUTES`. Resetting a password
-changes nothing about two-factor sign-in: an agent with an app still needs a code.
+The form answers the same whatever is typed, and the request does the same work
+whatever is typed: it hands what was typed to the worker in one task
+(`helpline.accounts.tasks.mail_password_reset`) and answers. The worker looks the
+address up and, only if it has an active login of the right kind (customers on the
+portal, agents on the desk) and its mailbox has not had too many account mails
+lately, writes the mail to the outbox. So neither the page nor its timing tells
+whether an account exists (a lookup in the request took measurably longer when
+one did). A link works once (the token hashes the password and the last login, so
+a new password or a sign-in spends it) and for `HELPLINE_PASSWORD_RESET_MINUTES`.
+Resetting a password changes nothing about two-factor sign-in: an agent with an
+app still needs a code.
 """
 
 from __future__ import annotations
@@ -19,19 +23,25 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.http import HttpRequest
+from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
+from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.timesince import timeuntil
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django_ratelimit.core import get_usage
 
 from helpline.accounts.customers import customers_with_email, normalize_email
 from helpline.accounts.models import User
+from helpline.accounts.throttle import per_address, setting
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 
@@ -87,15 +97,17 @@ def users_for(audience: Audience, email: str) -> list[User]:
     )
 
 
-def account_mail_allowed(request: HttpRequest, email: str) -> bool:
-    """Whether one more account mail (reset, confirmation) may go to `email` now:
-    at most HELPLINE_ACCOUNT_MAIL_PER_MAILBOX per mailbox, so nobody can flood
-    somebody else's inbox through our forms. Counts this one."""
+def account_mail_allowed(email: str) -> bool:
+    """Whether one more account mail (reset, confirmation, ticket link) may go to
+    `email` now: at most HELPLINE_ACCOUNT_MAIL_PER_MAILBOX per mailbox, so nobody
+    can flood somebody else's inbox through our forms. Counts this one. Asked by
+    the worker, only for mail it is about to write: no request is needed (the
+    count is keyed by the mailbox alone, in the shared cache)."""
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return True
     mailbox = normalize_email(email).lower()
     usage = get_usage(
-        request,
+        None,
         group="helpline.accounts.mail",
         key=lambda group, request: mailbox,
         rate=settings.HELPLINE_ACCOUNT_MAIL_PER_MAILBOX,
@@ -121,8 +133,18 @@ def send_reset(audience: Audience, user: User) -> None:
     )
 
 
+def mail_reset(audience: Audience, email: str) -> None:
+    """The worker's half of a reset request: mail a link to each login of this kind
+    that `email` has, if its mailbox may have one more account mail."""
+    with transaction.atomic():
+        users = users_for(audience, email)
+        if users and account_mail_allowed(email):
+            for user in users:
+                send_reset(audience, user)
+
+
 class ResetRequestForm(PasswordResetForm):
-    """Django's form, mailing through the outbox to the right kind of login."""
+    """Django's form; what was typed goes to the worker (see the module doc)."""
 
     email = forms.EmailField(
         label=_("Email address"),
@@ -140,11 +162,56 @@ class ResetRequestForm(PasswordResetForm):
     def get_users(self, email: str) -> Iterator[User]:
         yield from users_for(self.audience, email)
 
-    def queue(self, request: HttpRequest) -> None:
-        """Queue the mail, if the address has such a login and its mailbox has not
-        had too many lately. Says nothing either way."""
-        email = self.cleaned_data["email"]
-        users = list(self.get_users(email))
-        if users and account_mail_allowed(request, email):
-            for user in users:
-                send_reset(self.audience, user)
+    def queue(self) -> None:
+        """Hand the typed address to the worker: one task, whatever was typed."""
+        from helpline.accounts.tasks import mail_password_reset
+
+        mail_password_reset.enqueue(str(self.audience), self.cleaned_data["email"])
+
+
+# --- the pages ---------------------------------------------------------------------------
+
+
+@method_decorator(
+    [never_cache, per_address(setting("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS"))], name="dispatch"
+)
+class ResetRequestView(PasswordResetView):
+    """Asking for a reset link, for one kind of login; subclasses say which, and
+    answer the same page whatever was typed."""
+
+    form_class = ResetRequestForm
+    audience: Audience
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "audience": self.audience}
+
+
+@method_decorator(never_cache, name="dispatch")
+class LinkView(PasswordResetConfirmView):
+    """Django's view behind a link we mailed (it moves the token out of the URL
+    before showing the form, so no Referer carries it). A link that does not work
+    answers 404, with the page that says so."""
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        if not self.validlink:
+            kwargs["status"] = 404
+        return super().render_to_response(context, **kwargs)
+
+
+class ResetConfirmView(LinkView):
+    """Choosing a new password behind a reset link, for one kind of login only: a
+    desk link does not work on the portal, nor a portal link on the desk."""
+
+    token_generator = reset_tokens
+    audience: Audience
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        if user is None or hasattr(user, "agent") != (self.audience == Audience.AGENTS):
+            return None
+        return user
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed. Sign in with it now."))
+        return response

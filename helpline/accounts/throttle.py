@@ -6,7 +6,8 @@ failures. That alone lets one address try a password against every username
 and every try costs an Argon2 check (~200 ms of CPU). So two more counters, kept in
 the shared cache by django-ratelimit, count failures:
 
-- per client address, across all usernames (`HELPLINE_LOGIN_FAILURES_PER_ADDRESS`),
+- per client address, across all usernames (`HELPLINE_LOGIN_FAILURES_PER_ADDRESS`;
+  an IPv6 client counts by its /64, as in every rate limit here),
 - per username, across all addresses (`HELPLINE_LOGIN_FAILURES_PER_USERNAME`).
 
 When either is over its rate, the sign-in is refused *before* the password is
@@ -34,17 +35,16 @@ from django_ratelimit.exceptions import Ratelimited
 _GROUP = "helpline.login"
 
 
-def _ip(group: str, request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 def _counts(request: HttpRequest, username: str, *, increment: bool) -> list[bool]:
     name = username.strip().lower()
     usages = [
         get_usage(
             request,
             group=f"{_GROUP}.address",
-            key=_ip,
+            # django-ratelimit's own client key: an IPv6 address counts by its /64
+            # (RATELIMIT_IPV6_MASK), since every IPv6 client holds a whole /64 and
+            # could otherwise try 2^64 addresses.
+            key="ip",
             rate=settings.HELPLINE_LOGIN_FAILURES_PER_ADDRESS,
             increment=increment,
         ),
@@ -76,19 +76,24 @@ def login_failed(request: HttpRequest, username: str) -> None:
 
 
 View = Callable[..., HttpResponseBase]
+Rate = str | Callable[[str, HttpRequest], str]
 
 
-def per_address(setting: str) -> Callable[[View], View]:
-    """django-ratelimit by client address on POST, at the rate the setting named
-    holds (read at each request), answered with the 429 page."""
+def setting(name: str) -> Callable[[str, HttpRequest], str]:
+    """A rate read from the named setting at each request (for `per_address`)."""
+    return lambda group, request: str(getattr(settings, name))
+
+
+def per_address(rate: Rate) -> Callable[[View], View]:
+    """django-ratelimit by client address (an IPv6 client by its /64) on POST, at
+    `rate` ("10/h", or `setting(NAME)`), answered with the 429 page.
+
+    The answer is rendered here rather than left to django-ratelimit's middleware,
+    so a throttled request gets "Too many requests" even where that middleware is
+    not installed (a bare `Ratelimited` would show as 403 Forbidden)."""
 
     def decorator(view: View) -> View:
-        limited = ratelimit(
-            key="ip",
-            rate=lambda group, request: getattr(settings, setting),
-            method="POST",
-            block=True,
-        )(view)
+        limited = ratelimit(key="ip", rate=rate, method="POST", block=True)(view)
 
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

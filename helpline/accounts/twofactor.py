@@ -120,10 +120,23 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
 
 
 def new_recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes with `RECOVERY_CODES` new ones."""
+    """Replace the user's recovery codes with `RECOVERY_CODES` new ones.
+
+    The codes are replaced, not the device that holds them: a session signed in with
+    a recovery code is verified by that device (django-otp keeps its id in the
+    session), and deleting it would sign the agent out at the very moment they
+    follow our advice to make new codes."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name=CODES_NAME, confirmed=True)
+        device = (
+            StaticDevice.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .order_by("pk")
+            .first()
+        )
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name=CODES_NAME, confirmed=True)
+        StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        StaticToken.objects.filter(device=device).delete()
         codes: list[str] = []
         while len(codes) < RECOVERY_CODES:
             token = StaticToken.random_token()

@@ -19,11 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.links import event_from_rating_token, max_age_days, token_expired
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
 from helpline.lib.access import signed_link
-from helpline.portal.views import current_customer, throttled
+from helpline.portal.views import current_customer
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
 from helpline.tickets.lifecycle.feedback import ALREADY_RATED
@@ -83,7 +84,7 @@ def _rated(request: HttpRequest, event: Event, rating: Rating, *, thanks: bool) 
 @signed_link
 @never_cache
 @require_http_methods(["GET", "POST"])
-@throttled("10/m")
+@per_address("10/m")
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     event = event_from_rating_token(token)
     if event is None:

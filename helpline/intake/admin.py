@@ -34,7 +34,7 @@ class MailboxForm(forms.ModelForm):
         fields = [
             "address", "department", "topic", "is_active", "protocol", "host", "port",
             "security", "username", "password_env", "folder", "after_import",
-            "archive_folder", "agent_replies_as_notes", "poll_interval",
+            "archive_folder", "agent_replies_as_notes", "poll_interval", "authserv_ids",
         ]  # fmt: skip
 
     def save(self, commit: bool = True) -> Mailbox:
@@ -97,6 +97,7 @@ class MailboxAdmin(admin.ModelAdmin):
                     "archive_folder",
                     "agent_replies_as_notes",
                     "poll_interval",
+                    "authserv_ids",
                 ]
             },
         ),

@@ -1,7 +1,10 @@
 import logging
+import os
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,21 @@ def _mailbox_addresses_for_notify() -> Iterable[str]:
         return []
 
 
+def _authserv_ids_moved(**kwargs: Any) -> list[checks.CheckMessage]:
+    """HELPLINE_AUTHSERV_IDS was a site-wide list for a while; it is no longer read.
+    Say so, rather than let an administrator believe it still protects them."""
+    if not os.environ.get("HELPLINE_AUTHSERV_IDS", "").strip():
+        return []
+    return [
+        checks.Warning(
+            "HELPLINE_AUTHSERV_IDS is no longer read.",
+            hint="Name the trusted mail servers on each mailbox instead (admin: Mail in > "
+            "Mailboxes > Import > trusted mail servers); see docs/security/replies.md.",
+            id="helpline.intake.W001",
+        )
+    ]
+
+
 class IntakeConfig(AppConfig):
     name = "helpline.intake"
     label = "intake"
@@ -30,3 +48,4 @@ class IntakeConfig(AppConfig):
         # Our mailboxes are our own addresses: notify must never autorespond to
         # them, or a mailbox would answer itself in a loop.
         add_own_address_source(_mailbox_addresses_for_notify)
+        checks.register(_authserv_ids_moved)

@@ -17,6 +17,7 @@ exactly once.
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -25,10 +26,34 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Department
 from helpline.intake.crypto import decrypt, encrypt
 from helpline.tickets.models import HelpTopic, Ticket
+
+_AUTHSERV_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
+MAX_AUTHSERV_IDS = 10
+
+
+def split_authserv_ids(value: str) -> list[str]:
+    """The names in a mailbox's `authserv_ids`, lower case (commas or spaces)."""
+    return [name.lower() for name in re.split(r"[\s,]+", value) if name]
+
+
+def validate_authserv_ids(value: str) -> None:
+    names = split_authserv_ids(value)
+    if len(names) > MAX_AUTHSERV_IDS:
+        raise ValidationError(
+            _("At most %(n)d servers, please."), params={"n": MAX_AUTHSERV_IDS}, code="too_many"
+        )
+    for name in names:
+        if not _AUTHSERV_ID.fullmatch(name):
+            raise ValidationError(
+                _("“%(name)s” is not a server name (letters, digits, dots and dashes)."),
+                params={"name": name[:100]},
+                code="invalid",
+            )
 
 
 class MailboxError(Exception):
@@ -101,6 +126,22 @@ class Mailbox(models.Model):
     poll_interval = models.PositiveIntegerField(
         default=120, help_text="Seconds between polls (the worker looks every minute or so)."
     )
+    # Per mailbox, not one site-wide list: which server received a mail depends on
+    # the road it took, and a name trusted for one road lets anybody write a
+    # "pass" into mail that came another way (helpline.intake.trust).
+    authserv_ids = models.CharField(
+        _("trusted mail servers"),
+        max_length=500,
+        blank=True,
+        validators=[validate_authserv_ids],
+        help_text=_(
+            "The authserv-ids (the first word of their Authentication-Results headers) "
+            "of the mail servers that receive every message of this mailbox, separated "
+            "by commas. Their SPF/DKIM/DMARC results decide whether a reply that carries "
+            "no token of ours is posted or held. Name a server only if it adds that "
+            "header to every message it accepts. Empty: no such header is believed."
+        ),
+    )
     is_active = models.BooleanField(default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -116,6 +157,11 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    def trusted_servers(self) -> list[str]:
+        """The authserv-ids whose Authentication-Results this mailbox's mail may be
+        judged by (see `authserv_ids`)."""
+        return split_authserv_ids(self.authserv_ids)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -10,16 +10,21 @@ In order:
    that, an earlier message of the thread that made a ticket (found in the
    ledger), then a `#123456`/`[#123456]` in the subject. These two count only when
    the sender is that ticket's customer or a collaborator (or, for the ledger, an
-   agent). Mail from anybody else whose subject carries our own tag `[#123456]`
-   finds that ticket too, but only to be held (5).
+   agent). An earlier message vouches only if it was itself accepted (it opened the
+   ticket or was posted as a reply); one that was held, or noted from a stranger,
+   finds its ticket but proves no more than the subject. Mail from anybody else
+   whose subject carries our own tag `[#123456]` finds that ticket too, but only to
+   be held (5).
 4. Bounces and automatic mail (Auto-Submitted, Precedence, X-Autoreply, read
    receipts) become a system note on their ticket; they never open, reopen or
    trigger an autoresponse. With no ticket they are quarantined.
 5. On a ticket: its customer or a collaborator replies (which reopens a resolved or
    closed ticket), if the mail is verified (`helpline.intake.trust`): it carries a
-   reply token of ours issued to somebody on the ticket, or answers an earlier mail
-   of the thread, or our receiving server authenticated the sender's domain; and
-   that server recorded no SPF/DKIM/DMARC failure. Otherwise, and for a stranger
+   reply token of ours issued to somebody on the ticket, or answers an earlier
+   accepted mail of the thread, or our receiving server authenticated the sender's
+   domain; and that server recorded no SPF/DKIM/DMARC failure (read only from the
+   servers named on the mailbox the mail was fetched from or piped into, never on
+   the API, whose client writes the whole message). Otherwise, and for a stranger
    who found the ticket by its subject tag, the mail is *held*: an internal note
    that changes nothing until an agent accepts it as the customer's reply or
    dismisses it (`lifecycle.hold_reply`); its sender is told nothing, so forged
@@ -46,6 +51,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import (
     customers_with_email,
@@ -61,7 +67,7 @@ from helpline.notify.addresses import base_address, own_addresses
 from helpline.notify.lookup import ticket_for_message_ids, was_sent_to
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Refused, Upload
-from helpline.tickets.models import HeldReply, State, Ticket
+from helpline.tickets.models import HeldReply, Source, State, Ticket
 from helpline.tickets.uploads import allowed_extensions, clean_filename
 
 MAX_COLLABORATORS = 10
@@ -79,11 +85,16 @@ _SUBJECT_NUMBER = re.compile(r"\[#(\d{4,20})\]|(?<![\w#&])#(\d{4,20})\b")
 _SUBJECT_TAG = re.compile(r"\[#(\d{4,20})\]")
 
 
+# Ledger outcomes of mail that was itself accepted as from its sender: only the ids
+# of such mail vouch for a later mail that answers it (see _ticket_by_earlier_mail).
+VOUCHING = (Outcome.TICKET, Outcome.REPLY)
+
+
 class Found:
     """How the ticket of a message was found: what it proves about the sender."""
 
     TOKEN = "token"  # an id or reply address of ours (checked per person by trust)
-    THREAD = "thread"  # an earlier message of the thread (ledger)
+    THREAD = "thread"  # an earlier accepted message of the thread (ledger)
     SUBJECT = "subject"  # only the number in the subject
 
 
@@ -145,7 +156,7 @@ def place(
     ticket = ticket or ticket_by_reply_address(parsed)
     found = Found.TOKEN
     if ticket is None and (customer is not None or agent is not None):
-        ticket, found = _ticket_by_earlier_mail(parsed, customer, agent), Found.THREAD
+        ticket, found = _ticket_by_earlier_mail(parsed, customer, agent)
     if ticket is None and customer is not None:
         ticket, found = _ticket_by_subject(parsed.subject, customer), Found.SUBJECT
     if parsed.is_auto_reply and not accept_automatic:
@@ -177,21 +188,31 @@ def _ticket_by_ids(parsed: ParsedMessage) -> Ticket | None:
 
 def _ticket_by_earlier_mail(
     parsed: ParsedMessage, customer: Customer | None, agent: Agent | None
-) -> Ticket | None:
+) -> tuple[Ticket | None, str]:
     """The ticket of an earlier message this one answers (a customer adding to their
     own mail, a Cc'd colleague replying to all): found through the ledger, for the
     ticket's customer, a collaborator or an agent (whose rights the lifecycle checks).
-    These ids are not signed, so they are trusted no further than the subject."""
+
+    How far it is trusted depends on what that earlier message became. The ledger
+    holds every message id we received, and the sender chose each one, so an id
+    proves something only if its message was itself accepted: it opened the ticket
+    or was posted as a reply (`VOUCHING`). An id of mail that was held, or kept as a
+    note from somebody off the ticket, still finds the ticket (the answer belongs
+    with it), but proves no more than a subject tag (Found.SUBJECT): otherwise a
+    forger's own held mail would vouch for the forger's next one."""
     ids = [*parsed.references, *parsed.in_reply_to.split()][-50:]
     if not ids:
-        return None
+        return None, Found.THREAD
     rows = ProcessedMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+    weak: Ticket | None = None
     for row in rows.select_related("ticket").order_by("-pk"):
         ticket = row.ticket
         assert ticket is not None
         if agent is not None or (customer is not None and lifecycle.is_party(customer, ticket)):
-            return ticket
-    return None
+            if row.outcome in VOUCHING:
+                return ticket, Found.THREAD
+            weak = weak or ticket
+    return weak, Found.SUBJECT
 
 
 def _ticket_by_subject(subject: str, customer: Customer) -> Ticket | None:
@@ -326,7 +347,7 @@ def _on_ticket(
     is_customer = customer is not None and customer.pk == ticket.customer_id
     is_follower = customer is not None and agent is None and lifecycle.is_party(customer, ticket)
     if customer is not None and (is_customer or is_follower):
-        reasons, detail = _doubts(parsed, ticket, found)
+        reasons, detail = _doubts(parsed, ticket, found, trusted_servers(mailbox, source))
         if reasons:
             placement = _hold(parsed, ticket, customer, body, uploads, reasons, detail, source)
         else:
@@ -336,7 +357,7 @@ def _on_ticket(
             placement = Placement(Outcome.REPLY, ticket)
     elif found == Found.SUBJECT and agent is None:
         # Somebody off the ticket, holding nothing of ours but its number.
-        auth = authentication(parsed)
+        auth = authentication(parsed, trusted_servers(mailbox, source))
         reasons = [HeldReply.Reason.STRANGER]
         if auth.failure:
             reasons.append(HeldReply.Reason.AUTH_FAILED)
@@ -374,28 +395,45 @@ def _on_ticket(
     return placement
 
 
+def trusted_servers(mailbox: Mailbox | None, source: str) -> list[str]:
+    """The servers whose Authentication-Results this mail may be judged by: those
+    named on the mailbox it was fetched from or piped into. None for the API (the
+    client writes every header of the message it posts) or when the channel names
+    no mailbox (a pipe without --mailbox: the mail's road is unknown)."""
+    if mailbox is None or source == Source.API:
+        return []
+    return mailbox.trusted_servers()
+
+
 def _auth_detail(failure: str, checked_by: str) -> str:
-    return f"Authentication-Results of {checked_by}: {failure}." if failure else ""
+    if not failure:
+        return ""
+    return _("Authentication-Results of %(server)s: %(failure)s.") % {
+        "server": checked_by,
+        "failure": failure,
+    }
 
 
-def _doubts(parsed: ParsedMessage, ticket: Ticket, found: str) -> tuple[list[str], str]:
+def _doubts(
+    parsed: ParsedMessage, ticket: Ticket, found: str, trusted: list[str]
+) -> tuple[list[str], str]:
     """Why a mail from a person on the ticket cannot be posted as theirs (reason
     codes, and a technical detail for the note); no reasons: it is verified."""
-    auth = authentication(parsed)
+    auth = authentication(parsed, trusted)
     reasons: list[str] = []
     details: list[str] = []
     if auth.failure:
         reasons.append(HeldReply.Reason.AUTH_FAILED)
         details.append(_auth_detail(auth.failure, auth.checked_by))
     if found == Found.THREAD:
-        return reasons, " ".join(details)  # the thread's own earlier mail vouches
+        return reasons, " ".join(details)  # an earlier accepted mail of the thread vouches
     tokens = tokens_for(parsed, ticket)
     if not tokens.valid and not auth.authenticated:
         reasons.append(HeldReply.Reason.NO_TOKEN)
         if tokens.others:
             details.append(
-                f"It answers mail sent to {', '.join(tokens.others[:5])}, "
-                "who is not on this ticket."
+                _("It answers mail sent to %(people)s, who is not on this ticket.")
+                % {"people": ", ".join(tokens.others[:5])}
             )
     return reasons, " ".join(details)
 

@@ -16,18 +16,23 @@ guess, so neither proves anything. Intake weighs two other kinds of evidence:
 
 2. **Authentication-Results** (RFC 8601), which the receiving mail server adds after
    checking SPF, DKIM and DMARC. Anybody can write such a header into their mail,
-   so intake reads only those of our own servers: `HELPLINE_AUTHSERV_IDS` lists
-   their authserv-ids, and only the run of headers at the very top that carry one
-   of them counts (a mail server adds its header above everything the sender
-   wrote, so a forged one sits below ours; the first foreign header ends the run).
-   - A *failure* anywhere in that run counts: `dmarc=fail`, or, with no passing
-     DMARC result and no DKIM signature aligned with the From domain, `spf=fail`
-     or `dkim=fail`. A forged failure only harms its forger.
+   so intake reads only those of the servers that mail really passed through: each
+   mailbox names them (`Mailbox.authserv_ids`), because which server received a
+   mail is a property of the road it took. Mail from the osTicket API (its client
+   writes the whole message, headers included) and from a pipe that names no
+   mailbox is read with no server at all. Only the run of headers at the very top
+   that carry one of the names counts (a mail server adds its header above
+   everything the sender wrote, so a forged one sits below ours; the first foreign
+   header ends the run).
+   - A *failure* anywhere in that run counts: `dmarc=fail`, or, with no DMARC pass
+     and no DKIM pass aligned with the From domain *in the topmost header*,
+     `spf=fail` or `dkim=fail`. A forged failure only harms its forger.
    - A *pass* counts only from the topmost header (the last one our server added):
      `dmarc=pass` for the From domain, or `dkim=pass` whose signing domain is the
-     From domain or a parent of it. A forged pass lower down proves nothing.
+     From domain or a parent of it. A forged pass lower down proves nothing, and
+     excuses no failure either.
    This is safe only if the server really adds its header to every message; an
-   administrator names a server here only then (docs/security/replies.md).
+   administrator names a server on a mailbox only then (docs/security/replies.md).
 
 Everything here is pure reading except the token checks (a few indexed queries).
 The placement rules that use it are in `helpline.intake.placement`.
@@ -36,10 +41,8 @@ The placement rules that use it are in `helpline.intake.placement`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-
-from django.conf import settings
 
 from helpline.intake.parse import ParsedMessage
 from helpline.lib.mailids import parse_reply_token, reply_token_matches, ticket_number_from_ids
@@ -182,9 +185,14 @@ class Authentication:
     authenticated: bool = False  # the From domain passed (topmost header only)
 
 
-def authentication(parsed: ParsedMessage) -> Authentication:
-    """The verdict of our receiving servers' Authentication-Results on the sender."""
-    trusted = set(settings.HELPLINE_AUTHSERV_IDS)
+def authentication(parsed: ParsedMessage, trusted: Collection[str]) -> Authentication:
+    """The verdict of our receiving servers' Authentication-Results on the sender.
+
+    `trusted` holds the authserv-ids of the servers this mail passed through: those
+    named on the mailbox it came from (`Mailbox.trusted_servers`); empty for mail
+    whose path we do not know (the osTicket API, a pipe without --mailbox), and
+    then no header is read at all."""
+    trusted = {name.lower() for name in trusted}
     if not trusted or parsed.sender is None:
         return Authentication()
     run: list[Header] = []
@@ -196,11 +204,12 @@ def authentication(parsed: ParsedMessage) -> Authentication:
     if not run:
         return Authentication()
     from_domain = parsed.sender.email.rpartition("@")[2].lower().rstrip(".")
-    failure = _failure([r for header in run for r in header.results], from_domain)
+    top = run[0].results
+    failure = _failure([r for header in run for r in header.results], top, from_domain)
     return Authentication(
         checked_by=run[0].authserv_id,
         failure=failure,
-        authenticated=not failure and _passes(run[0].results, from_domain),
+        authenticated=not failure and _passes(top, from_domain),
     )
 
 
@@ -213,11 +222,15 @@ def _describe(result: Result) -> str:
     return f"{result.method}={result.result}" + (f" ({detail})" if detail else "")
 
 
-def _failure(results: list[Result], from_domain: str) -> str:
+def _failure(results: list[Result], top: list[Result], from_domain: str) -> str:
+    """The first failure in the run of our headers (`results`), or "". A DMARC or
+    aligned DKIM pass excuses an SPF/DKIM failure (forwarding breaks SPF) only from
+    the topmost header (`top`): below it, a header claiming our name may be the
+    sender's own, and its "pass" must not cancel what our server recorded."""
     for r in results:
         if r.method == "dmarc" and r.result == "fail":
             return _describe(r)
-    if _passes(results, from_domain):
+    if _passes(top, from_domain):
         return ""
     for r in results:
         if r.method in ("spf", "dkim") and r.result == "fail":

@@ -1,11 +1,14 @@
 """Account mail: address confirmations, password resets, ticket links.
 
 This mail is asked for by a person on a page, not caused by a ticket event, but it
-goes the same way as the rest: an `OutboundMessage` row written in the request's
-transaction, sent by the worker once it commits, with retries, a signed Message-ID
-of ours (so a bounce or an autoreply that comes back is recognised as our own mail)
-and a template administrators can edit. Nothing is sent from inside the request,
-so the time a page takes says nothing about whether an address has an account.
+goes the same way as the rest: an `OutboundMessage` row, sent by the worker once
+its transaction commits, with retries, a signed Message-ID of ours (so a bounce or
+an autoreply that comes back is recognised as our own mail) and a template
+administrators can edit. The pages do not call this themselves: they queue one
+task holding what was typed (`helpline.accounts.tasks`, `helpline.portal.tasks`)
+and answer, and the worker looks the account or ticket up and calls this. So a
+page does the same work, and takes the same time, whether or not the address has
+an account or the ticket exists.
 
 A mail about no ticket names the pseudo-number `NO_TICKET` in its Message-ID: four
 digits, where real ticket numbers have six or more, so it never names a ticket.

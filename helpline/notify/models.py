@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from helpline.tickets.models import Event, Ticket
 
@@ -46,9 +47,9 @@ class MailKind(models.TextChoices):
     ESCALATION_ALERT = "escalation_alert", "Escalation alert (to the people the level names)"
     UNASSIGNABLE_ALERT = "unassignable_alert", "Nobody available (to the department manager)"
     # Account mail: asked for by a person on the portal or the desk, about no event.
-    ACCOUNT_CONFIRMATION = "account_confirmation", "Address confirmation for a new account"
-    PASSWORD_RESET = "password_reset", "Password reset link (to a customer or an agent)"
-    TICKET_LINK = "ticket_link", "Link to a ticket, asked for on the status page"
+    ACCOUNT_CONFIRMATION = "account_confirmation", _("Address confirmation for a new account")
+    PASSWORD_RESET = "password_reset", _("Password reset link (to a customer or an agent)")
+    TICKET_LINK = "ticket_link", _("Link to a ticket, asked for on the status page")
 
 
 # Mail written by a person (a reply, a resolution) carries no Auto-Submitted header;

@@ -10,15 +10,20 @@ the victim then confirmed.
 
 Now:
 
-- Registering takes a name and an address only, and always answers the same
-  "check your mail" page (nobody learns whether the address has an account).
-  A new address gets a pending login (inactive, with no usable password) and a
-  confirmation link; registering a pending address again changes nothing about
-  it and mails another link; an address with an account gets a password reset
-  link instead (its owner may have forgotten). Mail goes only to the address.
+- Registering takes an address only, and always answers the same "check your
+  mail" page after the same work (one task for the worker, holding the address),
+  so neither the page nor its timing tells whether the address has an account.
+  The worker decides (`request_account`): a new address gets a pending login
+  (inactive, with no usable password) and a confirmation link; registering a
+  pending address again changes nothing about it and mails another link; an
+  address with an account gets a password reset link instead (its owner may have
+  forgotten). Mail goes only to the address, and says nothing anybody typed: it
+  greets the address itself (a name typed at registration would let anybody put
+  their text into mail we send to any address). The name is asked behind the
+  link, which only the mailbox's owner can follow.
 - The link (Django's token generator, whose hash covers the login's password,
   last sign-in, address and `is_active`) leads to a form where the mailbox's owner
-  chooses the password. Submitting it activates the login, links it to the
+  gives a name and chooses the password. Submitting it activates the login, links it to the
   customer with that address and spends every link sent for it. Nobody is signed
   in by the link: the person signs in with the password they have just chosen.
 """
@@ -31,28 +36,27 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.auth.views import PasswordResetConfirmView
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timesince import timeuntil
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
-from helpline.accounts.passwords import Audience, account_mail_allowed, send_reset, users_for
+from helpline.accounts.passwords import Audience, LinkView, account_mail_allowed, mail_reset
+from helpline.accounts.throttle import per_address
 from helpline.lib.access import public, signed_link
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.portal.forms import AccountSetupForm, RegisterForm
-from helpline.portal.views import current_customer, throttled
+from helpline.portal.tasks import mail_registration
+from helpline.portal.views import current_customer
 
 
 class ConfirmationTokenGenerator(PasswordResetTokenGenerator):
@@ -86,15 +90,13 @@ def _pending_filter() -> dict[str, Any]:
     return {"is_active": False, "customer__isnull": True, "agent__isnull": True}
 
 
-def pending_login(email: str, name: str) -> User:
+def pending_login(email: str) -> User:
     """The login waiting for `email` to be confirmed: made the first time, never
     changed by a later registration (which may be anybody's)."""
     existing = User.objects.filter(username__iexact=email, **_pending_filter()).first()
     if existing is not None:
         return existing
-    first, _sep, last = name.strip().partition(" ")
     user = User(username=email, email=email, is_active=False)
-    user.first_name, user.last_name = first[:150], last[:150]
     user.set_unusable_password()
     try:
         with transaction.atomic():
@@ -108,7 +110,7 @@ def _mail_confirmation(user: User) -> None:
     moment = now()
     queue_account_mail(
         MailKind.ACCOUNT_CONFIRMATION,
-        name=user.get_full_name() or user.email,
+        name="",  # greeted by the address: nothing a stranger typed goes into the mail
         email=user.email,
         context={
             "link": settings.HELPLINE_BASE_URL + confirmation_path(user),
@@ -117,29 +119,28 @@ def _mail_confirmation(user: User) -> None:
     )
 
 
-def request_account(request: HttpRequest, *, name: str, email: str) -> None:
-    """Mail the right link to `email` (see the module doc); says nothing."""
+def request_account(email: str) -> None:
+    """The worker's half of a registration (see the module doc): mail the right
+    link to `email`, if its mailbox may have one more account mail."""
     email = normalize_email(email)
-    if not account_mail_allowed(request, email):
+    if has_account(email):
+        mail_reset(Audience.CUSTOMERS, email)
         return
     with transaction.atomic():
-        if has_account(email):
-            for user in users_for(Audience.CUSTOMERS, email):
-                send_reset(Audience.CUSTOMERS, user)
-            return
-        _mail_confirmation(pending_login(email, name))
+        if account_mail_allowed(email):
+            _mail_confirmation(pending_login(email))
 
 
 @public
 @require_http_methods(["GET", "POST"])
-@throttled("10/h")
+@per_address("10/h")
 def register(request: HttpRequest) -> HttpResponse:
     if current_customer(request) is not None:
         return redirect("portal:my_tickets")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        request_account(request, name=form.cleaned_data["name"], email=email)
+        mail_registration.enqueue(email)
         moment = now()
         context = {
             "section": "register",
@@ -151,11 +152,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @signed_link
-@method_decorator(never_cache, name="dispatch")
-class ConfirmView(PasswordResetConfirmView):
-    """The link in the confirmation mail: choose a password, and the account is
-    ready. Django's view keeps the token out of the page's URL (it moves it into
-    the session and redirects), so it cannot leak through a Referer."""
+class ConfirmView(LinkView):
+    """The link in the confirmation mail: give a name, choose a password, and the
+    account is ready."""
 
     template_name = "portal/confirm.html"
     token_generator = confirmation_tokens
@@ -187,16 +186,11 @@ class ConfirmView(PasswordResetConfirmView):
             )
         return redirect(self.success_url)
 
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        if not self.validlink:
-            kwargs["status"] = 404
-        return super().render_to_response(context, **kwargs)
-
 
 def activate(user: User, *, name: str, password: str) -> User | None:
-    """Activate the pending `user` with the password its mailbox's owner chose, and
-    link it to the customer with its address. None when the address got an
-    account in the meantime (nothing changes then)."""
+    """Activate the pending `user` with the name and password its mailbox's owner
+    gave, and link it to the customer with its address. None when the address got
+    an account in the meantime (nothing changes then)."""
     with transaction.atomic():
         locked = (
             User.objects.select_for_update(of=("self",))

@@ -256,12 +256,11 @@ class ReplyForm(PortalForm):
 
 
 class RegisterForm(PortalForm):
-    """A name and an address: the password is chosen behind the link we mail, by
-    whoever reads that mailbox (see portal.accounts)."""
+    """An address only: the name and the password are given behind the link we
+    mail, by whoever reads that mailbox (see portal.accounts)."""
 
-    name = forms.CharField(label="Full name", max_length=200)
     email = forms.EmailField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=150,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -278,23 +277,21 @@ class NewPasswordForm(SetPasswordForm):
 
 
 class AccountSetupForm(NewPasswordForm):
-    """Behind the confirmation link: the name (the registration's, to correct) and
-    the password. The view activates the account (portal.accounts.activate)."""
+    """Behind the confirmation link: the name and the password. The view activates
+    the account (portal.accounts.activate)."""
 
     name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
     field_order = ["name", "new_password1", "new_password2"]
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(user, *args, **kwargs)
-        self.fields["name"].initial = user.get_full_name() if user else ""
-
 
 class LoginForm(PortalForm):
     email = forms.EmailField(
-        label="Email address", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True}),
     )
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

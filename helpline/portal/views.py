@@ -10,44 +10,29 @@ exists.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.views import (
-    PasswordResetConfirmView,
-    PasswordResetView,
-    redirect_to_login,
-)
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
-from django_ratelimit.exceptions import Ratelimited
 
-from helpline.accounts import throttle
+from helpline.accounts import passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
-from helpline.accounts.passwords import (
-    Audience,
-    ResetRequestForm,
-    account_mail_allowed,
-    reset_tokens,
-    valid_for,
-)
+from helpline.accounts.passwords import Audience, valid_for
 from helpline.feedback.portal import rating_card
 from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
@@ -67,39 +52,12 @@ from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State,
 
 log = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
-
 # The entry kinds a customer may read; anything else (internal notes, and any kind
 # added later) stays hidden unless it is added here on purpose.
 PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 # The signed link to the ticket just opened, kept for the "thank you" page.
 OPENED_KEY = "portal.opened_token"
 MY_TICKETS_PAGE_SIZE = 20
-
-
-def throttled(rate: str) -> Callable[[View], View]:
-    """django-ratelimit by client address on POST, answered with the 429 page.
-
-    The answer is rendered here rather than left to django-ratelimit's middleware,
-    so a throttled request gets "Too many requests" even where that middleware is
-    not installed (a bare `Ratelimited` would show as 403 Forbidden).
-    """
-
-    def decorator(view: View) -> View:
-        limited = ratelimit(key="ip", rate=rate, method="POST", block=True)(view)
-
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                response: HttpResponse = limited(request, *args, **kwargs)
-            except Ratelimited as exception:
-                answer: View = import_string(settings.RATELIMIT_VIEW)
-                return answer(request, exception)
-            return response
-
-        return wrapper
-
-    return decorator
 
 
 def current_customer(request: HttpRequest) -> Customer | None:
@@ -157,7 +115,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
 
 @public
 @require_http_methods(["GET", "POST"])
-@throttled("20/h")
+@throttle.per_address("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     files_dropped = False
@@ -212,31 +170,23 @@ def thanks(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
-@throttled("10/m")
+@throttle.per_address("10/m")
 def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
 
     The answer is the same whether or not the number belongs to a ticket of that
-    address, and the link goes only to the address (through the outbox, so the
-    page takes the same time either way): knowing a customer's address and a
-    ticket number is not enough to read the ticket.
+    address, and so is the work: the request hands what was typed to the worker
+    (`portal.tasks.mail_ticket_link`), which looks the ticket up and mails the link
+    only to the address. Knowing a customer's address and a ticket number is not
+    enough to read the ticket, and neither the page nor its timing tells whether
+    the ticket exists.
     """
     customer = current_customer(request)
     sent = False
     if request.method == "POST":
         form = StatusForm(request.POST)
         if form.is_valid():
-            email = form.cleaned_data["email"]
-            ticket = (
-                Ticket.objects.select_related("customer")
-                .filter(
-                    number=form.cleaned_data["number"],
-                    customer__in=customers_with_email(email),
-                )
-                .first()
-            )
-            if ticket is not None and account_mail_allowed(request, email):
-                mail_ticket_link(ticket)
+            mail_ticket_link.enqueue(form.cleaned_data["email"], form.cleaned_data["number"])
             sent = True
     else:
         form = StatusForm(initial={"email": customer.email} if customer else None)
@@ -466,9 +416,16 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
 
 
-LOCKED_OUT = (
+LOCKED_OUT = gettext_lazy(
     "Too many failed sign-ins: this account is locked for a while. Wait 15 minutes and try again."
 )
+
+
+def is_staff_login(user: Any) -> bool:
+    """Logins that sign in on the desk (where the second factor is asked), never on
+    the portal: agents, and staff or superusers with no Agent row (made by
+    `createsuperuser`), for whom the admin would open without that step."""
+    return bool(hasattr(user, "agent") or user.is_staff or user.is_superuser)
 
 
 def _locked(request: HttpRequest, form: LoginForm, next_url: str | None) -> HttpResponse:
@@ -501,10 +458,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 if getattr(request, "axes_locked_out", False):
                     return _locked(request, form, next_url)
                 throttle.login_failed(request, email)
-                form.add_error(None, "That email address and password do not match.")
-            elif hasattr(user, "agent") or not Customer.objects.filter(user=user).exists():
-                # Staff sign in on the desk, where two-factor sign-in is asked for.
-                form.add_error(None, "This is a staff account: sign in on the agent desk instead.")
+                form.add_error(None, _("That email address and password do not match."))
+            elif is_staff_login(user) or not Customer.objects.filter(user=user).exists():
+                form.add_error(
+                    None, _("This is a staff account: sign in on the agent desk instead.")
+                )
             else:
                 login(request, user)
                 return redirect(next_url or "portal:my_tickets")
@@ -526,49 +484,28 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 # --- password reset ------------------------------------------------------------------
 
 
-@method_decorator(
-    [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
-)
 @public
-class ResetRequestView(PasswordResetView):
+class ResetRequestView(passwords.ResetRequestView):
     template_name = "portal/password_reset.html"
-    form_class = ResetRequestForm
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "audience": Audience.CUSTOMERS}
+    audience = Audience.CUSTOMERS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "section": "login"}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        form.queue(self.request)
-        # The same page whatever was typed, and whether or not a mail went out.
+        form.queue()
+        # The same page whatever was typed, and whether or not a mail goes out.
         email = form.cleaned_data["email"]
         context = {"section": "login", "email": email, "valid_for": valid_for()}
         return render(self.request, "portal/password_reset_sent.html", context)
 
 
 @signed_link
-@method_decorator(never_cache, name="dispatch")
-class ResetConfirmView(PasswordResetConfirmView):
+class ResetConfirmView(passwords.ResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
-    token_generator = reset_tokens
     form_class = NewPasswordForm
     success_url = reverse_lazy("portal:login")
-
-    def get_user(self, uidb64: str) -> Any:
-        user = super().get_user(uidb64)
-        return user if user is not None and not hasattr(user, "agent") else None
+    audience = Audience.CUSTOMERS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "section": "login"}
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password is changed. Sign in with it now."))
-        return response
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        if not self.validlink:
-            kwargs["status"] = 404
-        return super().render_to_response(context, **kwargs)

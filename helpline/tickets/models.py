@@ -391,9 +391,9 @@ class EventKind(models.TextChoices):
     UNASSIGNABLE = "unassignable", "No agent available"
     LINKED = "linked", "Follow-up ticket"
     RATED = "rated", "Rated by the customer"
-    HELD = "held", "Mail held for review"
-    HELD_ACCEPTED = "held_accepted", "Held mail accepted"
-    HELD_DISMISSED = "held_dismissed", "Held mail dismissed"
+    HELD = "held", _("Mail held for review")
+    HELD_ACCEPTED = "held_accepted", _("Held mail accepted")
+    HELD_DISMISSED = "held_dismissed", _("Held mail dismissed")
 
 
 class Event(models.Model):

@@ -8,19 +8,45 @@ from urllib.parse import urlsplit
 
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from helpline.notify.tests.helpers import deliver_pending
 
 LINK = re.compile(r"https?://\S+")
 
 
+# The tasks the account pages queue with what was typed (the worker's half of a
+# reset, a registration, a status lookup).
+ACCOUNT_TASKS = (
+    "helpline.accounts.tasks.mail_password_reset",
+    "helpline.portal.tasks.mail_ticket_link",
+    "helpline.portal.tasks.mail_registration",
+)
+
+
+def run_account_tasks() -> int:
+    """Run the queued account tasks here, oldest first, as the worker would (calling
+    each task's function: the test transaction stays open); how many ran."""
+    queued = DBTaskResult.objects.ready().filter(task_path__in=ACCOUNT_TASKS)
+    rows = list(queued.order_by("enqueued_at"))
+    for row in rows:
+        row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        row.delete()
+    return len(rows)
+
+
 def mails_to(address: str, subject_start: str = "", *, worker: bool = False) -> list[str]:
     """The bodies of the mails sent to `address`, oldest first, once what is queued
-    is sent: by `deliver` (what the worker's task runs), or with `worker` by the
-    worker itself (transactional tests only: it closes its connection)."""
+    is done and sent: by the tasks' functions and `deliver` (what the worker's tasks
+    run), or with `worker` by the worker itself (transactional tests only: it
+    closes its connection)."""
     if worker:
         call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
     else:
+        run_account_tasks()
         deliver_pending()
     return [
         str(m.body)
@@ -53,3 +79,17 @@ def page_as_seen(response: object, *typed: str) -> str:
     for text in typed:
         html = html.replace(text, "…")
     return _CSRF.sub(r"\1…", html)
+
+
+# Quoted values, numbers, and savepoint names (s<thread>_x<n>).
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\bs\d+_x\d+\b|\b\d+\b")
+
+
+def database_work(path: str, data: dict[str, str]) -> list[str]:
+    """The SQL statements one POST of `data` to `path` runs, with every literal
+    blanked out (what was typed, ids, times): two equal lists mean the request did
+    the same work, whatever it looked up."""
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(path, data)
+    assert response.status_code in (200, 302), response.status_code
+    return [_LITERAL.sub("?", query["sql"]) for query in queries.captured_queries]

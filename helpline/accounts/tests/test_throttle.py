@@ -80,6 +80,27 @@ def test_one_address_trying_many_addresses_on_the_portal_is_stopped(world: World
     assert portal("198.51.100.7", "ken@example.com", PASSWORD).signed_in
 
 
+def test_one_ipv6_client_rotating_addresses_in_its_64_is_bounded_like_one_address(
+    world: World,
+) -> None:
+    """Every IPv6 client holds a /64 (2^64 addresses): counted per address, one
+    host could spray passwords without end, each try an Argon2 hash. The bound
+    counts it by its /64, as django-ratelimit's "ip" key does (RATELIMIT_IPV6_MASK)."""
+    for n in range(3):
+        assert desk(f"2001:db8:1:2::{n + 1:x}", f"user{n}", "guess").status_code == 400
+    for n in range(2):  # one bound for desk and portal together (5 in the window)
+        assert portal(f"2001:db8:1:2:{n + 1:x}::1", f"u{n}@example.com", "x").status_code == 200
+    before = CountingHasher.checked
+
+    on_the_desk = desk("2001:db8:1:2::99", "alice.agent", "Winter2026!")
+    on_the_portal = portal("2001:db8:1:2:ffff::9", "ken@example.com", "Winter2026!")
+    elsewhere = desk("2001:db8:1:3::1", "alice.agent", "guess")  # another /64, another client
+
+    assert (on_the_desk.status_code, on_the_portal.status_code) == (429, 429)
+    assert elsewhere.status_code == 400
+    assert CountingHasher.checked == before + 1  # only the other client's try
+
+
 @pytest.mark.parametrize(
     ("login", "username"), [(desk, "alice.agent"), (portal, "ken@example.com")]
 )

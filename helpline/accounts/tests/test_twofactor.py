@@ -203,6 +203,25 @@ def test_new_recovery_codes_replace_the_old_ones(client: Client, world: World) -
         assert twofactor.verify(world.agent.user, new[0]) is not None
 
 
+def test_an_agent_who_signed_in_with_a_recovery_code_makes_new_codes_and_stays_in(
+    world: World,
+) -> None:
+    """The sign-in page tells an agent who used a recovery code to make new ones.
+    Doing so must not delete the device that verified their session (the gate
+    would then find it unverified and sign them out)."""
+    _device, codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    assert client.post("/desk/login/code/", {"code": codes[0]}).status_code == 302
+    assert signed_in(client)
+
+    made = client.post("/desk/two-factor/codes/")
+
+    assert made.status_code == 200 and len(made.context["codes"]) == 10
+    assert signed_in(client)
+    assert twofactor.recovery_codes_left(world.agent.user) == 10
+    assert twofactor.verify(world.agent.user, codes[1]) is None  # the old ones are gone
+
+
 def test_an_agent_turns_it_off_with_a_code(world: World) -> None:
     device, codes = enrol(world.agent.user)
     client = password_step("alice.agent")
@@ -276,6 +295,29 @@ def test_the_portal_does_not_sign_in_an_agent_who_is_also_a_customer(
 
     assert "This is a staff account" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("kind", ["superuser", "staff"])
+def test_the_portal_does_not_sign_in_a_staff_login_without_an_agent_row(
+    client: Client, world: World, kind: str
+) -> None:
+    """A staff or superuser login with no Agent row (`manage.py createsuperuser`)
+    that a customer row points at: the portal must not sign it in, or the admin
+    would open without the desk's two-factor step."""
+    if kind == "superuser":
+        boss = User.objects.create_superuser("root@example.com", "root@example.com", PASSWORD)
+    else:
+        boss = User.objects.create_user(
+            "root@example.com", "root@example.com", PASSWORD, is_staff=True
+        )
+    world.customer.user = boss
+    world.customer.save()
+
+    response = client.post("/login/", {"email": world.customer.email, "password": PASSWORD})
+
+    assert "This is a staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
 
 
 def test_deleting_an_agents_app_in_the_admin_turns_it_off(world: World) -> None:

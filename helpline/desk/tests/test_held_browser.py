@@ -29,11 +29,13 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_alice_accepts_one_held_reply_and_dismisses_another(
-    live_server, world: World, page: Page, settings
+    live_server, world: World, page: Page
 ) -> None:
-    settings.HELPLINE_AUTHSERV_IDS = ["mx.helpline.test"]
     mailbox = Mailbox.objects.create(
-        department=world.support, address="support@helpline.test", protocol=Mailbox.Protocol.PIPE
+        department=world.support,
+        address="support@helpline.test",
+        protocol=Mailbox.Protocol.PIPE,
+        authserv_ids="mx.helpline.test",
     )
     ticket = lifecycle.assign(world.open(), actor=world.supervisor, agent=world.agent)
     ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Replaced it.</p>")

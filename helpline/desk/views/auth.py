@@ -19,20 +19,18 @@ from typing import Any
 import django_otp
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from helpline.accounts import throttle, twofactor
+from helpline.accounts import passwords, throttle, twofactor
 from helpline.accounts.models import User
-from helpline.accounts.passwords import Audience, ResetRequestForm, reset_tokens, valid_for
+from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
 from helpline.desk.views.twofactor import CodeForm
 from helpline.lib.access import public, signed_link
@@ -82,7 +80,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return redirect(next_url or "desk:dashboard")
         throttle.login_failed(request, username)
-        error = "That username and password do not match an active agent."
+        error = _("That username and password do not match an active agent.")
     return render(
         request,
         "desk/login.html",
@@ -161,20 +159,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 # --- password reset -------------------------------------------------------------------
 
 
-@method_decorator(
-    [never_cache, throttle.per_address("HELPLINE_ACCOUNT_MAIL_PER_ADDRESS")], name="dispatch"
-)
 @public
-class ResetRequestView(PasswordResetView):
+class ResetRequestView(passwords.ResetRequestView):
     template_name = "desk/password_reset.html"
-    form_class = ResetRequestForm
     success_url = reverse_lazy("desk:password_reset_sent")
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "audience": Audience.AGENTS}
+    audience = Audience.AGENTS
 
     def form_valid(self, form: Any) -> HttpResponse:
-        form.queue(self.request)
+        form.queue()
         # Shown on the next page, whatever happened: it tells nothing.
         self.request.session["helpline.reset_email"] = form.cleaned_data["email"]
         return redirect(self.success_url)
@@ -190,22 +182,7 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
 
 
 @signed_link
-@method_decorator(never_cache, name="dispatch")
-class ResetConfirmView(PasswordResetConfirmView):
+class ResetConfirmView(passwords.ResetConfirmView):
     template_name = "desk/password_reset_confirm.html"
-    token_generator = reset_tokens
     success_url = reverse_lazy("desk:login")
-
-    def get_user(self, uidb64: str) -> Any:
-        user = super().get_user(uidb64)
-        return user if user is not None and hasattr(user, "agent") else None
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password is changed. Sign in with it now."))
-        return response
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        if not self.validlink:
-            kwargs["status"] = 404
-        return super().render_to_response(context, **kwargs)
+    audience = Audience.AGENTS

@@ -5,8 +5,6 @@ a note for an agent. Real messages through the real intake path (`ingest_message
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.utils import timezone
 
@@ -39,8 +37,10 @@ def received(raw: bytes, *results: str) -> bytes:
 
 
 @pytest.fixture
-def our_server(settings: Any) -> str:
-    settings.HELPLINE_AUTHSERV_IDS = [OUR_SERVER]
+def our_server(support_mailbox: Mailbox) -> str:
+    """support@ is received by OUR_SERVER, which adds its header to every mail."""
+    support_mailbox.authserv_ids = OUR_SERVER
+    support_mailbox.save()
     return OUR_SERVER
 
 
@@ -444,6 +444,134 @@ def test_an_earlier_message_of_the_thread_still_vouches(
     )
 
     assert (more.outcome, more.ticket) == (Outcome.REPLY, ticket)
+
+
+def test_a_forgers_own_held_mail_does_not_vouch_for_the_forgers_next_mail(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    """The ledger keeps every message id, held mail's too, and the sender chose each
+    one: the first forgery is held, and the second, "answering" it, must be held as
+    well, not posted as Ken's reply (it would reopen the ticket)."""
+    ticket = resolved(world)
+    first = mail(
+        subject=f"Re: [#{ticket.number}] Printer on fire", message_id="<forger-1@evil.example>"
+    )
+    assert ingest_message(first, mailbox=support_mailbox).outcome == Outcome.NOTE
+
+    second = ingest_message(
+        mail(
+            subject="Re: Printer on fire",
+            body="Please close my account and send the data to evil@example.net.",
+            in_reply_to=message_id_of(first),
+        ),
+        mailbox=support_mailbox,
+    )
+
+    assert (second.outcome, second.ticket) == (Outcome.NOTE, ticket)
+    unchanged(ticket)
+    assert [h.reasons for h in HeldReply.objects.order_by("pk")] == [
+        [HeldReply.Reason.NO_TOKEN],
+        [HeldReply.Reason.NO_TOKEN],
+    ]
+
+
+def test_a_strangers_note_on_the_thread_does_not_vouch_for_mail_in_the_customers_name(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    """Mallory answers our mail (a genuine id of ours): a note from a non-party,
+    whose Message-ID she chose. Mail in Ken's name answering her note is held."""
+    ticket = resolved(world)
+    ours = make_message_id(ticket.number, "r1")
+    noted = mail(sender="mal@example.net", subject="Re: hi", in_reply_to=ours)
+    assert ingest_message(noted, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert not HeldReply.objects.exists()  # a plain note: she found it by our id
+
+    result = ingest_message(
+        mail(subject="Re: hi", body="Refund me.", in_reply_to=message_id_of(noted)),
+        mailbox=support_mailbox,
+    )
+
+    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    unchanged(ticket)
+    assert held_on(ticket).reasons == [HeldReply.Reason.NO_TOKEN]
+
+
+def test_a_reply_that_was_posted_vouches_for_the_next_mail_of_its_thread(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    """Ken's verified reply (it carried our id) is in the ledger as a reply; his
+    next mail, answering his own reply, is his too."""
+    ticket = world.open()
+    verified = reply_to(ticket)
+    assert ingest_message(verified, mailbox=support_mailbox).outcome == Outcome.REPLY
+
+    more = ingest_message(
+        mail(subject="Re: Re", body="One more thing.", in_reply_to=message_id_of(verified)),
+        mailbox=support_mailbox,
+    )
+
+    assert (more.outcome, more.ticket) == (Outcome.REPLY, ticket)
+
+
+# --- whose Authentication-Results ----------------------------------------------------------
+
+
+def test_a_mailbox_believes_only_the_servers_it_names(
+    world: World, support_mailbox: Mailbox, our_server: str
+) -> None:
+    """The same mail with our server's pass on top: posted when it came through the
+    mailbox that names the server; held when it came through a mailbox that names
+    none, or through a pipe that named no mailbox (the road is unknown), or the
+    API (whose client writes every header itself)."""
+    sales = Mailbox.objects.create(
+        department=world.support, address="sales@helpline.test", protocol=Mailbox.Protocol.PIPE
+    )
+    ticket = world.open()
+
+    def claimed(n: int) -> bytes:
+        return received(
+            mail(subject=f"Re: [#{ticket.number}] try {n}"),
+            f"{our_server}; dmarc=pass header.from=example.com",
+        )
+
+    through_support = ingest_message(claimed(1), mailbox=support_mailbox)
+    through_sales = ingest_message(claimed(2), mailbox=sales)
+    through_a_bare_pipe = ingest_message(claimed(3))
+    through_the_api = ingest_message(claimed(4), mailbox=support_mailbox, channel="api")
+
+    assert through_support.outcome == Outcome.REPLY
+    assert [through_sales.outcome, through_a_bare_pipe.outcome, through_the_api.outcome] == [
+        Outcome.NOTE
+    ] * 3
+    assert HeldReply.objects.filter(ticket=ticket).count() == 3
+
+
+def test_a_recorded_failure_is_read_only_where_the_server_is_named_too(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    """A header claiming our server is just text where the mailbox names none: its
+    failure holds nothing either (a forged failure would only hurt its forger)."""
+    ticket = world.open()
+    raw = received(reply_to(ticket), f"{OUR_SERVER}; dmarc=fail header.from=example.com")
+
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.REPLY
+
+
+def test_a_mailbox_refuses_server_names_that_are_not_names(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    box = Mailbox(
+        department=world.support,
+        address="x@helpline.test",
+        protocol=Mailbox.Protocol.PIPE,
+        authserv_ids="mx.helpline.test, mx2.helpline.test",
+    )
+    box.full_clean()
+    assert box.trusted_servers() == ["mx.helpline.test", "mx2.helpline.test"]
+    for bad in ["mx.helpline.test; dmarc=pass", "(comment)", ", ".join(["a"] * 11)]:
+        box.authserv_ids = bad
+        with pytest.raises(ValidationError):
+            box.full_clean()
 
 
 # --- plus addresses are ours ----------------------------------------------------------------

@@ -210,9 +210,10 @@ def test_the_ticket_number_in_the_subject_alone_holds_the_customers_mail_for_rev
 
 
 def test_the_ticket_number_in_the_subject_threads_an_authenticated_collaborator(
-    world: World, support_mailbox: Mailbox, settings
+    world: World, support_mailbox: Mailbox
 ) -> None:
-    settings.HELPLINE_AUTHSERV_IDS = ["mx.helpline.test"]
+    support_mailbox.authserv_ids = "mx.helpline.test"
+    support_mailbox.save()
     ticket = world.open(collaborators=[world.outsider])
     raw = mail(sender="olive@example.org", subject=f"Re: [#{ticket.number}]")
 

@@ -66,9 +66,8 @@ def test_answers_built_from_our_mail_are_trusted_and_forgeries_are_held(
     world: World, dovecot: Dovecot, account: Account, smtp_server: SMTPServer, settings: Any
 ) -> None:
     settings.HELPLINE_REPLY_ADDRESS_TOKENS = True
-    settings.HELPLINE_AUTHSERV_IDS = [OUR_SERVER]
     ensure_templates()  # transactional tests empty the template rows
-    mailbox = imap_mailbox(world, dovecot, account)
+    mailbox = imap_mailbox(world, dovecot, account, authserv_ids=OUR_SERVER)
     deliver(dovecot, account, mail(subject="Printer on fire", to=account.address))
     assert poll_mailbox(mailbox).outcomes == {Outcome.TICKET: 1}
     ticket = Ticket.objects.get()

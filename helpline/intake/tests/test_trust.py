@@ -30,10 +30,13 @@ MICROSOFT = (
 QUOTED = 'mx.helpline.test 1; dkim=pass reason="good; (really)" header.d=example.com'
 
 
-def verdict(settings_: Any, *headers: str, sender: str = "ken@example.com") -> Any:
-    settings_.HELPLINE_AUTHSERV_IDS = ["mx.google.com", "mx.helpline.test"]
+# The servers a mailbox names (Mailbox.authserv_ids).
+OURS = ["mx.google.com", "mx.helpline.test"]
+
+
+def verdict(*headers: str, sender: str = "ken@example.com") -> Any:
     added = "".join(f"Authentication-Results: {h}\r\n" for h in headers).encode()
-    return authentication(parse_message(added + mail(sender=sender)))
+    return authentication(parse_message(added + mail(sender=sender)), OURS)
 
 
 def test_gmails_header_is_read_with_its_comments_and_folding() -> None:
@@ -54,44 +57,66 @@ def test_quoted_values_may_hold_semicolons_and_parentheses() -> None:
     assert len(header.results) == 1 and header.results[0].props["header.d"] == "example.com"
 
 
-def test_a_header_without_an_authserv_id_vouches_for_nothing(settings: Any) -> None:
+def test_a_header_without_an_authserv_id_vouches_for_nothing() -> None:
     assert parse_header(MICROSOFT) is None
-    assert verdict(settings, MICROSOFT).checked_by == ""
+    assert verdict(MICROSOFT).checked_by == ""
 
 
-def test_a_pass_from_our_server_authenticates_the_sender(settings: Any) -> None:
-    result = verdict(settings, GMAIL)
+def test_a_pass_from_our_server_authenticates_the_sender() -> None:
+    result = verdict(GMAIL)
     assert (result.checked_by, result.failure, result.authenticated) == ("mx.google.com", "", True)
 
 
-def test_a_pass_for_another_domain_authenticates_nobody(settings: Any) -> None:
-    result = verdict(settings, GMAIL, sender="ken@example.net")
+def test_a_pass_for_another_domain_authenticates_nobody() -> None:
+    result = verdict(GMAIL, sender="ken@example.net")
     assert not result.authenticated
 
 
-def test_a_failure_is_described_for_the_agent(settings: Any) -> None:
-    result = verdict(settings, OPENDMARC)
+def test_a_failure_is_described_for_the_agent() -> None:
+    result = verdict(OPENDMARC)
     assert result.failure == "dmarc=fail (header.from=example.com)" and not result.authenticated
 
 
-def test_only_the_run_of_our_headers_at_the_top_counts(settings: Any) -> None:
+def test_only_the_run_of_our_headers_at_the_top_counts() -> None:
     # A foreign header on top: nothing below it is ours to believe.
-    assert verdict(settings, "mx.evil.example; dmarc=pass", OPENDMARC).checked_by == ""
+    assert verdict("mx.evil.example; dmarc=pass", OPENDMARC).checked_by == ""
     # A failure in the second of our headers counts; a pass there does not.
-    assert verdict(settings, "mx.helpline.test; spf=none", OPENDMARC).failure
-    below = verdict(settings, "mx.helpline.test; dmarc=none", GMAIL)
+    assert verdict("mx.helpline.test; spf=none", OPENDMARC).failure
+    below = verdict("mx.helpline.test; dmarc=none", GMAIL)
     assert not below.authenticated and not below.failure
 
 
-def test_softfail_neutral_and_errors_are_no_failure(settings: Any) -> None:
-    for results in ["spf=softfail", "spf=neutral", "dkim=temperror", "dmarc=permerror", "none"]:
-        assert verdict(settings, f"mx.helpline.test; {results}").failure == ""
+def test_a_forged_pass_below_ours_does_not_excuse_our_servers_spf_failure() -> None:
+    """A pass counts only from the topmost header (docs/security/replies.md, 3). A
+    header the sender wrote, claiming our server's name, sits directly below ours,
+    inside the run; its dmarc=pass must not cancel the spf=fail our server recorded."""
+    ours = "mx.helpline.test; spf=fail smtp.mailfrom=example.com; dkim=none; dmarc=none"
+    forged = "mx.helpline.test; dmarc=pass header.from=example.com"
+
+    result = verdict(ours, forged)
+
+    assert result.failure == "spf=fail (smtp.mailfrom=example.com)"
+    assert not result.authenticated
+    # The same pass on top, where our server writes it, does excuse the failure
+    # (forwarding breaks SPF; DMARC aligned on DKIM survives it).
+    assert verdict(forged, ours).failure == ""
 
 
-def test_without_configured_servers_nothing_is_read(settings: Any) -> None:
-    settings.HELPLINE_AUTHSERV_IDS = []
+def test_the_servers_are_named_in_any_case() -> None:
+    upper = "MX.Helpline.Test; dmarc=fail header.from=example.com"
+    assert verdict(upper).failure.startswith("dmarc=fail")
     parsed = parse_message(f"Authentication-Results: {OPENDMARC}\r\n".encode() + mail())
-    assert authentication(parsed).checked_by == ""
+    assert authentication(parsed, ["MX.HELPLINE.TEST"]).failure.startswith("dmarc=fail")
+
+
+def test_softfail_neutral_and_errors_are_no_failure() -> None:
+    for results in ["spf=softfail", "spf=neutral", "dkim=temperror", "dmarc=permerror", "none"]:
+        assert verdict(f"mx.helpline.test; {results}").failure == ""
+
+
+def test_without_configured_servers_nothing_is_read() -> None:
+    parsed = parse_message(f"Authentication-Results: {OPENDMARC}\r\n".encode() + mail())
+    assert authentication(parsed, []).checked_by == ""
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from helpline.accounts.tests.mailbox import last_link, page_as_seen
+from helpline.accounts.tests.mailbox import (
+    database_work,
+    last_link,
+    page_as_seen,
+    run_account_tasks,
+)
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.portal.links import ticket_from_token, ticket_token, token_expired
@@ -60,6 +65,7 @@ def test_the_status_page_answers_the_same_whether_or_not_the_ticket_exists(
     # Kept what was typed.
     assert 'value="olive@example.org"' in answers[1].content.decode()
     # Only Ken's mailbox got a link, once, and it opens his ticket.
+    assert run_account_tasks() == 4
     queued = OutboundMessage.objects.filter(kind=MailKind.TICKET_LINK)
     assert [(m.ticket, m.to) for m in queued] == [(ticket, ["Ken Adams <ken@example.com>"])]
     path = last_link("ken@example.com", "Your ticket")
@@ -90,6 +96,23 @@ def test_the_status_page_mails_the_link_through_the_worker(
     sent_link = re.search(r"/t/([^/\s]+)/", str(message.body))
     assert sent_link is not None
     assert ticket_from_token(sent_link.group(1)) == ticket
+
+
+def test_the_status_lookup_does_the_same_work_whether_or_not_the_ticket_exists(
+    world: World,
+) -> None:
+    """Looking the ticket up in the request made the page measurably slower when it
+    existed. The request only queues one task with what was typed."""
+    ticket = world.open()
+    yes = {"email": "ken@example.com", "number": ticket.number}
+    no = {"email": "ken@example.com", "number": "000001"}
+
+    works = [database_work("/status/", data) for data in (yes, no)]
+
+    assert works[0] == works[1]
+    assert not [q for q in works[0] if '"tickets_ticket"' in q or '"accounts_customer"' in q]
+    assert run_account_tasks() == 2
+    assert OutboundMessage.objects.filter(kind=MailKind.TICKET_LINK).count() == 1
 
 
 def test_the_status_form_keeps_typed_values_on_errors(client: Client, world: World) -> None:

@@ -5,7 +5,9 @@ comes from a person on the ticket (see `helpline.intake.trust`): it names the
 ticket only by the number in its subject, or comes from somebody who is not on the
 ticket, or our mail server recorded that its sender failed SPF/DKIM/DMARC. Such a
 mail must not act as the customer: it changes no status, reopens nothing, sends
-nobody anything. It is kept as an internal note with a `HeldReply` beside it.
+nobody anything. It is kept as an internal note with a `HeldReply` beside it, and
+an event; the ticket row itself is not written (not even its version), so an
+agent's open form does not conflict with it.
 
 An agent who may answer the customer then decides:
 - accept: an event records who accepted it, then it goes through
@@ -38,6 +40,7 @@ from helpline.tickets.lifecycle.core import (
     _lock,
     _refuse_archived,
     _require_agent,
+    _write_events,
     prepare_body,
 )
 from helpline.tickets.lifecycle.thread import customer_reply, is_party
@@ -109,7 +112,11 @@ def hold_reply(
             data={"held": held.pk},
             entry=note,
         )
-        change.save()
+        # Only the event, not change.save(): like a rating (lifecycle.rate), a held
+        # mail changes nothing an agent edits, so it must not bump the ticket's
+        # version, or any stranger mailing "[#n]" would make an agent's open form
+        # conflict.
+        _write_events(change.events)
     return held
 
 

@@ -72,6 +72,22 @@ def test_holding_a_mail_changes_nothing_but_adds_the_note_and_an_event(world: Wo
     assert OutboundMessage.objects.count() == mails  # nobody is told
 
 
+def test_holding_a_mail_does_not_make_an_agents_open_form_conflict(world: World) -> None:
+    """Like a rating, a held mail changes nothing an agent edits: the ticket keeps
+    its version (and updated_at), so the change an agent was making goes through."""
+    ticket = world.open()
+    before = Ticket.objects.get(pk=ticket.pk)
+
+    hold(ticket, world, sender_email="mal@example.net", customer=None)
+
+    after = Ticket.objects.get(pk=ticket.pk)
+    assert (after.version, after.updated_at) == (before.version, before.updated_at)
+    assert Event.objects.filter(ticket=ticket, kind=EventKind.HELD).count() == 1
+    # The form the agent opened before the mail came, with the version it showed.
+    claimed = lifecycle.claim(before, actor=world.agent, expected_version=before.version)
+    assert claimed.assignee == world.agent
+
+
 def test_accepting_posts_the_customers_reply_with_its_normal_effects(world: World) -> None:
     ticket = resolved(world)
     held = hold(ticket, world)
@@ -186,3 +202,29 @@ def test_an_agent_of_another_department_cannot_decide(world: World) -> None:
 def test_a_hold_needs_a_known_reason(world: World) -> None:
     with pytest.raises(ValueError):
         hold(world.open(), world, reasons=["because"])
+
+
+def test_holding_a_mail_sanitizes_only_before_the_write_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """held.py promises "sanitize before the transaction: nothing slow holds the
+    lock". The real sanitizer runs; we only record whether a transaction is open
+    (pytest-django's test transaction opens no savepoint; the lifecycle's does)."""
+    from django.db import connection
+
+    from helpline.lib import html as lib_html
+    from helpline.tickets.lifecycle import core
+
+    inside: list[bool] = []
+    real = lib_html.sanitize
+
+    def recording(value: str, *args: object, **kwargs: object) -> str:
+        inside.append(connection.in_atomic_block and len(connection.savepoint_ids) >= 1)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(core, "sanitize", recording)
+    ticket = world.open()
+
+    hold(ticket, world, customer=None, sender_email="mal@example.net")
+
+    assert not any(inside), inside
