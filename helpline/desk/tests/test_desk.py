@@ -405,6 +405,28 @@ def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, wo
     assert "and me" in content
 
 
+def test_a_phone_ticket_for_an_address_longer_than_254_characters_is_refused(
+    client: Client, world: World
+) -> None:
+    """Django's validator takes addresses up to 320 characters; the customer's
+    column holds 254, and PostgreSQL refused the rest with a DataError (500)."""
+    login(client, world.agent)
+    response = client.post(
+        reverse("desk:new_ticket"),
+        {
+            "email": "x" * 300 + "@example.com",
+            "name": "Long",
+            "source": Source.PHONE,
+            "topic": world.topic.pk,
+            "subject": "Too long",
+            "body": "An address past the limit.",
+        },
+    )
+    assert response.status_code == 400
+    assert b"at most 254 characters" in response.content
+    assert not Ticket.objects.filter(subject="Too long").exists()
+
+
 def test_an_agent_cannot_open_a_ticket_in_a_department_they_cannot_access(
     client: Client, world: World
 ) -> None:
