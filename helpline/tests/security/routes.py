@@ -419,10 +419,14 @@ def _web() -> list[Case]:
     desk_login = _fields(DeskLogin, "next")
     code = _fields(CodeForm)
 
-    def account_links(name: str, user: str, fields: tuple[str, ...]) -> list[Case]:
+    def account_links(
+        name: str, user: str, fields: tuple[str, ...], stranger: tuple[str, str]
+    ) -> list[Case]:
         """A set-password link: valid (on to the set-password page), followed (that
-        page, its token in the session), forged and expired."""
+        page, its token in the session), forged, expired, and the valid link of
+        an account the page does not serve (`stranger`: what it is, whose)."""
         expired = {"desk": "expired_desk_reset", "portal": "expired_portal_reset"}
+        other, whose = stranger
         return [
             Case(name, "valid", _account_link(name, user, "valid"), both),
             Case(
@@ -444,6 +448,7 @@ def _web() -> list[Case]:
                 ),
                 both,
             ),
+            Case(name, other, _account_link(name, whose, "valid"), both),
         ]
 
     return [
@@ -461,13 +466,11 @@ def _web() -> list[Case]:
         Case("desk:login_code", "no password step", methods=both, fields=code),
         Case("desk:password_reset", methods=both, fields=_fields(ResetRequestForm)),
         Case("desk:password_reset_sent"),
-        *account_links("desk:password_reset_confirm", "reset_agent", _fields(SetPasswordForm)),
-        # A customer's reset link leads nowhere on the desk.
-        Case(
+        *account_links(
             "desk:password_reset_confirm",
-            "a customer's link",
-            _account_link("desk:password_reset_confirm", "reset_customer", "valid"),
-            both,
+            "reset_agent",
+            _fields(SetPasswordForm),
+            stranger=("a customer's link", "reset_customer"),
         ),
         # The set-password page of another agent than the link's: refused.
         Case(
@@ -541,24 +544,20 @@ def _web() -> list[Case]:
         Case("portal:thanks"),
         Case("portal:status", methods=both, fields=_fields(StatusForm)),
         Case("portal:register", methods=both, fields=_fields(RegisterForm)),
-        *account_links("portal:confirm", "pending", _fields(AccountSetupForm)),
-        # The link of an account that is active already leads nowhere.
-        Case(
+        *account_links(
             "portal:confirm",
-            "an active account",
-            _account_link("portal:confirm", "reset_customer", "valid"),
-            both,
+            "pending",
+            _fields(AccountSetupForm),
+            stranger=("an active account", "reset_customer"),
         ),
         Case("portal:login", methods=both, params=("next",), fields=_fields(LoginForm, "next")),
         Case("portal:logout", methods=post),
         Case("portal:password_reset", methods=both, fields=_fields(ResetRequestForm)),
-        *account_links("portal:password_reset_confirm", "reset_customer", _fields(NewPasswordForm)),
-        # An agent's reset link leads nowhere on the portal.
-        Case(
+        *account_links(
             "portal:password_reset_confirm",
-            "an agent's link",
-            _account_link("portal:password_reset_confirm", "reset_agent", "valid"),
-            both,
+            "reset_customer",
+            _fields(NewPasswordForm),
+            stranger=("an agent's link", "reset_agent"),
         ),
         Case("portal:my_tickets", params=("page",)),
         Case("portal:ticket", "support", _ticket("support")),

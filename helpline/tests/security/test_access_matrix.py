@@ -127,17 +127,22 @@ NO_AGENT = row(DESK, DESK, DESK, 404, 404, 404, 404)
 NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only desk action
 KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
 NOBODY = everyone(404)
-NO_LINK = {"GET": NOBODY, "POST": NOBODY}  # a link that leads nowhere
 
 
-def account_link(name: str, user: str) -> dict[tuple[str, str], Row]:
-    """The rows of an account link's variants (routes.py, `account_links`)."""
+def get_and_post(case_id: str, answers: Row) -> dict[tuple[str, str], Row]:
+    return {(case_id, "GET"): answers, (case_id, "POST"): answers}
+
+
+def account_link(name: str, user: str, stranger: str) -> dict[tuple[str, str], Row]:
+    """The rows of an account link's variants (routes.py, `account_links`): the
+    link of an account the page does not serve leads nowhere."""
     return {
-        (f"{name}[valid]", "GET"): everyone(set_password(name, user)),
-        (f"{name}[valid]", "POST"): everyone(set_password(name, user)),
-        (f"{name}[link followed]", "GET"): everyone(200),  # the new password's form
-        (f"{name}[link followed]", "POST"): everyone(200),  # an empty form: shown again
-        **{(f"{name}[{v}]", m): NOBODY for v in ("forged", "expired") for m in ("GET", "POST")},
+        **get_and_post(f"{name}[valid]", everyone(set_password(name, user))),
+        # The new password's form; an empty one is shown again.
+        **get_and_post(f"{name}[link followed]", everyone(200)),
+        **get_and_post(f"{name}[forged]", NOBODY),
+        **get_and_post(f"{name}[expired]", NOBODY),
+        **get_and_post(f"{name}[{stranger}]", NOBODY),
     }
 
 
@@ -170,11 +175,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:password_reset", "POST"): everyone(200),  # an empty form: shown again
     ("desk:password_reset_sent", "GET"): everyone(200),
     ("desk:password_reset_sent", "POST"): everyone(405),
-    **account_link("desk:password_reset_confirm", "reset_agent"),
-    ("desk:password_reset_confirm[a customer's link]", "GET"): NOBODY,
-    ("desk:password_reset_confirm[a customer's link]", "POST"): NOBODY,
-    ("desk:password_reset_confirm[another agent's set-password page]", "GET"): NOBODY,
-    ("desk:password_reset_confirm[another agent's set-password page]", "POST"): NOBODY,
+    **account_link("desk:password_reset_confirm", "reset_agent", "a customer's link"),
+    **get_and_post("desk:password_reset_confirm[another agent's set-password page]", NOBODY),
     # Each agent's own two-factor sign-in; none of the roles is enrolled, so new
     # recovery codes and turning it off send back to the page.
     ("desk:two_factor", "GET"): AGENTS_ONLY,
@@ -255,18 +257,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:status", "POST"): everyone(200),
     ("portal:register", "GET"): row(200, MY, MY, 200, 200, 200, 200),
     ("portal:register", "POST"): row(200, MY, MY, 200, 200, 200, 200),
-    **account_link("portal:confirm", "pending"),
-    ("portal:confirm[an active account]", "GET"): NOBODY,
-    ("portal:confirm[an active account]", "POST"): NOBODY,
+    **account_link("portal:confirm", "pending", "an active account"),
     ("portal:login", "GET"): row(200, MY, MY, 200, 200, 200, 200),
     ("portal:login", "POST"): everyone(200),
     ("portal:logout", "GET"): everyone(405),
     ("portal:logout", "POST"): everyone(HOME),
     ("portal:password_reset", "GET"): everyone(200),
     ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
-    **account_link("portal:password_reset_confirm", "reset_customer"),
-    ("portal:password_reset_confirm[an agent's link]", "GET"): NOBODY,
-    ("portal:password_reset_confirm[an agent's link]", "POST"): NOBODY,
+    **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:my_tickets", "POST"): everyone(405),
     ("portal:ticket[support]", "GET"): KEN_ONLY,
