@@ -157,6 +157,11 @@ def clean_text(value: object, field: str, *, max_length: int | None = None) -> s
     return text
 
 
+# RFC 5321's limit for a mail path, and the length of a customer's address column.
+# Django's validator takes up to 320 characters, which PostgreSQL then refuses.
+MAX_ADDRESS_CHARS = 254
+
+
 def parse_address(value: str, field: str = "email") -> tuple[str, str]:
     """(name, address) from "addr@example.com" or "Name <addr@example.com>"."""
     name, address = email.utils.parseaddr(value.strip())
@@ -168,6 +173,9 @@ def parse_address(value: str, field: str = "email") -> tuple[str, str]:
     except ValidationError:
         shown = value.strip()[:100]
         raise BadInput(f"{field}: “{shown}” is not a valid email address.", field) from None
+    if len(address) > MAX_ADDRESS_CHARS:
+        message = _("%(field)s: an email address is at most %(max)d characters.")
+        raise BadInput(message % {"field": field, "max": MAX_ADDRESS_CHARS}, field)
     return name.strip(), address
 
 

@@ -5,10 +5,13 @@
 own clients call) are plain views answering in osTicket's plain-text style.
 Any other path under /api/ is a JSON 404, and every view is wrapped so that an
 error, even an unexpected one, is JSON too: API clients never get an HTML page.
+The schema and its docs page are read-only: any other method than GET (or HEAD)
+is a JSON 405, as on every other route (ninja serves them to any method).
 """
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
+from django.views.decorators.http import require_safe
 
 from helpline.api.errors import NOT_FOUND, error_json, guard_all, json_errors
 from helpline.api.osticket.views import create_ticket
@@ -20,6 +23,18 @@ def no_such_endpoint(request: HttpRequest, rest: str = "") -> JsonResponse:
 
 
 ninja_patterns, ninja_app, ninja_namespace = api.urls
+READ_ONLY = {"openapi-json", "openapi-view"}
+
+
+def read_only(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    """The same patterns, the schema's and the docs page's taking only GET and HEAD."""
+    return [
+        URLPattern(p.pattern, require_safe(p.callback), p.default_args, p.name)
+        if isinstance(p, URLPattern) and p.name in READ_ONLY
+        else p
+        for p in patterns
+    ]
+
 
 # Every view here answers JSON whatever goes wrong (helpline.api.errors).
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -28,6 +43,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         json_errors(create_ticket),
         name="osticket-create",
     ),
-    path("", (guard_all(ninja_patterns), ninja_app, ninja_namespace)),
+    path("", (guard_all(read_only(ninja_patterns)), ninja_app, ninja_namespace)),
     re_path(r"^(?P<rest>.*)$", no_such_endpoint),
 ]

@@ -192,7 +192,8 @@ class DueForm(VersionedForm):
 class NewTicketForm(forms.Form):
     """An agent opens a ticket for a customer, as during a phone call."""
 
-    email = forms.EmailField(label="Customer email")
+    # 254: the customer's address column (Django's validator alone takes 320).
+    email = forms.EmailField(label="Customer email", max_length=254)
     name = forms.CharField(max_length=200, label="Customer name")
     phone = forms.CharField(max_length=40, required=False, label="Phone (optional)")
     source = forms.ChoiceField(

@@ -228,6 +228,8 @@ def test_an_existing_customer_is_found_by_address_in_any_case(world: World, chan
         ({"attachments": "file"}, "attachments", "valid list"),
         ({"fields": {"k": ["nested"]}}, "fields.k", "valid string"),
         ({"cc": ["nobody"]}, "cc.0", "not a valid email address"),
+        ({"email": "x" * 300 + "@example.com"}, "email", "at most 254 characters"),
+        ({"cc": ["a@example.com", "x" * 250 + "@example.com"]}, "cc.1", "at most 254 characters"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field(

@@ -73,6 +73,11 @@ def test_an_unexpected_error_in_authentication_is_a_json_500(
         ("get", "/api/v1/tickets/123456/reply", "POST"),
         ("delete", "/api/v1/tickets", "GET, POST"),
         ("post", "/api/v1/statuses", "GET"),
+        # The schema and its docs page are read-only (they answered POST with 200).
+        ("post", "/api/openapi.json", "GET, HEAD"),
+        ("put", "/api/openapi.json", "GET, HEAD"),
+        ("post", "/api/docs", "GET, HEAD"),
+        ("delete", "/api/docs", "GET, HEAD"),
     ],
 )
 def test_a_wrong_method_is_a_json_405_that_says_which_methods_work(

@@ -69,6 +69,17 @@ def test_an_imported_osticket_key_keeps_working(world: World, client: Client) ->
         ("/api/tickets.json", '{"email": "a@example.com", "message": "m"}', "subject"),
         ("/api/tickets.json", '{"subject": "s", "message": "m"}', "email"),
         ("/api/tickets.json", '{"email": "nope", "subject": "s", "message": "m"}', "not a valid"),
+        (  # passes Django's validator (320), too long for the column (PostgreSQL: 500)
+            "/api/tickets.json",
+            '{"email": "%s@example.com", "subject": "s", "message": "m"}' % ("x" * 300),
+            "at most 254 characters",
+        ),
+        (
+            "/api/tickets.xml",
+            "<ticket><email>Ken &lt;%s@example.com&gt;</email><subject>s</subject>"
+            "<message>m</message></ticket>" % ("x" * 250),
+            "at most 254 characters",
+        ),
         ("/api/tickets.json", '{"email": "a@example.com", "subject": "s"}', "message"),
         (
             "/api/tickets.json",

@@ -405,21 +405,39 @@ def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, wo
     assert "and me" in content
 
 
+def phone_ticket(world: World, **changes: object) -> dict[str, object]:
+    """A valid new-ticket form for a Support topic, with `changes`."""
+    return {
+        "email": "x@example.com",
+        "name": "X",
+        "source": Source.PHONE,
+        "topic": world.topic.pk,
+        "subject": "Nope",
+        "body": "Nope",
+        **changes,
+    }
+
+
+def test_a_phone_ticket_for_an_address_longer_than_254_characters_is_refused(
+    client: Client, world: World
+) -> None:
+    """Django's validator takes addresses up to 320 characters; the customer's
+    column holds 254, and PostgreSQL refused the rest with a DataError (500)."""
+    login(client, world.agent)
+    response = client.post(
+        reverse("desk:new_ticket"),
+        phone_ticket(world, email="x" * 300 + "@example.com", subject="Too long"),
+    )
+    assert response.status_code == 400
+    assert b"at most 254 characters" in response.content
+    assert not Ticket.objects.filter(subject="Too long").exists()
+
+
 def test_an_agent_cannot_open_a_ticket_in_a_department_they_cannot_access(
     client: Client, world: World
 ) -> None:
     login(client, world.other_agent)
-    response = client.post(
-        reverse("desk:new_ticket"),
-        {
-            "email": "x@example.com",
-            "name": "X",
-            "source": Source.PHONE,
-            "topic": world.topic.pk,
-            "subject": "Nope",
-            "body": "Nope",
-        },
-    )
+    response = client.post(reverse("desk:new_ticket"), phone_ticket(world, subject="Nope"))
     assert response.status_code == 400
     assert b"no access to the Support department" in response.content
     assert not Ticket.objects.filter(subject="Nope").exists()

@@ -11,6 +11,11 @@ enough to reach the code behind it:
 - any text and any integer;
 - a valid value for a field the site knows (a real ticket version, topic, status,
   agent ...), so a form with one bad field still validates the others.
+
+Each parameter and each field also goes, alone, through `TROUBLE` (query
+parameters) or `FORM_TROUBLE` (form fields: one value of each class, as a refused
+form renders its whole page again), and every answer is checked for more than
+"no 5xx": a refusal says why, and no due date out of range is ever stored.
 """
 
 from __future__ import annotations
@@ -23,17 +28,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
+from helpline.lib import bounds
 from helpline.tests.security.routes import Case, Scene
+from helpline.tickets.models import Ticket
 
 
 def sweep_settings(max_examples: int) -> settings:
@@ -69,6 +77,27 @@ EDGES = [
     "{{ 7*7 }}", "${7*7}", "%s%s%s", "none", "open", "closed", "mine", "all", "daily",
     "custom", "7d", "30d", "day", "week", "month", "agent", "department", "team", "topic",
     "good", "okay", "bad", "x" * 5_000, "y" * 200_000,
+    "1\x00", "-inf", "\uff11\uff12", "\u0661\u0662", "9" * 5_000, "x" * 10_000,
+    "18446744073709551616", "2026-02-30", "9999-12-31T23:59", "0001-01-01T00:00",
+    "\r\nX-Injected: 1",
+]  # fmt: skip
+
+# Each query parameter, alone, goes through these besides its own values: the
+# integers past 64 bits, NUL bytes, huge text and dates at Python's edges that
+# broke pages of this kind.
+TROUBLE = [
+    "", "0", "-1", "1", str(2**63 - 1), str(2**63), str(2**64), "-" + str(2**63 + 1),
+    "922337203685477580", "9" * 30, "9" * 5_000, "\x00", "1\x00", "a\x00b", "x" * 10_000,
+    "none", "null", "1e309", "NaN", "-inf", "\uff11\uff12", "\u0661\u0662", "9999-12-31",
+    "0001-01-01", "2026-02-30", "9999-12-31T23:59", "0001-01-01T00:00", "9999-12-31T23:59:59Z",
+    "Asia/Tokyo", "../../etc/passwd", "<script>alert(1)</script>", "' OR 1=1 --", "%00",
+    "\r\nX-Injected: 1",
+]  # fmt: skip
+# Each form field, alone, goes through one value of each class of trouble: a
+# refused form renders its whole page again (a ticket page, for the desk's actions).
+FORM_TROUBLE = [
+    "", "-1", str(2**63), "9" * 5_000, "\x00", "a\x00b", "x" * 10_000, "NaN", "\uff11\uff12",
+    "9999-12-31T23:59", "0001-01-01T00:00", "<script>alert(1)</script>",
 ]  # fmt: skip
 TIME_ZONES = ["Asia/Tokyo", "Pacific/Kiritimati", "Etc/GMT+12", "America/Adak", "UTC", "bogus"]
 
@@ -126,7 +155,7 @@ def field_values(scene: Scene) -> dict[str, list[str]]:
 
     agents = pks(Agent)
     found = {
-        "version": [str(scene.support.version), str(scene.sales.version)],
+        "version": [CURRENT_VERSION, str(scene.support.version), str(scene.sales.version)],
         "number": [scene.support.number, scene.sales.number],
         "topic": pks(HelpTopic),
         "status": pks(Status),
@@ -173,6 +202,47 @@ def field_values(scene: Scene) -> dict[str, list[str]]:
     for name in DATE_FIELDS:
         found[name] = [*found.get(name, []), *DATES]
     return found
+
+
+# A version that stands for the current version of the ticket the request is
+# about, read as the request is sent: a successful action moves a ticket's version
+# on, and a stale one would stop every later request at the conflict check.
+CURRENT_VERSION = "(the current version)"
+
+
+def current_versions(example: Example) -> Example:
+    """`example` with CURRENT_VERSION replaced by the version of its path's ticket."""
+    if not any(v == CURRENT_VERSION for _, v in example.form) and (
+        CURRENT_VERSION not in example.payload
+    ):
+        return example
+    try:
+        number = resolve(unquote(urlsplit(example.path).path)).kwargs.get("number")
+    except Resolver404:
+        number = None
+    found = Ticket.objects.filter(number=str(number)).values_list("version", flat=True).first()
+    version = str(found if found is not None else 0)
+    form = [(n, version if v == CURRENT_VERSION else v) for n, v in example.form]
+    payload = example.payload.replace(json.dumps(CURRENT_VERSION), version).replace(
+        CURRENT_VERSION, version
+    )
+    return Example(**{**example.__dict__, "form": form, "payload": payload})
+
+
+def due_dates_in_range() -> None:
+    """No due date outside helpline.lib.bounds got stored (a 9999 due date made
+    the ticket page fail for every agent east of UTC)."""
+    stored = Ticket.objects.exclude(due_at=None).values_list("number", "due_at")
+    wrong = [(n, due) for n, due in stored if due is not None and not bounds.date_in_range(due)]
+    assert wrong == [], f"due dates out of range were stored: {wrong}"
+
+
+def says_why(response: Any, example: Example) -> None:
+    """A refusal (a 4xx other than 405) has a body: a message, not an empty page."""
+    status = response.status_code
+    if 400 <= status < 500 and status != 405:
+        body = response.streamed if response.streaming else response.content
+        assert body.strip(), f"an empty {status} for {example}"
 
 
 DATE_LIKE = r"-?\d{1,5}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?)?"
@@ -366,7 +436,10 @@ class Example:
         return f"{self.path}?{query}" if query else self.path
 
 
-FILENAMES = ["a.txt", "a.exe", "", "../../x.png", "x" * 300, "\x00.pdf", "a.png.php"]
+FILENAMES = [
+    "a.txt", "a.exe", "", "../../x.png", "x" * 300, "\x00.pdf", "a.png.php", "a\x00b.txt",
+    "../../../etc/passwd", "x" * 1000 + ".txt", "\u202etxt.exe", ".txt", "nul\x00",
+]  # fmt: skip
 RAW_QUERIES = ["", "%ff%fe=%c0%af", "a=%", "&&&=&", "a;b=c", "=x", "x" * 5000 + "=1", "a[]=1&a[]=2"]
 CONVERTER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
@@ -440,11 +513,7 @@ def examples(
             example.files = [
                 (
                     draw(st.sampled_from(["attachments", "file", *case.fields[:2]])),
-                    draw(
-                        st.sampled_from(
-                            ["a.txt", "a.exe", "", "../../x.png", "x" * 300, "\x00.pdf"]
-                        )
-                    ),
+                    draw(st.sampled_from(FILENAMES)),
                     draw(st.binary(max_size=64)),
                 )
                 for _ in range(draw(st.integers(1, 3)))
@@ -465,8 +534,8 @@ TYPED = (*NUMBER_FIELDS, *DATE_FIELDS, "tz")
 
 PATH_EDGES = {
     "str": ["\x00", "a\x00b", "9" * 30, "-1", "%", "..", " ", "\u202e1", "x" * 2000, "1.0"],
-    "ticket": ["\x00", "a\x00b", "9" * 30, "-1", "1.0", "\u0661\u0662"],
-    "int": ["0", "9" * 25, "9223372036854775808", "2147483648"],
+    "ticket": ["\x00", "a\x00b", "1\x00", "9" * 30, "1" * 21, "-1", "1.0", "\u0661\u0662"],
+    "int": ["0", "9" * 25, "9223372036854775808", "2147483648", str(10**40)],
     "slug": ["-", "_", "x" * 300],
     "path": ["\x00", "..%2F..", "x" * 2000],
 }
@@ -478,19 +547,23 @@ def edge_examples(
     good: dict[str, list[str]],
     body: str = "form",
     route: str = "",
+    path_edges: bool = True,
+    together: bool = True,
 ) -> list[Example]:
     """Fixed passes before the random one, over each field's own list of values
-    (`field_values`: valid ones and its type's edges):
+    (`field_values`: valid ones and its type's edges), and `TROUBLE`:
 
-    1. together: request i sets every parameter and field to the i-th value of its
-       list (`page` past 64 bits with `department` past 64 bits, ...);
+    1. with `together`, request i sets every parameter and field to the i-th
+       value of its list (`page` past 64 bits with `department` past 64 bits, ...);
     2. the same with the numbers, dates and time zones only, so that no choice
        field (a report's preset) hides them (a custom period at year 9999 in Tokyo);
-    3. one at a time: each parameter alone, and each field with the others at
-       their first (valid) value, through its whole list (a hostile list cursor
-       with an otherwise valid query; a due date at year 9999 in a valid form);
-    4. each path argument through the edges of its converter, the others valid
-       (a NUL byte in a ticket number: PostgreSQL refuses it in a query).
+    3. one at a time: each parameter alone through its whole list and `TROUBLE`,
+       and each field, the others at their first (valid) value, through its list
+       and `FORM_TROUBLE` (a hostile list cursor with an otherwise valid query; a
+       due date at year 9999 in a valid form);
+    4. with `path_edges`, each path argument through the edges of its converter,
+       the others valid (a NUL byte in a ticket number: PostgreSQL refuses it in
+       a query).
     """
 
     def value(name: str, i: int) -> str:
@@ -512,7 +585,7 @@ def edge_examples(
 
         every = (case.params, fields)
         typed = tuple(tuple(n for n in names if n in TYPED) for names in every)
-        for some_params, some_fields in (every, typed):
+        for some_params, some_fields in (every, typed) if together else ():
             names = some_params + some_fields
             for i in range(max((len(good.get(name) or ()) for name in names), default=0)):
                 add(
@@ -522,12 +595,12 @@ def edge_examples(
                 )
         usual = [(name, (good.get(name) or [""])[0]) for name in fields]
         for name in case.params:
-            for one in good.get(name, ()):
+            for one in [*good.get(name, ()), *TROUBLE]:
                 add(method, [(name, one)], usual)
         for at, name in enumerate(fields):
-            for one in good.get(name, ()):
+            for one in [*good.get(name, ()), *FORM_TROUBLE]:
                 add(method, [], [*usual[:at], (name, one), *usual[at + 1 :]])
-    if case.url is None and "(?P<" not in route:
+    if path_edges and case.url is None and "(?P<" not in route:
         valid = {k: str(v) for k, v in case.kwargs(scene).items()}
         method = (case.methods or ("GET",))[0]
         for match in CONVERTER.finditer(route):
@@ -581,6 +654,7 @@ def send(client: Client, example: Example, headers: dict[str, str] | None = None
     """Send one example; a view's exception propagates (the test client re-raises
     it), with the database rolled back to before the request."""
     cache.clear()  # rate limits would answer 429 before the code under test runs
+    example = current_versions(example)
     if example.tz is not None:
         client.cookies["tz"] = example.tz
     elif "tz" in client.cookies:
@@ -623,17 +697,31 @@ def _post_or_get(client: Client, example: Example, url: str, extra: dict[str, st
     )
 
 
+class _Undo(Exception):
+    """Raised to roll back what a fixed request wrote, once it is checked."""
+
+
 def fixed_pass(
     client: Callable[[], Client],
     examples: list[Example],
     check: Callable[[Any, Example], None],
     headers: dict[str, str] | None = None,
 ) -> list[str]:
-    """Send each example and check its answer; every failure, described."""
+    """Send each example and check its answer; every failure, described.
+
+    What a request writes is rolled back after its check, so that each fixed
+    request finds the scene as it was (a ticket that grew by hundreds of replies
+    would make every later page slower); the random requests that follow keep
+    what they write, and so meet tickets in many states."""
     failures = []
     for example in examples:
+        sender = client()  # signed in outside the rollback
         try:
-            check(send(client(), example, headers), example)
+            with transaction.atomic():
+                check(send(sender, example, headers), example)
+                raise _Undo
+        except _Undo:
+            pass
         except Exception as error:
             failures.append(
                 f"{example.method} {example.url()[:300]} {example.form or example.payload[:300]}: "

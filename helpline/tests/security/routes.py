@@ -7,10 +7,14 @@ does not know, so a new page is added here once and is then checked by both.
 
 - `Scene` is the data every case needs, built on the shared `world`
   (helpline/conftest.py): Ken's tickets in Support and in Sales, files on them (one
-  on an internal note), signed ticket and rating links (valid, forged, expired), a
-  pending registration, and a row of every model the Django admin shows.
+  on an internal note), signed ticket and rating links (valid, forged, expired),
+  accounts that no role signs in with (a pending registration, an agent and a
+  customer for password reset links, an agent with two-factor sign-in), and a row
+  of every model the Django admin shows.
 - `WEB` lists the cases of the desk, the portal, the reports and the rating pages:
-  one URL name with its arguments ("the Support ticket", "the note's file").
+  one URL name with its arguments ("the Support ticket", "the note's file"), and
+  what the visitor did first where a page depends on it (followed the link that
+  leads to a set-password page, passed the password step of a two-factor sign-in).
 - `admin_cases()` and `api_cases()` are derived from the admin's registry and the
   API's OpenAPI schema: every ModelAdmin gets the same six routes, every API path
   its methods.
@@ -19,6 +23,7 @@ does not know, so a new page is added here once and is then checked by both.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,17 +39,24 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from helpline.accounts.models import Agent, Customer, Organization, User
+from helpline.accounts import twofactor
+from helpline.accounts.models import Agent, Customer, Organization, Role, User
+from helpline.accounts.passwords import reset_tokens
 from helpline.api.tests.conftest import make_key, make_token
-from helpline.conftest import World
+from helpline.conftest import World, make_agent, make_customer
+from helpline.desk.views.auth import PENDING_KEY
 from helpline.desk.views.ticket import ACTIONS
 from helpline.feedback.links import rating_token
 from helpline.lib.access import Audience
 from helpline.notify.defaults import ensure_templates
-from helpline.portal.accounts import confirmation_token
+from helpline.portal.accounts import confirmation_tokens
 from helpline.portal.links import ticket_token
-from helpline.tickets import lifecycle
+from helpline.reports import views as report_views
+from helpline.tickets import lifecycle, queues
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
 
 # Who asks, in the order of the matrix's columns.
@@ -58,6 +70,9 @@ ROLES = (
     "admin",  # Ada, administrator
 )
 FORGED = "MTIzNDU2LjE:1uFoRg:notAValidSignatureAtAll0000000000000000000"
+FORGED_ACCOUNT_TOKEN = "d0h7x2-0123456789abcdef0123456789abcdef"  # Django's token shape
+# Where Django's set-password views move a valid token to (out of the URL).
+SET_PASSWORD = "set-password"
 MISSING_NUMBER = "000000"
 MISSING_ID = 99999999
 
@@ -76,6 +91,15 @@ class Scene:
     rating: str  # the rating link of `resolved`'s resolution
     expired_rating: str
     api_key: str  # an API key with every scope
+    # Accounts no role signs in with (a sign-in would spend their links):
+    pending: User  # a registration waiting for its address to be confirmed
+    reset_agent: User  # an agent in Support: desk password reset links
+    reset_customer: User  # a customer: portal password reset links
+    enrolled: User  # an agent with two-factor sign-in: the code step
+    # Account links made in the past (reset links live an hour, confirmations 3 days).
+    expired_confirm: str
+    expired_desk_reset: str
+    expired_portal_reset: str
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     def user(self, role: str) -> User | None:
@@ -100,14 +124,6 @@ class Scene:
             client.force_login(user)
         return client
 
-    def pending_registration(self) -> str:
-        """A new registration's confirmation token (confirming uses it up)."""
-        n = next(self.counter)
-        user = User.objects.create_user(
-            username=f"pending{n}@example.net", email=f"pending{n}@example.net", is_active=False
-        )
-        return confirmation_token(user)
-
 
 class Sessions:
     """One signed-in client per role, signed in again when a request ended its
@@ -127,9 +143,18 @@ class Sessions:
             self.keys[role] = cookie.value if cookie else ""
         return client
 
+    def for_case(self, role: str, case: Case) -> Client:
+        """The role's client for `case`: a fresh one that did what the case needs
+        first, so that what it left in its session reaches no other case."""
+        if case.prepare is None:
+            return self.client(role)
+        client = self.scene.client(role)
+        case.prepare(self.scene, client)
+        return client
+
     def request(self, role: str, case: Case, method: str) -> Any:
         cache.clear()  # rate limits count every role's requests from one address
-        client = self.client(role)
+        client = self.for_case(role, case)
         path = case.path(self.scene)
         query = case.query(self.scene)
         if method == "GET":
@@ -165,6 +190,18 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     past = timezone.now() - timedelta(days=400)
     with time_machine.travel(past, tick=False):
         expired_link, expired_rating = ticket_token(support), rating_token(resolution)
+    pending = User.objects.create_user(
+        username="pending@example.net", email="pending@example.net", is_active=False
+    )
+    reset_agent = make_agent("rita.reset", Role.AGENT, world.support).user
+    reset_customer = make_customer("Carl Reset", "carl@example.net", login=True).user
+    assert reset_customer is not None
+    # Past the reset links' hour, within PASSWORD_RESET_TIMEOUT: the shorter life counts.
+    with time_machine.travel(timezone.now() - timedelta(hours=2), tick=False):
+        expired_desk_reset = reset_tokens.make_token(reset_agent)
+        expired_portal_reset = reset_tokens.make_token(reset_customer)
+    with time_machine.travel(timezone.now() - timedelta(days=4), tick=False):
+        expired_confirm = confirmation_tokens.make_token(pending)
     scene = Scene(
         world=world,
         support=support,
@@ -178,16 +215,34 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
         rating=rating_token(resolution),
         expired_rating=expired_rating,
         api_key=make_key(),
+        pending=pending,
+        reset_agent=reset_agent,
+        reset_customer=reset_customer,
+        enrolled=_enrolled_agent(world),
+        expired_confirm=expired_confirm,
+        expired_desk_reset=expired_desk_reset,
+        expired_portal_reset=expired_portal_reset,
     )
     if admin_rows:
         _admin_rows(world)
     return scene
 
 
+def _enrolled_agent(world: World) -> User:
+    """An agent with an authenticator app and recovery codes."""
+    user = make_agent("eve.enrolled", Role.AGENT, world.support).user
+    TOTPDevice.objects.create(user=user, name=twofactor.APP_NAME, confirmed=True)
+    twofactor.new_recovery_codes(user)
+    user.refresh_from_db()
+    assert user.otp_enrolled
+    return user
+
+
 # --- the web pages ----------------------------------------------------------------------
 
 Kwargs = Callable[[Scene], dict[str, Any]]
 Data = Callable[[Scene], dict[str, Any]]
+Prepare = Callable[[Scene, Client], None]
 
 
 def _nothing(scene: Scene) -> dict[str, Any]:
@@ -208,6 +263,7 @@ class Case:
     fields: tuple[str, ...] = ()  # form fields the view reads
     audience: Audience | None = None  # set for derived cases (admin, API)
     url: Callable[[Scene], str] | None = None  # for an unnamed pattern
+    prepare: Prepare | None = None  # what the visitor's client does first
 
     @property
     def id(self) -> str:
@@ -266,34 +322,93 @@ def _jump(scene: Scene) -> dict[str, Any]:
     return {"number": scene.support.number}
 
 
-def _confirm(valid: bool) -> Kwargs:
-    return lambda scene: {"token": scene.pending_registration() if valid else FORGED}
+def account_uid(user: User) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
 
 
-def _desk_forms() -> tuple[str, ...]:
-    return _fields(*(spec.form for spec in ACTIONS.values()))
+def _account_link(name: str, user: str, token: str) -> Kwargs:
+    """The arguments of an account link (registration confirmation, password
+    reset) for one of the scene's accounts ("alice": the agent role's): a valid
+    token is made when the request is sent, for the account as it is then."""
+
+    def kwargs(scene: Scene) -> dict[str, Any]:
+        person: User = getattr(scene, user) if user != "alice" else scene.world.agent.user
+        generator = confirmation_tokens if name == "portal:confirm" else reset_tokens
+        made = {
+            "valid": lambda: generator.make_token(person),
+            "forged": lambda: FORGED_ACCOUNT_TOKEN,
+            "set-password": lambda: SET_PASSWORD,
+        }.get(token, lambda: getattr(scene, token))()
+        return {"uidb64": account_uid(person), "token": made}
+
+    return kwargs
 
 
-QUEUE_PARAMS = (
-    "sort",
-    "page",
-    "department",
-    "topic",
-    "priority",
-    "status",
-    "assignee",
-    "team",
-    "customer",
-)
-REPORT_PARAMS = ("preset", "start", "end", "group", "tz", "table")
+def _follow(name: str, user: str) -> Prepare:
+    """Open the valid link first: Django keeps its token in the session and sends
+    the visitor on to the set-password page."""
+
+    def prepare(scene: Scene, client: Client) -> None:
+        response = client.get(reverse(name, kwargs=_account_link(name, user, "valid")(scene)))
+        assert response.status_code == 302, response
+
+    return prepare
+
+
+def _password_step(scene: Scene, client: Client) -> None:
+    """What the desk's sign-in leaves in the session of an agent with two-factor
+    sign-in who gave the right password: who, and that it was just now."""
+    session = client.session
+    user = scene.enrolled
+    session[PENDING_KEY] = {
+        "user": user.pk,
+        "hash": user.get_session_auth_hash(),
+        "next": "",
+        "at": time.time(),
+    }
+    session.save()
+
+
+def _start_enrolment(scene: Scene, client: Client) -> None:
+    """Set up an app first (agents only), so a code reaches the new secret."""
+    client.post(reverse("desk:two_factor_start"))
+
+
+def _action_cases() -> list[Case]:
+    """Each ticket action on the Support ticket (an empty form: refused, nothing
+    changes), the due date with a valid form (supervisors may, agents may not)."""
+    return [
+        Case(
+            "desk:action",
+            f"support, {name}",
+            _action("support", name),
+            ("POST",),
+            data=_due_data if name == "due" else _nothing,
+            fields=_fields(spec.form),
+        )
+        for name, spec in ACTIONS.items()
+    ]
+
+
+# What the queue and report pages read, from their own modules (a new filter is
+# swept without a change here).
+QUEUE_PARAMS = ("sort", "page", *queues.FILTERS)
+REPORT_PARAMS = (*report_views.REPORT_PARAMS, "table")
 
 
 def _web() -> list[Case]:
+    from django.contrib.auth.forms import SetPasswordForm
+
+    from helpline.accounts.passwords import ResetRequestForm
     from helpline.desk.forms import LoginForm as DeskLogin
     from helpline.desk.forms import NewTicketForm
+    from helpline.desk.forms import ReplyForm as DeskReply
+    from helpline.desk.views.twofactor import CodeForm
     from helpline.feedback.forms import RatingForm
     from helpline.portal.forms import (
+        AccountSetupForm,
         LoginForm,
+        NewPasswordForm,
         OpenTicketForm,
         RegisterForm,
         ReplyForm,
@@ -302,11 +417,81 @@ def _web() -> list[Case]:
 
     post, both = ("POST",), ("GET", "POST")
     desk_login = _fields(DeskLogin, "next")
+    code = _fields(CodeForm)
+
+    def account_links(
+        name: str, user: str, fields: tuple[str, ...], stranger: tuple[str, str]
+    ) -> list[Case]:
+        """A set-password link: valid (on to the set-password page), followed (that
+        page, its token in the session), forged, expired, and the valid link of
+        an account the page does not serve (`stranger`: what it is, whose)."""
+        expired = {"desk": "expired_desk_reset", "portal": "expired_portal_reset"}
+        other, whose = stranger
+        return [
+            Case(name, "valid", _account_link(name, user, "valid"), both),
+            Case(
+                name,
+                "link followed",
+                _account_link(name, user, SET_PASSWORD),
+                both,
+                fields=fields,
+                prepare=_follow(name, user),
+            ),
+            Case(name, "forged", _account_link(name, user, "forged"), both),
+            Case(
+                name,
+                "expired",
+                _account_link(
+                    name,
+                    user,
+                    "expired_confirm" if user == "pending" else expired[name.split(":")[0]],
+                ),
+                both,
+            ),
+            Case(name, other, _account_link(name, whose, "valid"), both),
+        ]
+
     return [
         # --- desk
         Case("desk:dashboard", params=QUEUE_PARAMS),
         Case("desk:login", methods=both, params=("next",), fields=desk_login),
         Case("desk:logout", methods=post),
+        Case(
+            "desk:login_code",
+            "after the password step",
+            methods=both,
+            fields=code,
+            prepare=_password_step,
+        ),
+        Case("desk:login_code", "no password step", methods=both, fields=code),
+        Case("desk:password_reset", methods=both, fields=_fields(ResetRequestForm)),
+        Case("desk:password_reset_sent"),
+        *account_links(
+            "desk:password_reset_confirm",
+            "reset_agent",
+            _fields(SetPasswordForm),
+            stranger=("a customer's link", "reset_customer"),
+        ),
+        # The set-password page of another agent than the link's: refused.
+        Case(
+            "desk:password_reset_confirm",
+            "another agent's set-password page",
+            _account_link("desk:password_reset_confirm", "alice", SET_PASSWORD),
+            both,
+            prepare=_follow("desk:password_reset_confirm", "reset_agent"),
+        ),
+        Case("desk:two_factor"),
+        Case("desk:two_factor_start", methods=post),
+        Case("desk:two_factor_confirm", "nothing started", methods=post, fields=code),
+        Case(
+            "desk:two_factor_confirm",
+            "after start",
+            methods=post,
+            fields=code,
+            prepare=_start_enrolment,
+        ),
+        Case("desk:two_factor_codes", methods=post),
+        Case("desk:two_factor_disable", methods=post, fields=code),
         Case("desk:queue", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
@@ -320,11 +505,14 @@ def _web() -> list[Case]:
         Case("desk:attachment", "support, a Sales file", _ticket("support", "sales_file")),
         Case("desk:attachment", "sales, its file", _ticket("sales", "sales_file")),
         Case("desk:attachment", "support, missing file", _ticket("support", "missing")),
+        *_action_cases(),
         Case(
-            "desk:action", "support, reply", _action("support", "reply"), post, fields=_desk_forms()
+            "desk:action",
+            "sales, reply",
+            _action("sales", "reply"),
+            post,
+            fields=_fields(DeskReply),
         ),
-        Case("desk:action", "support, due date", _action("support", "due"), post, data=_due_data),
-        Case("desk:action", "sales, reply", _action("sales", "reply"), post, fields=_desk_forms()),
         Case("desk:action", "support, no such action", _action("support", "nope"), post),
         # --- reports
         Case("reports:page", params=REPORT_PARAMS),
@@ -356,10 +544,21 @@ def _web() -> list[Case]:
         Case("portal:thanks"),
         Case("portal:status", methods=both, fields=_fields(StatusForm)),
         Case("portal:register", methods=both, fields=_fields(RegisterForm)),
-        Case("portal:confirm", "valid", _confirm(valid=True)),
-        Case("portal:confirm", "forged", _confirm(valid=False)),
+        *account_links(
+            "portal:confirm",
+            "pending",
+            _fields(AccountSetupForm),
+            stranger=("an active account", "reset_customer"),
+        ),
         Case("portal:login", methods=both, params=("next",), fields=_fields(LoginForm, "next")),
         Case("portal:logout", methods=post),
+        Case("portal:password_reset", methods=both, fields=_fields(ResetRequestForm)),
+        *account_links(
+            "portal:password_reset_confirm",
+            "reset_customer",
+            _fields(NewPasswordForm),
+            stranger=("an agent's link", "reset_agent"),
+        ),
         Case("portal:my_tickets", params=("page",)),
         Case("portal:ticket", "support", _ticket("support")),
         Case("portal:ticket", "missing", _ticket("missing")),
@@ -416,6 +615,7 @@ ADMIN_ROWS: dict[str, Callable[[World], object]] = {
         "sla.BusinessSchedule", name="Office", time_zone="Europe/Berlin"
     ),
     "sla.EscalationPolicy": lambda w: _create("sla.EscalationPolicy", name="Printers"),
+    # A row an earlier version left: its function is no task any more.
     "django_tasks_database.DBTaskResult": lambda w: _create(
         "django_tasks_database.DBTaskResult",
         args_kwargs={"args": [], "kwargs": {}},
@@ -458,19 +658,6 @@ def _admin_rows(world: World) -> None:
             make(world)
 
 
-ADMIN_SITE_ROUTES = (
-    "admin:index",
-    "admin:login",
-    "admin:logout",
-    "admin:password_change",
-    "admin:password_change_done",
-    "admin:autocomplete",
-    "admin:jsi18n",
-    "admin:view_on_site",
-    "admin:app_list",
-    "admin/(?P<url>.*)$",
-    "admin:intake_quarantinedmessage_download",
-)
 # The pages every ModelAdmin has, by their URL name's suffix ("" for the unnamed
 # `<object_id>/` pattern that redirects to the change page).
 MODEL_ROUTES = ("changelist", "add", "change", "delete", "history", "")
@@ -527,6 +714,9 @@ def admin_cases() -> list[Case]:
             "first",
             lambda s: {"pk": _first_pk(_model("intake.QuarantinedMessage"))},
         ),
+        # An agent's authenticator secret, as a page and as a QR code.
+        Case("admin:otp_totp_totpdevice_config", "first", lambda s: {"pk": _first_pk(TOTPDevice)}),
+        Case("admin:otp_totp_totpdevice_qrcode", "first", lambda s: {"pk": _first_pk(TOTPDevice)}),
     ]
     for model, model_admin in admin.site._registry.items():
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
@@ -688,6 +878,16 @@ def _body_fields(operations: dict[str, Any], components: dict[str, Any]) -> Iter
 
 def all_cases() -> list[Case]:
     return [*WEB, *admin_cases(), *api_cases()]
+
+
+def one_per_pattern(cases: list[Case]) -> list[Case]:
+    """The first case of each URL pattern that needs nothing done before it: a
+    path for every route (the HEAD and no-store checks)."""
+    found: dict[str, Case] = {}
+    for case in cases:
+        if case.prepare is None:
+            found.setdefault(case.pattern, case)
+    return list(found.values())
 
 
 def pattern_key(route: str, name: str) -> str:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import path
 
 from helpline.lib.access import Audience, audience_of, public, routes, undeclared
+from helpline.urls import urlpatterns as site_urls
 
 
 def forgotten(request: HttpRequest) -> HttpResponse:
@@ -22,8 +23,9 @@ def declared(request: HttpRequest) -> HttpResponse:
     return HttpResponse("open")
 
 
-# This module doubles as a URL conf for the tests that mark it with `urls`.
-urlpatterns = [path("forgotten/", forgotten), path("declared/", declared)]
+# This module doubles as a URL conf for the tests that mark it with `urls`: two
+# views of its own, then the site's (its middleware looks up the desk's URLs).
+urlpatterns = [path("forgotten/", forgotten), path("declared/", declared), *site_urls]
 
 
 def test_every_view_of_the_site_declares_who_may_use_it() -> None:

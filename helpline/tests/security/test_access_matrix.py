@@ -16,6 +16,14 @@ the gate let the request through and the form or the lifecycle refused it (the
 page is shown again with the reason): an agent may not set a due date, a
 supervisor may.
 
+Account links (registration confirmation, password reset) are credentials by
+themselves, whoever holds them: a valid one sends anybody on to its set-password
+page (Django moves the token into the session, out of the URL), which then
+answers only the session that followed that link, and only for that account; a
+forged or expired link, a desk link for a customer or a portal link for an
+agent, and a confirmation link of an active account all answer 404. No link
+signs anybody in.
+
 The Django admin's routes follow one rule (nobody but an administrator gets
 past its sign-in; administrators get every page but those its ModelAdmins
 switch off, declared in `ADMIN_REFUSED`), and the API's one more: a session
@@ -39,13 +47,16 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from helpline.conftest import World
+from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience, routes
 from helpline.tests.security.routes import (
     ROLES,
+    SET_PASSWORD,
     WEB,
     Case,
     Scene,
     Sessions,
+    account_uid,
     admin_cases,
     api_cases,
     build_scene,
@@ -87,6 +98,17 @@ HOME = Redirect("portal:home")
 OPEN = Redirect("portal:open")
 TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.support.number]))
 RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
+TWO_FACTOR = Redirect("desk:two_factor")
+
+
+def set_password(name: str, user: str) -> Redirect:
+    """Where a valid account link sends its holder: its set-password page."""
+
+    def path(scene: Scene) -> str:
+        uidb64 = account_uid(getattr(scene, user))
+        return reverse(name, kwargs={"uidb64": uidb64, "token": SET_PASSWORD})
+
+    return Redirect(path)
 
 
 def row(*answers: Expected) -> Row:
@@ -106,6 +128,35 @@ NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only des
 KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
 NOBODY = everyone(404)
 
+
+def get_and_post(case_id: str, answers: Row) -> dict[tuple[str, str], Row]:
+    return {(case_id, "GET"): answers, (case_id, "POST"): answers}
+
+
+def account_link(name: str, user: str, stranger: str) -> dict[tuple[str, str], Row]:
+    """The rows of an account link's variants (routes.py, `account_links`): the
+    link of an account the page does not serve leads nowhere."""
+    return {
+        **get_and_post(f"{name}[valid]", everyone(set_password(name, user))),
+        # The new password's form; an empty one is shown again.
+        **get_and_post(f"{name}[link followed]", everyone(200)),
+        **get_and_post(f"{name}[forged]", NOBODY),
+        **get_and_post(f"{name}[expired]", NOBODY),
+        **get_and_post(f"{name}[{stranger}]", NOBODY),
+    }
+
+
+# Every ticket action but the due date, sent empty: the form refuses it.
+ACTIONS_EMPTY: dict[tuple[str, str], Row] = {
+    key: answers
+    for name in ACTIONS
+    if name != "due"
+    for key, answers in {
+        (f"desk:action[support, {name}]", "GET"): NOT_POSTED,
+        (f"desk:action[support, {name}]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    }.items()
+}
+
 #                                 anonymous customer outsider other_dept agent  supervisor admin
 TABLE: dict[tuple[str, str], Row] = {
     # --- desk: agents only; each sees their departments' tickets; admins all
@@ -115,6 +166,31 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:login", "POST"): everyone(200),  # an empty form: shown again
     ("desk:logout", "GET"): everyone(405),
     ("desk:logout", "POST"): everyone(DESK),
+    # The code step shows only after the password step, in that session.
+    ("desk:login_code[after the password step]", "GET"): everyone(200),
+    ("desk:login_code[after the password step]", "POST"): everyone(200),  # no code: asked again
+    ("desk:login_code[no password step]", "GET"): everyone(DESK),
+    ("desk:login_code[no password step]", "POST"): everyone(DESK),
+    ("desk:password_reset", "GET"): everyone(200),
+    ("desk:password_reset", "POST"): everyone(200),  # an empty form: shown again
+    ("desk:password_reset_sent", "GET"): everyone(200),
+    ("desk:password_reset_sent", "POST"): everyone(405),
+    **account_link("desk:password_reset_confirm", "reset_agent", "a customer's link"),
+    **get_and_post("desk:password_reset_confirm[another agent's set-password page]", NOBODY),
+    # Each agent's own two-factor sign-in; none of the roles is enrolled, so new
+    # recovery codes and turning it off send back to the page.
+    ("desk:two_factor", "GET"): AGENTS_ONLY,
+    ("desk:two_factor", "POST"): everyone(405),
+    ("desk:two_factor_start", "GET"): everyone(405),
+    ("desk:two_factor_start", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
+    ("desk:two_factor_confirm[nothing started]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[nothing started]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:two_factor_confirm[after start]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[after start]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:two_factor_codes", "GET"): everyone(405),
+    ("desk:two_factor_codes", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
+    ("desk:two_factor_disable", "GET"): everyone(405),
+    ("desk:two_factor_disable", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
     ("desk:queue[open]", "POST"): AGENTS_ONLY,
     ("desk:queue[closed]", "GET"): AGENTS_ONLY,
@@ -141,10 +217,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:attachment[sales, its file]", "POST"): SALES_ONLY,
     ("desk:attachment[support, missing file]", "GET"): NO_AGENT,
     ("desk:attachment[support, missing file]", "POST"): NO_AGENT,
-    ("desk:action[support, reply]", "GET"): NOT_POSTED,
-    ("desk:action[support, reply]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
-    ("desk:action[support, due date]", "GET"): NOT_POSTED,
-    ("desk:action[support, due date]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
+    **ACTIONS_EMPTY,
+    ("desk:action[support, due]", "GET"): NOT_POSTED,
+    ("desk:action[support, due]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
     ("desk:action[sales, reply]", "GET"): NOT_POSTED,
     ("desk:action[sales, reply]", "POST"): row(DESK, DESK, DESK, 400, 404, 404, 400),
     ("desk:action[support, no such action]", "GET"): NOT_POSTED,
@@ -182,14 +257,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:status", "POST"): everyone(200),
     ("portal:register", "GET"): row(200, MY, MY, 200, 200, 200, 200),
     ("portal:register", "POST"): row(200, MY, MY, 200, 200, 200, 200),
-    ("portal:confirm[valid]", "GET"): everyone(MY),  # confirms, signs the new customer in
-    ("portal:confirm[valid]", "POST"): everyone(405),
-    ("portal:confirm[forged]", "GET"): NOBODY,
-    ("portal:confirm[forged]", "POST"): everyone(405),
+    **account_link("portal:confirm", "pending", "an active account"),
     ("portal:login", "GET"): row(200, MY, MY, 200, 200, 200, 200),
     ("portal:login", "POST"): everyone(200),
     ("portal:logout", "GET"): everyone(405),
     ("portal:logout", "POST"): everyone(HOME),
+    ("portal:password_reset", "GET"): everyone(200),
+    ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
+    **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:my_tickets", "POST"): everyone(405),
     ("portal:ticket[support]", "GET"): KEN_ONLY,
@@ -227,8 +302,9 @@ ADMIN_ONLY = row(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, 200)
 ADMIN_POST = row(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, None)
 ADMIN_SITE: dict[tuple[str, str], Row] = {
     ("admin:index", "GET"): ADMIN_ONLY,
-    ("admin:login", "GET"): row(200, 200, 200, 200, 200, 200, Redirect("admin:index")),
-    ("admin:login", "POST"): row(200, 200, 200, 200, 200, 200, None),  # an empty form
+    # No sign-in form of its own: the desk's (two-factor, throttling) for everyone.
+    ("admin:login", "GET"): everyone(DESK),
+    ("admin:login", "POST"): everyone(DESK),
     ("admin:logout", "GET"): row(*(Redirect("admin:index"),) * 6, 405),
     ("admin:logout", "POST"): row(*(Redirect("admin:index"),) * 6, 200),
     ("admin:password_change", "GET"): ADMIN_ONLY,
@@ -240,6 +316,9 @@ ADMIN_SITE: dict[tuple[str, str], Row] = {
     ("admin:app_list[tickets]", "GET"): ADMIN_ONLY,
     ("admin/(?P<url>.*)$[no such page]", "GET"): row(*(ADMIN,) * 6, 404),
     ("admin:intake_quarantinedmessage_download[first]", "GET"): ADMIN_ONLY,
+    # Nobody reads an agent's authenticator secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    ("admin:otp_totp_totpdevice_config[first]", "GET"): row(*(ADMIN,) * 6, 403),
+    ("admin:otp_totp_totpdevice_qrcode[first]", "GET"): row(*(ADMIN,) * 6, 403),
 }
 # Pages a ModelAdmin switches off: log and ledger rows are written by the
 # system, never added by hand; task results are never deleted by hand.
@@ -279,9 +358,9 @@ def admin_table() -> dict[tuple[str, str], Row]:
 
 API_PAGES: dict[tuple[str, str], Row] = {
     ("api:openapi-json", "GET"): everyone(200),
-    ("api:openapi-json", "POST"): everyone(200),
+    ("api:openapi-json", "POST"): everyone(Json(405)),
     ("api:openapi-view", "GET"): everyone(200),
-    ("api:openapi-view", "POST"): everyone(200),
+    ("api:openapi-view", "POST"): everyone(Json(405)),
     ("api:api-root", "GET"): NOBODY,
     ("api:api-root", "POST"): NOBODY,
     ("api/^(?P<rest>.*)$[no such endpoint]", "GET"): everyone(Json(404)),

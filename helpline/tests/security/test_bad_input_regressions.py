@@ -142,3 +142,32 @@ def test_the_go_to_ticket_box_takes_any_run_of_digits(
     response = client.get(reverse("desk:jump"), {"number": number}, follow=True)
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("number", ["1" * 21, "9" * 30])
+def test_a_ticket_number_longer_than_any_is_not_found(
+    client: Client, world: World, number: str
+) -> None:
+    """Numbers are at most 20 characters; a longer one is refused before the query."""
+    client.force_login(world.admin.user)
+
+    assert client.get(f"/desk/tickets/{number}/").status_code == 404
+    assert client.get(f"/desk/tickets/{number}/files/1/").status_code == 404
+    assert client.post(f"/desk/tickets/{number}/note/", {"body": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("file_id", ["9" * 25, str(2**63), str(10**40)])
+def test_a_file_id_past_64_bits_is_not_found(client: Client, scene: Scene, file_id: str) -> None:
+    """An id the database cannot hold (SQLite: OverflowError; PostgreSQL: bigint
+    out of range) is no file, on the desk, the portal and a signed link."""
+    number = scene.support.number
+    ken, ada = scene.user("customer"), scene.user("admin")
+    assert ken is not None and ada is not None
+
+    signed = client.get(f"/t/{scene.link}/files/{file_id}/")
+    client.force_login(ken)
+    portal = client.get(f"/tickets/{number}/files/{file_id}/")
+    client.force_login(ada)
+    desk = client.get(f"/desk/tickets/{number}/files/{file_id}/")
+
+    assert (desk.status_code, portal.status_code, signed.status_code) == (404, 404, 404)

@@ -180,6 +180,8 @@ def reflected(detector: Detector, agent: Page, visitor: Page, base: str, rated: 
         ("/login/", ["email"], "portal sign-in form"),
         ("/register/", ["name", "email"], "portal register form"),
         ("/desk/login/", ["username"], "desk sign-in form"),
+        ("/password/reset/", ["email"], "portal password reset form"),
+        ("/desk/password/reset/", ["email"], "desk password reset form"),
         (rated, ["comment"], "rating page"),
     ]
     for path, fields, name in forms:
