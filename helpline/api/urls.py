@@ -44,5 +44,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="osticket-create",
     ),
     path("", (guard_all(read_only(ninja_patterns)), ninja_app, ninja_namespace)),
-    re_path(r"^(?P<rest>.*)$", no_such_endpoint),
+    # [\s\S], not ".": a path with a newline in it is still an unknown endpoint, in JSON.
+    re_path(r"^(?P<rest>[\s\S]*)$", no_such_endpoint),
 ]

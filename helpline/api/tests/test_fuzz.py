@@ -152,6 +152,7 @@ def test_any_list_filter_is_a_page_or_a_json_422(
 
 
 @given(number=st.text(min_size=1, max_size=40))
+@example(number="/\n")
 @FUZZ
 def test_any_ticket_number_is_a_ticket_or_a_json_404(
     world: World, client: Client, no_limits: None, number: str
