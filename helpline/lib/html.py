@@ -487,9 +487,14 @@ class _Builder:
         self.reconstruct()
 
 
+# Matched on the body itself, ASCII letters only folded (as the tokenizer does):
+# str.lower() changes lengths ("İ" becomes two characters), so positions in a
+# lowered copy would not be positions in the body.
 _RAWTEXT_ENDS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"</{name}[\t\n\f\r />]") for name in (*_RAWTEXT, "script")
+    name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
+    for name in (*_RAWTEXT, "script")
 }
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _FORMATTING_STARTS = re.compile(
     r"<(?:a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u)[\t\n\f\r />]", re.IGNORECASE
 )
@@ -513,7 +518,6 @@ def measure(body: str) -> Shape:
         return Shape(len(body), elements, 0, 0)
     builder = _Builder()
     pos, size = 0, len(body)
-    lowered: str | None = None
     while pos < size:
         if builder.depth > MAX_DEPTH or builder.rebuilt > MAX_REBUILT:
             break
@@ -527,7 +531,7 @@ def measure(body: str) -> Shape:
         tag = _TAG.match(body, lt)
         if tag is not None:
             pos = tag.end()
-            name = tag.group(2).lower()
+            name = tag.group(2).translate(_ASCII_LOWER)
             if tag.group(1):
                 builder.end(name)
                 continue
@@ -536,11 +540,9 @@ def measure(body: str) -> Shape:
                 break
             builder.start(name, tag.group(3).strip())
             if name in _RAWTEXT_ENDS:
-                if lowered is None:
-                    lowered = body.lower()  # the end tag is matched case-insensitively
-                closing = _RAWTEXT_ENDS[name].search(lowered, pos)
+                closing = _RAWTEXT_ENDS[name].search(body, pos)
                 end = closing.start() if closing else size
-                if name == "script" and "<!--" in lowered[pos:end]:
+                if name == "script" and "<!--" in body[pos:end]:
                     # Script text with "<!--" may run past its first end tag
                     # (double escaping), which this scan does not follow.
                     _assume_open(builder, body, pos)

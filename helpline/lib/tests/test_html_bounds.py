@@ -114,6 +114,16 @@ def test_it_refuses_deep_nesting_within_the_tag_count() -> None:
     assert sanitize(body) == "<p>x</p>"
 
 
+@pytest.mark.parametrize("letter", ["İ", "ẞ", "K"])  # the last is the Kelvin sign
+def test_letters_whose_lower_case_is_longer_or_ascii_blind_nothing(letter: str) -> None:
+    """A review found the scan blind after "İ": it looked for the end of a <title>
+    in body.lower(), where every "İ" is two characters, and skipped past the nesting."""
+    nesting = "<div>" * (MAX_DEPTH + 1)
+    body = letter * (len(nesting) + 100) + "<TITLE>x</Title>" + nesting + "x"
+    assert measure(body).depth == MAX_DEPTH + 1
+    assert "deep" in check_html(body)
+
+
 def test_it_refuses_formatting_tags_the_parser_would_repeat_before_every_paragraph() -> None:
     body = "<p>" + "".join(f'<b title="{i}">' for i in range(100)) + "</p><p>x" * 5000
     assert "repeat" in check_html(body)
