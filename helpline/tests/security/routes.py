@@ -825,7 +825,7 @@ def api_cases() -> list[Case]:
         Case("api:openapi-view", audience=Audience.API),
         Case("api:api-root", audience=Audience.API),
         Case(
-            "api/^(?P<rest>.*)$",
+            r"api/^(?P<rest>[\s\S]*)$",
             "no such endpoint",
             url=lambda s: "/api/v1/no/such/endpoint",
             audience=Audience.API,

@@ -363,8 +363,8 @@ API_PAGES: dict[tuple[str, str], Row] = {
     ("api:openapi-view", "POST"): everyone(Json(405)),
     ("api:api-root", "GET"): NOBODY,
     ("api:api-root", "POST"): NOBODY,
-    ("api/^(?P<rest>.*)$[no such endpoint]", "GET"): everyone(Json(404)),
-    ("api/^(?P<rest>.*)$[no such endpoint]", "POST"): everyone(Json(404)),
+    (r"api/^(?P<rest>[\s\S]*)$[no such endpoint]", "GET"): everyone(Json(404)),
+    (r"api/^(?P<rest>[\s\S]*)$[no such endpoint]", "POST"): everyone(Json(404)),
 }
 
 
