@@ -140,7 +140,7 @@ OTHER: dict[str, dict[tuple[str, str], str]] = {
     "docs": {("GET", "/api/docs"): R_PUBLIC},
 }
 # Patterns that only ever answer 404 (JSON): ninja's root and the catch-all.
-NOT_FOUND_PATTERNS = {"", r"^(?P<rest>.*)$"}
+NOT_FOUND_PATTERNS = {"", r"^(?P<rest>[\s\S]*)$"}
 
 
 def expected(row: str) -> dict[str, int]:

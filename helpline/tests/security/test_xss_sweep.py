@@ -178,7 +178,7 @@ def reflected(detector: Detector, agent: Page, visitor: Page, base: str, rated: 
         ("/open/", ["name", "email", "phone", "subject", "description"], "portal open form"),
         ("/status/", ["email", "number"], "portal status form"),
         ("/login/", ["email"], "portal sign-in form"),
-        ("/register/", ["name", "email"], "portal register form"),
+        ("/register/", ["email"], "portal register form"),
         ("/desk/login/", ["username"], "desk sign-in form"),
         ("/password/reset/", ["email"], "portal password reset form"),
         ("/desk/password/reset/", ["email"], "desk password reset form"),
