@@ -31,6 +31,7 @@ MAX_PARTS = 500
 # What `check_mime` lets the stdlib parser see (real mail nests under 10 deep).
 MAX_MIME_DEPTH = 50
 MAX_MIME_PARTS = 1000
+MAX_ORIGINAL_IDS = 100
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,9 @@ def _header_ids(headers: Message) -> tuple[str, str]:
             values[name] += " " + clean_text(str(value))
     ids = re.findall(r"<[^<>\s]+>", values.get("message-id", ""))
     every = re.findall(r"<[^<>\s]+>", " ".join(values.values()))
-    return (ids[0] if ids else ""), " ".join(every)
+    # Each is looked up (and checked for our signature): a bounced message naming
+    # thousands of ids is no better a guide than its first hundred.
+    return (ids[0] if ids else ""), " ".join(every[:MAX_ORIGINAL_IDS])
 
 
 def _remember_original(found: Collected, headers: Message) -> None:

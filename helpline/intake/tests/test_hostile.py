@@ -13,12 +13,19 @@ import nh3
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message, retry_quarantined
 from helpline.intake.mime import MAX_MIME_DEPTH, check_mime
 from helpline.intake.models import Mailbox, Outcome, QuarantinedMessage
-from helpline.intake.parse import ORIGINAL_FILENAME, parse_message
+from helpline.intake.parse import (
+    MAX_HEADER_BYTES,
+    ORIGINAL_FILENAME,
+    check_header_size,
+    parse_message,
+)
+from helpline.intake.placement import MAX_COLLABORATORS
 from helpline.intake.tests.helpers import mail
 from helpline.lib.html import ALLOWED_TAGS, MAX_BODY_CHARS
 from helpline.notify.models import OutboundMessage
@@ -213,3 +220,84 @@ def test_intake_sanitizes_the_message_before_its_transaction_opens(
     assert (opened.outcome, customer.outcome) == (Outcome.TICKET, Outcome.REPLY)
     assert stranger.outcome in (Outcome.NOTE, Outcome.TICKET)
     assert [size for size in sanitized_in_transaction if size >= 90_000] == []
+
+
+# --- huge address and reference headers ---------------------------------------------------
+
+
+def crowded(*, cc: list[str], references: int, subject: str = "Crowded") -> bytes:
+    """A message whose Cc names `cc` and whose References names `references` ids
+    (raw bytes: the stdlib folds such headers slowly)."""
+    refs = "\r\n ".join(f"<ref{i}@mail.example.com>" for i in range(references))
+    return (
+        "From: Ken Adams <ken@example.com>\r\nTo: support@helpline.test\r\n"
+        f"Cc: {', '.join(cc)}\r\nReferences: {refs}\r\nIn-Reply-To: <ref1@mail.example.com>\r\n"
+        f"Subject: {subject}\r\nMessage-ID: <crowded@mail.example.com>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nHello, everybody.\r\n"
+    ).encode()
+
+
+def test_five_thousand_cc_addresses_and_references_cost_a_bounded_number_of_queries(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    # Agents are skipped as collaborators; each one named used to cost a query.
+    agent = world.agent.user.email
+    cc = [agent] * 4000 + [f"p{i}@example.org" for i in range(1000)]
+    raw = crowded(cc=cc, references=5000)
+    assert len(raw) < MAX_HEADER_BYTES  # within the header bound: it is read
+
+    with CaptureQueriesContext(connection) as queries:
+        result = ingest_message(raw)
+
+    assert result.outcome == Outcome.TICKET
+    assert result.ticket is not None
+    assert result.ticket.collaborators.count() <= MAX_COLLABORATORS
+    assert len(queries) < 200, len(queries)
+
+
+def test_a_reply_naming_thousands_of_ids_finds_its_ticket_in_few_queries(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    first = ingest_message(mail(message_id="<root@mail.example.com>"))
+    assert first.ticket is not None
+    # The thread's root first, then thousands of ids, the answered one last.
+    refs = " ".join(f"<r{i}@mail.example.com>" for i in range(5000))
+    raw = mail(
+        subject="More", references=f"<root@mail.example.com> {refs}", in_reply_to="<r4999@x>"
+    )
+    parsed = parse_message(raw)
+    assert len(parsed.references) == 100 and parsed.references[0] == "<root@mail.example.com>"
+
+    with CaptureQueriesContext(connection) as queries:
+        result = ingest_message(raw, parsed=parsed)
+
+    assert (result.outcome, result.ticket) == (Outcome.REPLY, first.ticket)
+    assert len(queries) < 200, len(queries)
+
+
+def test_a_giant_header_block_is_quarantined_with_its_reason(
+    world: World, support_mailbox: Mailbox
+) -> None:
+    cc = [f"Person {i} <p{i}@example.org>" for i in range(50_000)]  # 1.5 MB of Cc
+    raw = crowded(cc=cc, references=20_000, subject="Giant")
+
+    started = time.thread_time()
+    result = ingest_message(raw)
+    seconds = time.thread_time() - started
+
+    assert result.outcome == Outcome.QUARANTINED
+    assert "header block is larger than 262,144 bytes" in result.reason
+    kept = QuarantinedMessage.objects.get()
+    assert bytes(kept.raw) == raw
+    assert kept.from_address == "ken@example.com"
+    assert seconds < 1.0, seconds
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\n", b"\r"])
+def test_the_header_bound_holds_for_every_line_ending(ending: bytes) -> None:
+    big_header = b"X-Filler: " + b"a" * 100 + ending
+    head = b"From: ken@example.com" + ending + big_header * 3000  # 330 KB
+    assert check_header_size(head + ending + b"body" + ending) != ""
+    # An ordinary header block before a large body is fine.
+    small = b"From: ken@example.com" + ending + b"Subject: Hi" + ending + ending
+    assert check_header_size(small + b"x" * 400_000) == ""
