@@ -15,8 +15,10 @@ Real mail breaks every rule, so each step has a fallback instead of a failure:
 
 Bounds (issue 9): parsing is the CPU-heavy part of intake and runs before its
 transaction opens, but it is bounded all the same:
-- a message whose MIME parts nest too deep or are too many (`mime.check_mime`) is
-  not parsed beyond its headers: `problem` says why, and intake quarantines it;
+- a message whose MIME parts nest too deep or are too many (`mime.check_mime`,
+  an estimate from the raw text; `mime.parse_bounded`, what the parser really
+  builds) is not parsed beyond its headers: `problem` says why, and intake
+  quarantines it;
 - HTML beyond lib.html's bounds is never sanitized: the text part stands in for
   it (or the HTML's text, tags stripped in linear time);
 - text and HTML are cut to what the thread stores (BODY_LIMIT);
@@ -49,7 +51,14 @@ import nh3
 from django.utils.translation import gettext as _
 
 from helpline.intake.charsets import clean_text, decode_bytes, decode_words
-from helpline.intake.mime import Collected, MailAttachment, check_mime, collect
+from helpline.intake.mime import (
+    Collected,
+    MailAttachment,
+    MimeBoundsExceeded,
+    check_mime,
+    collect,
+    parse_bounded,
+)
 from helpline.intake.quotes import strip_quoted, strip_quoted_html
 from helpline.lib.html import (
     MAX_BODY_CHARS,
@@ -231,12 +240,15 @@ def html_to_text(html: str) -> str:
 
 
 def _walk(raw: bytes) -> tuple[Message, Collected]:
-    """The message and its parts, with policy.default, else compat32."""
+    """The message and its parts, with policy.default, else compat32; either way
+    within the MIME bounds (MimeBoundsExceeded otherwise)."""
     try:
-        msg: Message = email.message_from_bytes(raw, policy=policy.default)
+        msg = parse_bounded(raw, policy.default)
         return msg, collect(msg)
+    except MimeBoundsExceeded:
+        raise
     except Exception:
-        msg = email.parser.BytesParser(policy=policy.compat32).parsebytes(raw)
+        msg = parse_bounded(raw, policy.compat32)
         return msg, collect(msg)
 
 
@@ -248,6 +260,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
             return _headers_only(raw[:MAX_HEADER_BYTES], header_problem)
         problem = check_mime(raw)
         return _headers_only(raw, problem) if problem else _parse(raw)
+    except MimeBoundsExceeded as e:  # more than check_mime's estimate said
+        return _headers_only(raw, e.reason)
     except Exception:  # even both policies failed: keep the source as text
         text = decode_bytes(raw)
         return ParsedMessage(text=text, reply_text=text, has_headers=False)
