@@ -163,11 +163,12 @@ class ResilientWorker(Worker):
     def _requeue_later(self, task: DBTaskResult, error: BaseException, attempts: int) -> None:
         connection.close_if_unusable_or_obsolete()
         delay = backoff(attempts, self.first_delay, self.max_delay)
+        run_after = timezone.now() + timedelta(seconds=delay)
         DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.READY,
-            started_at=None,
-            run_after=timezone.now() + timedelta(seconds=delay),
+            status=TaskResultStatus.READY, started_at=None, run_after=run_after
         )
+        # The instance too: the task_finished log line then says state=READY.
+        task.status, task.started_at, task.run_after = TaskResultStatus.READY, None, run_after
         log.warning(
             "Task %s met a database error (%s: %s) on attempt %d; it runs again in %.1f s.",
             task.pk,
