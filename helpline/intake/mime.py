@@ -19,8 +19,10 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesParser, HeaderParser
+from email.policy import Policy
 from pathlib import PurePath
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -31,6 +33,7 @@ MAX_PARTS = 500
 # What `check_mime` lets the stdlib parser see (real mail nests under 10 deep).
 MAX_MIME_DEPTH = 50
 MAX_MIME_PARTS = 1000
+MAX_ORIGINAL_IDS = 100
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,9 @@ class MailAttachment:
 
 # --- the shape of the raw message, before parsing ------------------------------------
 
-# A line that starts with "--" (a literal first, which the regex engine finds fast).
-_DELIMITER = re.compile(rb"\n--([^\r\n]*)")
+# A line that starts with "--", after any line ending the stdlib parser knows (CRLF,
+# a bare LF, a bare CR: mail with bare CRs is parsed into parts too).
+_DELIMITER = re.compile(rb"[\r\n]--([^\r\n]*)")
 _BOUNDARY_PARAM = re.compile(rb"boundary", re.IGNORECASE)
 _RFC2231_BOUNDARY = re.compile(rb"boundary\s*\*", re.IGNORECASE)
 
@@ -70,7 +74,7 @@ def mime_shape(raw: bytes) -> tuple[int, int]:
     open_now: set[bytes] = set()
     known: dict[bytes, bool] = {}
     depth = parts = 0
-    for match in _DELIMITER.finditer(b"\n" + raw):
+    for match in _DELIMITER.finditer(b"\n" + raw):  # "\r\n--" matches once, at "\n"
         token = match.group(1).rstrip(b" \t")
         if stack and token == stack[-1] + b"--":
             open_now.discard(stack.pop())
@@ -96,18 +100,28 @@ _QUOTED = re.compile(rb'"([^"]*)"')
 _WORD_SEPARATORS = re.compile(rb'[\s;=()"]+')
 
 
+# The end of a header field: a line ending not followed by a folding space or tab.
+_FIELD_END = re.compile(rb"(?:\r\n|\r|\n)(?![ \t])")
+
+
 def _declared_boundaries(raw: bytes) -> set[bytes]:
     """Every string that might be a declared boundary: the quoted strings and the
-    words in the 300 bytes after each "boundary" (folded headers, comments and odd
-    quoting included; more candidates only make the estimate larger). Overlapping
-    stretches are read once, so this stays linear."""
+    words after each "boundary", up to the end of its header field however long
+    (the stdlib takes boundaries of any length) and at least 300 bytes (folded
+    headers, comments and odd quoting included; more candidates only make the
+    estimate larger). Overlapping stretches are read once, and the end of a field
+    is searched for once, so this stays linear."""
     found: set[bytes] = set()
     start = end = 0
+    field_end = -1  # where the field of the last "boundary" ends
     for match in _BOUNDARY_PARAM.finditer(raw):
-        if match.end() > end:
+        if match.end() > field_end:
+            found_end = _FIELD_END.search(raw, match.end())
+            field_end = found_end.end() if found_end else len(raw)
+        if match.start() > end:
             _words_of(raw[start:end], found)
             start = match.end()
-        end = match.end() + 300
+        end = max(end, field_end, match.end() + 300)
     _words_of(raw[start:end], found)
     return found
 
@@ -125,10 +139,57 @@ def check_mime(raw: bytes) -> str:
             "The message nests MIME parts {depth:,} deep; Helpline reads at most {limit:,}."
         ).format(depth=depth, limit=MAX_MIME_DEPTH)
     if parts > MAX_MIME_PARTS:
-        return _("The message has {parts:,} MIME parts; Helpline reads at most {limit:,}.").format(
-            parts=parts, limit=MAX_MIME_PARTS
-        )
+        return _too_many_parts(parts)
     return ""
+
+
+# --- what the parser actually builds ---------------------------------------------------
+
+
+class MimeBoundsExceeded(Exception):
+    """The stdlib parser built more parts, or nested deeper, than the bounds allow:
+    a message `check_mime`'s estimate did not catch. `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_bounded(raw: bytes, parse_policy: Policy) -> Message:
+    """`raw` parsed with `parse_policy`, raising MimeBoundsExceeded as soon as the
+    parser has built MAX_MIME_PARTS parts, or when it recursed too deep (the stdlib
+    nests a generator per level and ends in a RecursionError). This bounds the
+    parser's cost by what it really sees, whatever the raw text looks like."""
+    made = 0
+    message_class: Any = parse_policy.message_factory or Message
+
+    def factory(policy: Policy) -> Message:
+        nonlocal made
+        made += 1
+        if made > MAX_MIME_PARTS + 1:  # the parser calls it once to try it out
+            raise MimeBoundsExceeded(
+                _("The message has more than {limit:,} MIME parts; Helpline reads no more.").format(
+                    limit=MAX_MIME_PARTS
+                )
+            )
+        return message_class(policy=policy)
+
+    try:
+        # typeshed wants a factory without arguments; the parser passes the policy
+        # to one that takes it (email.feedparser.FeedParser.__init__).
+        return BytesParser(factory, policy=parse_policy).parsebytes(raw)  # type: ignore[arg-type]
+    except RecursionError:
+        raise MimeBoundsExceeded(
+            _("The message nests MIME parts deeper than Helpline reads ({limit:,}).").format(
+                limit=MAX_MIME_DEPTH
+            )
+        ) from None
+
+
+def _too_many_parts(parts: int) -> str:
+    return _("The message has {parts:,} MIME parts; Helpline reads at most {limit:,}.").format(
+        parts=parts, limit=MAX_MIME_PARTS
+    )
 
 
 @dataclass
@@ -232,7 +293,9 @@ def _header_ids(headers: Message) -> tuple[str, str]:
             values[name] += " " + clean_text(str(value))
     ids = re.findall(r"<[^<>\s]+>", values.get("message-id", ""))
     every = re.findall(r"<[^<>\s]+>", " ".join(values.values()))
-    return (ids[0] if ids else ""), " ".join(every)
+    # Each is looked up (and checked for our signature): a bounced message naming
+    # thousands of ids is no better a guide than its first hundred.
+    return (ids[0] if ids else ""), " ".join(every[:MAX_ORIGINAL_IDS])
 
 
 def _remember_original(found: Collected, headers: Message) -> None:

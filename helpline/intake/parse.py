@@ -15,11 +15,21 @@ Real mail breaks every rule, so each step has a fallback instead of a failure:
 
 Bounds (issue 9): parsing is the CPU-heavy part of intake and runs before its
 transaction opens, but it is bounded all the same:
-- a message whose MIME parts nest too deep or are too many (`mime.check_mime`) is
-  not parsed beyond its headers: `problem` says why, and intake quarantines it;
+- a message whose MIME parts nest too deep or are too many (`mime.check_mime`,
+  an estimate from the raw text; `mime.parse_bounded`, what the parser really
+  builds) is not parsed beyond its headers: `problem` says why, and intake
+  quarantines it;
 - HTML beyond lib.html's bounds is never sanitized: the text part stands in for
   it (or the HTML's text, tags stripped in linear time);
 - text and HTML are cut to what the thread stores (BODY_LIMIT);
+- a header block larger than MAX_HEADER_BYTES is not parsed beyond its first
+  MAX_HEADER_BYTES (enough for From, Subject, Message-ID) and the message is
+  quarantined with the reason;
+- of the addresses in each of To/Cc/Reply-To/the envelope headers only the first
+  MAX_ADDRESSES are kept, and of References the first and the last
+  MAX_REFERENCES - 1 ids: placement looks each list up in one query, and 50,000 Cc
+  addresses (3 MB of headers) must not mean 50,000 lookups, or as many routing
+  rule checks, inside the write transaction;
 and whenever a body is not shown whole, a note at its top says so and the whole
 message is attached as original-message.eml (`kept_whole`), so nothing is lost.
 """
@@ -41,7 +51,14 @@ import nh3
 from django.utils.translation import gettext as _
 
 from helpline.intake.charsets import clean_text, decode_bytes, decode_words
-from helpline.intake.mime import Collected, MailAttachment, check_mime, collect
+from helpline.intake.mime import (
+    Collected,
+    MailAttachment,
+    MimeBoundsExceeded,
+    check_mime,
+    collect,
+    parse_bounded,
+)
 from helpline.intake.quotes import strip_quoted, strip_quoted_html
 from helpline.lib.html import (
     MAX_BODY_CHARS,
@@ -78,9 +95,22 @@ class Address:
     email: str
 
 
-def _addresses(values: list[str]) -> list[Address]:
+# Real mail names a handful of people; a few hundred at most on a mailing list,
+# which opens no ticket with collaborators anyway (placement keeps 10 of them).
+MAX_ADDRESSES = 50
+# The root of the thread and the latest ids are what threading uses.
+MAX_REFERENCES = 100
+MAX_IN_REPLY_TO = 10
+# RFC 5322 headers of real mail: a few KB, 100 KB for a long Received chain.
+MAX_HEADER_BYTES = 256 * 1024
+
+
+def _addresses(values: list[str], limit: int = MAX_ADDRESSES) -> list[Address]:
+    """The first `limit` plausible addresses in these header values."""
     found: list[Address] = []
     for value in values:
+        if len(found) >= limit:
+            break
         text = clean_text(re.sub(r"\r?\n[ \t]+", " ", value))
         try:
             pairs = getaddresses([text])
@@ -88,7 +118,7 @@ def _addresses(values: list[str]) -> list[Address]:
             pairs = []
         for name, addr in pairs:
             addr = addr.strip().strip("<>").strip()
-            if is_plausible_address(addr):
+            if len(found) < limit and is_plausible_address(addr):
                 found.append(Address(name=" ".join(decode_words(name).split())[:200], email=addr))
     return found
 
@@ -109,6 +139,13 @@ _ID = re.compile(r"<[^<>\s]+>")
 
 def _ids(value: str) -> list[str]:
     return _ID.findall(value)
+
+
+def _references(value: str) -> list[str]:
+    """The thread's root and the latest MAX_REFERENCES - 1 ids (RFC 5322 lists them
+    oldest first: the last one is the message answered)."""
+    ids = _ids(value)
+    return ids if len(ids) <= MAX_REFERENCES else [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
 
 
 def _message_id(value: str) -> str:
@@ -203,23 +240,52 @@ def html_to_text(html: str) -> str:
 
 
 def _walk(raw: bytes) -> tuple[Message, Collected]:
-    """The message and its parts, with policy.default, else compat32."""
+    """The message and its parts, with policy.default, else compat32; either way
+    within the MIME bounds (MimeBoundsExceeded otherwise)."""
     try:
-        msg: Message = email.message_from_bytes(raw, policy=policy.default)
+        msg = parse_bounded(raw, policy.default)
         return msg, collect(msg)
+    except MimeBoundsExceeded:
+        raise
     except Exception:
-        msg = email.parser.BytesParser(policy=policy.compat32).parsebytes(raw)
+        msg = parse_bounded(raw, policy.compat32)
         return msg, collect(msg)
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
     """Everything intake needs from one raw message. Never raises."""
     try:
+        header_problem = check_header_size(raw)
+        if header_problem:
+            return _headers_only(raw[:MAX_HEADER_BYTES], header_problem)
         problem = check_mime(raw)
         return _headers_only(raw, problem) if problem else _parse(raw)
+    except MimeBoundsExceeded as e:  # more than check_mime's estimate said
+        return _headers_only(raw, e.reason)
     except Exception:  # even both policies failed: keep the source as text
         text = decode_bytes(raw)
         return ParsedMessage(text=text, reply_text=text, has_headers=False)
+
+
+# An empty line, whatever the line endings: the stdlib parser ends a line at CRLF,
+# a bare LF or a bare CR, so two endings in a row are a run of CR/LF other than one
+# "\r", one "\n" or one "\r\n".
+_EMPTY_LINE = re.compile(rb"\n[\r\n]|\r\r")
+
+
+def check_header_size(raw: bytes) -> str:
+    """ "" when the header block (up to the first empty line, or the whole message
+    if it has none) is within MAX_HEADER_BYTES; else why not. Reads at most that
+    much. The parser may end the headers earlier (at a line that is no header),
+    never later, so this never lets a larger block through."""
+    if len(raw) <= MAX_HEADER_BYTES:
+        return ""
+    if _EMPTY_LINE.search(raw, 0, MAX_HEADER_BYTES + 2):
+        return ""
+    return _(
+        "The message's header block is larger than {limit:,} bytes; "
+        "Helpline reads headers up to that size."
+    ).format(limit=MAX_HEADER_BYTES)
 
 
 # The longest body intake hands on, as HTML: what the thread stores, less room for
@@ -240,8 +306,8 @@ def _envelope(headers: list[tuple[str, str]]) -> dict[str, Any]:
     senders = _addresses(_all(headers, "from")) or _addresses(_all(headers, "sender"))
     return {
         "message_id": _message_id(_first(headers, "message-id")),
-        "in_reply_to": " ".join(_ids(_first(headers, "in-reply-to"))),
-        "references": _ids(" ".join(_all(headers, "references"))),
+        "in_reply_to": " ".join(_ids(_first(headers, "in-reply-to"))[:MAX_IN_REPLY_TO]),
+        "references": _references(" ".join(_all(headers, "references"))),
         "sender": senders[0] if senders else None,
         "to": _addresses(_all(headers, "to")),
         "cc": _addresses(_all(headers, "cc")),

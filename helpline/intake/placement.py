@@ -200,7 +200,8 @@ def _ticket_by_earlier_mail(
     note from somebody off the ticket, still finds the ticket (the answer belongs
     with it), but proves no more than a subject tag (Found.SUBJECT): otherwise a
     forger's own held mail would vouch for the forger's next one."""
-    ids = [*parsed.references, *parsed.in_reply_to.split()][-50:]
+    # Bounded by the parser (the thread's root and the latest ids): one query.
+    ids = [*parsed.references, *parsed.in_reply_to.split()]
     if not ids:
         return None, Found.THREAD
     rows = ProcessedMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
@@ -508,11 +509,19 @@ def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> Mailbox | None:
 
 
 def _collaborators(parsed: ParsedMessage, customer: Customer, ours: set[str]) -> list[Customer]:
+    """Up to MAX_COLLABORATORS people the mail was also sent to; the agents among
+    all of them are found in one query (however many addresses a mail names)."""
     seen = {customer.email.lower()} | ours
+    candidates = {a.email.lower() for a in parsed.to + parsed.cc}
+    agents = set(
+        Agent.objects.annotate(address=Lower("user__email"))
+        .filter(address__in=candidates, user__is_active=True)
+        .values_list("address", flat=True)
+    )
     people: list[Customer] = []
     for address in parsed.to + parsed.cc:
         key = address.email.lower()
-        if key in seen or _is_ours(key, ours) or _agent(address.email) is not None:
+        if key in seen or _is_ours(key, ours) or key in agents:
             continue
         seen.add(key)
         people.append(find_or_create_customer(name=address.name, email=address.email))

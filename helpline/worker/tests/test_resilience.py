@@ -5,16 +5,25 @@ was queued meanwhile."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import subprocess
 import time
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.models import DBTaskResult
 
-from helpline.worker.tests.jobs import count_run
+from helpline.worker.models import JobSchedule
+from helpline.worker.runner import EXIT_PERMANENT, ResilientWorker
+from helpline.worker.tests.jobs import count_run, slow_first_time, write_past_a_lock
 from helpline.worker.tests.processes import Child
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,3 +80,112 @@ def test_the_worker_waits_out_a_locked_or_dropped_database_then_runs_the_queued_
         code = worker.stop()
     assert RETRIED in worker.output
     assert code == 0, worker.output
+
+
+# --- a task's own database trouble, workers that died, permanent errors -------------------
+
+
+def batch_worker(**kwargs: Any) -> ResilientWorker:
+    return ResilientWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def short_busy_timeout() -> Iterator[None]:
+    """A lock held "longer than the busy timeout" in a fraction of a second."""
+    options = connection.settings_dict["OPTIONS"]
+    before = options.get("timeout")
+    options["timeout"] = 0.2
+    connection.close()  # the next connection takes the new timeout
+    yield
+    options["timeout"] = before
+    connection.close()
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_task_that_meets_a_locked_database_is_queued_again_not_failed(
+    short_busy_timeout: None,
+) -> None:
+    task = write_past_a_lock.enqueue("written")
+
+    batch_worker(first_delay=0.5, max_delay=1).run()
+
+    row = DBTaskResult.objects.get(pk=task.id)
+    assert row.status == "READY", row.traceback
+    assert len(row.worker_ids) == 1
+    assert row.run_after > timezone.now()  # backed off, not retried at once
+    assert not JobSchedule.objects.filter(name="written").exists()
+
+    time.sleep(0.6)
+    batch_worker(first_delay=0.5, max_delay=1).run()
+
+    row = DBTaskResult.objects.get(pk=task.id)
+    assert row.status == "SUCCESSFUL", row.traceback
+    assert len(row.worker_ids) == 2
+    assert JobSchedule.objects.filter(name="written").exists()
+
+
+def wait_until_running(task_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while DBTaskResult.objects.get(pk=task_id).status != "RUNNING":
+        assert time.monotonic() < deadline, "never started"
+        time.sleep(0.05)
+
+
+def test_a_task_left_running_by_a_killed_worker_is_run_again_by_another() -> None:
+    task = slow_first_time.enqueue()
+    first = Child.worker()
+    try:
+        wait_until_running(task.id)
+    finally:
+        first.process.kill()  # SIGKILL: no chance to put the task back
+        first.stop()
+    assert DBTaskResult.objects.get(pk=task.id).status == "RUNNING"
+
+    # Started at once: the task is not stale yet, the periodic look finds it.
+    second = Child.worker("--stale-after", "1", "--stale-check-every", "0.2")
+    try:
+        wait_until_successful(task.id)
+    finally:
+        code = second.stop()
+    assert "queued again" in second.output
+    assert len(DBTaskResult.objects.get(pk=task.id).worker_ids) == 2
+    assert code == 0, second.output
+
+
+def test_a_task_running_less_than_the_stale_timeout_is_left_alone() -> None:
+    task = slow_first_time.enqueue()
+    DBTaskResult.objects.filter(pk=task.id).update(
+        status="RUNNING", started_at=timezone.now(), worker_ids=["elsewhere"]
+    )
+    assert batch_worker(stale_after=60).requeue_stale() == 0
+    assert DBTaskResult.objects.get(pk=task.id).status == "RUNNING"
+
+    DBTaskResult.objects.filter(pk=task.id).update(
+        started_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert batch_worker(stale_after=60).requeue_stale() == 1
+    assert DBTaskResult.objects.get(pk=task.id).status == "READY"
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_permanent_database_error_ends_the_worker_with_status_3(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"  # no tables: "no such table"
+    sqlite3.connect(str(empty)).close()
+    worker = Child.worker("--retry-delay", "0.1", HELPLINE_TEST_DB_NAME=str(empty))
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.process.wait(timeout=30)
+    code = worker.stop()
+    assert code == EXIT_PERMANENT, worker.output
+    assert "Permanent database error" in worker.output
+    assert "no such table" in worker.output
+    assert RETRIED not in worker.output

@@ -13,7 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
+from helpline.worker.tests.jobs import slow_first_time
 from helpline.worker.tests.processes import ROOT, Child, child_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,6 +111,60 @@ def test_ctrl_c_still_stops_both_cleanly() -> None:
         os.killpg(serve.process.pid, signal.SIGINT)  # what Ctrl-C does
         assert serve.process.wait(timeout=30) == 0, serve.output
         assert gone(worker)
+    finally:
+        if serve.process.poll() is None:
+            os.killpg(serve.process.pid, signal.SIGKILL)
+        serve.stop()
+    assert "Stopped." in serve.output
+
+
+def wait_until_running(task_id: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while DBTaskResult.objects.get(pk=task_id).status != "RUNNING":
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.1)
+
+
+def test_a_stop_escalates_to_sigkill_after_the_grace_period() -> None:
+    port = free_port()
+    env = child_env(PORT=str(port), VENV=str(ROOT / ".venv"), WEB_CONCURRENCY="1", SERVE_GRACE="2")
+    serve = Child(["bash", "scripts/serve"], env, group=True)
+    try:
+        serve.wait_for("Starting worker")
+        serve.wait_for("Listening at")
+        worker = one(serve.process.pid, "helpline worker")
+        web = one(serve.process.pid, "gunicorn")
+        task = slow_first_time.enqueue()  # 120 s: a SIGTERM waits for it
+        wait_until_running(task.id)
+
+        started = time.monotonic()
+        serve.process.send_signal(signal.SIGTERM)  # the script only, as a supervisor does
+        assert serve.process.wait(timeout=20) == 0, serve.output
+        assert time.monotonic() - started < 15
+        assert gone(worker) and gone(web), serve.output
+    finally:
+        if serve.process.poll() is None:
+            os.killpg(serve.process.pid, signal.SIGKILL)
+        serve.stop()
+    assert "sending SIGKILL to" in serve.output
+    assert "Stopped." in serve.output
+
+
+def test_a_hangup_stops_both_cleanly() -> None:
+    port = free_port()
+    env = child_env(PORT=str(port), VENV=str(ROOT / ".venv"), WEB_CONCURRENCY="1")
+    serve = Child(["bash", "scripts/serve"], env, group=True)
+    try:
+        serve.wait_for("Starting worker")
+        serve.wait_for("Listening at")
+        worker = one(serve.process.pid, "helpline worker")
+        web = one(serve.process.pid, "gunicorn")
+        serve.process.send_signal(signal.SIGHUP)  # its terminal went away
+        assert serve.process.wait(timeout=30) == 0, serve.output
+        deadline = time.monotonic() + 15
+        while not (gone(worker) and gone(web)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert gone(worker) and gone(web), serve.output
     finally:
         if serve.process.poll() is None:
             os.killpg(serve.process.pid, signal.SIGKILL)

@@ -7,7 +7,10 @@ SIGINT/SIGTERM stop it cleanly: a running task is finished first, a second signa
 aborts it.
 
 The worker survives database trouble (a locked SQLite, a PostgreSQL restart): it
-logs, backs off and tries again instead of exiting, see `helpline.worker.runner`.
+logs, backs off and tries again instead of exiting; tasks that met such trouble,
+or whose worker died, are queued again; a permanent database error (a missing
+table, a disk I/O error) ends it with status 3 for its supervisor to restart it.
+See `helpline.worker.runner`.
 
 Beside it, a scheduler thread queues the periodic jobs (mail polling, outbox
 retries; later the SLA sweep and auto-close) when they are due, see
@@ -20,14 +23,22 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Command as DbWorker
 from django_tasks_db.management.commands.db_worker import valid_interval
 
 from helpline.worker import scheduler
-from helpline.worker.runner import FIRST_DELAY, MAX_DELAY, ResilientWorker
+from helpline.worker.runner import (
+    EXIT_PERMANENT,
+    FIRST_DELAY,
+    MAX_DELAY,
+    STALE_AFTER,
+    STALE_CHECK_EVERY,
+    PermanentDatabaseError,
+    ResilientWorker,
+)
 
 
 class Command(BaseCommand):
@@ -68,6 +79,19 @@ class Command(BaseCommand):
             default=MAX_DELAY,
             help=f"Longest wait between database retries (default: {MAX_DELAY:g}).",
         )
+        parser.add_argument(
+            "--stale-after",
+            type=valid_interval,
+            default=STALE_AFTER,
+            help="Seconds after which a task still marked running is taken for one whose "
+            f"worker died, and queued again (default: {STALE_AFTER:g}).",
+        )
+        parser.add_argument(
+            "--stale-check-every",
+            type=valid_interval,
+            default=STALE_CHECK_EVERY,
+            help=f"Seconds between looks for such tasks (default: {STALE_CHECK_EVERY:g}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -94,6 +118,15 @@ class Command(BaseCommand):
             excluded_queue_names=[],
             first_delay=options["retry_delay"],
             max_delay=options["max_retry_delay"],
+            stale_after=options["stale_after"],
+            stale_check_every=options["stale_check_every"],
         )
         worker.configure_signals()
-        worker.run()
+        try:
+            worker.run()
+        except PermanentDatabaseError as error:
+            # Logged by the worker; a non-zero exit lets the supervisor restart it.
+            raise CommandError(
+                f"The worker stopped on a permanent database error: {error}",
+                returncode=EXIT_PERMANENT,
+            ) from error
