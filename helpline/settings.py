@@ -173,11 +173,15 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 HELPLINE_PASSWORD_RESET_MINUTES = int(os.environ.get("HELPLINE_PASSWORD_RESET_MINUTES", "60"))
 
 # Login throttling (django-axes): five failures for one username from one address
-# lock that pair for 15 minutes; the lockout page says so.
+# lock that pair for 15 minutes from the failure that locked it (failures while
+# locked are not recorded, so they do not make the lock longer); the lockout page
+# (helpline.accounts.lockout) says so and links to password reset, which clears
+# the account's failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_LOCKOUT_CALLABLE = "helpline.accounts.lockout.axes_lockout"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False

@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from helpline.accounts import passwords, throttle, twofactor
+from helpline.accounts import lockout, passwords, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
@@ -50,8 +50,8 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
-def _locked(request: HttpRequest) -> HttpResponse:
-    return render(request, "lockout.html", status=429)
+def _locked(request: HttpRequest, username: str = "") -> HttpResponse:
+    return lockout.lockout_page(request, username)
 
 
 @public
@@ -64,10 +64,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         if throttle.login_blocked(request, username):
-            return _locked(request)
+            return _locked(request, username)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            return _locked(request)
+            return _locked(request, username)
         if user is not None and hasattr(user, "agent") and user.is_active:
             if user.otp_enrolled:
                 request.session[PENDING_KEY] = {
@@ -122,7 +122,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         if throttle.login_blocked(request, user.username):
-            return _locked(request)
+            return _locked(request, user.username)
         device = twofactor.verify(user, form.cleaned_data["code"])
         if device is not None:
             del request.session[PENDING_KEY]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from helpline.accounts import throttle, twofactor
+from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.desk.views.common import agent_required
 
@@ -94,7 +94,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     form = AppCodeForm(request.POST)
     if form.is_valid():
         if throttle.login_blocked(request, user.username):
-            return render(request, "lockout.html", status=429)
+            return lockout.lockout_page(request, user.username)
         codes = twofactor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
             # This session has just proven the app: it stays signed in, verified.
@@ -128,7 +128,7 @@ def disable(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         if throttle.login_blocked(request, user.username):
-            return render(request, "lockout.html", status=429)
+            return lockout.lockout_page(request, user.username)
         if twofactor.verify(user, form.cleaned_data["code"]) is not None:
             twofactor.disable(user)
             messages.success(request, _("Two-factor sign-in is off."))
