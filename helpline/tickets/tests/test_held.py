@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Upload
-from helpline.accounts.models import Customer
 from helpline.tickets.models import (
     Collaborator,
     Entry,
@@ -145,7 +145,9 @@ def test_a_strangers_accepted_mail_is_theirs_and_they_become_a_collaborator(
     assert "It burns again." in message.body and message.author_name == "Kim Colleague"
     assert Collaborator.objects.filter(ticket=ticket, customer=kim).exists()
     events = list(
-        Event.objects.filter(ticket=ticket).order_by("pk").values_list("kind", "actor_name", "new_value")
+        Event.objects.filter(ticket=ticket)
+        .order_by("pk")
+        .values_list("kind", "actor_name", "new_value")
     )
     assert (EventKind.COLLABORATOR, world.agent.name, str(kim)) in events
     assert (EventKind.HELD_ACCEPTED, world.agent.name, "Kim Colleague") in events
