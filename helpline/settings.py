@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpline.lib.timezones.TimezoneMiddleware",
+    # A readable page in the empty body of a web path's 405 (never the API's).
+    "helpline.lib.errorpages.FriendlyErrorsMiddleware",
     # Default deny: a view that does not declare who may use it is refused.
     "helpline.lib.access.DefaultDenyMiddleware",
     # Django's admin answers `?_to_field=` (empty) with a 500; this with a 400.
