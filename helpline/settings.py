@@ -290,7 +290,9 @@ MAILERS = {
             },
         }
         if EMAIL_CONFIGURED
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        # Development: mail printed to the console, decoded for reading (links
+        # whole, subjects not =?utf-8?...), see helpline.lib.consolemail.
+        else {"BACKEND": "helpline.lib.consolemail.EmailBackend"}
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
@@ -299,7 +301,13 @@ HELPLINE_MAIL_DOMAIN = os.environ.get(
     "HELPLINE_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "helpline.invalid"
 )
 # Where links in outgoing mail point (mail is sent by the worker, with no request).
-HELPLINE_BASE_URL = os.environ.get("HELPLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the address `make run` serves on: its PORT (scripts/serve exports it
+# to the web server and the worker alike), so a site started on another port
+# mails links that work. Set it for any real deployment (the public https URL).
+_PORT = os.environ.get("PORT", "").strip()
+HELPLINE_BASE_URL = os.environ.get(
+    "HELPLINE_BASE_URL", f"http://127.0.0.1:{_PORT if _PORT.isdigit() else '8000'}"
+).rstrip("/")
 # Customers' mail says "reply to support+t.<token>@domain" (a per-person, per-ticket
 # token that survives mail clients dropping In-Reply-To). Only for mail servers that
 # deliver plus-addressed mail to the mailbox (Postfix recipient_delimiter, Gmail,
