@@ -195,6 +195,12 @@ def test_an_agent_enrols_and_signs_in_with_a_code_and_with_a_recovery_code_once(
     expect(page.locator("ol.codes")).to_have_count(0)
     expect(page.get_by_label("Your password, or a code from your app")).to_be_visible()
     assert twofactor.verify(User.objects.get(pk=world.agent.user.pk), fresh[0]) is not None
+    # Turning it off is a page of its own: one field, one button (not submitted here).
+    page.goto("/desk/two-factor/")
+    page.get_by_role("link", name="Turn two-factor sign-in off…").click()
+    expect(page.get_by_role("heading", name="Turn two-factor sign-in off")).to_be_visible()
+    expect(page.get_by_role("button")).to_have_count(3)  # Go, Sign out (the top bar), this one
+    shot(page, "desk-2fa-disable")
     page.goto("/desk/")
     expect(page).to_have_url("/desk/")
 
