@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpline.lib.timezones.TimezoneMiddleware",
+    # A readable page in the empty body of a web path's 405 (never the API's).
+    "helpline.lib.errorpages.FriendlyErrorsMiddleware",
     # Default deny: a view that does not declare who may use it is refused.
     "helpline.lib.access.DefaultDenyMiddleware",
     # Django's admin answers `?_to_field=` (empty) with a 500; this with a 400.
@@ -173,11 +175,15 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 HELPLINE_PASSWORD_RESET_MINUTES = int(os.environ.get("HELPLINE_PASSWORD_RESET_MINUTES", "60"))
 
 # Login throttling (django-axes): five failures for one username from one address
-# lock that pair for 15 minutes; the lockout page says so.
+# lock that pair for 15 minutes from the failure that locked it (failures while
+# locked are not recorded, so they do not make the lock longer); the lockout page
+# (helpline.accounts.lockout) says so and links to password reset, which clears
+# the account's failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_LOCKOUT_CALLABLE = "helpline.accounts.lockout.axes_lockout"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
@@ -284,7 +290,9 @@ MAILERS = {
             },
         }
         if EMAIL_CONFIGURED
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        # Development: mail printed to the console, decoded for reading (links
+        # whole, subjects not =?utf-8?...), see helpline.lib.consolemail.
+        else {"BACKEND": "helpline.lib.consolemail.EmailBackend"}
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
@@ -293,7 +301,13 @@ HELPLINE_MAIL_DOMAIN = os.environ.get(
     "HELPLINE_MAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2] or "helpline.invalid"
 )
 # Where links in outgoing mail point (mail is sent by the worker, with no request).
-HELPLINE_BASE_URL = os.environ.get("HELPLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default the address `make run` serves on: its PORT (scripts/serve exports it
+# to the web server and the worker alike), so a site started on another port
+# mails links that work. Set it for any real deployment (the public https URL).
+_PORT = os.environ.get("PORT", "").strip()
+HELPLINE_BASE_URL = os.environ.get(
+    "HELPLINE_BASE_URL", f"http://127.0.0.1:{_PORT if _PORT.isdigit() else '8000'}"
+).rstrip("/")
 # Customers' mail says "reply to support+t.<token>@domain" (a per-person, per-ticket
 # token that survives mail clients dropping In-Reply-To). Only for mail servers that
 # deliver plus-addressed mail to the mailbox (Postfix recipient_delimiter, Gmail,

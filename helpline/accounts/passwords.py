@@ -40,6 +40,7 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.core import get_usage
 
 from helpline.accounts.customers import customers_with_email, normalize_email
+from helpline.accounts.lockout import clear_failures
 from helpline.accounts.models import User
 from helpline.accounts.throttle import per_address, setting
 from helpline.notify.accountmail import queue_account_mail
@@ -213,5 +214,8 @@ class ResetConfirmView(LinkView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        # Whoever reads the account's mailbox may sign in at once: the failed
+        # attempts that locked it (maybe somebody else's) are forgotten.
+        clear_failures(form.user.get_username())
         messages.success(self.request, _("Your password is changed. Sign in with it now."))
         return response

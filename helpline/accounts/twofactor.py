@@ -25,6 +25,7 @@ true even when an administrator deletes a device in the admin), so that
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -158,6 +160,39 @@ def verify(user: User, code: str) -> Device | None:
         if verified is not None:
             return verified
     return None
+
+
+def wait_before_next_try(user: User, code: str) -> int:
+    """Seconds before django-otp will check `code` against any device that could
+    accept it (each failure doubles the wait: 1 s, 2 s, 4 s, ...); 0 if it will
+    now. While every such device waits, even the right code is refused, so the
+    page must say "wait", not "wrong code"."""
+    code = _clean(code)
+    model: type[Device] = TOTPDevice if _TOTP.fullmatch(code) else StaticDevice
+    waits: list[float] = []
+    moment = timezone.now()
+    for device in model.objects.filter(user=user, confirmed=True):
+        allowed, why = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (why or {}).get("locked_until")
+        waits.append((until - moment).total_seconds() if until else 1)
+    return max(1, math.ceil(min(waits))) if waits else 0
+
+
+def is_app_code(code: str) -> bool:
+    return bool(_TOTP.fullmatch(_clean(code)))
+
+
+def proves_identity(user: User, proof: str) -> bool:
+    """A current code from the user's app, or their password: asked before
+    something that a borrowed, unlocked screen must not do (new recovery codes).
+    A recovery code is not enough (they are what is being replaced)."""
+    if _TOTP.fullmatch(_clean(proof)):
+        device = app_device(user)
+        if device is not None and verify_token(user, device.persistent_id, _clean(proof)):
+            return True
+    return bool(proof) and user.check_password(proof)
 
 
 def disable(user: User) -> None:

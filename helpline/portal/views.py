@@ -25,11 +25,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpline.accounts import passwords, throttle
+from helpline.accounts import lockout, passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience, valid_for
@@ -416,11 +415,6 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
 
 
-LOCKED_OUT = gettext_lazy(
-    "Too many failed sign-ins: this account is locked for a while. Wait 15 minutes and try again."
-)
-
-
 def is_staff_login(user: Any) -> bool:
     """Logins that sign in on the desk (where the second factor is asked), never on
     the portal: agents, and staff or superusers with no Agent row (made by
@@ -428,10 +422,9 @@ def is_staff_login(user: Any) -> bool:
     return bool(hasattr(user, "agent") or user.is_staff or user.is_superuser)
 
 
-def _locked(request: HttpRequest, form: LoginForm, next_url: str | None) -> HttpResponse:
-    form.add_error(None, LOCKED_OUT)
-    context = {"section": "login", "form": form, "next": next_url or ""}
-    return render(request, "portal/login.html", context, status=429)
+def _locked(request: HttpRequest, username: str) -> HttpResponse:
+    """The lockout page (django-axes' lock answers with it too, from its middleware)."""
+    return lockout.lockout_page(request, username)
 
 
 @public
@@ -446,7 +439,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             email = form.cleaned_data["email"].strip()
             if throttle.login_blocked(request, email):
-                return _locked(request, form, next_url)
+                return _locked(request, email)
             # Customers sign in with their address in any case; the login's own
             # username is what django-axes counts failures against.
             known = (
@@ -456,7 +449,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
                 if getattr(request, "axes_locked_out", False):
-                    return _locked(request, form, next_url)
+                    return _locked(request, username)
                 throttle.login_failed(request, email)
                 form.add_error(None, _("That email address and password do not match."))
             elif is_staff_login(user) or not Customer.objects.filter(user=user).exists():

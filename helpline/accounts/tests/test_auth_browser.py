@@ -181,14 +181,32 @@ def test_an_agent_enrols_and_signs_in_with_a_code_and_with_a_recovery_code_once(
     page.get_by_role("button", name="Verify and sign in").click()
     expect(page.get_by_role("status")).to_contain_text("8 left")
     page.get_by_role("link", name="Two-factor sign-in").click()
+    shot(page, "desk-2fa-enrolled")
+    page.get_by_role("link", name="Make new recovery codes").click()
+    # Proof first: the password (the phone may be what was lost).
+    page.get_by_label("Your password, or a code from your app").fill(PASSWORD)
+    shot(page, "desk-2fa-new-codes-proof")
     page.get_by_role("button", name="Make new recovery codes").click()
-    assert len(page.locator("ol.codes code").all_inner_texts()) == 10
+    expect(page).to_have_url("/desk/two-factor/codes/")
+    fresh = page.locator("ol.codes code").all_inner_texts()
+    assert len(fresh) == 10
+    # A reload shows the proof form again, and makes no new codes.
+    page.reload()
+    expect(page.locator("ol.codes")).to_have_count(0)
+    expect(page.get_by_label("Your password, or a code from your app")).to_be_visible()
+    assert twofactor.verify(User.objects.get(pk=world.agent.user.pk), fresh[0]) is not None
+    # Turning it off is a page of its own: one field, one button (not submitted here).
+    page.goto("/desk/two-factor/")
+    page.get_by_role("link", name="Turn two-factor sign-in off…").click()
+    expect(page.get_by_role("heading", name="Turn two-factor sign-in off")).to_be_visible()
+    expect(page.get_by_role("button")).to_have_count(3)  # Go, Sign out (the top bar), this one
+    shot(page, "desk-2fa-disable")
     page.goto("/desk/")
     expect(page).to_have_url("/desk/")
 
-    # Turned on: the page says so.
+    # Turned on: the page says so (one of the fresh codes was spent above).
     user = User.objects.get(pk=world.agent.user.pk)
-    assert user.otp_enrolled and twofactor.recovery_codes_left(user) == 10
+    assert user.otp_enrolled and twofactor.recovery_codes_left(user) == 9
 
 
 def test_an_administrator_must_enrol_under_require_2fa(

@@ -86,3 +86,24 @@ def test_the_new_labels_and_the_held_mail_details_are_translatable(
 
     detail = HeldReply.objects.get(ticket=ticket).detail
     assert detail.startswith("⟦Authentication-Results of mx.helpline.test")
+
+
+def test_the_lockout_error_and_recovery_code_pages_are_translatable(
+    world: World, pseudo: None, settings: object
+) -> None:
+    for _ in range(5):
+        Client().post("/desk/login/", {"username": "alice.agent", "password": "no"})
+    locked = Client().post("/desk/login/", {"username": "alice.agent", "password": PASSWORD})
+    agent = Client()
+    agent.force_login(world.agent.user)
+    not_allowed = agent.get("/desk/two-factor/start/").content.decode()
+    admin = agent.get("/admin/login/").content.decode()
+
+    page = locked.content.decode()
+    assert locked.status_code == 429
+    for text in ["Signing in is paused", "Reset your password", "Back to sign in"]:
+        assert marked(text) in page, text
+    assert marked("This page cannot be opened this way") in not_allowed
+    assert marked("Back to the desk") in not_allowed
+    assert marked("Administrators only") in admin
+    assert marked("Back to the desk") in admin

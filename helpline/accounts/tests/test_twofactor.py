@@ -64,8 +64,10 @@ def test_an_agent_sets_up_an_app_and_gets_ten_recovery_codes(client: Client, wor
     assert 'src="data:image/svg+xml' in page and 'alt="QR code for your authenticator app' in page
     assert twofactor.secret_text(device) in page
 
-    done = client.post("/desk/two-factor/confirm/", {"code": app_code(device)})
+    made = client.post("/desk/two-factor/confirm/", {"code": app_code(device)})
 
+    assert made.status_code == 302 and made["Location"] == "/desk/two-factor/codes/"
+    done = client.get(made["Location"])
     assert done.status_code == 200
     assert done["Cache-Control"].startswith("max-age=0")  # never_cache: shown once
     codes = done.context["codes"]
@@ -119,8 +121,12 @@ def test_a_wrong_code_is_refused_and_counts_as_a_failed_sign_in(
     client = password_step("alice.agent")
     wrong = f"{(int(app_code(device, 1)) + 1) % 1_000_000:06d}"
 
-    answers = [client.post("/desk/login/code/", {"code": wrong}).status_code for _ in range(3)]
-    with time_machine.travel(timezone.now() + timedelta(seconds=30)):
+    start = timezone.now()
+    answers = []
+    for n in range(3):  # far enough apart that django-otp checks each one
+        with time_machine.travel(start + timedelta(seconds=10 * n)):
+            answers.append(client.post("/desk/login/code/", {"code": wrong}).status_code)
+    with time_machine.travel(start + timedelta(seconds=40)):
         # The right code now, but too many wrong ones came before it.
         last = client.post("/desk/login/code/", {"code": app_code(device, 1)})
 
@@ -195,7 +201,7 @@ def test_new_recovery_codes_replace_the_old_ones(client: Client, world: World) -
     client = password_step("alice.agent")
     client.post("/desk/login/code/", {"code": app_code(device, 1)})
 
-    new = client.post("/desk/two-factor/codes/").context["codes"]
+    new = client.post("/desk/two-factor/codes/", {"proof": PASSWORD}, follow=True).context["codes"]
 
     assert twofactor.verify(world.agent.user, old[0]) is None
     # django-otp makes each failure wait (1 s, 2 s, 4 s, ...) before the next try.
@@ -214,12 +220,95 @@ def test_an_agent_who_signed_in_with_a_recovery_code_makes_new_codes_and_stays_i
     assert client.post("/desk/login/code/", {"code": codes[0]}).status_code == 302
     assert signed_in(client)
 
-    made = client.post("/desk/two-factor/codes/")
+    made = client.post("/desk/two-factor/codes/", {"proof": PASSWORD}, follow=True)
 
     assert made.status_code == 200 and len(made.context["codes"]) == 10
     assert signed_in(client)
     assert twofactor.recovery_codes_left(world.agent.user) == 10
     assert twofactor.verify(world.agent.user, codes[1]) is None  # the old ones are gone
+
+
+def test_new_recovery_codes_need_the_password_or_a_current_app_code(world: World) -> None:
+    device, old = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    bare = client.post("/desk/two-factor/codes/")
+    wrong = client.post("/desk/two-factor/codes/", {"proof": "not my password"})
+    recovery = client.post("/desk/two-factor/codes/", {"proof": old[0]})
+
+    assert (bare.status_code, wrong.status_code, recovery.status_code) == (400, 400, 400)
+    assert "neither your password nor the code" in wrong.content.decode()
+    assert twofactor.recovery_codes_left(world.agent.user) == 10  # the old ones stand
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        assert twofactor.verify(world.agent.user, old[1]) is not None
+    with time_machine.travel(timezone.now() + timedelta(seconds=70)):
+        by_app = client.post("/desk/two-factor/codes/", {"proof": app_code(device, 2)})
+    assert by_app.status_code == 302
+    assert len(client.get("/desk/two-factor/codes/").context["codes"]) == 10
+
+
+def test_reloading_the_new_codes_page_shows_them_once_and_makes_no_new_ones(
+    world: World,
+) -> None:
+    device, _old = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    made = client.post("/desk/two-factor/codes/", {"proof": PASSWORD})
+    assert made.status_code == 302 and made["Location"] == "/desk/two-factor/codes/"
+    shown = client.get(made["Location"])
+    codes = shown.context["codes"]
+    assert all(code in shown.content.decode() for code in codes)
+
+    reloaded = client.get(made["Location"])
+
+    assert reloaded.status_code == 200 and "codes" not in reloaded.context
+    assert not any(code in reloaded.content.decode() for code in codes)
+    assert "Make new recovery codes" in reloaded.content.decode()  # the proof form
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        assert twofactor.verify(world.agent.user, codes[0]) is not None  # still the same
+
+
+def test_the_two_factor_pages_have_one_submit_button_and_no_stray_autofocus(
+    client: Client, world: World
+) -> None:
+    import re
+
+    device, _codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    def submits(path: str) -> list[str]:
+        html = client.get(path).content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        assert "autofocus" not in main, path
+        return re.findall(r'<button[^>]*type="submit"', main)
+
+    assert submits("/desk/two-factor/") == []  # links to the pages below
+    assert len(submits("/desk/two-factor/codes/")) == 1
+    assert len(submits("/desk/two-factor/disable/")) == 1
+
+
+def test_a_right_code_after_wrong_ones_is_told_to_wait_not_wrong(world: World) -> None:
+    device, _codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    wrong = f"{(int(app_code(device, 1)) + 1) % 1_000_000:06d}"
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.post("/desk/login/code/", {"code": wrong}).status_code == 400
+    with time_machine.travel(start + timedelta(seconds=2), tick=False):
+        client.post("/desk/login/code/", {"code": wrong})  # django-otp now waits 2 s
+
+    with time_machine.travel(start + timedelta(seconds=2.5), tick=False):
+        right = client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    assert right.status_code == 429
+    html = right.content.decode()
+    assert "Too many wrong codes in a row: wait 2 seconds" in html
+    assert "not right" not in html
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):
+        assert client.post("/desk/login/code/", {"code": app_code(device, 1)}).status_code == 302
 
 
 def test_an_agent_turns_it_off_with_a_code(world: World) -> None:

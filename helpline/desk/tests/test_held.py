@@ -53,7 +53,7 @@ def test_the_ticket_page_shows_a_held_mail_with_its_reasons_and_both_buttons(
     assert "Held for review" in html and "ken@example.com" in html
     assert "does not answer mail we sent to a person" in html and "failed authentication" in html
     assert "dmarc=fail" in html
-    assert "Accept as the customer's reply" in html and ">Dismiss</button>" in html
+    assert "Accept as the sender's message" in html and ">Dismiss</button>" in html
     assert "held a mail claiming to be from" in html  # the timeline
 
 
@@ -71,7 +71,7 @@ def test_accepting_on_the_desk_posts_the_reply_and_reopens_the_ticket(
     assert fresh.is_open and fresh.reopen_count == 1
     assert fresh.entries.latest("pk").kind == EntryKind.MESSAGE
     html = page(client, fresh)
-    assert "Accepted as the customer&#x27;s reply." in html
+    assert "Accepted as the sender&#x27;s message." in html
     assert 'id="held-banner"' not in html and "Decided by Alice" in html
     assert "accepted the held mail from ken@example.com" in html
 

@@ -66,8 +66,8 @@ def test_alice_accepts_one_held_reply_and_dismisses_another(
     expect(held.nth(1)).to_contain_text("dmarc=fail")
     shot(page, "held-replies")
 
-    held.nth(0).get_by_role("button", name="Accept as the customer's reply").click()
-    expect(page.get_by_text("Accepted as the customer's reply.")).to_be_visible()
+    held.nth(0).get_by_role("button", name="Accept as the sender's message").click()
+    expect(page.get_by_text("Accepted as the sender's message.")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Open")
     expect(page.get_by_test_id("timeline")).to_contain_text(
         "accepted the held mail from ken@example.com as the reply of Ken Adams"
@@ -87,3 +87,46 @@ def test_alice_accepts_one_held_reply_and_dismisses_another(
     assert (ken.state, fake.state) == (HeldReply.State.ACCEPTED, HeldReply.State.DISMISSED)
     messages = Ticket.objects.get(pk=ticket.pk).entries.filter(kind=EntryKind.MESSAGE)
     assert not messages.filter(body__contains="IBAN").exists()
+
+
+def test_a_strangers_accepted_mail_shows_as_theirs_and_they_follow_the_ticket(
+    live_server, world: World, page: Page
+) -> None:
+    mailbox = Mailbox.objects.create(
+        department=world.support,
+        address="support@helpline.test",
+        protocol=Mailbox.Protocol.PIPE,
+        authserv_ids="mx.helpline.test",
+    )
+    ticket = world.open()
+    # Ken's colleague answers from her own address: not on the ticket.
+    from_kim = mail(
+        sender="Kim Colleague <kim@example.net>",
+        subject=f"Re: [#{ticket.number}] Printer on fire",
+        body="I am Ken's colleague: the printer is on the second floor.",
+    )
+    assert ingest_message(from_kim, mailbox=mailbox).outcome == Outcome.NOTE
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("alice.agent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/desk/tickets/{ticket.number}/")
+    held = page.get_by_test_id("held")
+    expect(held).to_contain_text("kim@example.net")
+    expect(held).to_contain_text("added to it as a collaborator")
+    held.get_by_role("button", name="Accept as the sender's message").click()
+
+    expect(page.get_by_text("Accepted as the sender's message.")).to_be_visible()
+    message = page.locator("article.entry[data-kind=message]").last
+    expect(message).to_contain_text("Kim Colleague")
+    expect(message).to_contain_text("Collaborator")
+    expect(message).not_to_contain_text("Ken Adams")
+    expect(message).to_contain_text("the printer is on the second floor")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Kim Colleague")
+    shot(page, "held-stranger-accepted")
+
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert fresh.customer == world.customer
+    assert fresh.collaborators.filter(customer__email="kim@example.net").exists()

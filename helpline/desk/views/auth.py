@@ -28,11 +28,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from helpline.accounts import passwords, throttle, twofactor
+from helpline.accounts import lockout, passwords, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
-from helpline.desk.views.twofactor import CodeForm
+from helpline.desk.views.twofactor import SignInCodeForm, too_soon
 from helpline.lib.access import public, signed_link
 
 # Who passed the password step and waits for the code step: {user, hash, next, at}.
@@ -50,8 +50,8 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
-def _locked(request: HttpRequest) -> HttpResponse:
-    return render(request, "lockout.html", status=429)
+def _locked(request: HttpRequest, username: str = "") -> HttpResponse:
+    return lockout.lockout_page(request, username)
 
 
 @public
@@ -64,10 +64,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         if throttle.login_blocked(request, username):
-            return _locked(request)
+            return _locked(request, username)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            return _locked(request)
+            return _locked(request, username)
         if user is not None and hasattr(user, "agent") and user.is_active:
             if user.otp_enrolled:
                 request.session[PENDING_KEY] = {
@@ -118,11 +118,18 @@ def login_code(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Your sign-in took too long. Please start again."))
         return redirect("desk:login")
     user, next_url = found
-    form = CodeForm(request.POST or None)
+    form = SignInCodeForm(request.POST or None)
     error = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
         if throttle.login_blocked(request, user.username):
-            return _locked(request)
+            return _locked(request, user.username)
+        # django-otp refuses even the right code for a moment after wrong ones:
+        # say so, rather than "not right" about a code that was.
+        if wait := too_soon(user, form.cleaned_data["code"]):
+            return render(
+                request, "desk/login_code.html", {"form": form, "error": wait}, status=429
+            )
         device = twofactor.verify(user, form.cleaned_data["code"])
         if device is not None:
             del request.session[PENDING_KEY]
@@ -141,12 +148,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return redirect(next_url or "desk:dashboard")
         throttle.login_failed(request, user.username)
         error = _("That code is not right, or was used already. Try the newest code.")
-    return render(
-        request,
-        "desk/login_code.html",
-        {"form": form, "error": error},
-        status=400 if error else 200,
-    )
+        status = 400
+    return render(request, "desk/login_code.html", {"form": form, "error": error}, status=status)
 
 
 @public

@@ -204,7 +204,7 @@ ACTIONS: dict[str, TicketAction] = {
     "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, "Due date changed."),
     # Mail held for review: whoever may answer the customer decides about it.
     "accept_held": TicketAction(
-        HeldForm, Action.REPLY, _accept_held, gettext_lazy("Accepted as the customer's reply.")
+        HeldForm, Action.REPLY, _accept_held, gettext_lazy("Accepted as the sender's message.")
     ),
     "dismiss_held": TicketAction(
         HeldForm, Action.REPLY, _dismiss_held, gettext_lazy("Held mail dismissed.")

@@ -1,11 +1,21 @@
 """An agent's two-factor page: set up an authenticator app, make new recovery
 codes, turn it off. The rules are in `helpline.accounts.twofactor`.
 
-Recovery codes are shown once, in the answer to the POST that made them (never
-stored in the session, never on a page that can be loaded again).
+Each action has a page of its own with one form and one submit button (the
+overview has none: an autofocused code field there sent a person who pressed
+Enter into "turn it off"). Making new recovery codes asks for proof, a current code
+from the app or the password, so a borrowed unlocked screen cannot replace them.
+
+Recovery codes follow POST/redirect/GET: the POST that makes them (new codes, or
+enrolment) keeps them in the session for `SHOWN_SECONDS` and redirects to
+`/desk/two-factor/codes/`, whose GET shows them once and forgets them. Reloading
+that page never makes new ones (the browser's "resend the form?" would have, and
+the old codes would be gone unseen); it shows the proof form instead.
 """
 
 from __future__ import annotations
+
+import time
 
 import django_otp
 from django import forms
@@ -13,11 +23,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from helpline.accounts import throttle, twofactor
+from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.desk.views.common import agent_required
 
@@ -29,9 +39,28 @@ class CodeForm(forms.Form):
         help_text=gettext_lazy(
             "The six digits your authenticator app shows now, or one of your recovery codes."
         ),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+class SignInCodeForm(CodeForm):
+    """The code step of signing in: the page's only field, so it takes the focus."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+
+class ProofForm(forms.Form):
+    proof = forms.CharField(
+        label=gettext_lazy("Your password, or a code from your app"),
+        max_length=4096,
+        strip=False,
+        help_text=gettext_lazy(
+            "To make sure it is you: your Helpline password, or the six digits your "
+            "authenticator app shows now."
         ),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -67,8 +96,36 @@ def _page(
     return render(request, "desk/two_factor.html", context, status=status)
 
 
-def _codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
-    return render(request, "desk/two_factor_codes.html", {"nav": "two_factor", "codes": codes})
+# New recovery codes waiting to be shown once: {"codes": [...], "at": time}.
+CODES_KEY = "helpline.desk.2fa_new_codes"
+SHOWN_SECONDS = 5 * 60
+
+
+def _show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    """The redirect of POST/redirect/GET: the codes wait in the session."""
+    request.session[CODES_KEY] = {"codes": codes, "at": time.time()}
+    return redirect("desk:two_factor_codes")
+
+
+def _waiting_codes(request: HttpRequest) -> list[str]:
+    kept = request.session.pop(CODES_KEY, None)
+    if not isinstance(kept, dict) or time.time() - kept.get("at", 0) > SHOWN_SECONDS:
+        return []
+    return [str(code) for code in kept.get("codes", [])]
+
+
+def too_soon(user: User, code: str) -> str:
+    """The message when django-otp will not check a code yet, or ""."""
+    wait = twofactor.wait_before_next_try(user, code)
+    if not wait:
+        return ""
+    return ngettext(
+        "Too many wrong codes in a row: wait %(seconds)d second, then enter the "
+        "newest code your app shows.",
+        "Too many wrong codes in a row: wait %(seconds)d seconds, then enter the "
+        "newest code your app shows.",
+        wait,
+    ) % {"seconds": wait}
 
 
 @never_cache
@@ -94,29 +151,54 @@ def confirm(request: HttpRequest) -> HttpResponse:
     form = AppCodeForm(request.POST)
     if form.is_valid():
         if throttle.login_blocked(request, user.username):
-            return render(request, "lockout.html", status=429)
+            return lockout.lockout_page(request, user.username)
         codes = twofactor.confirm_enrolment(user, form.cleaned_data["code"])
         if codes is not None:
             # This session has just proven the app: it stays signed in, verified.
             django_otp.login(request, twofactor.app_device(user))
-            return _codes(request, codes)
+            return _show_codes(request, codes)
         throttle.login_failed(request, user.username)
         form.add_error("code", _("That code is not right. Try the newest one the app shows."))
     return _page(request, form, status=400)
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agent_required
 def new_codes(request: HttpRequest) -> HttpResponse:
+    """GET: the codes just made, once; else the proof form. POST: proof, then new
+    codes, shown by the GET it redirects to."""
     user = _user(request)
+    if request.method == "GET" and (codes := _waiting_codes(request)):
+        return render(request, "desk/two_factor_codes.html", {"nav": "two_factor", "codes": codes})
     if not user.otp_enrolled:
         return redirect("desk:two_factor")
-    return _codes(request, twofactor.new_recovery_codes(user))
+    form = ProofForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        proof = form.cleaned_data["proof"]
+        if throttle.login_blocked(request, user.username):
+            return lockout.lockout_page(request, user.username)
+        # Six digits are a code from the app, which django-otp may make wait.
+        if twofactor.is_app_code(proof) and (wait := too_soon(user, proof)):
+            form.add_error("proof", wait)
+            status = 429
+        elif twofactor.proves_identity(user, proof):
+            return _show_codes(request, twofactor.new_recovery_codes(user))
+        else:
+            throttle.login_failed(request, user.username)
+            form.add_error(
+                "proof", _("That is neither your password nor the code your app shows now.")
+            )
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    context = {"nav": "two_factor", "form": form}
+    return render(request, "desk/two_factor_new_codes.html", context, status=status)
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agent_required
 def disable(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -125,14 +207,24 @@ def disable(request: HttpRequest) -> HttpResponse:
     if twofactor.is_required(user):
         messages.error(request, _("Administrators must keep two-factor sign-in on."))
         return redirect("desk:two_factor")
-    form = CodeForm(request.POST)
-    if form.is_valid():
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
         if throttle.login_blocked(request, user.username):
-            return render(request, "lockout.html", status=429)
-        if twofactor.verify(user, form.cleaned_data["code"]) is not None:
+            return lockout.lockout_page(request, user.username)
+        if wait := too_soon(user, code):
+            form.add_error("code", wait)
+            status = 429
+        elif twofactor.verify(user, code) is not None:
             twofactor.disable(user)
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("desk:two_factor")
-        throttle.login_failed(request, user.username)
-        form.add_error("code", _("That code is not right."))
-    return _page(request, form, status=400)
+        else:
+            throttle.login_failed(request, user.username)
+            form.add_error("code", _("That code is not right."))
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    context = {"nav": "two_factor", "form": form}
+    return render(request, "desk/two_factor_disable.html", context, status=status)

@@ -403,7 +403,7 @@ def _web() -> list[Case]:
     from helpline.desk.forms import LoginForm as DeskLogin
     from helpline.desk.forms import NewTicketForm
     from helpline.desk.forms import ReplyForm as DeskReply
-    from helpline.desk.views.twofactor import CodeForm
+    from helpline.desk.views.twofactor import CodeForm, ProofForm
     from helpline.feedback.forms import RatingForm
     from helpline.portal.forms import (
         AccountSetupForm,
@@ -490,8 +490,9 @@ def _web() -> list[Case]:
             fields=code,
             prepare=_start_enrolment,
         ),
-        Case("desk:two_factor_codes", methods=post),
-        Case("desk:two_factor_disable", methods=post, fields=code),
+        # Each a page of its own (GET: its form), the codes after proof.
+        Case("desk:two_factor_codes", methods=both, fields=_fields(ProofForm)),
+        Case("desk:two_factor_disable", methods=both, fields=code),
         Case("desk:queue", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),

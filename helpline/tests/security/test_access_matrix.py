@@ -187,9 +187,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:two_factor_confirm[nothing started]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:two_factor_confirm[after start]", "GET"): everyone(405),
     ("desk:two_factor_confirm[after start]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
-    ("desk:two_factor_codes", "GET"): everyone(405),
+    ("desk:two_factor_codes", "GET"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_codes", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
-    ("desk:two_factor_disable", "GET"): everyone(405),
+    ("desk:two_factor_disable", "GET"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_disable", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
     ("desk:queue[open]", "POST"): AGENTS_ONLY,
@@ -303,8 +303,9 @@ ADMIN_POST = row(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, None)
 ADMIN_SITE: dict[tuple[str, str], Row] = {
     ("admin:index", "GET"): ADMIN_ONLY,
     # No sign-in form of its own: the desk's (two-factor, throttling) for everyone.
-    ("admin:login", "GET"): everyone(DESK),
-    ("admin:login", "POST"): everyone(DESK),
+    # Agents who are not administrators are told so (403), not sent to sign in.
+    ("admin:login", "GET"): row(DESK, DESK, DESK, 403, 403, 403, DESK),
+    ("admin:login", "POST"): row(DESK, DESK, DESK, 403, 403, 403, DESK),
     ("admin:logout", "GET"): row(*(Redirect("admin:index"),) * 6, 405),
     ("admin:logout", "POST"): row(*(Redirect("admin:index"),) * 6, 200),
     ("admin:password_change", "GET"): ADMIN_ONLY,

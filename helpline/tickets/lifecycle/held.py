@@ -11,10 +11,14 @@ agent's open form does not conflict with it.
 
 An agent who may answer the customer then decides:
 - accept: an event records who accepted it, then it goes through
-  `customer_reply` as the customer's message (from the sender if they are on the
-  ticket, else from the ticket's customer), with every normal effect: it reopens a
-  resolved ticket, restarts a paused clock, alerts the assignee, or opens a
-  follow-up after the reopen window;
+  `customer_reply` as the message of its sender, with every normal effect: it
+  reopens a resolved ticket, restarts a paused clock, alerts the assignee, or
+  opens a follow-up after the reopen window. A sender who is not on the ticket (a
+  stranger: a colleague of the customer writing from their own address, say) is
+  added as a collaborator (Cc) first, with their own customer record (made now if
+  they have none), and the message is theirs: it is never put in the ticket
+  customer's name, because the thread must show who really wrote it (and a
+  follow-up ticket opened by it is theirs);
 - dismiss: an event records it; the note stays as the record of what arrived.
 A mail is decided once: the decision is a conditional UPDATE on the held state, so
 two agents clicking at once cannot post it twice.
@@ -29,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer
 from helpline.accounts.permissions import Action
 from helpline.lib.html import SafeHTML, sanitize
@@ -44,7 +49,14 @@ from helpline.tickets.lifecycle.core import (
     prepare_body,
 )
 from helpline.tickets.lifecycle.thread import customer_reply, is_party
-from helpline.tickets.models import EntryKind, EventKind, HeldReply, Source, Ticket
+from helpline.tickets.models import (
+    Collaborator,
+    EntryKind,
+    EventKind,
+    HeldReply,
+    Source,
+    Ticket,
+)
 
 MAX_DETAIL = 500
 
@@ -120,12 +132,15 @@ def hold_reply(
     return held
 
 
-def reply_author(held: HeldReply, ticket: Ticket) -> Customer:
-    """Who an accepted mail is posted as: its sender if they are on the ticket,
-    else the ticket's customer (the agent vouches that it is theirs)."""
-    if held.customer is not None and is_party(held.customer, ticket):
-        return held.customer
-    return ticket.customer
+def reply_author(held: HeldReply, ticket: Ticket) -> tuple[Customer, bool]:
+    """Who an accepted mail is posted as: always its sender (their customer record,
+    found or made from the address it came from), and whether they must first be
+    added to the ticket as a collaborator (they are not on it yet). Inside the
+    accepting transaction."""
+    sender = held.customer or find_or_create_customer(
+        name=held.sender_name, email=held.sender_email
+    )
+    return sender, not is_party(sender, ticket)
 
 
 def _decide(held: HeldReply, state: str, actor: Agent) -> None:
@@ -147,23 +162,34 @@ def _files(held: HeldReply) -> list[Upload]:
 
 
 def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
-    """Post the held mail as the customer's reply, with its normal effects. Returns
-    the ticket that received it (a follow-up ticket after the reopen window)."""
+    """Post the held mail as its sender's message, with its normal effects (a
+    sender not on the ticket becomes a collaborator first). Returns the ticket that
+    received it (a follow-up ticket after the reopen window)."""
     held = HeldReply.objects.select_related("note", "customer").get(pk=held.pk)
     uploads = _files(held)  # file reads before the transaction
     with transaction.atomic():
         ticket = _lock(held.ticket, None)
         _require_agent(actor, Action.REPLY, ticket)
         _refuse_archived(ticket)
-        author = reply_author(held, ticket)
+        author, stranger = reply_author(held, ticket)
         _decide(held, HeldReply.State.ACCEPTED, actor)
         change = _Change(ticket, actor)
+        if stranger:
+            # The agent vouches that the sender belongs on the ticket: they follow
+            # it from now on (replies reach them too), like a Cc on a first mail.
+            Collaborator.objects.create(ticket=ticket, customer=author)
+            change.event(
+                EventKind.COLLABORATOR,
+                field="collaborator",
+                new=author,
+                reason=_("%(sender)s, whose held mail was accepted") % {"sender": author},
+            )
         change.event(
             EventKind.HELD_ACCEPTED,
             field="held",
             old=held.sender_email,
             new=author.name,
-            data={"held": held.pk, "note": held.note_id},
+            data={"held": held.pk, "note": held.note_id, "collaborator_added": stranger},
         )
         change.save()
         return customer_reply(

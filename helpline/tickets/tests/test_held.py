@@ -8,11 +8,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import (
+    Collaborator,
     Entry,
     EntryKind,
     Event,
@@ -120,20 +122,73 @@ def test_accepting_posts_the_customers_reply_with_its_normal_effects(world: Worl
     assert OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.REOPENED_ALERT).exists()
 
 
-def test_a_strangers_mail_is_accepted_as_the_ticket_customers(world: World) -> None:
+def test_a_strangers_accepted_mail_is_theirs_and_they_become_a_collaborator(
+    world: World,
+) -> None:
+    """Never in the ticket customer's name: the thread shows who wrote it."""
     ticket = world.open()
     held = hold(
         ticket,
         world,
-        sender_email="ken.home@example.net",
+        sender_name="Kim Colleague",
+        sender_email="kim@example.net",
         customer=None,
         reasons=[HeldReply.Reason.STRANGER],
     )
 
     lifecycle.accept_held(held, actor=world.agent)
 
+    kim = Customer.objects.get(email="kim@example.net")
+    assert kim.name == "Kim Colleague" and kim.pk != world.customer.pk
     message = Entry.objects.filter(ticket=ticket).latest("pk")
-    assert (message.kind, message.customer) == (EntryKind.MESSAGE, world.customer)
+    assert (message.kind, message.customer) == (EntryKind.MESSAGE, kim)
+    assert "It burns again." in message.body and message.author_name == "Kim Colleague"
+    assert Collaborator.objects.filter(ticket=ticket, customer=kim).exists()
+    events = list(
+        Event.objects.filter(ticket=ticket)
+        .order_by("pk")
+        .values_list("kind", "actor_name", "new_value")
+    )
+    assert (EventKind.COLLABORATOR, world.agent.name, str(kim)) in events
+    assert (EventKind.HELD_ACCEPTED, world.agent.name, "Kim Colleague") in events
+    assert (EventKind.CUSTOMER_REPLIED, "Kim Colleague", "") in [
+        (k, a, n or "") for k, a, n in events
+    ]
+    # Replies reach them from now on; the ticket's customer is unchanged.
+    assert Ticket.objects.get(pk=ticket.pk).customer == world.customer
+
+
+def test_a_known_customer_not_on_the_ticket_is_added_with_their_own_record(
+    world: World,
+) -> None:
+    ticket = world.open()
+    held = hold(
+        ticket,
+        world,
+        sender_name="Olly Outsider",
+        sender_email=world.outsider.email,
+        customer=world.outsider,
+        reasons=[HeldReply.Reason.STRANGER],
+    )
+    customers = Customer.objects.count()
+
+    lifecycle.accept_held(held, actor=world.agent)
+
+    assert Customer.objects.count() == customers  # found, not made again
+    message = Entry.objects.filter(ticket=ticket).latest("pk")
+    assert message.customer == world.outsider
+    assert Collaborator.objects.filter(ticket=ticket, customer=world.outsider).exists()
+
+
+def test_a_collaborators_accepted_mail_adds_nobody(world: World) -> None:
+    ticket = world.open()
+    lifecycle.add_collaborator(ticket, actor=world.agent, customer=world.outsider)
+    held = hold(ticket, world, sender_email=world.outsider.email, customer=world.outsider)
+
+    lifecycle.accept_held(held, actor=world.agent)
+
+    assert Collaborator.objects.filter(ticket=ticket).count() == 1
+    assert Entry.objects.filter(ticket=ticket).latest("pk").customer == world.outsider
 
 
 def test_accepting_keeps_the_held_mails_attachments(world: World, settings, tmp_path) -> None:

@@ -1,0 +1,78 @@
+"""Development mail is readable on the console, and its links point at the port
+the site was started on."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.mail import EmailMultiAlternatives
+
+from helpline.lib.consolemail import EmailBackend
+
+ROOT = Path(__file__).resolve().parents[3]
+LINK = "https://127.0.0.1:8123/password/reset/MQ/d0h7x2-0123456789abcdef0123456789abcdef/?a=1&b=2"
+
+
+def printed(message: EmailMultiAlternatives) -> str:
+    stream = io.StringIO()
+    assert EmailBackend(stream=stream).send_messages([message]) == 1
+    return stream.getvalue()
+
+
+def test_a_mail_on_the_console_reads_as_written() -> None:
+    body = (
+        "Grüße, Zoë! Choose a new password here, within the hour:\n"
+        f"{LINK}\n"
+        "If it was not you, ignore this mail; nothing changes. " + "Long line. " * 20 + "End."
+    )
+    message = EmailMultiAlternatives(
+        "Réinitialiser votre mot de passe — Helpline",
+        body,
+        "Helpline <helpdesk@example.com>",
+        ["Zoë Ünal <zoe@example.com>"],
+        headers={"Reply-To": "support+t.123@example.com"},
+    )
+    message.attach_alternative(f"<p>Grüße</p><a href='{LINK}'>x</a>", "text/html")
+    message.attach("log.txt", b"smoke\n", "text/plain")
+
+    out = printed(message)
+
+    assert "Subject: Réinitialiser votre mot de passe — Helpline" in out
+    assert "To: Zoë Ünal <zoe@example.com>" in out
+    assert "Reply-To: support+t.123@example.com" in out
+    assert body in out  # every line whole, nothing encoded
+    assert LINK in out
+    assert "=?utf-8?" not in out and "=3D" not in out and "=C3" not in out
+    assert "[text/html version of the text above:" in out
+    assert "[attachment: log.txt, text/plain, 6 bytes]" in out
+    assert out.endswith("-" * 79 + "\n")
+
+
+def _base_url(env: dict[str, str]) -> str:
+    code = "from django.conf import settings; print(settings.HELPLINE_BASE_URL)"
+    environ = {k: v for k, v in os.environ.items() if k not in {"PORT", "HELPLINE_BASE_URL"}}
+    environ.update(env, DJANGO_SETTINGS_MODULE="helpline.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_mailed_links_follow_the_port_the_site_was_started_on() -> None:
+    assert _base_url({"PORT": "8123"}) == "http://127.0.0.1:8123"
+    assert _base_url({}) == "http://127.0.0.1:8000"
+    assert _base_url({"PORT": "nonsense"}) == "http://127.0.0.1:8000"
+    # A deployment's own address wins.
+    assert (
+        _base_url({"PORT": "8123", "HELPLINE_BASE_URL": "https://help.example.com/"})
+        == "https://help.example.com"
+    )

@@ -1,0 +1,94 @@
+"""The error pages and the lockout page as a person sees them, in a real Chromium:
+a desk form's address opened by hand, the portal's, the admin for an agent who is
+no administrator, and signing in after too many failures (desk and portal), with
+the way out (password reset) one click away. Screenshots go to
+test-artifacts/errors/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from helpline.conftest import PASSWORD, World
+from helpline.tests.a11y import assert_accessible_controls
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "errors"
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    assert_accessible_controls(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def desk_sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/desk/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_405_and_the_admins_403_are_pages_with_a_way_back(page: Page, world: World) -> None:
+    answer = page.goto("/logout/")
+    assert answer is not None and answer.status == 405
+    expect(page.get_by_role("heading", name="This page cannot be opened this way")).to_be_visible()
+    shot(page, "portal-405")
+
+    desk_sign_in(page, "alice.agent")
+    expect(page).to_have_url("/desk/")
+    answer = page.goto("/desk/two-factor/start/")
+    assert answer is not None and answer.status == 405
+    shot(page, "desk-405")
+    page.get_by_role("link", name="Back to the desk").click()
+    expect(page).to_have_url("/desk/")
+
+    answer = page.goto("/admin/")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("alert")).to_contain_text("not an administrator")
+    shot(page, "admin-403-agent")
+    page.get_by_role("link", name="Back to the desk").click()
+    expect(page).to_have_url("/desk/")
+
+
+@pytest.mark.parametrize(
+    ("side", "login", "user_label", "who", "reset"),
+    [
+        ("desk", "/desk/login/", "Username", "alice.agent", "/desk/password/reset/"),
+        ("portal", "/login/", "Email address", "ken@example.com", "/password/reset/"),
+    ],
+)
+def test_the_lockout_page_says_how_long_and_leads_to_a_reset(
+    page: Page,
+    world: World,
+    settings: Any,
+    side: str,
+    login: str,
+    user_label: str,
+    who: str,
+    reset: str,
+) -> None:
+    for password in ["wrong"] * settings.AXES_FAILURE_LIMIT + [PASSWORD]:
+        page.goto(login)
+        page.get_by_label(user_label).fill(who)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Signing in is paused")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("You can try again in 15 minutes.")
+    shot(page, f"{side}-lockout")
+    page.get_by_role("link", name="Reset your password").click()
+    expect(page).to_have_url(reset)
