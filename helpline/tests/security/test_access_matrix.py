@@ -127,6 +127,8 @@ SALES_ONLY = row(DESK, DESK, DESK, 200, 404, 404, 200)
 NO_AGENT = row(DESK, DESK, DESK, 404, 404, 404, 404)
 NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only desk action
 KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
+# The wrong method on a customer's page: only customers get past @customer_only to learn it.
+CUSTOMERS_405 = row(404, 405, 405, 404, 404, 404, 404)
 NOBODY = everyone(404)
 
 
@@ -181,16 +183,18 @@ TABLE: dict[tuple[str, str], Row] = {
     # Each agent's own two-factor sign-in; none of the roles is enrolled, so new
     # recovery codes and turning it off send back to the page.
     ("desk:two_factor", "GET"): AGENTS_ONLY,
-    ("desk:two_factor", "POST"): everyone(405),
-    ("desk:two_factor_start", "GET"): everyone(405),
+    # Nobody but an agent learns even which methods a desk page takes
+    # (DefaultDenyMiddleware enforces the agent declaration before the view runs).
+    ("desk:two_factor", "POST"): NOT_POSTED,
+    ("desk:two_factor_start", "GET"): NOT_POSTED,
     ("desk:two_factor_start", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
-    ("desk:two_factor_confirm[nothing started]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[nothing started]", "GET"): NOT_POSTED,
     ("desk:two_factor_confirm[nothing started]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
-    ("desk:two_factor_confirm[after start]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[after start]", "GET"): NOT_POSTED,
     ("desk:two_factor_confirm[after start]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
-    ("desk:two_factor_codes", "GET"): everyone(405),
+    ("desk:two_factor_codes", "GET"): NOT_POSTED,
     ("desk:two_factor_codes", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
-    ("desk:two_factor_disable", "GET"): everyone(405),
+    ("desk:two_factor_disable", "GET"): NOT_POSTED,
     ("desk:two_factor_disable", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
     ("desk:queue[open]", "POST"): AGENTS_ONLY,
@@ -267,19 +271,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
     **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
-    ("portal:my_tickets", "POST"): everyone(405),
+    ("portal:my_tickets", "POST"): row(PORTAL, 405, 405, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:ticket[support]", "GET"): KEN_ONLY,
-    ("portal:ticket[support]", "POST"): everyone(405),
+    ("portal:ticket[support]", "POST"): CUSTOMERS_405,
     ("portal:ticket[missing]", "GET"): NOBODY,
-    ("portal:ticket[missing]", "POST"): everyone(405),
-    ("portal:reply[support]", "GET"): everyone(405),
+    ("portal:ticket[missing]", "POST"): CUSTOMERS_405,
+    ("portal:reply[support]", "GET"): CUSTOMERS_405,
     ("portal:reply[support]", "POST"): KEN_ONLY,  # an empty reply: shown again
     ("portal:file[support, customer's file]", "GET"): KEN_ONLY,
-    ("portal:file[support, customer's file]", "POST"): everyone(405),
+    ("portal:file[support, customer's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, note's file]", "GET"): NOBODY,
-    ("portal:file[support, note's file]", "POST"): everyone(405),
+    ("portal:file[support, note's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, a Sales file]", "GET"): NOBODY,
-    ("portal:file[support, a Sales file]", "POST"): everyone(405),
+    ("portal:file[support, a Sales file]", "POST"): CUSTOMERS_405,
     ("portal:signed_ticket[valid]", "GET"): everyone(200),
     ("portal:signed_ticket[valid]", "POST"): everyone(405),
     ("portal:signed_ticket[forged]", "GET"): NOBODY,
