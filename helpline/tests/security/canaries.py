@@ -5,8 +5,8 @@ A status code proves the gate; it says nothing about what a page that opens
 shows. A queue, a search, a CSV or a JSON list of the wrong tickets answers 200
 all the same. So the matrix's scene (routes.py, `build_scene`) writes a
 distinctive string into every piece of ticket data a role could be shown: each
-ticket's subject, its customer's message, its internal note, and the names and
-addresses of its customers. The tickets are Ken's in Support (`support`, and
+ticket's subject, its customer's message, its internal note, the files on them,
+and the names and addresses of its customers. The tickets are Ken's in Support (`support`, and
 `resolved`), Ken's in Sales (`sales`) and Olive's in Sales (`olive`), so every
 role has a ticket of another customer or another department in the scene.
 
@@ -90,6 +90,7 @@ assert not any(a.text in b.text for a in CANARIES for b in CANARIES if a != b)
 GRANTS: dict[str, tuple[str, ...]] = {
     "portal:signed_ticket[valid]": ("support",),
     "portal:signed_reply[valid]": ("support",),
+    "portal:signed_file[customer's file]": ("support",),
     "feedback:rate[valid]": ("resolved",),
     "feedback:thanks[valid]": ("resolved",),
 }

@@ -166,8 +166,9 @@ class Sessions:
         return response
 
 
-def _upload(name: str) -> lifecycle.Upload:
-    return lifecycle.Upload(name, "text/plain", b"contents of " + name.encode())
+def _upload(name: str, canary: str = "") -> lifecycle.Upload:
+    """A small text file; `canary`: the canary of the entry it is on (canaries.py)."""
+    return lifecycle.Upload(name, "text/plain", f"{canary} contents of {name}".encode())
 
 
 def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
@@ -184,20 +185,20 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     support = world.open(
         "zzsupportsubj Printer on fire",
         body_html="<p>zzsupportmsg It is really on fire.</p>",
-        uploads=[_upload("photo.txt")],
+        uploads=[_upload("photo.txt", "zzsupportmsg")],
         extra={"serial": "12", "bought": ""},
     )
     support = lifecycle.add_note(
         support,
         actor=world.agent,
         body_html="<p>zzsupportnote Internal.</p>",
-        uploads=[_upload("note.txt")],
+        uploads=[_upload("note.txt", "zzsupportnote")],
     )
     sales = world.open(
         "zzsalessubj Price list",
         body_html="<p>zzsalesmsg How much is it?</p>",
         topic=world.sales_topic,
-        uploads=[_upload("quote.txt")],
+        uploads=[_upload("quote.txt", "zzsalesmsg")],
     )
     sales = lifecycle.add_note(
         sales, actor=world.other_agent, body_html="<p>zzsalesnote Discount ok.</p>"

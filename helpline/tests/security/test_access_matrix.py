@@ -32,6 +32,14 @@ never authenticates the API, every route answers 401 JSON to every web role
 
 A URL pattern with no row here fails `test_every_url_pattern_has_a_row`, so a
 new route cannot ship unchecked.
+
+A status code proves the gate, not what an open page shows: every 2xx answer
+(a page, a CSV, a JSON list, a file) is also searched for the content canaries
+of the scene (canaries.py) that its role may not see on that case, and the
+pages in `POSITIVE` must show the canaries their reader may see, so the search
+is known to look at a real list. The API's GET routes get the same search with
+each agent's own token (`test_the_api_shows_each_agent_token_only_its_departments_tickets`).
+Each area prints what it checked ("access matrix, desk: ... answers ...").
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from helpline.conftest import World
@@ -455,6 +464,15 @@ POSITIVE: dict[Key, tuple[str, ...]] = {
         outsider=(SUBJECTS["olive"],),
     ),
     **shown("portal:ticket[support]", "GET", customer=(SUBJECTS["support"], "zzsupportmsg")),
+    # Files: the canary of the entry each is on.
+    **shown("desk:attachment[support, note's file]", "GET", agent=("zzsupportnote",)),
+    **shown("desk:attachment[sales, its file]", "GET", other_department=("zzsalesmsg",)),
+    **shown("portal:file[support, customer's file]", "GET", customer=("zzsupportmsg",)),
+    **shown(
+        "portal:signed_file[customer's file]",
+        "GET",
+        **{role: ("zzsupportmsg",) for role in ROLES},
+    ),
     **shown(
         "portal:signed_ticket[valid]",
         "GET",
@@ -676,3 +694,68 @@ def test_the_scene_holds_every_canary_where_it_belongs(scene: Scene) -> None:
     )
 
     assert found(stored, list(CANARIES)) == list(CANARIES)
+
+
+# --- the API's lists, read with each agent's own token -----------------------------------
+
+API_READERS = ("other_department", "agent", "supervisor", "admin")
+# What each agent's token must list (the ticket lists: both names ninja gives them).
+API_POSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
+    **{
+        (case_id, role): texts
+        for case_id in ("api:tickets", "api:list_tickets")
+        for role, texts in {
+            "other_department": (SUBJECTS["sales"], SUBJECTS["olive"]),
+            "agent": (SUBJECTS["support"],),
+            "supervisor": (SUBJECTS["support"],),
+            "admin": (SUBJECTS["support"], SUBJECTS["sales"], SUBJECTS["olive"]),
+        }.items()
+    },
+    ("api:read_thread", "agent"): ("zzsupportmsg",),
+    ("api:read_ticket", "agent"): (SUBJECTS["support"],),
+}
+
+
+def test_the_api_shows_each_agent_token_only_its_departments_tickets(
+    scene: Scene, request: pytest.FixtureRequest
+) -> None:
+    """Every GET route of the REST API (lists, a ticket, its thread, a file,
+    reports, reference data) with the token of each agent role: no 2xx JSON
+    answer carries a canary of another department's tickets, and the ticket
+    lists carry each agent's own."""
+    from helpline.api.tests.conftest import make_token
+
+    tokens = {
+        role: make_token(getattr(scene.world, person))
+        for role, person in (
+            ("other_department", "other_agent"),
+            ("agent", "agent"),
+            ("supervisor", "supervisor"),
+            ("admin", "admin"),
+        )
+    }
+    client = Client()
+    wrong: list[str] = []
+    figures = Figures()
+    for case in api_cases():
+        if "GET" not in case.methods or case.pattern.startswith(("osticket", "api/")):
+            continue
+        for role in API_READERS:
+            response = client.get(case.path(scene), HTTP_AUTHORIZATION=f"Bearer {tokens[role]}")
+            figures.answers += 1
+            where = f"GET {case.id} with {role}'s token"
+            if not 200 <= response.status_code < 300:
+                continue
+            body = body_of(response)
+            figures.bodies += 1
+            barred = forbidden(role, case.id)
+            figures.canary_checks += len(barred)
+            wrong += [f"{where} leaks {canary}" for canary in found(body, barred)]
+            must = [c for c in CANARIES if c.text in API_POSITIVE.get((case.id, role), ())]
+            figures.positive_checks += len(must)
+            present = found(body, must)
+            wrong += [f"{where} lacks {canary}" for canary in must if canary not in present]
+
+    report(request, f"api with agent tokens: {figures}")
+    assert figures.positive_checks > 0
+    assert wrong == [], f"{len(wrong)} problems in {figures}:\n" + "\n".join(wrong)
