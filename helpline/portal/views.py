@@ -224,14 +224,25 @@ class EntryView:
     files: list[tuple[Attachment, str]] = field(default_factory=list)
 
 
+def _sign_in_to_see(request: HttpRequest) -> HttpResponse:
+    """A ticket page asked by anybody but a signed-in customer (@customer_only's
+    refusal): the same answer for every number, so it tells nothing about which
+    exist."""
+    return render(
+        request, "portal/ticket_signin.html", {"next": request.get_full_path()}, status=404
+    )
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """The customer's own pages, asked by anybody else: on to the sign-in."""
+    return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+
+
 def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
     """The signed-in customer's own ticket; 404 for anybody else's or a missing one."""
     customer = current_customer(request)
     if customer is None:
-        # Same answer for every number, so it tells nothing about which exist.
-        return render(
-            request, "portal/ticket_signin.html", {"next": request.get_full_path()}, status=404
-        )
+        return _sign_in_to_see(request)
     ticket = (
         Ticket.objects.select_related("status", "topic", "customer")
         .filter(number=number, customer=customer)
@@ -339,7 +350,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
     return attachment_response(attachment)
 
 
-@customer_only
+@customer_only(refuse=_sign_in_to_see)
 @never_cache
 @require_GET
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
@@ -347,7 +358,7 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
 
 
-@customer_only
+@customer_only(refuse=_sign_in_to_see)
 @never_cache
 @require_POST
 def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
@@ -355,7 +366,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
     return access if isinstance(access, HttpResponse) else _reply(request, access)
 
 
-@customer_only
+@customer_only(refuse=_sign_in_to_see)
 @never_cache
 @require_GET
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
@@ -390,13 +401,13 @@ def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpRes
 # --- customer accounts ---------------------------------------------------------------
 
 
-@customer_only
+@customer_only(refuse=_to_sign_in)
 @never_cache
 @require_GET
 def my_tickets(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     if customer is None:
-        return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        return _to_sign_in(request)
     tickets = (
         Ticket.objects.filter(customer=customer)
         .select_related("status")

@@ -56,6 +56,7 @@ from helpline.notify.defaults import ensure_templates
 from helpline.portal.accounts import confirmation_tokens
 from helpline.portal.links import ticket_token
 from helpline.reports import views as report_views
+from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
 from helpline.tickets import lifecycle, queues
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
 
@@ -165,8 +166,9 @@ class Sessions:
         return response
 
 
-def _upload(name: str) -> lifecycle.Upload:
-    return lifecycle.Upload(name, "text/plain", b"contents of " + name.encode())
+def _upload(name: str, canary: str = "") -> lifecycle.Upload:
+    """A small text file; `canary`: the canary of the entry it is on (canaries.py)."""
+    return lifecycle.Upload(name, "text/plain", f"{canary} contents of {name}".encode())
 
 
 def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
@@ -175,15 +177,44 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     ensure_templates()
     for key, kind in (("serial", TopicField.Kind.NUMBER), ("bought", TopicField.Kind.DATE)):
         TopicField.objects.create(topic=world.topic, key=key, label=key.title(), kind=kind)
+    # Every piece of ticket data carries its canary (canaries.py): a page that
+    # opens must not show a role what is not theirs.
+    for customer, name in ((world.customer, KEN_NAME), (world.outsider, OLIVE_NAME)):
+        customer.name = f"{name} {customer.name}"
+        customer.save(update_fields=["name"])
     support = world.open(
-        "Printer on fire", uploads=[_upload("photo.txt")], extra={"serial": "12", "bought": ""}
+        "zzsupportsubj Printer on fire",
+        body_html="<p>zzsupportmsg It is really on fire.</p>",
+        uploads=[_upload("photo.txt", "zzsupportmsg")],
+        extra={"serial": "12", "bought": ""},
     )
     support = lifecycle.add_note(
-        support, actor=world.agent, body_html="<p>Internal.</p>", uploads=[_upload("note.txt")]
+        support,
+        actor=world.agent,
+        body_html="<p>zzsupportnote Internal.</p>",
+        uploads=[_upload("note.txt", "zzsupportnote")],
     )
-    sales = world.open("Price list", topic=world.sales_topic, uploads=[_upload("quote.txt")])
+    sales = world.open(
+        "zzsalessubj Price list",
+        body_html="<p>zzsalesmsg How much is it?</p>",
+        topic=world.sales_topic,
+        uploads=[_upload("quote.txt", "zzsalesmsg")],
+    )
+    sales = lifecycle.add_note(
+        sales, actor=world.other_agent, body_html="<p>zzsalesnote Discount ok.</p>"
+    )
+    olive = world.open(
+        "zzolivesubj Invoice",
+        body_html="<p>zzolivemsg Please resend it.</p>",
+        customer=world.outsider,
+        actor=world.outsider,
+        topic=world.sales_topic,
+    )
+    lifecycle.add_note(olive, actor=world.other_agent, body_html="<p>zzolivenote Late payer.</p>")
     resolved = lifecycle.resolve(
-        world.open("Paper jam"), actor=world.agent, explanation_html="<p>Done.</p>"
+        world.open("zzresolvedsubj Paper jam"),
+        actor=world.agent,
+        explanation_html="<p>Done.</p>",
     )
     resolution = Event.objects.filter(ticket=resolved, kind=EventKind.RESOLVED).latest("id")
     files = {a.filename: a for a in Attachment.objects.all()}

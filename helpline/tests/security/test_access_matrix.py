@@ -32,6 +32,14 @@ never authenticates the API, every route answers 401 JSON to every web role
 
 A URL pattern with no row here fails `test_every_url_pattern_has_a_row`, so a
 new route cannot ship unchecked.
+
+A status code proves the gate, not what an open page shows: every 2xx answer
+(a page, a CSV, a JSON list, a file) is also searched for the content canaries
+of the scene (canaries.py) that its role may not see on that case, and the
+pages in `POSITIVE` must show the canaries their reader may see, so the search
+is known to look at a real list. The API's GET routes get the same search with
+each agent's own token (`test_the_api_shows_each_agent_token_only_its_departments_tickets`).
+Each area prints what it checked ("access matrix, desk: ... answers ...").
 """
 
 from __future__ import annotations
@@ -44,11 +52,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from helpline.conftest import World
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience, routes
+from helpline.tests.security.canaries import CANARIES, KEN_NAME, OLIVE_NAME, forbidden, found
 from helpline.tests.security.routes import (
     ROLES,
     SET_PASSWORD,
@@ -126,6 +136,8 @@ SALES_ONLY = row(DESK, DESK, DESK, 200, 404, 404, 200)
 NO_AGENT = row(DESK, DESK, DESK, 404, 404, 404, 404)
 NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only desk action
 KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
+# The wrong method on a customer's page: only customers get past @customer_only to learn it.
+CUSTOMERS_405 = row(404, 405, 405, 404, 404, 404, 404)
 NOBODY = everyone(404)
 
 
@@ -180,12 +192,14 @@ TABLE: dict[tuple[str, str], Row] = {
     # Each agent's own two-factor sign-in; none of the roles is enrolled, so new
     # recovery codes and turning it off send back to the page.
     ("desk:two_factor", "GET"): AGENTS_ONLY,
-    ("desk:two_factor", "POST"): everyone(405),
-    ("desk:two_factor_start", "GET"): everyone(405),
+    # Nobody but an agent learns even which methods a desk page takes
+    # (DefaultDenyMiddleware enforces the agent declaration before the view runs).
+    ("desk:two_factor", "POST"): NOT_POSTED,
+    ("desk:two_factor_start", "GET"): NOT_POSTED,
     ("desk:two_factor_start", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
-    ("desk:two_factor_confirm[nothing started]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[nothing started]", "GET"): NOT_POSTED,
     ("desk:two_factor_confirm[nothing started]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
-    ("desk:two_factor_confirm[after start]", "GET"): everyone(405),
+    ("desk:two_factor_confirm[after start]", "GET"): NOT_POSTED,
     ("desk:two_factor_confirm[after start]", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:two_factor_codes", "GET"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_codes", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
@@ -266,19 +280,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
     **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
-    ("portal:my_tickets", "POST"): everyone(405),
+    ("portal:my_tickets", "POST"): row(PORTAL, 405, 405, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:ticket[support]", "GET"): KEN_ONLY,
-    ("portal:ticket[support]", "POST"): everyone(405),
+    ("portal:ticket[support]", "POST"): CUSTOMERS_405,
     ("portal:ticket[missing]", "GET"): NOBODY,
-    ("portal:ticket[missing]", "POST"): everyone(405),
-    ("portal:reply[support]", "GET"): everyone(405),
+    ("portal:ticket[missing]", "POST"): CUSTOMERS_405,
+    ("portal:reply[support]", "GET"): CUSTOMERS_405,
     ("portal:reply[support]", "POST"): KEN_ONLY,  # an empty reply: shown again
     ("portal:file[support, customer's file]", "GET"): KEN_ONLY,
-    ("portal:file[support, customer's file]", "POST"): everyone(405),
+    ("portal:file[support, customer's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, note's file]", "GET"): NOBODY,
-    ("portal:file[support, note's file]", "POST"): everyone(405),
+    ("portal:file[support, note's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, a Sales file]", "GET"): NOBODY,
-    ("portal:file[support, a Sales file]", "POST"): everyone(405),
+    ("portal:file[support, a Sales file]", "POST"): CUSTOMERS_405,
     ("portal:signed_ticket[valid]", "GET"): everyone(200),
     ("portal:signed_ticket[valid]", "POST"): everyone(405),
     ("portal:signed_ticket[forged]", "GET"): NOBODY,
@@ -381,8 +395,107 @@ def api_table() -> dict[tuple[str, str], Row]:
     return table
 
 
+# --- positive controls: what a 2xx page must show (canaries.py) -------------------------
+
+SUBJECTS = {
+    key: f"zz{key}subj" for key in ("support", "sales", "olive", "resolved")
+}  # the subject canary of each ticket of the scene
+SUPPORT_LIST = (SUBJECTS["support"], KEN_NAME)
+SALES_LIST = (SUBJECTS["sales"], SUBJECTS["olive"], OLIVE_NAME)
+EVERY_LIST = (*SUPPORT_LIST, *SALES_LIST)
+
+
+def whole_ticket(key: str) -> tuple[str, ...]:
+    return (SUBJECTS[key], f"zz{key}msg", f"zz{key}note", KEN_NAME, "ken@example.com")
+
+
+Key = tuple[str, str, str]  # (case, method, role)
+
+
+def shown(case_id: str, method: str, **by_role: tuple[str, ...]) -> dict[Key, tuple[str, ...]]:
+    return {(case_id, method, role): texts for role, texts in by_role.items()}
+
+
+# Pages that must show what their reader may see, so that the search for the
+# canaries a reader may not see is known to look at a real list, page or file
+# (a page that shows nothing would pass it too).
+POSITIVE: dict[Key, tuple[str, ...]] = {
+    **shown(
+        "desk:dashboard",
+        "GET",
+        agent=SUPPORT_LIST,
+        supervisor=SUPPORT_LIST,
+        other_department=SALES_LIST,
+        admin=EVERY_LIST,
+    ),
+    **shown(
+        "desk:queue[open]",
+        "GET",
+        agent=SUPPORT_LIST,
+        supervisor=SUPPORT_LIST,
+        other_department=SALES_LIST,
+        admin=EVERY_LIST,
+    ),
+    **shown("desk:queue[closed]", "GET", agent=(SUBJECTS["resolved"],)),
+    **shown(
+        "desk:ticket[support]",
+        "GET",
+        agent=whole_ticket("support"),
+        supervisor=whole_ticket("support"),
+        admin=whole_ticket("support"),
+    ),
+    **shown(
+        "desk:ticket[sales]",
+        "GET",
+        other_department=whole_ticket("sales"),
+        admin=whole_ticket("sales"),
+    ),
+    # The queue as CSV: the rows of each agent's departments, names and addresses.
+    **shown(
+        "reports:queue_export[open]",
+        "GET",
+        agent=(*SUPPORT_LIST, "ken@example.com"),
+        other_department=(*SALES_LIST, "olive@example.org"),
+        admin=(*EVERY_LIST, "ken@example.com", "olive@example.org"),
+    ),
+    **shown(
+        "portal:my_tickets",
+        "GET",
+        customer=(SUBJECTS["support"], SUBJECTS["sales"], SUBJECTS["resolved"]),
+        outsider=(SUBJECTS["olive"],),
+    ),
+    **shown("portal:ticket[support]", "GET", customer=(SUBJECTS["support"], "zzsupportmsg")),
+    # Files: the canary of the entry each is on.
+    **shown("desk:attachment[support, note's file]", "GET", agent=("zzsupportnote",)),
+    **shown("desk:attachment[sales, its file]", "GET", other_department=("zzsalesmsg",)),
+    **shown("portal:file[support, customer's file]", "GET", customer=("zzsupportmsg",)),
+    **shown(
+        "portal:signed_file[customer's file]",
+        "GET",
+        **{role: ("zzsupportmsg",) for role in ROLES},
+    ),
+    **shown(
+        "portal:signed_ticket[valid]",
+        "GET",
+        **{role: (SUBJECTS["support"], "zzsupportmsg", KEN_NAME) for role in ROLES},
+    ),
+    **shown("feedback:rate[valid]", "GET", **{role: (SUBJECTS["resolved"],) for role in ROLES}),
+    **shown("admin:notify_outboundmessage_changelist", "GET", admin=(*EVERY_LIST,)),
+    **shown("admin:accounts_customer_changelist", "GET", admin=(KEN_NAME, OLIVE_NAME)),
+}
+
 CASES: dict[str, Case] = {c.id: c for c in [*WEB, *admin_cases(), *api_cases()]}
 FULL_TABLE = {**TABLE, **admin_table(), **api_table()}
+
+
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """A line in pytest's output, past its capturing (the matrix's figures)."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(f"access matrix, {line}")
 
 
 # --- running it --------------------------------------------------------------------------
@@ -412,23 +525,61 @@ def answer(response: HttpResponse) -> str:
     return f"{response.status_code} {response.get('Content-Type', '')}"
 
 
-def run(scene: Scene, keys: list[tuple[str, str]]) -> tuple[list[str], int]:
-    """Every (case, method) in `keys` as every role; the mismatches and the count."""
+def body_of(response: Any) -> str:
+    """The whole answer as text: a page, a CSV or a JSON list streamed, a file."""
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    return content.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Figures:
+    """What one run checked (printed, and quoted in docs/security/access.md)."""
+
+    answers: int = 0  # (case, method) x role requests compared with the table
+    bodies: int = 0  # 2xx answers searched for canaries
+    canary_checks: int = 0  # (2xx answer, canary the role may not see) pairs
+    positive_checks: int = 0  # (answer, canary that must be there) pairs
+
+    def __str__(self) -> str:
+        return (
+            f"{self.answers} answers (case x method x role) checked, {self.bodies} 2xx bodies "
+            f"searched: {self.canary_checks} forbidden-canary checks, "
+            f"{self.positive_checks} positive controls"
+        )
+
+
+def run(scene: Scene, keys: list[tuple[str, str]]) -> tuple[list[str], Figures]:
+    """Every (case, method) in `keys` as every role: the mismatches (a wrong
+    answer, a canary the role may not see in a 2xx body, a positive control
+    missing) and what was checked."""
     sessions = Sessions(scene)
     wrong: list[str] = []
-    count = 0
+    figures = Figures()
     for case_id, method in keys:
         case = CASES[case_id]
         for role, expected in zip(ROLES, FULL_TABLE[(case_id, method)], strict=True):
             if expected is None:
                 continue
             response = sessions.request(role, case, method)
-            count += 1
+            figures.answers += 1
+            where = f"{method} {case_id} as {role}"
             if not matches(expected, response, scene):
-                wrong.append(
-                    f"{method} {case_id} as {role}: expected {expected!r}, got {answer(response)}"
-                )
-    return wrong, count
+                wrong.append(f"{where}: expected {expected!r}, got {answer(response)}")
+            if not 200 <= response.status_code < 300:
+                continue
+            body = body_of(response)
+            figures.bodies += 1
+            barred = forbidden(role, case_id)
+            figures.canary_checks += len(barred)
+            wrong += [f"{where} leaks {canary}" for canary in found(body, barred)]
+            must = [c for c in CANARIES if c.text in POSITIVE.get((case_id, method, role), ())]
+            figures.positive_checks += len(must)
+            present = found(body, must)
+            wrong += [f"{where} lacks {canary}" for canary in must if canary not in present]
+    return wrong, figures
 
 
 AREAS = {
@@ -442,13 +593,16 @@ AREAS = {
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_every_route_answers_every_role_as_the_table_declares(area: str, scene: Scene) -> None:
+def test_every_route_answers_every_role_as_the_table_declares(
+    area: str, scene: Scene, request: pytest.FixtureRequest
+) -> None:
     keys = [key for key in FULL_TABLE if AREAS[area](key[0])]
 
-    wrong, count = run(scene, keys)
+    wrong, figures = run(scene, keys)
 
-    assert count > 0
-    assert wrong == [], f"{len(wrong)} of {count} answers differ:\n" + "\n".join(wrong)
+    report(request, f"{area}: {figures}")
+    assert figures.answers > 0
+    assert wrong == [], f"{len(wrong)} problems in {figures}:\n" + "\n".join(wrong)
 
 
 # --- the table covers the site, and agrees with the declarations -------------------------
@@ -508,3 +662,101 @@ def test_the_scene_has_a_row_of_every_model_the_admin_shows(scene: Scene) -> Non
     empty = [m._meta.label for m in admin.site._registry if not m._default_manager.exists()]
 
     assert empty == []
+
+
+# --- the canaries are there to be found ---------------------------------------------------
+
+
+def test_every_positive_control_is_a_page_the_matrix_opens() -> None:
+    """A control on a page the matrix does not request, or does not expect to
+    open, would never run."""
+    never = [
+        f"{method} {case_id} as {role}"
+        for case_id, method, role in POSITIVE
+        if FULL_TABLE.get((case_id, method), everyone(None))[ROLES.index(role)] != 200
+    ]
+
+    assert never == []
+
+
+def test_the_scene_holds_every_canary_where_it_belongs(scene: Scene) -> None:
+    """Each canary is written into the scene's tickets, thread and customers, so
+    a page that lists them can show it."""
+    from helpline.accounts.models import Customer
+    from helpline.tickets.models import Entry, Ticket
+
+    stored = " ".join(
+        [
+            *Ticket.objects.values_list("subject", flat=True),
+            *Entry.objects.values_list("body", flat=True),
+            *Customer.objects.values_list("name", flat=True),
+            *Customer.objects.values_list("email", flat=True),
+        ]
+    )
+
+    assert found(stored, list(CANARIES)) == list(CANARIES)
+
+
+# --- the API's lists, read with each agent's own token -----------------------------------
+
+API_READERS = ("other_department", "agent", "supervisor", "admin")
+# What each agent's token must list (the ticket lists: both names ninja gives them).
+API_POSITIVE: dict[tuple[str, str], tuple[str, ...]] = {
+    **{
+        (case_id, role): texts
+        for case_id in ("api:tickets", "api:list_tickets")
+        for role, texts in {
+            "other_department": (SUBJECTS["sales"], SUBJECTS["olive"]),
+            "agent": (SUBJECTS["support"],),
+            "supervisor": (SUBJECTS["support"],),
+            "admin": (SUBJECTS["support"], SUBJECTS["sales"], SUBJECTS["olive"]),
+        }.items()
+    },
+    ("api:read_thread", "agent"): ("zzsupportmsg",),
+    ("api:read_ticket", "agent"): (SUBJECTS["support"],),
+}
+
+
+def test_the_api_shows_each_agent_token_only_its_departments_tickets(
+    scene: Scene, request: pytest.FixtureRequest
+) -> None:
+    """Every GET route of the REST API (lists, a ticket, its thread, a file,
+    reports, reference data) with the token of each agent role: no 2xx JSON
+    answer carries a canary of another department's tickets, and the ticket
+    lists carry each agent's own."""
+    from helpline.api.tests.conftest import make_token
+
+    tokens = {
+        role: make_token(getattr(scene.world, person))
+        for role, person in (
+            ("other_department", "other_agent"),
+            ("agent", "agent"),
+            ("supervisor", "supervisor"),
+            ("admin", "admin"),
+        )
+    }
+    client = Client()
+    wrong: list[str] = []
+    figures = Figures()
+    for case in api_cases():
+        if "GET" not in case.methods or case.pattern.startswith(("osticket", "api/")):
+            continue
+        for role in API_READERS:
+            response = client.get(case.path(scene), HTTP_AUTHORIZATION=f"Bearer {tokens[role]}")
+            figures.answers += 1
+            where = f"GET {case.id} with {role}'s token"
+            if not 200 <= response.status_code < 300:
+                continue
+            body = body_of(response)
+            figures.bodies += 1
+            barred = forbidden(role, case.id)
+            figures.canary_checks += len(barred)
+            wrong += [f"{where} leaks {canary}" for canary in found(body, barred)]
+            must = [c for c in CANARIES if c.text in API_POSITIVE.get((case.id, role), ())]
+            figures.positive_checks += len(must)
+            present = found(body, must)
+            wrong += [f"{where} lacks {canary}" for canary in must if canary not in present]
+
+    report(request, f"api with agent tokens: {figures}")
+    assert figures.positive_checks > 0
+    assert wrong == [], f"{len(wrong)} problems in {figures}:\n" + "\n".join(wrong)
