@@ -6,6 +6,7 @@ defaults that make `make run` work on a fresh machine: SQLite in ./var, DEBUG of
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -242,12 +243,28 @@ SECURE_CSP = {
 }
 
 # --- Cache (rate limits are shared by every server process) ---------------------
-CACHES = {
+# Both are database caches (tables made by `createcachetable`), so every gunicorn
+# process shares them without Redis.
+# "limits": every rate-limit counter (API throttles, sign-in, portal, osTicket),
+# in a table of its own. A cache past MAX_ENTRIES drops a third of its entries,
+# and a dropped counter is an empty one: with the default 300 entries, a flood
+# of requests from new addresses would reset everyone's limits. 100,000 live
+# counters hold a flood from 100,000 addresses (IPv6 ones count by their /64) per
+# window (a minute for the API, up to an hour for sign-in); expired counters are
+# removed first. Each write counts the table's rows, so it is not made larger.
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "helpline_cache",
-    }
+    },
+    "limits": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "helpline_limits",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
+HELPLINE_LIMITS_CACHE = "limits"
+RATELIMIT_USE_CACHE = HELPLINE_LIMITS_CACHE
 RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 
 # --- Background work ----------------------------------------------------------
@@ -329,7 +346,7 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25
-# API rate limits (helpline.api.throttles), counted in CACHES["default"] per client
+# API rate limits (helpline.api.throttles), counted in CACHES["limits"] per client
 # address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.
 # Every request that carries a credential (valid or not), per address:
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")

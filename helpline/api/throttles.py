@@ -1,5 +1,8 @@
 """Rate limits on the API, per client address and per credential, counted in
-Django's cache (the database cache: shared by every server process).
+the "limits" cache (`settings.HELPLINE_LIMITS_CACHE`: a database cache shared by
+every server process, in a table of its own and sized so that a flood of new
+buckets does not push out full ones; django-ratelimit counts there too, through
+RATELIMIT_USE_CACHE).
 
 Three limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
@@ -41,6 +44,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core import checks
+from django.core.cache import BaseCache, caches
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -82,6 +86,11 @@ class Limit(SimpleRateThrottle):
         self.setting = setting
         self.ident = ident
         self.caller: Caller | None = None
+
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        # Not ninja's default cache, and looked up at each use (tests swap CACHES).
+        return caches[settings.HELPLINE_LIMITS_CACHE]
 
     def rate_now(self) -> str:
         return str(getattr(settings, self.setting, "") or "").strip()

@@ -36,15 +36,6 @@ def throttled(response: Any) -> bool:
     return True
 
 
-@pytest.fixture
-def limits(settings: Any) -> Any:
-    """Generous limits unless a test narrows one."""
-    settings.HELPLINE_API_RATE_PER_ADDRESS = "1000/m"
-    settings.HELPLINE_API_RATE_PER_KEY = "1000/m"
-    settings.HELPLINE_API_CREATE_RATE = "1000/m"
-    return settings
-
-
 # --- REST ------------------------------------------------------------------------------
 
 
