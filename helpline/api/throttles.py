@@ -26,9 +26,10 @@ authentication too. The osTicket endpoints are plain Django views and use
 django-ratelimit (fixed windows), as the portal does; their counters are their
 own.
 
-The client's address is REMOTE_ADDR, as for key allowlists (helpline.api.auth):
-ninja's default reads X-Forwarded-For from anyone, which would let a client pick
-a fresh address for every request. Behind a proxy, the proxy sets REMOTE_ADDR.
+Clients are counted by `helpline.lib.clientip.rate_key`, as sign-in throttling
+counts them: the client's address, an IPv6 one by its /64 (any IPv6 client can
+pick a fresh address in its /64 for every request). Ninja's default reads
+X-Forwarded-For from anyone, which would let a client pick a fresh address too.
 
 A failing cache lets requests through (logged): a rate limit must not take the
 API down with it.
@@ -52,7 +53,8 @@ from django_ratelimit.core import get_usage
 from ninja.errors import Throttled
 from ninja.throttling import SimpleRateThrottle
 
-from helpline.api.auth import Caller, client_address
+from helpline.api.auth import Caller
+from helpline.lib.clientip import address_key, rate_key
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ class Limit(SimpleRateThrottle):
 
 
 def _address(request: HttpRequest, caller: Caller | None) -> str:
-    return client_address(request) or "unknown"
+    return rate_key(request)  # an IPv6 client by its /64, as every rate limit here
 
 
 def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
@@ -171,7 +173,7 @@ def _wait(
 
 def osticket_address_wait(request: HttpRequest) -> int | None:
     """Every request to the osTicket endpoints, from this address."""
-    return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", "ip")
+    return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", address_key)
 
 
 def osticket_create_wait(request: HttpRequest, caller: Caller) -> int | None:
@@ -181,7 +183,7 @@ def osticket_create_wait(request: HttpRequest, caller: Caller) -> int | None:
     waits = [
         _wait(request, "api-osticket-key", "HELPLINE_API_RATE_PER_KEY", lambda g, r: ident),
         _wait(request, "api-osticket-create-key", "HELPLINE_API_CREATE_RATE", lambda g, r: ident),
-        _wait(request, "api-osticket-create-address", "HELPLINE_API_CREATE_RATE", "ip"),
+        _wait(request, "api-osticket-create-address", "HELPLINE_API_CREATE_RATE", address_key),
     ]
     return max((w for w in waits if w is not None), default=None)
 

@@ -205,3 +205,22 @@ def test_a_rate_that_is_not_one_fails_the_system_check(db: None, settings: Any, 
     assert [e.id for e in check_rates()] == ["helpline.api.E002"]
     with pytest.raises(SystemCheckError):
         call_command("check")
+
+
+def test_an_ipv6_client_rotating_addresses_in_its_64_shares_one_bucket(
+    world: World, client: Client, limits: Any
+) -> None:
+    """Every IPv6 client holds a /64: counted per address, it would have 2^64
+    buckets. Counted by its /64, as sign-in throttling does."""
+    limits.HELPLINE_API_RATE_PER_ADDRESS = "3/m"
+    key = make_key()
+    api = Api(client, key)
+
+    answers = [
+        api.as_key(key, address=f"2001:db8:5:6::{n + 1:x}").get("/statuses").status_code
+        for n in range(3)
+    ]
+
+    assert answers == [200, 200, 200]
+    assert throttled(api.as_key(key, address="2001:db8:5:6:ffff:1:2:3").get("/statuses"))
+    assert api.as_key(key, address="2001:db8:5:7::1").get("/statuses").status_code == 200
