@@ -348,7 +348,10 @@ HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAY
 HELPLINE_QUEUE_PAGE_SIZE = 25
 # API rate limits (helpline.api.throttles), counted in CACHES["limits"] per client
 # address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.
-# Every request that carries a credential (valid or not), per address:
+# Failed authentications (wrong or revoked keys) per address, REST and osTicket;
+# when full, only credentials that worked from that address lately get through:
+HELPLINE_API_FAILED_AUTH_RATE = os.environ.get("HELPLINE_API_FAILED_AUTH_RATE", "30/10m")
+# Every authenticated request per address (on osTicket's endpoints, every request):
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
 # Every request made with one key or token:
 HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")

@@ -4,11 +4,18 @@ every server process, in a table of its own and sized so that a flood of new
 buckets does not push out full ones; django-ratelimit counts there too, through
 RATELIMIT_USE_CACHE).
 
-Three limits, each a setting read at every request (env vars of the same name,
+Four limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
 
-- `HELPLINE_API_RATE_PER_ADDRESS`: every request from one address that carries
-  a credential, valid or not (so guessing keys is limited as well as using them);
+- `HELPLINE_API_FAILED_AUTH_RATE`: failed authentications (a wrong, revoked or
+  disallowed key or token) from one address, REST and osTicket together. Its own
+  bucket, so one client's guesses never use up another's requests from the same
+  address (a NAT, an office). When it is full, a credential is refused unread
+  (429, no lookup) unless it has worked from this address in the last day:
+  answering it would tell a guesser which guess was right, while a client that
+  was already using its key there goes on working.
+- `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address
+  (the REST API), every request (the osTicket endpoints, before authentication);
 - `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
 - `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
   `POST /v1/tickets` and the osTicket endpoints, which are what a create-only key
@@ -41,6 +48,7 @@ import copy
 import logging
 import math
 import re
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -54,6 +62,7 @@ from ninja.errors import Throttled
 from ninja.throttling import SimpleRateThrottle
 
 from helpline.api.auth import Caller
+from helpline.api.models import hash_secret
 from helpline.lib.clientip import address_key, rate_key
 
 log = logging.getLogger(__name__)
@@ -61,6 +70,7 @@ log = logging.getLogger(__name__)
 # What both ninja and django-ratelimit read the same way: 60/m, 1000/h, 10/5m.
 RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
 RATE_SETTINGS = (
+    "HELPLINE_API_FAILED_AUTH_RATE",
     "HELPLINE_API_RATE_PER_ADDRESS",
     "HELPLINE_API_RATE_PER_KEY",
     "HELPLINE_API_CREATE_RATE",
@@ -101,7 +111,10 @@ class Limit(SimpleRateThrottle):
         ident = self.ident(request, self.caller)
         return None if ident is None else f"api-limit:{self.scope}:{ident}"
 
+    peeking = False
+
     def allows(self, request: HttpRequest, caller: Caller | None) -> bool:
+        """Count this request; False when the bucket was already full."""
         rate = self.rate_now()
         if not rate:
             return True
@@ -112,6 +125,17 @@ class Limit(SimpleRateThrottle):
         except DatabaseError:
             log.warning("Rate limit %s not checked: the cache failed.", self.scope, exc_info=True)
             return True
+
+    def full(self, request: HttpRequest) -> bool:
+        """Whether the bucket is full, without counting this request."""
+        self.peeking = True
+        try:
+            return not self.allows(request, None)
+        finally:
+            self.peeking = False
+
+    def throttle_success(self) -> bool:
+        return True if self.peeking else super().throttle_success()
 
 
 def _address(request: HttpRequest, caller: Caller | None) -> str:
@@ -126,6 +150,7 @@ def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     return f"key-{caller.key.pk}" if caller.key is not None else None
 
 
+FAILED_BY_ADDRESS = Limit("failed-address", "HELPLINE_API_FAILED_AUTH_RATE", _address)
 BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
 BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
 CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
@@ -133,11 +158,14 @@ CREATE_BY_CREDENTIAL = Limit("create-credential", "HELPLINE_API_CREATE_RATE", _c
 CREATING = (CREATE_BY_ADDRESS, CREATE_BY_CREDENTIAL)
 
 
-def check(request: HttpRequest, caller: Caller | None, extra: tuple[Limit, ...] = ()) -> None:
-    """Count the request in its buckets (the address's; the credential's when it
-    is known; `extra`); raise ninja's Throttled when one is full. Every bucket is
-    counted, as ninja does, so the longest wait is the one given."""
-    specs = (BY_ADDRESS, *((BY_CREDENTIAL, *extra) if caller is not None else ()))
+def check(request: HttpRequest, caller: Caller, extra: tuple[Limit, ...] = ()) -> None:
+    """Count an authenticated request in its buckets (the address's, the
+    credential's, `extra`); raise ninja's Throttled when one is full. Every bucket
+    is counted, as ninja does, so the longest wait is the one given."""
+    _count(request, caller, (BY_ADDRESS, BY_CREDENTIAL, *extra))
+
+
+def _count(request: HttpRequest, caller: Caller | None, specs: tuple[Limit, ...]) -> None:
     # Ninja's throttles keep the request's state on themselves: one copy per request.
     limits = [copy.copy(spec) for spec in specs]
     waits = [limit.wait() for limit in limits if not limit.allows(request, caller)]
@@ -145,7 +173,53 @@ def check(request: HttpRequest, caller: Caller | None, extra: tuple[Limit, ...] 
         raise Throttled(wait=max((w for w in waits if w is not None), default=None))  # type: ignore[arg-type]
 
 
+# A credential that worked from an address is let through there for this long
+# while the address's failure bucket is full; the mark is renewed at most hourly.
+KNOWN_FOR = 24 * 3600
+RENEW_AFTER = 3600
+
+
+def _known_key(request: HttpRequest, secret: str) -> str:
+    return f"api-known:{rate_key(request)}:{hash_secret(secret)[:32]}"
+
+
+def check_guessing(request: HttpRequest, secret: str) -> None:
+    """Before a credential is looked up: raise Throttled when this address's
+    failed attempts fill their bucket and `secret` has not worked from here
+    lately (see the module docstring)."""
+    limit = copy.copy(FAILED_BY_ADDRESS)
+    if not secret or not limit.full(request):
+        return
+    try:
+        if limit.cache.get(_known_key(request, secret)) is not None:
+            return
+    except DatabaseError:
+        log.warning("Known credentials not checked: the cache failed.", exc_info=True)
+        return
+    raise Throttled(wait=limit.wait())  # type: ignore[arg-type]
+
+
+def check_failed(request: HttpRequest) -> None:
+    """Count one failed authentication from this address; raise Throttled when
+    their bucket was already full."""
+    _count(request, None, (FAILED_BY_ADDRESS,))
+
+
+def remember(request: HttpRequest, secret: str) -> None:
+    """`secret` worked from this address: let it through here while the address's
+    failure bucket is full (see `check_guessing`)."""
+    cache = caches[settings.HELPLINE_LIMITS_CACHE]
+    key = _known_key(request, secret)
+    try:
+        since = cache.get(key)
+        if since is None or time.time() - since > RENEW_AFTER:
+            cache.set(key, time.time(), KNOWN_FOR)
+    except DatabaseError:
+        log.warning("Known credential not remembered: the cache failed.", exc_info=True)
+
+
 def throttled_response(wait: float | None) -> JsonResponse:
+    """The 429 of the plain (osTicket) views, as the REST API's."""
     response = JsonResponse({"detail": too_many(wait), "field": None}, status=429)
     response["Retry-After"] = retry_after(wait)
     return response

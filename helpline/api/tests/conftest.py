@@ -142,4 +142,5 @@ def limits(settings: Any) -> Any:
     settings.HELPLINE_API_RATE_PER_ADDRESS = "1000/m"
     settings.HELPLINE_API_RATE_PER_KEY = "1000/m"
     settings.HELPLINE_API_CREATE_RATE = "1000/m"
+    settings.HELPLINE_API_FAILED_AUTH_RATE = "1000/m"
     return settings

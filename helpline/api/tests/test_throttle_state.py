@@ -34,7 +34,7 @@ def flood(count: int = FLOOD) -> None:
     factory = RequestFactory()
     for n in range(count):
         address = str(ipaddress.IPv4Address(0x0A000000 + n))  # 10.0.0.0 onwards
-        throttles.check(factory.get("/api/v1/statuses", REMOTE_ADDR=address), None)
+        throttles.check_failed(factory.get("/api/v1/statuses", REMOTE_ADDR=address))
 
 
 def test_a_flood_of_new_addresses_does_not_reset_a_full_bucket(
