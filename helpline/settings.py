@@ -182,6 +182,9 @@ AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# The client's address as every rate limit sees it (behind HELPLINE_TRUSTED_PROXIES,
+# from X-Forwarded-For), an IPv6 one by its /64: helpline.lib.clientip.
+AXES_CLIENT_IP_CALLABLE = "helpline.lib.clientip.axes_address"
 # And failures across usernames from one address, and across addresses for one
 # username (helpline.accounts.throttle): django-ratelimit rates, "count/period".
 HELPLINE_LOGIN_THROTTLE = AXES_ENABLED
@@ -265,6 +268,20 @@ CACHES: dict[str, dict[str, Any]] = {
 }
 HELPLINE_LIMITS_CACHE = "limits"
 RATELIMIT_USE_CACHE = HELPLINE_LIMITS_CACHE
+# django-ratelimit's "ip" key, should anything use it: the same client address as
+# every other limit (our bounds use helpline.lib.clientip.address_key directly).
+RATELIMIT_IP_META_KEY = "helpline.lib.clientip.client_ip"
+
+# --- Reverse proxies ----------------------------------------------------------
+# Peers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
+# believed: the client is its right-most entry that is not one of them. Empty:
+# the client is the peer (REMOTE_ADDR) and X-Forwarded-For is ignored, so nobody
+# can choose the address their rate limits count against. helpline.lib.clientip.
+HELPLINE_TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("HELPLINE_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
 RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 
 # --- Background work ----------------------------------------------------------

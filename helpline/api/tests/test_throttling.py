@@ -282,3 +282,46 @@ def test_an_ipv6_client_rotating_addresses_in_its_64_shares_one_bucket(
     assert answers == [200, 200, 200]
     assert throttled(api.as_key(key, address="2001:db8:5:6:ffff:1:2:3").get("/statuses"))
     assert api.as_key(key, address="2001:db8:5:7::1").get("/statuses").status_code == 200
+
+
+# --- behind a reverse proxy (helpline.lib.clientip) -----------------------------------
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_TRUSTED_PROXIES = ["10.0.0.5"]
+    limits.HELPLINE_API_FAILED_AUTH_RATE = "2/m"
+
+    def via_proxy(n: int, forwarded: str) -> Any:
+        return client.get(
+            "/api/v1/statuses",
+            headers={"Authorization": f"Bearer hl_guess{n}", "X-Forwarded-For": forwarded},
+            REMOTE_ADDR="10.0.0.5",
+        )
+
+    assert [via_proxy(n, "198.51.100.1").status_code for n in range(2)] == [401, 401]
+    assert throttled(via_proxy(2, "198.51.100.1"))
+    # What the client prepends itself is not believed: still 198.51.100.1.
+    assert throttled(via_proxy(3, "192.0.2.77, 198.51.100.1"))
+    assert via_proxy(4, "198.51.100.2").status_code == 401  # another client
+
+
+def test_a_key_allowlist_sees_the_forwarded_client(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    key = make_key(allowed_ips="198.51.100.0/24")
+
+    def via(peer: str, forwarded: str) -> int:
+        return int(
+            client.get(
+                "/api/v1/statuses",
+                headers={"Authorization": f"Bearer {key}", "X-Forwarded-For": forwarded},
+                REMOTE_ADDR=peer,
+            ).status_code
+        )
+
+    assert via("10.0.0.5", "198.51.100.1") == 200
+    assert via("10.0.0.5", "192.0.2.1") == 401
+    assert via("192.0.2.1", "198.51.100.1") == 401  # spoofed: the peer is not a proxy
