@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "helpline.lib.middleware.HeadMiddleware",
     # Every answer under /desk/, errors and redirects too: no-store, private.
     "helpline.lib.middleware.PrivateNoStoreMiddleware",
+    # Under /api/: the same no-store, and a Host not in ALLOWED_HOSTS is a JSON 400
+    # (Django's middleware below would answer its HTML page).
+    "helpline.api.errors.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
