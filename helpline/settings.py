@@ -299,6 +299,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "sla.sweep": ("helpline.sla.tasks.sweep_sla", 60),
     # Resolved tickets without a reply close after their department's period.
     "automation.auto_close": ("helpline.automation.tasks.auto_close", 15 * 60),
+    # Expired rate-limit counters, so the limits cache's table holds live ones only.
+    "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
 }
 
 # --- Mail ---------------------------------------------------------------------

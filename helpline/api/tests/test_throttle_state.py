@@ -75,3 +75,23 @@ def test_the_production_limits_cache_holds_a_flood_too(
     flood()
 
     assert throttled(busy.get("/statuses"))
+
+
+def test_the_worker_purges_expired_counters_and_keeps_live_ones(db: None, settings: Any) -> None:
+    """Django's database cache counts its rows at every write and removes expired
+    ones only when the table is full: purged every minute, a table of live
+    counters stays small, and so do the writes (HELPLINE_PERIODIC_JOBS)."""
+    from helpline.api.tasks import purge_expired_limits
+
+    settings.CACHES = {**settings.CACHES, "limits": production.CACHES["limits"]}
+    call_command("createcachetable", "--database", "default")
+    cache = caches["limits"]
+    cache.set_many({f"old{n}": [1.0] for n in range(5)}, timeout=-1)  # already expired
+    cache.set("live", [1.0], timeout=60)
+
+    assert purge_expired_limits.call() == 5
+
+    assert cache.get("live") == [1.0]
+    assert purge_expired_limits.call() == 0
+    job = settings.HELPLINE_PERIODIC_JOBS["api.purge_limits"]
+    assert job == ("helpline.api.tasks.purge_expired_limits", 60)
