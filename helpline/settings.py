@@ -373,7 +373,7 @@ HELPLINE_QUEUE_PAGE_SIZE = 25
 # Failed authentications (wrong or revoked keys) per address, REST and osTicket;
 # when full, only credentials that worked from that address lately get through:
 HELPLINE_API_FAILED_AUTH_RATE = os.environ.get("HELPLINE_API_FAILED_AUTH_RATE", "30/10m")
-# Every authenticated request per address (on osTicket's endpoints, every request):
+# Every authenticated request per address:
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
 # Every request made with one key or token:
 HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")

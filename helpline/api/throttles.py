@@ -14,8 +14,7 @@ see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
   (429, no lookup) unless it has worked from this address in the last day:
   answering it would tell a guesser which guess was right, while a client that
   was already using its key there goes on working.
-- `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address
-  (the REST API), every request (the osTicket endpoints, before authentication);
+- `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address;
 - `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
 - `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
   `POST /v1/tickets` and the osTicket endpoints, which are what a create-only key
@@ -246,7 +245,7 @@ def _wait(
 
 
 def osticket_address_wait(request: HttpRequest) -> int | None:
-    """Every request to the osTicket endpoints, from this address."""
+    """Every authenticated request to the osTicket endpoints, from this address."""
     return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", address_key)
 
 

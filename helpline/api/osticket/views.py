@@ -79,10 +79,9 @@ def _caller(request: HttpRequest, secret: str) -> Caller:
 @require_POST
 def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
     """Open a ticket from an osTicket JSON, XML or raw email request."""
-    # Rate limits (helpline.api.throttles): every request from the address, then
-    # what the key opens; both before the body is read.
-    if (wait := throttles.osticket_address_wait(request)) is not None:
-        return throttles.throttled_response(wait)
+    # Rate limits (helpline.api.throttles), all before the body is read: failed
+    # attempts from the address (their own bucket, as on REST), then the address's
+    # valid requests and what the key opens.
     secret = secret_from(request)
     try:
         throttles.check_guessing(request, secret)  # failed attempts: as on REST
@@ -94,6 +93,8 @@ def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
     except Throttled as throttled:
         return throttles.throttled_response(throttled.wait)
     throttles.remember(request, secret)
+    if (wait := throttles.osticket_address_wait(request)) is not None:
+        return throttles.throttled_response(wait)
     if (wait := throttles.osticket_create_wait(request, caller)) is not None:
         return throttles.throttled_response(wait)
     try:
