@@ -78,10 +78,12 @@ def make_customer(name: str, email: str, *, login: bool = False) -> Customer:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Rate-limit counters start from zero in every test."""
-    from django.core.cache import cache
+    """Rate-limit counters (in the "limits" cache) and everything else cached start
+    from zero in every test."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ defaults that make `make run` work on a fresh machine: SQLite in ./var, DEBUG of
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -82,6 +83,9 @@ MIDDLEWARE = [
     "helpline.lib.middleware.HeadMiddleware",
     # Every answer under /desk/, errors and redirects too: no-store, private.
     "helpline.lib.middleware.PrivateNoStoreMiddleware",
+    # Under /api/: the same no-store, and a Host not in ALLOWED_HOSTS is a JSON 400
+    # (Django's middleware below would answer its HTML page).
+    "helpline.api.errors.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,6 +191,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# The client's address as every rate limit sees it (behind HELPLINE_TRUSTED_PROXIES,
+# from X-Forwarded-For), an IPv6 one by its /64: helpline.lib.clientip.
+AXES_CLIENT_IP_CALLABLE = "helpline.lib.clientip.axes_address"
 # And failures across usernames from one address, and across addresses for one
 # username (helpline.accounts.throttle): django-ratelimit rates, "count/period".
 HELPLINE_LOGIN_THROTTLE = AXES_ENABLED
@@ -248,12 +255,42 @@ SECURE_CSP = {
 }
 
 # --- Cache (rate limits are shared by every server process) ---------------------
-CACHES = {
+# Both are database caches (tables made by `createcachetable`), so every gunicorn
+# process shares them without Redis.
+# "limits": every rate-limit counter (API throttles, sign-in, portal, osTicket),
+# in a table of its own. A cache past MAX_ENTRIES drops a third of its entries,
+# and a dropped counter is an empty one: with the default 300 entries, a flood
+# of requests from new addresses would reset everyone's limits. 100,000 live
+# counters hold a flood from 100,000 addresses (IPv6 ones count by their /64) per
+# window (a minute for the API, up to an hour for sign-in); expired counters are
+# removed first. Each write counts the table's rows, so it is not made larger.
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "helpline_cache",
-    }
+    },
+    "limits": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "helpline_limits",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
+HELPLINE_LIMITS_CACHE = "limits"
+RATELIMIT_USE_CACHE = HELPLINE_LIMITS_CACHE
+# django-ratelimit's "ip" key, should anything use it: the same client address as
+# every other limit (our bounds use helpline.lib.clientip.address_key directly).
+RATELIMIT_IP_META_KEY = "helpline.lib.clientip.client_ip"
+
+# --- Reverse proxies ----------------------------------------------------------
+# Peers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
+# believed: the client is its right-most entry that is not one of them. Empty:
+# the client is the peer (REMOTE_ADDR) and X-Forwarded-For is ignored, so nobody
+# can choose the address their rate limits count against. helpline.lib.clientip.
+HELPLINE_TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("HELPLINE_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
 RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 
 # --- Background work ----------------------------------------------------------
@@ -268,6 +305,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "sla.sweep": ("helpline.sla.tasks.sweep_sla", 60),
     # Resolved tickets without a reply close after their department's period.
     "automation.auto_close": ("helpline.automation.tasks.auto_close", 15 * 60),
+    # Expired rate-limit counters, so the limits cache's table holds live ones only.
+    "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
 }
 
 # --- Mail ---------------------------------------------------------------------
@@ -343,9 +382,12 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25
-# API rate limits (helpline.api.throttles), counted in CACHES["default"] per client
+# API rate limits (helpline.api.throttles), counted in CACHES["limits"] per client
 # address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.
-# Every request that carries a credential (valid or not), per address:
+# Failed authentications (wrong or revoked keys) per address, REST and osTicket;
+# when full, only credentials that worked from that address lately get through:
+HELPLINE_API_FAILED_AUTH_RATE = os.environ.get("HELPLINE_API_FAILED_AUTH_RATE", "30/10m")
+# Every authenticated request per address:
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
 # Every request made with one key or token:
 HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")

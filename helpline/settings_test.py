@@ -32,4 +32,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # The database cache table is not emptied between transactional tests, so rate
 # limit counters would leak from one test into the next; a local memory cache is
 # cleared before every test (helpline/conftest.py).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The rate-limit counters get a local memory cache of their own, sized as in
+# production (helpline/api/tests/test_throttle_state.py floods both kinds).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "helpline-limits",
+        "OPTIONS": CACHES["limits"]["OPTIONS"],  # noqa: F405
+    },
+}

@@ -32,6 +32,8 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from helpline.lib.clientip import address_key
+
 _GROUP = "helpline.login"
 
 
@@ -41,10 +43,10 @@ def _counts(request: HttpRequest, username: str, *, increment: bool) -> list[boo
         get_usage(
             request,
             group=f"{_GROUP}.address",
-            # django-ratelimit's own client key: an IPv6 address counts by its /64
-            # (RATELIMIT_IPV6_MASK), since every IPv6 client holds a whole /64 and
+            # An IPv6 address counts by its /64 (helpline.lib.clientip, shared with
+            # the API's throttles), since every IPv6 client holds a whole /64 and
             # could otherwise try 2^64 addresses.
-            key="ip",
+            key=address_key,
             rate=settings.HELPLINE_LOGIN_FAILURES_PER_ADDRESS,
             increment=increment,
         ),
@@ -93,7 +95,7 @@ def per_address(rate: Rate) -> Callable[[View], View]:
     not installed (a bare `Ratelimited` would show as 403 Forbidden)."""
 
     def decorator(view: View) -> View:
-        limited = ratelimit(key="ip", rate=rate, method="POST", block=True)(view)
+        limited = ratelimit(key=address_key, rate=rate, method="POST", block=True)(view)
 
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:

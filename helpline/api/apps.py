@@ -9,6 +9,8 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from helpline.api.security import check_declared_access
         from helpline.api.throttles import check_rates
+        from helpline.lib.clientip import check_trusted_proxies
 
         checks.register(check_declared_access, checks.Tags.security)
         checks.register(check_rates, checks.Tags.security)
+        checks.register(check_trusted_proxies, checks.Tags.security)

@@ -17,8 +17,9 @@ A request carries a secret in `Authorization: Bearer <secret>` or `X-API-Key:
   write and reports:read (plus admin for administrators), since it is the agent
   themselves (what a report shows them is still limited to what they may see).
 
-An IP allowlist (CIDR ranges) applies to API keys; the address is REMOTE_ADDR,
-so behind a reverse proxy the proxy must pass the client's address in it.
+An IP allowlist (CIDR ranges) applies to API keys; the address is the client's
+as every rate limit sees it (helpline.lib.clientip: REMOTE_ADDR, or behind one
+of HELPLINE_TRUSTED_PROXIES the right-most untrusted X-Forwarded-For entry).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Agent
 from helpline.api.models import TOKEN_MARKER, AgentToken, ApiKey, Scope, hash_secret
+from helpline.lib.clientip import client_ip
 from helpline.tickets.models import HelpTopic
 
 # `last_used_at` is written at most this often per credential, so a busy
@@ -81,7 +83,7 @@ def secret_from(request: HttpRequest) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
+    return client_ip(request)
 
 
 def authenticate(secret: str, address: str) -> Caller:

@@ -12,30 +12,45 @@ report. Every view under /api/ is wrapped in `json_errors`, which turns
 
 Answers that are already JSON, or deliberately plain text (the osTicket endpoints
 answer 201/400/401 in osTicket's plain-text style), pass through unchanged.
+
+`ApiMiddleware`, around everything under /api/ (first in MIDDLEWARE):
+
+- a Host header the site does not serve (not in ALLOWED_HOSTS) is a JSON 400.
+  Django raises DisallowedHost inside its own middleware (CommonMiddleware, CSRF,
+  the HTTPS redirect), before any view, and answers with its HTML 400 page; so
+  the host is checked here first, and logged as Django logs it
+  (`django.security.DisallowedHost`);
+- every answer is `Cache-Control: no-store, private` (the headers of Django's
+  `never_cache`): answers carry tickets, customers' addresses and what keys may
+  do, and no browser, proxy or CDN should keep a copy. Errors and 429s too.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from django.core.exceptions import (
+    DisallowedHost,
     PermissionDenied,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
 )
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger("django.request")
+security_log = logging.getLogger("django.security.DisallowedHost")
 
 View = Callable[..., HttpResponseBase]
 INTERNAL = _("Something went wrong on our side. It has been logged; please try again later.")
 NOT_FOUND = _("No such endpoint.")
+BAD_HOST = _("The Host header names a site this server does not serve.")
 
 
 def error_json(status: int, detail: str | Promise, field: str | None = None) -> JsonResponse:
@@ -104,3 +119,31 @@ def guard_all(
                 )
             )
     return guarded
+
+
+@cache
+def api_prefix() -> str:
+    """Where the API is mounted ("/api/"), from the URL configuration."""
+    return reverse("api:openapi-json").rsplit("/", 1)[0] + "/"
+
+
+class ApiMiddleware:
+    """JSON 400 for a Host the site does not serve, and no-store, under /api/
+    (see the module docstring)."""
+
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path.startswith(api_prefix()):
+            return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost as error:
+            # As django.core.handlers.exception logs it, minus the traceback.
+            security_log.error(str(error), extra={"status_code": 400, "request": request})
+            response: HttpResponseBase = error_json(400, BAD_HOST, None)
+        else:
+            response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response

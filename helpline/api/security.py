@@ -43,12 +43,16 @@ CHANNEL_CANNOT_CHANGE = (
 def _check(
     request: HttpRequest, any_of: tuple[Scope, ...], agent: bool, limits: tuple[Limit, ...]
 ) -> Caller:
+    secret = secret_from(request)
+    # Rate limits before anything else is done (helpline.api.throttles): an address
+    # that failed too often lately is refused before the credential is looked up.
+    throttles.check_guessing(request, secret)
     try:
-        caller = authenticate(secret_from(request), client_address(request))
+        caller = authenticate(secret, client_address(request))
     except AuthFailed as error:
-        throttles.check(request, None)  # failed attempts count against the address
+        throttles.check_failed(request)  # a bucket of their own, per address
         raise ApiError(401, error.message) from None
-    # Rate limits before anything else is done for the caller (helpline.api.throttles).
+    throttles.remember(request, secret)
     throttles.check(request, caller, limits)
     if any_of and not any(caller.has(scope) for scope in any_of):
         if len(any_of) == 1:

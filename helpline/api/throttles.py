@@ -1,11 +1,20 @@
 """Rate limits on the API, per client address and per credential, counted in
-Django's cache (the database cache: shared by every server process).
+the "limits" cache (`settings.HELPLINE_LIMITS_CACHE`: a database cache shared by
+every server process, in a table of its own and sized so that a flood of new
+buckets does not push out full ones; django-ratelimit counts there too, through
+RATELIMIT_USE_CACHE).
 
-Three limits, each a setting read at every request (env vars of the same name,
+Four limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
 
-- `HELPLINE_API_RATE_PER_ADDRESS`: every request from one address that carries
-  a credential, valid or not (so guessing keys is limited as well as using them);
+- `HELPLINE_API_FAILED_AUTH_RATE`: failed authentications (a wrong, revoked or
+  disallowed key or token) from one address, REST and osTicket together. Its own
+  bucket, so one client's guesses never use up another's requests from the same
+  address (a NAT, an office). When it is full, a credential is refused unread
+  (429, no lookup) unless it has worked from this address in the last day:
+  answering it would tell a guesser which guess was right, while a client that
+  was already using its key there goes on working.
+- `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address;
 - `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
 - `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
   `POST /v1/tickets` and the osTicket endpoints, which are what a create-only key
@@ -23,9 +32,10 @@ authentication too. The osTicket endpoints are plain Django views and use
 django-ratelimit (fixed windows), as the portal does; their counters are their
 own.
 
-The client's address is REMOTE_ADDR, as for key allowlists (helpline.api.auth):
-ninja's default reads X-Forwarded-For from anyone, which would let a client pick
-a fresh address for every request. Behind a proxy, the proxy sets REMOTE_ADDR.
+Clients are counted by `helpline.lib.clientip.rate_key`, as sign-in throttling
+counts them: the client's address, an IPv6 one by its /64 (any IPv6 client can
+pick a fresh address in its /64 for every request). Ninja's default reads
+X-Forwarded-For from anyone, which would let a client pick a fresh address too.
 
 A failing cache lets requests through (logged): a rate limit must not take the
 API down with it.
@@ -37,10 +47,12 @@ import copy
 import logging
 import math
 import re
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core import checks
+from django.core.cache import BaseCache, caches
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -48,13 +60,16 @@ from django_ratelimit.core import get_usage
 from ninja.errors import Throttled
 from ninja.throttling import SimpleRateThrottle
 
-from helpline.api.auth import Caller, client_address
+from helpline.api.auth import Caller
+from helpline.api.models import hash_secret
+from helpline.lib.clientip import address_key, rate_key
 
 log = logging.getLogger(__name__)
 
 # What both ninja and django-ratelimit read the same way: 60/m, 1000/h, 10/5m.
 RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
 RATE_SETTINGS = (
+    "HELPLINE_API_FAILED_AUTH_RATE",
     "HELPLINE_API_RATE_PER_ADDRESS",
     "HELPLINE_API_RATE_PER_KEY",
     "HELPLINE_API_CREATE_RATE",
@@ -83,6 +98,11 @@ class Limit(SimpleRateThrottle):
         self.ident = ident
         self.caller: Caller | None = None
 
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        # Not ninja's default cache, and looked up at each use (tests swap CACHES).
+        return caches[settings.HELPLINE_LIMITS_CACHE]
+
     def rate_now(self) -> str:
         return str(getattr(settings, self.setting, "") or "").strip()
 
@@ -90,7 +110,10 @@ class Limit(SimpleRateThrottle):
         ident = self.ident(request, self.caller)
         return None if ident is None else f"api-limit:{self.scope}:{ident}"
 
+    peeking = False
+
     def allows(self, request: HttpRequest, caller: Caller | None) -> bool:
+        """Count this request; False when the bucket was already full."""
         rate = self.rate_now()
         if not rate:
             return True
@@ -102,9 +125,20 @@ class Limit(SimpleRateThrottle):
             log.warning("Rate limit %s not checked: the cache failed.", self.scope, exc_info=True)
             return True
 
+    def full(self, request: HttpRequest) -> bool:
+        """Whether the bucket is full, without counting this request."""
+        self.peeking = True
+        try:
+            return not self.allows(request, None)
+        finally:
+            self.peeking = False
+
+    def throttle_success(self) -> bool:
+        return True if self.peeking else super().throttle_success()
+
 
 def _address(request: HttpRequest, caller: Caller | None) -> str:
-    return client_address(request) or "unknown"
+    return rate_key(request)  # an IPv6 client by its /64, as every rate limit here
 
 
 def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
@@ -115,6 +149,7 @@ def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     return f"key-{caller.key.pk}" if caller.key is not None else None
 
 
+FAILED_BY_ADDRESS = Limit("failed-address", "HELPLINE_API_FAILED_AUTH_RATE", _address)
 BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
 BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
 CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
@@ -122,11 +157,14 @@ CREATE_BY_CREDENTIAL = Limit("create-credential", "HELPLINE_API_CREATE_RATE", _c
 CREATING = (CREATE_BY_ADDRESS, CREATE_BY_CREDENTIAL)
 
 
-def check(request: HttpRequest, caller: Caller | None, extra: tuple[Limit, ...] = ()) -> None:
-    """Count the request in its buckets (the address's; the credential's when it
-    is known; `extra`); raise ninja's Throttled when one is full. Every bucket is
-    counted, as ninja does, so the longest wait is the one given."""
-    specs = (BY_ADDRESS, *((BY_CREDENTIAL, *extra) if caller is not None else ()))
+def check(request: HttpRequest, caller: Caller, extra: tuple[Limit, ...] = ()) -> None:
+    """Count an authenticated request in its buckets (the address's, the
+    credential's, `extra`); raise ninja's Throttled when one is full. Every bucket
+    is counted, as ninja does, so the longest wait is the one given."""
+    _count(request, caller, (BY_ADDRESS, BY_CREDENTIAL, *extra))
+
+
+def _count(request: HttpRequest, caller: Caller | None, specs: tuple[Limit, ...]) -> None:
     # Ninja's throttles keep the request's state on themselves: one copy per request.
     limits = [copy.copy(spec) for spec in specs]
     waits = [limit.wait() for limit in limits if not limit.allows(request, caller)]
@@ -134,7 +172,53 @@ def check(request: HttpRequest, caller: Caller | None, extra: tuple[Limit, ...] 
         raise Throttled(wait=max((w for w in waits if w is not None), default=None))  # type: ignore[arg-type]
 
 
+# A credential that worked from an address is let through there for this long
+# while the address's failure bucket is full; the mark is renewed at most hourly.
+KNOWN_FOR = 24 * 3600
+RENEW_AFTER = 3600
+
+
+def _known_key(request: HttpRequest, secret: str) -> str:
+    return f"api-known:{rate_key(request)}:{hash_secret(secret)[:32]}"
+
+
+def check_guessing(request: HttpRequest, secret: str) -> None:
+    """Before a credential is looked up: raise Throttled when this address's
+    failed attempts fill their bucket and `secret` has not worked from here
+    lately (see the module docstring)."""
+    limit = copy.copy(FAILED_BY_ADDRESS)
+    if not secret or not limit.full(request):
+        return
+    try:
+        if limit.cache.get(_known_key(request, secret)) is not None:
+            return
+    except DatabaseError:
+        log.warning("Known credentials not checked: the cache failed.", exc_info=True)
+        return
+    raise Throttled(wait=limit.wait())  # type: ignore[arg-type]
+
+
+def check_failed(request: HttpRequest) -> None:
+    """Count one failed authentication from this address; raise Throttled when
+    their bucket was already full."""
+    _count(request, None, (FAILED_BY_ADDRESS,))
+
+
+def remember(request: HttpRequest, secret: str) -> None:
+    """`secret` worked from this address: let it through here while the address's
+    failure bucket is full (see `check_guessing`)."""
+    cache = caches[settings.HELPLINE_LIMITS_CACHE]
+    key = _known_key(request, secret)
+    try:
+        since = cache.get(key)
+        if since is None or time.time() - since > RENEW_AFTER:
+            cache.set(key, time.time(), KNOWN_FOR)
+    except DatabaseError:
+        log.warning("Known credential not remembered: the cache failed.", exc_info=True)
+
+
 def throttled_response(wait: float | None) -> JsonResponse:
+    """The 429 of the plain (osTicket) views, as the REST API's."""
     response = JsonResponse({"detail": too_many(wait), "field": None}, status=429)
     response["Retry-After"] = retry_after(wait)
     return response
@@ -161,8 +245,8 @@ def _wait(
 
 
 def osticket_address_wait(request: HttpRequest) -> int | None:
-    """Every request to the osTicket endpoints, from this address."""
-    return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", "ip")
+    """Every authenticated request to the osTicket endpoints, from this address."""
+    return _wait(request, "api-osticket-address", "HELPLINE_API_RATE_PER_ADDRESS", address_key)
 
 
 def osticket_create_wait(request: HttpRequest, caller: Caller) -> int | None:
@@ -172,7 +256,7 @@ def osticket_create_wait(request: HttpRequest, caller: Caller) -> int | None:
     waits = [
         _wait(request, "api-osticket-key", "HELPLINE_API_RATE_PER_KEY", lambda g, r: ident),
         _wait(request, "api-osticket-create-key", "HELPLINE_API_CREATE_RATE", lambda g, r: ident),
-        _wait(request, "api-osticket-create-address", "HELPLINE_API_CREATE_RATE", "ip"),
+        _wait(request, "api-osticket-create-address", "HELPLINE_API_CREATE_RATE", address_key),
     ]
     return max((w for w in waits if w is not None), default=None)
 

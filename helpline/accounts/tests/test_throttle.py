@@ -132,3 +132,49 @@ def test_successful_sign_ins_do_not_count(world: World) -> None:
     for _ in range(12):
         assert desk("203.0.113.9", "alice.agent", PASSWORD).signed_in
         assert portal("203.0.113.9", "ken@example.com", PASSWORD).signed_in
+
+
+# --- behind a reverse proxy (helpline.lib.clientip) -----------------------------------
+
+
+def via(peer: str, forwarded: str, username: str, password: str) -> Any:
+    client = Client(REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    response: Any = client.post(DESK, {"username": username, "password": password})
+    response.signed_in = "_auth_user_id" in client.session
+    return response
+
+
+def test_a_spoofed_forwarded_for_does_not_give_a_fresh_address(world: World) -> None:
+    """Nobody is a trusted proxy (the default): the header is ignored."""
+    for n in range(5):
+        assert via("203.0.113.9", f"10.9.0.{n}", f"user{n}", "guess").status_code == 400
+
+    assert via("203.0.113.9", "10.9.0.99", "alice.agent", PASSWORD).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(world: World, settings: Any) -> None:
+    settings.HELPLINE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for n in range(5):
+        assert via("10.0.0.5", "203.0.113.9", f"user{n}", "guess").status_code == 400
+
+    assert via("10.0.0.5", "203.0.113.9", "alice.agent", PASSWORD).status_code == 429
+    # Prepending an address of one's own is not believed.
+    assert via("10.0.0.5", "192.0.2.1, 203.0.113.9", "alice.agent", PASSWORD).status_code == 429
+    # Another client behind the same proxy is not affected.
+    assert via("10.0.0.5", "198.51.100.7", "alice.agent", PASSWORD).signed_in
+
+
+def test_axes_locks_the_forwarded_client_not_the_proxy(world: World, settings: Any) -> None:
+    """django-axes' (username, address) lock takes the same address
+    (AXES_CLIENT_IP_CALLABLE): a proxy's other clients can still sign in."""
+    from axes.models import AccessAttempt
+
+    settings.HELPLINE_TRUSTED_PROXIES = ["10.0.0.5"]
+    settings.HELPLINE_LOGIN_FAILURES_PER_ADDRESS = "100/15m"
+    settings.HELPLINE_LOGIN_FAILURES_PER_USERNAME = "100/15m"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        via("10.0.0.5", "203.0.113.9", "alice.agent", "guess")
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+    assert not via("10.0.0.5", "203.0.113.9", "alice.agent", PASSWORD).signed_in
+    assert via("10.0.0.5", "198.51.100.7", "alice.agent", PASSWORD).signed_in

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from ninja.errors import Throttled
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.api import throttles
@@ -67,8 +68,8 @@ def _text(status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _caller(request: HttpRequest) -> Caller:
-    caller = authenticate(secret_from(request), client_address(request))
+def _caller(request: HttpRequest, secret: str) -> Caller:
+    caller = authenticate(secret, client_address(request))
     if not caller.has(Scope.CREATE):
         raise AuthFailed("API key not authorized to create tickets.")
     return caller
@@ -78,14 +79,22 @@ def _caller(request: HttpRequest) -> Caller:
 @require_POST
 def create_ticket(request: HttpRequest, fmt: str) -> HttpResponse:
     """Open a ticket from an osTicket JSON, XML or raw email request."""
-    # Rate limits (helpline.api.throttles): every request from the address, then
-    # what the key opens; both before the body is read.
+    # Rate limits (helpline.api.throttles), all before the body is read: failed
+    # attempts from the address (their own bucket, as on REST), then the address's
+    # valid requests and what the key opens.
+    secret = secret_from(request)
+    try:
+        throttles.check_guessing(request, secret)  # failed attempts: as on REST
+        try:
+            caller = _caller(request, secret)
+        except AuthFailed as error:
+            throttles.check_failed(request)
+            return _text(401, error.message)
+    except Throttled as throttled:
+        return throttles.throttled_response(throttled.wait)
+    throttles.remember(request, secret)
     if (wait := throttles.osticket_address_wait(request)) is not None:
         return throttles.throttled_response(wait)
-    try:
-        caller = _caller(request)
-    except AuthFailed as error:
-        return _text(401, error.message)
     if (wait := throttles.osticket_create_wait(request, caller)) is not None:
         return throttles.throttled_response(wait)
     try:

@@ -134,3 +134,13 @@ def key(world: World) -> str:
         allowed_ips="127.0.0.0/8\n192.0.2.0/24",
         default_topic=world.topic,
     )
+
+
+@pytest.fixture
+def limits(settings: Any) -> Any:
+    """Generous rate limits unless a test narrows one (helpline.api.throttles)."""
+    settings.HELPLINE_API_RATE_PER_ADDRESS = "1000/m"
+    settings.HELPLINE_API_RATE_PER_KEY = "1000/m"
+    settings.HELPLINE_API_CREATE_RATE = "1000/m"
+    settings.HELPLINE_API_FAILED_AUTH_RATE = "1000/m"
+    return settings

@@ -15,8 +15,9 @@ The credentials (the table's columns, in this order):
                         Support, so for him it does not exist)
 
 Every ticket route is called on a Support ticket. Each call runs in a savepoint that
-is rolled back, so every cell starts from the same state (and no call of one cell
-feeds the rate limits of the next).
+is rolled back, so every cell starts from the same state; the rate limits are
+generous (`limits`), so that no cell's answer depends on the calls before it (the
+failed ones included: they fill their own bucket, helpline.api.throttles).
 
 A route that is in the URL configuration (or in the OpenAPI schema) but not in the
 table fails the test: a new endpoint cannot ship without its row.
@@ -166,7 +167,7 @@ class Stage:
 
 
 @pytest.fixture
-def stage(world: World, media: Path) -> Stage:
+def stage(world: World, media: Path, limits: Any) -> Stage:
     upload = lifecycle.Upload("photo.txt", "text/plain", b"smoke")
     first = world.open("Printer on fire", uploads=[upload])
     assigned = world.open("Scanner jammed")

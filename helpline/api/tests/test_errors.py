@@ -92,3 +92,74 @@ def test_a_wrong_method_is_a_json_405_that_says_which_methods_work(
 @pytest.mark.parametrize("path", ["/api/", "/api/v1", "/api/v1/tickets/1/2/3", "/api/docs/x"])
 def test_a_path_that_is_no_endpoint_is_a_json_404(client: Client, path: str) -> None:
     assert is_json_error(client.get(path), 404)
+
+
+# --- a Host header the site does not answer to ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/statuses"),
+        ("post", "/api/v1/tickets"),
+        ("post", "/api/tickets.json"),
+        ("get", "/api/openapi.json"),
+        ("get", "/api/no/such/endpoint"),
+    ],
+)
+def test_a_host_the_site_does_not_serve_is_a_json_400_under_the_api(
+    world: World, client: Client, settings: Any, caplog: Any, method: str, path: str
+) -> None:
+    """Django answers a DisallowedHost from its middleware with its HTML 400 page,
+    before any view (and so json_errors) runs."""
+    settings.ALLOWED_HOSTS = ["helpline.example"]
+    key = make_key()
+
+    with caplog.at_level(logging.ERROR, logger="django.security.DisallowedHost"):
+        response = getattr(client, method)(
+            path, headers={"X-API-Key": key}, HTTP_HOST="evil.example"
+        )
+
+    assert is_json_error(response, 400)
+    assert "Host" in response.json()["detail"]
+    assert "evil.example" in caplog.text  # still logged as Django logs it
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_host_the_site_does_not_serve_elsewhere_is_still_djangos_400(
+    client: Client, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["helpline.example"]
+
+    response = client.get("/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
+
+
+# --- no copies kept: Cache-Control: no-store on every answer -------------------------
+
+
+def test_every_answer_under_the_api_is_no_store(
+    world: World, client: Client, channel: Api, limits: Any
+) -> None:
+    """They carry ticket data, customers' addresses and keys' results: no browser,
+    proxy or CDN keeps a copy. Successes, errors, both APIs, the schema."""
+    limits.HELPLINE_API_RATE_PER_KEY = "1/m"
+    key = make_key(scopes=["tickets:create"])
+    answers = {
+        "200": channel.get("/statuses"),
+        "429": channel.get("/statuses"),
+        "401": client.get("/api/v1/tickets", headers={"X-API-Key": "wrong"}),
+        "404": client.get("/api/v1/nothing/here"),
+        "405": client.delete("/api/openapi.json"),
+        "schema": client.get("/api/openapi.json"),
+        "docs": client.get("/api/docs"),
+        "osticket 201": post(client, "/api/tickets.json", VALID, key),
+        "osticket 401": post(client, "/api/tickets.json", VALID, "wrong"),
+        "head": client.head("/api/openapi.json"),
+    }
+
+    for name, response in answers.items():
+        assert "no-store" in response.get("Cache-Control", ""), name
+        assert "private" in response["Cache-Control"], name

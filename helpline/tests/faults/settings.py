@@ -19,7 +19,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Each process counts its own rate limits; the load is one client address.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
+}
 # The load is one key from one address, faster than the API's default limits allow:
 # a 429 would count as a refused request and hide what the faults do.
 HELPLINE_API_RATE_PER_ADDRESS = HELPLINE_API_RATE_PER_KEY = HELPLINE_API_CREATE_RATE = ""

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -653,7 +653,7 @@ def where(error: BaseException) -> str:
 def send(client: Client, example: Example, headers: dict[str, str] | None = None) -> Any:
     """Send one example; a view's exception propagates (the test client re-raises
     it), with the database rolled back to before the request."""
-    cache.clear()  # rate limits would answer 429 before the code under test runs
+    caches["limits"].clear()  # rate limits would answer 429 before the code under test runs
     example = current_versions(example)
     if example.tz is not None:
         client.cookies["tz"] = example.tz

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -154,7 +154,7 @@ class Sessions:
         return client
 
     def request(self, role: str, case: Case, method: str) -> Any:
-        cache.clear()  # rate limits count every role's requests from one address
+        caches["limits"].clear()  # rate limits count every role's requests from one address
         client = self.for_case(role, case)
         path = case.path(self.scene)
         query = case.query(self.scene)

@@ -1,0 +1,97 @@
+"""Where the rate-limit counters live (helpline.api.throttles, and every
+django-ratelimit bound: sign-in, portal, osTicket): a cache of their own, sized
+so that a flood of new buckets cannot push out the ones that are full.
+
+A cache that runs out of room drops entries (Django's local-memory cache drops
+the least recently used third, its database cache the first third by key), and
+a dropped bucket is an empty one: an attacker who sends 10,000 requests from
+10,000 addresses would reset every other client's limit, their own key's too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.test import Client, RequestFactory
+
+import helpline.settings as production
+from helpline.api import throttles
+from helpline.conftest import World
+
+from .conftest import Api, make_key
+from .test_throttling import throttled
+
+FLOOD = 10_000
+
+
+def flood(count: int = FLOOD) -> None:
+    """`count` requests from as many IPv4 addresses, each filling its own
+    per-address bucket, as a failed key guess from a fresh address does."""
+    factory = RequestFactory()
+    for n in range(count):
+        address = str(ipaddress.IPv4Address(0x0A000000 + n))  # 10.0.0.0 onwards
+        throttles.check_failed(factory.get("/api/v1/statuses", REMOTE_ADDR=address))
+
+
+def test_a_flood_of_new_addresses_does_not_reset_a_full_bucket(
+    world: World, client: Client, limits: Any
+) -> None:
+    limits.HELPLINE_API_RATE_PER_KEY = "3/m"
+    busy = Api(client, make_key())
+    assert [busy.get("/statuses").status_code for _ in range(3)] == [200, 200, 200]
+
+    flood()
+
+    assert throttled(busy.get("/statuses"))
+
+
+def test_the_limits_cache_is_not_the_default_cache() -> None:
+    """Nothing else (sessions, pages, lookups) competes with the counters for room."""
+    for configured in (production.CACHES, settings.CACHES):
+        assert configured["limits"] != configured["default"]
+    assert production.CACHES["limits"]["LOCATION"] != production.CACHES["default"]["LOCATION"]
+    assert settings.RATELIMIT_USE_CACHE == "limits"
+    assert (
+        throttles.Limit("x", "HELPLINE_API_RATE_PER_KEY", lambda r, c: "x").cache
+        is (caches["limits"])
+    )
+
+
+def test_the_production_limits_cache_holds_a_flood_too(
+    world: World, client: Client, limits: Any, settings: Any
+) -> None:
+    """The same flood against the configured database cache (its own table, made by
+    `createcachetable`), not the test suite's local-memory stand-in."""
+    settings.CACHES = {**settings.CACHES, "limits": production.CACHES["limits"]}
+    call_command("createcachetable", "--database", "default")
+    limits.HELPLINE_API_RATE_PER_KEY = "3/m"
+    busy = Api(client, make_key())
+    assert [busy.get("/statuses").status_code for _ in range(3)] == [200, 200, 200]
+
+    flood()
+
+    assert throttled(busy.get("/statuses"))
+
+
+def test_the_worker_purges_expired_counters_and_keeps_live_ones(db: None, settings: Any) -> None:
+    """Django's database cache counts its rows at every write and removes expired
+    ones only when the table is full: purged every minute, a table of live
+    counters stays small, and so do the writes (HELPLINE_PERIODIC_JOBS)."""
+    from helpline.api.tasks import purge_expired_limits
+
+    settings.CACHES = {**settings.CACHES, "limits": production.CACHES["limits"]}
+    call_command("createcachetable", "--database", "default")
+    cache = caches["limits"]
+    cache.set_many({f"old{n}": [1.0] for n in range(5)}, timeout=-1)  # already expired
+    cache.set("live", [1.0], timeout=60)
+
+    assert purge_expired_limits.call() == 5
+
+    assert cache.get("live") == [1.0]
+    assert purge_expired_limits.call() == 0
+    job = settings.HELPLINE_PERIODIC_JOBS["api.purge_limits"]
+    assert job == ("helpline.api.tasks.purge_expired_limits", 60)
