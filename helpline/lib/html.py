@@ -80,14 +80,15 @@ class SafeHTML(str):
         return SafeHTML(joined) if isinstance(other, SafeHTML) else joined
 
 
-def sanitize(body: str) -> SafeHTML:
+def sanitize(body: str, *, checked: bool = False) -> SafeHTML:
     """Sanitize untrusted HTML; links get rel="noopener noreferrer nofollow".
 
     HTML beyond the bounds is not parsed: its text, tags stripped, is returned as
-    escaped paragraphs instead (callers that must say so use `check_html` first)."""
+    escaped paragraphs instead (callers that must say so use `check_html` first,
+    and pass `checked=True` so that the scan is not run twice)."""
     if isinstance(body, SafeHTML):
         return body
-    if check_html(body):
+    if not checked and check_html(body):
         return text_to_html(strip_tags(body))
     return SafeHTML(
         nh3.clean(
