@@ -66,8 +66,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ParseSpy]:
     monkeypatch.setattr(nh3, "clean", clean)
     monkeypatch.setattr(lib_html, "measure", measure)
     # html_to_text remembers recent bodies: start each test from nothing.
-    if hasattr(lib_html.html_to_text, "cache_clear"):
-        lib_html.html_to_text.cache_clear()
+    lib_html._remembered_text.cache_clear()
     yield watched
 
 
