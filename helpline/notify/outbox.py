@@ -37,17 +37,28 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.feedback.links import rating_links
-from helpline.lib.html import html_to_text
+from helpline.lib.html import html_to_text, text_to_html
+from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import Draft, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, reply_marker
 from helpline.portal.links import ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
+
+# Alert mails to agents quote the message, one copy per agent: up to this much of
+# its text (cut at a line or word), with a link to the whole on the ticket. The
+# stored body may be 256 KB (lib.html.MAX_BODY_CHARS); ten agents got ten copies.
+ALERT_EXCERPT_CHARS = 16_000
+# A message whose text fits but whose HTML is longer than this (markup around
+# little text) is quoted as its text too: the HTML is copied into every alert.
+ALERT_HTML_CHARS = 64 * 1024
 
 
 def queue_mail(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
@@ -105,6 +116,7 @@ class _Planner:
     def __init__(self, events: Sequence[Event]) -> None:
         self.events = events
         self._entries: dict[int, dict[str, str] | None] = {}
+        self._alert_quotes: dict[int, dict[str, str] | None] = {}
 
     @cached_property
     def ours(self) -> frozenset[str]:
@@ -177,6 +189,15 @@ class _Planner:
             "text": html_to_text(entry.body),
         }
 
+    def _alert_message(self, event: Event, entry_id: object) -> dict[str, str] | None:
+        """The message as agents' alerts quote it: see `alert_quote`."""
+        message = self._message(entry_id)
+        if message is None or not isinstance(entry_id, int):
+            return message
+        if entry_id not in self._alert_quotes:
+            self._alert_quotes[entry_id] = alert_quote(message, _desk_url(event))
+        return self._alert_quotes[entry_id]
+
     def _for_customer(self, event: Event) -> dict[str, Any]:
         ticket = event.ticket
         return {
@@ -189,12 +210,7 @@ class _Planner:
     def _agent_drafts(
         self, event: Event, kind: MailKind, agents: Sequence[Agent], extra: dict[str, Any]
     ) -> list[Draft]:
-        base = {
-            **self._base(event),
-            "desk_url": settings.HELPLINE_BASE_URL
-            + reverse("desk:ticket", args=[event.ticket.number]),
-            **extra,
-        }
+        base = {**self._base(event), "desk_url": _desk_url(event), **extra}
         return [
             Draft(
                 event,
@@ -232,7 +248,7 @@ class _Planner:
 
     def _new_ticket_alerts(self, event: Event) -> list[Draft]:
         agents = _department_agents(event.ticket.department_id, event.agent_id)
-        message = self._message(event.data.get("entry"))
+        message = self._alert_message(event, event.data.get("entry"))
         return self._agent_drafts(event, MailKind.NEW_TICKET_ALERT, agents, {"message": message})
 
     def _assigned_alerts(self, event: Event) -> list[Draft]:
@@ -307,7 +323,7 @@ class _Planner:
             (e.data.get("entry") for e in self.events if e.kind == EventKind.CUSTOMER_REPLIED),
             None,
         )
-        extra = {"message": self._message(entry_id)}
+        extra = {"message": self._alert_message(event, entry_id)}
         return self._agent_drafts(event, MailKind.REOPENED_ALERT, agents, extra)
 
     def _responsible(self, event: Event) -> list[Agent]:
@@ -360,6 +376,50 @@ class _Planner:
             # own, when it is about that), else the resolution target's.
             "due": _due_of(event) or ticket.due_at,
         }
+
+
+def _desk_url(event: Event) -> str:
+    return settings.HELPLINE_BASE_URL + reverse("desk:ticket", args=[event.ticket.number])
+
+
+def alert_quote(message: dict[str, str], desk_url: str) -> dict[str, str]:
+    """The message as an alert to agents quotes it.
+
+    - Remote images (http, https, scheme-relative) become links naming their
+      host, as on the desk (lib.remote_images): opening the alert must not tell
+      a tracker that, when and where an agent read it.
+    - A message longer than ALERT_EXCERPT_CHARS of text (or ALERT_HTML_CHARS of
+      HTML) is quoted as the beginning of its text, cut at a line or a word, then
+      "Message shortened; read it all on the ticket: <link>". Both parts of the
+      mail say so; administrators' templates that show `message.text` or
+      `message.html` get the excerpt and the note with it.
+    """
+    text = message["text"]
+    if len(text) <= ALERT_EXCERPT_CHARS and len(message["html"]) <= ALERT_HTML_CHARS:
+        return {**message, "html": block_remote_images(message["html"])}
+    excerpt = _cut(text, ALERT_EXCERPT_CHARS)
+    note = _("Message shortened; read it all on the ticket:")
+    html: SafeString = format_html(
+        '{}<p><em>{}</em> <a href="{}">{}</a></p>',
+        text_to_html(excerpt),
+        note,
+        desk_url,
+        desk_url,
+    )
+    return {**message, "html": html, "text": f"{excerpt}\n\n[...]\n{note} {desk_url}"}
+
+
+def _cut(text: str, limit: int) -> str:
+    """The beginning of `text`, at most `limit` characters, ending at a line break
+    (or else a space) in its second half, so that no line or word is cut."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for mark in ("\n", " "):
+        at = head.rfind(mark)
+        if at >= limit // 2:
+            return head[:at].rstrip()
+    return head
 
 
 def _due_of(event: Event) -> datetime | None:

@@ -44,7 +44,6 @@ from helpline.api.inputs import (
 )
 from helpline.api.models import Scope
 from helpline.api.osticket.parse import TicketRequest, parse_json, parse_xml
-from helpline.lib.html import is_blank, sanitize
 from helpline.tickets import lifecycle
 from helpline.tickets.models import HelpTopic, Priority, Source, Ticket
 
@@ -154,10 +153,13 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
     if not subject:
         raise BadInput("subject: a subject is required.", "subject")
     message = clean_text(parsed.message, "message", max_length=MAX_MESSAGE_CHARS)
-    body = message_html(message, parsed.message_type)
     uploads = check_files(parsed.attachments)
-    if is_blank(sanitize(body)) and not uploads:
-        raise BadInput("message: a message is required.", "message")
+    try:
+        # Sanitized once and here, before the transaction below opens: the
+        # lifecycle stores the prepared body as it is.
+        body = lifecycle.prepare_body(message_html(message, parsed.message_type), uploads)
+    except lifecycle.Refused:
+        raise BadInput("message: a message is required.", "message") from None
     topic = _topic(parsed, caller)
     priority = _priority(parsed)
     extra = topic_answers(topic, parsed.fields)
@@ -175,7 +177,6 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
             topic=topic,
             priority=priority,
             extra=extra,
-            uploads=uploads,
             # `alert` (staff alerts) has no switch in the lifecycle yet: ignored.
             autorespond=to_bool(parsed.get("autorespond"), default=True),
         )

@@ -29,9 +29,9 @@ from helpline.api.common import (
     reload,
     ticket_out,
 )
-from helpline.api.inputs import BadInput, message_html
+from helpline.api.inputs import BadInput
 from helpline.api.models import Scope
-from helpline.api.routers.tickets import uploads_from
+from helpline.api.routers.tickets import prepared_body, uploads_from
 from helpline.api.schemas import (
     AssignIn,
     ConflictOut,
@@ -50,7 +50,6 @@ from helpline.api.schemas import (
     VersionIn,
 )
 from helpline.api.security import keys
-from helpline.lib.html import is_blank, sanitize
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Priority, State, Status, Ticket
@@ -89,20 +88,13 @@ def _change(request: HttpRequest, number: str, run: Change) -> dict[str, Any]:
     return ticket_out(reload(changed))
 
 
-def _body(text: str, fmt: str, field: str, has_files: bool) -> str:
-    html = message_html(text, "text/html" if fmt == "html" else "text/plain")
-    if is_blank(sanitize(html)) and not has_files:
-        raise BadInput(f"{field}: write something or attach a file.", field)
-    return html
-
-
 @router.post("/{number}/reply", response=ANSWERS, summary="Reply to the customer")
 def reply(request: HttpRequest, number: str, payload: ReplyIn) -> dict[str, Any]:
     """A reply the customer sees. Replying to an unassigned ticket claims it."""
 
     def run(ticket: Ticket, agent: Agent) -> Ticket:
         uploads = uploads_from(payload.attachments)
-        body = _body(payload.body, payload.format, "body", bool(uploads))
+        body = prepared_body(payload.body, payload.format, "body", uploads)
         status = find(Status, payload.status_id, "status_id")
         if status is not None and status.state != State.OPEN:
             message = "status_id: a reply can move the ticket only to an open status."
@@ -111,7 +103,6 @@ def reply(request: HttpRequest, number: str, payload: ReplyIn) -> dict[str, Any]
             ticket,
             actor=agent,
             body_html=body,
-            uploads=uploads,
             status=status,
             source="api",
             expected_version=payload.expected_version,
@@ -124,10 +115,8 @@ def reply(request: HttpRequest, number: str, payload: ReplyIn) -> dict[str, Any]
 def add_note(request: HttpRequest, number: str, payload: NoteIn) -> dict[str, Any]:
     def run(ticket: Ticket, agent: Agent) -> Ticket:
         uploads = uploads_from(payload.attachments)
-        body = _body(payload.body, payload.format, "body", bool(uploads))
-        return lifecycle.add_note(
-            ticket, actor=agent, body_html=body, uploads=uploads, source="api"
-        )
+        body = prepared_body(payload.body, payload.format, "body", uploads)
+        return lifecycle.add_note(ticket, actor=agent, body_html=body, source="api")
 
     return _change(request, number, run)
 
@@ -231,11 +220,13 @@ def resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, 
 
     def run(ticket: Ticket, agent: Agent) -> Ticket:
         uploads = uploads_from(payload.attachments)
+        explanation = prepared_body(
+            payload.explanation, payload.format, "explanation", uploads, require_text=True
+        )
         return lifecycle.resolve(
             ticket,
             actor=agent,
-            explanation_html=_body(payload.explanation, payload.format, "explanation", False),
-            uploads=uploads,
+            explanation_html=explanation,
             expected_version=payload.expected_version,
         )
 

@@ -57,7 +57,6 @@ from helpline.api.schemas import (
 )
 from helpline.api.security import keys
 from helpline.lib.bounds import check_datetime
-from helpline.lib.html import is_blank, sanitize
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.models import (
@@ -97,6 +96,30 @@ def uploads_from(
     return check_files(files, field)
 
 
+def prepared_body(
+    text: str,
+    fmt: str,
+    field: str,
+    uploads: list[lifecycle.Upload],
+    *,
+    require_text: bool = False,
+) -> lifecycle.Body:
+    """The message sanitized, bounded and rendered as text (lifecycle.prepare_body),
+    once and here, before any transaction opens: the lifecycle stores it as it is.
+    A message without text (and without files, unless `require_text`) is refused
+    in the field's name."""
+    html = message_html(text, "text/html" if fmt == "html" else "text/plain")
+    try:
+        return lifecycle.prepare_body(html, uploads, require_text=require_text)
+    except lifecycle.Refused:
+        message = (
+            _("%(field)s: write the text; it cannot be empty.")
+            if require_text
+            else _("%(field)s: write a message or attach a file.")
+        )
+        raise BadInput(message % {"field": field}, field) from None
+
+
 # --- create ----------------------------------------------------------------------------
 
 
@@ -129,10 +152,9 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
     subject = " ".join(payload.subject.split())
     if not subject:
         raise BadInput("subject: write a subject.", "subject")
-    body = message_html(payload.message, "text/html" if payload.format == "html" else "text/plain")
     uploads = uploads_from(payload.attachments)
-    if is_blank(sanitize(body)) and not uploads:
-        raise BadInput("message: write a message or attach a file.", "message")
+    # Sanitized here, before the transaction below: the lifecycle only stores it.
+    body = prepared_body(payload.message, payload.format, "message", uploads)
     extra = topic_answers(topic, payload.fields, prefix="fields.")
     cc = [parse_address(a, f"cc.{i}")[1] for i, a in enumerate(payload.cc)]
     try:
@@ -151,7 +173,6 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
                 department=department,
                 priority=priority,
                 extra=extra,
-                uploads=uploads,
                 collaborators=followers,
                 autorespond=payload.autorespond,
             )

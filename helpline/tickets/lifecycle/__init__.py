@@ -16,6 +16,7 @@ from helpline.tickets.lifecycle.assignment import assign, claim, release, transf
 from helpline.tickets.lifecycle.clock import plan_for, set_due, set_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Body,
     Conflict,
     LifecycleError,
     NotAllowed,
@@ -25,6 +26,7 @@ from helpline.tickets.lifecycle.core import (
     actor_name,
     events_committed,
     events_recorded,
+    prepare_body,
     recount_queues,
 )
 from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
@@ -49,6 +51,7 @@ from helpline.tickets.lifecycle.thread import (
 
 __all__ = [
     "Actor",
+    "Body",
     "Conflict",
     "LifecycleError",
     "NotAllowed",
@@ -75,6 +78,7 @@ __all__ = [
     "is_party",
     "open_ticket",
     "plan_for",
+    "prepare_body",
     "rate",
     "recount_queues",
     "release",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
@@ -265,10 +266,21 @@ EMPTY_MESSAGE = "The message is empty; write something or attach a file."
 class Body:
     """A message ready to store: `html` is safe and at most MAX_BODY_CHARS long;
     `uploads` are the caller's files, plus the original message when the body had
-    to be shortened or turned into text (so nothing anybody sent is lost)."""
+    to be shortened or turned into text (so nothing anybody sent is lost).
+
+    A channel that opens a transaction of its own around a lifecycle call (to
+    create the customer with the ticket) prepares the Body before it and passes it
+    as the body: the lifecycle then stores it as it is."""
 
     html: SafeHTML
     uploads: tuple[Upload, ...] = ()
+
+    @cached_property
+    def text(self) -> str:
+        """The plain text (routing rules read it, mail repeats it); computed once,
+        and `html_to_text` remembers it for the outbox, which reads the same body
+        back inside the transaction."""
+        return html_to_text(self.html)
 
 
 def _fit(text: str) -> SafeHTML:
@@ -277,20 +289,32 @@ def _fit(text: str) -> SafeHTML:
 
 
 def prepare_body(
-    body_html: str,
+    body_html: str | Body,
     uploads: Sequence[Upload] = (),
     *,
     empty: str = EMPTY_MESSAGE,
     require_text: bool = False,
 ) -> Body:
-    """Sanitize and bound a message body; call it before the transaction opens.
+    """Sanitize and bound a message body, and render its text; call it before the
+    transaction opens. A Body prepared already is returned as it is (with
+    `uploads` added, if any).
 
     HTML beyond lib.html's bounds is never parsed: its text is kept instead. A body
     over MAX_BODY_CHARS is cut to its text's beginning. Either way the entry starts
     with a note that says so, and the original is attached. Refuses a body without
     text (and without files, unless `require_text`)."""
+    if isinstance(body_html, Body):
+        return Body(body_html.html, (*body_html.uploads, *uploads)) if uploads else body_html
+    body = _prepare(body_html, uploads, empty=empty, require_text=require_text)
+    if not isinstance(body_html, SafeHTML):
+        # Parsed just now, so outside any transaction: render the text here too.
+        body.text  # noqa: B018 - computes and keeps it
+    return body
+
+
+def _prepare(body_html: str, uploads: Sequence[Upload], *, empty: str, require_text: bool) -> Body:
     problem = "" if isinstance(body_html, SafeHTML) else check_html(body_html)
-    html = _fit(strip_tags(body_html)) if problem else sanitize(body_html)
+    html = _fit(strip_tags(body_html)) if problem else sanitize(body_html, checked=True)
     if is_blank(html) and (require_text or not uploads):
         raise Refused(empty)
     if len(html) > MAX_BODY_CHARS:

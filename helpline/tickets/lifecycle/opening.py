@@ -14,7 +14,6 @@ from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
 from helpline.automation.assignment import lock_scopes
 from helpline.automation.rules import Draft, Outcome, route
-from helpline.lib.html import html_to_text
 from helpline.sla import clock
 from helpline.sla.models import SLAPlan
 from helpline.tickets.lifecycle.assignment import assign
@@ -82,7 +81,7 @@ def open_ticket(
     actor: Actor,
     customer: Customer,
     subject: str,
-    body_html: str,
+    body_html: str | Body,
     source: str = Source.WEB,
     topic: HelpTopic | None = None,
     department: Department | None = None,
@@ -127,14 +126,15 @@ def open_ticket(
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
         raise NotAllowed(f"You have no access to the {department} department.")
-    # Sanitizing is done here, before the transaction opens (see core).
+    # Sanitizing is done here, before the transaction opens (see core); a channel
+    # with a transaction of its own around this call passes a prepared Body.
     body = prepare_body(body_html, uploads)
     outcome = route(
         Draft(
             source=source,
             customer=customer,
             subject=subject,
-            body_text=html_to_text(body.html),
+            body_text=body.text,
             topic=topic,
             department=department,
             priority=priority,

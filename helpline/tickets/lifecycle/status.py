@@ -21,6 +21,7 @@ from helpline.tickets.lifecycle.clock import (
 )
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Body,
     Refused,
     Upload,
     _add_entry,
@@ -178,7 +179,7 @@ def resolve(
     ticket: Ticket,
     *,
     actor: Actor,
-    explanation_html: str,
+    explanation_html: str | Body,
     uploads: Sequence[Upload] = (),
     expected_version: int | None = None,
 ) -> Ticket:

@@ -42,7 +42,7 @@ def reply(
     ticket: Ticket,
     *,
     actor: Actor,
-    body_html: str,
+    body_html: str | Body,
     uploads: Sequence[Upload] = (),
     status: Status | None = None,
     source: str = Source.WEB,
@@ -88,7 +88,7 @@ def add_note(
     ticket: Ticket,
     *,
     actor: Actor,
-    body_html: str,
+    body_html: str | Body,
     uploads: Sequence[Upload] = (),
     source: str = Source.WEB,
 ) -> Ticket:
@@ -135,7 +135,7 @@ def customer_reply(
     ticket: Ticket,
     *,
     actor: Customer,
-    body_html: str,
+    body_html: str | Body,
     uploads: Sequence[Upload] = (),
     source: str = Source.WEB,
 ) -> Ticket:
@@ -191,11 +191,10 @@ def _follow_up(change: _Change, *, body: Body, source: str) -> Ticket:
         actor=None,
         customer=customer,
         subject=old.subject,
-        body_html=body.html,  # prepared already: open_ticket does not parse it again
+        body_html=body,  # prepared already: open_ticket does not parse it again
         source=source,
         topic=old.topic,
         department=old.department,
-        uploads=body.uploads,
         follows=old,
     )
     days = old.department.reopen_window_days
