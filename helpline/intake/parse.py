@@ -407,7 +407,9 @@ def _parse(raw: bytes) -> ParsedMessage:
         original_ids=parts.original_ids,
         bounce_summary=parts.bounce_summary,
         has_headers=bool(headers),
-        authentication_results=_all(headers, "authentication-results")[:20],
+        authentication_results=[
+            clean_text(v) for v in _all(headers, "authentication-results")[:20]
+        ],
     )
     if parsed.is_bounce and not parsed.original_ids:
         # Old-style bounces quote the original message inline in their text.

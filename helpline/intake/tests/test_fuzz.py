@@ -134,3 +134,14 @@ def test_damaged_mail_never_crashes_intake(
     assert result.outcome in set(Outcome)
     if result.outcome == Outcome.QUARANTINED:
         assert result.reason
+
+
+def test_authentication_results_are_storable_text_too() -> None:
+    """Found by the corpus fuzzing in CI: NUL and raw 8-bit bytes in an
+    Authentication-Results header came through as they were."""
+    data = (
+        b"From: a@example.com\r\nSubject: x\r\n"
+        b"Authentication-Results: \x00 gmx.net; dkim=pass\r\n"
+        b"Authentication-Results: \x80\xff mx.example; spf=pass\r\n\r\nbody"
+    )
+    assert_storable(parse_message(data))
