@@ -43,12 +43,15 @@ class PeriodError(ValueError):
 
 
 def zone(tz: str) -> ZoneInfo:
-    """The time zone named `tz`, or a ValueError saying it is unknown."""
+    """The time zone named `tz`, or a PeriodError (about `tz`) saying it is unknown.
+    ZoneInfo refuses a malformed key ("../x", "/etc/passwd", "zone.tab") with a
+    plain ValueError, an unknown one with ZoneInfoNotFoundError: both are input."""
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"“{tz}” is not a known time zone; use a name such as Europe/Berlin."
+        raise PeriodError(
+            _("“%(tz)s” is not a known time zone; use a name such as Europe/Berlin.") % {"tz": tz},
+            "tz",
         ) from None
 
 
@@ -61,10 +64,7 @@ class Period:
     tz: str
 
     def __post_init__(self) -> None:
-        try:
-            zone(self.tz)
-        except ValueError as error:
-            raise PeriodError(str(error), "tz") from None
+        zone(self.tz)
         for field, day in (("start", self.start), ("end", self.end)):
             if not bounds.date_in_range(day):
                 raise PeriodError(_out_of_range(field, day), field)

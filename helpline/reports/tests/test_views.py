@@ -16,6 +16,7 @@ from django.test import Client
 
 from helpline.accounts.models import Agent
 from helpline.conftest import World
+from helpline.reports import periods
 from helpline.reports.metrics import DEFINITIONS, as_json, report
 from helpline.reports.tests import test_metrics
 from helpline.reports.tests.test_metrics import PERIOD, History
@@ -153,6 +154,8 @@ def test_each_figure_is_defined_on_the_page(history: History, client: Client) ->
         ({"preset": "fortnight"}, "Unknown period “fortnight”", "preset"),
         ({"group": "weather"}, "Unknown grouping “weather”", "group"),
         ({"tz": "Mars/Olympus"}, "“Mars/Olympus” is not a known time zone", "tz"),
+        ({"tz": "../etc/passwd"}, "“../etc/passwd” is not a known time zone", "tz"),
+        ({"tz": "zone.tab"}, "“zone.tab” is not a known time zone", "tz"),
         (
             {"preset": "custom", "start": "9999-12-31", "end": "9999-12-31", "tz": "Asia/Tokyo"},
             "The start date (9999-12-31) is outside the dates reports cover. "
@@ -188,6 +191,24 @@ def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(
     assert message in data.json()["detail"] and data.json()["field"] == field
     assert client.get("/desk/reports/export.csv", params).status_code == 422
     assert client.get("/desk/reports/export.csv", {**params, "table": "daily"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/desk/reports/", "/desk/reports/data", "/desk/reports/export.csv"]
+)
+def test_a_fault_while_reading_the_period_is_a_bug_not_bad_input(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Only the periods' own refusals are answered 400/422; any other error is a
+    bug and surfaces (a 500), instead of blaming the person who asked."""
+
+    def broken(name: str) -> Any:
+        raise ValueError("a bug, not the input")
+
+    monkeypatch.setattr(periods, "zone", broken)
+    signed_in(client, world.supervisor)
+    with pytest.raises(ValueError, match="a bug, not the input"):
+        client.get(path, {"tz": "Europe/Berlin"})
 
 
 def test_nothing_given_means_the_last_seven_days(world: World, client: Client) -> None:
