@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Role
 from helpline.reports import periods
@@ -48,7 +49,9 @@ def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     group = (params.get("group") or "none").strip()
     if group not in GROUPS:
         raise BadReportInput(
-            f"Unknown grouping “{group}”; choose one of {', '.join(GROUPS)}.", "group"
+            _("Unknown grouping “%(group)s”; choose one of %(choices)s.")
+            % {"group": group, "choices": ", ".join(GROUPS)},
+            "group",
         )
     name = (params.get("tz") or "").strip() or tz
     # Only the periods' own refusals are the input's fault: anything else raised
