@@ -23,7 +23,6 @@ from helpline.accounts.models import Agent, Role
 from helpline.reports import periods
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, Stats, report
 from helpline.tickets.models import Source, Ticket
-from helpline.tickets.queues import QUEUES, SORTS, apply_filters
 
 # --- the query string -----------------------------------------------------------
 
@@ -262,21 +261,6 @@ def report_filename(report: Report, table: str = "groups") -> str:
 
 
 # --- ticket queues ------------------------------------------------------------
-
-
-def queue_queryset(agent: Agent, key: str, params: Mapping[str, str]) -> QuerySet[Ticket] | None:
-    """Every ticket of the queue `key` that the queue page shows for these
-    parameters (its filters and sort, helpline.tickets.queues), in the same order;
-    None for an unknown queue."""
-    queue = QUEUES.get(key)
-    if queue is None:
-        return None
-    qs: QuerySet[Ticket] = Ticket.objects.visible_to(agent).filter(queue.filter(agent))
-    qs, _ = apply_filters(qs, dict(params))
-    sort = params.get("sort", "updated")
-    if sort not in SORTS:
-        sort = "updated"
-    return qs.order_by(*SORTS[sort][1])
 
 
 QUEUE_FIELDS = (

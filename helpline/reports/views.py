@@ -21,6 +21,7 @@ from helpline.reports.csvsafe import write_csv
 from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
 from helpline.reports.periods import PRESETS, StrOrPromise
+from helpline.tickets import queues
 from helpline.tickets.queues import BadQueueInput
 
 # The definitions as the page's glossary shows them, under the docs' headings.
@@ -280,16 +281,16 @@ def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpR
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
     try:
-        qs = exports.queue_queryset(agent, queue, params)
+        selection = queues.select(agent, queue, params)
     except BadQueueInput as bad:  # before the file starts: a clear answer, not a cut file
         return HttpResponse(bad.message, status=400, content_type="text/plain; charset=utf-8")
-    if qs is None:
+    if selection is None:
         raise Http404(_("No such queue"))
     zone = timezone.get_current_timezone()
     tz_name = timezone.get_current_timezone_name()
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     return write_csv(
-        exports.queue_rows(qs, zone),
+        exports.queue_rows(selection.tickets, zone),
         exports.queue_header(tz_name),
         f"helpline-{queue}-tickets-{stamp}.csv",
     )
