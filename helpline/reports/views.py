@@ -167,7 +167,7 @@ def _kpis(report: Report) -> list[dict[str, str]]:
             "definition": "satisfaction",
         },
     ]
-    return [{**k, "help": DEFINITIONS[k["definition"]]} for k in kpis]
+    return [{**k, "help": str(DEFINITIONS[k["definition"]])} for k in kpis]
 
 
 def _form(params: dict[str, str], query: exports.ReportQuery | None) -> dict[str, str]:

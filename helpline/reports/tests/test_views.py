@@ -131,10 +131,10 @@ def test_the_tables_show_every_row_and_the_total(history: History, client: Clien
 def test_each_figure_is_defined_on_the_page(history: History, client: Client) -> None:
     text = signed_in(client, history.world.admin).get("/desk/reports/", RANGE).content.decode()
     for key, definition in DEFINITIONS.items():
-        assert html.escape(definition) in text, key
+        assert html.escape(str(definition)) in text, key
         assert f'id="def-{key}"' in text
     # Headers carry their definition on hover and link to it.
-    assert f'title="{html.escape(DEFINITIONS["opened"])}"' in text
+    assert f'title="{html.escape(str(DEFINITIONS["opened"]))}"' in text
     assert 'href="#def-opened"' in text
 
 
