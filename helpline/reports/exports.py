@@ -254,7 +254,8 @@ def table_rows(report: Report) -> list[list[Any]]:
     return [[row.label, *(c.value(row) for c in COLUMNS)] for row in [*report.rows, report.total]]
 
 
-DAILY_HEADER = ["Day", "Opened", "Resolved", "Open at end of day"]
+def daily_header() -> list[str]:
+    return [_("Day"), _("Opened"), _("Resolved"), _("Open at end of day")]
 
 
 def daily_rows(report: Report) -> list[list[Any]]:
@@ -298,23 +299,24 @@ QUEUE_FIELDS = (
 
 
 def queue_header(tz_name: str) -> list[str]:
+    zone = {"zone": tz_name}
     return [
-        "Number",
-        "Subject",
-        "Customer",
-        "Customer email",
-        "Department",
-        "Help topic",
-        "Priority",
-        "Status",
-        "State",
-        "Assigned to",
-        "Team",
-        "Source",
-        "Overdue",
-        f"Due ({tz_name})",
-        f"Created ({tz_name})",
-        f"Last update ({tz_name})",
+        _("Number"),
+        _("Subject"),
+        _("Customer"),
+        _("Customer email"),
+        _("Department"),
+        _("Help topic"),
+        _("Priority"),
+        _("Status"),
+        _("State"),
+        _("Assigned to"),
+        _("Team"),
+        _("Source"),
+        _("Overdue"),
+        _("Due (%(zone)s)") % zone,
+        _("Created (%(zone)s)") % zone,
+        _("Last update (%(zone)s)") % zone,
     ]
 
 

@@ -267,7 +267,7 @@ def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if request.GET.get("table") == "daily":
         return write_csv(
             exports.daily_rows(result),
-            exports.DAILY_HEADER,
+            exports.daily_header(),
             exports.report_filename(result, "daily"),
         )
     return write_csv(
