@@ -66,6 +66,30 @@ GLOSSARY: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
 ]
 
 
+# The words of the charts (static/reports/reports.js), translated here and
+# handed to the script in the page (`#report-text`).
+def chart_text() -> dict[str, str]:
+    return {
+        "minutes": _("{n} min"),
+        "hours": _("{n} h"),
+        "days": _("{n} d"),
+        "median": _("Median"),
+        "p90": _("90th percentile"),
+        "hours_axis": _("Hours"),
+        "opened": _("Opened"),
+        "resolved": _("Resolved"),
+        "tickets": _("Tickets"),
+        "others": _("Others ({n})"),
+        "open_tickets": _("Open tickets"),
+        "total": _("Total"),
+        "first_response_met": _("First response met"),
+        "resolution_met": _("Resolution met"),
+        "met_axis": _("% met"),
+        "updated": _("Report updated: {title}"),
+        "failed": _("The report could not be shown."),
+    }
+
+
 REPORT_PARAMS = ("preset", "start", "end", "group", "tz")
 
 
@@ -235,6 +259,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             # The browser's date picker offers only the days a period may cover.
             "date_range": (bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()),
             "definitions": DEFINITIONS,
+            "chart_text": chart_text(),
             "glossary": [
                 (heading, [(key, label, DEFINITIONS[key]) for key, label in entries])
                 for heading, entries in GLOSSARY

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,3 +259,21 @@ def test_the_date_pickers_offer_only_the_days_a_report_may_cover(
 ) -> None:
     text = signed_in(client, world.supervisor).get("/desk/reports/").content.decode()
     assert text.count('min="2000-01-01" max="2099-12-31"') == 2
+
+
+def test_the_charts_words_come_translated_from_the_page(history: History, client: Client) -> None:
+    """reports.js writes no English of its own: every word it shows is one the
+    page hands it in `#report-text`, through gettext."""
+    text = signed_in(client, history.world.admin).get("/desk/reports/", RANGE).content.decode()
+    found = re.search(
+        r'<script id="report-text" type="application/json">(.*?)</script>', text, re.S
+    )
+    assert found is not None
+    words = json.loads(found.group(1))
+    script = (Path(__file__).resolve().parents[1] / "static" / "reports" / "reports.js").read_text()
+    used = set(re.findall(r'say\("([a-z_0-9]+)"', script))
+    assert used and used <= set(words), used - set(words)
+    assert words["median"] == "Median" and words["others"] == "Others ({n})"
+    # No label, axis title or status text left as an English literal in the script.
+    assert not re.search(r'(label|text|base\()\s*:?\s*"[A-Z%]', script)
+    assert "Report updated" not in script
