@@ -1,8 +1,14 @@
 """Rate limits on the API, per client address and per credential, counted in
-the "limits" cache (`settings.HELPLINE_LIMITS_CACHE`: a database cache shared by
-every server process, in a table of its own and sized so that a flood of new
-buckets does not push out full ones; django-ratelimit counts there too, through
-RATELIMIT_USE_CACHE).
+database caches shared by every server process, each in a table of its own.
+
+A cache that is full drops a third of its entries (Django's database cache: the
+first third in key order), and a dropped bucket is an empty one. So the buckets
+a stranger can create at will, one per address (an IPv6 one per /64), are kept
+apart from those that need a working credential: failed authentications count in
+`settings.HELPLINE_STRANGER_LIMITS_CACHE` ("limits_strangers", where
+django-ratelimit counts too, through RATELIMIT_USE_CACHE), every other bucket in
+`settings.HELPLINE_LIMITS_CACHE` ("limits"). A flood of failed guesses from new
+addresses culls only its own kind, never a client's full bucket.
 
 Four limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
@@ -90,18 +96,23 @@ class Limit(SimpleRateThrottle):
     its bucket named by `ident(request, caller)` (None: not counted)."""
 
     def __init__(
-        self, scope: str, setting: str, ident: Callable[[HttpRequest, Caller | None], str | None]
+        self,
+        scope: str,
+        setting: str,
+        ident: Callable[[HttpRequest, Caller | None], str | None],
+        cache_setting: str = "HELPLINE_LIMITS_CACHE",
     ) -> None:
         # Not SimpleRateThrottle.__init__, which fixes the rate once.
         self.scope = scope
         self.setting = setting
         self.ident = ident
+        self.cache_setting = cache_setting
         self.caller: Caller | None = None
 
     @property
     def cache(self) -> BaseCache:  # type: ignore[override]
         # Not ninja's default cache, and looked up at each use (tests swap CACHES).
-        return caches[settings.HELPLINE_LIMITS_CACHE]
+        return caches[getattr(settings, self.cache_setting)]
 
     def rate_now(self) -> str:
         return str(getattr(settings, self.setting, "") or "").strip()
@@ -149,7 +160,13 @@ def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     return f"key-{caller.key.pk}" if caller.key is not None else None
 
 
-FAILED_BY_ADDRESS = Limit("failed-address", "HELPLINE_API_FAILED_AUTH_RATE", _address)
+# Anyone can fill one of these from every address they hold: a table of their own.
+FAILED_BY_ADDRESS = Limit(
+    "failed-address",
+    "HELPLINE_API_FAILED_AUTH_RATE",
+    _address,
+    cache_setting="HELPLINE_STRANGER_LIMITS_CACHE",
+)
 BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
 BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
 CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
@@ -190,7 +207,8 @@ def check_guessing(request: HttpRequest, secret: str) -> None:
     if not secret or not limit.full(request):
         return
     try:
-        if limit.cache.get(_known_key(request, secret)) is not None:
+        known = caches[settings.HELPLINE_LIMITS_CACHE]  # a mark needs a working credential
+        if known.get(_known_key(request, secret)) is not None:
             return
     except DatabaseError:
         log.warning("Known credentials not checked: the cache failed.", exc_info=True)
