@@ -1,8 +1,7 @@
-"""Review of integrate: the lockout page offers a password reset as the way out, and
-docs/security.md says "password reset still works", but a reset clears only
-django-axes' (username, address) failures, not the per-username bound of
-helpline.accounts.throttle. A stranger who fails HELPLINE_LOGIN_FAILURES_PER_USERNAME
-times from several addresses keeps the owner out even after the owner resets."""
+"""The lockout page offers a password reset as the way out: a reset lifts django-axes'
+(username, address) locks and the per-username bound of helpline.accounts.throttle
+too, so a stranger who fails HELPLINE_LOGIN_FAILURES_PER_USERNAME times from several
+addresses does not keep the owner out once the owner has reset."""
 
 from __future__ import annotations
 

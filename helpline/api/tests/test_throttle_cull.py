@@ -19,8 +19,9 @@ from django.test import Client, RequestFactory
 
 import helpline.settings as production
 from helpline.api import throttles
-from helpline.api.tests.conftest import Api, limits, make_key  # noqa: F401 (fixture)
 from helpline.conftest import World
+
+from .conftest import Api, make_key
 
 SMALL = 300
 
@@ -29,7 +30,7 @@ def test_a_flood_past_the_limits_table_does_not_empty_a_keys_full_bucket(
     world: World,
     client: Client,
     limits: Any,
-    settings: Any,  # noqa: F811
+    settings: Any,
 ) -> None:
     small = {**production.CACHES["limits"], "OPTIONS": {"MAX_ENTRIES": SMALL}}
     settings.CACHES = {**settings.CACHES, "limits": small}
