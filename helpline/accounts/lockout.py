@@ -30,6 +30,7 @@ from django.utils.timezone import now
 from django_ratelimit.core import _split_rate
 
 from helpline.accounts.throttle import forget_username
+from helpline.lib.clientip import axes_address
 
 
 def clear_failures(*usernames: str) -> None:
@@ -45,7 +46,10 @@ def clear_failures(*usernames: str) -> None:
 def _axes_left(request: HttpRequest, username: str) -> timedelta | None:
     """How long the axes lock of (username, this address) still lasts, if locked."""
     cool_off = get_cool_off(request)
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    # The address axes stores a lock under (AXES_CLIENT_IP_CALLABLE): the client
+    # behind a trusted proxy, an IPv6 one by its /64; not REMOTE_ADDR, which is the
+    # proxy's or one address of the /64.
+    address = getattr(request, "axes_ip_address", None) or axes_address(request)
     if not cool_off or not username or not address:
         return None
     last = (
