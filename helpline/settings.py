@@ -296,7 +296,8 @@ RATELIMIT_IP_META_KEY = "helpline.lib.clientip.client_ip"
 # Peers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
 # believed: the client is its right-most entry that is not one of them. Empty:
 # the client is the peer (REMOTE_ADDR) and X-Forwarded-For is ignored, so nobody
-# can choose the address their rate limits count against. helpline.lib.clientip.
+# can choose the address their rate limits count against. The word "unix" trusts
+# a peer with no address (a proxy on a Unix socket). helpline.lib.clientip.
 HELPLINE_TRUSTED_PROXIES = [
     entry.strip()
     for entry in os.environ.get("HELPLINE_TRUSTED_PROXIES", "").split(",")
