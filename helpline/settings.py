@@ -400,6 +400,10 @@ HELPLINE_QUEUE_PAGE_SIZE = 25
 # Failed authentications (wrong or revoked keys) per address, REST and osTicket;
 # when full, only credentials that worked from that address lately get through:
 HELPLINE_API_FAILED_AUTH_RATE = os.environ.get("HELPLINE_API_FAILED_AUTH_RATE", "30/10m")
+# The same from one IPv6 /48 (a site, 65,536 /64s each with the bucket above):
+HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK = os.environ.get(
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK", "300/10m"
+)
 # Every authenticated request per address:
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
 # Every request made with one key or token:

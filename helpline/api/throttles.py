@@ -10,7 +10,7 @@ django-ratelimit counts too, through RATELIMIT_USE_CACHE), every other bucket in
 `settings.HELPLINE_LIMITS_CACHE` ("limits"). A flood of failed guesses from new
 addresses culls only its own kind, never a client's full bucket.
 
-Four limits, each a setting read at every request (env vars of the same name,
+Five limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
 
 - `HELPLINE_API_FAILED_AUTH_RATE`: failed authentications (a wrong, revoked or
@@ -20,6 +20,9 @@ see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
   (429, no lookup) unless it has worked from this address in the last day:
   answering it would tell a guesser which guess was right, while a client that
   was already using its key there goes on working.
+- `HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK`: the same, from one IPv6 /48 (a
+  site's allocation; it holds 65,536 /64s, each with a failure bucket of its own),
+  counted alongside and refusing the same way;
 - `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address;
 - `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
 - `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
@@ -50,6 +53,7 @@ API down with it.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import math
 import re
@@ -68,7 +72,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from helpline.api.auth import Caller
 from helpline.api.models import hash_secret
-from helpline.lib.clientip import address_key, rate_key
+from helpline.lib.clientip import address_key, parse, rate_key
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ log = logging.getLogger(__name__)
 RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
 RATE_SETTINGS = (
     "HELPLINE_API_FAILED_AUTH_RATE",
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK",
     "HELPLINE_API_RATE_PER_ADDRESS",
     "HELPLINE_API_RATE_PER_KEY",
     "HELPLINE_API_CREATE_RATE",
@@ -152,6 +157,18 @@ def _address(request: HttpRequest, caller: Caller | None) -> str:
     return rate_key(request)  # an IPv6 client by its /64, as every rate limit here
 
 
+# An IPv6 site is usually given a /48: 65,536 /64s, each a bucket of `_address`.
+IPV6_SITE_PREFIX = 48
+
+
+def _network(request: HttpRequest, caller: Caller | None) -> str | None:
+    """An IPv6 client's /48; None (not counted) for IPv4, whose address is its bucket."""
+    address = parse(rate_key(request))
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    return str(ipaddress.IPv6Network((address, IPV6_SITE_PREFIX), strict=False).network_address)
+
+
 def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     if caller is None:
         return None
@@ -167,6 +184,13 @@ FAILED_BY_ADDRESS = Limit(
     _address,
     cache_setting="HELPLINE_STRANGER_LIMITS_CACHE",
 )
+FAILED_BY_NETWORK = Limit(
+    "failed-network",
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK",
+    _network,
+    cache_setting="HELPLINE_STRANGER_LIMITS_CACHE",
+)
+FAILED = (FAILED_BY_ADDRESS, FAILED_BY_NETWORK)
 BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
 BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
 CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
@@ -203,8 +227,10 @@ def check_guessing(request: HttpRequest, secret: str) -> None:
     """Before a credential is looked up: raise Throttled when this address's
     failed attempts fill their bucket and `secret` has not worked from here
     lately (see the module docstring)."""
-    limit = copy.copy(FAILED_BY_ADDRESS)
-    if not secret or not limit.full(request):
+    if not secret:
+        return
+    full = [limit for limit in map(copy.copy, FAILED) if limit.full(request)]
+    if not full:
         return
     try:
         known = caches[settings.HELPLINE_LIMITS_CACHE]  # a mark needs a working credential
@@ -213,13 +239,14 @@ def check_guessing(request: HttpRequest, secret: str) -> None:
     except DatabaseError:
         log.warning("Known credentials not checked: the cache failed.", exc_info=True)
         return
-    raise Throttled(wait=limit.wait())  # type: ignore[arg-type]
+    waits = [w for w in (limit.wait() for limit in full) if w is not None]
+    raise Throttled(wait=max(waits, default=None))  # type: ignore[arg-type]
 
 
 def check_failed(request: HttpRequest) -> None:
-    """Count one failed authentication from this address; raise Throttled when
-    their bucket was already full."""
-    _count(request, None, (FAILED_BY_ADDRESS,))
+    """Count one failed authentication from this address (and its /48); raise
+    Throttled when a bucket was already full."""
+    _count(request, None, FAILED)
 
 
 def remember(request: HttpRequest, secret: str) -> None:
