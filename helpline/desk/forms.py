@@ -3,11 +3,12 @@ so a change made against an older view of the ticket is refused, not applied."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Department, Team
@@ -160,32 +161,58 @@ class PlanForm(VersionedForm):
     reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
 
 
+# The value format of <input type="datetime-local">: to the minute.
+_PICKER = "%Y-%m-%dT%H:%M"
+
+
+def _local_range() -> tuple[datetime, datetime]:
+    """The first and last minute of helpline.lib.bounds' range in the current
+    time zone (the viewer's, set by helpline.lib.timezones)."""
+    zone = timezone.get_current_timezone()
+    earliest = bounds.EARLIEST.astimezone(zone)
+    if earliest.second or earliest.microsecond:  # a zone offset in seconds: next minute
+        earliest = earliest.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    latest = bounds.LATEST.astimezone(zone).replace(second=0, microsecond=0)
+    return earliest, latest
+
+
 class DueForm(VersionedForm):
     due_at = forms.DateTimeField(
         required=False,
         label="Due (your time zone; empty follows the SLA plan)",
-        widget=forms.DateTimeInput(
-            attrs={
-                "type": "datetime-local",
-                # The browser's picker offers the range of dates (helpline.lib.bounds).
-                "min": f"{bounds.EARLIEST_DATE.isoformat()}T00:00",
-                "max": f"{bounds.LATEST_DATE.isoformat()}T23:59",
-            },
-            format="%Y-%m-%dT%H:%M",
-        ),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_PICKER),
+        input_formats=[_PICKER, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
     reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's picker offers the range of times (helpline.lib.bounds, in
+        # UTC) as the viewer's zone reads it: west of UTC the last day of 2099
+        # ends in the afternoon, east of it in the morning of 2100.
+        earliest, latest = _local_range()
+        self.fields["due_at"].widget.attrs.update(
+            {"min": earliest.strftime(_PICKER), "max": latest.strftime(_PICKER)}
+        )
+
     def clean_due_at(self) -> datetime | None:
-        """Inside the range of dates, checked in UTC: 9999-12-31 23:59 typed in
-        Tokyo is a date, but one that no page east of UTC could show."""
+        """Inside the range of times, checked in UTC: 9999-12-31 23:59 typed in
+        Tokyo is a date, but one that no page east of UTC could show, and
+        2099-12-31 23:00 typed in Los Angeles is already 2100 in UTC. The message
+        gives the range as the viewer's zone reads it, since that is what they
+        typed in."""
         due: datetime | None = self.cleaned_data.get("due_at")
         if due is not None:
             try:
                 bounds.check_datetime(due)
             except bounds.OutOfRange as error:
-                raise forms.ValidationError(str(error), code="out_of_range") from None
+                earliest, latest = _local_range()
+                in_zone = _("In your time zone (%(zone)s) that is %(earliest)s to %(latest)s.") % {
+                    "zone": timezone.get_current_timezone_name(),
+                    "earliest": earliest.strftime("%Y-%m-%d %H:%M"),
+                    "latest": latest.strftime("%Y-%m-%d %H:%M"),
+                }
+                raise forms.ValidationError(f"{error} {in_zone}", code="out_of_range") from None
         return due
 
 

@@ -12,12 +12,17 @@ between rulers.
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage as MIMEMessage
 from email.message import Message
 from typing import Any
 
 from django.core.mail.backends import console
 
+# Control characters other than line breaks and tabs, shown as U+FFFD: subjects
+# and messages come from strangers, and ESC sequences printed raw could retitle,
+# clear or (OSC 52) write the clipboard of the operator's terminal.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HEADERS = ("Message-ID", "Date", "From", "To", "Cc", "Reply-To", "Subject")
 RULER = "-" * 79
 
@@ -48,7 +53,7 @@ def readable(message: Any) -> str:
             lines += ["", f"[{kind} version of the text above: {len(_text(part))} characters]"]
         else:
             lines += ["", f"[{kind} part]"]
-    return "\n".join(lines)
+    return _CONTROLS.sub("\ufffd", "\n".join(lines))
 
 
 class EmailBackend(console.EmailBackend):

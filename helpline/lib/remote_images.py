@@ -18,6 +18,16 @@ which browsers read as slashes). A relative path would be fetched from our own
 site as the agent, so it is blocked too, without a link (it has no host to name).
 `cid:` images (parts of the same mail) and `data:` images are left as they are.
 
+A link cannot hold another link: an image inside `<a>` (a clickable banner, a
+logo linking home) would become an `<a>` inside an `<a>`, which a browser splits,
+taking part of the sender's link away from its text or giving ours its target. So
+inside a link the placeholder is plain text, and the link to the image follows the
+outermost enclosing link, after it closes.
+
+A newsletter can carry hundreds of images, a hostile message thousands: at most
+MAX_PLACEHOLDERS images per message become a placeholder; the others are dropped,
+and one line at the end says how many were not shown.
+
 The stored body does not change: the rewrite happens on the way out, so a later
 "show images" choice needs no migration. The input must already be sanitized
 (helpline.lib.html.sanitize): this module rewrites `<img>` tags and passes
@@ -33,6 +43,7 @@ from urllib.parse import urlsplit
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 _IMG = re.compile(r"<img\b", re.IGNORECASE)
 # Browsers strip leading and trailing C0 controls and spaces from a URL, and drop
@@ -40,28 +51,44 @@ _IMG = re.compile(r"<img\b", re.IGNORECASE)
 _EDGES = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _ALT_MAX = 80
+# Placeholders per message; more would bury the message under lines of links.
+MAX_PLACEHOLDERS = 50
 
 
 class _ImageTags(HTMLParser):
-    """Finds each <img> start tag: where it is in the source, and its attributes."""
+    """Finds each <img> start tag (where it is in the source, and its attributes)
+    and each <a> start and end tag, in the order they come."""
 
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
+        self._source = source
         self._line_starts = [0]
         for match in re.finditer("\n", source):
             self._line_starts.append(match.end())
-        self.found: list[tuple[int, int, dict[str, str]]] = []
+        # ("img", start, end, attributes), ("a", ...) or ("/a", ...)
+        self.found: list[tuple[str, int, int, dict[str, str]]] = []
+
+    def _start(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "img":
+        if tag not in {"img", "a"}:
             return
-        line, column = self.getpos()
-        start = self._line_starts[line - 1] + column
+        start = self._start()
         text = self.get_starttag_text() or ""
         values = {name: value or "" for name, value in attrs}
-        self.found.append((start, start + len(text), values))
+        self.found.append((tag, start, start + len(text), values))
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":  # "<a/>" opens nothing in HTML either: only images count
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            start = self._start()
+            end = self._source.find(">", start) + 1 or len(self._source)
+            self.found.append(("/a", start, end, {}))
 
 
 def _normalized(src: str) -> str:
@@ -76,8 +103,25 @@ def _display_host(host: str) -> str:
         return host
 
 
-def _placeholder(src: str, alt: str) -> str | None:
-    """The markup that replaces one image, or None to keep the image as it is."""
+def _label(alt: str, host: str, *, linked: bool) -> str:
+    if linked:
+        text = (
+            _("Remote image “%(alt)s” from %(host)s blocked — open")
+            if alt
+            else _("Remote image from %(host)s blocked — open")
+        )
+    else:
+        text = (
+            _("Remote image “%(alt)s” from %(host)s blocked (link follows)")
+            if alt
+            else _("Remote image from %(host)s blocked (link follows)")
+        )
+    return text % {"alt": alt, "host": _display_host(host)}
+
+
+def _placeholder(src: str, alt: str, *, in_link: bool) -> tuple[str, str] | None:
+    """The markup that replaces one image, and the link to the image to put after
+    the enclosing link ("" if none); None to keep the image as it is."""
     url = _normalized(src)
     if not url:
         return None
@@ -92,24 +136,39 @@ def _placeholder(src: str, alt: str) -> str | None:
     alt = " ".join(alt.split())[:_ALT_MAX]
     if host and scheme in {"http", "https", ""}:
         href = url if scheme else "https:" + url
-        label = (
-            _("Remote image “%(alt)s” from %(host)s blocked — open")
-            if alt
-            else _("Remote image from %(host)s blocked — open")
-        ) % {"alt": alt, "host": _display_host(host)}
-        return format_html(
+        link = format_html(
             '<a class="remote-image" href="{}" target="_blank" '
             'rel="noopener noreferrer nofollow" title="{}">{}</a>',
             href,
             href,
-            label,
+            _label(alt, host, linked=True),
         )
+        if not in_link:
+            return link, ""
+        text = format_html(
+            '<span class="remote-image" title="{}">{}</span>',
+            href,
+            _label(alt, host, linked=False),
+        )
+        return text, link
     label = (
         _("Image “%(alt)s” blocked: its address is not a web address") % {"alt": alt}
         if alt
         else _("Image blocked: its address is not a web address")
     )
-    return format_html('<span class="remote-image">{}</span>', label)
+    return format_html('<span class="remote-image">{}</span>', label), ""
+
+
+def _not_shown(count: int) -> str:
+    return format_html(
+        '<p class="remote-image-more">{}</p>',
+        ngettext(
+            "… and %(count)d more remote image, not shown.",
+            "… and %(count)d more remote images, not shown.",
+            count,
+        )
+        % {"count": count},
+    )
 
 
 def block_remote_images(body: str) -> SafeString:
@@ -121,11 +180,36 @@ def block_remote_images(body: str) -> SafeString:
     parser.close()
     pieces: list[str] = []
     done = 0
-    for start, end, attrs in parser.found:
-        replacement = _placeholder(attrs.get("src", ""), attrs.get("alt", ""))
-        if replacement is None or "src" not in attrs:
+    depth = 0  # of <a> elements around this point
+    after_link: list[str] = []  # links to images inside the current outermost <a>
+    shown = hidden = 0
+    for kind, start, end, attrs in parser.found:
+        if kind == "a":
+            depth += 1
             continue
-        pieces += [body[done:start], replacement]
+        if kind == "/a":
+            depth = max(depth - 1, 0)
+            if depth == 0 and after_link:
+                pieces += [body[done:end], *after_link]
+                done = end
+                after_link = []
+            continue
+        if "src" not in attrs:
+            continue
+        replacement = _placeholder(attrs["src"], attrs.get("alt", ""), in_link=depth > 0)
+        if replacement is None:
+            continue
+        if shown < MAX_PLACEHOLDERS:
+            shown += 1
+            pieces += [body[done:start], replacement[0]]
+            if replacement[1]:
+                after_link.append(replacement[1])
+        else:
+            hidden += 1
+            pieces.append(body[done:start])
         done = end
     pieces.append(body[done:])
+    pieces += after_link  # an <a> left open (not in sanitized markup): after all
+    if hidden:
+        pieces.append(_not_shown(hidden))
     return mark_safe("".join(pieces))  # noqa: S308 - sanitized on the way in, images replaced

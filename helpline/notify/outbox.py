@@ -401,7 +401,7 @@ def alert_quote(message: dict[str, str], desk_url: str) -> dict[str, str]:
     note = _("Message shortened; read it all on the ticket:")
     html: SafeString = format_html(
         '{}<p><em>{}</em> <a href="{}">{}</a></p>',
-        text_to_html(excerpt),
+        mark_safe(text_to_html(excerpt)),  # escaped by text_to_html; not a SafeString  # noqa: S308
         note,
         desk_url,
         desk_url,

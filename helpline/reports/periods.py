@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.lib import bounds
+
+StrOrPromise = str | Promise
 
 # The longest custom range, in days: a year, a leap day included.
 MAX_DAYS = 366
 
-PRESETS: dict[str, str] = {
-    "today": "Today",
-    "7d": "Last 7 days",
-    "30d": "Last 30 days",
-    "quarter": "This quarter",
+PRESETS: dict[str, StrOrPromise] = {
+    "today": _lazy("Today"),
+    "7d": _lazy("Last 7 days"),
+    "30d": _lazy("Last 30 days"),
+    "quarter": _lazy("This quarter"),
 }
 
 
@@ -43,12 +47,15 @@ class PeriodError(ValueError):
 
 
 def zone(tz: str) -> ZoneInfo:
-    """The time zone named `tz`, or a ValueError saying it is unknown."""
+    """The time zone named `tz`, or a PeriodError (about `tz`) saying it is unknown.
+    ZoneInfo refuses a malformed key ("../x", "/etc/passwd", "zone.tab") with a
+    plain ValueError, an unknown one with ZoneInfoNotFoundError: both are input."""
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"“{tz}” is not a known time zone; use a name such as Europe/Berlin."
+        raise PeriodError(
+            _("“%(tz)s” is not a known time zone; use a name such as Europe/Berlin.") % {"tz": tz},
+            "tz",
         ) from None
 
 
@@ -61,22 +68,21 @@ class Period:
     tz: str
 
     def __post_init__(self) -> None:
-        try:
-            zone(self.tz)
-        except ValueError as error:
-            raise PeriodError(str(error), "tz") from None
+        zone(self.tz)
         for field, day in (("start", self.start), ("end", self.end)):
             if not bounds.date_in_range(day):
                 raise PeriodError(_out_of_range(field, day), field)
         if self.end < self.start:
             raise PeriodError(
-                f"The end date ({self.end:%Y-%m-%d}) is before the start date "
-                f"({self.start:%Y-%m-%d}).",
+                _("The end date (%(end)s) is before the start date (%(start)s).")
+                % {"end": self.end.isoformat(), "start": self.start.isoformat()},
                 "end",
             )
         if (self.end - self.start).days + 1 > MAX_DAYS:
             raise PeriodError(
-                f"A report covers at most {MAX_DAYS} days; choose a shorter range.", "end"
+                _("A report covers at most %(days)d days; choose a shorter range.")
+                % {"days": MAX_DAYS},
+                "end",
             )
 
     def bounds(self) -> tuple[datetime, datetime]:
@@ -92,8 +98,11 @@ class Period:
     @property
     def label(self) -> str:
         if self.start == self.end:
-            return f"{self.start:%Y-%m-%d}"
-        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+            return self.start.isoformat()
+        return _("%(start)s to %(end)s") % {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
 
 
 def _out_of_range(field: str, day: date) -> str:
@@ -121,20 +130,30 @@ def preset(name: str, *, today: date, tz: str) -> Period:
         return Period(quarter_start(today), today, tz)
     choices = ", ".join(PRESETS)
     raise PeriodError(
-        f"Unknown period “{name}”; choose one of {choices}, or a start and end date.", "preset"
+        _("Unknown period “%(name)s”; choose one of %(choices)s, or a start and end date.")
+        % {"name": name, "choices": choices},
+        "preset",
     )
 
 
 def _date(params: Mapping[str, str], key: str) -> date:
     value = (params.get(key) or "").strip()
     if not value:
-        raise PeriodError(f"Give both a start and an end date (the {key} date is missing).", key)
+        message = (
+            _("Give both a start and an end date (the start date is missing).")
+            if key == "start"
+            else _("Give both a start and an end date (the end date is missing).")
+        )
+        raise PeriodError(message, key)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise PeriodError(
-            f"The {key} date “{value}” is not a date; write it as YYYY-MM-DD.", key
-        ) from None
+        message = (
+            _("The start date “%(value)s” is not a date; write it as YYYY-MM-DD.")
+            if key == "start"
+            else _("The end date “%(value)s” is not a date; write it as YYYY-MM-DD.")
+        )
+        raise PeriodError(message % {"value": value}, key) from None
 
 
 def parse(params: Mapping[str, str], *, today: date, tz: str) -> Period:

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.desk.views.common import agent_required, current_agent
 from helpline.lib import bounds
@@ -18,49 +20,74 @@ from helpline.reports import exports
 from helpline.reports.csvsafe import write_csv
 from helpline.reports.exports import COLUMNS, SECTIONS, BadReportInput, Column
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
-from helpline.reports.periods import PRESETS
+from helpline.reports.periods import PRESETS, StrOrPromise
+from helpline.tickets import queues
 from helpline.tickets.queues import BadQueueInput
 
 # The definitions as the page's glossary shows them, under the docs' headings.
-GLOSSARY: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Period and grouping", [("period", "Period"), ("grouping", "Grouping")]),
+GLOSSARY: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
+    (_lazy("Period and grouping"), [("period", _lazy("Period")), ("grouping", _lazy("Grouping"))]),
     (
-        "Counts",
+        _lazy("Counts"),
         [
-            ("opened", "Opened"),
-            ("assigned", "Assigned"),
-            ("overdue", "Overdue"),
-            ("resolved", "Resolved"),
-            ("closed", "Closed"),
-            ("reopened", "Reopened"),
-            ("backlog", "Backlog (open at end)"),
-            ("handled", "Handled"),
+            ("opened", _lazy("Opened")),
+            ("assigned", _lazy("Assigned")),
+            ("overdue", _lazy("Overdue")),
+            ("resolved", _lazy("Resolved")),
+            ("closed", _lazy("Closed")),
+            ("reopened", _lazy("Reopened")),
+            ("backlog", _lazy("Backlog (open at end)")),
+            ("handled", _lazy("Handled")),
         ],
     ),
     (
-        "Times",
+        _lazy("Times"),
         [
-            ("first_response", "First response time"),
-            ("first_response_business", "First response time, business hours"),
-            ("resolution", "Resolution time"),
-            ("resolution_business", "Resolution time, business hours"),
-            ("median", "Median"),
-            ("p90", "90th percentile"),
-            ("mean", "Mean"),
+            ("first_response", _lazy("First response time")),
+            ("first_response_business", _lazy("First response time, business hours")),
+            ("resolution", _lazy("Resolution time")),
+            ("resolution_business", _lazy("Resolution time, business hours")),
+            ("median", _lazy("Median")),
+            ("p90", _lazy("90th percentile")),
+            ("mean", _lazy("Mean")),
         ],
     ),
     (
-        "SLA, reopens and satisfaction",
+        _lazy("SLA, reopens and satisfaction"),
         [
-            ("first_response_met", "First response met"),
-            ("resolution_met", "Resolution met"),
-            ("first_response_breaches", "First-response breaches"),
-            ("resolution_breaches", "Resolution breaches"),
-            ("reopen_rate", "Reopen rate"),
-            ("satisfaction", "Satisfaction"),
+            ("first_response_met", _lazy("First response met")),
+            ("resolution_met", _lazy("Resolution met")),
+            ("first_response_breaches", _lazy("First-response breaches")),
+            ("resolution_breaches", _lazy("Resolution breaches")),
+            ("reopen_rate", _lazy("Reopen rate")),
+            ("satisfaction", _lazy("Satisfaction")),
         ],
     ),
 ]
+
+
+# The words of the charts (static/reports/reports.js), translated here and
+# handed to the script in the page (`#report-text`).
+def chart_text() -> dict[str, str]:
+    return {
+        "minutes": _("{n} min"),
+        "hours": _("{n} h"),
+        "days": _("{n} d"),
+        "median": _("Median"),
+        "p90": _("90th percentile"),
+        "hours_axis": _("Hours"),
+        "opened": _("Opened"),
+        "resolved": _("Resolved"),
+        "tickets": _("Tickets"),
+        "others": _("Others ({n})"),
+        "open_tickets": _("Open tickets"),
+        "total": _("Total"),
+        "first_response_met": _("First response met"),
+        "resolution_met": _("Resolution met"),
+        "met_axis": _("% met"),
+        "updated": _("Report updated: {title}"),
+        "failed": _("The report could not be shown."),
+    }
 
 
 REPORT_PARAMS = ("preset", "start", "end", "group", "tz")
@@ -84,10 +111,10 @@ def hours_text(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 1:
-        return f"{round(value * 60)} min"
+        return _("%(minutes)d min") % {"minutes": round(value * 60)}
     if value < 48:
-        return f"{value:.1f} h"
-    return f"{value / 24:.1f} d"
+        return _("%(hours).1f h") % {"hours": value}
+    return _("%(days).1f d") % {"days": value / 24}
 
 
 def share_text(value: float | None) -> str:
@@ -140,31 +167,31 @@ def _kpis(report: Report) -> list[dict[str, str]]:
     total = report.total
     rating = total.satisfaction or {}
     kpis = [
-        {"label": "Opened", "value": f"{total.opened:,}", "definition": "opened"},
-        {"label": "Resolved", "value": f"{total.resolved:,}", "definition": "resolved"},
-        {"label": "Open at end", "value": f"{total.backlog:,}", "definition": "backlog"},
+        {"label": _("Opened"), "value": f"{total.opened:,}", "definition": "opened"},
+        {"label": _("Resolved"), "value": f"{total.resolved:,}", "definition": "resolved"},
+        {"label": _("Open at end"), "value": f"{total.backlog:,}", "definition": "backlog"},
         {
-            "label": "First response, median",
+            "label": _("First response, median"),
             "value": hours_text(total.first_response.median),
             "definition": "first_response",
         },
         {
-            "label": "Resolution, median",
+            "label": _("Resolution, median"),
             "value": hours_text(total.resolution.median),
             "definition": "resolution",
         },
         {
-            "label": "Resolution SLA met",
+            "label": _("Resolution SLA met"),
             "value": share_text(total.resolution_met),
             "definition": "resolution_met",
         },
         {
-            "label": "Satisfaction",
+            "label": _("Satisfaction"),
             "value": share_text(rating.get("score")),
             "definition": "satisfaction",
         },
     ]
-    return [{**k, "help": DEFINITIONS[k["definition"]]} for k in kpis]
+    return [{**k, "help": str(DEFINITIONS[k["definition"]])} for k in kpis]
 
 
 def _form(params: dict[str, str], query: exports.ReportQuery | None) -> dict[str, str]:
@@ -224,7 +251,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "nav": "reports",
             "error": error,
             "form": _form(params, query),
-            "presets": [*PRESETS.items(), ("custom", "Custom range")],
+            "presets": [*PRESETS.items(), ("custom", _("Custom range"))],
             "groups": GROUPS.items(),
             "own": exports.own_figures_only(agent),
             "tz": params.get("tz") or timezone.get_current_timezone_name(),
@@ -232,6 +259,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             # The browser's date picker offers only the days a period may cover.
             "date_range": (bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()),
             "definitions": DEFINITIONS,
+            "chart_text": chart_text(),
             "glossary": [
                 (heading, [(key, label, DEFINITIONS[key]) for key, label in entries])
                 for heading, entries in GLOSSARY
@@ -264,7 +292,7 @@ def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if request.GET.get("table") == "daily":
         return write_csv(
             exports.daily_rows(result),
-            exports.DAILY_HEADER,
+            exports.daily_header(),
             exports.report_filename(result, "daily"),
         )
     return write_csv(
@@ -278,16 +306,16 @@ def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpR
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
     try:
-        qs = exports.queue_queryset(agent, queue, params)
+        selection = queues.select(agent, queue, params)
     except BadQueueInput as bad:  # before the file starts: a clear answer, not a cut file
         return HttpResponse(bad.message, status=400, content_type="text/plain; charset=utf-8")
-    if qs is None:
-        raise Http404("No such queue")
+    if selection is None:
+        raise Http404(_("No such queue"))
     zone = timezone.get_current_timezone()
     tz_name = timezone.get_current_timezone_name()
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     return write_csv(
-        exports.queue_rows(qs, zone),
+        exports.queue_rows(selection.tickets, zone),
         exports.queue_header(tz_name),
         f"helpline-{queue}-tickets-{stamp}.csv",
     )

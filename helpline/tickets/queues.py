@@ -13,8 +13,8 @@ filter would have shown, or exported, a wider list than the one asked for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -139,10 +139,12 @@ FILTER_NOUNS = {
 }
 
 
-def apply_filters(qs: QuerySet[Ticket], params: dict[str, str]) -> tuple[QuerySet[Ticket], dict]:
+def apply_filters(
+    qs: QuerySet[Ticket], params: Mapping[str, str]
+) -> tuple[QuerySet[Ticket], dict[str, str]]:
     """Filter by the known parameters (empty ones are not filters); a value that
     cannot be an id raises BadQueueInput. Unknown parameters are ignored."""
-    used: dict[str, Any] = {}
+    used: dict[str, str] = {}
     for name in FILTERS:
         raw = params.get(name, "")
         if not raw:
@@ -167,7 +169,7 @@ def apply_filters(qs: QuerySet[Ticket], params: dict[str, str]) -> tuple[QuerySe
     return qs, used
 
 
-def page_number(params: dict[str, str]) -> int:
+def page_number(params: Mapping[str, str]) -> int:
     """The `page` parameter (1 when not given), or BadQueueInput."""
     raw = params.get("page", "")
     if not raw:
@@ -181,11 +183,20 @@ def page_number(params: dict[str, str]) -> int:
     return page
 
 
-def queue_page(
-    agent: Agent, key: str, params: dict[str, str], page_size: int = 25
-) -> QueuePage | None:
-    """A page of the queue `key` (None for an unknown queue); BadQueueInput for a
-    parameter it cannot use."""
+@dataclass(frozen=True)
+class Selection:
+    """The tickets of a queue as a query string filters and sorts them: what the
+    queue page shows a page of and the queue CSV exports whole."""
+
+    queue: Queue
+    tickets: QuerySet[Ticket]  # ordered
+    sort: str
+    filters: dict[str, str]
+
+
+def select(agent: Agent, key: str, params: Mapping[str, str]) -> Selection | None:
+    """The queue `key` as `agent` sees it, with the filters and the sort of
+    `params` (None for an unknown queue); BadQueueInput for a filter it cannot use."""
     queue = QUEUES.get(key)
     if queue is None:
         return None
@@ -194,18 +205,29 @@ def queue_page(
     sort = params.get("sort", "updated")
     if sort not in SORTS:
         sort = "updated"
+    return Selection(queue, qs.order_by(*SORTS[sort][1]), sort, used)
+
+
+def queue_page(
+    agent: Agent, key: str, params: Mapping[str, str], page_size: int = 25
+) -> QueuePage | None:
+    """A page of the queue `key` (None for an unknown queue); BadQueueInput for a
+    parameter it cannot use."""
+    selection = select(agent, key, params)
+    if selection is None:
+        return None
     page = page_number(params)
     start = (page - 1) * page_size
     rows = list(
-        qs.select_related(
+        selection.tickets.select_related(
             "customer", "status", "priority", "department", "topic", "assignee__user", "team"
-        ).order_by(*SORTS[sort][1])[start : start + page_size + 1]
+        )[start : start + page_size + 1]
     )
     return QueuePage(
-        queue=queue,
+        queue=selection.queue,
         tickets=rows[:page_size],
         page=page,
         has_next=len(rows) > page_size,
-        sort=sort,
-        filters=used,
+        sort=selection.sort,
+        filters=selection.filters,
     )

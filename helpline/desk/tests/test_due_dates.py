@@ -37,6 +37,14 @@ def as_agent_in(client: Client, world: World, tz: str) -> Client:
     return client
 
 
+def post_due(client: Client, ticket: Ticket, typed: str, reason: str = "") -> Any:
+    """The desk's due-date form, sent as typed."""
+    return client.post(
+        reverse("desk:action", args=[ticket.number, "due"]),
+        {"version": ticket.version, "due_at": typed, "reason": reason},
+    )
+
+
 def store(ticket: Ticket, due: datetime) -> None:
     """A due date as the API stored it before the fix (no lifecycle check)."""
     Ticket.objects.filter(pk=ticket.pk).update(due_at=due, due_is_manual=True)
@@ -56,10 +64,7 @@ def test_the_due_date_form_refuses_a_date_outside_the_range_and_keeps_what_was_t
 ) -> None:
     ticket = world.open()
     as_agent_in(client, world, tz)
-    response = client.post(
-        reverse("desk:action", args=[ticket.number, "due"]),
-        {"version": ticket.version, "due_at": typed, "reason": "customer asked"},
-    )
+    response = post_due(client, ticket, typed, reason="customer asked")
     assert response.status_code == 400
     text = response.content.decode()
     assert RANGE in text
@@ -72,19 +77,80 @@ def test_the_due_date_form_refuses_a_date_outside_the_range_and_keeps_what_was_t
     )
 
 
-def test_the_due_date_picker_offers_only_the_range(world: World, client: Client) -> None:
+@pytest.mark.parametrize(
+    ("tz", "earliest", "latest"),
+    [
+        ("UTC", "2000-01-01T00:00", "2099-12-31T23:59"),
+        ("Asia/Tokyo", "2000-01-01T09:00", "2100-01-01T08:59"),
+        # Pacific time in December is UTC-8: the last moment of 2099 in UTC is
+        # 15:59 there, and the first of 2000 still 31 December 1999.
+        ("America/Los_Angeles", "1999-12-31T16:00", "2099-12-31T15:59"),
+        ("Asia/Kathmandu", "2000-01-01T05:45", "2100-01-01T05:44"),
+    ],
+)
+def test_the_due_date_picker_offers_what_the_viewers_zone_allows(
+    world: World, client: Client, tz: str, earliest: str, latest: str
+) -> None:
     ticket = world.open()
-    text = as_agent_in(client, world, "Asia/Tokyo").get(f"/desk/tickets/{ticket.number}/")
-    assert 'min="2000-01-01T00:00" max="2099-12-31T23:59"' in text.content.decode()
+    text = as_agent_in(client, world, tz).get(f"/desk/tickets/{ticket.number}/")
+    assert f'min="{earliest}" max="{latest}"' in text.content.decode()
+
+
+def test_a_due_time_past_the_range_only_in_utc_is_refused_saying_the_zones_limit(
+    world: World, client: Client
+) -> None:
+    """2099-12-31 23:00 is inside the range of dates as typed in Los Angeles, but
+    it is 2100-01-01 07:00 UTC: refused, with the last time that zone allows."""
+    ticket = world.open()
+    as_agent_in(client, world, "America/Los_Angeles")
+    response = post_due(client, ticket, "2099-12-31T23:00", reason="far away")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert RANGE in text
+    assert (
+        "In your time zone (America/Los_Angeles) that is 1999-12-31 16:00 to 2099-12-31 15:59."
+        in text
+    )
+    assert 'value="2099-12-31T23:00"' in text
+    assert 'value="far away"' in text
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert (fresh.due_at, fresh.due_is_manual, fresh.version) == (
+        ticket.due_at,
+        False,
+        ticket.version,
+    )
+
+
+def test_the_last_time_the_picker_offers_west_of_utc_is_stored_as_typed(
+    world: World, client: Client
+) -> None:
+    """Not shifted: 15:59 on the last day, Pacific time, is 23:59 UTC. (The first
+    time it offers is in the past, which a due date never is.)"""
+    ticket = world.open()
+    as_agent_in(client, world, "America/Los_Angeles")
+    response = post_due(client, ticket, "2099-12-31T15:59")
+    assert response.status_code == 302
+    assert Ticket.objects.get(pk=ticket.pk).due_at == datetime(2099, 12, 31, 23, 59, tzinfo=UTC)
+    page = client.get(f"/desk/tickets/{ticket.number}/")
+    assert page.status_code == 200
+
+
+def test_a_time_that_does_not_exist_in_the_zone_is_a_form_error(
+    world: World, client: Client
+) -> None:
+    """2:30 on the morning clocks sprang forward never happened in Los Angeles."""
+    ticket = world.open()
+    as_agent_in(client, world, "America/Los_Angeles")
+    response = post_due(client, ticket, "2027-03-14T02:30")
+    assert response.status_code == 400
+    assert 'value="2027-03-14T02:30"' in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).due_at == ticket.due_at
 
 
 def test_a_due_date_inside_the_range_is_still_set(world: World, client: Client) -> None:
     ticket = world.open()
     as_agent_in(client, world, "Asia/Tokyo")
-    response = client.post(
-        reverse("desk:action", args=[ticket.number, "due"]),
-        {"version": ticket.version, "due_at": "2099-12-31T23:59"},
-    )
+    response = post_due(client, ticket, "2099-12-31T23:59")
     assert response.status_code == 302
     due = Ticket.objects.get(pk=ticket.pk).due_at
     assert due == datetime(2099, 12, 31, 14, 59, tzinfo=UTC)  # Tokyo is UTC+9

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
-from helpline.lib.consolemail import EmailBackend
+from helpline.lib.consolemail import EmailBackend, readable
 
 ROOT = Path(__file__).resolve().parents[3]
 LINK = "https://127.0.0.1:8123/password/reset/MQ/d0h7x2-0123456789abcdef0123456789abcdef/?a=1&b=2"
@@ -76,3 +76,17 @@ def test_mailed_links_follow_the_port_the_site_was_started_on() -> None:
         _base_url({"PORT": "8123", "HELPLINE_BASE_URL": "https://help.example.com/"})
         == "https://help.example.com"
     )
+
+
+def test_control_characters_from_a_stranger_are_not_printed_raw() -> None:
+    mail = EmailMessage(
+        "Printer \x1b]0;owned\x07 broken",
+        "Hello \x1b]52;c;ZWNobyBoaQ==\x07 and \x1b[2J bye\n",
+        "helpdesk@example.com",
+        ["agent@example.com"],
+    )
+
+    shown = readable(mail)
+
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "Printer" in shown and "Hello" in shown  # the rest is still readable

@@ -4,11 +4,13 @@ Bodies here go through helpline.lib.html.sanitize first, as every stored body ha
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from django.utils.safestring import SafeString
 
 from helpline.lib.html import sanitize
-from helpline.lib.remote_images import block_remote_images
+from helpline.lib.remote_images import MAX_PLACEHOLDERS, block_remote_images
 
 
 def shown(html: str) -> str:
@@ -106,10 +108,96 @@ def test_a_hostile_alt_or_url_stays_text() -> None:
     assert '"onerror' not in result
 
 
-def test_many_images_in_a_large_body_are_all_replaced() -> None:
+def link_depths(html: str) -> list[int]:
+    """How many <a> elements are open at each <a> start tag."""
+
+    class Links(HTMLParser):
+        depth = 0
+        seen: list[int] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag == "a":
+                self.seen.append(self.depth)
+                self.depth += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a":
+                self.depth -= 1
+
+    parser = Links()
+    parser.seen = []
+    parser.feed(html)
+    return parser.seen
+
+
+def test_an_image_inside_a_link_is_text_there_and_its_link_follows_the_link() -> None:
+    result = shown(
+        '<p><a href="https://shop.example/">Buy <img src="https://cdn.example/x.png" alt="b">'
+        " now</a> after</p>"
+    )
+    assert link_depths(result) == [0, 0]  # no link inside a link
+    assert result == (
+        '<p><a href="https://shop.example/" rel="noopener noreferrer nofollow">Buy '
+        '<span class="remote-image" title="https://cdn.example/x.png">'
+        "Remote image “b” from cdn.example blocked (link follows)</span> now</a>"
+        '<a class="remote-image" href="https://cdn.example/x.png" target="_blank" '
+        'rel="noopener noreferrer nofollow" title="https://cdn.example/x.png">'
+        "Remote image “b” from cdn.example blocked — open</a> after</p>"
+    )
+
+
+def test_the_link_to_an_image_in_links_within_links_follows_the_outermost() -> None:
+    # An HTML parser keeps a link inside a table inside a link, so sanitized markup
+    # can hold one; ours goes after the outer one closes, never inside either.
+    result = shown(
+        '<a href="https://x.example/"><table><tr><td><a href="https://y.example/">'
+        '<img src="https://t.example/p.gif"></a></td></tr></table>tail</a><p>next</p>'
+    )
+    assert link_depths(result) == [0, 1, 0]
+    assert "<span class" in result.split('<a href="https://y.example/"')[1].split("</a>")[0]
+    assert result.endswith(
+        'tail</a><a class="remote-image" href="https://t.example/p.gif" target="_blank" '
+        'rel="noopener noreferrer nofollow" title="https://t.example/p.gif">'
+        "Remote image from t.example blocked — open</a><p>next</p>"
+    )
+
+
+def test_an_image_that_is_not_a_web_address_inside_a_link_stays_text() -> None:
+    result = shown('<a href="https://x.example/">go <img src="/local.png"></a>')
+    assert link_depths(result) == [0]
+    assert "Image blocked: its address is not a web address</span></a>" in result
+
+
+def test_many_images_in_a_large_body_become_at_most_fifty_placeholders() -> None:
     body = sanitize(
         "".join(f'<p>{i}<img src="https://h{i}.example/p.gif"></p>' for i in range(500))
     )
     result = block_remote_images(body)
     assert "<img" not in result
-    assert result.count('class="remote-image"') == 500
+    assert MAX_PLACEHOLDERS == 50
+    assert result.count('class="remote-image"') == 50
+    assert "h49.example" in result and "h50.example" not in result
+    assert "<p>499</p>" in result  # the text around the others stays
+    assert result.endswith(
+        '<p class="remote-image-more">… and 450 more remote images, not shown.</p>'
+    )
+
+
+def test_one_image_past_the_bound_is_counted_in_the_singular() -> None:
+    body = "".join(f'<img src="https://h{i}.example/p.gif">' for i in range(51))
+    result = block_remote_images(body)
+    assert result.count('class="remote-image"') == 50
+    assert result.endswith("… and 1 more remote image, not shown.</p>")
+
+
+def test_images_inside_links_count_towards_the_bound_too() -> None:
+    body = sanitize(
+        '<a href="https://x.example/">'
+        + "".join(f'<img src="https://h{i}.example/p.gif">' for i in range(60))
+        + "</a>"
+    )
+    result = block_remote_images(body)
+    assert result.count('<span class="remote-image"') == 50
+    assert result.count('<a class="remote-image"') == 50
+    assert link_depths(result) == [0] * 51
+    assert result.endswith("… and 10 more remote images, not shown.</p>")

@@ -14,7 +14,7 @@ import re
 from helpline.conftest import World
 from helpline.lib.html import MAX_BODY_CHARS
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.notify.outbox import ALERT_EXCERPT_CHARS
+from helpline.notify.outbox import ALERT_EXCERPT_CHARS, alert_quote
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Entry, Ticket
 
@@ -116,3 +116,23 @@ def test_the_largest_stored_body_costs_each_alert_an_excerpt(world: World) -> No
     mails = alerts(ticket, MailKind.NEW_TICKET_ALERT)
     assert len(mails) == 10
     assert sum(len(m.text) + len(m.html) for m in mails) < 10 * 3 * ALERT_EXCERPT_CHARS
+
+
+LONG_LINES = "".join(f"Line {i:05d}: the printer prints smoke.\n" for i in range(3_000))
+
+
+def test_the_excerpt_is_html_not_escaped_html() -> None:
+    quoted = alert_quote(
+        {"author": "Ken", "html": "<p>x</p>", "text": LONG_LINES}, "https://h/desk/"
+    )
+
+    assert "&lt;p&gt;" not in quoted["html"] and "&lt;br&gt;" not in quoted["html"]
+    assert quoted["html"].startswith("<p>Line 00000: the printer prints smoke.<br>")
+
+
+def test_a_long_message_s_alert_mail_shows_its_excerpt_as_paragraphs(world: World) -> None:
+    ticket = world.open(body_html="<p>" + LONG_LINES.replace("\n", "<br>") + "</p>")
+
+    for mail in OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.NEW_TICKET_ALERT):
+        assert "&lt;br&gt;" not in mail.html and "&amp;lt;" not in mail.html
+        assert "<br>Line 00001:" in mail.html

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from helpline.accounts.models import Agent
 from helpline.feedback.models import Score
 from helpline.feedback.stats import Summary
@@ -211,7 +213,7 @@ def report(
         {s: sum(c.get(s, 0) for c in rated.values()) for s in Score.values}
     )
     last = overall[-1][1] if overall else 0
-    total_row = _row("total", "Total", total, percentiles(sql.TOTAL), total_satisfaction, last)
+    total_row = _row("total", _("Total"), total, percentiles(sql.TOTAL), total_satisfaction, last)
     rows: list[Row] = []
     backlog_by_group: dict[str, list[tuple[date, int]]] = {}
     if by is None:
@@ -255,7 +257,7 @@ def as_json(report: Report) -> dict[str, Any]:
             "label": period.label,
         },
         "group": report.group,
-        "group_label": GROUPS[report.group],
+        "group_label": str(GROUPS[report.group]),
         "rows": [_row_json(row) for row in report.rows],
         "total": _row_json(report.total),
         "backlog": [{"day": day.isoformat(), "open": n} for day, n in report.backlog],

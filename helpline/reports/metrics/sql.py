@@ -36,6 +36,8 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.accounts.models import Agent
 from helpline.accounts.permissions import visibility_filter
@@ -365,18 +367,18 @@ def labels(group: str, keys: Mapping[object, object]) -> list[tuple[object, str]
             "priority": Priority,
         }[group]
         found = list(model.objects.filter(pk__in=ids).values_list("pk", "name"))
-    known = {k for k, _ in found}
-    found += [(k, f"Deleted ({k})") for k in ids if k not in known]
+    known = {k for k, _label in found}
+    found += [(k, _("Deleted (%(id)s)") % {"id": k}) for k in ids if k not in known]
     if None in keys:
-        found.append((None, NONE_LABELS[group]))
+        found.append((None, str(NONE_LABELS[group])))
     return found
 
 
 NONE_LABELS = {
-    "department": "No department",
-    "topic": "No help topic",
-    "team": "No team",
-    "priority": "No priority",
-    "source": "No source",
-    "agent": "No agent",
+    "department": _lazy("No department"),
+    "topic": _lazy("No help topic"),
+    "team": _lazy("No team"),
+    "priority": _lazy("No priority"),
+    "source": _lazy("No source"),
+    "agent": _lazy("No agent"),
 }

@@ -590,7 +590,7 @@ def test_every_figure_has_a_definition_written_in_the_docs() -> None:
     docs = (Path(__file__).resolve().parents[3] / "docs" / "metrics.md").read_text()
     flat = " ".join(docs.split())
     for key, text in DEFINITIONS.items():
-        assert text in flat, key
+        assert str(text) in flat, key
     row_fields = set(Row.__dataclass_fields__) - {"key", "label"}
     assert row_fields <= set(DEFINITIONS)
     assert set(GROUPS) == {"none", "department", "topic", "agent", "team", "priority", "source"}

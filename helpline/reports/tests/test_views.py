@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from django.test import Client
 
 from helpline.accounts.models import Agent
 from helpline.conftest import World
+from helpline.reports import periods
 from helpline.reports.metrics import DEFINITIONS, as_json, report
 from helpline.reports.tests import test_metrics
 from helpline.reports.tests.test_metrics import PERIOD, History
@@ -130,10 +132,10 @@ def test_the_tables_show_every_row_and_the_total(history: History, client: Clien
 def test_each_figure_is_defined_on_the_page(history: History, client: Client) -> None:
     text = signed_in(client, history.world.admin).get("/desk/reports/", RANGE).content.decode()
     for key, definition in DEFINITIONS.items():
-        assert html.escape(definition) in text, key
+        assert html.escape(str(definition)) in text, key
         assert f'id="def-{key}"' in text
     # Headers carry their definition on hover and link to it.
-    assert f'title="{html.escape(DEFINITIONS["opened"])}"' in text
+    assert f'title="{html.escape(str(DEFINITIONS["opened"]))}"' in text
     assert 'href="#def-opened"' in text
 
 
@@ -153,6 +155,8 @@ def test_each_figure_is_defined_on_the_page(history: History, client: Client) ->
         ({"preset": "fortnight"}, "Unknown period “fortnight”", "preset"),
         ({"group": "weather"}, "Unknown grouping “weather”", "group"),
         ({"tz": "Mars/Olympus"}, "“Mars/Olympus” is not a known time zone", "tz"),
+        ({"tz": "../etc/passwd"}, "“../etc/passwd” is not a known time zone", "tz"),
+        ({"tz": "zone.tab"}, "“zone.tab” is not a known time zone", "tz"),
         (
             {"preset": "custom", "start": "9999-12-31", "end": "9999-12-31", "tz": "Asia/Tokyo"},
             "The start date (9999-12-31) is outside the dates reports cover. "
@@ -188,6 +192,24 @@ def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(
     assert message in data.json()["detail"] and data.json()["field"] == field
     assert client.get("/desk/reports/export.csv", params).status_code == 422
     assert client.get("/desk/reports/export.csv", {**params, "table": "daily"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/desk/reports/", "/desk/reports/data", "/desk/reports/export.csv"]
+)
+def test_a_fault_while_reading_the_period_is_a_bug_not_bad_input(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Only the periods' own refusals are answered 400/422; any other error is a
+    bug and surfaces (a 500), instead of blaming the person who asked."""
+
+    def broken(name: str) -> Any:
+        raise ValueError("a bug, not the input")
+
+    monkeypatch.setattr(periods, "zone", broken)
+    signed_in(client, world.supervisor)
+    with pytest.raises(ValueError, match="a bug, not the input"):
+        client.get(path, {"tz": "Europe/Berlin"})
 
 
 def test_nothing_given_means_the_last_seven_days(world: World, client: Client) -> None:
@@ -237,3 +259,21 @@ def test_the_date_pickers_offer_only_the_days_a_report_may_cover(
 ) -> None:
     text = signed_in(client, world.supervisor).get("/desk/reports/").content.decode()
     assert text.count('min="2000-01-01" max="2099-12-31"') == 2
+
+
+def test_the_charts_words_come_translated_from_the_page(history: History, client: Client) -> None:
+    """reports.js writes no English of its own: every word it shows is one the
+    page hands it in `#report-text`, through gettext."""
+    text = signed_in(client, history.world.admin).get("/desk/reports/", RANGE).content.decode()
+    found = re.search(
+        r'<script id="report-text" type="application/json">(.*?)</script>', text, re.S
+    )
+    assert found is not None
+    words = json.loads(found.group(1))
+    script = (Path(__file__).resolve().parents[1] / "static" / "reports" / "reports.js").read_text()
+    used = set(re.findall(r'say\("([a-z_0-9]+)"', script))
+    assert used and used <= set(words), used - set(words)
+    assert words["median"] == "Median" and words["others"] == "Others ({n})"
+    # No label, axis title or status text left as an English literal in the script.
+    assert not re.search(r'(label|text|base\()\s*:?\s*"[A-Z%]', script)
+    assert "Report updated" not in script

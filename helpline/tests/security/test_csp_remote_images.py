@@ -4,6 +4,7 @@ no CSP violation in Chromium. The rewrite itself: helpline/lib/tests/test_remote
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,76 @@ def test_the_rating_page_shows_a_remote_image_as_a_link(client: Client, world: W
     html = client.get(rating_path(event)).content.decode()
     assert "Remote image from tracker.example.com blocked — open" in html
     assert f'<img src="{PIXEL}' not in html.replace("&amp;", "&")
+
+
+LINKED = (
+    '<p>Our shop: <a href="https://shop.example/">Buy <img src="https://cdn.example/b.png" '
+    'alt="banner"> now</a> MARKER-TEXT</p>'
+)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class Page(HTMLParser):
+    """Where the message text stands on a page: the attributes of the elements
+    around each piece of it, and whether any link opens inside another."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.open: list[tuple[str, dict[str, str | None]]] = []
+        self.around_marker: list[list[dict[str, str | None]]] = []
+        self.nested_links = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a" and any(name == "a" for name, _ in self.open):
+            self.nested_links += 1
+        if tag not in VOID:
+            self.open.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if "MARKER-TEXT" in data:
+            self.around_marker.append([attrs for _, attrs in self.open])
+
+
+def assert_contained(html: str, times: int) -> None:
+    """The message is shown `times` times, each inside a container that htmx will
+    not process, and no link on the page sits inside another."""
+    page = Page(html)
+    assert len(page.around_marker) == times
+    for ancestors in page.around_marker:
+        assert any("hx-disable" in attrs for attrs in ancestors), ancestors
+    assert page.nested_links == 0
+    assert "Remote image “banner” from cdn.example blocked (link follows)" in html
+
+
+@pytest.mark.django_db
+def test_a_remote_image_in_a_link_makes_no_link_in_a_link_and_htmx_skips_messages(
+    client: Client, world: World
+) -> None:
+    ticket = world.open(body_html=LINKED)
+    lifecycle.reply(ticket, actor=world.agent, body_html=LINKED)
+    client.force_login(world.agent.user)
+    assert_contained(client.get(f"/desk/tickets/{ticket.number}/").content.decode(), 2)
+    client.logout()
+    assert world.customer.user is not None
+    client.force_login(world.customer.user)
+    assert_contained(client.get(f"/tickets/{ticket.number}/").content.decode(), 2)
+    client.logout()
+    assert_contained(client.get(ticket_path(ticket)).content.decode(), 2)
+
+
+@pytest.mark.django_db
+def test_the_rating_page_shows_the_answer_where_htmx_does_not_look(
+    client: Client, world: World
+) -> None:
+    ticket = world.open()
+    lifecycle.resolve(ticket, actor=world.agent, explanation_html=LINKED)
+    event = Event.objects.filter(ticket=ticket, kind=EventKind.RESOLVED).latest("id")
+    assert_contained(client.get(rating_path(event)).content.decode(), 1)
 
 
 @pytest.mark.browser

@@ -8,6 +8,18 @@
 
   var COLORS = ["#1d5fd1", "#157347", "#c2410c", "#7c3aed", "#0e7490", "#b42318", "#a16207", "#475569"];
   var charts = {};
+  // The page's words, translated on the server (`#report-text`, from the view's
+  // CHART_TEXT); "{n}" and "{title}" are filled in here.
+  var TEXT = (function () {
+    var el = document.getElementById("report-text");
+    return el ? JSON.parse(el.textContent) : {};
+  })();
+
+  function say(key, values) {
+    var text = TEXT[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
 
   function reportData() {
     var el = document.getElementById("report-data");
@@ -25,9 +37,9 @@
 
   function hours(value) {
     if (value === null || value === undefined) return "—";
-    if (value < 1) return Math.round(value * 60) + " min";
-    if (value < 48) return value.toFixed(1) + " h";
-    return (value / 24).toFixed(1) + " d";
+    if (value < 1) return say("minutes", { n: Math.round(value * 60) });
+    if (value < 48) return say("hours", { n: value.toFixed(1) });
+    return say("days", { n: (value / 24).toFixed(1) });
   }
 
   function percent(value) {
@@ -65,11 +77,11 @@
       data: {
         labels: rows.map(function (r) { return r.label; }),
         datasets: [
-          { label: "Median", data: rows.map(function (r) { return r[name].median; }), backgroundColor: COLORS[0] },
-          { label: "90th percentile", data: rows.map(function (r) { return r[name].p90; }), backgroundColor: "#93b4ea" }
+          { label: say("median"), data: rows.map(function (r) { return r[name].median; }), backgroundColor: COLORS[0] },
+          { label: say("p90"), data: rows.map(function (r) { return r[name].p90; }), backgroundColor: "#93b4ea" }
         ]
       },
-      options: base("Hours", { plugins: { legend: { position: "bottom" }, tooltip: tooltip } })
+      options: base(say("hours_axis"), { plugins: { legend: { position: "bottom" }, tooltip: tooltip } })
     });
   }
 
@@ -85,11 +97,11 @@
       data: {
         labels: days,
         datasets: [
-          { label: "Opened", data: data.daily.map(function (d) { return d.opened; }), backgroundColor: COLORS[0] },
-          { label: "Resolved", data: data.daily.map(function (d) { return d.resolved; }), backgroundColor: COLORS[1] }
+          { label: say("opened"), data: data.daily.map(function (d) { return d.opened; }), backgroundColor: COLORS[0] },
+          { label: say("resolved"), data: data.daily.map(function (d) { return d.resolved; }), backgroundColor: COLORS[1] }
         ]
       },
-      options: base("Tickets")
+      options: base(say("tickets"))
     });
 
     var backlogSets = [];
@@ -112,19 +124,19 @@
         });
         var last = COLORS[COLORS.length - 1];
         backlogSets.push({
-          label: "Others (" + (rows.length - shown) + ")", data: others,
+          label: say("others", { n: rows.length - shown }), data: others,
           borderColor: last, backgroundColor: last, tension: 0.2, pointRadius: 2
         });
       }
     }
     backlogSets.push({
-      label: data.group === "none" ? "Open tickets" : "Total",
+      label: data.group === "none" ? say("open_tickets") : say("total"),
       data: data.backlog.map(function (d) { return d.open; }),
       borderColor: "#0f2a4d", backgroundColor: "rgba(29, 95, 209, .08)",
       borderDash: data.group === "none" ? [] : [6, 4], fill: data.group === "none",
       tension: 0.2, pointRadius: 2
     });
-    make("chart-backlog", { type: "line", data: { labels: days, datasets: backlogSets }, options: base("Open tickets") });
+    make("chart-backlog", { type: "line", data: { labels: days, datasets: backlogSets }, options: base(say("open_tickets")) });
 
     timesChart("chart-first-response", data, "first_response");
     timesChart("chart-resolution", data, "resolution");
@@ -135,18 +147,18 @@
       data: {
         labels: rows.map(function (r) { return r.label; }),
         datasets: [
-          { label: "First response met", data: rows.map(function (r) { return pct(r.first_response_met); }), backgroundColor: COLORS[0] },
-          { label: "Resolution met", data: rows.map(function (r) { return pct(r.resolution_met); }), backgroundColor: COLORS[1] }
+          { label: say("first_response_met"), data: rows.map(function (r) { return pct(r.first_response_met); }), backgroundColor: COLORS[0] },
+          { label: say("resolution_met"), data: rows.map(function (r) { return pct(r.resolution_met); }), backgroundColor: COLORS[1] }
         ]
       },
-      options: base("% met", {
+      options: base(say("met_axis"), {
         plugins: {
           legend: { position: "bottom" },
           tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + percent(c.raw); } } }
         },
         scales: {
           x: { grid: { display: false } },
-          y: { beginAtZero: true, max: 100, title: { display: true, text: "% met" }, ticks: { callback: function (v) { return v + " %"; } } }
+          y: { beginAtZero: true, max: 100, title: { display: true, text: say("met_axis") }, ticks: { callback: function (v) { return v + " %"; } } }
         }
       })
     });
@@ -181,7 +193,7 @@
         syncForm(form);
         draw();
         var title = document.getElementById("report-title");
-        if (status) status.textContent = title ? "Report updated: " + title.textContent : "The report could not be shown.";
+        if (status) status.textContent = title ? say("updated", { title: title.textContent }) : say("failed");
       })
       .catch(function () {
         box.removeAttribute("aria-busy");
