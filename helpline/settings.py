@@ -257,13 +257,18 @@ SECURE_CSP = {
 # --- Cache (rate limits are shared by every server process) ---------------------
 # Both are database caches (tables made by `createcachetable`), so every gunicorn
 # process shares them without Redis.
-# "limits": every rate-limit counter (API throttles, sign-in, portal, osTicket),
-# in a table of its own. A cache past MAX_ENTRIES drops a third of its entries,
-# and a dropped counter is an empty one: with the default 300 entries, a flood
-# of requests from new addresses would reset everyone's limits. 100,000 live
-# counters hold a flood from 100,000 addresses (IPv6 ones count by their /64) per
-# window (a minute for the API, up to an hour for sign-in); expired counters are
-# removed first. Each write counts the table's rows, so it is not made larger.
+# Rate-limit counters live in two tables of their own. A cache past MAX_ENTRIES
+# drops a third of its entries (Django's database cache: the first third in key
+# order), and a dropped counter is an empty one. So the counters a stranger can
+# create at will (one per address or /64: failed API authentications, and every
+# django-ratelimit counter: sign-in, portal forms, osTicket) are kept apart from
+# those that need a working key or token (the API's per-key, per-address and
+# known-credential buckets): a flood of new addresses fills and culls
+# "limits_strangers" only, never a client's full bucket in "limits".
+# 100,000 live counters each hold a flood from 100,000 addresses (IPv6 ones count
+# by their /64) per window (a minute for the API, up to an hour for sign-in);
+# expired counters are removed first (and every minute by the worker). Each write
+# counts the table's rows, so they are not made larger.
 CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -274,9 +279,15 @@ CACHES: dict[str, dict[str, Any]] = {
         "LOCATION": "helpline_limits",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
+    "limits_strangers": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "helpline_limits_strangers",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 HELPLINE_LIMITS_CACHE = "limits"
-RATELIMIT_USE_CACHE = HELPLINE_LIMITS_CACHE
+HELPLINE_STRANGER_LIMITS_CACHE = "limits_strangers"
+RATELIMIT_USE_CACHE = HELPLINE_STRANGER_LIMITS_CACHE
 # django-ratelimit's "ip" key, should anything use it: the same client address as
 # every other limit (our bounds use helpline.lib.clientip.address_key directly).
 RATELIMIT_IP_META_KEY = "helpline.lib.clientip.client_ip"
@@ -285,7 +296,8 @@ RATELIMIT_IP_META_KEY = "helpline.lib.clientip.client_ip"
 # Peers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is
 # believed: the client is its right-most entry that is not one of them. Empty:
 # the client is the peer (REMOTE_ADDR) and X-Forwarded-For is ignored, so nobody
-# can choose the address their rate limits count against. helpline.lib.clientip.
+# can choose the address their rate limits count against. The word "unix" trusts
+# a peer with no address (a proxy on a Unix socket). helpline.lib.clientip.
 HELPLINE_TRUSTED_PROXIES = [
     entry.strip()
     for entry in os.environ.get("HELPLINE_TRUSTED_PROXIES", "").split(",")
@@ -383,10 +395,15 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25
 # API rate limits (helpline.api.throttles), counted in CACHES["limits"] per client
+# (failed authentications in CACHES["limits_strangers"])
 # address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.
 # Failed authentications (wrong or revoked keys) per address, REST and osTicket;
 # when full, only credentials that worked from that address lately get through:
 HELPLINE_API_FAILED_AUTH_RATE = os.environ.get("HELPLINE_API_FAILED_AUTH_RATE", "30/10m")
+# The same from one IPv6 /48 (a site, 65,536 /64s each with the bucket above):
+HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK = os.environ.get(
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK", "300/10m"
+)
 # Every authenticated request per address:
 HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", "600/m")
 # Every request made with one key or token:

@@ -41,4 +41,9 @@ CACHES = {
         "LOCATION": "helpline-limits",
         "OPTIONS": CACHES["limits"]["OPTIONS"],  # noqa: F405
     },
+    "limits_strangers": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "helpline-limits-strangers",
+        "OPTIONS": CACHES["limits_strangers"]["OPTIONS"],  # noqa: F405
+    },
 }

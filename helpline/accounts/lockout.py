@@ -9,8 +9,8 @@ the page can only say "at most" for those).
 
 The page says what happened, how long it lasts, and links to the password reset of
 the side the person was signing in on (desk or portal): a successful reset clears
-the account's axes failures (`clear_failures`), so the person who owns the mailbox
-can sign in at once with the new password.
+the account's axes failures and its per-username sign-in bound (`clear_failures`),
+so the person who owns the mailbox can sign in at once with the new password.
 """
 
 from __future__ import annotations
@@ -29,17 +29,27 @@ from django.urls import reverse
 from django.utils.timezone import now
 from django_ratelimit.core import _split_rate
 
+from helpline.accounts.throttle import forget_username
+from helpline.lib.clientip import axes_address
 
-def clear_failures(username: str) -> None:
-    """Forget the failed sign-ins of `username` from every address (after the
-    owner of its mailbox chose a new password)."""
-    reset(username=username)
+
+def clear_failures(*usernames: str) -> None:
+    """Forget the failed sign-ins of the account known by `usernames` (the portal
+    signs in by e-mail address) from every address, after the owner of its
+    mailbox chose a new password: django-axes' locks and the per-username bound
+    of helpline.accounts.throttle both."""
+    for username in {name for name in usernames if name}:
+        reset(username=username)
+        forget_username(username)
 
 
 def _axes_left(request: HttpRequest, username: str) -> timedelta | None:
     """How long the axes lock of (username, this address) still lasts, if locked."""
     cool_off = get_cool_off(request)
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    # The address axes stores a lock under (AXES_CLIENT_IP_CALLABLE): the client
+    # behind a trusted proxy, an IPv6 one by its /64; not REMOTE_ADDR, which is the
+    # proxy's or one address of the /64.
+    address = getattr(request, "axes_ip_address", None) or axes_address(request)
     if not cool_off or not username or not address:
         return None
     last = (

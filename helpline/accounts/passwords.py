@@ -216,6 +216,6 @@ class ResetConfirmView(LinkView):
         response = super().form_valid(form)
         # Whoever reads the account's mailbox may sign in at once: the failed
         # attempts that locked it (maybe somebody else's) are forgotten.
-        clear_failures(form.user.get_username())
+        clear_failures(form.user.get_username(), form.user.email)
         messages.success(self.request, _("Your password is changed. Sign in with it now."))
         return response

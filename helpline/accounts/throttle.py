@@ -14,7 +14,9 @@ When either is over its rate, the sign-in is refused *before* the password is
 checked, so a throttled attacker costs us a cache lookup, not a hash. A failed
 two-factor code counts as a failed sign-in too. The per-username bound means that
 an attacker with many addresses can keep one account locked (the price of not
-letting them guess its password); the lock lifts by itself when the window ends.
+letting them guess its password); the lock lifts by itself when the window ends,
+or at once when the owner of the account's mailbox resets its password
+(`forget_username`, called by helpline.accounts.lockout.clear_failures).
 
 The rates are django-ratelimit rates ("30/15m": 30 per fixed 15-minute window).
 """
@@ -26,9 +28,10 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.module_loading import import_string
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import ALL, _get_window, _make_cache_key, _split_rate, get_usage
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
@@ -37,8 +40,12 @@ from helpline.lib.clientip import address_key
 _GROUP = "helpline.login"
 
 
+def _name(username: str) -> str:
+    return username.strip().lower()
+
+
 def _counts(request: HttpRequest, username: str, *, increment: bool) -> list[bool]:
-    name = username.strip().lower()
+    name = _name(username)
     usages = [
         get_usage(
             request,
@@ -75,6 +82,20 @@ def login_failed(request: HttpRequest, username: str) -> None:
     """Count one failed sign-in (a wrong password or a wrong code)."""
     if settings.HELPLINE_LOGIN_THROTTLE:
         _counts(request, username, increment=True)
+
+
+def forget_username(username: str) -> None:
+    """Empty the per-username counter of `username` (its current window, the only
+    one that counts): its owner just proved they read the account's mailbox."""
+    name = _name(username)
+    rate = settings.HELPLINE_LOGIN_FAILURES_PER_USERNAME
+    if not name or not rate:
+        return
+    # The key django-ratelimit's get_usage counts in (fixed windows, each value's
+    # window shifted by a hash of the value).
+    window = _get_window(name, _split_rate(rate)[1])
+    key = _make_cache_key(f"{_GROUP}.username", window, rate, name, ALL)
+    caches[settings.RATELIMIT_USE_CACHE].delete(key)
 
 
 View = Callable[..., HttpResponseBase]

@@ -1,10 +1,16 @@
 """Rate limits on the API, per client address and per credential, counted in
-the "limits" cache (`settings.HELPLINE_LIMITS_CACHE`: a database cache shared by
-every server process, in a table of its own and sized so that a flood of new
-buckets does not push out full ones; django-ratelimit counts there too, through
-RATELIMIT_USE_CACHE).
+database caches shared by every server process, each in a table of its own.
 
-Four limits, each a setting read at every request (env vars of the same name,
+A cache that is full drops a third of its entries (Django's database cache: the
+first third in key order), and a dropped bucket is an empty one. So the buckets
+a stranger can create at will, one per address (an IPv6 one per /64), are kept
+apart from those that need a working credential: failed authentications count in
+`settings.HELPLINE_STRANGER_LIMITS_CACHE` ("limits_strangers", where
+django-ratelimit counts too, through RATELIMIT_USE_CACHE), every other bucket in
+`settings.HELPLINE_LIMITS_CACHE` ("limits"). A flood of failed guesses from new
+addresses culls only its own kind, never a client's full bucket.
+
+Five limits, each a setting read at every request (env vars of the same name,
 see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
 
 - `HELPLINE_API_FAILED_AUTH_RATE`: failed authentications (a wrong, revoked or
@@ -14,6 +20,9 @@ see the README; "N/s", "N/m", "N/h", "N/d", or "N/5m"; empty turns it off):
   (429, no lookup) unless it has worked from this address in the last day:
   answering it would tell a guesser which guess was right, while a client that
   was already using its key there goes on working.
+- `HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK`: the same, from one IPv6 /48 (a
+  site's allocation; it holds 65,536 /64s, each with a failure bucket of its own),
+  counted alongside and refusing the same way;
 - `HELPLINE_API_RATE_PER_ADDRESS`: every authenticated request from one address;
 - `HELPLINE_API_RATE_PER_KEY`: every request made with one key or agent token;
 - `HELPLINE_API_CREATE_RATE`: tickets opened, per key and per address: the REST
@@ -44,6 +53,7 @@ API down with it.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import math
 import re
@@ -62,7 +72,7 @@ from ninja.throttling import SimpleRateThrottle
 
 from helpline.api.auth import Caller
 from helpline.api.models import hash_secret
-from helpline.lib.clientip import address_key, rate_key
+from helpline.lib.clientip import address_key, parse, rate_key
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +80,7 @@ log = logging.getLogger(__name__)
 RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
 RATE_SETTINGS = (
     "HELPLINE_API_FAILED_AUTH_RATE",
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK",
     "HELPLINE_API_RATE_PER_ADDRESS",
     "HELPLINE_API_RATE_PER_KEY",
     "HELPLINE_API_CREATE_RATE",
@@ -90,18 +101,23 @@ class Limit(SimpleRateThrottle):
     its bucket named by `ident(request, caller)` (None: not counted)."""
 
     def __init__(
-        self, scope: str, setting: str, ident: Callable[[HttpRequest, Caller | None], str | None]
+        self,
+        scope: str,
+        setting: str,
+        ident: Callable[[HttpRequest, Caller | None], str | None],
+        cache_setting: str = "HELPLINE_LIMITS_CACHE",
     ) -> None:
         # Not SimpleRateThrottle.__init__, which fixes the rate once.
         self.scope = scope
         self.setting = setting
         self.ident = ident
+        self.cache_setting = cache_setting
         self.caller: Caller | None = None
 
     @property
     def cache(self) -> BaseCache:  # type: ignore[override]
         # Not ninja's default cache, and looked up at each use (tests swap CACHES).
-        return caches[settings.HELPLINE_LIMITS_CACHE]
+        return caches[getattr(settings, self.cache_setting)]
 
     def rate_now(self) -> str:
         return str(getattr(settings, self.setting, "") or "").strip()
@@ -141,6 +157,18 @@ def _address(request: HttpRequest, caller: Caller | None) -> str:
     return rate_key(request)  # an IPv6 client by its /64, as every rate limit here
 
 
+# An IPv6 site is usually given a /48: 65,536 /64s, each a bucket of `_address`.
+IPV6_SITE_PREFIX = 48
+
+
+def _network(request: HttpRequest, caller: Caller | None) -> str | None:
+    """An IPv6 client's /48; None (not counted) for IPv4, whose address is its bucket."""
+    address = parse(rate_key(request))
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    return str(ipaddress.IPv6Network((address, IPV6_SITE_PREFIX), strict=False).network_address)
+
+
 def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     if caller is None:
         return None
@@ -149,7 +177,20 @@ def _credential(request: HttpRequest, caller: Caller | None) -> str | None:
     return f"key-{caller.key.pk}" if caller.key is not None else None
 
 
-FAILED_BY_ADDRESS = Limit("failed-address", "HELPLINE_API_FAILED_AUTH_RATE", _address)
+# Anyone can fill one of these from every address they hold: a table of their own.
+FAILED_BY_ADDRESS = Limit(
+    "failed-address",
+    "HELPLINE_API_FAILED_AUTH_RATE",
+    _address,
+    cache_setting="HELPLINE_STRANGER_LIMITS_CACHE",
+)
+FAILED_BY_NETWORK = Limit(
+    "failed-network",
+    "HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK",
+    _network,
+    cache_setting="HELPLINE_STRANGER_LIMITS_CACHE",
+)
+FAILED = (FAILED_BY_ADDRESS, FAILED_BY_NETWORK)
 BY_ADDRESS = Limit("address", "HELPLINE_API_RATE_PER_ADDRESS", _address)
 BY_CREDENTIAL = Limit("credential", "HELPLINE_API_RATE_PER_KEY", _credential)
 CREATE_BY_ADDRESS = Limit("create-address", "HELPLINE_API_CREATE_RATE", _address)
@@ -186,22 +227,26 @@ def check_guessing(request: HttpRequest, secret: str) -> None:
     """Before a credential is looked up: raise Throttled when this address's
     failed attempts fill their bucket and `secret` has not worked from here
     lately (see the module docstring)."""
-    limit = copy.copy(FAILED_BY_ADDRESS)
-    if not secret or not limit.full(request):
+    if not secret:
+        return
+    full = [limit for limit in map(copy.copy, FAILED) if limit.full(request)]
+    if not full:
         return
     try:
-        if limit.cache.get(_known_key(request, secret)) is not None:
+        known = caches[settings.HELPLINE_LIMITS_CACHE]  # a mark needs a working credential
+        if known.get(_known_key(request, secret)) is not None:
             return
     except DatabaseError:
         log.warning("Known credentials not checked: the cache failed.", exc_info=True)
         return
-    raise Throttled(wait=limit.wait())  # type: ignore[arg-type]
+    waits = [w for w in (limit.wait() for limit in full) if w is not None]
+    raise Throttled(wait=max(waits, default=None))  # type: ignore[arg-type]
 
 
 def check_failed(request: HttpRequest) -> None:
-    """Count one failed authentication from this address; raise Throttled when
-    their bucket was already full."""
-    _count(request, None, (FAILED_BY_ADDRESS,))
+    """Count one failed authentication from this address (and its /48); raise
+    Throttled when a bucket was already full."""
+    _count(request, None, FAILED)
 
 
 def remember(request: HttpRequest, secret: str) -> None:

@@ -2,10 +2,12 @@
 
 `client_ip(request)`: the client's address. It is REMOTE_ADDR, the peer that
 opened the connection, unless that peer is one of HELPLINE_TRUSTED_PROXIES
-(addresses or CIDR ranges; empty by default). Then the client is taken from
-X-Forwarded-For, walking it from the right (the entry the trusted peer itself
-wrote) past every trusted proxy to the first address that is not one: the
-right-most untrusted entry. Whatever is left of it was written by the client and
+(addresses or CIDR ranges; empty by default; the word `unix` trusts a peer with
+no IP address, which is what a proxy connected over a Unix socket is: without
+it, every client behind such a proxy would share one "unknown" bucket). Then the
+client is taken from X-Forwarded-For, walking it from the right (the entry the
+trusted peer itself wrote) past every trusted proxy to the first address that is
+not one: the right-most untrusted entry. Whatever is left of it was written by the client and
 proves nothing, so a client cannot pick its address by sending the header; from
 an untrusted peer the header is ignored altogether. This one function gives the
 address to every rate limit (API throttles, sign-in bounds, portal forms,
@@ -30,6 +32,9 @@ from django.http import HttpRequest
 
 # The prefix every IPv6 client holds (as django-ratelimit's RATELIMIT_IPV6_MASK).
 IPV6_PREFIX = 64
+# The HELPLINE_TRUSTED_PROXIES entry that trusts a peer without an IP address (a
+# Unix socket: REMOTE_ADDR is empty or a socket path). A TCP peer always has one.
+UNIX = "unix"
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -38,8 +43,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 def client_ip(request: HttpRequest) -> str:
     """The client's address (see the module docstring); empty when unknown."""
     peer = str(request.META.get("REMOTE_ADDR") or "")
-    proxies = trusted_networks(tuple(settings.HELPLINE_TRUSTED_PROXIES))
-    if not proxies or not _trusted(parse(peer), proxies):
+    entries = tuple(settings.HELPLINE_TRUSTED_PROXIES)
+    proxies = trusted_networks(entries)
+    peer_address = parse(peer)
+    if peer_address is None:
+        if not _trusts_unix(entries):
+            return peer
+    elif not _trusted(peer_address, proxies):
         return peer
     client = peer
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
@@ -107,6 +117,10 @@ def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def _trusts_unix(entries: tuple[str, ...]) -> bool:
+    return any(entry.strip().lower() == UNIX for entry in entries)
+
+
 def _trusted(address: Address | None, proxies: tuple[Network, ...]) -> bool:
     return address is not None and any(
         address.version == network.version and address in network for network in proxies
@@ -117,13 +131,18 @@ def check_trusted_proxies(**kwargs: object) -> list[checks.CheckMessage]:
     """System check: every HELPLINE_TRUSTED_PROXIES entry is an address or range."""
     errors: list[checks.CheckMessage] = []
     for entry in settings.HELPLINE_TRUSTED_PROXIES:
+        if entry.strip().lower() == UNIX:
+            continue
         try:
             ipaddress.ip_network(entry.strip(), strict=False)
         except ValueError:
             errors.append(
                 checks.Error(
                     f"HELPLINE_TRUSTED_PROXIES: {entry!r} is not an address or CIDR range.",
-                    hint='Write addresses or ranges, comma-separated: "10.0.0.5,10.1.0.0/16".',
+                    hint=(
+                        "Write addresses or ranges, comma-separated: "
+                        '"10.0.0.5,10.1.0.0/16" (or "unix" for a proxy on a Unix socket).'
+                    ),
                     id="helpline.lib.E001",
                 )
             )

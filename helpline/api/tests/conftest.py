@@ -143,4 +143,5 @@ def limits(settings: Any) -> Any:
     settings.HELPLINE_API_RATE_PER_KEY = "1000/m"
     settings.HELPLINE_API_CREATE_RATE = "1000/m"
     settings.HELPLINE_API_FAILED_AUTH_RATE = "1000/m"
+    settings.HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK = "1000/m"
     return settings

@@ -49,16 +49,20 @@ def test_a_flood_of_new_addresses_does_not_reset_a_full_bucket(
     assert throttled(busy.get("/statuses"))
 
 
-def test_the_limits_cache_is_not_the_default_cache() -> None:
-    """Nothing else (sessions, pages, lookups) competes with the counters for room."""
+def test_the_limits_caches_are_not_the_default_cache() -> None:
+    """Nothing else (sessions, pages, lookups) competes with the counters for room,
+    and the counters a stranger creates at will (failed authentications, every
+    django-ratelimit bound) do not compete with those that need a credential."""
     for configured in (production.CACHES, settings.CACHES):
-        assert configured["limits"] != configured["default"]
-    assert production.CACHES["limits"]["LOCATION"] != production.CACHES["default"]["LOCATION"]
-    assert settings.RATELIMIT_USE_CACHE == "limits"
+        assert len({str(configured[a]) for a in ("default", "limits", "limits_strangers")}) == 3
+    tables = {production.CACHES[a]["LOCATION"] for a in ("default", "limits", "limits_strangers")}
+    assert len(tables) == 3
+    assert settings.RATELIMIT_USE_CACHE == "limits_strangers"
     assert (
         throttles.Limit("x", "HELPLINE_API_RATE_PER_KEY", lambda r, c: "x").cache
         is (caches["limits"])
     )
+    assert throttles.FAILED_BY_ADDRESS.cache is caches["limits_strangers"]
 
 
 def test_the_production_limits_cache_holds_a_flood_too(
@@ -83,15 +87,20 @@ def test_the_worker_purges_expired_counters_and_keeps_live_ones(db: None, settin
     counters stays small, and so do the writes (HELPLINE_PERIODIC_JOBS)."""
     from helpline.api.tasks import purge_expired_limits
 
-    settings.CACHES = {**settings.CACHES, "limits": production.CACHES["limits"]}
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": production.CACHES["limits"],
+        "limits_strangers": production.CACHES["limits_strangers"],
+    }
     call_command("createcachetable", "--database", "default")
-    cache = caches["limits"]
-    cache.set_many({f"old{n}": [1.0] for n in range(5)}, timeout=-1)  # already expired
-    cache.set("live", [1.0], timeout=60)
+    for alias, old in (("limits", 5), ("limits_strangers", 3)):
+        cache = caches[alias]
+        cache.set_many({f"old{n}": [1.0] for n in range(old)}, timeout=-1)  # already expired
+        cache.set("live", [1.0], timeout=60)
 
-    assert purge_expired_limits.call() == 5
+    assert purge_expired_limits.call() == 8
 
-    assert cache.get("live") == [1.0]
+    assert caches["limits"].get("live") == caches["limits_strangers"].get("live") == [1.0]
     assert purge_expired_limits.call() == 0
     job = settings.HELPLINE_PERIODIC_JOBS["api.purge_limits"]
     assert job == ("helpline.api.tasks.purge_expired_limits", 60)

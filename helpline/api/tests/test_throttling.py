@@ -102,6 +102,26 @@ def test_failed_attempts_have_a_bucket_of_their_own(
     assert guess(client, 4, address="198.51.100.10").status_code == 401  # another address
 
 
+def test_guesses_from_many_64s_of_one_48_share_a_bucket(
+    world: World, client: Client, limits: Any
+) -> None:
+    """An IPv6 site holds a /48: 65,536 /64s, each a failure bucket of its own. The
+    /48 has one too; a key that worked from its /64 goes on working, another /48
+    is not touched."""
+    limits.HELPLINE_API_FAILED_AUTH_RATE = "2/m"
+    limits.HELPLINE_API_FAILED_AUTH_RATE_PER_NETWORK = "4/m"
+    known = Api(client, make_key(), address="2001:db8:7:ff::1")
+    assert known.get("/statuses").status_code == 200
+
+    answers = [guess(client, n, address=f"2001:db8:7:{n}::1").status_code for n in range(4)]
+
+    assert answers == [401, 401, 401, 401]  # each /64 under its own bound
+    assert throttled(guess(client, 4, address="2001:db8:7:4::1"))  # a fresh /64, same /48
+    assert known.get("/statuses").status_code == 200
+    assert guess(client, 5, address="2001:db8:8:4::1").status_code == 401  # another /48
+    assert guess(client, 6, address="198.51.100.20").status_code == 401  # IPv4: per address
+
+
 def test_a_key_new_to_a_guessing_address_is_refused_like_a_guess(
     world: World, client: Client, limits: Any
 ) -> None:

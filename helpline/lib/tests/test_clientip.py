@@ -89,3 +89,39 @@ def test_an_entry_that_is_no_address_fails_the_system_check(db: None, settings: 
     assert [e.id for e in check_trusted_proxies()] == ["helpline.lib.E001"] * 2
     with pytest.raises(SystemCheckError):
         call_command("check")
+
+
+@pytest.mark.parametrize(
+    ("proxies", "peer", "forwarded", "client"),
+    [
+        # A proxy on a Unix socket: no peer address; "unix" trusts it.
+        (["unix"], "", "198.51.100.1", "198.51.100.1"),
+        (["10.0.0.5", "UNIX"], "", "1.2.3.4, 2001:db8:1:2::7", "2001:db8:1:2::7"),
+        (["unix", "10.0.0.5"], "", "198.51.100.1, 10.0.0.5", "198.51.100.1"),
+        (["unix"], "", None, ""),
+        # Without "unix", a socket peer's header is not believed.
+        (PROXIES, "", "198.51.100.1", ""),
+        # "unix" trusts no TCP peer.
+        (["unix"], "203.0.113.9", "198.51.100.1", "203.0.113.9"),
+    ],
+)
+def test_unix_trusts_a_proxy_on_a_unix_socket(
+    settings: Any, proxies: list[str], peer: str, forwarded: str | None, client: str
+) -> None:
+    settings.HELPLINE_TRUSTED_PROXIES = proxies
+
+    assert client_ip(request(peer, forwarded)) == client
+
+
+def test_clients_behind_a_unix_socket_proxy_have_buckets_of_their_own(settings: Any) -> None:
+    settings.HELPLINE_TRUSTED_PROXIES = ["unix"]
+
+    assert rate_key(request("", "198.51.100.1")) == "198.51.100.1"
+    assert rate_key(request("", "198.51.100.2")) == "198.51.100.2"
+    assert rate_key(request("")) == "unknown"
+
+
+def test_unix_passes_the_system_check(db: None, settings: Any) -> None:
+    settings.HELPLINE_TRUSTED_PROXIES = ["unix", "Unix ", "10.0.0.5"]
+
+    assert check_trusted_proxies() == []

@@ -22,6 +22,10 @@ STORAGES = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
+    "limits_strangers": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "limits_strangers",
+    },
 }
 # The load is one key from one address, faster than the API's default limits allow:
 # a 429 would count as a refused request and hide what the faults do.

@@ -654,6 +654,7 @@ def send(client: Client, example: Example, headers: dict[str, str] | None = None
     """Send one example; a view's exception propagates (the test client re-raises
     it), with the database rolled back to before the request."""
     caches["limits"].clear()  # rate limits would answer 429 before the code under test runs
+    caches["limits_strangers"].clear()
     example = current_versions(example)
     if example.tz is not None:
         client.cookies["tz"] = example.tz

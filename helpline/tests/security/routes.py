@@ -155,6 +155,7 @@ class Sessions:
 
     def request(self, role: str, case: Case, method: str) -> Any:
         caches["limits"].clear()  # rate limits count every role's requests from one address
+        caches["limits_strangers"].clear()
         client = self.for_case(role, case)
         path = case.path(self.scene)
         query = case.query(self.scene)
