@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
@@ -129,7 +129,7 @@ def too_soon(user: User, code: str) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 @agent_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     return _page(request)
@@ -163,7 +163,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @agent_required
 def new_codes(request: HttpRequest) -> HttpResponse:
     """GET: the codes just made, once; else the proof form. POST: proof, then new
@@ -198,7 +198,7 @@ def new_codes(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @agent_required
 def disable(request: HttpRequest) -> HttpResponse:
     user = _user(request)
