@@ -498,10 +498,25 @@ class ResetRequestView(passwords.ResetRequestView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         form.queue()
-        # The same page whatever was typed, and whether or not a mail goes out.
-        email = form.cleaned_data["email"]
-        context = {"section": "login", "email": email, "valid_for": valid_for()}
-        return render(self.request, "portal/password_reset_sent.html", context)
+        # POST/redirect/GET, as on the desk: reloading "check your mail" shows it
+        # again and sends nothing. The same page whatever was typed, and whether
+        # or not a mail goes out.
+        self.request.session[RESET_EMAIL_KEY] = form.cleaned_data["email"]
+        return redirect("portal:password_reset_sent")
+
+
+# What was typed, for the page after the redirect (not the desk's key: one
+# session may ask on both sides).
+RESET_EMAIL_KEY = "helpline.portal.reset_email"
+
+
+@public
+@never_cache
+@require_safe
+def reset_sent(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(RESET_EMAIL_KEY, "")
+    context = {"section": "login", "email": email, "valid_for": valid_for()}
+    return render(request, "portal/password_reset_sent.html", context)
 
 
 @signed_link

@@ -279,6 +279,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:logout", "POST"): everyone(HOME),
     ("portal:password_reset", "GET"): everyone(200),
     ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
+    ("portal:password_reset_sent", "GET"): everyone(200),
+    ("portal:password_reset_sent", "POST"): everyone(405),
     **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:my_tickets", "POST"): row(PORTAL, 405, 405, PORTAL, PORTAL, PORTAL, PORTAL),
