@@ -28,7 +28,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_bytes
@@ -180,6 +181,8 @@ class ResetRequestView(PasswordResetView):
     """Asking for a reset link, for one kind of login; subclasses say which, and
     answer the same page whatever was typed."""
 
+    # A form page: shown, and posted (Django's FormView would take PUT as a POST).
+    http_method_names = ["get", "head", "post"]
     form_class = ResetRequestForm
     audience: Audience
 
@@ -192,6 +195,15 @@ class LinkView(PasswordResetConfirmView):
     """Django's view behind a link we mailed (it moves the token out of the URL
     before showing the form, so no Referer carries it). A link that does not work
     answers 404, with the page that says so."""
+
+    http_method_names = ["get", "head", "post"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Before Django's dispatch reads the link (and moves its token into the
+        # session): another method is refused as on every page.
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         if not self.validlink:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import segno
@@ -54,6 +55,7 @@ CODES_NAME = "Recovery codes"
 # Longest thing worth checking: a recovery code with spaces or dashes in it.
 MAX_CODE_LENGTH = 32
 _TOTP = re.compile(r"\d{6}")
+_RECOVERY = re.compile(r"[a-z2-7]{8}")  # StaticToken.random_token()
 
 
 def is_administrator(user: Any) -> bool:
@@ -162,26 +164,50 @@ def verify(user: User, code: str) -> Device | None:
     return None
 
 
-def wait_before_next_try(user: User, code: str) -> int:
-    """Seconds before django-otp will check `code` against any device that could
-    accept it (each failure doubles the wait: 1 s, 2 s, 4 s, ...); 0 if it will
-    now. While every such device waits, even the right code is refused, so the
-    page must say "wait", not "wrong code"."""
+@dataclass(frozen=True)
+class Pause:
+    """How long django-otp makes a code wait, and why."""
+
+    seconds: int  # before it checks a code again (0: it will now)
+    failures: int  # the wrong codes in a row that made it wait
+
+
+def pause_before_next_try(user: User, code: str) -> Pause:
+    """The pause before django-otp will check `code` against any device that
+    could accept it (each failure doubles it: 1 s, 2 s, 4 s, ...). While every
+    such device waits, even the right code is refused, so the page must say
+    "wait", not "wrong code"."""
     code = _clean(code)
     model: type[Device] = TOTPDevice if _TOTP.fullmatch(code) else StaticDevice
-    waits: list[float] = []
+    pauses: list[tuple[float, int]] = []
     moment = timezone.now()
     for device in model.objects.filter(user=user, confirmed=True):
         allowed, why = device.verify_is_allowed()
         if allowed:
-            return 0
-        until = (why or {}).get("locked_until")
-        waits.append((until - moment).total_seconds() if until else 1)
-    return max(1, math.ceil(min(waits))) if waits else 0
+            return Pause(0, 0)
+        why = why or {}
+        until = why.get("locked_until")
+        pauses.append(
+            ((until - moment).total_seconds() if until else 1, why.get("failure_count", 1))
+        )
+    if not pauses:
+        return Pause(0, 0)
+    seconds, failures = min(pauses)
+    return Pause(max(1, math.ceil(seconds)), failures)
+
+
+def wait_before_next_try(user: User, code: str) -> int:
+    """Seconds before django-otp will check `code` (`pause_before_next_try`)."""
+    return pause_before_next_try(user, code).seconds
 
 
 def is_app_code(code: str) -> bool:
     return bool(_TOTP.fullmatch(_clean(code)))
+
+
+def is_recovery_code(code: str) -> bool:
+    """Shaped like our recovery codes (django-otp's: eight base32 characters)."""
+    return bool(_RECOVERY.fullmatch(_clean(code)))
 
 
 def proves_identity(user: User, proof: str) -> bool:

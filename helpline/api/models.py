@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Agent
 
@@ -158,6 +159,17 @@ class ApiKey(Credential):
         unknown = set(self.scopes or []) - set(Scope.values)
         if unknown:
             raise ValidationError({"scopes": f"Unknown scopes: {', '.join(sorted(unknown))}"})
+        # Without an agent to act as, the API refuses every change such a key sends
+        # ("the API channel, not an agent"): refused here, where it is made.
+        if Scope.WRITE in (self.scopes or []) and self.agent_id is None:
+            raise ValidationError(
+                {
+                    "agent": _(
+                        "tickets:write needs an agent to act as: choose the agent "
+                        "(--agent USERNAME on the command line), or leave out tickets:write."
+                    )
+                }
+            )
 
     @property
     def networks(self) -> list[IpNetwork]:

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
@@ -83,7 +83,7 @@ def _rated(request: HttpRequest, event: Event, rating: Rating, *, thanks: bool) 
 
 @signed_link
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @per_address("10/m")
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     event = event_from_rating_token(token)
@@ -130,7 +130,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
 
 @signed_link
 @never_cache
-@require_GET
+@require_safe
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     event = event_from_rating_token(token)
     if event is None:

@@ -132,7 +132,7 @@ def request_account(email: str) -> None:
 
 
 @public
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @per_address("10/h")
 def register(request: HttpRequest) -> HttpResponse:
     if current_customer(request) is not None:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/reset/", views.ResetRequestView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.reset_sent, name="password_reset_sent"),
     path(
         "password/reset/<uidb64>/<token>/",
         views.ResetConfirmView.as_view(),

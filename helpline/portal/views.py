@@ -26,7 +26,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from helpline.accounts import lockout, passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
@@ -84,7 +84,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 @public
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"section": "home"})
 
@@ -113,7 +113,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
 
 
 @public
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @throttle.per_address("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
@@ -140,7 +140,7 @@ def open_ticket(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
-@require_GET
+@require_safe
 def thanks(request: HttpRequest) -> HttpResponse:
     """After Post/Redirect/Get: the new ticket's number and its signed link.
 
@@ -168,7 +168,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 @public
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @throttle.per_address("10/m")
 def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
@@ -352,7 +352,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
 
 @customer_only(refuse=_sign_in_to_see)
 @never_cache
-@require_GET
+@require_safe
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
     access = _owned(request, number)
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
@@ -368,7 +368,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @customer_only(refuse=_sign_in_to_see)
 @never_cache
-@require_GET
+@require_safe
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     access = _owned(request, number)
     return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
@@ -376,7 +376,7 @@ def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpRe
 
 @signed_link
 @never_cache
-@require_GET
+@require_safe
 def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
     access = _signed(request, token)
     return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
@@ -392,7 +392,7 @@ def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
 
 @signed_link
 @never_cache
-@require_GET
+@require_safe
 def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
     access = _signed(request, token)
     return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
@@ -403,7 +403,7 @@ def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpRes
 
 @customer_only(refuse=_to_sign_in)
 @never_cache
-@require_GET
+@require_safe
 def my_tickets(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     if customer is None:
@@ -440,7 +440,7 @@ def _locked(request: HttpRequest, username: str) -> HttpResponse:
 
 @public
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if current_customer(request) is not None and request.method == "GET":
@@ -498,10 +498,25 @@ class ResetRequestView(passwords.ResetRequestView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         form.queue()
-        # The same page whatever was typed, and whether or not a mail goes out.
-        email = form.cleaned_data["email"]
-        context = {"section": "login", "email": email, "valid_for": valid_for()}
-        return render(self.request, "portal/password_reset_sent.html", context)
+        # POST/redirect/GET, as on the desk: reloading "check your mail" shows it
+        # again and sends nothing. The same page whatever was typed, and whether
+        # or not a mail goes out.
+        self.request.session[RESET_EMAIL_KEY] = form.cleaned_data["email"]
+        return redirect("portal:password_reset_sent")
+
+
+# What was typed, for the page after the redirect (not the desk's key: one
+# session may ask on both sides).
+RESET_EMAIL_KEY = "helpline.portal.reset_email"
+
+
+@public
+@never_cache
+@require_safe
+def reset_sent(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(RESET_EMAIL_KEY, "")
+    context = {"section": "login", "email": email, "valid_for": valid_for()}
+    return render(request, "portal/password_reset_sent.html", context)
 
 
 @signed_link

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
 
 from helpline.desk.views.common import agent_required, current_agent
 from helpline.lib import bounds
@@ -225,6 +226,7 @@ def _links(params: dict[str, str]) -> dict[str, str]:
 
 
 @agent_required
+@require_safe
 def report_page(request: HttpRequest) -> HttpResponse:
     agent = current_agent(request)
     params = _params(request)
@@ -271,6 +273,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
+@require_safe
 def report_data(request: HttpRequest) -> JsonResponse:
     """The report as JSON: exactly what GET /api/v1/reports returns."""
     try:
@@ -281,6 +284,7 @@ def report_data(request: HttpRequest) -> JsonResponse:
 
 
 @agent_required
+@require_safe
 def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The report table (the page's three tables as one) or, with `table=daily`,
     the per-day table, as CSV."""
@@ -301,6 +305,7 @@ def report_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @agent_required
+@require_safe
 def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpResponse:
     """A ticket queue with its filters and sort, every ticket of it, as CSV."""
     agent = current_agent(request)

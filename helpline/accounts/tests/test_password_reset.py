@@ -46,8 +46,8 @@ def signs_in(where: dict[str, str], who: str, password: str) -> bool:
 def test_a_customer_resets_their_password_by_mail(client: Client, world: World) -> None:
     page = client.post("/password/reset/", {"email": "KEN@example.com"})
 
-    assert page.status_code == 200
-    assert "we have mailed it a link" in page.content.decode()
+    assert page.status_code == 302 and page["Location"] == "/password/reset/sent/"
+    assert "we have mailed it a link" in client.get(page["Location"]).content.decode()
     assert not OutboundMessage.objects.exists()  # the worker looks the address up
     assert run_account_tasks() == 1
     queued = OutboundMessage.objects.get(kind=MailKind.PASSWORD_RESET)
@@ -77,6 +77,28 @@ def test_an_agent_resets_their_password_by_mail(client: Client, world: World) ->
     assert done["Location"] == "/desk/login/"
     assert signs_in(DESK, "alice.agent", NEW)
     assert not signs_in(DESK, "alice.agent", PASSWORD)
+
+
+@pytest.mark.parametrize("where", [PORTAL, DESK], ids=["portal", "desk"])
+def test_reloading_check_your_mail_sends_no_second_mail(
+    world: World, where: dict[str, str]
+) -> None:
+    """POST/redirect/GET: the page that says "check your mail" is a GET of its
+    own, so the browser's reload shows it again instead of posting the form."""
+    email = "ken@example.com" if where is PORTAL else "alice.agent@example.com"
+    client = Client()
+    posted = client.post(where["ask"], {"email": email})
+    sent = posted["Location"]
+
+    pages = [client.get(sent) for _ in range(2)]
+
+    assert posted.status_code == 302 and sent == where["ask"] + "sent/"
+    for page in pages:
+        assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+        assert "Check your mail" in page.content.decode()
+        assert email in page.content.decode()
+    assert run_account_tasks() == 1
+    assert OutboundMessage.objects.filter(kind=MailKind.PASSWORD_RESET).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its connection
@@ -163,6 +185,6 @@ def test_reset_requests_are_bounded_per_client_and_per_mailbox(world: World, set
         for n in range(3)
     ]
 
-    assert answers == [200, 200, 200, 200, 429]
-    assert others == [200, 200, 200]  # the same page, but ...
+    assert answers == [302, 302, 302, 302, 429]  # on to "check your mail"
+    assert others == [302, 302, 302]  # the same page, but ...
     assert len(mails_to("ken@example.com", RESET)) == 2  # ... Ken's inbox got two

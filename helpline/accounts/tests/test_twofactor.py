@@ -305,10 +305,61 @@ def test_a_right_code_after_wrong_ones_is_told_to_wait_not_wrong(world: World) -
 
     assert right.status_code == 429
     html = right.content.decode()
-    assert "Too many wrong codes in a row: wait 2 seconds" in html
+    assert "Wait 2 seconds and try again." in html
+    assert "Too many" not in html
     assert "not right" not in html
     with time_machine.travel(start + timedelta(seconds=5), tick=False):
         assert client.post("/desk/login/code/", {"code": app_code(device, 1)}).status_code == 302
+
+
+def test_one_wrong_code_then_a_quick_retry_is_asked_to_wait_a_second_not_told_too_many(
+    world: World,
+) -> None:
+    device, _codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    wrong = f"{(int(app_code(device, 1)) + 1) % 1_000_000:06d}"
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.post("/desk/login/code/", {"code": wrong}).status_code == 400
+
+    with time_machine.travel(start + timedelta(seconds=0.3), tick=False):
+        retry = client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    assert retry.status_code == 429
+    html = retry.content.decode()
+    assert "Wait a second and try again." in html
+    assert "Too many" not in html
+
+
+def test_several_wrong_codes_in_a_row_are_called_too_many(world: World) -> None:
+    device, _codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    wrong = f"{(int(app_code(device, 1)) + 1) % 1_000_000:06d}"
+    start = timezone.now()
+    for at in (0, 2, 5):  # each after the pause the one before made (1 s, 2 s)
+        with time_machine.travel(start + timedelta(seconds=at), tick=False):
+            assert client.post("/desk/login/code/", {"code": wrong}).status_code == 400
+
+    with time_machine.travel(start + timedelta(seconds=5.5), tick=False):
+        right = client.post("/desk/login/code/", {"code": app_code(device, 1)})
+
+    assert right.status_code == 429
+    assert "Too many wrong codes in a row: wait 4 seconds" in right.content.decode()
+
+
+def test_a_used_recovery_code_is_called_a_used_recovery_code(world: World) -> None:
+    _device, codes = enrol(world.agent.user)
+    client = password_step("alice.agent")
+    assert client.post("/desk/login/code/", {"code": codes[0]}).status_code == 302
+
+    again = client.post("/desk/two-factor/disable/", {"code": codes[0]})
+
+    assert again.status_code == 400
+    html = again.content.decode()
+    assert "That recovery code is not right or has been used." in html
+    assert "That code is not right." not in html
+    world.agent.user.refresh_from_db()
+    assert world.agent.user.otp_enrolled
 
 
 def test_an_agent_turns_it_off_with_a_code(world: World) -> None:

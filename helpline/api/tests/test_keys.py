@@ -238,3 +238,36 @@ def test_the_admin_revokes_tokens_and_deactivates_keys_in_bulk(world: World) -> 
     key.refresh_from_db()
     assert token.is_revoked
     assert not key.is_active
+
+
+# A key that may change tickets must act as an agent: else every change it sends is
+# refused ("the API channel, not an agent"), and nobody learns it until then.
+WRITE_WITHOUT_AGENT = "tickets:write needs an agent to act as"
+
+
+def test_the_command_refuses_a_write_key_without_an_agent(world: World) -> None:
+    # A CommandError: `helpline apikey` prints it and exits with status 1.
+    with pytest.raises(CommandError, match=WRITE_WITHOUT_AGENT) as refused:
+        run("create", "--name", "X", "--scope", "tickets:write")
+
+    assert "--agent" in str(refused.value)
+    assert not ApiKey.objects.exists()
+    run("create", "--name", "X", "--scope", "tickets:write", "--agent", "alice.agent")
+    assert ApiKey.objects.get().agent == world.agent
+
+
+def test_the_admin_refuses_a_write_key_without_an_agent(world: World) -> None:
+    response = admin_client(world).post(
+        "/admin/api/apikey/add/",
+        {
+            "name": "Writer",
+            "scopes": ["tickets:create", "tickets:write"],
+            "allowed_ips": "",
+            "agent": "",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert WRITE_WITHOUT_AGENT in response.context["adminform"].form.errors["agent"][0]
+    assert not ApiKey.objects.exists()

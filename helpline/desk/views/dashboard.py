@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.desk.views.common import agent_required, current_agent
@@ -19,6 +20,7 @@ from helpline.tickets.queues import (
 
 
 @agent_required
+@require_safe
 def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
@@ -65,6 +67,7 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
 
 
 @agent_required
+@require_safe
 def jump(request: HttpRequest) -> HttpResponse:
     """The "go to ticket" box: a number opens the ticket page (404 if not visible)."""
     number = request.GET.get("number", "").strip().lstrip("#")

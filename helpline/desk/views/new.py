@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.desk.forms import NewTicketForm
@@ -16,6 +17,7 @@ from helpline.tickets.uploads import check_uploads
 
 
 @agent_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def new_ticket(request: HttpRequest) -> HttpResponse:
     agent = current_agent(request)
     form = NewTicketForm(request.POST or None, request.FILES or None)

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext, gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.models import Agent
 from helpline.accounts.permissions import Action, can
@@ -291,6 +291,7 @@ def _waiting(entry: Entry) -> bool:
 
 
 @agent_required
+@require_safe
 def ticket_view(request: HttpRequest, number: str) -> HttpResponse:
     return render_ticket(request, get_ticket_for_agent(request, number))
 
@@ -334,6 +335,7 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
 
 
 @agent_required
+@require_safe
 def attachment_view(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     ticket = get_ticket_for_agent(request, number)
     attachment = get_object_or_404(

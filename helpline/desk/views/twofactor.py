@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
@@ -114,22 +114,46 @@ def _waiting_codes(request: HttpRequest) -> list[str]:
     return [str(code) for code in kept.get("codes", [])]
 
 
+# One or two wrong codes make django-otp pause for a second or two: a typo, said
+# plainly. From this many in a row the pause doubles each time and is worth a warning.
+TOO_MANY = 3
+
+
 def too_soon(user: User, code: str) -> str:
     """The message when django-otp will not check a code yet, or ""."""
-    wait = twofactor.wait_before_next_try(user, code)
-    if not wait:
+    pause = twofactor.pause_before_next_try(user, code)
+    seconds = pause.seconds
+    if not seconds:
         return ""
+    if pause.failures < TOO_MANY:
+        return ngettext(
+            "Wait a second and try again.", "Wait %(seconds)d seconds and try again.", seconds
+        ) % {"seconds": seconds}
+    if not twofactor.is_app_code(code):
+        return ngettext(
+            "Too many wrong codes in a row: wait %(seconds)d second, then try again.",
+            "Too many wrong codes in a row: wait %(seconds)d seconds, then try again.",
+            seconds,
+        ) % {"seconds": seconds}
     return ngettext(
         "Too many wrong codes in a row: wait %(seconds)d second, then enter the "
         "newest code your app shows.",
         "Too many wrong codes in a row: wait %(seconds)d seconds, then enter the "
         "newest code your app shows.",
-        wait,
-    ) % {"seconds": wait}
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def wrong_code(code: str, app_text: str) -> str:
+    """The message for a code that was checked and refused: a recovery code may
+    have been used already (each works once), which an app's code text would hide."""
+    if twofactor.is_recovery_code(code):
+        return _("That recovery code is not right or has been used.")
+    return app_text
 
 
 @never_cache
-@require_GET
+@require_safe
 @agent_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     return _page(request)
@@ -163,7 +187,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @agent_required
 def new_codes(request: HttpRequest) -> HttpResponse:
     """GET: the codes just made, once; else the proof form. POST: proof, then new
@@ -198,7 +222,7 @@ def new_codes(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @agent_required
 def disable(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -222,7 +246,7 @@ def disable(request: HttpRequest) -> HttpResponse:
             return redirect("desk:two_factor")
         else:
             throttle.login_failed(request, user.username)
-            form.add_error("code", _("That code is not right."))
+            form.add_error("code", wrong_code(code, _("That code is not right.")))
             status = 400
     elif request.method == "POST":
         status = 400

@@ -586,6 +586,7 @@ def _web() -> list[Case]:
         Case("portal:login", methods=both, params=("next",), fields=_fields(LoginForm, "next")),
         Case("portal:logout", methods=post),
         Case("portal:password_reset", methods=both, fields=_fields(ResetRequestForm)),
+        Case("portal:password_reset_sent"),
         *account_links(
             "portal:password_reset_confirm",
             "reset_customer",

@@ -134,7 +134,8 @@ AGENTS_ONLY = row(DESK, DESK, DESK, 200, 200, 200, 200)
 SUPPORT_ONLY = row(DESK, DESK, DESK, 404, 200, 200, 200)
 SALES_ONLY = row(DESK, DESK, DESK, 200, 404, 404, 200)
 NO_AGENT = row(DESK, DESK, DESK, 404, 404, 404, 404)
-NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)  # GET to a POST-only desk action
+# A method a desk or reports page does not take (GET to an action, POST to a list).
+NOT_POSTED = row(DESK, DESK, DESK, 405, 405, 405, 405)
 KEN_ONLY = row(404, 200, 404, 404, 404, 404, 404)
 # The wrong method on a customer's page: only customers get past @customer_only to learn it.
 CUSTOMERS_405 = row(404, 405, 405, 404, 404, 404, 404)
@@ -173,7 +174,7 @@ ACTIONS_EMPTY: dict[tuple[str, str], Row] = {
 TABLE: dict[tuple[str, str], Row] = {
     # --- desk: agents only; each sees their departments' tickets; admins all
     ("desk:dashboard", "GET"): AGENTS_ONLY,
-    ("desk:dashboard", "POST"): AGENTS_ONLY,
+    ("desk:dashboard", "POST"): NOT_POSTED,
     ("desk:login", "GET"): everyone(200),
     ("desk:login", "POST"): everyone(200),  # an empty form: shown again
     ("desk:logout", "GET"): everyone(405),
@@ -206,31 +207,31 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:two_factor_disable", "GET"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_disable", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
-    ("desk:queue[open]", "POST"): AGENTS_ONLY,
+    ("desk:queue[open]", "POST"): NOT_POSTED,
     ("desk:queue[closed]", "GET"): AGENTS_ONLY,
-    ("desk:queue[closed]", "POST"): AGENTS_ONLY,
+    ("desk:queue[closed]", "POST"): NOT_POSTED,
     ("desk:queue[no such queue]", "GET"): NO_AGENT,
-    ("desk:queue[no such queue]", "POST"): NO_AGENT,
+    ("desk:queue[no such queue]", "POST"): NOT_POSTED,
     ("desk:jump", "GET"): row(DESK, DESK, DESK, TICKET, TICKET, TICKET, TICKET),
-    ("desk:jump", "POST"): row(DESK, DESK, DESK, TICKET, TICKET, TICKET, TICKET),
+    ("desk:jump", "POST"): NOT_POSTED,
     ("desk:new_ticket", "GET"): AGENTS_ONLY,
     ("desk:new_ticket", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:ticket[support]", "GET"): SUPPORT_ONLY,
-    ("desk:ticket[support]", "POST"): SUPPORT_ONLY,
+    ("desk:ticket[support]", "POST"): NOT_POSTED,
     ("desk:ticket[sales]", "GET"): SALES_ONLY,
-    ("desk:ticket[sales]", "POST"): SALES_ONLY,
+    ("desk:ticket[sales]", "POST"): NOT_POSTED,
     ("desk:ticket[missing]", "GET"): NO_AGENT,
-    ("desk:ticket[missing]", "POST"): NO_AGENT,
+    ("desk:ticket[missing]", "POST"): NOT_POSTED,
     ("desk:attachment[support, customer's file]", "GET"): SUPPORT_ONLY,
-    ("desk:attachment[support, customer's file]", "POST"): SUPPORT_ONLY,
+    ("desk:attachment[support, customer's file]", "POST"): NOT_POSTED,
     ("desk:attachment[support, note's file]", "GET"): SUPPORT_ONLY,
-    ("desk:attachment[support, note's file]", "POST"): SUPPORT_ONLY,
+    ("desk:attachment[support, note's file]", "POST"): NOT_POSTED,
     ("desk:attachment[support, a Sales file]", "GET"): NO_AGENT,
-    ("desk:attachment[support, a Sales file]", "POST"): NO_AGENT,
+    ("desk:attachment[support, a Sales file]", "POST"): NOT_POSTED,
     ("desk:attachment[sales, its file]", "GET"): SALES_ONLY,
-    ("desk:attachment[sales, its file]", "POST"): SALES_ONLY,
+    ("desk:attachment[sales, its file]", "POST"): NOT_POSTED,
     ("desk:attachment[support, missing file]", "GET"): NO_AGENT,
-    ("desk:attachment[support, missing file]", "POST"): NO_AGENT,
+    ("desk:attachment[support, missing file]", "POST"): NOT_POSTED,
     **ACTIONS_EMPTY,
     ("desk:action[support, due]", "GET"): NOT_POSTED,
     ("desk:action[support, due]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
@@ -240,15 +241,15 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:action[support, no such action]", "POST"): NO_AGENT,
     # --- reports: agents only (what each sees inside is helpline/reports/tests/)
     ("reports:page", "GET"): AGENTS_ONLY,
-    ("reports:page", "POST"): AGENTS_ONLY,
+    ("reports:page", "POST"): NOT_POSTED,
     ("reports:data", "GET"): AGENTS_ONLY,
-    ("reports:data", "POST"): AGENTS_ONLY,
+    ("reports:data", "POST"): NOT_POSTED,
     ("reports:export", "GET"): AGENTS_ONLY,
-    ("reports:export", "POST"): AGENTS_ONLY,
+    ("reports:export", "POST"): NOT_POSTED,
     ("reports:queue_export[open]", "GET"): AGENTS_ONLY,
-    ("reports:queue_export[open]", "POST"): AGENTS_ONLY,
+    ("reports:queue_export[open]", "POST"): NOT_POSTED,
     ("reports:queue_export[no such queue]", "GET"): NO_AGENT,
-    ("reports:queue_export[no such queue]", "POST"): NO_AGENT,
+    ("reports:queue_export[no such queue]", "POST"): NOT_POSTED,
     # --- rating links: the signed link is the credential, whoever holds it
     ("feedback:rate[valid]", "GET"): everyone(200),
     ("feedback:rate[valid]", "POST"): everyone(200),  # no score chosen: asked again
@@ -278,6 +279,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:logout", "POST"): everyone(HOME),
     ("portal:password_reset", "GET"): everyone(200),
     ("portal:password_reset", "POST"): everyone(200),  # an empty form: shown again
+    ("portal:password_reset_sent", "GET"): everyone(200),
+    ("portal:password_reset_sent", "POST"): everyone(405),
     **account_link("portal:password_reset_confirm", "reset_customer", "an agent's link"),
     ("portal:my_tickets", "GET"): row(PORTAL, 200, 200, PORTAL, PORTAL, PORTAL, PORTAL),
     ("portal:my_tickets", "POST"): row(PORTAL, 405, 405, PORTAL, PORTAL, PORTAL, PORTAL),
