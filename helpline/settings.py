@@ -222,6 +222,9 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A stale form (signed in or out in another tab) gets a page that says so and
+# shows back what was typed, not Django's bare "CSRF verification failed".
+CSRF_FAILURE_VIEW = "helpline.lib.errorpages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

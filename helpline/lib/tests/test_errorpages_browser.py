@@ -92,3 +92,30 @@ def test_the_lockout_page_says_how_long_and_leads_to_a_reset(
     shot(page, f"{side}-lockout")
     page.get_by_role("link", name="Reset your password").click()
     expect(page).to_have_url(reset)
+
+
+def test_a_form_from_a_tab_opened_before_signing_in_again_keeps_what_was_typed(
+    page: Page, world: World
+) -> None:
+    desk_sign_in(page, "alice.agent")
+    page.goto("/desk/tickets/new/")
+    # Another tab signs out and in again: the form's CSRF token is now stale.
+    other = page.context.new_page()
+    other.goto("/desk/")
+    other.get_by_role("button", name="Sign out").click()
+    desk_sign_in(other, "alice.agent")
+    expect(other).to_have_url("/desk/")
+    other.close()
+
+    page.locator("#id_body").fill("Line one\n<b>not bold</b>")
+    with page.expect_navigation() as sent:
+        page.locator("#id_body").evaluate("area => area.form.submit()")
+
+    answer = sent.value
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("heading", name="This form had expired")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved.")
+    expect(page.get_by_label("What you typed")).to_have_value("Line one\n<b>not bold</b>")
+    shot(page, "desk-csrf-expired")
+    page.get_by_role("link", name="Back to the page the form was on").click()
+    expect(page).to_have_url("/desk/tickets/new/")
