@@ -119,3 +119,23 @@ def test_a_form_from_a_tab_opened_before_signing_in_again_keeps_what_was_typed(
     shot(page, "desk-csrf-expired")
     page.get_by_role("link", name="Back to the page the form was on").click()
     expect(page).to_have_url("/desk/tickets/new/")
+
+
+def test_send_reply_after_the_session_ended_lands_on_the_ticket_after_signing_in(
+    page: Page, world: World, settings: Any
+) -> None:
+    number = world.open().number
+    desk_sign_in(page, "alice.agent")
+    page.goto(f"/desk/tickets/{number}/")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # the session ended
+    page.get_by_label("Reply to the customer").fill("Fixed.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page).to_have_url(f"/desk/login/?next=/desk/tickets/{number}/reply/")
+
+    page.get_by_label("Username").fill("alice.agent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(f"/desk/tickets/{number}/")
+    expect(page.get_by_role("button", name="Send reply")).to_be_visible()
+    shot(page, "desk-signin-next-reply")
