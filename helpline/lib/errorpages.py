@@ -17,6 +17,12 @@ after the session ended. Django's own page says "CSRF verification failed" and
 the person loses what they typed; this one says, in the site's style, that the
 form had expired and nothing was saved, links back to the page the form was on,
 and shows the text they typed (the reply, the message) read-only, to copy.
+
+`page_not_found` (handler404) answers a signed-in agent under /desk/ in the
+desk's style, with its menu and "go to ticket" box: for a ticket page, "No
+ticket #N, or it is not in your departments", the same words whether the
+ticket does not exist or belongs to a department the agent does not see. Every
+other 404 is Django's, with the portal's 404.html.
 """
 
 from __future__ import annotations
@@ -31,13 +37,16 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 
-from helpline.lib.access import public
+from helpline.lib.access import is_agent, public
 
 # Where helpline/urls.py mounts the API; its answers are JSON, left alone.
 API_PREFIX = "/api/"
 # The desk (and the reports under it) and the admin get the desk's style.
 DESK_PREFIXES = ("/desk/", "/admin/")
+# A ticket number longer than this is shown cut (numbers are 6 to 20 characters).
+NUMBER_SHOWN = 40
 # The text areas whose content a CSRF failure shows back, first found wins: the
 # desk's reply, note and new ticket (`body`), the portal's new ticket
 # (`description`) and reply (`body`), a contact form's `message`.
@@ -133,3 +142,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
     add_never_cache_headers(response)
     return response
+
+
+@public
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the desk's own page for an agent under /desk/ (see the module)."""
+    if not request.path.startswith("/desk/") or not is_agent(request):
+        return defaults.page_not_found(request, exception)
+    match = request.resolver_match
+    number = ""
+    if match is not None and match.view_name == "desk:ticket":
+        number = str(match.kwargs.get("number", ""))[:NUMBER_SHOWN]
+    # Never the exception's text: it is for the log, and could say more than the
+    # page may (why a ticket was not found).
+    return page(request, "404_desk.html", 404, {"number": number})

@@ -139,3 +139,24 @@ def test_send_reply_after_the_session_ended_lands_on_the_ticket_after_signing_in
     expect(page).to_have_url(f"/desk/tickets/{number}/")
     expect(page.get_by_role("button", name="Send reply")).to_be_visible()
     shot(page, "desk-signin-next-reply")
+
+
+def test_the_jump_box_to_a_ticket_the_agent_cannot_see_gets_the_desk_page(
+    page: Page, world: World
+) -> None:
+    theirs = world.open(topic=world.sales_topic).number  # Sales; Alice is in Support
+    desk_sign_in(page, "alice.agent")
+    page.get_by_label("Ticket #").fill(theirs)
+    with page.expect_navigation() as went:
+        page.get_by_role("button", name="Go").click()
+
+    answer = went.value
+    assert answer is not None and answer.status == 404
+    expect(
+        page.get_by_text(f"No ticket #{theirs}, or it is not in your departments.")
+    ).to_be_visible()
+    expect(page.get_by_role("navigation", name="Desk")).to_be_visible()
+    shot(page, "desk-404-ticket")
+    page.goto("/desk/no-such-page/")
+    expect(page.get_by_text("There is no such page on the desk.")).to_be_visible()
+    shot(page, "desk-404")
