@@ -417,7 +417,12 @@ HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # A bad Host header: one WARNING line, no traceback (scanners send many).
+        "django.security.DisallowedHost": {"filters": ["quiet_host"]},
+    },
 }
