@@ -160,3 +160,21 @@ def test_the_jump_box_to_a_ticket_the_agent_cannot_see_gets_the_desk_page(
     page.goto("/desk/no-such-page/")
     expect(page.get_by_text("There is no such page on the desk.")).to_be_visible()
     shot(page, "desk-404")
+
+
+def test_a_portal_form_without_its_token_says_so_in_the_portals_style(
+    page: Page, world: World, settings: Any
+) -> None:
+    page.goto("/open/")
+    page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)  # as if expired
+    page.get_by_label("Describe the problem").fill("The printer\n<i>smokes</i>")
+    with page.expect_navigation() as sent:
+        page.get_by_label("Describe the problem").evaluate("area => area.form.submit()")
+
+    answer = sent.value
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("navigation", name="Help desk")).to_be_visible()
+    expect(page.get_by_label("What you typed")).to_have_value("The printer\n<i>smokes</i>")
+    shot(page, "portal-csrf-expired")
+    page.get_by_role("link", name="Back to the page the form was on").click()
+    expect(page).to_have_url("/open/")
