@@ -222,6 +222,9 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A stale form (signed in or out in another tab) gets a page that says so and
+# shows back what was typed, not Django's bare "CSRF verification failed".
+CSRF_FAILURE_VIEW = "helpline.lib.errorpages.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -414,7 +417,12 @@ HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # A bad Host header: one WARNING line, no traceback (scanners send many).
+        "django.security.DisallowedHost": {"filters": ["quiet_host"]},
+    },
 }

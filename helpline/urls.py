@@ -12,3 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("helpline.portal.urls")),
 ]
+
+# Agents get the desk's own not-found page under /desk/ (helpline.lib.errorpages).
+handler404 = "helpline.lib.errorpages.page_not_found"

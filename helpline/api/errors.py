@@ -18,8 +18,8 @@ answer 201/400/401 in osTicket's plain-text style), pass through unchanged.
 - a Host header the site does not serve (not in ALLOWED_HOSTS) is a JSON 400.
   Django raises DisallowedHost inside its own middleware (CommonMiddleware, CSRF,
   the HTTPS redirect), before any view, and answers with its HTML 400 page; so
-  the host is checked here first, and logged as Django logs it
-  (`django.security.DisallowedHost`);
+  the host is checked here first, and logged as the web pages' bad hosts are
+  (`django.security.DisallowedHost`, one WARNING line without traceback);
 - every answer is `Cache-Control: no-store, private` (the headers of Django's
   `never_cache`): answers carry tickets, customers' addresses and what keys may
   do, and no browser, proxy or CDN should keep a copy. Errors and 429s too.
@@ -140,8 +140,9 @@ class ApiMiddleware:
         try:
             request.get_host()
         except DisallowedHost as error:
-            # As django.core.handlers.exception logs it, minus the traceback.
-            security_log.error(str(error), extra={"status_code": 400, "request": request})
+            # As the web pages' are logged: one WARNING line, no traceback
+            # (helpline.lib.logfilters.QuietDisallowedHost).
+            security_log.warning(str(error), extra={"status_code": 400, "request": request})
             response: HttpResponseBase = error_json(400, BAD_HOST, None)
         else:
             response = self.get_response(request)

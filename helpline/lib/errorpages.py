@@ -10,21 +10,49 @@ keeps its own JSON errors ({detail, field}): its responses are never touched.
 `page(...)` renders an error page in the desk's or the portal's style; the
 admin uses it for an agent who is not an administrator (403, see
 `helpline.accounts.adminsite`).
+
+`csrf_failure` (settings.CSRF_FAILURE_VIEW) answers a form whose CSRF token no
+longer matches: sent from a tab opened before signing in or out elsewhere, or
+after the session ended. Django's own page says "CSRF verification failed" and
+the person loses what they typed; this one says, in the site's style, that the
+form had expired and nothing was saved, links back to the page the form was on,
+and shows the text they typed (the reply, the message) read-only, to copy.
+
+`page_not_found` (handler404) answers a signed-in agent under /desk/ in the
+desk's style, with its menu and "go to ticket" box: for a ticket page, "No
+ticket #N, or it is not in your departments", the same words whether the
+ticket does not exist or belongs to a department the agent does not see. Every
+other 404 is Django's, with the portal's 404.html.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
+
+from helpline.lib.access import is_agent, public
 
 # Where helpline/urls.py mounts the API; its answers are JSON, left alone.
 API_PREFIX = "/api/"
 # The desk (and the reports under it) and the admin get the desk's style.
 DESK_PREFIXES = ("/desk/", "/admin/")
+# A ticket number longer than this is shown cut (numbers are 6 to 20 characters).
+NUMBER_SHOWN = 40
+# The text areas whose content a CSRF failure shows back, first found wins: the
+# desk's reply, note and new ticket (`body`), the portal's new ticket
+# (`description`) and reply (`body`), a contact form's `message`.
+TYPED_FIELDS = ("body", "message", "description")
+# At most this many characters of it are shown back (the forms take 50,000).
+TYPED_LIMIT = 256 * 1024
 
 
 def is_desk(request: HttpRequest) -> bool:
@@ -65,3 +93,66 @@ class FriendlyErrorsMiddleware:
         if allowed:
             friendly["Allow"] = allowed
         return friendly
+
+
+def _back_to(request: HttpRequest, home: str) -> str:
+    """The page the form was on (its Referer), when that is a page of this site;
+    else `home`. Only the path and query are kept: the link stays on this site."""
+    referer = request.headers.get("referer", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return home
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, {host}, require_https=request.is_secure()
+    ):
+        return home
+    parts = urlsplit(referer)
+    if not parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return home
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _typed(request: HttpRequest) -> tuple[str, bool]:
+    """The text typed in the form's main text area, and whether it was cut."""
+    try:
+        data = request.POST
+    except Exception:  # a body that cannot be read again (too big, bad multipart)
+        return "", False
+    for name in TYPED_FIELDS:
+        text = data.get(name, "")
+        if text.strip():
+            return text[:TYPED_LIMIT], len(text) > TYPED_LIMIT
+    return "", False
+
+
+@public
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that came with a CSRF token that is stale or missing (see the module).
+
+    The typed text is the visitor's own and shown back to them escaped, as text
+    in a read-only box; the answer is never cached."""
+    home = "/desk/" if is_desk(request) else "/"
+    typed, cut = _typed(request)
+    response = page(
+        request,
+        "403_csrf.html",
+        403,
+        {"back_url": _back_to(request, home), "typed": typed, "cut": cut},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@public
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the desk's own page for an agent under /desk/ (see the module)."""
+    if not request.path.startswith("/desk/") or not is_agent(request):
+        return defaults.page_not_found(request, exception)
+    match = request.resolver_match
+    number = ""
+    if match is not None and match.view_name == "desk:ticket":
+        number = str(match.kwargs.get("number", ""))[:NUMBER_SHOWN]
+    # Never the exception's text: it is for the log, and could say more than the
+    # page may (why a ticket was not found).
+    return page(request, "404_desk.html", 404, {"number": number})

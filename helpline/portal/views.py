@@ -35,6 +35,7 @@ from helpline.accounts.passwords import Audience, valid_for
 from helpline.feedback.portal import rating_card
 from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
+from helpline.lib.landing import landing
 from helpline.portal.forms import (
     LoginForm,
     NewPasswordForm,
@@ -76,7 +77,8 @@ def _safe_next(request: HttpRequest) -> str | None:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
     ):
-        return target
+        # A form's address (a ticket's reply) is not a page: its ticket instead.
+        return landing(target, reverse("portal:my_tickets"))
     return None
 
 

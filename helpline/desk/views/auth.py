@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,6 +34,7 @@ from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
 from helpline.desk.views.twofactor import SignInCodeForm, too_soon
 from helpline.lib.access import public, signed_link
+from helpline.lib.landing import landing
 
 # Who passed the password step and waits for the code step: {user, hash, next, at}.
 PENDING_KEY = "helpline.desk.2fa_pending"
@@ -46,7 +47,8 @@ def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     # A path of this site only: `redirect()` would take a bare word for a URL name.
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
+        # A form's address (a ticket's reply) is not a page: its ticket instead.
+        return landing(target, reverse("desk:dashboard"))
     return ""
 
 

@@ -92,3 +92,89 @@ def test_the_lockout_page_says_how_long_and_leads_to_a_reset(
     shot(page, f"{side}-lockout")
     page.get_by_role("link", name="Reset your password").click()
     expect(page).to_have_url(reset)
+
+
+def test_a_form_from_a_tab_opened_before_signing_in_again_keeps_what_was_typed(
+    page: Page, world: World
+) -> None:
+    desk_sign_in(page, "alice.agent")
+    page.goto("/desk/tickets/new/")
+    # Another tab signs out and in again: the form's CSRF token is now stale.
+    other = page.context.new_page()
+    other.goto("/desk/")
+    other.get_by_role("button", name="Sign out").click()
+    desk_sign_in(other, "alice.agent")
+    expect(other).to_have_url("/desk/")
+    other.close()
+
+    page.locator("#id_body").fill("Line one\n<b>not bold</b>")
+    with page.expect_navigation() as sent:
+        page.locator("#id_body").evaluate("area => area.form.submit()")
+
+    answer = sent.value
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("heading", name="This form had expired")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved.")
+    expect(page.get_by_label("What you typed")).to_have_value("Line one\n<b>not bold</b>")
+    shot(page, "desk-csrf-expired")
+    page.get_by_role("link", name="Back to the page the form was on").click()
+    expect(page).to_have_url("/desk/tickets/new/")
+
+
+def test_send_reply_after_the_session_ended_lands_on_the_ticket_after_signing_in(
+    page: Page, world: World, settings: Any
+) -> None:
+    number = world.open().number
+    desk_sign_in(page, "alice.agent")
+    page.goto(f"/desk/tickets/{number}/")
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # the session ended
+    page.get_by_label("Reply to the customer").fill("Fixed.")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page).to_have_url(f"/desk/login/?next=/desk/tickets/{number}/reply/")
+
+    page.get_by_label("Username").fill("alice.agent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(f"/desk/tickets/{number}/")
+    expect(page.get_by_role("button", name="Send reply")).to_be_visible()
+    shot(page, "desk-signin-next-reply")
+
+
+def test_the_jump_box_to_a_ticket_the_agent_cannot_see_gets_the_desk_page(
+    page: Page, world: World
+) -> None:
+    theirs = world.open(topic=world.sales_topic).number  # Sales; Alice is in Support
+    desk_sign_in(page, "alice.agent")
+    page.get_by_label("Ticket #").fill(theirs)
+    with page.expect_navigation() as went:
+        page.get_by_role("button", name="Go").click()
+
+    answer = went.value
+    assert answer is not None and answer.status == 404
+    expect(
+        page.get_by_text(f"No ticket #{theirs}, or it is not in your departments.")
+    ).to_be_visible()
+    expect(page.get_by_role("navigation", name="Desk")).to_be_visible()
+    shot(page, "desk-404-ticket")
+    page.goto("/desk/no-such-page/")
+    expect(page.get_by_text("There is no such page on the desk.")).to_be_visible()
+    shot(page, "desk-404")
+
+
+def test_a_portal_form_without_its_token_says_so_in_the_portals_style(
+    page: Page, world: World, settings: Any
+) -> None:
+    page.goto("/open/")
+    page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)  # as if expired
+    page.get_by_label("Describe the problem").fill("The printer\n<i>smokes</i>")
+    with page.expect_navigation() as sent:
+        page.get_by_label("Describe the problem").evaluate("area => area.form.submit()")
+
+    answer = sent.value
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("navigation", name="Help desk")).to_be_visible()
+    expect(page.get_by_label("What you typed")).to_have_value("The printer\n<i>smokes</i>")
+    shot(page, "portal-csrf-expired")
+    page.get_by_role("link", name="Back to the page the form was on").click()
+    expect(page).to_have_url("/open/")

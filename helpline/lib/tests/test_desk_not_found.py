@@ -1,0 +1,70 @@
+"""An agent's 404 under /desk/ is the desk's page (menu, ticket box), and says
+"No ticket #N, or it is not in your departments" for a ticket page: the same
+page whether the ticket does not exist or is another department's."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from helpline.conftest import World
+
+NO_TICKET = "No ticket #{}, or it is not in your departments."
+
+
+def _page(client: Client, path: str, **data: str) -> str:
+    response = client.get(path, data, follow=True)
+    assert response.status_code == 404, path
+    assert "no-store" in response["Cache-Control"]
+    # The CSRF token (sign-out form, htmx header) is masked anew for each page.
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
+
+
+def test_a_missing_ticket_and_another_departments_look_the_same(
+    client: Client, world: World
+) -> None:
+    theirs = world.open(topic=world.sales_topic).number
+    missing = str(int(theirs) + 1).zfill(len(theirs))
+    client.force_login(world.agent.user)  # Support only
+
+    other = _page(client, f"/desk/tickets/{theirs}/")
+    absent = _page(client, f"/desk/tickets/{missing}/")
+
+    assert NO_TICKET.format(theirs) in other
+    assert 'aria-label="Desk"' in other and 'action="/desk/go/"' in other  # menu, jump box
+    assert "could not find that page" not in other  # not the portal's page
+    assert other.replace(theirs, "N") == absent.replace(missing, "N")
+
+
+def test_a_number_with_letters_and_the_jump_box_get_the_desk_page(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.agent.user)
+
+    assert NO_TICKET.format("abc") in _page(client, "/desk/tickets/abc/")
+    jumped = _page(client, "/desk/go/", number="999999")
+    assert NO_TICKET.format("999999") in jumped and 'aria-label="Desk"' in jumped
+    escaped = _page(client, "/desk/tickets/a-b_c/")
+    assert NO_TICKET.format("a-b_c") in escaped
+
+
+def test_other_desk_addresses_get_the_general_desk_text(client: Client, world: World) -> None:
+    client.force_login(world.agent.user)
+
+    html = _page(client, "/desk/no-such-page/")
+
+    assert "There is no such page on the desk." in html
+    assert "No ticket" not in html and 'aria-label="Desk"' in html
+    assert 'href="/desk/"' in html
+
+
+def test_visitors_and_customers_are_answered_as_before(client: Client, world: World) -> None:
+    response = client.get("/desk/tickets/999999/")
+    assert response.status_code == 302 and response["Location"].startswith("/desk/login/")
+
+    assert "could not find that page" in _page(client, "/desk/no-such-page/")
+    assert world.customer.user is not None
+    client.force_login(world.customer.user)
+    html = _page(client, "/desk/no-such-page/")
+    assert "could not find that page" in html and 'aria-label="Desk"' not in html
