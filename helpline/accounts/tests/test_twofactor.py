@@ -147,6 +147,7 @@ def test_a_recovery_code_signs_in_once(world: World) -> None:
     again = password_step("alice.agent")
     refused = again.post("/desk/login/code/", {"code": codes[3]})
     assert refused.status_code == 400 and "_auth_user_id" not in again.session
+    assert "That recovery code is not right or has been used." in refused.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # threads need committed rows

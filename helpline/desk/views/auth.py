@@ -32,7 +32,7 @@ from helpline.accounts import lockout, passwords, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
-from helpline.desk.views.twofactor import SignInCodeForm, too_soon
+from helpline.desk.views.twofactor import SignInCodeForm, too_soon, wrong_code
 from helpline.lib.access import public, signed_link
 from helpline.lib.landing import landing
 
@@ -149,7 +149,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(next_url or "desk:dashboard")
         throttle.login_failed(request, user.username)
-        error = _("That code is not right, or was used already. Try the newest code.")
+        error = wrong_code(
+            form.cleaned_data["code"], _("That code is not right. Try the newest code.")
+        )
         status = 400
     return render(request, "desk/login_code.html", {"form": form, "error": error}, status=status)
 
