@@ -108,9 +108,29 @@ def _back_to(request: HttpRequest, home: str) -> str:
     ):
         return home
     parts = urlsplit(referer)
-    if not parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+    if not parts.netloc or not parts.path.startswith("/"):
         return home
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    back = parts.path + (f"?{parts.query}" if parts.query else "")
+    # Checked again as the link it becomes: "/\\x" or "//x" in an href leaves the site.
+    return back if url_has_allowed_host_and_scheme(back, {host}) else home
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """Whether the failed form came from a page of this site: its Origin (or,
+    without one, its Referer) names this host. A stale tab of ours always does;
+    a form another site posts at us does not, and its text is not shown (it would
+    be their words on our page)."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return False
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == f"{request.scheme}://{host}"
+    referer = request.headers.get("referer", "")
+    return bool(referer) and url_has_allowed_host_and_scheme(
+        referer, {host}, require_https=request.is_secure()
+    )
 
 
 def _typed(request: HttpRequest) -> tuple[str, bool]:
@@ -133,7 +153,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     The typed text is the visitor's own and shown back to them escaped, as text
     in a read-only box; the answer is never cached."""
     home = "/desk/" if is_desk(request) else "/"
-    typed, cut = _typed(request)
+    typed, cut = _typed(request) if _same_origin(request) else ("", False)
     response = page(
         request,
         "403_csrf.html",

@@ -60,13 +60,41 @@ def test_a_portal_form_from_another_site_links_home_not_back_there(db: None) -> 
     assert 'aria-label="Help desk"' in html  # the portal's navigation
     assert "evil.example" not in html
     assert 'href="/"' in html and "Go to the help desk home" in html
-    assert _typed_box(html) == "My printer is on fire"
+    assert 'id="typed-text"' not in html  # another site's words are not shown as ours
+    assert "My printer is on fire" not in html
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_cross_site_post_does_not_get_its_text_shown_on_our_page(db: None) -> None:
+    """Review finding: another site could auto-submit a form at us and have its
+    text ("your account is locked, call ...") shown on our page, under our name."""
+    phish = "Your account is locked. Call +1 555 0100 and give your password."
+    client = Client(enforce_csrf_checks=True)
+    for headers in (
+        {"origin": "https://evil.example", "referer": "https://evil.example/x"},
+        {"origin": "null"},
+        {},
+    ):
+        response = client.post("/desk/tickets/123456/reply/", {"body": phish}, headers=headers)
+
+        assert response.status_code == 403
+        assert phish not in response.content.decode(), headers
+
+    ours = client.post(
+        "/desk/tickets/123456/reply/", {"body": phish}, headers={"origin": "http://testserver"}
+    )
+    assert _typed_box(ours.content.decode()) == phish
 
 
 def test_a_referer_that_is_no_page_of_this_site_is_never_the_way_back(db: None) -> None:
     client = Client(enforce_csrf_checks=True)
-    for referer in ("//evil.example/x", "javascript:alert(1)", "http://testserver.evil/x", "/x"):
+    for referer in (
+        "//evil.example/x",
+        "javascript:alert(1)",
+        "http://testserver.evil/x",
+        "/x",
+        "http://testserver/\\evil.example",  # "/\\evil.example" in an href is off-site
+    ):
         response = client.post("/desk/login/", {}, headers={"referer": referer})
 
         assert response.status_code == 403
@@ -79,7 +107,11 @@ def test_a_very_long_text_is_shown_cut(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.agent.user)
 
-    response = client.post("/desk/tickets/new/", {"body": "x" * (TYPED_LIMIT + 10)})
+    response = client.post(
+        "/desk/tickets/new/",
+        {"body": "x" * (TYPED_LIMIT + 10)},
+        headers={"origin": "http://testserver"},
+    )
 
     assert response.status_code == 403
     html = response.content.decode()

@@ -68,3 +68,21 @@ def test_visitors_and_customers_are_answered_as_before(client: Client, world: Wo
     client.force_login(world.customer.user)
     html = _page(client, "/desk/no-such-page/")
     assert "could not find that page" in html and 'aria-label="Desk"' not in html
+
+
+def test_desk_404_headers_same_for_missing_and_other_department(
+    client: Client, world: World
+) -> None:
+    theirs = world.open(topic=world.sales_topic).number
+    missing = "9" * len(theirs)
+    client.force_login(world.agent.user)
+    a = client.get(f"/desk/tickets/{theirs}/")
+    b = client.get(f"/desk/tickets/{missing}/")
+    skip = {"Content-Length"}
+    ha = {k: v for k, v in a.headers.items() if k not in skip}
+    hb = {k: v for k, v in b.headers.items() if k not in skip}
+    assert a.status_code == b.status_code == 404
+    assert ha == hb
+    assert len(a.content) - len(theirs) * a.content.decode().count(theirs) == len(b.content) - len(
+        missing
+    ) * b.content.decode().count(missing)
