@@ -166,7 +166,9 @@ def test_an_agent_enrols_and_signs_in_with_a_code_and_with_a_recovery_code_once(
     desk_sign_in(page, "alice.agent")
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Verify and sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("That code is not right")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "That recovery code is not right or has been used"
+    )
     expect(page).to_have_url("/desk/login/code/")
     shot(page, "desk-2fa-code-refused")
     page.goto("/desk/")

@@ -73,16 +73,23 @@ def test_visitors_and_customers_are_answered_as_before(client: Client, world: Wo
 def test_desk_404_headers_same_for_missing_and_other_department(
     client: Client, world: World
 ) -> None:
+    """Review: nothing in the answer, headers and length included, tells another
+    department's ticket from a missing one (per-request tokens and nonces aside)."""
     theirs = world.open(topic=world.sales_topic).number
     missing = "9" * len(theirs)
     client.force_login(world.agent.user)
-    a = client.get(f"/desk/tickets/{theirs}/")
-    b = client.get(f"/desk/tickets/{missing}/")
-    skip = {"Content-Length"}
-    ha = {k: v for k, v in a.headers.items() if k not in skip}
-    hb = {k: v for k, v in b.headers.items() if k not in skip}
-    assert a.status_code == b.status_code == 404
-    assert ha == hb
-    assert len(a.content) - len(theirs) * a.content.decode().count(theirs) == len(b.content) - len(
-        missing
-    ) * b.content.decode().count(missing)
+    client.get("/desk/")  # the CSRF cookie is set by the first page, not by these
+
+    def seen(number: str) -> tuple[int, dict[str, str], str]:
+        response = client.get(f"/desk/tickets/{number}/")
+        headers = {
+            k: re.sub(r"nonce-[^']+", "nonce", v)
+            for k, v in response.headers.items()
+            if k not in {"Content-Length", "Set-Cookie"}
+        }
+        body = re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
+        body = re.sub(r'nonce="[^"]+"', "nonce", body).replace(number, "N")
+        return response.status_code, headers, body
+
+    assert seen(theirs) == seen(missing)
+    assert seen(theirs)[0] == 404
