@@ -95,18 +95,19 @@ class FriendlyErrorsMiddleware:
         return friendly
 
 
-def _back_to(request: HttpRequest, home: str) -> str:
-    """The page the form was on (its Referer), when that is a page of this site;
-    else `home`. Only the path and query are kept: the link stays on this site."""
+def _own_referer(request: HttpRequest, host: str) -> str:
+    """The Referer when it is a page of this site (`host`), else ""."""
     referer = request.headers.get("referer", "")
-    try:
-        host = request.get_host()
-    except DisallowedHost:
-        return home
-    if not referer or not url_has_allowed_host_and_scheme(
+    if referer and url_has_allowed_host_and_scheme(
         referer, {host}, require_https=request.is_secure()
     ):
-        return home
+        return referer
+    return ""
+
+
+def _back_to(referer: str, host: str, home: str) -> str:
+    """The page the form was on (`referer`, a page of this site or ""); else
+    `home`. Only the path and query are kept: the link stays on this site."""
     parts = urlsplit(referer)
     if not parts.netloc or not parts.path.startswith("/"):
         return home
@@ -115,22 +116,15 @@ def _back_to(request: HttpRequest, home: str) -> str:
     return back if url_has_allowed_host_and_scheme(back, {host}) else home
 
 
-def _same_origin(request: HttpRequest) -> bool:
+def _same_origin(request: HttpRequest, host: str, referer: str) -> bool:
     """Whether the failed form came from a page of this site: its Origin (or,
-    without one, its Referer) names this host. A stale tab of ours always does;
-    a form another site posts at us does not, and its text is not shown (it would
-    be their words on our page)."""
-    try:
-        host = request.get_host()
-    except DisallowedHost:
-        return False
+    without one, its Referer: `referer` is that, when of this site) names this
+    host. A stale tab of ours always does; a form another site posts at us does
+    not, and its text is not shown (it would be their words on our page)."""
     origin = request.headers.get("origin")
     if origin is not None:
         return origin == f"{request.scheme}://{host}"
-    referer = request.headers.get("referer", "")
-    return bool(referer) and url_has_allowed_host_and_scheme(
-        referer, {host}, require_https=request.is_secure()
-    )
+    return bool(referer)
 
 
 def _typed(request: HttpRequest) -> tuple[str, bool]:
@@ -153,12 +147,18 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     The typed text is the visitor's own and shown back to them escaped, as text
     in a read-only box; the answer is never cached."""
     home = "/desk/" if is_desk(request) else "/"
-    typed, cut = _typed(request) if _same_origin(request) else ("", False)
+    try:
+        host: str | None = request.get_host()
+    except DisallowedHost:
+        host = None
+    referer = _own_referer(request, host) if host is not None else ""
+    ours = host is not None and _same_origin(request, host, referer)
+    typed, cut = _typed(request) if ours else ("", False)
     response = page(
         request,
         "403_csrf.html",
         403,
-        {"back_url": _back_to(request, home), "typed": typed, "cut": cut},
+        {"back_url": _back_to(referer, host, home) if host else home, "typed": typed, "cut": cut},
     )
     add_never_cache_headers(response)
     return response
