@@ -317,7 +317,7 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     # Each mailbox also keeps its own poll interval; this is how often to look.
     "intake.poll_mailboxes": ("helpline.intake.tasks.poll_mailboxes", 60),
     # Overdue marking and escalation levels whose moment has come.
-    "sla.sweep": ("helpline.sla.tasks.sweep_sla", 60),
+    "sla.sweep": ("helpline.automation.tasks.sweep_sla", 60),
     # Resolved tickets without a reply close after their department's period.
     "automation.auto_close": ("helpline.automation.tasks.auto_close", 15 * 60),
     # Expired rate-limit counters, so the limits cache's table holds live ones only.

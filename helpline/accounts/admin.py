@@ -13,7 +13,7 @@ from helpline.accounts.models import (
     Team,
     User,
 )
-from helpline.sla.admin import NoOverlapFormSet
+from helpline.calendar.spans import NoOverlapFormSet
 
 admin.site.register(User, UserAdmin)
 

@@ -3,8 +3,8 @@
 Shifts are wall-clock times in the agent's zone (`Agent.timezone`, or
 `settings.TIME_ZONE` when blank), so 09:00-17:00 stays 09:00-17:00 local time on
 both sides of a daylight-saving change. The instants a shift covers come from the
-SLA business-hours math (`helpline.sla.schedule.open_intervals`), so a skipped or
-repeated hour is read exactly as the SLA clock reads it: a shift is on from the
+business-hours math the SLA clock uses (`helpline.calendar.schedule.open_intervals`),
+so a skipped or repeated hour is read exactly as the SLA clock reads it: a shift is on from the
 first moment the wall clock shows its start to the last moment it shows its end.
 
 An agent with no shifts at all is always available: most teams never fill in a
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 
 from helpline.accounts.models import Agent
-from helpline.sla.schedule import ScheduleView, Span, open_intervals
+from helpline.calendar.schedule import ScheduleView, Span, open_intervals
 
 logger = logging.getLogger(__name__)
 

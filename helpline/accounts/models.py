@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from helpline.sla.models import WeeklySpan
+from helpline.calendar.spans import WeeklySpan
 
 
 class User(AbstractUser):
@@ -245,7 +245,10 @@ class AgentShift(WeeklySpan):
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts")
 
-    noun = "shift"
+    overlaps_saved = _("%(span)s overlaps %(other)s; shifts on the same day must not overlap.")
+    overlaps_another = _(
+        "%(span)s overlaps another shift on the same day; shifts must not overlap."
+    )
 
     class Meta:
         ordering = ["agent", "weekday", "start_time"]

@@ -1,10 +1,12 @@
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from helpline.calendar.spans import NoOverlapFormSet
 from helpline.sla.models import (
     BusinessSchedule,
     EscalationLevel,
@@ -13,34 +15,6 @@ from helpline.sla.models import (
     ScheduleSpan,
     SLAPlan,
 )
-from helpline.sla.schedule import find_overlap
-from helpline.tickets.models import Status
-
-
-class NoOverlapFormSet(forms.BaseInlineFormSet):
-    """Refuses overlapping weekly spans among the rows being saved together (a
-    model's own clean() compares only with spans already saved). For any
-    `WeeklySpan` inline: opening hours here, agents' shifts in accounts."""
-
-    def clean(self) -> None:
-        super().clean()
-        keys: dict[tuple[int, int, int], Any] = {}
-        noun = "span"
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or form.errors:
-                continue
-            span = self.model(  # type: ignore[misc]  # set by the inline formset factory
-                weekday=data["weekday"], start_time=data["start_time"], end_time=data["end_time"]
-            )
-            noun = span.noun
-            keys[span.key()] = span
-        overlap = find_overlap(keys)
-        if overlap:
-            raise ValidationError(
-                f"{keys[overlap]} overlaps another {noun} on the same day; "
-                f"{noun}s must not overlap."
-            )
 
 
 class ScheduleSpanInline(admin.TabularInline):
@@ -80,7 +54,9 @@ class SLAPlanAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        pausing = Status.objects.filter(pauses_sla=True).values_list("pk", flat=True)
+        # tickets.Status, by name: sla sits below tickets and does not import it.
+        statuses = apps.get_model("tickets", "Status")
+        pausing = statuses._default_manager.filter(pauses_sla=True).values_list("pk", flat=True)
         initial.setdefault("pause_statuses", [str(pk) for pk in pausing])
         return initial
 

@@ -2,7 +2,7 @@
 
 A plan without a business schedule runs 24/7: its due time is the start plus its
 hours. With one, the hours count only while the schedule is open (see
-`helpline.sla.schedule` for the exact rules, daylight saving included).
+`helpline.calendar.schedule` for the exact rules, daylight saving included).
 
 `SLAPlan.schedule` is derived from `business_schedule` on save ("24/7" or
 "business"), and a check constraint keeps the two consistent, so lists and filters
@@ -11,7 +11,7 @@ can show the kind of schedule without a join.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,25 +20,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from helpline.sla.schedule import (
+from helpline.calendar.schedule import (
     Closure,
     ScheduleView,
     Span,
     add_business_hours,
     business_seconds_between,
-    find_overlap,
     seconds_of,
 )
-
-WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
+from helpline.calendar.spans import WeeklySpan, check_times
 
 
 def validate_time_zone(name: str) -> None:
@@ -83,56 +73,6 @@ class BusinessSchedule(models.Model):
         return ScheduleView(self.time_zone, spans, closures, name=f"Schedule {self.name!r}")
 
 
-def _check_times(start: time, end: time) -> None:
-    if (seconds_of(end, end=True) or 0) <= (seconds_of(start) or 0):
-        raise ValidationError(
-            {"end_time": "The end must be after the start (00:00 means midnight)."}
-        )
-
-
-class WeeklySpan(models.Model):
-    """A span of hours on one weekday: a schedule's opening hours, an agent's
-    shift. Several per day are allowed (a lunch break); they must not overlap."""
-
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
-    start_time = models.TimeField()
-    end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
-
-    noun = "span"  # what the overlap message calls it
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        day = dict(WEEKDAYS).get(self.weekday, self.weekday)
-        return f"{day} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
-
-    def key(self) -> tuple[int, int, int]:
-        """(weekday, start, end) in seconds, end 00:00 read as 86400: what find_overlap takes."""
-        return (
-            self.weekday,
-            seconds_of(self.start_time) or 0,
-            seconds_of(self.end_time, end=True) or 0,
-        )
-
-    def siblings(self) -> models.QuerySet[Any] | None:
-        """The saved spans of the same owner and weekday (None before an owner is set)."""
-        raise NotImplementedError
-
-    def clean(self) -> None:
-        if self.start_time is None or self.end_time is None or self.weekday is None:
-            return  # the field errors say what is missing
-        _check_times(self.start_time, self.end_time)
-        others = self.siblings()
-        if others is None:
-            return
-        for other in others.exclude(pk=self.pk):
-            if find_overlap([self.key(), other.key()]):
-                raise ValidationError(
-                    f"{self} overlaps {other}; {self.noun}s on the same day must not overlap."
-                )
-
-
 class ScheduleSpan(WeeklySpan):
     """An opening span of a business schedule on one weekday."""
 
@@ -173,7 +113,7 @@ class Holiday(models.Model):
                 "Give both a start and an end time for a partial day, or neither for a full day."
             )
         if self.start_time is not None and self.end_time is not None:
-            _check_times(self.start_time, self.end_time)
+            check_times(self.start_time, self.end_time)
 
 
 class Schedule(models.TextChoices):
@@ -277,9 +217,8 @@ class SLAPlan(models.Model):
             # New plans pause on the statuses marked for it (Pending Customer Reply
             # and On Hold out of the box); a form that submits its own choice
             # saves it after this.
-            from helpline.tickets.models import Status
-
-            self.pause_statuses.set(Status.objects.filter(pauses_sla=True))
+            statuses = self.pause_statuses.model  # tickets.Status, not imported upwards
+            self.pause_statuses.set(statuses.objects.filter(pauses_sla=True))
 
     @property
     def time_zone(self) -> str:

@@ -16,8 +16,8 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from helpline.automation.tasks import sweep_sla
 from helpline.sla.models import EscalationPolicy
-from helpline.sla.tasks import sweep_sla
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets.demo import DEMO_PASSWORD, load_demo
 from helpline.tickets.models import EventKind, Ticket

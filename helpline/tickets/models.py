@@ -218,7 +218,7 @@ class Ticket(models.Model):
         blank=True,
         help_text="Where the plan came from: topic/department/default follow changes.",
     )
-    # The SLA clock (see helpline.sla.clock): started at opening or reopening,
+    # The SLA clock (see helpline.tickets.deadlines): started at opening or reopening,
     # stopped while paused, with the clock time spent paused added to its targets.
     sla_started_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)

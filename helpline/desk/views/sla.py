@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from helpline.sla.clock import overdue_at
+from helpline.tickets.deadlines import overdue_at
 from helpline.tickets.models import Ticket
 
 

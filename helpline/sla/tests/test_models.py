@@ -97,7 +97,7 @@ def test_a_schedule_in_use_cannot_be_deleted() -> None:
 def test_the_admin_refuses_overlapping_spans_entered_together() -> None:
     from django.forms import inlineformset_factory
 
-    from helpline.sla.admin import NoOverlapFormSet
+    from helpline.calendar.spans import NoOverlapFormSet
 
     schedule = BusinessSchedule.objects.create(name="New", time_zone="UTC")
     FormSet = inlineformset_factory(

@@ -1,6 +1,6 @@
 """The SLA clock inside the lifecycle: which plan applies, restarting, pausing
 and answering, due dates and plans set by hand. The clock arithmetic itself is in
-`helpline.sla.clock`; here it is applied to a change and recorded."""
+`helpline.tickets.deadlines`; here it is applied to a change and recorded."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.db import transaction
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
 from helpline.lib import bounds
-from helpline.sla import clock
 from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
+from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.core import (
     Actor,
     Refused,
@@ -49,7 +49,7 @@ def _fired(ticket: Ticket) -> list[int]:
 def _rearm(change: _Change) -> None:
     """Set when the sweep must next look at the ticket (after any clock change)."""
     ticket = change.ticket
-    alarm = clock.next_alarm(ticket, ticket.sla, _fired(ticket))
+    alarm = deadlines.next_alarm(ticket, ticket.sla, _fired(ticket))
     if alarm != ticket.sla_alarm_at:
         change.set(sla_alarm_at=alarm)
 
@@ -93,25 +93,25 @@ def _restart(change: _Change, plan: SLAPlan | None) -> None:
     if ticket.sla_paused_at is not None:  # closed while paused: that pause ends now
         _end_pauses(ticket, change.now)
     change.set(sla_paused_at=None)
-    _set_clock(change, lambda: clock.start(ticket, plan, change.now))
+    _set_clock(change, lambda: deadlines.start(ticket, plan, change.now))
     _rearm(change)
 
 
 def _status_moved(change: _Change, status: Status) -> None:
     """Pause or resume the clock after the status changed to `status`."""
     ticket = change.ticket
-    if clock.pauses(ticket.sla, status.pk):
-        _set_clock(change, lambda: clock.pause(ticket, change.now))
+    if deadlines.pauses(ticket.sla, status.pk):
+        _set_clock(change, lambda: deadlines.pause(ticket, change.now))
     else:
-        _set_clock(change, lambda: clock.resume(ticket, ticket.sla, change.now))
+        _set_clock(change, lambda: deadlines.resume(ticket, ticket.sla, change.now))
     _rearm(change)
 
 
 def timing(ticket: Ticket, now: datetime) -> dict[str, int]:
     """The clock's elapsed time for an event's data: {"seconds", "business_seconds"}
-    (pauses left out; see sla.clock.elapsed). Reports read these."""
+    (pauses left out; see deadlines.elapsed). Reports read these."""
     pauses = ClockPause.objects.filter(ticket_id=ticket.pk).values_list("started_at", "ended_at")
-    wall, business = clock.elapsed(ticket, ticket.sla, now, pauses)
+    wall, business = deadlines.elapsed(ticket, ticket.sla, now, pauses)
     return {"seconds": wall, "business_seconds": business}
 
 
@@ -129,7 +129,7 @@ def _answered(change: _Change, *, event_data: dict[str, Any] | None = None) -> N
             first_response_seconds=waited["seconds"],
             first_response_business_seconds=waited["business_seconds"],
         )
-    fields = clock.answered(ticket, ticket.sla, change.now)
+    fields = deadlines.answered(ticket, ticket.sla, change.now)
     if not fields:
         return
     change.set(**fields)
@@ -163,11 +163,11 @@ def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> 
     # Every earlier pause is measured again on the new plan's schedule, so the
     # targets are what they would be had the ticket been on this plan all along.
     change.set(sla_paused_seconds=_paused_on(ticket, plan))
-    if ticket.sla_paused_at is not None and not clock.pauses(plan, ticket.status_id):
-        _set_clock(change, lambda: clock.resume(ticket, plan, change.now))
-    change.set(sla_from=source, **clock.replan(ticket, plan, change.now))
-    if ticket.sla_paused_at is None and clock.pauses(plan, ticket.status_id):
-        _set_clock(change, lambda: clock.pause(ticket, change.now))
+    if ticket.sla_paused_at is not None and not deadlines.pauses(plan, ticket.status_id):
+        _set_clock(change, lambda: deadlines.resume(ticket, plan, change.now))
+    change.set(sla_from=source, **deadlines.replan(ticket, plan, change.now))
+    if ticket.sla_paused_at is None and deadlines.pauses(plan, ticket.status_id):
+        _set_clock(change, lambda: deadlines.pause(ticket, change.now))
     if was_overdue and not ticket.is_overdue:
         change.event(
             EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"
@@ -244,12 +244,12 @@ def set_due(
                 raise Refused("The due date already follows the SLA plan.")
             plan = ticket.sla
             change.set(due_is_manual=False)
-            new = clock.target_due(ticket, plan, Target.RESOLUTION) if plan else None
+            new = deadlines.target_due(ticket, plan, Target.RESOLUTION) if plan else None
         else:
             change.set(due_is_manual=True)
             new = due_at
         change.set(due_at=new, resolution_breached=False)
-        change.set(is_overdue=clock.standing_breach(ticket))
+        change.set(is_overdue=deadlines.standing_breach(ticket))
         change.event(
             EventKind.SLA,
             field="due",

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpline.accounts.permissions import Action
-from helpline.sla import clock
 from helpline.sla.models import EscalationFired, EscalationLevel, Target
+from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import _system_assign, _transfer
 from helpline.tickets.lifecycle.clock import _fired, _rearm
 from helpline.tickets.lifecycle.core import (
@@ -49,19 +49,19 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
             fr_due is not None
             and ticket.first_response_at is None
             and not ticket.first_response_breached
-            and clock.overdue_at(plan, fr_due) <= now
+            and deadlines.overdue_at(plan, fr_due) <= now
         ):
             _missed(change, Target.FIRST_RESPONSE, fr_due)
             change.set(first_response_breached=True)
         if (
             ticket.due_at is not None
             and not ticket.resolution_breached
-            and clock.overdue_at(plan, ticket.due_at) <= now
+            and deadlines.overdue_at(plan, ticket.due_at) <= now
         ):
             _missed(change, Target.RESOLUTION, ticket.due_at)
             change.set(resolution_breached=True)
         fired = set(_fired(ticket))
-        for level in clock.levels_of(plan):
+        for level in deadlines.levels_of(plan):
             if plan is None or ticket.sla_id != plan.pk:
                 # A level moved the ticket onto another plan (a transfer following
                 # the department's plan): the old policy's later levels no longer
@@ -70,7 +70,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
                 break
             if level.pk in fired:
                 continue
-            moment = clock.level_due(ticket, plan, level)
+            moment = deadlines.level_due(ticket, plan, level)
             if moment is not None and moment <= now:
                 _fire(change, level, reason=f"SLA: {level.describe()}", by_hand=False)
         _rearm(change)
@@ -112,7 +112,7 @@ def escalate(
         _require_agent(actor, Action.ESCALATE, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets can be escalated.")
-        levels = clock.levels_of(ticket.sla)
+        levels = deadlines.levels_of(ticket.sla)
         if not levels:
             raise Refused("This ticket's SLA plan has no escalation policy.")
         fired = set(_fired(ticket))

@@ -14,8 +14,8 @@ from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
 from helpline.automation.assignment import lock_scopes
 from helpline.automation.rules import Draft, Outcome, route
-from helpline.sla import clock
 from helpline.sla.models import SLAPlan
+from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import assign
 from helpline.tickets.lifecycle.clock import plan_for, record_pause
 from helpline.tickets.lifecycle.core import (
@@ -194,9 +194,9 @@ def open_ticket(
             updated_at=now,
             last_message_at=now,
         )
-        for name, value in clock.start(ticket, sla, now).items():
+        for name, value in deadlines.start(ticket, sla, now).items():
             setattr(ticket, name, value)
-        ticket.sla_alarm_at = clock.next_alarm(ticket, sla, fired=())
+        ticket.sla_alarm_at = deadlines.next_alarm(ticket, sla, fired=())
         ticket.save(force_insert=True)
         if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
             record_pause(ticket, now)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
-from helpline.sla import clock
+from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.clock import (
     _DERIVED,
     _answered,
@@ -218,7 +218,7 @@ def resolve(
         resolved.data.update(timing(ticket, change.now))
         # The resolution is a public reply: it answers a first message too.
         _answered(change, event_data=resolved.data)
-        change.set(**clock.resolved(ticket, ticket.sla, change.now))
+        change.set(**deadlines.resolved(ticket, ticket.sla, change.now))
         if ticket.due_at is not None:
             resolved.data["resolution_met"] = not ticket.resolution_breached
         change.set(
@@ -259,7 +259,7 @@ def close(
             reason=reason,
         )
         if ticket.is_open:  # closed straight from open: its clock stops here
-            change.set(**clock.resolved(ticket, ticket.sla, change.now))
+            change.set(**deadlines.resolved(ticket, ticket.sla, change.now))
         change.set(
             status=status,
             state=status.state,

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from helpline.accounts.models import Customer
 from helpline.accounts.permissions import Action, can_in_department
-from helpline.sla.clock import pauses
+from helpline.tickets.deadlines import pauses
 from helpline.tickets.lifecycle.clock import _answered
 from helpline.tickets.lifecycle.core import (
     Actor,

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from helpline.calendar.schedule import ScheduleError
 from helpline.sla.models import SLAPlan
-from helpline.sla.schedule import ScheduleError
 
 
 def _fmt(moment: datetime) -> str:

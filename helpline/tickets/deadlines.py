@@ -13,7 +13,9 @@ A due date an agent sets by hand (`due_is_manual`) replaces the resolution
 target's due time and is not moved by pauses or plan changes; reopening clears it.
 
 The functions here read a ticket and return the fields to change, so the
-lifecycle writes them with the rest of its change. They never save.
+lifecycle writes them with the rest of its change. They never save. (The
+lifecycle's own module `lifecycle/clock.py` applies them to a change and records
+the events; this one is the arithmetic.)
 """
 
 from __future__ import annotations

@@ -9,11 +9,8 @@ import pytest
 import time_machine
 
 from helpline.accounts.models import Agent, AssignmentMode, Role
-from helpline.conftest import World, make_agent
-from helpline.notify.models import MailKind
-from helpline.sla.models import EscalationLevel, EscalationPolicy, SLAPlan, Target, Trigger
-from helpline.sla.sweep import sweep
-from helpline.sla.tests.sweeping import (
+from helpline.automation.sla_sweep import sweep
+from helpline.automation.tests.sweeping import (
     alerted,
     escalations,
     events,
@@ -23,6 +20,9 @@ from helpline.sla.tests.sweeping import (
     policy,
     targets,
 )
+from helpline.conftest import World, make_agent
+from helpline.notify.models import MailKind
+from helpline.sla.models import EscalationLevel, EscalationPolicy, SLAPlan, Target, Trigger
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused
 from helpline.tickets.models import EventKind, Priority, Ticket

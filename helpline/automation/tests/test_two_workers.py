@@ -22,12 +22,12 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from helpline.automation.tasks import sweep_sla
+from helpline.automation.tests.sweeping import policy, targets
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
 from helpline.notify.tests.smtp import Received, SMTPServer
 from helpline.sla.models import EscalationFired, Target, Trigger
-from helpline.sla.tasks import sweep_sla
-from helpline.sla.tests.sweeping import policy, targets
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Event, EventKind, Priority, Ticket
 
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[3]
 TICKETS = 6
 DEADLINE = 120  # seconds; done in about 10 when the machine is not loaded
-SWEEP = "helpline.sla.tasks.sweep_sla"
+SWEEP = "helpline.automation.tasks.sweep_sla"
 ADA, BOB = "ada.admin@example.com", "bob.sales@example.com"
 
 
@@ -56,7 +56,7 @@ class Worker:
     def __init__(self, smtp: SMTPServer) -> None:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "helpline.sla.tests.worker_settings",
+            "DJANGO_SETTINGS_MODULE": "helpline.automation.tests.worker_settings",
             "HELPLINE_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
             "SMTP_HOST": smtp.host,
             "SMTP_PORT": str(smtp.port),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpline.sla.schedule import (
+from helpline.calendar.schedule import (
     Closure,
     ScheduleError,
     ScheduleView,

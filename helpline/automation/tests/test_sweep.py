@@ -1,4 +1,4 @@
-"""The SLA sweep (helpline.sla.sweep): missed targets are marked overdue once, with
+"""The SLA sweep (helpline.automation.sla_sweep): missed targets are marked overdue once, with
 their alerts, and one broken ticket never stops the rest."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Agent, Role
+from helpline.automation.sla_sweep import sweep
+from helpline.automation.tasks import sweep_sla
+from helpline.automation.tests.sweeping import alerted, events, fresh, overdue_reasons, targets
 from helpline.conftest import World, make_agent
 from helpline.notify.models import MailKind
 from helpline.sla.models import SLAPlan, Target
-from helpline.sla.sweep import sweep
-from helpline.sla.tasks import sweep_sla
-from helpline.sla.tests.sweeping import alerted, events, fresh, overdue_reasons, targets
 from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
 from helpline.tickets.models import EventKind, Ticket

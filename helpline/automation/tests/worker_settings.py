@@ -11,5 +11,5 @@ from helpline.settings_test import DATABASES
 DATABASES["default"]["NAME"] = os.environ["HELPLINE_TEST_DB_NAME"]
 HELPLINE_PERIODIC_JOBS = {
     "notify.send_due": ("helpline.notify.tasks.send_due_mail", 60),
-    "sla.sweep": ("helpline.sla.tasks.sweep_sla", 60),
+    "sla.sweep": ("helpline.automation.tasks.sweep_sla", 60),
 }
