@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from helpline.feedback.models import COMMENT_MAX_LENGTH, Score
+from helpline.tickets.models import RATING_COMMENT_MAX_LENGTH, Score
 
 
 class RatingForm(forms.Form):
@@ -12,7 +12,7 @@ class RatingForm(forms.Form):
     )
     comment = forms.CharField(
         required=False,
-        max_length=COMMENT_MAX_LENGTH,
+        max_length=RATING_COMMENT_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea,
     )

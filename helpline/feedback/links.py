@@ -15,8 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from helpline.feedback.models import Score
-from helpline.tickets.models import Event, EventKind
+from helpline.tickets.models import Event, EventKind, Score
 
 SALT = "helpline.feedback.rate"
 RATING_LINK_MAX_AGE_DAYS = 60

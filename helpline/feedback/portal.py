@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from helpline.feedback.links import rating_path
-from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
-from helpline.tickets.models import Event, EventKind, State, Ticket
+from helpline.tickets.models import (
+    RATING_COMMENT_MAX_LENGTH,
+    Event,
+    EventKind,
+    Rating,
+    Score,
+    State,
+    Ticket,
+)
 
 
 def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
@@ -34,7 +41,7 @@ def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
         "action": rating_path(latest),
         "next": next_url,
         "choices": Score.choices,
-        "comment_max": COMMENT_MAX_LENGTH,
+        "comment_max": RATING_COMMENT_MAX_LENGTH,
         "intro": f"Your ticket is {ticket.status.public_name.lower()}. "
         "Tell us how our answer worked for you.",
     }

@@ -22,13 +22,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.links import event_from_rating_token, max_age_days, token_expired
-from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
 from helpline.lib.access import signed_link
 from helpline.portal.views import current_customer
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
-from helpline.tickets.lifecycle.feedback import ALREADY_RATED
-from helpline.tickets.models import Entry, Event, EventKind
+from helpline.tickets.lifecycle.rating import ALREADY_RATED
+from helpline.tickets.models import (
+    RATING_COMMENT_MAX_LENGTH,
+    Entry,
+    Event,
+    EventKind,
+    Rating,
+    Score,
+)
 
 THANKS = "Thank you for rating our answer."
 
@@ -68,7 +74,7 @@ def _context(request: HttpRequest, event: Event, **extra: Any) -> dict[str, Any]
         ).exists(),
         "own_ticket": customer is not None and customer.pk == ticket.customer_id,
         "choices": Score.choices,
-        "comment_max": COMMENT_MAX_LENGTH,
+        "comment_max": RATING_COMMENT_MAX_LENGTH,
         **extra,
     }
 

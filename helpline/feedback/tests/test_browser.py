@@ -11,12 +11,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from helpline.conftest import PASSWORD, World
-from helpline.feedback.models import Rating
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.portal.links import ticket_token
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
-from helpline.tickets.models import EventKind, Ticket
+from helpline.tickets.models import EventKind, Rating, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,13 +13,12 @@ from django.test import Client
 from django.utils import timezone
 
 from helpline.conftest import World
-from helpline.feedback import stats
-from helpline.feedback.models import Rating
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.tests.helpers import deliver_pending
+from helpline.reports.metrics import ratings as stats
 from helpline.reports.metrics import report
 from helpline.reports.periods import preset
-from helpline.tickets.models import Event, EventKind, Ticket
+from helpline.tickets.models import Event, EventKind, Rating, Ticket
 
 
 def test_resolution_mail_link_rating_and_report_figure(world: World, settings) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from helpline.conftest import World, make_customer
-from helpline.feedback.models import Rating, Score
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused
-from helpline.tickets.models import Event, EventKind, State, Ticket
+from helpline.tickets.models import Event, EventKind, Rating, Score, State, Ticket
 
 from .conftest import resolution_of, resolved
 

@@ -8,9 +8,9 @@ from django.test import Client
 
 from helpline.conftest import World
 from helpline.feedback.links import event_from_rating_token
-from helpline.feedback.models import Rating
 from helpline.portal.links import ticket_token
 from helpline.tickets import lifecycle
+from helpline.tickets.models import Rating
 
 from .conftest import resolved
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from helpline.conftest import World
 from helpline.feedback.links import rating_token
-from helpline.feedback.models import Rating
 from helpline.tickets import lifecycle
-from helpline.tickets.models import Event, EventKind
+from helpline.tickets.models import Event, EventKind, Rating
 
 from .conftest import resolved
 

@@ -25,11 +25,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent
-from helpline.feedback.models import Score
-from helpline.feedback.stats import Summary
 from helpline.reports.metrics import sql
 from helpline.reports.metrics.definitions import DEFINITIONS, GROUPS
+from helpline.reports.metrics.ratings import Summary
 from helpline.reports.periods import Period
+from helpline.tickets.models import Score
 
 __all__ = ["DEFINITIONS", "GROUPS", "Report", "Row", "Stats", "as_json", "report"]
 
@@ -89,7 +89,7 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _satisfaction(counts: dict[str, int] | None) -> Summary:
-    """The shape and rule of helpline.feedback.stats.summary, from grouped counts."""
+    """The shape and rule of helpline.reports.metrics.ratings.summary, from grouped counts."""
     counts = counts or {}
     good, okay, bad = (counts.get(s, 0) for s in (Score.GOOD, Score.OKAY, Score.BAD))
     total = good + okay + bad

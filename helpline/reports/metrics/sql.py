@@ -329,7 +329,7 @@ def ratings(
 ) -> dict[object, dict[str, int]]:
     """{group key: {"good": n, "okay": n, "bad": n}} of ratings given in the period:
     one grouped query (index rating_created / rating_agent_created)."""
-    from helpline.feedback.stats import between
+    from helpline.reports.metrics.ratings import between
 
     qs = visible(between(start, end), visible_to)
     if agent is not None:

@@ -52,7 +52,7 @@ from helpline.reports.metrics import sql as metrics_sql
 from helpline.reports.periods import Period
 from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
-from helpline.tickets.lifecycle.feedback import rate
+from helpline.tickets.lifecycle.rating import rate
 from helpline.tickets.models import Event, EventKind, Source, Ticket
 from helpline.tickets.tests.test_timing import office
 

@@ -25,7 +25,7 @@ from helpline.reports.periods import preset
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
 from helpline.tickets.demo import DEMO_PASSWORD, load_demo
-from helpline.tickets.lifecycle.feedback import rate
+from helpline.tickets.lifecycle.rating import rate
 from helpline.tickets.models import Event, EventKind, HelpTopic, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,11 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpline.conftest import World
-from helpline.feedback import stats
-from helpline.feedback.models import Rating
+from helpline.reports.metrics import ratings as stats
 from helpline.tickets import lifecycle
+from helpline.tickets.models import Event, EventKind, Rating, Ticket
 
-from .conftest import resolved
+
+def resolved(world: World, subject: str = "Printer on fire") -> tuple[Ticket, Event]:
+    """A ticket of Ken's, resolved by Alice: the ticket and its RESOLVED event."""
+    ticket = world.open(subject)
+    ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Done.</p>")
+    return ticket, Event.objects.filter(ticket=ticket, kind=EventKind.RESOLVED).latest("id")
 
 
 def rate(world: World, score: str, *, agent=None, subject: str = "Ticket") -> None:

@@ -9,10 +9,9 @@ with its RATED event, in one transaction.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helpline.accounts.models import Customer
-from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
 from helpline.tickets.lifecycle.core import (
     NotAllowed,
     Refused,
@@ -22,7 +21,22 @@ from helpline.tickets.lifecycle.core import (
     actor_name,
 )
 from helpline.tickets.lifecycle.thread import is_party
-from helpline.tickets.models import Event, EventKind, Ticket
+from helpline.tickets.models import (
+    RATING_COMMENT_MAX_LENGTH,
+    Event,
+    EventKind,
+    Rating,
+    Score,
+    Ticket,
+)
+
+
+def _stored_label(score: str) -> str:
+    """The score's English label, as events store their values: the timeline
+    translates it when it shows it, in the reader's language."""
+    with translation.override(None):
+        return str(Score(score).label)
+
 
 ALREADY_RATED = "You already rated this answer; thank you."
 # How much of the comment the RATED event's reason repeats (the rating has it all).
@@ -59,9 +73,9 @@ def rate(
     if score not in Score.values:
         raise Refused("Choose Good, Okay or Bad.")
     comment = _clean_comment(comment)
-    if len(comment) > COMMENT_MAX_LENGTH:
+    if len(comment) > RATING_COMMENT_MAX_LENGTH:
         raise Refused(
-            f"The comment is too long: at most {COMMENT_MAX_LENGTH:,} characters, please."
+            f"The comment is too long: at most {RATING_COMMENT_MAX_LENGTH:,} characters, please."
         )
     with transaction.atomic():
         ticket = _lock(ticket, None)
@@ -97,7 +111,7 @@ def rate(
                     customer=customer,
                     actor_name=actor_name(customer)[:200],
                     field="rating",
-                    new_value=Score(score).label,
+                    new_value=_stored_label(score),
                     reason=_shorten(comment),
                     data={"rating": rating.pk, "resolution": resolution.pk, "score": score},
                     created_at=now,

@@ -12,7 +12,7 @@ from typing import TypedDict
 from django.db.models import Count, QuerySet
 
 from helpline.accounts.models import Agent
-from helpline.feedback.models import Rating, Score
+from helpline.tickets.models import Rating, Score
 
 
 class Summary(TypedDict):
