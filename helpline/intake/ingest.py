@@ -25,7 +25,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from helpline.accounts.models import User
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 from helpline.intake.parse import ParsedMessage, parse_message
 from helpline.intake.placement import Placement, Quarantine, place
 from helpline.tickets.lifecycle import LifecycleError
@@ -153,7 +153,7 @@ def _load_urls() -> None:
 def _first(message_id: str) -> ProcessedMessage | None:
     return (
         ProcessedMessage.objects.filter(message_id=message_id)
-        .exclude(outcome=Outcome.DUPLICATE)
+        .exclude(outcome=LedgerOutcome.DUPLICATE)
         .order_by("pk")
         .first()
     )
@@ -196,12 +196,12 @@ def _duplicate(
             defaults={
                 "message_id": message_id,
                 "fingerprint": identity.fingerprint,
-                "outcome": Outcome.DUPLICATE,
+                "outcome": LedgerOutcome.DUPLICATE,
                 "ticket": earlier.ticket,
                 "reason": reason,
             },
         )
-    return IngestResult(Outcome.DUPLICATE, earlier.ticket, reason)
+    return IngestResult(LedgerOutcome.DUPLICATE, earlier.ticket, reason)
 
 
 def _write_ledger(
@@ -269,7 +269,7 @@ def _place_or_quarantine(
         size=len(raw),
     )
     log.warning("Quarantined message %s: %s", message_id, attempt)
-    return IngestResult(Outcome.QUARANTINED, None, attempt, quarantined)
+    return IngestResult(LedgerOutcome.QUARANTINED, None, attempt, quarantined)
 
 
 # --- administrators' actions on quarantine ------------------------------------------------
@@ -288,21 +288,25 @@ def retry_quarantined(
     with transaction.atomic():
         message = QuarantinedMessage.objects.select_for_update().get(pk=message.pk)
         if message.state != QuarantinedMessage.State.PENDING:
-            return IngestResult(Outcome.QUARANTINED, message.ticket, "Already resolved.", message)
+            return IngestResult(
+                LedgerOutcome.QUARANTINED, message.ticket, "Already resolved.", message
+            )
         earlier = (
             ProcessedMessage.objects.filter(message_id=message.message_id)
-            .exclude(outcome=Outcome.DUPLICATE)
+            .exclude(outcome=LedgerOutcome.DUPLICATE)
             .exclude(quarantined=message)
             .first()
         )
         if earlier is not None:
             _resolve(message, earlier.ticket, by)
-            return IngestResult(Outcome.DUPLICATE, earlier.ticket, "Arrived again and was placed.")
+            return IngestResult(
+                LedgerOutcome.DUPLICATE, earlier.ticket, "Arrived again and was placed."
+            )
         attempt = _attempt(parsed, message.mailbox, message.channel, accept_automatic)
         if not isinstance(attempt, Placement):
             message.reason = attempt
             message.save(update_fields=["reason"])
-            return IngestResult(Outcome.QUARANTINED, None, attempt, message)
+            return IngestResult(LedgerOutcome.QUARANTINED, None, attempt, message)
         _resolve(message, attempt.ticket, by)
         rows = ProcessedMessage.objects.filter(quarantined=message).update(
             outcome=attempt.outcome, ticket=attempt.ticket, reason=attempt.reason

@@ -218,7 +218,7 @@ class Mailbox(models.Model):
         return (now - self.last_polled_at).total_seconds() >= self.poll_interval
 
 
-class Outcome(models.TextChoices):
+class LedgerOutcome(models.TextChoices):
     TICKET = "ticket", "New ticket"
     REPLY = "reply", "Reply"
     NOTE = "note", "Internal note"
@@ -290,7 +290,7 @@ class ProcessedMessage(models.Model):
     # sha256 of sender, date, subject, text and files (ingest.fingerprint): tells a
     # second copy of a message from another message that reuses its Message-ID.
     fingerprint = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    outcome = models.CharField(max_length=12, choices=LedgerOutcome.choices)
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
     quarantined = models.ForeignKey(
         QuarantinedMessage, null=True, blank=True, on_delete=models.SET_NULL

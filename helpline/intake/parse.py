@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import email
 import email.parser
-import html as htmllib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,7 +46,6 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-import nh3
 from django.utils.translation import gettext as _
 
 from helpline.intake.charsets import clean_text, decode_bytes, decode_words
@@ -65,6 +63,7 @@ from helpline.lib.html import (
     SafeHTML,
     check_html,
     fit_text,
+    html_to_text,
     sanitize,
     strip_tags,
 )
@@ -229,14 +228,6 @@ class ParsedMessage:
 
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
 _BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
-_HTML_BREAKS = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6]|/blockquote)\b[^>]*>", re.IGNORECASE)
-
-
-def html_to_text(html: str) -> str:
-    """A plain-text version of an HTML body (line breaks kept, tags and entities gone)."""
-    text = nh3.clean(_HTML_BREAKS.sub("\n", html), tags=set())
-    lines = [" ".join(line.split()) for line in htmllib.unescape(text).splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _walk(raw: bytes) -> tuple[Message, Collected]:

@@ -58,7 +58,7 @@ from helpline.accounts.customers import (
     find_or_create_customer,
 )
 from helpline.accounts.models import Agent, Customer, Department
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage
 from helpline.intake.parse import ParsedMessage
 from helpline.intake.trust import authentication, ticket_by_reply_address, tokens_for
 from helpline.lib.html import SafeHTML, is_blank, text_to_html
@@ -87,7 +87,7 @@ _SUBJECT_TAG = re.compile(r"\[#(\d{4,20})\]")
 
 # Ledger outcomes of mail that was itself accepted as from its sender: only the ids
 # of such mail vouch for a later mail that answers it (see _ticket_by_earlier_mail).
-VOUCHING = (Outcome.TICKET, Outcome.REPLY)
+VOUCHING = (LedgerOutcome.TICKET, LedgerOutcome.REPLY)
 
 
 class Found:
@@ -142,11 +142,13 @@ def place(
     if sender is None:
         raise Quarantine("The message has no sender address (From), so nobody can be answered.")
     if is_our_message_id(parsed.message_id):
-        return Placement(Outcome.IGNORED, None, "Our own outgoing mail came back (mail loop).")
+        return Placement(
+            LedgerOutcome.IGNORED, None, "Our own outgoing mail came back (mail loop)."
+        )
     ours = our_addresses()
     if _is_ours(sender.email, ours):
         return Placement(
-            Outcome.IGNORED, None, f"Sent from our own address {sender.email} (mail loop)."
+            LedgerOutcome.IGNORED, None, f"Sent from our own address {sender.email} (mail loop)."
         )
     ticket = _ticket_by_ids(parsed)
     if parsed.is_bounce and not accept_automatic:
@@ -317,7 +319,7 @@ def _bounce(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placem
         ticket, f"Mail about this ticket could not be delivered ({parsed.from_address}):", report,
         source,
     )  # fmt: skip
-    return Placement(Outcome.NOTE, ticket, "Delivery failure report, noted on its ticket.")
+    return Placement(LedgerOutcome.NOTE, ticket, "Delivery failure report, noted on its ticket.")
 
 
 def _automatic(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placement:
@@ -331,7 +333,7 @@ def _automatic(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Pla
     ticket = _system_note(
         ticket, f"Automatic reply from {parsed.from_address} ({why}):", text, source
     )
-    return Placement(Outcome.NOTE, ticket, f"Automatic message ({why}), noted on its ticket.")
+    return Placement(LedgerOutcome.NOTE, ticket, f"Automatic message ({why}), noted on its ticket.")
 
 
 def _on_ticket(
@@ -355,7 +357,7 @@ def _on_ticket(
             ticket = lifecycle.customer_reply(
                 ticket, actor=customer, body_html=body, uploads=uploads, source=source
             )
-            placement = Placement(Outcome.REPLY, ticket)
+            placement = Placement(LedgerOutcome.REPLY, ticket)
     elif found == Found.SUBJECT and agent is None:
         # Somebody off the ticket, holding nothing of ours but its number.
         auth = authentication(parsed, trusted_servers(mailbox, source))
@@ -380,7 +382,9 @@ def _on_ticket(
         ticket = lifecycle.add_note(
             ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
         )
-        placement = Placement(Outcome.NOTE, ticket, "Agent's address, but not an answer to them.")
+        placement = Placement(
+            LedgerOutcome.NOTE, ticket, "Agent's address, but not an answer to them."
+        )
     else:
         heading = SafeHTML(
             f"<p><strong>Mail from {escape(parsed.from_name or parsed.from_address)} "
@@ -390,7 +394,7 @@ def _on_ticket(
         ticket = lifecycle.add_note(
             ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
         )
-        placement = Placement(Outcome.NOTE, ticket, "From somebody who does not follow it.")
+        placement = Placement(LedgerOutcome.NOTE, ticket, "From somebody who does not follow it.")
     assert placement.ticket is not None
     _note_dropped(placement.ticket, parsed, dropped, source)
     return placement
@@ -461,7 +465,7 @@ def _hold(
         source=source,
     )
     why = ", ".join(reasons)
-    return Placement(Outcome.NOTE, held.ticket, f"Held for an agent to review ({why}).")
+    return Placement(LedgerOutcome.NOTE, held.ticket, f"Held for an agent to review ({why}).")
 
 
 def _agent_mail(
@@ -476,12 +480,14 @@ def _agent_mail(
         ticket = lifecycle.add_note(
             ticket, actor=agent, body_html=body, uploads=uploads, source=source
         )
-        return Placement(Outcome.NOTE, ticket, "Agent's mail kept as a note (mailbox setting).")
+        return Placement(
+            LedgerOutcome.NOTE, ticket, "Agent's mail kept as a note (mailbox setting)."
+        )
     try:
         ticket = lifecycle.reply(
             ticket, actor=agent, body_html=body, uploads=uploads, source=source
         )
-        return Placement(Outcome.REPLY, ticket)
+        return Placement(LedgerOutcome.REPLY, ticket)
     except Refused:
         if ticket.is_open:
             raise
@@ -492,7 +498,9 @@ def _agent_mail(
     ticket = lifecycle.add_note(
         ticket, actor=agent, body_html=heading + body, uploads=uploads, source=source
     )
-    return Placement(Outcome.NOTE, ticket, "Agent's reply to a closed ticket, kept as a note.")
+    return Placement(
+        LedgerOutcome.NOTE, ticket, "Agent's reply to a closed ticket, kept as a note."
+    )
 
 
 def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> Mailbox | None:
@@ -557,4 +565,4 @@ def _new_ticket(
         recipients=[a.email for a in [*parsed.to, *parsed.cc, *parsed.envelope_to] if a.email],
     )
     _note_dropped(ticket, parsed, dropped, source)
-    return Placement(Outcome.TICKET, ticket)
+    return Placement(LedgerOutcome.TICKET, ticket)

@@ -45,7 +45,7 @@ _TAG = {
 
 
 @dataclass
-class Draft:
+class PlannedMail:
     """One mail to render: its kind, recipients and template variables."""
 
     event: Event
@@ -92,7 +92,7 @@ def _earlier_ids(history: list[tuple[str, frozenset[str]]], recipient: str) -> l
     return theirs[:1] + theirs[-(MAX_REFERENCES - 1) :]
 
 
-def compose(drafts: Sequence[Draft], renderer: Renderer) -> list[OutboundMessage]:
+def compose(drafts: Sequence[PlannedMail], renderer: Renderer) -> list[OutboundMessage]:
     now = timezone.now()
     histories: dict[int, list[tuple[str, frozenset[str]]]] = {}
     messages = []

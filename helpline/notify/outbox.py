@@ -46,7 +46,7 @@ from helpline.feedback.links import rating_links
 from helpline.lib.html import html_to_text, text_to_html
 from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
-from helpline.notify.compose import Draft, address, compose
+from helpline.notify.compose import PlannedMail, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, reply_marker
 from helpline.portal.links import ticket_path
@@ -122,7 +122,7 @@ class _Planner:
     def ours(self) -> frozenset[str]:
         return own_addresses()
 
-    def plan(self, event: Event) -> list[Draft]:
+    def plan(self, event: Event) -> list[PlannedMail]:
         kind = event.kind
         if kind == EventKind.CREATED:
             return [*self._autoresponse(event), *self._new_ticket_alerts(event)]
@@ -209,10 +209,10 @@ class _Planner:
 
     def _agent_drafts(
         self, event: Event, kind: MailKind, agents: Sequence[Agent], extra: dict[str, Any]
-    ) -> list[Draft]:
+    ) -> list[PlannedMail]:
         base = {**self._base(event), "desk_url": _desk_url(event), **extra}
         return [
-            Draft(
+            PlannedMail(
                 event,
                 kind,
                 [address(agent.name, agent.user.email)],
@@ -224,7 +224,7 @@ class _Planner:
 
     # -- the mail of each event --
 
-    def _autoresponse(self, event: Event) -> list[Draft]:
+    def _autoresponse(self, event: Event) -> list[PlannedMail]:
         ticket = event.ticket
         customer = ticket.customer
         wanted = (
@@ -235,7 +235,7 @@ class _Planner:
         if not wanted or not customer.email or is_own_address(customer.email, ours=self.ours):
             return []
         return [
-            Draft(
+            PlannedMail(
                 event,
                 MailKind.AUTORESPONSE,
                 [address(customer.name, customer.email)],
@@ -246,12 +246,12 @@ class _Planner:
             )
         ]
 
-    def _new_ticket_alerts(self, event: Event) -> list[Draft]:
+    def _new_ticket_alerts(self, event: Event) -> list[PlannedMail]:
         agents = _department_agents(event.ticket.department_id, event.agent_id)
         message = self._alert_message(event, event.data.get("entry"))
         return self._agent_drafts(event, MailKind.NEW_TICKET_ALERT, agents, {"message": message})
 
-    def _assigned_alerts(self, event: Event) -> list[Draft]:
+    def _assigned_alerts(self, event: Event) -> list[PlannedMail]:
         ticket = event.ticket
         new_id = event.data.get("new")
         if event.field == "agent":
@@ -277,7 +277,7 @@ class _Planner:
             return self._agent_drafts(event, MailKind.ASSIGNED_ALERT, members, extra)
         return []
 
-    def _transfer_alerts(self, event: Event) -> list[Draft]:
+    def _transfer_alerts(self, event: Event) -> list[PlannedMail]:
         new_id = event.data.get("new")
         department = Department.objects.filter(pk=new_id).first() if new_id else None
         if department is None:
@@ -289,7 +289,7 @@ class _Planner:
         agents = _department_agents(department.pk, event.agent_id)
         return self._agent_drafts(event, MailKind.TRANSFER_ALERT, agents, extra)
 
-    def _customer_mail(self, event: Event, kind: MailKind) -> list[Draft]:
+    def _customer_mail(self, event: Event, kind: MailKind) -> list[PlannedMail]:
         """The customer's mail carries their signed link; each collaborator gets a
         mail of their own without it, since that link acts as the customer."""
         ticket = event.ticket
@@ -308,11 +308,13 @@ class _Planner:
             own = person.pk == ticket.customer_id
             personal = {"recipient": {"name": person.name}, **({} if own else {"link": ""})}
             drafts.append(
-                Draft(event, kind, [address(person.name, person.email)], [], context | personal)
+                PlannedMail(
+                    event, kind, [address(person.name, person.email)], [], context | personal
+                )
             )
         return drafts
 
-    def _reopened_alerts(self, event: Event) -> list[Draft]:
+    def _reopened_alerts(self, event: Event) -> list[PlannedMail]:
         ticket = event.ticket
         actor_id = event.agent_id
         if actor_id and ticket.assignee_id == actor_id:  # they reopened it themselves
@@ -347,11 +349,11 @@ class _Planner:
             return []
         return _reachable(Agent.objects.filter(pk=manager_id))
 
-    def _overdue_alerts(self, event: Event) -> list[Draft]:
+    def _overdue_alerts(self, event: Event) -> list[PlannedMail]:
         agents = _unique([*self._responsible(event), *self._manager(event)])
         return self._agent_drafts(event, MailKind.OVERDUE_ALERT, agents, self._sla_extra(event))
 
-    def _escalation_alerts(self, event: Event) -> list[Draft]:
+    def _escalation_alerts(self, event: Event) -> list[PlannedMail]:
         data = event.data
         agents: list[Agent] = []
         if data.get("notify_assignee"):
@@ -364,7 +366,7 @@ class _Planner:
         extra = {**self._sla_extra(event), "level": event.new_value}
         return self._agent_drafts(event, MailKind.ESCALATION_ALERT, _unique(agents), extra)
 
-    def _unassignable_alerts(self, event: Event) -> list[Draft]:
+    def _unassignable_alerts(self, event: Event) -> list[PlannedMail]:
         return self._agent_drafts(event, MailKind.UNASSIGNABLE_ALERT, self._manager(event), {})
 
     def _sla_extra(self, event: Event) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def reply_marker(number: str) -> str:
 
 
 @dataclass(frozen=True)
-class Source:
+class MailText:
     """The template text of one kind of mail."""
 
     subject: str
@@ -57,10 +57,10 @@ class Rendered:
 
 
 @cache
-def default_source(kind: str) -> Source:
+def default_source(kind: str) -> MailText:
     """The built-in template of `kind`, read from the package's files."""
     folder = DEFAULTS_DIR / MailKind(kind).value
-    return Source(
+    return MailText(
         subject=(folder / "subject.txt").read_text().strip(),
         text=(folder / "body.txt").read_text(),
         html=(folder / "body.html").read_text(),
@@ -75,7 +75,7 @@ def _compile(source: str, *, escape: bool) -> Template:
 
 
 class _Compiled:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: MailText) -> None:
         self.subject = _compile(source.subject, escape=False)
         self.text = _compile(source.text, escape=False)
         self.html = _compile(source.html, escape=True) if source.html.strip() else None
@@ -119,7 +119,7 @@ class Renderer:
             try:
                 if kind.value not in self._compiled:
                     self._compiled[kind.value] = _Compiled(
-                        Source(row.subject, row.text_body, row.html_body)
+                        MailText(row.subject, row.text_body, row.html_body)
                     )
                 return self._compiled[kind.value].render(context)
             except Exception:

@@ -48,7 +48,7 @@ LEASE = timedelta(minutes=10)
 SEND_DUE_BATCH = 200
 
 
-class Outcome:
+class SendResult:
     SENT = "sent"
     RETRY = "retry"  # failed, another attempt is scheduled
     FAILED = "failed"  # failed for good (visible in the admin)
@@ -141,7 +141,7 @@ def deliver(outbound_id: int) -> str:
         .first()
     )
     if message is None:
-        return Outcome.SKIPPED
+        return SendResult.SKIPPED
     if message.status == OutboundStatus.SENDING and message.attempts >= MAX_ATTEMPTS:
         # Its senders died mid-send, attempt after attempt: stop here, visibly.
         stopped = OutboundMessage.objects.filter(
@@ -150,10 +150,10 @@ def deliver(outbound_id: int) -> str:
             attempts=message.attempts,
             next_attempt_at__lte=now,
         ).update(status=OutboundStatus.FAILED, last_error="The sender stopped while sending.")
-        return Outcome.FAILED if stopped else Outcome.SKIPPED
+        return SendResult.FAILED if stopped else SendResult.SKIPPED
     until = now + lease()
     if not _claim(message, now, until):
-        return Outcome.SKIPPED
+        return SendResult.SKIPPED
     # Every UPDATE from here names the attempt we claimed: if our lease ran out and
     # another sender took over, we change nothing.
     mine = OutboundMessage.objects.filter(
@@ -174,7 +174,7 @@ def deliver(outbound_id: int) -> str:
                 last_error=_describe(error),
             )
             log.error("Mail %s failed for good: %s", message.pk, _describe(error))
-            return Outcome.FAILED
+            return SendResult.FAILED
         when = timezone.now() + RETRY_DELAYS[message.attempts - 1]
         _record(
             mine, until, status=OutboundStatus.PENDING, next_attempt_at=when,
@@ -182,7 +182,7 @@ def deliver(outbound_id: int) -> str:
         )  # fmt: skip
         log.warning("Mail %s failed, retrying at %s: %s", message.pk, when, _describe(error))
         _schedule(message.pk, when)
-        return Outcome.RETRY
+        return SendResult.RETRY
     # The server has the message (its 250 ended DATA). Say so before saying
     # goodbye: a sender that dies from here until the UPDATE commits leaves a mail
     # the server has looking unsent, and it goes out again after the lease. QUIT,
@@ -194,7 +194,7 @@ def deliver(outbound_id: int) -> str:
         )  # fmt: skip
     finally:
         mailer.close()
-    return Outcome.SENT
+    return SendResult.SENT
 
 
 # The database is away for now (a restart cut the connection, the server is still

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from helpline.conftest import PASSWORD, World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome
+from helpline.intake.models import LedgerOutcome, Mailbox
 from helpline.intake.tests.helpers import mail
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
@@ -48,7 +48,7 @@ def test_alice_accepts_one_held_reply_and_dismisses_another(
         + mail(subject=f"Re: [#{ticket.number}]", body="Send the refund to IBAN XX00 1234.")
     )
     for raw in (from_ken, forged):
-        assert ingest_message(raw, mailbox=mailbox).outcome == Outcome.NOTE
+        assert ingest_message(raw, mailbox=mailbox).outcome == LedgerOutcome.NOTE
     assert Ticket.objects.get(pk=ticket.pk).reopen_count == 0
     ken, fake = HeldReply.objects.order_by("pk")
 
@@ -105,7 +105,7 @@ def test_a_strangers_accepted_mail_shows_as_theirs_and_they_follow_the_ticket(
         subject=f"Re: [#{ticket.number}] Printer on fire",
         body="I am Ken's colleague: the printer is on the second floor.",
     )
-    assert ingest_message(from_kim, mailbox=mailbox).outcome == Outcome.NOTE
+    assert ingest_message(from_kim, mailbox=mailbox).outcome == LedgerOutcome.NOTE
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/desk/login/")

@@ -13,9 +13,9 @@ from helpline.conftest import World
 from helpline.intake import crypto
 from helpline.intake.ingest import discard_quarantined, ingest_message, retry_quarantined
 from helpline.intake.models import (
+    LedgerOutcome,
     Mailbox,
     MailboxError,
-    Outcome,
     ProcessedMessage,
     QuarantinedMessage,
 )
@@ -153,18 +153,18 @@ def test_a_retry_places_the_message_once_the_cause_is_fixed(db: None) -> None:
 
     ensure_defaults()
     result = ingest_message(mail(subject="Nowhere to go"))
-    assert result.outcome == Outcome.QUARANTINED and result.quarantined is not None
+    assert result.outcome == LedgerOutcome.QUARANTINED and result.quarantined is not None
     support = Department.objects.create(name="Support")
     Mailbox.objects.create(department=support, address="support@helpline.test", protocol="pipe")
 
     retried = retry_quarantined(result.quarantined)
 
-    assert retried.outcome == Outcome.TICKET and retried.ticket is not None
+    assert retried.outcome == LedgerOutcome.TICKET and retried.ticket is not None
     assert retried.ticket.department == support
     message = QuarantinedMessage.objects.get()
     assert (message.state, message.ticket) == (QuarantinedMessage.State.PLACED, retried.ticket)
     ledger = ProcessedMessage.objects.get()
-    assert (ledger.outcome, ledger.ticket) == (Outcome.TICKET, retried.ticket)
+    assert (ledger.outcome, ledger.ticket) == (LedgerOutcome.TICKET, retried.ticket)
     # Placed once: a second retry changes nothing.
     assert retry_quarantined(message).reason == "Already resolved."
     assert Ticket.objects.count() == 1
@@ -175,7 +175,7 @@ def test_a_failed_retry_stays_pending_with_its_reason(world: World) -> None:
 
     result = retry_quarantined(message)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     message.refresh_from_db()
     assert message.state == QuarantinedMessage.State.PENDING
     assert "automatic" in message.reason
@@ -186,7 +186,7 @@ def test_an_automatic_message_can_be_retried_as_mail_from_a_person(world: World)
 
     result = retry_quarantined(message, accept_automatic=True)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
 
 
 def test_discarding_drops_the_source_but_keeps_the_record(world: World) -> None:

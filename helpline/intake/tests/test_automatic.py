@@ -8,7 +8,7 @@ import pytest
 
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome
+from helpline.intake.models import LedgerOutcome, Mailbox
 from helpline.intake.tests.helpers import bounce, mail
 from helpline.lib.mailids import make_message_id
 from helpline.tickets import lifecycle
@@ -43,7 +43,7 @@ def test_an_auto_reply_to_our_mail_is_a_note_and_does_not_reopen(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, closed)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, closed)
     closed.refresh_from_db()
     assert not closed.is_open and closed.reopen_count == 0
     note = last_entry(closed)
@@ -59,7 +59,7 @@ def test_an_auto_reply_that_belongs_to_no_ticket_opens_nothing(
 ) -> None:
     result = ingest_message(mail(headers=headers), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "automatic" in result.reason
     assert not Ticket.objects.exists()
 
@@ -74,13 +74,13 @@ def test_an_auto_reply_with_the_number_in_its_subject_is_noted_on_the_ticket(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
 
 
 def test_auto_submitted_no_is_a_person(world: World, support_mailbox: Mailbox) -> None:
     result = ingest_message(mail(headers={"Auto-Submitted": "no"}), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
 
 
 def test_a_bounce_of_our_mail_is_a_system_note_on_its_ticket(
@@ -94,7 +94,7 @@ def test_a_bounce_of_our_mail_is_a_system_note_on_its_ticket(
 
     result = ingest_message(bounce(original=ours), mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, closed)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, closed)
     note = last_entry(closed)
     assert note.kind == EntryKind.NOTE and note.agent is None
     assert "could not be delivered" in note.body
@@ -109,7 +109,7 @@ def test_a_bounce_that_names_no_ticket_is_quarantined(
 ) -> None:
     result = ingest_message(bounce(original=mail()), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "bounce" in result.reason
     assert not Ticket.objects.exists()
 
@@ -151,7 +151,7 @@ def test_attachments_over_the_limits_are_dropped_and_listed_in_a_note(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.TICKET and result.ticket is not None
+    assert result.outcome == LedgerOutcome.TICKET and result.ticket is not None
     kept = Attachment.objects.filter(entry__ticket=result.ticket).values_list("filename", flat=True)
     assert sorted(kept) == ["a.txt", "b.txt"]
     note = last_entry(result.ticket)
@@ -173,7 +173,7 @@ def test_a_reply_with_only_an_attachment_is_accepted(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.REPLY
+    assert result.outcome == LedgerOutcome.REPLY
     assert last_entry(ticket).attachments.count() == 1
 
 

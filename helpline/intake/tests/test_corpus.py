@@ -10,12 +10,12 @@ import pytest
 
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, QuarantinedMessage
 from helpline.intake.tests.corpus import CORPUS, corpus_files
 from helpline.tickets.models import Ticket
 
-PLACED = {Outcome.TICKET, Outcome.REPLY}
-ENDS = PLACED | {Outcome.QUARANTINED}
+PLACED = {LedgerOutcome.TICKET, LedgerOutcome.REPLY}
+ENDS = PLACED | {LedgerOutcome.QUARANTINED}
 
 
 def test_the_corpus_is_here_with_its_licenses() -> None:
@@ -46,7 +46,7 @@ def test_every_corpus_message_is_placed_or_quarantined_with_a_reason(
             crashes.append(f"{name}: {type(e).__name__}: {e}")
             continue
         outcomes[result.outcome] += 1
-        if result.outcome == Outcome.DUPLICATE:
+        if result.outcome == LedgerOutcome.DUPLICATE:
             # A copy of an earlier file (the corpus has a byte-identical pair): stored
             # once, and it ends where that first copy ended.
             assert ends.get(raw) in ENDS, name
@@ -56,7 +56,7 @@ def test_every_corpus_message_is_placed_or_quarantined_with_a_reason(
             assert result.ticket is not None, name
             assert Ticket.objects.filter(pk=result.ticket.pk).exists(), name
         else:
-            assert result.outcome == Outcome.QUARANTINED, f"{name}: {result}"
+            assert result.outcome == LedgerOutcome.QUARANTINED, f"{name}: {result}"
             assert result.quarantined is not None and result.reason, name
             stored = QuarantinedMessage.objects.get(pk=result.quarantined.pk)
             assert bytes(stored.raw) == raw and stored.reason == result.reason, name
@@ -71,4 +71,4 @@ def test_every_corpus_message_is_placed_or_quarantined_with_a_reason(
             print(f"  quarantined {count}x: {reason}")
     assert crashes == []
     assert sum(outcomes.values()) == len(files)
-    assert set(outcomes) <= ENDS | {Outcome.DUPLICATE}
+    assert set(outcomes) <= ENDS | {LedgerOutcome.DUPLICATE}

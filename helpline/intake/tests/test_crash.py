@@ -17,7 +17,7 @@ from django.db import connection
 
 from helpline.conftest import World
 from helpline.intake.fetch import poll_mailbox
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage
 from helpline.intake.tests.conftest import imap_mailbox, pop3_mailbox
 from helpline.intake.tests.dovecot import Account, Dovecot
 from helpline.intake.tests.helpers import mail
@@ -79,7 +79,7 @@ def test_killed_after_a_commit_before_the_move_each_imap_message_is_imported_onc
 
     assert result.error == ""
     assert result.finished == 1  # the third: only moved now
-    assert result.outcomes == {Outcome.TICKET: 2}
+    assert result.outcomes == {LedgerOutcome.TICKET: 2}
     assert tickets_per_subject() == Counter(SUBJECTS)
     assert (len(folder(dovecot, account)), len(folder(dovecot, account, "Archive"))) == (0, 5)
     assert ProcessedMessage.objects.filter(mailbox=mailbox).count() == 5
@@ -99,7 +99,7 @@ def test_killed_inside_an_import_the_message_is_imported_on_the_next_poll(
 
     result = poll_mailbox(mailbox)
 
-    assert (result.finished, result.outcomes) == (0, {Outcome.TICKET: 3})
+    assert (result.finished, result.outcomes) == (0, {LedgerOutcome.TICKET: 3})
     assert tickets_per_subject() == Counter(SUBJECTS)
     assert len(folder(dovecot, account, "Archive")) == 5
 
@@ -117,6 +117,6 @@ def test_killed_in_a_pop3_batch_each_message_is_imported_once(
 
     result = poll_mailbox(mailbox)
 
-    assert (result.finished, result.outcomes) == (3, {Outcome.TICKET: 2})
+    assert (result.finished, result.outcomes) == (3, {LedgerOutcome.TICKET: 2})
     assert tickets_per_subject() == Counter(SUBJECTS)
     assert pop3_count(dovecot, account) == 0

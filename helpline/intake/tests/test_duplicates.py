@@ -7,7 +7,7 @@ import pytest
 
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 from helpline.intake.tests.helpers import mail
 from helpline.lib.mailids import make_message_id
 from helpline.tickets.models import Entry, Ticket
@@ -20,7 +20,7 @@ def test_our_own_mail_coming_back_is_ignored(world: World, support_mailbox: Mail
 
     results = [ingest_message(r, mailbox=support_mailbox) for r in (looped, from_us)]
 
-    assert [r.outcome for r in results] == [Outcome.IGNORED, Outcome.IGNORED]
+    assert [r.outcome for r in results] == [LedgerOutcome.IGNORED, LedgerOutcome.IGNORED]
     assert Ticket.objects.count() == 1 and Entry.objects.filter(ticket=ticket).count() == 1
 
 
@@ -31,9 +31,9 @@ def test_the_same_message_twice_is_stored_once(world: World, support_mailbox: Ma
     second = ingest_message(raw, mailbox=support_mailbox)
     by_pipe = ingest_message(raw)
 
-    assert first.outcome == Outcome.TICKET
-    assert (second.outcome, second.ticket) == (Outcome.DUPLICATE, first.ticket)
-    assert by_pipe.outcome == Outcome.DUPLICATE
+    assert first.outcome == LedgerOutcome.TICKET
+    assert (second.outcome, second.ticket) == (LedgerOutcome.DUPLICATE, first.ticket)
+    assert by_pipe.outcome == LedgerOutcome.DUPLICATE
     assert Ticket.objects.count() == 1
 
 
@@ -44,7 +44,7 @@ def test_a_message_without_message_id_is_recognised_by_its_content(
 
     outcomes = [ingest_message(raw, mailbox=support_mailbox).outcome for _ in range(2)]
 
-    assert outcomes == [Outcome.TICKET, Outcome.DUPLICATE]
+    assert outcomes == [LedgerOutcome.TICKET, LedgerOutcome.DUPLICATE]
     assert ProcessedMessage.objects.first().message_id.startswith("sha256:")  # type: ignore[union-attr]
 
 
@@ -55,7 +55,7 @@ def test_a_message_without_sender_is_quarantined_whole(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     quarantined = QuarantinedMessage.objects.get()
     assert bytes(quarantined.raw) == raw
     assert "no sender" in quarantined.reason
@@ -68,7 +68,7 @@ def test_a_message_without_sender_is_quarantined_whole(
 def test_with_no_department_at_all_mail_is_quarantined() -> None:
     result = ingest_message(mail())
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "No department" in result.reason
 
 
@@ -92,7 +92,7 @@ def test_a_message_stored_by_another_process_at_the_same_moment_is_a_duplicate(
     monkeypatch.setattr(ingest, "_earlier", too_early)
     second = ingest_message(raw, mailbox=support_mailbox)
 
-    assert (second.outcome, second.ticket) == (Outcome.DUPLICATE, first.ticket)
+    assert (second.outcome, second.ticket) == (LedgerOutcome.DUPLICATE, first.ticket)
     assert Ticket.objects.count() == 1  # the second ticket was rolled back with its row
     assert ProcessedMessage.objects.count() == 1
 

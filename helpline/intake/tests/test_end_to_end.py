@@ -16,7 +16,7 @@ import pytest
 
 from helpline.conftest import World
 from helpline.intake.fetch import poll_mailbox
-from helpline.intake.models import Outcome
+from helpline.intake.models import LedgerOutcome
 from helpline.intake.tests.conftest import imap_mailbox
 from helpline.intake.tests.dovecot import Account, Dovecot
 from helpline.intake.tests.helpers import bounce, mail
@@ -63,7 +63,7 @@ def test_a_customers_answer_to_the_agents_mailed_reply_threads_into_the_ticket(
     ensure_templates()  # transactional tests empty the template rows
     mailbox = imap_mailbox(world, dovecot, account)
     deliver(dovecot, account, mail(subject="Printer on fire", to=account.address))
-    assert poll_mailbox(mailbox).outcomes == {Outcome.TICKET: 1}
+    assert poll_mailbox(mailbox).outcomes == {LedgerOutcome.TICKET: 1}
     ticket = Ticket.objects.get()
 
     lifecycle.reply(ticket, actor=world.agent, body_html="<p>Unplug it, then wait.</p>")
@@ -82,7 +82,7 @@ def test_a_customers_answer_to_the_agents_mailed_reply_threads_into_the_ticket(
     result = poll_mailbox(mailbox)
 
     assert result.error == ""
-    assert result.outcomes == {Outcome.REPLY: 1, Outcome.NOTE: 2}
+    assert result.outcomes == {LedgerOutcome.REPLY: 1, LedgerOutcome.NOTE: 2}
     assert Ticket.objects.count() == 1
     thread = list(Entry.objects.filter(ticket=ticket).order_by("pk"))
     answer_entry = next(e for e in thread if e.kind == EntryKind.MESSAGE and e.pk > thread[0].pk)

@@ -15,7 +15,7 @@ from imap_tools import MailBoxUnencrypted
 
 from helpline.conftest import World
 from helpline.intake.fetch import poll_due_mailboxes, poll_mailbox
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 from helpline.intake.tasks import poll_mailboxes
 from helpline.intake.tests.conftest import imap_mailbox, pop3_mailbox
 from helpline.intake.tests.dovecot import Account, Dovecot
@@ -66,7 +66,7 @@ def test_mail_in_an_imap_mailbox_becomes_tickets_and_is_archived(
     result = poll_mailbox(mailbox)
 
     assert result.error == ""
-    assert result.outcomes == {Outcome.TICKET: 2}
+    assert result.outcomes == {LedgerOutcome.TICKET: 2}
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["First", "Second"]
     assert folder(dovecot, account) == []
     assert len(folder(dovecot, account, "Archive")) == 2
@@ -85,7 +85,7 @@ def test_mail_in_a_pop3_mailbox_becomes_tickets_and_is_deleted(
 
     result = poll_mailbox(mailbox)
 
-    assert result.error == "" and result.outcomes == {Outcome.TICKET: 2}
+    assert result.error == "" and result.outcomes == {LedgerOutcome.TICKET: 2}
     assert Ticket.objects.count() == 2
     assert pop3_count(dovecot, account) == 0
     assert ProcessedMessage.objects.filter(mailbox=mailbox, uidvalidity=0).count() == 2
@@ -105,7 +105,7 @@ def test_imap_mail_can_be_deleted_or_left_marked_read(
     first = poll_mailbox(marking)
     again = poll_mailbox(marking)
 
-    assert first.outcomes == {Outcome.TICKET: 1}
+    assert first.outcomes == {LedgerOutcome.TICKET: 1}
     assert again.outcomes == {}  # the ledger knows it
     assert [r"\Seen" in flags for flags in folder(dovecot, account)] == [True]
     assert Ticket.objects.filter(subject="keep me").count() == 1
@@ -128,7 +128,7 @@ def test_fetching_does_not_mark_mail_read_before_it_is_imported(
     assert "database is down" in result.error
     assert folder(dovecot, account) == [()]  # still there, still unread
     monkeypatch.undo()
-    assert poll_mailbox(mailbox).outcomes == {Outcome.TICKET: 1}
+    assert poll_mailbox(mailbox).outcomes == {LedgerOutcome.TICKET: 1}
 
 
 # --- threading ---------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_a_customers_reply_to_our_mail_threads_into_the_same_ticket(
 
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.REPLY: 1}
+    assert result.outcomes == {LedgerOutcome.REPLY: 1}
     assert Ticket.objects.count() == 1
     entry = Entry.objects.filter(ticket=ticket).latest("pk")
     assert entry.kind == EntryKind.MESSAGE and entry.body == "<p>It worked, thanks.</p>"
@@ -176,7 +176,7 @@ def test_the_ticket_number_in_the_subject_alone_only_holds_mail_for_review(
 
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.NOTE: 2}
+    assert result.outcomes == {LedgerOutcome.NOTE: 2}
     assert Ticket.objects.count() == 1
     kinds = Entry.objects.filter(ticket=ticket).values_list("kind", flat=True)
     assert list(kinds) == [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.NOTE]
@@ -201,7 +201,7 @@ def test_an_auto_reply_and_a_bounce_open_nothing(
 
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.NOTE: 2, Outcome.QUARANTINED: 1}
+    assert result.outcomes == {LedgerOutcome.NOTE: 2, LedgerOutcome.QUARANTINED: 1}
     assert Ticket.objects.count() == 1
     notes = Entry.objects.filter(ticket=ticket, kind=EntryKind.NOTE).order_by("pk")
     assert ["Automatic reply" in n.body for n in notes] == [True, False]
@@ -218,11 +218,11 @@ def test_the_same_message_fetched_twice_is_stored_once(
 
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.TICKET: 1, Outcome.DUPLICATE: 1}
+    assert result.outcomes == {LedgerOutcome.TICKET: 1, LedgerOutcome.DUPLICATE: 1}
     assert Ticket.objects.count() == 1
     assert folder(dovecot, account) == []
     deliver(dovecot, account, raw)
-    assert poll_mailbox(mailbox).outcomes == {Outcome.DUPLICATE: 1}
+    assert poll_mailbox(mailbox).outcomes == {LedgerOutcome.DUPLICATE: 1}
     assert Ticket.objects.count() == 1
 
 

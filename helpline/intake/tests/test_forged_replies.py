@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome
+from helpline.intake.models import LedgerOutcome, Mailbox
 from helpline.intake.tests.helpers import mail, message_id_of
 from helpline.intake.tests.test_ingest import entries, reply_to
 from helpline.lib.mailids import make_message_id, make_reply_token
@@ -83,7 +83,7 @@ def test_a_forged_subject_only_reply_in_the_customers_name_is_held_not_posted(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     assert "Held" in result.reason
     unchanged(ticket)
     held = held_on(ticket)
@@ -107,7 +107,7 @@ def test_a_stranger_naming_a_ticket_by_our_subject_tag_is_held_on_it(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     unchanged(ticket)
     held = held_on(ticket)
     assert held.reasons == [HeldReply.Reason.STRANGER]
@@ -128,7 +128,7 @@ def test_a_strangers_own_number_without_our_tag_still_opens_a_new_ticket(
         mailbox=support_mailbox,
     )
 
-    assert result.outcome == Outcome.TICKET and result.ticket != ticket
+    assert result.outcome == LedgerOutcome.TICKET and result.ticket != ticket
     assert not HeldReply.objects.exists()
 
 
@@ -139,7 +139,7 @@ def test_a_collaborator_without_a_token_is_held_too(world: World, support_mailbo
         mail(sender="olive@example.org", subject=f"Re: [#{ticket.number}]"), mailbox=support_mailbox
     )
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     held = held_on(ticket)
     assert (held.customer, held.reasons) == (world.outsider, [HeldReply.Reason.NO_TOKEN])
 
@@ -158,7 +158,7 @@ def test_an_automatic_reply_from_a_stranger_naming_our_tag_is_not_held(
         mailbox=support_mailbox,
     )
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert not HeldReply.objects.exists()
 
 
@@ -177,7 +177,7 @@ def test_the_customer_without_a_token_is_trusted_when_our_server_authenticated_t
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, ticket)
     assert Ticket.objects.get(pk=ticket.pk).reopen_count == 1
     assert not HeldReply.objects.exists()
 
@@ -192,7 +192,7 @@ def test_an_aligned_dkim_signature_authenticates_a_domain_without_dmarc(
     )
     Customer.objects.filter(pk=world.customer.pk).update(email="ken@mail.example.com")
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.REPLY
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
 
 
 def test_a_dkim_signature_of_another_domain_authenticates_nobody(
@@ -204,7 +204,7 @@ def test_a_dkim_signature_of_another_domain_authenticates_nobody(
         f"{our_server}; dkim=pass header.d=attacker.example; dmarc=none header.from=example.com",
     )
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
     assert held_on(ticket).reasons == [HeldReply.Reason.NO_TOKEN]
 
 
@@ -220,7 +220,7 @@ def test_a_dmarc_failure_holds_even_a_reply_that_carries_our_token(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     unchanged(ticket)
     held = held_on(ticket)
     assert held.reasons == [HeldReply.Reason.AUTH_FAILED]
@@ -243,7 +243,7 @@ def test_an_spf_or_dkim_failure_without_any_pass_holds_the_reply(
         received(reply_to(ticket), f"{our_server}; {results}"), mailbox=support_mailbox
     )
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     assert held_on(ticket).reasons == [HeldReply.Reason.AUTH_FAILED]
 
 
@@ -257,7 +257,7 @@ def test_an_spf_failure_of_forwarded_mail_with_a_dmarc_pass_is_no_failure(
         "dmarc=pass header.from=example.com",
     )
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.REPLY
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
 
 
 def test_a_forged_pass_below_our_servers_header_proves_nothing(
@@ -270,7 +270,7 @@ def test_a_forged_pass_below_our_servers_header_proves_nothing(
     )
     raw = received(forged, f"{our_server}; spf=none; dkim=none; dmarc=none header.from=example.com")
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
     assert held_on(ticket).reasons == [HeldReply.Reason.NO_TOKEN]
 
 
@@ -285,7 +285,7 @@ def test_a_failure_recorded_by_a_second_header_of_our_server_counts(
         f"{our_server}; dkim=fail header.d=example.com",
     )
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
     assert held_on(ticket).reasons == [HeldReply.Reason.AUTH_FAILED]
 
 
@@ -304,9 +304,9 @@ def test_headers_of_a_server_we_did_not_name_are_ignored(
         mail(subject=f"Re: [#{ticket.number}] again"), "dmarc=pass header.from=example.com"
     )
 
-    assert ingest_message(genuine, mailbox=support_mailbox).outcome == Outcome.REPLY
-    assert ingest_message(forged, mailbox=support_mailbox).outcome == Outcome.NOTE
-    assert ingest_message(anonymous, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(genuine, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
+    assert ingest_message(forged, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
+    assert ingest_message(anonymous, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
     assert HeldReply.objects.filter(ticket=ticket).count() == 2
 
 
@@ -319,8 +319,8 @@ def test_without_a_configured_server_no_authentication_header_is_believed(
         mail(subject=f"Re: [#{ticket.number}]"), f"{OUR_SERVER}; dmarc=pass header.from=example.com"
     )
 
-    assert ingest_message(genuine, mailbox=support_mailbox).outcome == Outcome.REPLY
-    assert ingest_message(forged, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(genuine, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
+    assert ingest_message(forged, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
 
 
 # --- tokens --------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def test_a_reply_carrying_our_id_sent_to_the_customer_is_trusted(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, ticket)
     assert Ticket.objects.get(pk=ticket.pk).reopen_count == 1
 
 
@@ -361,7 +361,7 @@ def test_an_id_of_mail_sent_to_an_agent_does_not_vouch_for_the_customer(
         mail(subject="Re: New ticket", in_reply_to=alert.message_id), mailbox=support_mailbox
     )
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     held = held_on(ticket)
     assert held.reasons == [HeldReply.Reason.NO_TOKEN]
     assert "alice.agent@example.com" in held.detail
@@ -386,8 +386,8 @@ def test_our_id_sent_to_a_collaborator_vouches_while_they_are_on_the_ticket(
         mailbox=support_mailbox,
     )
 
-    assert first.outcome == Outcome.REPLY
-    assert later.outcome == Outcome.NOTE
+    assert first.outcome == LedgerOutcome.REPLY
+    assert later.outcome == LedgerOutcome.NOTE
     assert "olive@example.org" in held_on(ticket).detail
 
 
@@ -403,7 +403,7 @@ def test_a_reply_to_our_reply_address_is_trusted_without_any_thread_headers(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, ticket)
     assert Ticket.objects.get(pk=ticket.pk).reopen_count == 1
 
 
@@ -424,7 +424,7 @@ def test_a_reply_address_token_is_bound_to_its_ticket_and_person(
         ]
     ]
 
-    assert [r.outcome for r in results] == [Outcome.NOTE, Outcome.NOTE]
+    assert [r.outcome for r in results] == [LedgerOutcome.NOTE, LedgerOutcome.NOTE]
     assert [h.reasons for h in HeldReply.objects.filter(ticket=ticket)] == [
         [HeldReply.Reason.NO_TOKEN],
         [HeldReply.Reason.NO_TOKEN],
@@ -443,7 +443,7 @@ def test_an_earlier_message_of_the_thread_still_vouches(
         mailbox=support_mailbox,
     )
 
-    assert (more.outcome, more.ticket) == (Outcome.REPLY, ticket)
+    assert (more.outcome, more.ticket) == (LedgerOutcome.REPLY, ticket)
 
 
 def test_a_forgers_own_held_mail_does_not_vouch_for_the_forgers_next_mail(
@@ -456,7 +456,7 @@ def test_a_forgers_own_held_mail_does_not_vouch_for_the_forgers_next_mail(
     first = mail(
         subject=f"Re: [#{ticket.number}] Printer on fire", message_id="<forger-1@evil.example>"
     )
-    assert ingest_message(first, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(first, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
 
     second = ingest_message(
         mail(
@@ -467,7 +467,7 @@ def test_a_forgers_own_held_mail_does_not_vouch_for_the_forgers_next_mail(
         mailbox=support_mailbox,
     )
 
-    assert (second.outcome, second.ticket) == (Outcome.NOTE, ticket)
+    assert (second.outcome, second.ticket) == (LedgerOutcome.NOTE, ticket)
     unchanged(ticket)
     assert [h.reasons for h in HeldReply.objects.order_by("pk")] == [
         [HeldReply.Reason.NO_TOKEN],
@@ -483,7 +483,7 @@ def test_a_strangers_note_on_the_thread_does_not_vouch_for_mail_in_the_customers
     ticket = resolved(world)
     ours = make_message_id(ticket.number, "r1")
     noted = mail(sender="mal@example.net", subject="Re: hi", in_reply_to=ours)
-    assert ingest_message(noted, mailbox=support_mailbox).outcome == Outcome.NOTE
+    assert ingest_message(noted, mailbox=support_mailbox).outcome == LedgerOutcome.NOTE
     assert not HeldReply.objects.exists()  # a plain note: she found it by our id
 
     result = ingest_message(
@@ -491,7 +491,7 @@ def test_a_strangers_note_on_the_thread_does_not_vouch_for_mail_in_the_customers
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     unchanged(ticket)
     assert held_on(ticket).reasons == [HeldReply.Reason.NO_TOKEN]
 
@@ -503,14 +503,14 @@ def test_a_reply_that_was_posted_vouches_for_the_next_mail_of_its_thread(
     next mail, answering his own reply, is his too."""
     ticket = world.open()
     verified = reply_to(ticket)
-    assert ingest_message(verified, mailbox=support_mailbox).outcome == Outcome.REPLY
+    assert ingest_message(verified, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
 
     more = ingest_message(
         mail(subject="Re: Re", body="One more thing.", in_reply_to=message_id_of(verified)),
         mailbox=support_mailbox,
     )
 
-    assert (more.outcome, more.ticket) == (Outcome.REPLY, ticket)
+    assert (more.outcome, more.ticket) == (LedgerOutcome.REPLY, ticket)
 
 
 # --- whose Authentication-Results ----------------------------------------------------------
@@ -539,9 +539,9 @@ def test_a_mailbox_believes_only_the_servers_it_names(
     through_a_bare_pipe = ingest_message(claimed(3))
     through_the_api = ingest_message(claimed(4), mailbox=support_mailbox, channel="api")
 
-    assert through_support.outcome == Outcome.REPLY
+    assert through_support.outcome == LedgerOutcome.REPLY
     assert [through_sales.outcome, through_a_bare_pipe.outcome, through_the_api.outcome] == [
-        Outcome.NOTE
+        LedgerOutcome.NOTE
     ] * 3
     assert HeldReply.objects.filter(ticket=ticket).count() == 3
 
@@ -554,7 +554,7 @@ def test_a_recorded_failure_is_read_only_where_the_server_is_named_too(
     ticket = world.open()
     raw = received(reply_to(ticket), f"{OUR_SERVER}; dmarc=fail header.from=example.com")
 
-    assert ingest_message(raw, mailbox=support_mailbox).outcome == Outcome.REPLY
+    assert ingest_message(raw, mailbox=support_mailbox).outcome == LedgerOutcome.REPLY
 
 
 def test_a_mailbox_refuses_server_names_that_are_not_names(world: World) -> None:
@@ -586,7 +586,7 @@ def test_our_reply_address_never_becomes_a_collaborator_or_a_new_sender(
     looped = ingest_message(mail(sender=tagged, subject="Loop"), mailbox=support_mailbox)
     routed = ingest_message(mail(sender="n2@example.net", to=tagged, subject="Routed"))
 
-    assert opened.outcome == Outcome.TICKET
+    assert opened.outcome == LedgerOutcome.TICKET
     assert not Collaborator.objects.filter(ticket=opened.ticket).exists()
-    assert looped.outcome == Outcome.IGNORED
+    assert looped.outcome == LedgerOutcome.IGNORED
     assert routed.ticket is not None and routed.ticket.department == support_mailbox.department

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome
+from helpline.intake.models import LedgerOutcome, Mailbox
 from helpline.intake.parse import ParsedMessage, parse_message
 from helpline.intake.tests.corpus import corpus_files
 
@@ -131,8 +131,8 @@ def test_damaged_mail_never_crashes_intake(
 ) -> None:
     result = ingest_message(data, mailbox=support_mailbox)
 
-    assert result.outcome in set(Outcome)
-    if result.outcome == Outcome.QUARANTINED:
+    assert result.outcome in set(LedgerOutcome)
+    if result.outcome == LedgerOutcome.QUARANTINED:
         assert result.reason
 
 

@@ -26,7 +26,7 @@ from helpline.intake.mime import (
     check_mime,
     parse_bounded,
 )
-from helpline.intake.models import Mailbox, Outcome, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, QuarantinedMessage
 from helpline.intake.parse import (
     MAX_HEADER_BYTES,
     ORIGINAL_FILENAME,
@@ -86,7 +86,7 @@ def test_a_mail_of_forty_thousand_nested_divs_is_filed_in_well_under_a_second(
     result = ingest_message(raw)
     seconds = time.thread_time() - started
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
     entry = Entry.objects.get(ticket=result.ticket)
     assert "The printer is on fire (text part)." in entry.body
     assert "40,000 tags" in entry.body and ORIGINAL_FILENAME in entry.body
@@ -162,7 +162,7 @@ def test_five_thousand_nested_multiparts_are_quarantined_with_the_reason(
     result = ingest_message(raw)
     seconds = time.thread_time() - started
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "nests MIME parts 5,000 deep" in result.reason
     kept = QuarantinedMessage.objects.get()
     assert bytes(kept.raw) == raw
@@ -170,7 +170,7 @@ def test_five_thousand_nested_multiparts_are_quarantined_with_the_reason(
     assert seconds < 1.0, seconds
     # An administrator's retry keeps it where it is, with the same reason.
     again = retry_quarantined(kept)
-    assert again.outcome == Outcome.QUARANTINED and "5,000 deep" in again.reason
+    assert again.outcome == LedgerOutcome.QUARANTINED and "5,000 deep" in again.reason
 
 
 def test_the_pipe_stores_nested_multiparts_and_exits_zero(
@@ -193,7 +193,7 @@ def test_multiparts_as_deep_as_the_bounds_allow_are_read(
 
     result = ingest_message(raw)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
 
 
 def test_everyday_structures_are_within_the_mime_bounds() -> None:
@@ -239,8 +239,8 @@ def test_intake_sanitizes_the_message_before_its_transaction_opens(
         mail(sender="Eve <eve@example.org>", body="", html=BIG_HTML, subject=f"[#{number}]")
     )
 
-    assert (opened.outcome, customer.outcome) == (Outcome.TICKET, Outcome.REPLY)
-    assert stranger.outcome in (Outcome.NOTE, Outcome.TICKET)
+    assert (opened.outcome, customer.outcome) == (LedgerOutcome.TICKET, LedgerOutcome.REPLY)
+    assert stranger.outcome in (LedgerOutcome.NOTE, LedgerOutcome.TICKET)
     assert [size for size in sanitized_in_transaction if size >= 90_000] == []
 
 
@@ -271,7 +271,7 @@ def test_five_thousand_cc_addresses_and_references_cost_a_bounded_number_of_quer
     with CaptureQueriesContext(connection) as queries:
         result = ingest_message(raw)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
     assert result.ticket is not None
     assert result.ticket.collaborators.count() <= MAX_COLLABORATORS
     assert len(queries) < 200, len(queries)
@@ -293,7 +293,7 @@ def test_a_reply_naming_thousands_of_ids_finds_its_ticket_in_few_queries(
     with CaptureQueriesContext(connection) as queries:
         result = ingest_message(raw, parsed=parsed)
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, first.ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, first.ticket)
     assert len(queries) < 200, len(queries)
 
 
@@ -307,7 +307,7 @@ def test_a_giant_header_block_is_quarantined_with_its_reason(
     result = ingest_message(raw)
     seconds = time.thread_time() - started
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "header block is larger than 262,144 bytes" in result.reason
     kept = QuarantinedMessage.objects.get()
     assert bytes(kept.raw) == raw
@@ -354,7 +354,7 @@ def test_mime_beyond_the_bounds_is_quarantined_whatever_its_line_endings_and_bou
     result = ingest_message(raw)
     seconds = time.thread_time() - started
 
-    assert result.outcome == Outcome.QUARANTINED, result.reason
+    assert result.outcome == LedgerOutcome.QUARANTINED, result.reason
     assert "MIME parts" in result.reason
     kept = QuarantinedMessage.objects.get()
     assert bytes(kept.raw) == raw and kept.from_address == "ken@example.com"
@@ -381,6 +381,8 @@ def test_the_parser_itself_stops_at_the_bounds(parse_policy: Policy) -> None:
 def test_bounded_structures_are_read_with_every_line_ending(
     world: World, support_mailbox: Mailbox, eol: bytes
 ) -> None:
-    assert ingest_message(nested_multiparts(20, eol=eol, prefix=LONG)).outcome == Outcome.TICKET
+    assert (
+        ingest_message(nested_multiparts(20, eol=eol, prefix=LONG)).outcome == LedgerOutcome.TICKET
+    )
     result = ingest_message(many_parts(30, eol=eol, boundary=VERY_LONG))
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET

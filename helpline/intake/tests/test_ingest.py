@@ -7,7 +7,7 @@ from django.utils import timezone
 from helpline.accounts.models import Agent, Customer
 from helpline.conftest import World
 from helpline.intake.ingest import ingest_message
-from helpline.intake.models import Mailbox, Outcome, ProcessedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage
 from helpline.intake.tests.helpers import mail, message_id_of
 from helpline.lib.mailids import make_message_id
 from helpline.notify.models import MailKind, OutboundMessage
@@ -62,7 +62,7 @@ def test_mail_from_a_new_address_opens_a_ticket_for_a_new_customer(
 
     result = ingest_message(raw, mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
     ticket = result.ticket
     assert ticket is not None
     assert ticket.subject == "Cannot log in"
@@ -78,7 +78,7 @@ def test_mail_from_a_new_address_opens_a_ticket_for_a_new_customer(
     ledger = ProcessedMessage.objects.get()
     assert (ledger.message_id, ledger.outcome, ledger.ticket) == (
         message_id_of(raw),
-        Outcome.TICKET,
+        LedgerOutcome.TICKET,
         ticket,
     )
 
@@ -165,7 +165,7 @@ def test_a_reply_to_our_mail_joins_its_ticket_without_the_quote(
 
     result = ingest_message(reply_to(ticket), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.REPLY and result.ticket == ticket
+    assert result.outcome == LedgerOutcome.REPLY and result.ticket == ticket
     entry = entries(ticket)[-1]
     assert entry.kind == EntryKind.MESSAGE and entry.customer == world.customer
     assert entry.body == "<p>Thanks, that worked.</p>"
@@ -178,7 +178,7 @@ def test_a_reply_to_a_resolved_ticket_reopens_it(world: World, support_mailbox: 
 
     result = ingest_message(reply_to(ticket, body="It is burning again."), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.REPLY
+    assert result.outcome == LedgerOutcome.REPLY
     ticket.refresh_from_db()
     assert ticket.is_open and ticket.reopen_count == 1
 
@@ -191,7 +191,7 @@ def test_a_forged_id_does_not_thread(world: World, support_mailbox: Mailbox) -> 
         mail(sender="olive@example.org", subject="Hi", in_reply_to=forged), mailbox=support_mailbox
     )
 
-    assert result.outcome == Outcome.TICKET and result.ticket != ticket
+    assert result.outcome == LedgerOutcome.TICKET and result.ticket != ticket
 
 
 def test_the_ticket_number_in_the_subject_alone_holds_the_customers_mail_for_review(
@@ -204,8 +204,8 @@ def test_the_ticket_number_in_the_subject_alone_holds_the_customers_mail_for_rev
     result = ingest_message(mail(subject=f"Re: [#{ticket.number}] more"), mailbox=support_mailbox)
     plain = ingest_message(mail(subject=f"About #{ticket.number} again"), mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
-    assert (plain.outcome, plain.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
+    assert (plain.outcome, plain.ticket) == (LedgerOutcome.NOTE, ticket)
     assert [e.kind for e in entries(ticket)] == [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.NOTE]
 
 
@@ -222,7 +222,7 @@ def test_the_ticket_number_in_the_subject_threads_an_authenticated_collaborator(
         mailbox=support_mailbox,
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, ticket)
     assert entries(ticket)[-1].customer == world.outsider
 
 
@@ -237,7 +237,7 @@ def test_the_ticket_number_in_the_subject_does_not_let_a_stranger_in(
     )
 
     # Held on the ticket for an agent (test_forged_replies.py), never posted.
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     assert [e.kind for e in entries(ticket)] == [EntryKind.MESSAGE, EntryKind.NOTE]
     assert not Collaborator.objects.filter(ticket=ticket).exists()
 
@@ -251,7 +251,7 @@ def test_a_stranger_answering_our_mail_becomes_a_note_not_a_follower(
         reply_to(ticket, sender="Mallory <mal@example.net>"), mailbox=support_mailbox
     )
 
-    assert (result.outcome, result.ticket) == (Outcome.NOTE, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.NOTE, ticket)
     note = entries(ticket)[-1]
     assert note.kind == EntryKind.NOTE and note.agent is None and note.customer is None
     assert "mal@example.net" in note.body and "does not follow" in note.body
@@ -268,7 +268,7 @@ def test_an_agent_answering_by_mail_replies_to_the_customer(
 
     result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
-    assert (result.outcome, result.ticket) == (Outcome.REPLY, ticket)
+    assert (result.outcome, result.ticket) == (LedgerOutcome.REPLY, ticket)
     entry = entries(ticket)[-1]
     assert (entry.kind, entry.agent, entry.source) == (EntryKind.REPLY, world.agent, "email")
 
@@ -282,7 +282,7 @@ def test_agents_mail_becomes_a_note_when_the_mailbox_says_so(
 
     result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     entry = entries(ticket)[-1]
     assert (entry.kind, entry.agent) == (EntryKind.NOTE, world.agent)
 
@@ -294,7 +294,7 @@ def test_an_agents_mail_to_a_closed_ticket_is_kept_as_a_note(
 
     result = ingest_message(answer_to_alert(ticket, world.agent), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     ticket.refresh_from_db()
     assert not ticket.is_open
     assert "ticket is closed" in entries(ticket)[-1].body
@@ -307,7 +307,7 @@ def test_an_agent_without_access_to_the_ticket_is_quarantined(
     # Bob was mailed about it, say, before he lost access to the department.
     result = ingest_message(answer_to_alert(ticket, world.other_agent), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "not allowed" in result.reason
     assert len(entries(ticket)) == 1
 
@@ -317,7 +317,7 @@ def test_an_agents_new_mail_opens_nothing_and_is_quarantined(
 ) -> None:
     result = ingest_message(mail(sender="alice.agent@example.com"), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.QUARANTINED
+    assert result.outcome == LedgerOutcome.QUARANTINED
     assert "agents do not open tickets by mail" in result.reason
     assert not Ticket.objects.exists()
 
@@ -328,7 +328,7 @@ def test_an_inactive_agent_writes_like_a_customer(world: World, support_mailbox:
 
     result = ingest_message(mail(sender="alice.agent@example.com"), mailbox=support_mailbox)
 
-    assert result.outcome == Outcome.TICKET
+    assert result.outcome == LedgerOutcome.TICKET
 
 
 def test_a_reply_to_the_customers_own_earlier_mail_joins_its_ticket(
@@ -347,8 +347,8 @@ def test_a_reply_to_the_customers_own_earlier_mail_joins_its_ticket(
         mailbox=support_mailbox,
     )
 
-    assert (more.outcome, more.ticket) == (Outcome.REPLY, ticket)
-    assert (reply_all.outcome, reply_all.ticket) == (Outcome.REPLY, ticket)
+    assert (more.outcome, more.ticket) == (LedgerOutcome.REPLY, ticket)
+    assert (reply_all.outcome, reply_all.ticket) == (LedgerOutcome.REPLY, ticket)
 
 
 def test_knowing_a_customers_message_id_does_not_let_a_stranger_in(
@@ -361,7 +361,7 @@ def test_knowing_a_customers_message_id_does_not_let_a_stranger_in(
         mail(sender="mal@example.net", in_reply_to=message_id_of(first)), mailbox=support_mailbox
     )
 
-    assert result.outcome == Outcome.TICKET and result.ticket != ticket
+    assert result.outcome == LedgerOutcome.TICKET and result.ticket != ticket
 
 
 def test_mail_with_an_agents_address_on_the_customers_thread_is_not_posted_as_the_agent(
@@ -376,7 +376,7 @@ def test_mail_with_an_agents_address_on_the_customers_thread_is_not_posted_as_th
         mailbox=support_mailbox,
     )
 
-    assert result.outcome == Outcome.NOTE
+    assert result.outcome == LedgerOutcome.NOTE
     entry = entries(ticket)[-1]
     assert (entry.kind, entry.agent) == (EntryKind.NOTE, None)
     assert "answers no mail sent to that agent" in entry.body

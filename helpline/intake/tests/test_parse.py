@@ -202,7 +202,8 @@ def test_html_is_sanitized_and_a_text_version_is_made_from_it() -> None:
     assert "onclick" not in message.html
     assert "color:red" not in message.html
     assert "<p>Hello</p>" in message.html
-    assert message.text == "Hello\nWorld & all"
+    # The same text as a mail's text part (lib.html.html_to_text): paragraphs apart.
+    assert message.text == "Hello\n\nWorld & all"
 
 
 def test_both_alternatives_are_kept() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from helpline.conftest import World
 from helpline.intake.fetch import poll_mailbox
-from helpline.intake.models import Outcome
+from helpline.intake.models import LedgerOutcome
 from helpline.intake.tests.conftest import imap_mailbox
 from helpline.intake.tests.dovecot import Account, Dovecot
 from helpline.intake.tests.helpers import mail
@@ -69,7 +69,7 @@ def test_answers_built_from_our_mail_are_trusted_and_forgeries_are_held(
     ensure_templates()  # transactional tests empty the template rows
     mailbox = imap_mailbox(world, dovecot, account, authserv_ids=OUR_SERVER)
     deliver(dovecot, account, mail(subject="Printer on fire", to=account.address))
-    assert poll_mailbox(mailbox).outcomes == {Outcome.TICKET: 1}
+    assert poll_mailbox(mailbox).outcomes == {LedgerOutcome.TICKET: 1}
     ticket = Ticket.objects.get()
     ticket = lifecycle.assign(ticket, actor=world.supervisor, agent=world.agent)
     lifecycle.reply(ticket, actor=world.agent, body_html="<p>Unplug it, then wait.</p>")
@@ -95,7 +95,7 @@ def test_answers_built_from_our_mail_are_trusted_and_forgeries_are_held(
     )
     result = poll_mailbox(mailbox)
 
-    assert result.error == "" and result.outcomes == {Outcome.NOTE: 3}
+    assert result.error == "" and result.outcomes == {LedgerOutcome.NOTE: 3}
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert fresh.state == State.CLOSED and fresh.reopen_count == 0
     held = list(HeldReply.objects.filter(ticket=ticket).order_by("pk"))
@@ -113,7 +113,7 @@ def test_answers_built_from_our_mail_are_trusted_and_forgeries_are_held(
     )
     result = poll_mailbox(mailbox)
 
-    assert result.outcomes == {Outcome.REPLY: 2}
+    assert result.outcomes == {LedgerOutcome.REPLY: 2}
     fresh = Ticket.objects.get(pk=ticket.pk)
     assert fresh.is_open and fresh.reopen_count == 1
     messages = fresh.entries.filter(kind=EntryKind.MESSAGE).order_by("pk")

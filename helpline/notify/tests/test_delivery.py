@@ -22,7 +22,7 @@ from helpline.notify.sending import (
     LEASE,
     MAX_ATTEMPTS,
     RETRY_DELAYS,
-    Outcome,
+    SendResult,
     deliver,
     retry,
     send_due,
@@ -163,7 +163,7 @@ def test_a_failing_smtp_server_leaves_the_message_pending_then_a_later_run_sends
     mail = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
 
     before = timezone.now()
-    assert deliver(mail.pk) == Outcome.RETRY
+    assert deliver(mail.pk) == SendResult.RETRY
 
     mail.refresh_from_db()
     assert mail.status == OutboundStatus.PENDING
@@ -171,14 +171,14 @@ def test_a_failing_smtp_server_leaves_the_message_pending_then_a_later_run_sends
     assert "ConnectionRefusedError" in mail.last_error
     assert mail.next_attempt_at is not None
     assert before + RETRY_DELAYS[0] <= mail.next_attempt_at <= timezone.now() + RETRY_DELAYS[0]
-    assert send_due()[Outcome.SENT] == 0  # not due yet: nothing is tried early
+    assert send_due()[SendResult.SENT] == 0  # not due yet: nothing is tried early
 
     server.start()
     try:
         OutboundMessage.objects.filter(pk=mail.pk).update(next_attempt_at=timezone.now())
-        assert send_due()[Outcome.SENT] >= 1  # the retry time has come
-        assert send_due()[Outcome.SENT] == 0
-        assert deliver(mail.pk) == Outcome.SKIPPED
+        assert send_due()[SendResult.SENT] >= 1  # the retry time has come
+        assert send_due()[SendResult.SENT] == 0
+        assert deliver(mail.pk) == SendResult.SKIPPED
     finally:
         server.stop()
 
@@ -202,11 +202,11 @@ def test_a_refusing_server_is_retried_with_growing_waits_then_the_message_fails_
         if mail.next_attempt_at:
             waits.append(round((mail.next_attempt_at - timezone.now()) / timedelta(minutes=1)))
 
-    assert outcome == Outcome.FAILED
+    assert outcome == SendResult.FAILED
     assert waits == [1, 5, 25, 125]
     assert (mail.status, mail.attempts) == (OutboundStatus.FAILED, 5)
     assert "451" in mail.last_error and "Try again later" in mail.last_error
-    assert deliver(mail.pk) == Outcome.SKIPPED
+    assert deliver(mail.pk) == SendResult.SKIPPED
     assert smtp_server.to("ken@example.com") == []
 
 
@@ -215,7 +215,7 @@ def test_a_permanent_refusal_fails_at_once(world: World, smtp_server: SMTPServer
     mail = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
     smtp_server.refuse_next(1, "554 5.7.1 Rejected as spam")
 
-    assert deliver(mail.pk) == Outcome.FAILED
+    assert deliver(mail.pk) == SendResult.FAILED
 
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (OutboundStatus.FAILED, 1)
@@ -231,11 +231,11 @@ def test_a_message_whose_sender_died_mid_send_is_sent_again_once_its_lease_is_ov
     OutboundMessage.objects.filter(pk=mail.pk).update(
         status=OutboundStatus.SENDING, attempts=1, next_attempt_at=timezone.now() + LEASE
     )
-    assert deliver(mail.pk) == Outcome.SKIPPED  # still its sender's
+    assert deliver(mail.pk) == SendResult.SKIPPED  # still its sender's
     assert retry([mail.pk]) == []  # "retry now" leaves a message being sent alone
 
     OutboundMessage.objects.filter(pk=mail.pk).update(next_attempt_at=timezone.now())
-    assert send_due()[Outcome.SENT] >= 1
+    assert send_due()[SendResult.SENT] >= 1
 
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (OutboundStatus.SENT, 2)
@@ -253,7 +253,7 @@ def test_running_the_send_task_twice_for_one_message_sends_one_mail(
     send_outbound.enqueue(mail.pk)  # a second task beside the one queued on commit
 
     run_worker()
-    assert send_outbound.call(mail.pk) == Outcome.SKIPPED
+    assert send_outbound.call(mail.pk) == SendResult.SKIPPED
 
     assert len(smtp_server.to("ken@example.com")) == 1
     assert DBTaskResult.objects.filter(task_path__endswith="send_outbound").count() >= 2
@@ -295,7 +295,7 @@ def test_a_message_whose_senders_keep_dying_fails_visibly_after_the_last_attempt
         status=OutboundStatus.SENDING, attempts=MAX_ATTEMPTS, next_attempt_at=timezone.now()
     )
 
-    assert deliver(mail.pk) == Outcome.FAILED
+    assert deliver(mail.pk) == SendResult.FAILED
 
     mail.refresh_from_db()
     assert (mail.status, mail.last_error) == (
@@ -317,5 +317,5 @@ def test_the_worker_scheduler_can_run_the_periodic_sweep(
 
     assert tick() == ["notify.send_due"]
     assert DBTaskResult.objects.filter(task_path="helpline.notify.tasks.send_due_mail").exists()
-    assert send_due_mail.call() == {Outcome.SENT: 3}  # what the worker runs
+    assert send_due_mail.call() == {SendResult.SENT: 3}  # what the worker runs
     assert len(smtp_server.messages) == 3

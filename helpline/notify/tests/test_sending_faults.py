@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
-from helpline.notify.sending import Outcome, deliver, lease, send_due
+from helpline.notify.sending import SendResult, deliver, lease, send_due
 from helpline.notify.tests.smtp import SMTPServer, _Collector
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,7 +148,7 @@ def test_a_mail_sent_while_the_database_goes_away_is_recorded_once_it_is_back(
     mail = autoresponse(world)
     handler.on_data = away
 
-    assert deliver(mail.pk) == Outcome.SENT
+    assert deliver(mail.pk) == SendResult.SENT
 
     mail.refresh_from_db()
     assert (mail.status, mail.attempts, mail.next_attempt_at) == (OutboundStatus.SENT, 1, None)
@@ -177,7 +177,7 @@ def test_a_database_away_longer_than_the_lease_leaves_the_mail_to_be_sent_again(
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (OutboundStatus.SENDING, 1)
     with time_machine.travel(timezone.now() + timedelta(seconds=1)):
-        assert deliver(mail.pk) == Outcome.SENT
+        assert deliver(mail.pk) == SendResult.SENT
     assert len(server.to("ken@example.com")) == 2
 
 
@@ -191,6 +191,6 @@ def test_a_mail_is_recorded_as_sent_before_the_sender_says_goodbye(
     seen: list[str] = []
     handler.on_quit = lambda: seen.append(status_of(mail.pk))
 
-    assert deliver(mail.pk) == Outcome.SENT
+    assert deliver(mail.pk) == SendResult.SENT
 
     assert seen == [OutboundStatus.SENT]
