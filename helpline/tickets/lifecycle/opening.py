@@ -12,29 +12,28 @@ from django.utils import timezone
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
-from helpline.automation.assignment import lock_scopes
 from helpline.automation.rules import Draft, Outcome, route
 from helpline.sla import clock
 from helpline.sla.models import SLAPlan
 from helpline.tickets.lifecycle.assignment import assign
+from helpline.tickets.lifecycle.auto_assignment import assign_new, lock_scopes
 from helpline.tickets.lifecycle.clock import plan_for, record_pause
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
+    Change,
     NotAllowed,
     Refused,
     Rejected,
     Upload,
-    _add_entry,
-    _add_to_count,
-    _bucket,
-    _Change,
-    _status_for,
-    _write_events,
     actor_name,
+    add_entry,
+    add_to_count,
     prepare_body,
+    queue_bucket,
+    status_for,
+    write_events,
 )
-from helpline.tickets.lifecycle.routing import _assign_new
 from helpline.tickets.lifecycle.status import refuse_foreign_topic
 from helpline.tickets.models import (
     Collaborator,
@@ -158,7 +157,7 @@ def open_ticket(
     )
     if priority is None:
         raise Refused("No priorities are set up.")
-    status = outcome.status or _status_for(StatusPurpose.NEW)
+    status = outcome.status or status_for(StatusPurpose.NEW)
     now = timezone.now()
     sla: SLAPlan | None
     sla_from: str
@@ -200,13 +199,13 @@ def open_ticket(
         ticket.save(force_insert=True)
         if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
             record_pause(ticket, now)
-        _add_to_count(_bucket(ticket), +1)
+        add_to_count(queue_bucket(ticket), +1)
         # The first message is the customer's account of the problem, even when an
         # agent typed it during a phone call; the event records who opened it.
-        entry = _add_entry(
+        entry = add_entry(
             ticket, kind=EntryKind.MESSAGE, actor=customer, body=body, now=now, source=source
         )
-        change = _Change(ticket, actor, now)
+        change = Change(ticket, actor, now)
         change.event(
             EventKind.CREATED,
             new=ticket.subject,
@@ -227,7 +226,7 @@ def open_ticket(
             else (f"Follows #{follows.number}" if follows is not None else ""),
         )
         # The rules act as Helpline itself, whoever opened the ticket.
-        rules = _Change(ticket, None, now)
+        rules = Change(ticket, None, now)
         for match in outcome.matches:
             rules.event(
                 EventKind.ROUTED,
@@ -247,7 +246,7 @@ def open_ticket(
         for person in followers:
             if person.pk != customer.pk:
                 Collaborator.objects.get_or_create(ticket=ticket, customer=person)
-        _write_events(change.events + rules.events)
+        write_events(change.events + rules.events)
         if assignee is not None or team is not None:
             assert isinstance(actor, Agent)  # checked above
             ticket = assign(ticket, actor=actor, agent=assignee, team=team)
@@ -261,15 +260,15 @@ def open_ticket(
 
 
 def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: Any) -> Ticket:
-    """Assign the new ticket without a person choosing (see lifecycle.routing)."""
-    change = _Change(ticket, None, now)
+    """Assign the new ticket without a person choosing (see lifecycle.auto_assignment)."""
+    change = Change(ticket, None, now)
     if outcome.agent is not None or outcome.team is not None:
         agent, team, why = outcome.agent, outcome.team, "Routing rule"
     elif topic is not None:
         agent, team, why = topic.assign_agent, topic.assign_team, f"Help topic {topic}"
     else:
         agent, team, why = None, None, ""
-    _assign_new(change, agent=agent, team=team, reason=why)
+    assign_new(change, agent=agent, team=team, reason=why)
     if not change.events:
         return ticket
     return change.save()
@@ -278,8 +277,8 @@ def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: A
 def _canned_reply(ticket: Ticket, title: str, body: Body) -> Ticket:
     """A routing rule's canned reply: a public reply from Helpline itself. It does
     not count as the first response, which is a person's."""
-    change = _Change(ticket, None)
-    entry = _add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
+    change = Change(ticket, None)
+    entry = add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
     change.event(EventKind.REPLIED, entry=entry, reason=f"Canned reply: {title}")
     return change.save()
 
