@@ -32,7 +32,7 @@ from helpline.tickets.lifecycle.core import (
 from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
 from helpline.tickets.lifecycle.feedback import rate
 from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
-from helpline.tickets.lifecycle.opening import open_ticket
+from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 from helpline.tickets.lifecycle.status import (
     change_priority,
     change_status,
@@ -54,6 +54,7 @@ __all__ = [
     "Body",
     "Conflict",
     "LifecycleError",
+    "NewTicket",
     "NotAllowed",
     "Refused",
     "Rejected",

@@ -182,20 +182,22 @@ def _follow_up(change: Change, *, body: Body, source: str) -> Ticket:
     """The customer's message opens a new ticket that follows the old one; the old
     ticket records the link. Same customer, topic and department; the routing rules
     and automatic assignment run as for any new ticket."""
-    from helpline.tickets.lifecycle.opening import open_ticket
+    from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 
     old = change.ticket
     customer = change.actor
     assert isinstance(customer, Customer)
     new = open_ticket(
+        NewTicket(
+            customer=customer,
+            subject=old.subject,
+            body_html=body,  # prepared already: open_ticket does not parse it again
+            source=source,
+            topic=old.topic,
+            department=old.department,
+            follows=old,
+        ),
         actor=None,
-        customer=customer,
-        subject=old.subject,
-        body_html=body,  # prepared already: open_ticket does not parse it again
-        source=source,
-        topic=old.topic,
-        department=old.department,
-        follows=old,
     )
     days = old.department.reopen_window_days
     change.event(

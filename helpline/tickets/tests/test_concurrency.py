@@ -166,11 +166,10 @@ def _open_many(world: World, count: int) -> Callable[[], list[str]]:
     def job() -> list[str]:
         return [
             lifecycle.open_ticket(
+                lifecycle.NewTicket(
+                    customer=customer, subject=f"Ticket {i}", body_html="<p>Help</p>", topic=topic
+                ),
                 actor=customer,
-                customer=customer,
-                subject=f"Ticket {i}",
-                body_html="<p>Help</p>",
-                topic=topic,
             ).number
             for i in range(count)
         ]
@@ -221,11 +220,10 @@ def test_two_tickets_crossing_between_the_same_queue_counters_at_once_both_go_th
     # One ticket is claimed (unassigned -> Alice) while another is released (Alice ->
     # unassigned): each change takes one counter row and then needs the other's.
     waiting = lifecycle.open_ticket(
+        lifecycle.NewTicket(
+            customer=world.customer, subject="Waiting", body_html="<p>x</p>", topic=world.topic
+        ),
         actor=world.customer,
-        customer=world.customer,
-        subject="Waiting",
-        body_html="<p>x</p>",
-        topic=world.topic,
     )
     held = lifecycle.claim(world.open(), actor=world.agent)
     first_row_taken = threading.Barrier(2)
