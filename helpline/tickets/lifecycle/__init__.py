@@ -10,6 +10,14 @@ the person was looking at. If the ticket changed since, `Conflict` is raised and
 carries the fresh ticket, so the person sees the new state and nothing is
 silently overwritten. The write itself is a conditional UPDATE on the version,
 so even callers that pass no version never lose an update.
+
+Opening takes a request object: `open_ticket(NewTicket(...), actor=...)`. Layers
+above the lifecycle (the routing rules of helpline.automation) reach new tickets
+through the registry in `hooks`, never by being imported from here.
+
+Modules: `core` (errors, locking, the change recorder), `opening`, `hooks`,
+`assignment` (by a person), `auto_assignment` (by the department's or team's
+mode), `status`, `thread`, `held`, `clock`, `escalation`, `feedback`.
 """
 
 from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer

@@ -1,4 +1,7 @@
-"""Assign, claim, release and transfer."""
+"""Assignment by a person (assign, claim, release, transfer), and `system_assign`,
+the checked assignment Helpline makes itself (a rule, a help topic, automatic
+assignment, an escalation level). Who automatic assignment picks is decided in
+`lifecycle.auto_assignment`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,10 @@
 """The machinery every lifecycle function shares: errors, locking, the change
-recorder (fields, events, counters), thread entries and attachments."""
+recorder (fields, events, counters), thread entries and attachments.
+
+The other lifecycle modules import these by their public names (`Change`,
+`lock_ticket`, `require_agent`, `add_entry`, ...); the package's `__init__`
+re-exports only what channels call. Names with a leading underscore are private
+to this module."""
 
 from __future__ import annotations
 
