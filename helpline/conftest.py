@@ -43,11 +43,14 @@ class World:
     sla: SLAPlan
 
     def open(self, subject: str = "Printer on fire", **kwargs: object) -> Ticket:
-        kwargs.setdefault("actor", self.customer)
+        """Open a ticket; `actor` (the customer unless given) and every field of
+        `lifecycle.NewTicket` are keyword arguments."""
+        actor = kwargs.pop("actor", self.customer)
         kwargs.setdefault("customer", self.customer)
         kwargs.setdefault("topic", self.topic)
         kwargs.setdefault("body_html", "<p>It is really on fire.</p>")
-        return lifecycle.open_ticket(subject=subject, **kwargs)  # type: ignore[arg-type]
+        new = lifecycle.NewTicket(subject=subject, **kwargs)  # type: ignore[arg-type]
+        return lifecycle.open_ticket(new, actor=actor)  # type: ignore[arg-type]
 
     def status(self, name: str) -> Status:
         return Status.objects.get(name=name)

@@ -8,7 +8,7 @@ tickets an agent may see and change is decided by their role and their
 Nothing here cascades into tickets: deleting or deactivating an agent leaves every
 ticket in place (the ticket's assignee becomes empty, its history keeps the name).
 
-Automatic assignment (see `helpline.automation.assignment`) is configured here: a
+Automatic assignment (see `helpline.tickets.lifecycle.auto_assignment`) is configured here: a
 department's or team's `assignment_mode`, an agent's `max_open_tickets` and weekly
 `AgentShift`s, and one `AssignmentCursor` row per scope that remembers the
 round-robin position and is the lock that keeps concurrent picks fair.
@@ -84,7 +84,7 @@ class Role(models.TextChoices):
 
 
 class AssignmentMode(models.TextChoices):
-    """How a department or team hands out new tickets (helpline.automation.assignment)."""
+    """How a department or team hands out new tickets (lifecycle.auto_assignment)."""
 
     NONE = "none", "No automatic assignment"
     ROUND_ROBIN = "round_robin", "Round robin"
@@ -271,7 +271,7 @@ class AssignmentCursor(models.Model):
     references or locks.
     """
 
-    # "department:<id>" or "team:<id>" (see automation.assignment.scope_of).
+    # "department:<id>" or "team:<id>" (see lifecycle.auto_assignment.scope_of).
     scope = models.CharField(max_length=40, unique=True)
     # The agent who got the scope's last ticket; the next round starts after them.
     last_agent = models.ForeignKey(

@@ -5,7 +5,7 @@ A request carries a secret in `Authorization: Bearer <secret>` or `X-API-Key:
 `helpline.api.models`); the result is a `Caller`:
 
 - **API key without an agent: the API channel.** It opens tickets as the system
-  (`open_ticket(actor=None, source="api")`), like mail intake does, and with
+  (`open_ticket(NewTicket(source="api", ...), actor=None)`), like mail intake does, and with
   `tickets:read` reads every ticket with its public thread (never internal notes:
   notes are for agents, and the key is held by another system). It cannot change
   tickets: every reply, note, assignment or status change in the lifecycle is

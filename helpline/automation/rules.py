@@ -1,6 +1,9 @@
 """Routing rules: what happens to a new ticket before it exists.
 
-`route(draft)` runs when a ticket is opened. The semantics:
+`route(draft)` runs when a ticket is opened: it is the opening rule this app
+registers with the lifecycle (`helpline.tickets.lifecycle.hooks`, in
+`AutomationConfig.ready()`), which defines the `Draft` it reads and the `Outcome`
+it answers. The semantics:
 
 - Active rules run in `(order, id)` order. A rule runs only for the channels it
   ticks (the draft's `source`) and, when it names a mailbox, only for mail that came
@@ -35,8 +38,7 @@ reading the customer's organization once when a condition asks for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from email.utils import parseaddr
 from typing import Any
 
@@ -45,7 +47,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.accounts.models import Agent, Team
 from helpline.automation.models import (
     REGEX_FLAGS,
     REGEX_TIMEOUT,
@@ -61,55 +63,13 @@ from helpline.automation.models import (
 )
 from helpline.automation.models import Match as MatchMode
 from helpline.sla.models import SLAPlan
-from helpline.tickets.models import HelpTopic, Priority, State, Status
+from helpline.tickets.lifecycle.hooks import Draft, Match, Outcome
+from helpline.tickets.models import HelpTopic, State, Status
 
 logger = logging.getLogger(__name__)
 
 # Longest error text kept on a rule; the admin list shows the start of it.
 MAX_ERROR_LENGTH = 2000
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a channel asked for, before the ticket exists."""
-
-    source: str  # helpline.tickets.models.Source value: web/email/api/phone/other
-    customer: Customer
-    subject: str
-    body_text: str  # plain text of the first message
-    topic: HelpTopic | None = None
-    department: Department | None = None
-    priority: Priority | None = None
-    mailbox_id: int | None = None  # intake.Mailbox the mail came in through
-    recipients: tuple[str, ...] = ()  # addresses the mail was sent to (To, Cc)
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Match:
-    """One rule that matched, for the timeline."""
-
-    rule_id: int
-    rule_name: str
-    actions: list[str]  # human sentences: "Set department to Sales", "Assigned to John Doe"
-
-
-@dataclass
-class Outcome:
-    reject_reason: str | None = None
-    department: Department | None = None
-    topic: HelpTopic | None = None
-    priority: Priority | None = None
-    sla: SLAPlan | None = None
-    status: Status | None = None
-    agent: Agent | None = None
-    team: Team | None = None
-    autorespond: bool = True  # False when a rule disabled it
-    canned_replies: list[CannedReply] = field(default_factory=list)
-    collaborators: list[str] = field(default_factory=list)  # email addresses
-    matches: list[Match] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (rule id, message)
-    stopped_by: int | None = None  # id of the rule that stopped processing, if any
 
 
 class RuleError(Exception):

@@ -550,19 +550,21 @@ def _new_ticket(
     customer = find_or_create_customer(name=parsed.sender.name, email=parsed.sender.email)
     uploads, dropped = _uploads(parsed)
     ticket = lifecycle.open_ticket(
+        lifecycle.NewTicket(
+            customer=customer,
+            subject=parsed.subject or "(no subject)",
+            body_html=_body(parsed, reply=False) or ("" if uploads else EMPTY_BODY),
+            source=source,
+            topic=topic,
+            department=department,
+            uploads=uploads,
+            collaborators=_collaborators(parsed, customer, ours),
+            autorespond=True,
+            # For routing rules on the mailbox and on the address the mail was sent to.
+            mailbox_id=mailbox.pk if mailbox else None,
+            recipients=[a.email for a in [*parsed.to, *parsed.cc, *parsed.envelope_to] if a.email],
+        ),
         actor=None,
-        customer=customer,
-        subject=parsed.subject or "(no subject)",
-        body_html=_body(parsed, reply=False) or ("" if uploads else EMPTY_BODY),
-        source=source,
-        topic=topic,
-        department=department,
-        uploads=uploads,
-        collaborators=_collaborators(parsed, customer, ours),
-        autorespond=True,
-        # For routing rules on the mailbox and on the address the mail was sent to.
-        mailbox_id=mailbox.pk if mailbox else None,
-        recipients=[a.email for a in [*parsed.to, *parsed.cc, *parsed.envelope_to] if a.email],
     )
     _note_dropped(ticket, parsed, dropped, source)
     return Placement(LedgerOutcome.TICKET, ticket)

@@ -103,14 +103,16 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
                 name=customer.name, email=customer.email, phone=data["phone"].strip()
             )
         return lifecycle.open_ticket(
+            lifecycle.NewTicket(
+                customer=customer,
+                subject=data["subject"],
+                body_html=text_to_html(data["description"]),
+                source=Source.WEB,
+                topic=data["topic"],
+                extra=data["extra"],
+                uploads=data["attachments"],
+            ),
             actor=customer,
-            customer=customer,
-            subject=data["subject"],
-            body_html=text_to_html(data["description"]),
-            source=Source.WEB,
-            topic=data["topic"],
-            extra=data["extra"],
-            uploads=data["attachments"],
         )
 
 

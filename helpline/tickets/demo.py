@@ -144,12 +144,14 @@ def load_demo(*, with_tickets: bool = True) -> None:
     topics = {t.name: t for t in HelpTopic.objects.all()}
     for topic, subject, body, extra in KEN_TICKETS:
         lifecycle.open_ticket(
+            lifecycle.NewTicket(
+                customer=ken,
+                topic=topics[topic],
+                subject=subject,
+                body_html=f"<p>{body}</p>",
+                extra=extra,
+            ),
             actor=ken,
-            customer=ken,
-            topic=topics[topic],
-            subject=subject,
-            body_html=f"<p>{body}</p>",
-            extra=extra,
         )
 
 

@@ -169,16 +169,18 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
     with transaction.atomic():
         customer = find_or_create_customer(name=name, email=address, phone=phone)
         return lifecycle.open_ticket(
+            lifecycle.NewTicket(
+                customer=customer,
+                subject=subject,
+                body_html=body,
+                source=source,
+                topic=topic,
+                priority=priority,
+                extra=extra,
+                # `alert` (staff alerts) has no switch in the lifecycle yet: ignored.
+                autorespond=to_bool(parsed.get("autorespond"), default=True),
+            ),
             actor=caller.agent,
-            customer=customer,
-            subject=subject,
-            body_html=body,
-            source=source,
-            topic=topic,
-            priority=priority,
-            extra=extra,
-            # `alert` (staff alerts) has no switch in the lifecycle yet: ignored.
-            autorespond=to_bool(parsed.get("autorespond"), default=True),
         )
 
 

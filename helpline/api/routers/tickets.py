@@ -164,17 +164,19 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
             )
             followers = [find_or_create_customer(name="", email=a) for a in cc]
             ticket = lifecycle.open_ticket(
+                lifecycle.NewTicket(
+                    customer=customer,
+                    subject=subject,
+                    body_html=body,
+                    source=payload.source,
+                    topic=topic,
+                    department=department,
+                    priority=priority,
+                    extra=extra,
+                    collaborators=followers,
+                    autorespond=payload.autorespond,
+                ),
                 actor=caller.agent,
-                customer=customer,
-                subject=subject,
-                body_html=body,
-                source=payload.source,
-                topic=topic,
-                department=department,
-                priority=priority,
-                extra=extra,
-                collaborators=followers,
-                autorespond=payload.autorespond,
             )
     except lifecycle.NotAllowed as error:
         raise ApiError(403, error.message, "department_id" if department else "topic_id") from None

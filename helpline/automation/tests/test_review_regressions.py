@@ -13,12 +13,11 @@ import time_machine
 from django.db import connection
 
 from helpline.accounts.models import Agent, AssignmentMode
-from helpline.automation import assignment as auto
 from helpline.automation.models import Action, Kind, Rule
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
-from helpline.tickets.lifecycle import routing
+from helpline.tickets.lifecycle import auto_assignment as auto
 from helpline.tickets.models import Event, EventKind, Ticket
 
 MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -58,7 +57,7 @@ def test_opening_and_reopening_in_one_department_at_once_do_not_deadlock(
             return chosen
         return real(**kwargs)
 
-    monkeypatch.setattr(routing, "pick_agent", pick)
+    monkeypatch.setattr(auto, "pick_agent", pick)
     results: dict[str, object] = {}
 
     def open_one() -> None:

@@ -30,15 +30,17 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 name=data["name"], email=data["email"], phone=data["phone"]
             )
             ticket = lifecycle.open_ticket(
+                lifecycle.NewTicket(
+                    customer=customer,
+                    subject=data["subject"],
+                    body_html=text_to_html(data["body"]),
+                    source=data["source"],
+                    topic=data["topic"],
+                    priority=data["priority"],
+                    uploads=uploads,
+                    assignee=data["assignee"],
+                ),
                 actor=agent,
-                customer=customer,
-                subject=data["subject"],
-                body_html=text_to_html(data["body"]),
-                source=data["source"],
-                topic=data["topic"],
-                priority=data["priority"],
-                uploads=uploads,
-                assignee=data["assignee"],
             )
         except ValidationError as exc:
             form.add_error("attachments", exc)

@@ -101,7 +101,10 @@ def test_a_guest_who_registers_finds_their_earlier_tickets_once_confirmed(
 ) -> None:
     guest = find_or_create_customer(name="Nina New", email="nina@example.net")
     ticket = lifecycle.open_ticket(
-        actor=guest, customer=guest, subject="Earlier problem", body_html="x", topic=world.topic
+        lifecycle.NewTicket(
+            customer=guest, subject="Earlier problem", body_html="x", topic=world.topic
+        ),
+        actor=guest,
     )
 
     client.post("/register/", registration(email="Nina@Example.NET"))

@@ -59,12 +59,14 @@ def build_history() -> None:
 
         with at(0):
             ticket = lifecycle.open_ticket(
+                lifecycle.NewTicket(
+                    customer=ken,
+                    topic=topic,
+                    subject=f"Request {n + 1}",
+                    body_html="<p>Please help.</p>",
+                    extra=extra,
+                ),
                 actor=ken,
-                customer=ken,
-                topic=topic,
-                subject=f"Request {n + 1}",
-                body_html="<p>Please help.</p>",
-                extra=extra,
             )
         reply_after = rng.choice([0.2, 0.5, 1, 2, 3, 6])
         with at(reply_after):
@@ -293,7 +295,10 @@ def test_groups_beyond_the_colours_add_up_into_others_in_the_backlog_chart(
         for n in range(10):
             topic = HelpTopic.objects.create(name=f"Topic {n:02}", department=support)
             lifecycle.open_ticket(
-                actor=ken, customer=ken, topic=topic, subject=f"T{n}", body_html="<p>Hi</p>"
+                lifecycle.NewTicket(
+                    customer=ken, topic=topic, subject=f"T{n}", body_html="<p>Hi</p>"
+                ),
+                actor=ken,
             )
     page.goto(f"{live_server.url}/desk/login/")
     page.get_by_label("Username").fill("jane.doe")

@@ -10,6 +10,14 @@ the person was looking at. If the ticket changed since, `Conflict` is raised and
 carries the fresh ticket, so the person sees the new state and nothing is
 silently overwritten. The write itself is a conditional UPDATE on the version,
 so even callers that pass no version never lose an update.
+
+Opening takes a request object: `open_ticket(NewTicket(...), actor=...)`. Layers
+above the lifecycle (the routing rules of helpline.automation) reach new tickets
+through the registry in `hooks`, never by being imported from here.
+
+Modules: `core` (errors, locking, the change recorder), `opening`, `hooks`,
+`assignment` (by a person), `auto_assignment` (by the department's or team's
+mode), `status`, `thread`, `held`, `clock`, `escalation`, `feedback`.
 """
 
 from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer
@@ -31,7 +39,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
 from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
-from helpline.tickets.lifecycle.opening import open_ticket
+from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 from helpline.tickets.lifecycle.rating import rate
 from helpline.tickets.lifecycle.status import (
     change_priority,
@@ -54,6 +62,7 @@ __all__ = [
     "Body",
     "Conflict",
     "LifecycleError",
+    "NewTicket",
     "NotAllowed",
     "Refused",
     "Rejected",

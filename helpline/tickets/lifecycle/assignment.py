@@ -1,4 +1,7 @@
-"""Assign, claim, release and transfer."""
+"""Assignment by a person (assign, claim, release, transfer), and `system_assign`,
+the checked assignment Helpline makes itself (a rule, a help topic, automatic
+assignment, an escalation level). Who automatic assignment picks is decided in
+`lifecycle.auto_assignment`."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from helpline.accounts.permissions import Action, can_in_department
 from helpline.tickets.lifecycle.clock import _follow_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Change,
     NotAllowed,
     Refused,
-    _Change,
-    _lock,
-    _require_agent,
+    lock_ticket,
+    require_agent,
 )
 from helpline.tickets.models import (
     EventKind,
@@ -34,7 +37,7 @@ def assign(
     if agent is None and team is None:
         raise Refused("Choose an agent or a team to assign to.")
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+        ticket = lock_ticket(ticket, expected_version)
         claiming = (
             isinstance(actor, Agent)
             and agent is not None
@@ -44,9 +47,9 @@ def assign(
             and ticket.assignee_id in (None, actor.pk)
         )
         if claiming:
-            _require_agent(actor, Action.CLAIM, ticket)
+            require_agent(actor, Action.CLAIM, ticket)
         else:
-            _require_agent(actor, Action.ASSIGN, ticket)
+            require_agent(actor, Action.ASSIGN, ticket)
         if not ticket.is_open:
             raise Refused("Closed tickets cannot be assigned; reopen it first.")
         if agent is not None:
@@ -58,7 +61,7 @@ def assign(
                 raise Refused(f"{agent} has no access to the {ticket.department} department.")
         if team is not None and not team.is_active:
             raise Refused(f"The team {team} is not active.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         if agent is not None and agent.pk != ticket.assignee_id:
             change.event(
                 EventKind.ASSIGNED,
@@ -97,10 +100,10 @@ def release(
 ) -> Ticket:
     """Take the ticket away from its agent (and/or team) back to the unassigned pool."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+        ticket = lock_ticket(ticket, expected_version)
         releasing_self = isinstance(actor, Agent) and ticket.assignee_id == actor.pk and not team
-        _require_agent(actor, Action.RELEASE if releasing_self else Action.ASSIGN, ticket)
-        change = _Change(ticket, actor)
+        require_agent(actor, Action.RELEASE if releasing_self else Action.ASSIGN, ticket)
+        change = Change(ticket, actor)
         if agent and ticket.assignee_id:
             change.event(
                 EventKind.RELEASED,
@@ -133,18 +136,18 @@ def transfer(
     """Move the ticket to another department. An assignee without access there is
     released, so the ticket never sits with somebody who cannot see it."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        agent = _require_agent(actor, Action.TRANSFER, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        agent = require_agent(actor, Action.TRANSFER, ticket)
         if department.pk == ticket.department_id:
             raise Refused(f"The ticket is already in {department}.")
         if not agent.is_admin and not can_in_department(agent, Action.VIEW, department.pk):
             raise NotAllowed(f"You have no access to the {department} department.")
-        change = _Change(ticket, actor)
-        _transfer(change, department, reason)
+        change = Change(ticket, actor)
+        apply_transfer(change, department, reason)
         return change.save()
 
 
-def _transfer(change: _Change, department: Department, reason: str) -> None:
+def apply_transfer(change: Change, department: Department, reason: str) -> None:
     """Move to `department`; release an assignee without access there, and follow
     the department's SLA plan when the plan came from the department."""
     ticket = change.ticket
@@ -172,8 +175,8 @@ def _transfer(change: _Change, department: Department, reason: str) -> None:
     _follow_plan(change)
 
 
-def _system_assign(
-    change: _Change, *, agent: Agent | None = None, team: Team | None = None, reason: str
+def system_assign(
+    change: Change, *, agent: Agent | None = None, team: Team | None = None, reason: str
 ) -> None:
     """Assignment made by Helpline itself (a rule, a help topic, automatic
     assignment, an escalation level): no permission check, but never to an

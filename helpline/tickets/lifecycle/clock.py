@@ -17,11 +17,11 @@ from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Change,
     Refused,
-    _Change,
-    _lock,
-    _refuse_archived,
-    _require_agent,
+    lock_ticket,
+    refuse_archived,
+    require_agent,
 )
 from helpline.tickets.models import EventKind, HelpTopic, SLASource, Status, Ticket
 
@@ -46,7 +46,7 @@ def _fired(ticket: Ticket) -> list[int]:
     )
 
 
-def _rearm(change: _Change) -> None:
+def _rearm(change: Change) -> None:
     """Set when the sweep must next look at the ticket (after any clock change)."""
     ticket = change.ticket
     alarm = deadlines.next_alarm(ticket, ticket.sla, _fired(ticket))
@@ -54,7 +54,7 @@ def _rearm(change: _Change) -> None:
         change.set(sla_alarm_at=alarm)
 
 
-def _set_clock(change: _Change, step: Callable[[], dict[str, Any]]) -> None:
+def _set_clock(change: Change, step: Callable[[], dict[str, Any]]) -> None:
     """Apply the clock fields `step` computes, and record a pause starting or
     ending in ClockPause. (The clock functions update the ticket object as they
     compute, hence a callable: the state before is read first.)"""
@@ -87,7 +87,7 @@ def _paused_on(ticket: Ticket, plan: SLAPlan | None) -> int:
     return round(sum(max(plan.seconds_between(a, b), 0) for a, b in pauses if b is not None))
 
 
-def _restart(change: _Change, plan: SLAPlan | None) -> None:
+def _restart(change: Change, plan: SLAPlan | None) -> None:
     """A fresh clock from now on `plan` (opening and reopening)."""
     ticket = change.ticket
     if ticket.sla_paused_at is not None:  # closed while paused: that pause ends now
@@ -97,7 +97,7 @@ def _restart(change: _Change, plan: SLAPlan | None) -> None:
     _rearm(change)
 
 
-def _status_moved(change: _Change, status: Status) -> None:
+def _status_moved(change: Change, status: Status) -> None:
     """Pause or resume the clock after the status changed to `status`."""
     ticket = change.ticket
     if deadlines.pauses(ticket.sla, status.pk):
@@ -115,7 +115,7 @@ def timing(ticket: Ticket, now: datetime) -> dict[str, int]:
     return {"seconds": wall, "business_seconds": business}
 
 
-def _answered(change: _Change, *, event_data: dict[str, Any] | None = None) -> None:
+def _answered(change: Change, *, event_data: dict[str, Any] | None = None) -> None:
     """An agent's public reply: the first one meets the first-response target and
     ends a standing first-response breach. `event_data` is the data of the reply's
     event: the first one records how long the customer waited, and whether the
@@ -147,7 +147,7 @@ def _answered(change: _Change, *, event_data: dict[str, Any] | None = None) -> N
     _rearm(change)
 
 
-def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> None:
+def _replan(change: Change, plan: SLAPlan | None, source: str, reason: str) -> None:
     ticket = change.ticket
     old = ticket.sla
     if (plan.pk if plan else None) == ticket.sla_id:
@@ -175,7 +175,7 @@ def _replan(change: _Change, plan: SLAPlan | None, source: str, reason: str) -> 
     _rearm(change)
 
 
-def _follow_plan(change: _Change) -> None:
+def _follow_plan(change: Change) -> None:
     """After a topic or department change: a derived plan follows the ticket."""
     ticket = change.ticket
     if ticket.sla_from not in _DERIVED:
@@ -201,14 +201,14 @@ def set_plan(
     from the clock's start, pauses kept. The plan then stays through topic and
     department changes."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.SLA, ticket)
-        _refuse_archived(ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.SLA, ticket)
+        refuse_archived(ticket)
         if (plan.pk if plan else None) == ticket.sla_id:
             raise Refused(f"The ticket is already on {plan or 'no plan'}.")
         if plan is not None and not plan.is_active:
             raise Refused(f"{plan} is not active.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         _replan(change, plan, SLASource.MANUAL, reason)
         return change.save()
 
@@ -230,11 +230,11 @@ def set_due(
         except bounds.OutOfRange as error:
             raise Refused(str(error)) from None
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.SLA, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.SLA, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets have a due date.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         if due_at is not None and due_at <= change.now:
             raise Refused("The due date must be in the future.")
         old = ticket.due_at

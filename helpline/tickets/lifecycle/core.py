@@ -1,5 +1,10 @@
 """The machinery every lifecycle function shares: errors, locking, the change
-recorder (fields, events, counters), thread entries and attachments."""
+recorder (fields, events, counters), thread entries and attachments.
+
+The other lifecycle modules import these by their public names (`Change`,
+`lock_ticket`, `require_agent`, `add_entry`, ...); the package's `__init__`
+re-exports only what channels call. Names with a leading underscore are private
+to this module."""
 
 from __future__ import annotations
 
@@ -102,18 +107,18 @@ def actor_name(actor: Actor) -> str:
     return "System"
 
 
-def _require_agent(actor: Actor, action: Action, ticket: Ticket) -> Agent:
+def require_agent(actor: Actor, action: Action, ticket: Ticket) -> Agent:
     if not isinstance(actor, Agent) or not can(actor, action, ticket):
         raise NotAllowed("You are not allowed to do that on this ticket.")
     return actor
 
 
-def _refuse_archived(ticket: Ticket) -> None:
+def refuse_archived(ticket: Ticket) -> None:
     if ticket.state == State.ARCHIVED:
         raise Refused("Archived tickets cannot be changed.")
 
 
-def _status_for(purpose: StatusPurpose) -> Status:
+def status_for(purpose: StatusPurpose) -> Status:
     try:
         return Status.objects.get(purpose=purpose)
     except Status.DoesNotExist:
@@ -122,7 +127,7 @@ def _status_for(purpose: StatusPurpose) -> Status:
         ) from None
 
 
-def _bucket(ticket: Ticket) -> tuple[int, int, int, str, bool]:
+def queue_bucket(ticket: Ticket) -> tuple[int, int, int, str, bool]:
     return (
         ticket.department_id,
         ticket.assignee_id or 0,
@@ -132,7 +137,7 @@ def _bucket(ticket: Ticket) -> tuple[int, int, int, str, bool]:
     )
 
 
-def _add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
+def add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
     dept, assignee, team, state, overdue = bucket
     row, _ = QueueCount.objects.get_or_create(
         department_id=dept, assignee_key=assignee, team_key=team, state=state, is_overdue=overdue
@@ -140,7 +145,7 @@ def _add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
     QueueCount.objects.filter(pk=row.pk).update(count=F("count") + delta)
 
 
-def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
+def lock_ticket(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-read the ticket inside the transaction (row-locked where the database can)."""
     # Lock the bare row first: on PostgreSQL a locking SELECT with joins re-checks
     # the joins against the rows it saw before waiting, and after a concurrent
@@ -154,7 +159,7 @@ def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     return fresh
 
 
-class _Change:
+class Change:
     """Collects field changes and events for one ticket, then writes them at once."""
 
     def __init__(self, ticket: Ticket, actor: Actor, now: datetime | None = None) -> None:
@@ -163,7 +168,7 @@ class _Change:
         self.now = now or timezone.now()
         self.fields: dict[str, Any] = {}
         self.events: list[Event] = []
-        self._old_bucket = _bucket(ticket)
+        self._old_bucket = queue_bucket(ticket)
 
     def set(self, **fields: Any) -> None:
         for name, value in fields.items():
@@ -211,13 +216,13 @@ class _Change:
             raise Conflict(Ticket.objects.get(pk=ticket.pk))
         ticket.version += 1
         ticket.updated_at = self.now
-        new_bucket = _bucket(ticket)
+        new_bucket = queue_bucket(ticket)
         if new_bucket != self._old_bucket:
             # Always in the same order, so two tickets crossing between the same
             # two buckets in opposite directions cannot deadlock on the counters.
             for bucket, delta in sorted([(self._old_bucket, -1), (new_bucket, +1)]):
-                _add_to_count(bucket, delta)
-        _write_events(self.events)
+                add_to_count(bucket, delta)
+        write_events(self.events)
         return ticket
 
 
@@ -239,7 +244,7 @@ def _display(value: object) -> str:
     return str(value)[:255]
 
 
-def _write_events(events: list[Event]) -> None:
+def write_events(events: list[Event]) -> None:
     if not events:
         return
     created = Event.objects.bulk_create(events)
@@ -333,7 +338,7 @@ def _prepare(body_html: str, uploads: Sequence[Upload], *, empty: str, require_t
     return Body(SafeHTML(format_html("<p><em>{}</em></p>", note) + html), (*uploads, original))
 
 
-def _add_entry(
+def add_entry(
     ticket: Ticket,
     *,
     kind: EntryKind,

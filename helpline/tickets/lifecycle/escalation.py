@@ -17,16 +17,16 @@ from django.utils import timezone
 from helpline.accounts.permissions import Action
 from helpline.sla.models import EscalationFired, EscalationLevel, Target
 from helpline.tickets import deadlines
-from helpline.tickets.lifecycle.assignment import _system_assign, _transfer
+from helpline.tickets.lifecycle.assignment import apply_transfer, system_assign
+from helpline.tickets.lifecycle.auto_assignment import auto_assign
 from helpline.tickets.lifecycle.clock import _fired, _rearm
 from helpline.tickets.lifecycle.core import (
     Actor,
+    Change,
     Refused,
-    _Change,
-    _lock,
-    _require_agent,
+    lock_ticket,
+    require_agent,
 )
-from helpline.tickets.lifecycle.routing import _auto_assign
 from helpline.tickets.models import EventKind, Ticket
 
 
@@ -34,8 +34,8 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
     """Do what the clock says is due for the ticket at `now`: mark missed targets
     (with their alerts) and fire escalation levels whose moment has come."""
     with transaction.atomic():
-        ticket = _lock(ticket, None)
-        change = _Change(ticket, None, now)
+        ticket = lock_ticket(ticket, None)
+        change = Change(ticket, None, now)
         plan = ticket.sla
         manual_only = plan is None and ticket.due_is_manual
         if (plan is None and not manual_only) or not ticket.is_open or ticket.sla_paused_at:
@@ -83,7 +83,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
         return change.save()
 
 
-def _missed(change: _Change, target: Target, due: datetime) -> None:
+def _missed(change: Change, target: Target, due: datetime) -> None:
     ticket = change.ticket
     change.event(
         EventKind.OVERDUE,
@@ -108,8 +108,8 @@ def escalate(
     if not reason:
         raise Refused("Say why the ticket needs escalating.")
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.ESCALATE, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.ESCALATE, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets can be escalated.")
         levels = deadlines.levels_of(ticket.sla)
@@ -119,13 +119,13 @@ def escalate(
         level = next((lv for lv in levels if lv.pk not in fired), None)
         if level is None:
             raise Refused("Every escalation level has already fired for this ticket.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         _fire(change, level, reason=reason, by_hand=True)
         _rearm(change)
         return change.save()
 
 
-def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool) -> None:
+def _fire(change: Change, level: EscalationLevel, *, reason: str, by_hand: bool) -> None:
     """Record the level and apply its actions to the change."""
     ticket = change.ticket
     had_agent = ticket.assignee_id is not None
@@ -149,8 +149,8 @@ def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool
     change.set(escalation_level=max(ticket.escalation_level, level.order))
     why = f"Escalation: {label}"
     if level.transfer_to_id and level.transfer_to and level.transfer_to_id != ticket.department_id:
-        _transfer(change, level.transfer_to, why)
-    # An inactive team is skipped by _system_assign; without this check its agent
+        apply_transfer(change, level.transfer_to, why)
+    # An inactive team is skipped by system_assign; without this check its agent
     # was still released, leaving the ticket with nobody (fix, see test_escalation).
     team = level.assign_team if level.assign_team and level.assign_team.is_active else None
     # Handed to a team (Level II): the current agent lets go unless they are in
@@ -163,10 +163,10 @@ def _fire(change: _Change, level: EscalationLevel, *, reason: str, by_hand: bool
     ):
         change.event(EventKind.RELEASED, field="agent", old=ticket.assignee, reason=why)
         change.set(assignee=None)
-    _system_assign(change, agent=level.assign_agent, team=team, reason=why)
+    system_assign(change, agent=level.assign_agent, team=team, reason=why)
     # Handed to a team, or let go by a transfer: the scope's own assignment picks.
     if ticket.assignee_id is None and (team is not None or had_agent):
-        _auto_assign(change, why=why)
+        auto_assign(change, why=why)
     priority = level.raise_priority_to
     if priority is not None and priority.urgency > ticket.priority.urgency:
         change.event(

@@ -38,15 +38,15 @@ from helpline.accounts.models import Agent, Customer
 from helpline.accounts.permissions import Action
 from helpline.lib.html import SafeHTML, sanitize
 from helpline.tickets.lifecycle.core import (
+    Change,
     Refused,
     Upload,
-    _add_entry,
-    _Change,
-    _lock,
-    _refuse_archived,
-    _require_agent,
-    _write_events,
+    add_entry,
+    lock_ticket,
     prepare_body,
+    refuse_archived,
+    require_agent,
+    write_events,
 )
 from helpline.tickets.lifecycle.thread import customer_reply, is_party
 from helpline.tickets.models import (
@@ -93,10 +93,10 @@ def hold_reply(
     sender = f"{sender_name} <{sender_email}>" if sender_name else sender_email
     prepared = prepare_body(_heading(sender, reasons, detail) + body, uploads)
     with transaction.atomic():
-        ticket = _lock(ticket, None)
-        _refuse_archived(ticket)
-        change = _Change(ticket, None)
-        note = _add_entry(
+        ticket = lock_ticket(ticket, None)
+        refuse_archived(ticket)
+        change = Change(ticket, None)
+        note = add_entry(
             ticket,
             kind=EntryKind.NOTE,
             actor=None,
@@ -128,7 +128,7 @@ def hold_reply(
         # mail changes nothing an agent edits, so it must not bump the ticket's
         # version, or any stranger mailing "[#n]" would make an agent's open form
         # conflict.
-        _write_events(change.events)
+        write_events(change.events)
     return held
 
 
@@ -168,12 +168,12 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
     held = HeldReply.objects.select_related("note", "customer").get(pk=held.pk)
     uploads = _files(held)  # file reads before the transaction
     with transaction.atomic():
-        ticket = _lock(held.ticket, None)
-        _require_agent(actor, Action.REPLY, ticket)
-        _refuse_archived(ticket)
+        ticket = lock_ticket(held.ticket, None)
+        require_agent(actor, Action.REPLY, ticket)
+        refuse_archived(ticket)
         author, stranger = reply_author(held, ticket)
         _decide(held, HeldReply.State.ACCEPTED, actor)
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         if stranger:
             # The agent vouches that the sender belongs on the ticket: they follow
             # it from now on (replies reach them too), like a Cc on a first mail.
@@ -205,11 +205,11 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
 def dismiss_held(held: HeldReply, *, actor: Agent) -> Ticket:
     """Keep the held mail only as the note it is; nothing else changes."""
     with transaction.atomic():
-        ticket = _lock(held.ticket, None)
-        _require_agent(actor, Action.REPLY, ticket)
-        _refuse_archived(ticket)
+        ticket = lock_ticket(held.ticket, None)
+        require_agent(actor, Action.REPLY, ticket)
+        refuse_archived(ticket)
         _decide(held, HeldReply.State.DISMISSED, actor)
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         change.event(
             EventKind.HELD_DISMISSED,
             field="held",

@@ -1,9 +1,32 @@
-"""Opening a ticket: numbers, SLA plan, the first message."""
+"""Opening a ticket: a `NewTicket` request in, a ticket with its number, SLA plan,
+first message, assignee and collaborators out, in one transaction.
+
+`open_ticket` runs named steps, each a small function below:
+
+1. `_checked`: who may ask for what (a customer picks a public topic, only agents
+   assign); runs before anything is read or written.
+2. `_apply_rules`: the opening rules registered with the lifecycle (see `hooks`;
+   helpline.automation's routing rules) may turn the ticket away or change it.
+3. `_place`: department, topic, priority, status and SLA plan, from the rules'
+   answer, the channel's request and the defaults.
+4. In the transaction: `_write_ticket` (assignment cursors, the row with its
+   number and clock, the queue counter, the first message), `_add_collaborators`
+   (the channel's and the rules', customers created here so that a refused
+   opening leaves no row behind), `_record_opening` (the "created" and "routed"
+   events, which queue the mail), `_assign_first` (the agent's choice, else the
+   rule's or topic's fixed agent or team, else automatic assignment) and
+   `_canned_reply` for each canned reply of the rules.
+
+Sanitizing happens before the transaction (see core), the rest inside it; the
+effects (mail, webhooks) are scheduled by the events, on commit.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,32 +35,32 @@ from django.utils import timezone
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
-from helpline.automation.assignment import lock_scopes
-from helpline.automation.rules import Draft, Outcome, route
 from helpline.sla.models import SLAPlan
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import assign
+from helpline.tickets.lifecycle.auto_assignment import assign_new, lock_scopes
 from helpline.tickets.lifecycle.clock import plan_for, record_pause
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
+    Change,
     NotAllowed,
     Refused,
     Rejected,
     Upload,
-    _add_entry,
-    _add_to_count,
-    _bucket,
-    _Change,
-    _status_for,
-    _write_events,
     actor_name,
+    add_entry,
+    add_to_count,
     prepare_body,
+    queue_bucket,
+    status_for,
+    write_events,
 )
-from helpline.tickets.lifecycle.routing import _assign_new
+from helpline.tickets.lifecycle.hooks import Draft, Outcome, run_opening_rules
 from helpline.tickets.lifecycle.status import refuse_foreign_topic
 from helpline.tickets.models import (
     Collaborator,
+    Entry,
     EntryKind,
     EventKind,
     HelpTopic,
@@ -45,6 +68,7 @@ from helpline.tickets.models import (
     Priority,
     SLASource,
     Source,
+    Status,
     StatusPurpose,
     Ticket,
 )
@@ -73,38 +97,87 @@ def _issue_number() -> str:
     raise RuntimeError("could not draw a free ticket number")  # pragma: no cover
 
 
+# --- the request ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A new ticket as a channel parsed it, before any rule or default applies.
+
+    `customer` is who the ticket is for; `body_html` the first message (raw HTML,
+    or a `Body` prepared already by a channel that holds a transaction of its own
+    around the call). A customer picks a help `topic`; an agent (or a system
+    channel) may name a `department` instead, and an agent may choose the
+    `priority`, an `assignee` and a `team`. `extra` holds the topic form's
+    answers, `collaborators` the people copied in, `mailbox_id` and `recipients`
+    where the mail came in (the rules read them), and `follows` the ended ticket a
+    late reply continues. `autorespond=False` asks for no autoresponse (osTicket's
+    `autorespond: false`)."""
+
+    customer: Customer
+    subject: str
+    body_html: str | Body
+    source: str = Source.WEB
+    topic: HelpTopic | None = None
+    department: Department | None = None
+    priority: Priority | None = None
+    extra: Mapping[str, Any] | None = None
+    uploads: Sequence[Upload] = ()
+    assignee: Agent | None = None
+    team: Team | None = None
+    collaborators: Sequence[Customer] = ()
+    autorespond: bool = True
+    mailbox_id: int | None = None
+    recipients: Sequence[str] = ()
+    follows: Ticket | None = None
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the new ticket goes, once the rules have spoken (see `_place`)."""
+
+    topic: HelpTopic | None
+    department: Department
+    priority: Priority
+    status: Status
+    sla: SLAPlan | None
+    sla_from: str
+    autorespond: bool
+
+
 # --- opening ------------------------------------------------------------------------
 
 
-def open_ticket(
-    *,
-    actor: Actor,
-    customer: Customer,
-    subject: str,
-    body_html: str | Body,
-    source: str = Source.WEB,
-    topic: HelpTopic | None = None,
-    department: Department | None = None,
-    priority: Priority | None = None,
-    extra: dict[str, Any] | None = None,
-    uploads: Sequence[Upload] = (),
-    assignee: Agent | None = None,
-    team: Team | None = None,
-    collaborators: Sequence[Customer] = (),
-    autorespond: bool = True,
-    mailbox_id: int | None = None,
-    recipients: Sequence[str] = (),
-    follows: Ticket | None = None,
-) -> Ticket:
-    """Open a ticket for `customer`. The actor is the customer (portal), an agent
+def open_ticket(new: NewTicket, *, actor: Actor) -> Ticket:
+    """Open the ticket `new` asks for. The actor is the customer (portal), an agent
     opening on a customer's behalf (phone), or None (system channels).
 
-    The routing rules run first (helpline.automation.rules): they may turn the
-    ticket away (`Rejected`), or set its department, topic, priority, plan, status,
-    assignee or team, add collaborators and canned replies. Then, unless an agent
-    assigned it while opening, the rule's or topic's fixed agent or team, and the
-    department's automatic assignment, decide who gets it."""
-    subject = " ".join(subject.split())
+    Refuses with `Refused`/`NotAllowed` (bad request) or `Rejected` (a rule turned
+    it away) before anything is written; see the module docstring for the steps."""
+    new = _checked(new, actor)
+    # Sanitizing is done here, before the transaction opens (see core); a channel
+    # with a transaction of its own around this call passes a prepared Body.
+    body = prepare_body(new.body_html, new.uploads)
+    outcome = _apply_rules(new, body)
+    place = _place(new, outcome)
+    canned = [(c.title, prepare_body(c.body_html)) for c in outcome.canned_replies]
+    now = timezone.now()
+    with transaction.atomic():
+        ticket, entry = _write_ticket(new, place, outcome, body, now)
+        _add_collaborators(ticket, new, outcome)
+        _record_opening(ticket, entry, new, place, outcome, actor, now)
+        ticket = _assign_first(ticket, new, place, outcome, actor, now)
+        for title, canned_body in canned:
+            ticket = _canned_reply(ticket, title, canned_body)
+    return ticket
+
+
+def _checked(new: NewTicket, actor: Actor) -> NewTicket:
+    """The request as the actor may make it, with its department filled in: it is
+    refused before anything is read or written when they may not."""
+    customer, topic, department, priority = new.customer, new.topic, new.department, new.priority
+    assignee, team = new.assignee, new.team
+    subject = " ".join(new.subject.split())
     if not subject:
         raise Refused("A subject is required.")
     if isinstance(actor, Customer):
@@ -126,150 +199,219 @@ def open_ticket(
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
         raise NotAllowed(f"You have no access to the {department} department.")
-    # Sanitizing is done here, before the transaction opens (see core); a channel
-    # with a transaction of its own around this call passes a prepared Body.
-    body = prepare_body(body_html, uploads)
-    outcome = route(
+    return replace(
+        new,
+        subject=subject,
+        department=department,
+        priority=priority,
+        assignee=assignee,
+        team=team,
+    )
+
+
+def _apply_rules(new: NewTicket, body: Body) -> Outcome:
+    """The registered opening rules' answer (lifecycle.hooks); `Rejected` when
+    they turn the ticket away. Runs outside the transaction: rules read, the
+    ticket is not there yet."""
+    outcome = run_opening_rules(
         Draft(
-            source=source,
-            customer=customer,
-            subject=subject,
+            source=new.source,
+            customer=new.customer,
+            subject=new.subject,
             body_text=body.text,
-            topic=topic,
-            department=department,
-            priority=priority,
-            mailbox_id=mailbox_id,
-            recipients=tuple(recipients),
-            extra=extra or {},
+            topic=new.topic,
+            department=new.department,
+            priority=new.priority,
+            mailbox_id=new.mailbox_id,
+            recipients=tuple(new.recipients),
+            extra=new.extra or {},
         )
     )
     if outcome.reject_reason is not None:
         raise Rejected(outcome.reject_reason or "This request was turned away by a rule.")
-    topic = outcome.topic or topic
+    return outcome
+
+
+def _place(new: NewTicket, outcome: Outcome) -> _Placement:
+    """Topic, department, priority, status and plan: a rule's choice first, then
+    the channel's, then the topic's and the site's defaults."""
+    topic = outcome.topic or new.topic
     department = (
-        outcome.department or (outcome.topic.department if outcome.topic else None) or department
+        outcome.department
+        or (outcome.topic.department if outcome.topic else None)
+        or new.department
     )
+    assert department is not None  # _checked filled it in
     priority = (
         outcome.priority
-        or priority
+        or new.priority
         or (topic.priority if topic else None)
         or Priority.objects.filter(is_default=True).first()
         or Priority.objects.order_by("urgency").first()
     )
     if priority is None:
         raise Refused("No priorities are set up.")
-    status = outcome.status or _status_for(StatusPurpose.NEW)
-    now = timezone.now()
+    status = outcome.status or status_for(StatusPurpose.NEW)
     sla: SLAPlan | None
     sla_from: str
     if outcome.sla is not None:
         sla, sla_from = outcome.sla, SLASource.RULE
     else:
         sla, sla_from = plan_for(topic, department)
-    autorespond = autorespond and outcome.autorespond
-    canned = [(c.title, prepare_body(c.body_html)) for c in outcome.canned_replies]
-    followers = [*collaborators] + [
+    return _Placement(
+        topic=topic,
+        department=department,
+        priority=priority,
+        status=status,
+        sla=sla,
+        sla_from=sla_from,
+        autorespond=new.autorespond and outcome.autorespond,
+    )
+
+
+def _write_ticket(
+    new: NewTicket, place: _Placement, outcome: Outcome, body: Body, now: datetime
+) -> tuple[Ticket, Entry]:
+    """The ticket row, its queue counter and its first message."""
+    # Assignment cursors before any counter row: the lock order every path keeps.
+    fixed_team = place.topic.assign_team if place.topic is not None else None
+    lock_scopes(place.department, [new.team, outcome.team, fixed_team])
+    ticket = Ticket(
+        number=_issue_number(),
+        subject=new.subject[:255],
+        customer=new.customer,
+        topic=place.topic,
+        department=place.department,
+        priority=place.priority,
+        status=place.status,
+        state=place.status.state,
+        source=new.source,
+        sla=place.sla,
+        sla_from=place.sla_from,
+        extra=dict(new.extra or {}),
+        follows=new.follows,
+        created_at=now,
+        updated_at=now,
+        last_message_at=now,
+    )
+    for name, value in deadlines.start(ticket, place.sla, now).items():
+        setattr(ticket, name, value)
+    ticket.sla_alarm_at = deadlines.next_alarm(ticket, place.sla, fired=())
+    ticket.save(force_insert=True)
+    if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
+        record_pause(ticket, now)
+    add_to_count(queue_bucket(ticket), +1)
+    # The first message is the customer's account of the problem, even when an
+    # agent typed it during a phone call; the event records who opened it.
+    entry = add_entry(
+        ticket, kind=EntryKind.MESSAGE, actor=new.customer, body=body, now=now, source=new.source
+    )
+    return ticket, entry
+
+
+def _add_collaborators(ticket: Ticket, new: NewTicket, outcome: Outcome) -> None:
+    """The people the channel copied in, and those the rules add by address.
+
+    The rules' people become customers here, inside the transaction: a refused
+    opening (an agent assigning somebody who cannot take it, say) then leaves no
+    customer behind that nobody asked for."""
+    followers = [*new.collaborators] + [
         find_or_create_customer(name=email.split("@")[0], email=email)
         for email in outcome.collaborators
     ]
-    with transaction.atomic():
-        # Assignment cursors before any counter row: the lock order every path keeps.
-        fixed_team = topic.assign_team if topic is not None else None
-        lock_scopes(department, [team, outcome.team, fixed_team])
-        ticket = Ticket(
-            number=_issue_number(),
-            subject=subject[:255],
-            customer=customer,
-            topic=topic,
-            department=department,
-            priority=priority,
-            status=status,
-            state=status.state,
-            source=source,
-            sla=sla,
-            sla_from=sla_from,
-            extra=extra or {},
-            follows=follows,
-            created_at=now,
-            updated_at=now,
-            last_message_at=now,
-        )
-        for name, value in deadlines.start(ticket, sla, now).items():
-            setattr(ticket, name, value)
-        ticket.sla_alarm_at = deadlines.next_alarm(ticket, sla, fired=())
-        ticket.save(force_insert=True)
-        if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
-            record_pause(ticket, now)
-        _add_to_count(_bucket(ticket), +1)
-        # The first message is the customer's account of the problem, even when an
-        # agent typed it during a phone call; the event records who opened it.
-        entry = _add_entry(
-            ticket, kind=EntryKind.MESSAGE, actor=customer, body=body, now=now, source=source
-        )
-        change = _Change(ticket, actor, now)
-        change.event(
-            EventKind.CREATED,
-            new=ticket.subject,
-            entry=entry,
-            data={
-                "source": source,
-                "department": department.pk,
-                "topic": topic.pk if topic else None,
-                "priority": priority.pk,
-                # False when the channel or a rule asked for no autoresponse (e.g.
-                # osTicket's `autorespond: false`); department and topic settings
-                # apply too.
-                "autorespond": autorespond,
-                **({"follows": follows.pk} if follows is not None else {}),
-            },
-            reason=f"Opened by {actor_name(actor)} for {customer.name}"
-            if isinstance(actor, Agent)
-            else (f"Follows #{follows.number}" if follows is not None else ""),
-        )
-        # The rules act as Helpline itself, whoever opened the ticket.
-        rules = _Change(ticket, None, now)
-        for match in outcome.matches:
-            rules.event(
-                EventKind.ROUTED,
-                field="rule",
-                new=match.rule_name,
-                reason="; ".join(match.actions),
-                data={"rule": match.rule_id},
-            )
-        for rule_id, message in outcome.errors:
-            rules.event(
-                EventKind.ROUTED,
-                field="rule_error",
-                new=f"Rule {rule_id} skipped",
-                reason=message,
-                data={"rule": rule_id},
-            )
-        for person in followers:
-            if person.pk != customer.pk:
-                Collaborator.objects.get_or_create(ticket=ticket, customer=person)
-        _write_events(change.events + rules.events)
-        if assignee is not None or team is not None:
-            assert isinstance(actor, Agent)  # checked above
-            ticket = assign(ticket, actor=actor, agent=assignee, team=team)
-            if ticket.assignee_id is None:  # a team chosen: its own mode picks a member
-                ticket = _route_new(ticket, Outcome(), None, now)
-        else:
-            ticket = _route_new(ticket, outcome, topic, now)
-        for title, canned_body in canned:
-            ticket = _canned_reply(ticket, title, canned_body)
-    return ticket
+    for person in followers:
+        if person.pk != new.customer.pk:
+            Collaborator.objects.get_or_create(ticket=ticket, customer=person)
 
 
-def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: Any) -> Ticket:
-    """Assign the new ticket without a person choosing (see lifecycle.routing)."""
-    change = _Change(ticket, None, now)
+def _record_opening(
+    ticket: Ticket,
+    entry: Entry,
+    new: NewTicket,
+    place: _Placement,
+    outcome: Outcome,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """The "created" event (who opened it, from where, for the mail and the
+    reports) and one "routed" event per rule that matched or failed. Writing them
+    queues the new-ticket mail, so the collaborators are in place before."""
+    customer, follows, department = new.customer, new.follows, place.department
+    change = Change(ticket, actor, now)
+    change.event(
+        EventKind.CREATED,
+        new=ticket.subject,
+        entry=entry,
+        data={
+            "source": new.source,
+            "department": department.pk,
+            "topic": place.topic.pk if place.topic else None,
+            "priority": place.priority.pk,
+            # False when the channel or a rule asked for no autoresponse (e.g.
+            # osTicket's `autorespond: false`); department and topic settings
+            # apply too.
+            "autorespond": place.autorespond,
+            **({"follows": follows.pk} if follows is not None else {}),
+        },
+        reason=f"Opened by {actor_name(actor)} for {customer.name}"
+        if isinstance(actor, Agent)
+        else (f"Follows #{follows.number}" if follows is not None else ""),
+    )
+    # The rules act as Helpline itself, whoever opened the ticket.
+    rules = Change(ticket, None, now)
+    for match in outcome.matches:
+        rules.event(
+            EventKind.ROUTED,
+            field="rule",
+            new=match.rule_name,
+            reason="; ".join(match.actions),
+            data={"rule": match.rule_id},
+        )
+    for rule_id, message in outcome.errors:
+        rules.event(
+            EventKind.ROUTED,
+            field="rule_error",
+            new=f"Rule {rule_id} skipped",
+            reason=message,
+            data={"rule": rule_id},
+        )
+    write_events(change.events + rules.events)
+
+
+def _assign_first(
+    ticket: Ticket,
+    new: NewTicket,
+    place: _Placement,
+    outcome: Outcome,
+    actor: Actor,
+    now: datetime,
+) -> Ticket:
+    """Who gets the ticket: the agent's choice while opening (checked like any
+    assignment, so a refusal undoes the opening), else a rule's, else the topic's
+    fixed agent or team, and automatic assignment for what is still open."""
+    if new.assignee is not None or new.team is not None:
+        assert isinstance(actor, Agent)  # _checked refused anybody else
+        ticket = assign(ticket, actor=actor, agent=new.assignee, team=new.team)
+        if ticket.assignee_id is not None:
+            return ticket
+        # A team was chosen: its own mode picks a member.
+        return _assign_automatically(ticket, None, None, "", now)
     if outcome.agent is not None or outcome.team is not None:
-        agent, team, why = outcome.agent, outcome.team, "Routing rule"
-    elif topic is not None:
-        agent, team, why = topic.assign_agent, topic.assign_team, f"Help topic {topic}"
-    else:
-        agent, team, why = None, None, ""
-    _assign_new(change, agent=agent, team=team, reason=why)
+        return _assign_automatically(ticket, outcome.agent, outcome.team, "Routing rule", now)
+    topic = place.topic
+    if topic is not None:
+        why = f"Help topic {topic}"
+        return _assign_automatically(ticket, topic.assign_agent, topic.assign_team, why, now)
+    return _assign_automatically(ticket, None, None, "", now)
+
+
+def _assign_automatically(
+    ticket: Ticket, agent: Agent | None, team: Team | None, why: str, now: datetime
+) -> Ticket:
+    """The fixed agent or team, then the scope's mode (see lifecycle.auto_assignment),
+    as Helpline itself."""
+    change = Change(ticket, None, now)
+    assign_new(change, agent=agent, team=team, reason=why)
     if not change.events:
         return ticket
     return change.save()
@@ -278,10 +420,7 @@ def _route_new(ticket: Ticket, outcome: Outcome, topic: HelpTopic | None, now: A
 def _canned_reply(ticket: Ticket, title: str, body: Body) -> Ticket:
     """A routing rule's canned reply: a public reply from Helpline itself. It does
     not count as the first response, which is a person's."""
-    change = _Change(ticket, None)
-    entry = _add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
+    change = Change(ticket, None)
+    entry = add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
     change.event(EventKind.REPLIED, entry=entry, reason=f"Canned reply: {title}")
     return change.save()
-
-
-# --- assignment -----------------------------------------------------------------------

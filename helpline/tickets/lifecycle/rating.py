@@ -15,10 +15,10 @@ from helpline.accounts.models import Customer
 from helpline.tickets.lifecycle.core import (
     NotAllowed,
     Refused,
-    _lock,
-    _refuse_archived,
-    _write_events,
     actor_name,
+    lock_ticket,
+    refuse_archived,
+    write_events,
 )
 from helpline.tickets.lifecycle.thread import is_party
 from helpline.tickets.models import (
@@ -78,10 +78,10 @@ def rate(
             f"The comment is too long: at most {RATING_COMMENT_MAX_LENGTH:,} characters, please."
         )
     with transaction.atomic():
-        ticket = _lock(ticket, None)
+        ticket = lock_ticket(ticket, None)
         if not isinstance(customer, Customer) or not is_party(customer, ticket):
             raise NotAllowed("Only the customer of this ticket can rate its answer.")
-        _refuse_archived(ticket)
+        refuse_archived(ticket)
         resolution = Event.objects.filter(
             pk=resolution_event_id, ticket=ticket, kind=EventKind.RESOLVED
         ).first()
@@ -103,7 +103,7 @@ def rate(
                 )
         except IntegrityError:
             raise Refused(ALREADY_RATED) from None
-        _write_events(
+        write_events(
             [
                 Event(
                     ticket=ticket,

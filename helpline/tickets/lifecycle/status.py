@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from helpline.accounts.models import Department
 from helpline.accounts.permissions import Action
 from helpline.tickets import deadlines
+from helpline.tickets.lifecycle.auto_assignment import assign_reopened
 from helpline.tickets.lifecycle.clock import (
     _DERIVED,
     _answered,
@@ -22,17 +23,16 @@ from helpline.tickets.lifecycle.clock import (
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
+    Change,
     Refused,
     Upload,
-    _add_entry,
-    _Change,
-    _lock,
-    _refuse_archived,
-    _require_agent,
-    _status_for,
+    add_entry,
+    lock_ticket,
     prepare_body,
+    refuse_archived,
+    require_agent,
+    status_for,
 )
-from helpline.tickets.lifecycle.routing import _assign_reopened
 from helpline.tickets.models import (
     EntryKind,
     EventKind,
@@ -45,7 +45,7 @@ from helpline.tickets.models import (
 )
 
 
-def _move_status(change: _Change, status: Status) -> None:
+def move_status(change: Change, status: Status) -> None:
     ticket = change.ticket
     if status.state != State.OPEN:
         raise Refused(f"Use Resolve or Close to move a ticket to “{status}”.")
@@ -69,14 +69,14 @@ def change_status(
 ) -> Ticket:
     """Move an open ticket among the open statuses (In Progress, On Hold, ...)."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.STATUS, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.STATUS, ticket)
         if not ticket.is_open:
             raise Refused("This ticket is closed; reopen it first.")
         if status.pk == ticket.status_id:
             raise Refused(f"The ticket is already “{status}”.")
-        change = _Change(ticket, actor)
-        _move_status(change, status)
+        change = Change(ticket, actor)
+        move_status(change, status)
         if reason:
             change.events[-1].reason = reason
         return change.save()
@@ -91,12 +91,12 @@ def change_priority(
     expected_version: int | None = None,
 ) -> Ticket:
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.PRIORITY, ticket)
-        _refuse_archived(ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.PRIORITY, ticket)
+        refuse_archived(ticket)
         if priority.pk == ticket.priority_id:
             raise Refused(f"The priority is already {priority}.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         change.event(
             EventKind.EDITED,
             field="priority",
@@ -142,10 +142,10 @@ def edit(
     """Change the subject and/or the help topic (the department stays: use transfer;
     the topic must be one of the ticket's department)."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.EDIT, ticket)
-        _refuse_archived(ticket)
-        change = _Change(ticket, actor)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.EDIT, ticket)
+        refuse_archived(ticket)
+        change = Change(ticket, actor)
         if subject is not None:
             subject = " ".join(subject.split())[:255]
             if not subject:
@@ -191,13 +191,13 @@ def resolve(
         require_text=True,
     )
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.RESOLVE, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.RESOLVE, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets can be resolved.")
-        status = _status_for(StatusPurpose.RESOLVED)
-        change = _Change(ticket, actor)
-        entry = _add_entry(
+        status = status_for(StatusPurpose.RESOLVED)
+        change = Change(ticket, actor)
+        entry = add_entry(
             ticket,
             kind=EntryKind.REPLY,
             actor=actor,
@@ -241,16 +241,16 @@ def close(
 ) -> Ticket:
     """Close a ticket, resolved or still open (spam, duplicates, no answer)."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+        ticket = lock_ticket(ticket, expected_version)
         if actor is not None:
-            _require_agent(actor, Action.CLOSE, ticket)
-        status = _status_for(StatusPurpose.CLOSED)
+            require_agent(actor, Action.CLOSE, ticket)
+        status = status_for(StatusPurpose.CLOSED)
         if ticket.status_id == status.pk:
             raise Refused("The ticket is already closed.")
-        _refuse_archived(ticket)
+        refuse_archived(ticket)
         if not ticket.is_open and not ticket.is_resolved:
             raise Refused("Only open or resolved tickets can be closed.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         change.event(
             EventKind.CLOSED,
             field="status",
@@ -270,7 +270,7 @@ def close(
         return change.save()
 
 
-def _reopen(change: _Change, status: Status, reason: str) -> None:
+def apply_reopen(change: Change, status: Status, reason: str) -> None:
     ticket = change.ticket
     change.event(
         EventKind.REOPENED,
@@ -293,7 +293,7 @@ def _reopen(change: _Change, status: Status, reason: str) -> None:
         plan, source = plan_for(ticket.topic, ticket.department)
         change.set(sla_from=source)
     _restart(change, plan)
-    _assign_reopened(change)
+    assign_reopened(change)
 
 
 def reopen(
@@ -305,14 +305,14 @@ def reopen(
 ) -> Ticket:
     """An agent reopens a resolved or closed ticket."""
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        _require_agent(actor, Action.REOPEN, ticket)
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, Action.REOPEN, ticket)
         if ticket.state != State.CLOSED:
             raise Refused(
                 "Only resolved or closed tickets can be reopened."
                 if ticket.is_open
                 else "Archived tickets cannot be reopened."
             )
-        change = _Change(ticket, actor)
-        _reopen(change, _status_for(StatusPurpose.NEW), reason=reason)
+        change = Change(ticket, actor)
+        apply_reopen(change, status_for(StatusPurpose.NEW), reason=reason)
         return change.save()

@@ -14,18 +14,18 @@ from helpline.tickets.lifecycle.clock import _answered
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
+    Change,
     NotAllowed,
     Refused,
     Upload,
-    _add_entry,
-    _Change,
-    _lock,
-    _refuse_archived,
-    _require_agent,
-    _status_for,
+    add_entry,
+    lock_ticket,
     prepare_body,
+    refuse_archived,
+    require_agent,
+    status_for,
 )
-from helpline.tickets.lifecycle.status import _move_status, _reopen
+from helpline.tickets.lifecycle.status import apply_reopen, move_status
 from helpline.tickets.models import (
     Collaborator,
     EntryKind,
@@ -55,12 +55,12 @@ def reply(
     """
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
-        ticket = _lock(ticket, expected_version if status is not None else None)
-        agent = _require_agent(actor, Action.REPLY, ticket)
+        ticket = lock_ticket(ticket, expected_version if status is not None else None)
+        agent = require_agent(actor, Action.REPLY, ticket)
         if not ticket.is_open:
             raise Refused("This ticket is closed; reopen it before replying.")
-        change = _Change(ticket, actor)
-        entry = _add_entry(
+        change = Change(ticket, actor)
+        entry = add_entry(
             ticket, kind=EntryKind.REPLY, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.REPLIED, entry=entry)
@@ -80,7 +80,7 @@ def reply(
             )
             change.set(assignee=agent)
         if status is not None and status.pk != ticket.status_id:
-            _move_status(change, status)
+            move_status(change, status)
         return change.save()
 
 
@@ -97,12 +97,12 @@ def add_note(
     (actor None) writes notes too, e.g. a bounce attached to its ticket."""
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
-        ticket = _lock(ticket, None)
+        ticket = lock_ticket(ticket, None)
         if actor is not None:
-            _require_agent(actor, Action.NOTE, ticket)
-        _refuse_archived(ticket)
-        change = _Change(ticket, actor)
-        entry = _add_entry(
+            require_agent(actor, Action.NOTE, ticket)
+        refuse_archived(ticket)
+        change = Change(ticket, actor)
+        entry = add_entry(
             ticket, kind=EntryKind.NOTE, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.NOTE, entry=entry)
@@ -120,13 +120,13 @@ def is_party(customer: Customer, ticket: Ticket) -> bool:
 def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Ticket:
     """Let `customer` follow the ticket: they get replies and may write on it."""
     with transaction.atomic():
-        ticket = _lock(ticket, None)
+        ticket = lock_ticket(ticket, None)
         if actor is not None:
-            _require_agent(actor, Action.EDIT, ticket)
+            require_agent(actor, Action.EDIT, ticket)
         if customer.pk == ticket.customer_id or is_party(customer, ticket):
             raise Refused(f"{customer.name} already follows this ticket.")
         Collaborator.objects.create(ticket=ticket, customer=customer)
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         change.event(EventKind.COLLABORATOR, field="collaborator", new=customer)
         return change.save()
 
@@ -145,24 +145,24 @@ def customer_reply(
     the old one (`follows`). Returns the ticket that received the message."""
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
-        ticket = _lock(ticket, None)
+        ticket = lock_ticket(ticket, None)
         if not isinstance(actor, Customer) or not is_party(actor, ticket):
             raise NotAllowed("You can only write on your own tickets.")
         if ticket.state == State.ARCHIVED:
             raise Refused("This ticket is archived; please open a new ticket.")
-        change = _Change(ticket, actor)
+        change = Change(ticket, actor)
         if _past_reopen_window(ticket, change.now):
             return _follow_up(change, body=body, source=source)
-        entry = _add_entry(
+        entry = add_entry(
             ticket, kind=EntryKind.MESSAGE, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.CUSTOMER_REPLIED, entry=entry)
         change.set(last_message_at=change.now)
         if not ticket.is_open:
-            _reopen(change, _status_for(StatusPurpose.NEW), reason="The customer replied")
+            apply_reopen(change, status_for(StatusPurpose.NEW), reason="The customer replied")
         elif ticket.status.pauses_sla or pauses(ticket.sla, ticket.status_id):
             # The wait is over: back to the "new" status, and the clock runs again.
-            _move_status(change, _status_for(StatusPurpose.NEW))
+            move_status(change, status_for(StatusPurpose.NEW))
             change.events[-1].reason = "The customer replied"
         return change.save()
 
@@ -178,24 +178,26 @@ def _past_reopen_window(ticket: Ticket, now: datetime) -> bool:
     return now - ended > timedelta(days=days)
 
 
-def _follow_up(change: _Change, *, body: Body, source: str) -> Ticket:
+def _follow_up(change: Change, *, body: Body, source: str) -> Ticket:
     """The customer's message opens a new ticket that follows the old one; the old
     ticket records the link. Same customer, topic and department; the routing rules
     and automatic assignment run as for any new ticket."""
-    from helpline.tickets.lifecycle.opening import open_ticket
+    from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 
     old = change.ticket
     customer = change.actor
     assert isinstance(customer, Customer)
     new = open_ticket(
+        NewTicket(
+            customer=customer,
+            subject=old.subject,
+            body_html=body,  # prepared already: open_ticket does not parse it again
+            source=source,
+            topic=old.topic,
+            department=old.department,
+            follows=old,
+        ),
         actor=None,
-        customer=customer,
-        subject=old.subject,
-        body_html=body,  # prepared already: open_ticket does not parse it again
-        source=source,
-        topic=old.topic,
-        department=old.department,
-        follows=old,
     )
     days = old.department.reopen_window_days
     change.event(

@@ -124,15 +124,15 @@ def test_two_agents_changing_the_status_at_once_one_wins_and_the_other_gets_a_co
 ) -> None:
     ticket = lifecycle.assign(world.open(), actor=world.supervisor, agent=world.agent)
     seen = ticket.version
-    move_status, first = lifecycle_status._move_status, threading.Lock()
+    move_status, first = lifecycle_status.move_status, threading.Lock()
 
-    def move_and_hold_the_row(change: lifecycle_core._Change, status: Status) -> None:
+    def move_and_hold_the_row(change: lifecycle_core.Change, status: Status) -> None:
         move_status(change, status)
         if first.acquire(blocking=False):
             time.sleep(0.3)  # the other change arrives while this one holds the ticket
 
-    # change_status looks _move_status up in its own module.
-    monkeypatch.setattr(lifecycle_status, "_move_status", move_and_hold_the_row)
+    # change_status looks move_status up in its own module.
+    monkeypatch.setattr(lifecycle_status, "move_status", move_and_hold_the_row)
     agent, supervisor = fresh(world.agent), fresh(world.supervisor)
     on_hold, in_progress = world.status("On Hold"), world.status("In Progress")
 
@@ -166,11 +166,10 @@ def _open_many(world: World, count: int) -> Callable[[], list[str]]:
     def job() -> list[str]:
         return [
             lifecycle.open_ticket(
+                lifecycle.NewTicket(
+                    customer=customer, subject=f"Ticket {i}", body_html="<p>Help</p>", topic=topic
+                ),
                 actor=customer,
-                customer=customer,
-                subject=f"Ticket {i}",
-                body_html="<p>Help</p>",
-                topic=topic,
             ).number
             for i in range(count)
         ]
@@ -221,15 +220,14 @@ def test_two_tickets_crossing_between_the_same_queue_counters_at_once_both_go_th
     # One ticket is claimed (unassigned -> Alice) while another is released (Alice ->
     # unassigned): each change takes one counter row and then needs the other's.
     waiting = lifecycle.open_ticket(
+        lifecycle.NewTicket(
+            customer=world.customer, subject="Waiting", body_html="<p>x</p>", topic=world.topic
+        ),
         actor=world.customer,
-        customer=world.customer,
-        subject="Waiting",
-        body_html="<p>x</p>",
-        topic=world.topic,
     )
     held = lifecycle.claim(world.open(), actor=world.agent)
     first_row_taken = threading.Barrier(2)
-    add_to_count = lifecycle_core._add_to_count
+    add_to_count = lifecycle_core.add_to_count
 
     def add_and_wait_for_the_other(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
         add_to_count(bucket, delta)
@@ -238,8 +236,8 @@ def test_two_tickets_crossing_between_the_same_queue_counters_at_once_both_go_th
             with contextlib.suppress(threading.BrokenBarrierError):
                 first_row_taken.wait(timeout=2)
 
-    # _Change.save looks _add_to_count up in the core module.
-    monkeypatch.setattr(lifecycle_core, "_add_to_count", add_and_wait_for_the_other)
+    # Change.save looks add_to_count up in the core module.
+    monkeypatch.setattr(lifecycle_core, "add_to_count", add_and_wait_for_the_other)
     claimer, releaser = fresh(world.agent), fresh(world.agent)
 
     results = race(
@@ -256,15 +254,15 @@ def test_two_tickets_crossing_between_the_same_queue_counters_at_once_both_go_th
 def hold_the_first_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first change to be saved keeps its transaction (and the ticket's row lock)
     open a moment, so the other one arrives while it is still running."""
-    save, first = lifecycle_core._Change.save, threading.Lock()
+    save, first = lifecycle_core.Change.save, threading.Lock()
 
-    def save_and_hold(change: lifecycle_core._Change) -> Ticket:
+    def save_and_hold(change: lifecycle_core.Change) -> Ticket:
         ticket = save(change)
         if first.acquire(blocking=False):
             time.sleep(0.3)
         return ticket
 
-    monkeypatch.setattr(lifecycle_core._Change, "save", save_and_hold)
+    monkeypatch.setattr(lifecycle_core.Change, "save", save_and_hold)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -349,11 +349,13 @@ def test_numbers_grow_a_digit_when_six_digits_are_crowded(
 def test_the_system_cannot_assign_while_opening(world: World) -> None:
     with pytest.raises(NotAllowed, match="Only agents assign"):
         lifecycle_opening.open_ticket(
+            lifecycle_opening.NewTicket(
+                customer=world.customer,
+                subject="From a monitor",
+                body_html="<p>disk full</p>",
+                topic=world.topic,
+                assignee=world.agent,
+            ),
             actor=None,
-            customer=world.customer,
-            subject="From a monitor",
-            body_html="<p>disk full</p>",
-            topic=world.topic,
-            assignee=world.agent,
         )
     assert_nothing_opened()

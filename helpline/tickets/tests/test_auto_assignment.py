@@ -23,14 +23,14 @@ from helpline.accounts.models import (
     Role,
     Team,
 )
-from helpline.automation.assignment import (
+from helpline.conftest import World, make_agent
+from helpline.tickets import lifecycle
+from helpline.tickets.lifecycle.auto_assignment import (
     eligible_agents,
     is_eligible,
     loads_of,
     pick_agent,
 )
-from helpline.conftest import World, make_agent
-from helpline.tickets import lifecycle
 from helpline.tickets.models import Priority, Ticket
 
 # A Wednesday, noon UTC.

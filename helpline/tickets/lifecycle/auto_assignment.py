@@ -1,9 +1,16 @@
-"""Automatic assignment: which agent gets a new ticket, and may a reopened one go back.
+"""Automatic assignment: who gets a ticket without a person choosing.
 
-The lifecycle calls `pick_agent` inside its own transaction right after it creates
-the ticket; `None` means "leave it unassigned" (the caller alerts the department's
-manager). `is_eligible` answers whether a reopened ticket may go back to its last
-agent.
+A new ticket goes to the routing rule's or help topic's fixed agent or team, then
+to whoever the department's (or team's) mode picks (`assign_new`); a reopened
+ticket goes back to its last agent while they are available, else the mode picks
+again (`assign_reopened`); an escalation level may ask for a pick too
+(`auto_assign`). When the mode names one and nobody is eligible, an
+"unassignable" event says so, for the manager's alert.
+
+`pick_agent` runs inside the lifecycle's transaction right after the ticket is
+created; `None` means "leave it unassigned". `is_eligible` answers whether a
+reopened ticket may go back to its last agent. (Assignment by a person, and the
+checked `system_assign` these use, are in `lifecycle.assignment`.)
 
 Who is eligible in a department (and, for a team, among its members):
 
@@ -54,7 +61,9 @@ from django.db.models import Count, QuerySet, Sum
 
 from helpline.accounts.availability import is_working
 from helpline.accounts.models import Agent, AssignmentCursor, AssignmentMode, Department, Team
-from helpline.tickets.models import State, Ticket
+from helpline.tickets.lifecycle.assignment import system_assign
+from helpline.tickets.lifecycle.core import Change
+from helpline.tickets.models import EventKind, State, Ticket
 
 
 @dataclass(frozen=True)
@@ -204,3 +213,61 @@ def pick_agent(*, department: Department, team: Team | None = None, at: datetime
 
 def _sort_key(load: Load) -> tuple[int, int]:
     return (load.weight, load.count)
+
+
+# --- applied to a change ------------------------------------------------------------
+
+
+def _mode(change: Change) -> str:
+    ticket = change.ticket
+    if ticket.team is not None:
+        return ticket.team.assignment_mode
+    return ticket.department.assignment_mode
+
+
+def auto_assign(change: Change, *, why: str = "") -> None:
+    """Give the unassigned ticket to an eligible agent by the scope's mode; when
+    the mode names one and nobody is eligible, record that for the manager."""
+    ticket = change.ticket
+    mode = _mode(change)
+    if mode == AssignmentMode.NONE:
+        return
+    agent = pick_agent(department=ticket.department, team=ticket.team, at=change.now)
+    label = AssignmentMode(mode).label.lower()
+    if agent is not None:
+        system_assign(change, agent=agent, reason=why or f"Automatic assignment ({label})")
+        return
+    scope = f"the team {ticket.team}" if ticket.team else f"{ticket.department}"
+    change.event(
+        EventKind.UNASSIGNABLE,
+        reason=f"Nobody in {scope} is available ({label}): everyone is off shift, "
+        "on vacation, inactive or at their cap.",
+    )
+
+
+def assign_new(change: Change, *, agent: Agent | None, team: Team | None, reason: str) -> None:
+    """A new ticket: the fixed agent or team named by a rule or the topic, then
+    automatic assignment for whatever is still open."""
+    system_assign(change, agent=agent, team=team, reason=reason)
+    if change.ticket.assignee_id is None:
+        auto_assign(change)
+
+
+def assign_reopened(change: Change) -> None:
+    """A reopened ticket stays with (goes back to) its last agent when they are
+    available; otherwise automatic assignment picks again."""
+    ticket = change.ticket
+    if _mode(change) == AssignmentMode.NONE:
+        return
+    last = ticket.assignee
+    if last is not None and is_eligible(
+        last, department=ticket.department, at=change.now, ticket=ticket
+    ):
+        return
+    why = f"{last} is not available" if last is not None else ""
+    auto_assign(change, why=why)
+    if last is not None and ticket.assignee_id == last.pk:
+        # Nobody else either: the ticket waits in the queue rather than with
+        # somebody who is away (the "no agent available" event alerts the manager).
+        change.event(EventKind.RELEASED, field="agent", old=last, reason=why)
+        change.set(assignee=None)

@@ -21,11 +21,11 @@ import pytest
 from django.db import transaction
 
 from helpline.accounts.models import Agent, AssignmentMode, Department, Role
-from helpline.automation.assignment import pick_agent
 from helpline.conftest import World, make_agent
 from helpline.tests.threads import race
 from helpline.tickets import lifecycle
 from helpline.tickets.defaults import ensure_defaults
+from helpline.tickets.lifecycle.auto_assignment import pick_agent
 from helpline.tickets.models import Ticket
 
 THREADS = 8
