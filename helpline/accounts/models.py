@@ -3,7 +3,7 @@
 A `User` is a login. A `Customer` is somebody who asks for help (they may never log
 in: guests reach their tickets through signed links). An `Agent` is staff; which
 tickets an agent may see and change is decided by their role and their
-`DepartmentAccess` rows (see `helpline.accounts.permissions`).
+`DepartmentAccess` rows (see `helpline.tickets.permissions`).
 
 Nothing here cascades into tickets: deleting or deactivating an agent leaves every
 ticket in place (the ticket's assignee becomes empty, its history keeps the name).

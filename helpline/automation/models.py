@@ -63,7 +63,7 @@ class CannedReply(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
-class Match(models.TextChoices):
+class MatchMode(models.TextChoices):
     ALL = "all", "All conditions"
     ANY = "any", "Any condition"
 
@@ -74,7 +74,9 @@ class Rule(models.Model):
         default=100, help_text="Rules run from the lowest number up; later rules win."
     )
     is_active = models.BooleanField("active", default=True)
-    match = models.CharField("match", max_length=3, choices=Match.choices, default=Match.ALL)
+    match = models.CharField(
+        "match", max_length=3, choices=MatchMode.choices, default=MatchMode.ALL
+    )
     # One boolean per channel rather than a list: they are plain checkboxes in the
     # admin and a plain column to filter on.
     on_web = models.BooleanField("web", default=True, help_text="The customer portal.")

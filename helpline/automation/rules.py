@@ -2,7 +2,7 @@
 
 `route(draft)` runs when a ticket is opened: it is the opening rule this app
 registers with the lifecycle (`helpline.tickets.lifecycle.hooks`, in
-`AutomationConfig.ready()`), which defines the `Draft` it reads and the `Outcome`
+`AutomationConfig.ready()`), which defines the `OpeningDraft` it reads and the `RuleOutcome`
 it answers. The semantics:
 
 - Active rules run in `(order, id)` order. A rule runs only for the channels it
@@ -26,7 +26,7 @@ it answers. The semantics:
 - A rule that fails at run time (a regular expression that runs out of time, a
   deleted or deactivated target, contradictory actions saved past the admin, any
   unexpected exception) is skipped whole, logged, recorded on the rule for the
-  admin, and listed in `Outcome.errors`; the next rule runs. `route` never raises
+  admin, and listed in `RuleOutcome.errors`; the next rule runs. `route` never raises
   because of a rule. Only a broken database (the rules cannot be read) raises.
 
 Loading the rules costs a fixed number of queries however many there are (rules,
@@ -56,14 +56,14 @@ from helpline.automation.models import (
     Condition,
     Field,
     Kind,
+    MatchMode,
     Operator,
     Rule,
     action_problems,
     split_list,
 )
-from helpline.automation.models import Match as MatchMode
 from helpline.sla.models import SLAPlan
-from helpline.tickets.lifecycle.hooks import Draft, Match, Outcome
+from helpline.tickets.lifecycle.hooks import OpeningDraft, RuleMatch, RuleOutcome
 from helpline.tickets.models import HelpTopic, State, Status
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def field_values(draft: Draft, field_name: str, extra_key: str = "") -> tuple[str, ...]:
+def field_values(draft: OpeningDraft, field_name: str, extra_key: str = "") -> tuple[str, ...]:
     """The values of one field of the draft, as text (most fields have one)."""
     email = draft.customer.email
     match field_name:
@@ -159,7 +159,7 @@ _NEGATED: dict[str, str] = {
 }
 
 
-def condition_holds(draft: Draft, condition: Condition) -> bool:
+def condition_holds(draft: OpeningDraft, condition: Condition) -> bool:
     """Whether the draft satisfies one condition. Raises RuleError when it cannot
     be evaluated (unknown field or operator, a regular expression out of time)."""
     values = field_values(draft, condition.field, condition.extra_key)
@@ -169,7 +169,7 @@ def condition_holds(draft: Draft, condition: Condition) -> bool:
     return any(_holds_for(condition.operator, v, condition.value) for v in values)
 
 
-def conditions_hold(draft: Draft, match: str, conditions: Sequence[Condition]) -> bool:
+def conditions_hold(draft: OpeningDraft, match: str, conditions: Sequence[Condition]) -> bool:
     """Whether the draft satisfies ALL or ANY (`match`) of the conditions; no
     conditions at all always hold."""
     if not conditions:
@@ -181,7 +181,7 @@ def conditions_hold(draft: Draft, match: str, conditions: Sequence[Condition]) -
     raise RuleError(f"Unknown match “{match}”.")
 
 
-def applies_to(rule: Rule, draft: Draft) -> bool:
+def applies_to(rule: Rule, draft: OpeningDraft) -> bool:
     """Whether the rule runs for the draft's channel (and mailbox)."""
     if draft.source not in rule.channels:
         return False
@@ -261,7 +261,7 @@ _SETTERS: dict[str, str] = {
 }
 
 
-def _apply(outcome: Outcome, plan: Iterable[tuple[str, Any, str]]) -> None:
+def _apply(outcome: RuleOutcome, plan: Iterable[tuple[str, Any, str]]) -> None:
     for kind, target, _ in plan:
         if kind in _SETTERS:
             setattr(outcome, _SETTERS[kind], target)
@@ -320,7 +320,7 @@ def record_error(rule: Rule, message: str) -> None:
         logger.exception("Could not record the error of routing rule %s", rule.pk)
 
 
-def _run_rule(rule: Rule, draft: Draft) -> list[tuple[str, Any, str]] | None:
+def _run_rule(rule: Rule, draft: OpeningDraft) -> list[tuple[str, Any, str]] | None:
     """The rule's planned actions if it matches the draft, else None."""
     if not applies_to(rule, draft):
         return None
@@ -329,9 +329,9 @@ def _run_rule(rule: Rule, draft: Draft) -> list[tuple[str, Any, str]] | None:
     return _plan(list(rule.actions.all()))
 
 
-def route(draft: Draft) -> Outcome:
+def route(draft: OpeningDraft) -> RuleOutcome:
     """Run the active rules against a new ticket; see the module docstring."""
-    outcome = Outcome()
+    outcome = RuleOutcome()
     for rule in active_rules():
         try:
             plan = _run_rule(rule, draft)
@@ -344,7 +344,7 @@ def route(draft: Draft) -> Outcome:
             if plan is None:
                 continue
             _apply(outcome, plan)
-            outcome.matches.append(Match(rule.pk, rule.name, [s for _, _, s in plan]))
+            outcome.matches.append(RuleMatch(rule.pk, rule.name, [s for _, _, s in plan]))
             kinds = {kind for kind, _, _ in plan}
             if Kind.REJECT in kinds or Kind.STOP in kinds:
                 outcome.stopped_by = rule.pk

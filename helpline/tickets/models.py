@@ -185,7 +185,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         """Tickets `agent` may see: all for administrators; else the tickets of the
         departments they have access to, plus those assigned to them or their teams.
         Every desk list starts here so permission filtering is never forgotten."""
-        from helpline.accounts.permissions import visibility_filter
+        from helpline.tickets.permissions import visibility_filter
 
         return self.filter(visibility_filter(agent))
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.accounts.models import Agent
-from helpline.accounts.permissions import department_roles, team_ids
 from helpline.tickets.models import QueueCount, State, Ticket
+from helpline.tickets.permissions import department_roles, team_ids
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from helpline.automation.models import (
     Rule,
 )
 from helpline.automation.rules import (
-    Draft,
-    Outcome,
+    OpeningDraft,
     RuleError,
+    RuleOutcome,
     condition_holds,
     conditions_hold,
     route,
@@ -36,13 +36,13 @@ from helpline.tickets.models import Priority, Source, Status
 # --- helpers ---------------------------------------------------------------------------
 
 
-def draft(world: World, **kwargs: Any) -> Draft:
+def draft(world: World, **kwargs: Any) -> OpeningDraft:
     kwargs.setdefault("source", Source.WEB)
     kwargs.setdefault("customer", world.customer)
     kwargs.setdefault("subject", "Printer on fire")
     kwargs.setdefault("body_text", "It is really on fire.")
     kwargs.setdefault("topic", world.topic)
-    return Draft(**kwargs)
+    return OpeningDraft(**kwargs)
 
 
 def cond(field: str, operator: str, value: str, extra_key: str = "") -> Condition:
@@ -231,9 +231,9 @@ def test_a_matching_rule_sets_the_department_and_is_reported(world: World) -> No
     outcome = route(draft(world, subject="What is the price?"))
     assert outcome.department == world.sales
     assert outcome.matches == [
-        rules.Match(rule.pk, "Pricing questions", ["Set department to Sales"])
+        rules.RuleMatch(rule.pk, "Pricing questions", ["Set department to Sales"])
     ]
-    assert route(draft(world)) == Outcome()
+    assert route(draft(world)) == RuleOutcome()
 
 
 def test_rules_run_only_for_their_channels(world: World) -> None:
@@ -547,4 +547,4 @@ def test_route_reads_the_rules_in_four_queries_however_many_there_are(
 
 def test_route_with_no_rules_is_one_query(world: World, django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(1):
-        assert route(draft(world)) == Outcome()
+        assert route(draft(world)) == RuleOutcome()

@@ -22,7 +22,6 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.models import Agent
-from helpline.accounts.permissions import Action, can
 from helpline.desk import forms as desk_forms
 from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
@@ -31,6 +30,7 @@ from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
+from helpline.tickets.permissions import TicketAction, can
 from helpline.tickets.uploads import check_uploads
 
 if TYPE_CHECKING:
@@ -171,43 +171,50 @@ def _dismiss_held(t: Ticket, a: Agent, d: Data) -> Ticket:
 
 
 @dataclass(frozen=True)
-class TicketAction:
+class DeskAction:
     form: type[forms.Form]
-    permission: Action
+    permission: TicketAction
     run: Callable[[Ticket, Agent, Data], Ticket]
     done: str | _StrPromise
 
 
-ACTIONS: dict[str, TicketAction] = {
-    "reply": TicketAction(desk_forms.ReplyForm, Action.REPLY, _reply, "Reply sent."),
-    "note": TicketAction(desk_forms.NoteForm, Action.NOTE, _note, "Internal note added."),
-    "assign": TicketAction(desk_forms.AssignForm, Action.ASSIGN, _assign, "Ticket assigned."),
-    "claim": TicketAction(desk_forms.ReleaseForm, Action.CLAIM, _claim, "You claimed the ticket."),
-    "release": TicketAction(
-        desk_forms.ReleaseForm, Action.RELEASE, _release, "Ticket released to the queue."
+ACTIONS: dict[str, DeskAction] = {
+    "reply": DeskAction(desk_forms.ReplyForm, TicketAction.REPLY, _reply, "Reply sent."),
+    "note": DeskAction(desk_forms.NoteForm, TicketAction.NOTE, _note, "Internal note added."),
+    "assign": DeskAction(desk_forms.AssignForm, TicketAction.ASSIGN, _assign, "Ticket assigned."),
+    "claim": DeskAction(
+        desk_forms.ReleaseForm, TicketAction.CLAIM, _claim, "You claimed the ticket."
     ),
-    "transfer": TicketAction(
-        desk_forms.TransferForm, Action.TRANSFER, _transfer, "Ticket transferred."
+    "release": DeskAction(
+        desk_forms.ReleaseForm, TicketAction.RELEASE, _release, "Ticket released to the queue."
     ),
-    "status": TicketAction(desk_forms.StatusForm, Action.STATUS, _status, "Status changed."),
-    "priority": TicketAction(
-        desk_forms.PriorityForm, Action.PRIORITY, _priority, "Priority changed."
+    "transfer": DeskAction(
+        desk_forms.TransferForm, TicketAction.TRANSFER, _transfer, "Ticket transferred."
     ),
-    "edit": TicketAction(desk_forms.EditForm, Action.EDIT, _edit, "Ticket updated."),
-    "resolve": TicketAction(desk_forms.ResolveForm, Action.RESOLVE, _resolve, "Ticket resolved."),
-    "close": TicketAction(desk_forms.CloseForm, Action.CLOSE, _close, "Ticket closed."),
-    "reopen": TicketAction(desk_forms.ReopenForm, Action.REOPEN, _reopen, "Ticket reopened."),
-    "escalate": TicketAction(
-        desk_forms.EscalateForm, Action.ESCALATE, _escalate, "Ticket escalated."
+    "status": DeskAction(desk_forms.StatusForm, TicketAction.STATUS, _status, "Status changed."),
+    "priority": DeskAction(
+        desk_forms.PriorityForm, TicketAction.PRIORITY, _priority, "Priority changed."
     ),
-    "plan": TicketAction(desk_forms.PlanForm, Action.SLA, _plan, "SLA plan changed."),
-    "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, "Due date changed."),
+    "edit": DeskAction(desk_forms.EditForm, TicketAction.EDIT, _edit, "Ticket updated."),
+    "resolve": DeskAction(
+        desk_forms.ResolveForm, TicketAction.RESOLVE, _resolve, "Ticket resolved."
+    ),
+    "close": DeskAction(desk_forms.CloseForm, TicketAction.CLOSE, _close, "Ticket closed."),
+    "reopen": DeskAction(desk_forms.ReopenForm, TicketAction.REOPEN, _reopen, "Ticket reopened."),
+    "escalate": DeskAction(
+        desk_forms.EscalateForm, TicketAction.ESCALATE, _escalate, "Ticket escalated."
+    ),
+    "plan": DeskAction(desk_forms.PlanForm, TicketAction.SLA, _plan, "SLA plan changed."),
+    "due": DeskAction(desk_forms.DueForm, TicketAction.SLA, _due, "Due date changed."),
     # Mail held for review: whoever may answer the customer decides about it.
-    "accept_held": TicketAction(
-        HeldForm, Action.REPLY, _accept_held, gettext_lazy("Accepted as the sender's message.")
+    "accept_held": DeskAction(
+        HeldForm,
+        TicketAction.REPLY,
+        _accept_held,
+        gettext_lazy("Accepted as the sender's message."),
     ),
-    "dismiss_held": TicketAction(
-        HeldForm, Action.REPLY, _dismiss_held, gettext_lazy("Held mail dismissed.")
+    "dismiss_held": DeskAction(
+        HeldForm, TicketAction.REPLY, _dismiss_held, gettext_lazy("Held mail dismissed.")
     ),
 }
 

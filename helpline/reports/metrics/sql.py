@@ -40,8 +40,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from helpline.accounts.models import Agent
-from helpline.accounts.permissions import visibility_filter
 from helpline.tickets.models import Event, EventKind, State, Status, Ticket
+from helpline.tickets.permissions import visibility_filter
 
 K = EventKind
 # The events the period figures read (one index range per kind).

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.db import transaction
 
 from helpline.accounts.models import Agent, Department, Team
-from helpline.accounts.permissions import Action, can_in_department
 from helpline.tickets.lifecycle.clock import _follow_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
@@ -22,6 +21,7 @@ from helpline.tickets.models import (
     EventKind,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction, can_in_department
 
 
 def assign(
@@ -47,16 +47,16 @@ def assign(
             and ticket.assignee_id in (None, actor.pk)
         )
         if claiming:
-            require_agent(actor, Action.CLAIM, ticket)
+            require_agent(actor, TicketAction.CLAIM, ticket)
         else:
-            require_agent(actor, Action.ASSIGN, ticket)
+            require_agent(actor, TicketAction.ASSIGN, ticket)
         if not ticket.is_open:
             raise Refused("Closed tickets cannot be assigned; reopen it first.")
         if agent is not None:
             if not agent.user.is_active:
                 raise Refused(f"{agent} is not active.")
             if not agent.is_admin and not can_in_department(
-                agent, Action.VIEW, ticket.department_id
+                agent, TicketAction.VIEW, ticket.department_id
             ):
                 raise Refused(f"{agent} has no access to the {ticket.department} department.")
         if team is not None and not team.is_active:
@@ -102,7 +102,9 @@ def release(
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
         releasing_self = isinstance(actor, Agent) and ticket.assignee_id == actor.pk and not team
-        require_agent(actor, Action.RELEASE if releasing_self else Action.ASSIGN, ticket)
+        require_agent(
+            actor, TicketAction.RELEASE if releasing_self else TicketAction.ASSIGN, ticket
+        )
         change = Change(ticket, actor)
         if agent and ticket.assignee_id:
             change.event(
@@ -137,10 +139,10 @@ def transfer(
     released, so the ticket never sits with somebody who cannot see it."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        agent = require_agent(actor, Action.TRANSFER, ticket)
+        agent = require_agent(actor, TicketAction.TRANSFER, ticket)
         if department.pk == ticket.department_id:
             raise Refused(f"The ticket is already in {department}.")
-        if not agent.is_admin and not can_in_department(agent, Action.VIEW, department.pk):
+        if not agent.is_admin and not can_in_department(agent, TicketAction.VIEW, department.pk):
             raise NotAllowed(f"You have no access to the {department} department.")
         change = Change(ticket, actor)
         apply_transfer(change, department, reason)
@@ -163,7 +165,7 @@ def apply_transfer(change: Change, department: Department, reason: str) -> None:
     if (
         assignee is not None
         and not assignee.is_admin
-        and not can_in_department(assignee, Action.VIEW, department.pk)
+        and not can_in_department(assignee, TicketAction.VIEW, department.pk)
     ):
         change.event(
             EventKind.RELEASED,
@@ -204,5 +206,5 @@ def system_assign(
 
 def _may_hold(agent: Agent, ticket: Ticket) -> bool:
     return agent.is_active and (
-        agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+        agent.is_admin or can_in_department(agent, TicketAction.VIEW, ticket.department_id)
     )

@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 
 from helpline.accounts.models import Department
-from helpline.accounts.permissions import Action
 from helpline.lib import bounds
 from helpline.sla.models import ClockPause, EscalationFired, SLAPlan, Target
 from helpline.tickets import deadlines
@@ -24,6 +23,7 @@ from helpline.tickets.lifecycle.core import (
     require_agent,
 )
 from helpline.tickets.models import EventKind, HelpTopic, SLASource, Status, Ticket
+from helpline.tickets.permissions import TicketAction
 
 # Plans that came from these follow the ticket when its topic or department
 # changes; a plan set by a rule or by hand stays.
@@ -202,7 +202,7 @@ def set_plan(
     department changes."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.SLA, ticket)
+        require_agent(actor, TicketAction.SLA, ticket)
         refuse_archived(ticket)
         if (plan.pk if plan else None) == ticket.sla_id:
             raise Refused(f"The ticket is already on {plan or 'no plan'}.")
@@ -231,7 +231,7 @@ def set_due(
             raise Refused(str(error)) from None
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.SLA, ticket)
+        require_agent(actor, TicketAction.SLA, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets have a due date.")
         change = Change(ticket, actor)

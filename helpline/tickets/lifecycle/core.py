@@ -22,7 +22,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer
-from helpline.accounts.permissions import Action, can
 from helpline.lib.html import (
     MAX_BODY_CHARS,
     SafeHTML,
@@ -47,6 +46,7 @@ from helpline.tickets.models import (
     StatusPurpose,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction, can
 
 Actor = Agent | Customer | None  # None is the system (clock, sweep)
 
@@ -107,7 +107,7 @@ def actor_name(actor: Actor) -> str:
     return "System"
 
 
-def require_agent(actor: Actor, action: Action, ticket: Ticket) -> Agent:
+def require_agent(actor: Actor, action: TicketAction, ticket: Ticket) -> Agent:
     if not isinstance(actor, Agent) or not can(actor, action, ticket):
         raise NotAllowed("You are not allowed to do that on this ticket.")
     return actor

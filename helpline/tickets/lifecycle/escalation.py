@@ -14,7 +14,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from helpline.accounts.permissions import Action
 from helpline.sla.models import EscalationFired, EscalationLevel, Target
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import apply_transfer, system_assign
@@ -28,6 +27,7 @@ from helpline.tickets.lifecycle.core import (
     require_agent,
 )
 from helpline.tickets.models import EventKind, Ticket
+from helpline.tickets.permissions import TicketAction
 
 
 def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
@@ -109,7 +109,7 @@ def escalate(
         raise Refused("Say why the ticket needs escalating.")
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.ESCALATE, ticket)
+        require_agent(actor, TicketAction.ESCALATE, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets can be escalated.")
         levels = deadlines.levels_of(ticket.sla)

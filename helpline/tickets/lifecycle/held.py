@@ -35,7 +35,6 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer
-from helpline.accounts.permissions import Action
 from helpline.lib.html import SafeHTML, sanitize
 from helpline.tickets.lifecycle.core import (
     Change,
@@ -57,6 +56,7 @@ from helpline.tickets.models import (
     Source,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction
 
 MAX_DETAIL = 500
 
@@ -169,7 +169,7 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
     uploads = _files(held)  # file reads before the transaction
     with transaction.atomic():
         ticket = lock_ticket(held.ticket, None)
-        require_agent(actor, Action.REPLY, ticket)
+        require_agent(actor, TicketAction.REPLY, ticket)
         refuse_archived(ticket)
         author, stranger = reply_author(held, ticket)
         _decide(held, HeldReply.State.ACCEPTED, actor)
@@ -206,7 +206,7 @@ def dismiss_held(held: HeldReply, *, actor: Agent) -> Ticket:
     """Keep the held mail only as the note it is; nothing else changes."""
     with transaction.atomic():
         ticket = lock_ticket(held.ticket, None)
-        require_agent(actor, Action.REPLY, ticket)
+        require_agent(actor, TicketAction.REPLY, ticket)
         refuse_archived(ticket)
         _decide(held, HeldReply.State.DISMISSED, actor)
         change = Change(ticket, actor)

@@ -2,7 +2,7 @@
 
 The lifecycle is the core; the routing rules (helpline.automation) sit above it
 and must not be imported by it. So the lifecycle says here what a rule sees (a
-`Draft`) and what it may answer (an `Outcome`), keeps a registry of the callables
+`OpeningDraft`) and what it may answer (an `RuleOutcome`), keeps a registry of the callables
 that answer (`opening_rules`), and `open_ticket` runs whatever is registered.
 helpline.automation registers its `route` in `AutomationConfig.ready()`, the way
 notify connects to `events_recorded`: after `django.setup()` the rules apply;
@@ -13,7 +13,7 @@ transaction, once per new ticket. It may read the database but writes nothing a
 refused opening would leave behind (it may record its own failures on its rule
 row). It answers one of:
 
-- a rejection: `Outcome(reject_reason="...")` (an empty text means "rejected,
+- a rejection: `RuleOutcome(reject_reason="...")` (an empty text means "rejected,
   no reason given"); the ticket is not opened and the channel is told why;
 - changes: a department, help topic, priority, SLA plan, open status, agent or
   team (`None` leaves the channel's choice), collaborators to add (email
@@ -38,7 +38,7 @@ from helpline.tickets.models import HelpTopic, Priority, Status
 
 
 @dataclass(frozen=True)
-class Draft:
+class OpeningDraft:
     """What a channel asked for, before the ticket exists."""
 
     source: str  # helpline.tickets.models.Source value: web/email/api/phone/other
@@ -64,7 +64,7 @@ class CannedText(Protocol):
 
 
 @dataclass
-class Match:
+class RuleMatch:
     """One rule that matched, for the timeline."""
 
     rule_id: int
@@ -73,7 +73,7 @@ class Match:
 
 
 @dataclass
-class Outcome:
+class RuleOutcome:
     """An opening rule's answer; the defaults change nothing."""
 
     reject_reason: str | None = None
@@ -87,7 +87,7 @@ class Outcome:
     autorespond: bool = True  # False when a rule disabled it
     canned_replies: list[CannedText] = field(default_factory=list)
     collaborators: list[str] = field(default_factory=list)  # email addresses
-    matches: list[Match] = field(default_factory=list)
+    matches: list[RuleMatch] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (rule id, message)
     stopped_by: int | None = None  # id of the rule that stopped processing, if any
 
@@ -95,7 +95,7 @@ class Outcome:
 class OpeningRule(Protocol):
     """Called with the draft of every new ticket; see the module docstring."""
 
-    def __call__(self, draft: Draft) -> Outcome: ...
+    def __call__(self, draft: OpeningDraft) -> RuleOutcome: ...
 
 
 # Filled by the apps above the lifecycle in their AppConfig.ready().
@@ -111,9 +111,9 @@ def register_opening_rule(rule: OpeningRule) -> None:
 _SETS = ("department", "topic", "priority", "sla", "status", "agent", "team")
 
 
-def run_opening_rules(draft: Draft) -> Outcome:
-    """The combined answer of the registered rules (no rules: an empty Outcome)."""
-    combined = Outcome()
+def run_opening_rules(draft: OpeningDraft) -> RuleOutcome:
+    """The combined answer of the registered rules (no rules: an empty RuleOutcome)."""
+    combined = RuleOutcome()
     for rule in list(opening_rules):
         answer = rule(draft)
         for name in _SETS:

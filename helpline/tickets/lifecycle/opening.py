@@ -34,7 +34,6 @@ from django.utils import timezone
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
-from helpline.accounts.permissions import Action, can_in_department
 from helpline.sla.models import SLAPlan
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import assign
@@ -56,7 +55,7 @@ from helpline.tickets.lifecycle.core import (
     status_for,
     write_events,
 )
-from helpline.tickets.lifecycle.hooks import Draft, Outcome, run_opening_rules
+from helpline.tickets.lifecycle.hooks import OpeningDraft, RuleOutcome, run_opening_rules
 from helpline.tickets.lifecycle.status import refuse_foreign_topic
 from helpline.tickets.models import (
     Collaborator,
@@ -72,6 +71,7 @@ from helpline.tickets.models import (
     StatusPurpose,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction, can_in_department
 
 NUMBER_DIGITS = 6
 
@@ -197,7 +197,7 @@ def _checked(new: NewTicket, actor: Actor) -> NewTicket:
         refuse_foreign_topic(topic, department, transferable=False)
     department = department or (topic.department if topic else None)
     assert department is not None
-    if isinstance(actor, Agent) and not can_in_department(actor, Action.REPLY, department.pk):
+    if isinstance(actor, Agent) and not can_in_department(actor, TicketAction.REPLY, department.pk):
         raise NotAllowed(f"You have no access to the {department} department.")
     return replace(
         new,
@@ -209,12 +209,12 @@ def _checked(new: NewTicket, actor: Actor) -> NewTicket:
     )
 
 
-def _apply_rules(new: NewTicket, body: Body) -> Outcome:
+def _apply_rules(new: NewTicket, body: Body) -> RuleOutcome:
     """The registered opening rules' answer (lifecycle.hooks); `Rejected` when
     they turn the ticket away. Runs outside the transaction: rules read, the
     ticket is not there yet."""
     outcome = run_opening_rules(
-        Draft(
+        OpeningDraft(
             source=new.source,
             customer=new.customer,
             subject=new.subject,
@@ -232,7 +232,7 @@ def _apply_rules(new: NewTicket, body: Body) -> Outcome:
     return outcome
 
 
-def _place(new: NewTicket, outcome: Outcome) -> _Placement:
+def _place(new: NewTicket, outcome: RuleOutcome) -> _Placement:
     """Topic, department, priority, status and plan: a rule's choice first, then
     the channel's, then the topic's and the site's defaults."""
     topic = outcome.topic or new.topic
@@ -270,7 +270,7 @@ def _place(new: NewTicket, outcome: Outcome) -> _Placement:
 
 
 def _write_ticket(
-    new: NewTicket, place: _Placement, outcome: Outcome, body: Body, now: datetime
+    new: NewTicket, place: _Placement, outcome: RuleOutcome, body: Body, now: datetime
 ) -> tuple[Ticket, Entry]:
     """The ticket row, its queue counter and its first message."""
     # Assignment cursors before any counter row: the lock order every path keeps.
@@ -309,7 +309,7 @@ def _write_ticket(
     return ticket, entry
 
 
-def _add_collaborators(ticket: Ticket, new: NewTicket, outcome: Outcome) -> None:
+def _add_collaborators(ticket: Ticket, new: NewTicket, outcome: RuleOutcome) -> None:
     """The people the channel copied in, and those the rules add by address.
 
     The rules' people become customers here, inside the transaction: a refused
@@ -329,7 +329,7 @@ def _record_opening(
     entry: Entry,
     new: NewTicket,
     place: _Placement,
-    outcome: Outcome,
+    outcome: RuleOutcome,
     actor: Actor,
     now: datetime,
 ) -> None:
@@ -382,7 +382,7 @@ def _assign_first(
     ticket: Ticket,
     new: NewTicket,
     place: _Placement,
-    outcome: Outcome,
+    outcome: RuleOutcome,
     actor: Actor,
     now: datetime,
 ) -> Ticket:

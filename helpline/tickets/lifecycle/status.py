@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Department
-from helpline.accounts.permissions import Action
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.auto_assignment import assign_reopened
 from helpline.tickets.lifecycle.clock import (
@@ -43,6 +42,7 @@ from helpline.tickets.models import (
     StatusPurpose,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction
 
 
 def move_status(change: Change, status: Status) -> None:
@@ -70,7 +70,7 @@ def change_status(
     """Move an open ticket among the open statuses (In Progress, On Hold, ...)."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.STATUS, ticket)
+        require_agent(actor, TicketAction.STATUS, ticket)
         if not ticket.is_open:
             raise Refused("This ticket is closed; reopen it first.")
         if status.pk == ticket.status_id:
@@ -92,7 +92,7 @@ def change_priority(
 ) -> Ticket:
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.PRIORITY, ticket)
+        require_agent(actor, TicketAction.PRIORITY, ticket)
         refuse_archived(ticket)
         if priority.pk == ticket.priority_id:
             raise Refused(f"The priority is already {priority}.")
@@ -143,7 +143,7 @@ def edit(
     the topic must be one of the ticket's department)."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.EDIT, ticket)
+        require_agent(actor, TicketAction.EDIT, ticket)
         refuse_archived(ticket)
         change = Change(ticket, actor)
         if subject is not None:
@@ -192,7 +192,7 @@ def resolve(
     )
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.RESOLVE, ticket)
+        require_agent(actor, TicketAction.RESOLVE, ticket)
         if not ticket.is_open:
             raise Refused("Only open tickets can be resolved.")
         status = status_for(StatusPurpose.RESOLVED)
@@ -243,7 +243,7 @@ def close(
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
         if actor is not None:
-            require_agent(actor, Action.CLOSE, ticket)
+            require_agent(actor, TicketAction.CLOSE, ticket)
         status = status_for(StatusPurpose.CLOSED)
         if ticket.status_id == status.pk:
             raise Refused("The ticket is already closed.")
@@ -306,7 +306,7 @@ def reopen(
     """An agent reopens a resolved or closed ticket."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, Action.REOPEN, ticket)
+        require_agent(actor, TicketAction.REOPEN, ticket)
         if ticket.state != State.CLOSED:
             raise Refused(
                 "Only resolved or closed tickets can be reopened."

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from helpline.accounts.models import Customer
-from helpline.accounts.permissions import Action, can_in_department
 from helpline.tickets.deadlines import pauses
 from helpline.tickets.lifecycle.clock import _answered
 from helpline.tickets.lifecycle.core import (
@@ -36,6 +35,7 @@ from helpline.tickets.models import (
     StatusPurpose,
     Ticket,
 )
+from helpline.tickets.permissions import TicketAction, can_in_department
 
 
 def reply(
@@ -56,7 +56,7 @@ def reply(
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version if status is not None else None)
-        agent = require_agent(actor, Action.REPLY, ticket)
+        agent = require_agent(actor, TicketAction.REPLY, ticket)
         if not ticket.is_open:
             raise Refused("This ticket is closed; reopen it before replying.")
         change = Change(ticket, actor)
@@ -69,7 +69,7 @@ def reply(
         # Answering an unassigned ticket claims it, for an agent who may hold it
         # (a team member from outside the department answers without claiming).
         if ticket.assignee_id is None and (
-            agent.is_admin or can_in_department(agent, Action.VIEW, ticket.department_id)
+            agent.is_admin or can_in_department(agent, TicketAction.VIEW, ticket.department_id)
         ):
             change.event(
                 EventKind.ASSIGNED,
@@ -99,7 +99,7 @@ def add_note(
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
         if actor is not None:
-            require_agent(actor, Action.NOTE, ticket)
+            require_agent(actor, TicketAction.NOTE, ticket)
         refuse_archived(ticket)
         change = Change(ticket, actor)
         entry = add_entry(
@@ -122,7 +122,7 @@ def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Tic
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
         if actor is not None:
-            require_agent(actor, Action.EDIT, ticket)
+            require_agent(actor, TicketAction.EDIT, ticket)
         if customer.pk == ticket.customer_id or is_party(customer, ticket):
             raise Refused(f"{customer.name} already follows this ticket.")
         Collaborator.objects.create(ticket=ticket, customer=customer)

@@ -13,7 +13,7 @@ from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import hooks
-from helpline.tickets.lifecycle.hooks import Draft, Outcome
+from helpline.tickets.lifecycle.hooks import OpeningDraft, RuleOutcome
 from helpline.tickets.models import Collaborator, Event, EventKind, Priority, Ticket
 
 from .test_open import assert_nothing_opened
@@ -30,8 +30,8 @@ def use_rules(monkeypatch: pytest.MonkeyPatch, *rules: hooks.OpeningRule) -> Non
     monkeypatch.setattr(hooks, "opening_rules", list(rules))
 
 
-def copy_in_a_newcomer(draft: Draft) -> Outcome:
-    return Outcome(collaborators=[NEWCOMER])
+def copy_in_a_newcomer(draft: OpeningDraft) -> RuleOutcome:
+    return RuleOutcome(collaborators=[NEWCOMER])
 
 
 def test_a_ticket_opens_as_asked_with_no_rules_registered(
@@ -51,12 +51,12 @@ def test_a_ticket_opens_as_asked_with_no_rules_registered(
 def test_a_registered_rule_sees_the_draft_and_its_answer_applies(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[Draft] = []
+    seen: list[OpeningDraft] = []
     urgent = Priority.objects.order_by("-urgency").first()
 
-    def raise_priority(draft: Draft) -> Outcome:
+    def raise_priority(draft: OpeningDraft) -> RuleOutcome:
         seen.append(draft)
-        return Outcome(priority=urgent, autorespond=False)
+        return RuleOutcome(priority=urgent, autorespond=False)
 
     use_rules(monkeypatch, raise_priority)
 
@@ -76,14 +76,14 @@ def test_a_registered_rule_sees_the_draft_and_its_answer_applies(
 def test_several_rules_combine_and_the_first_rejection_ends_it(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    later: list[Draft] = []
+    later: list[OpeningDraft] = []
 
-    def reject(draft: Draft) -> Outcome:
-        return Outcome(reject_reason="No spam, please.")
+    def reject(draft: OpeningDraft) -> RuleOutcome:
+        return RuleOutcome(reject_reason="No spam, please.")
 
-    def never_reached(draft: Draft) -> Outcome:
+    def never_reached(draft: OpeningDraft) -> RuleOutcome:
         later.append(draft)
-        return Outcome()
+        return RuleOutcome()
 
     use_rules(monkeypatch, copy_in_a_newcomer, reject, never_reached)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from helpline.accounts.models import Agent, DepartmentAccess
-from helpline.accounts.permissions import Action, can
 from helpline.conftest import World
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import NotAllowed, Refused
 from helpline.tickets.models import Priority, Ticket
+from helpline.tickets.permissions import TicketAction, can
 
 from .helpers import Watch, fresh, last_entry, refused
 
@@ -307,7 +307,9 @@ def test_the_visible_tickets_are_exactly_those_the_agent_may_view(
     agent = fresh(getattr(world, who))
     every = Ticket.objects.all()
 
-    assert set(Ticket.objects.visible_to(agent)) == {t for t in every if can(agent, Action.VIEW, t)}
+    assert set(Ticket.objects.visible_to(agent)) == {
+        t for t in every if can(agent, TicketAction.VIEW, t)
+    }
 
 
 def test_a_refusal_carries_a_message_that_can_be_shown_as_is(world: World) -> None:

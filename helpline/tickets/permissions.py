@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from helpline.tickets.models import Ticket
 
 
-class Action(StrEnum):
+class TicketAction(StrEnum):
     VIEW = "view"
     REPLY = "reply"
     NOTE = "note"
@@ -41,24 +41,24 @@ class Action(StrEnum):
 
 _AGENT = frozenset(
     {
-        Action.VIEW,
-        Action.REPLY,
-        Action.NOTE,
-        Action.STATUS,
-        Action.PRIORITY,
-        Action.EDIT,
-        Action.CLAIM,
-        Action.RELEASE,
-        Action.RESOLVE,
-        Action.CLOSE,
-        Action.REOPEN,
-        Action.ESCALATE,
+        TicketAction.VIEW,
+        TicketAction.REPLY,
+        TicketAction.NOTE,
+        TicketAction.STATUS,
+        TicketAction.PRIORITY,
+        TicketAction.EDIT,
+        TicketAction.CLAIM,
+        TicketAction.RELEASE,
+        TicketAction.RESOLVE,
+        TicketAction.CLOSE,
+        TicketAction.REOPEN,
+        TicketAction.ESCALATE,
     }
 )
-ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+ROLE_ACTIONS: dict[str, frozenset[TicketAction]] = {
     Role.AGENT: _AGENT,
-    Role.SUPERVISOR: _AGENT | {Action.ASSIGN, Action.TRANSFER, Action.SLA},
-    Role.ADMIN: frozenset(Action),
+    Role.SUPERVISOR: _AGENT | {TicketAction.ASSIGN, TicketAction.TRANSFER, TicketAction.SLA},
+    Role.ADMIN: frozenset(TicketAction),
 }
 
 
@@ -95,12 +95,12 @@ def role_for(agent: Agent, ticket: Ticket) -> str | None:
     return None
 
 
-def can(agent: Agent, action: Action, ticket: Ticket) -> bool:
+def can(agent: Agent, action: TicketAction, ticket: Ticket) -> bool:
     role = role_for(agent, ticket)
     return role is not None and action in ROLE_ACTIONS[role]
 
 
-def can_in_department(agent: Agent, action: Action, department_id: int) -> bool:
+def can_in_department(agent: Agent, action: TicketAction, department_id: int) -> bool:
     """May the agent do `action` to tickets of this department (e.g. transfer into it)?"""
     if not agent.user.is_active:
         return False
