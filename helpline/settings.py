@@ -336,6 +336,21 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
 }
 
+# --- Health endpoints (helpline.ops.health) ------------------------------------
+# /healthz answers while the process does; /readyz also checks the database and
+# these bounds, each in seconds. The worker writes its heartbeat at most this often:
+HELPLINE_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("HELPLINE_WORKER_HEARTBEAT_SECONDS", "30"))
+# A worker whose last heartbeat is older is taken for stopped (its scheduler
+# loop turns every 5 s; ten missed beats):
+HELPLINE_READY_WORKER_SECONDS = int(os.environ.get("HELPLINE_READY_WORKER_SECONDS", "300"))
+# The oldest mail waiting to be sent (pending or being sent; a failed one waits
+# for an administrator and is the admin's concern, not readiness):
+HELPLINE_READY_OUTBOX_SECONDS = int(os.environ.get("HELPLINE_READY_OUTBOX_SECONDS", "3600"))
+# The oldest message waiting in the intake quarantine for an administrator:
+HELPLINE_READY_QUARANTINE_SECONDS = int(
+    os.environ.get("HELPLINE_READY_QUARANTINE_SECONDS", str(3 * 24 * 3600))
+)
+
 # --- Mail ---------------------------------------------------------------------
 # Mail is "set up" when a mailer other than the console one is configured; until
 # then the portal shows signed links on the page instead of mailing them.
