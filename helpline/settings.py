@@ -371,9 +371,13 @@ MAILERS = {
             },
         }
         if EMAIL_CONFIGURED
-        # Development: mail printed to the console, decoded for reading (links
-        # whole, subjects not =?utf-8?...), see helpline.lib.consolemail.
-        else {"BACKEND": "helpline.lib.consolemail.EmailBackend"}
+        # Development: each mail written to a file in var/mail/, decoded for
+        # reading (links whole, subjects not =?utf-8?...), and one line in the
+        # log naming it; never the whole mail in the log. helpline.lib.consolemail.
+        else {
+            "BACKEND": "helpline.lib.consolemail.EmailBackend",
+            "OPTIONS": {"directory": str(VAR_DIR / "mail")},
+        }
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
@@ -441,13 +445,38 @@ HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")
 # Tickets opened through the API (REST and osTicket), per key and per address:
 HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
 
+# --- Logging (helpline.ops.logs) ----------------------------------------------------
+# Every line with its time, level and logger; LOG_FORMAT=json for one JSON object
+# per line. On stderr, for the process supervisor (systemd, Docker) to collect.
+LOGGING_CONFIG = "helpline.ops.logs.configure"  # dictConfig, and warnings as log lines
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"()": "helpline.ops.logs.TextFormatter"},
+        "json": {"()": "helpline.ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        "quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        # Server errors (500s) mailed to ADMINS, as Django does by default.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default gives these loggers handlers of their own with other
+        # formats (plain messages under DEBUG, runserver's lines): here they all
+        # reach the one console handler above, in its format.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # A bad Host header: one WARNING line, no traceback (scanners send many).
         "django.security.DisallowedHost": {"filters": ["quiet_host"]},
