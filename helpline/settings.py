@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from helpline.ops.storage import default_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPLINE_VAR_DIR", BASE_DIR / "var"))
 
@@ -412,8 +414,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "helpline" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# Attachments on the disk (MEDIA_ROOT) or, with HELPLINE_STORAGE=s3, in an
+# S3-compatible bucket (django-storages): helpline.ops.storage reads the variables.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
