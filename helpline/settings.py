@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from helpline.ops.errors import admins, init_sentry
 from helpline.ops.storage import default_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -448,6 +449,13 @@ HELPLINE_API_RATE_PER_ADDRESS = os.environ.get("HELPLINE_API_RATE_PER_ADDRESS", 
 HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")
 # Tickets opened through the API (REST and osTicket), per key and per address:
 HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
+
+# --- Error reports (helpline.ops.errors) ------------------------------------------
+# Server errors mailed to HELPLINE_ADMINS ("Name <a@b>, c@d"), from SERVER_EMAIL;
+# and sent to Sentry (or a compatible service) when SENTRY_DSN is set.
+ADMINS = admins(os.environ.get("HELPLINE_ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SENTRY_ENABLED = init_sentry(os.environ)
 
 # --- Logging (helpline.ops.logs) ----------------------------------------------------
 # Every line with its time, level and logger; LOG_FORMAT=json for one JSON object
