@@ -79,9 +79,11 @@ define LINT
 	$(VENV)/bin/mypy helpline
 endef
 
+# `check --deploy` as a deployment behind HTTPS sees it (HTTPS=1): any warning fails.
 define CHECKS
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
+	HTTPS=1 $(MANAGE) check --deploy --fail-level WARNING
 endef
 
 define PYTEST

@@ -12,6 +12,9 @@ import dj_database_url
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from helpline.ops.errors import admins, init_sentry
+from helpline.ops.storage import default_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPLINE_VAR_DIR", BASE_DIR / "var"))
 
@@ -233,6 +236,18 @@ if _env_bool("HTTPS", False):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
 
+# --- HSTS reach (`manage.py check --deploy` is clean with HTTPS=1, and CI runs it) ---
+# Both widen HTTPS-only beyond this site, which is the domain owner's decision, not
+# the help desk's: support.example.com must not make every other *.example.com
+# HTTPS-only, nor put the domain on the browsers' preload list. Off by default, and
+# then the two warnings that say "you have not turned this on" are silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+
 # --- Content-Security-Policy (docs/security/csp.md) -----------------------------
 # Every page, every response: only our own scripts, styles and images run or load.
 # Our templates have no inline scripts, styles or style attributes (a test walks
@@ -324,6 +339,21 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
 }
 
+# --- Health endpoints (helpline.ops.health) ------------------------------------
+# /healthz answers while the process does; /readyz also checks the database and
+# these bounds, each in seconds. The worker writes its heartbeat at most this often:
+HELPLINE_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("HELPLINE_WORKER_HEARTBEAT_SECONDS", "30"))
+# A worker whose last heartbeat is older is taken for stopped (its scheduler
+# loop turns every 5 s; ten missed beats):
+HELPLINE_READY_WORKER_SECONDS = int(os.environ.get("HELPLINE_READY_WORKER_SECONDS", "300"))
+# The oldest mail waiting to be sent (pending or being sent; a failed one waits
+# for an administrator and is the admin's concern, not readiness):
+HELPLINE_READY_OUTBOX_SECONDS = int(os.environ.get("HELPLINE_READY_OUTBOX_SECONDS", "3600"))
+# The oldest message waiting in the intake quarantine for an administrator:
+HELPLINE_READY_QUARANTINE_SECONDS = int(
+    os.environ.get("HELPLINE_READY_QUARANTINE_SECONDS", str(3 * 24 * 3600))
+)
+
 # --- Mail ---------------------------------------------------------------------
 # Mail is "set up" when a mailer other than the console one is configured; until
 # then the portal shows signed links on the page instead of mailing them.
@@ -344,9 +374,13 @@ MAILERS = {
             },
         }
         if EMAIL_CONFIGURED
-        # Development: mail printed to the console, decoded for reading (links
-        # whole, subjects not =?utf-8?...), see helpline.lib.consolemail.
-        else {"BACKEND": "helpline.lib.consolemail.EmailBackend"}
+        # Development: each mail written to a file in var/mail/, decoded for
+        # reading (links whole, subjects not =?utf-8?...), and one line in the
+        # log naming it; never the whole mail in the log. helpline.lib.consolemail.
+        else {
+            "BACKEND": "helpline.lib.consolemail.EmailBackend",
+            "OPTIONS": {"directory": str(VAR_DIR / "mail")},
+        }
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpdesk@localhost")
@@ -381,8 +415,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "helpline" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# Attachments on the disk (MEDIA_ROOT) or, with HELPLINE_STORAGE=s3, in an
+# S3-compatible bucket (django-storages): helpline.ops.storage reads the variables.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -414,13 +450,45 @@ HELPLINE_API_RATE_PER_KEY = os.environ.get("HELPLINE_API_RATE_PER_KEY", "300/m")
 # Tickets opened through the API (REST and osTicket), per key and per address:
 HELPLINE_API_CREATE_RATE = os.environ.get("HELPLINE_API_CREATE_RATE", "60/m")
 
+# --- Error reports (helpline.ops.errors) ------------------------------------------
+# Server errors mailed to HELPLINE_ADMINS ("Name <a@b>, c@d"), from SERVER_EMAIL;
+# and sent to Sentry (or a compatible service) when SENTRY_DSN is set.
+ADMINS = admins(os.environ.get("HELPLINE_ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SENTRY_ENABLED = init_sentry(os.environ)
+
+# --- Logging (helpline.ops.logs) ----------------------------------------------------
+# Every line with its time, level and logger; LOG_FORMAT=json for one JSON object
+# per line. On stderr, for the process supervisor (systemd, Docker) to collect.
+LOGGING_CONFIG = "helpline.ops.logs.configure"  # dictConfig, and warnings as log lines
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"()": "helpline.ops.logs.TextFormatter"},
+        "json": {"()": "helpline.ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        "quiet_host": {"()": "helpline.lib.logfilters.QuietDisallowedHost"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        # Server errors (500s) mailed to ADMINS, as Django does by default.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default gives these loggers handlers of their own with other
+        # formats (plain messages under DEBUG, runserver's lines): here they all
+        # reach the one console handler above, in its format.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # A bad Host header: one WARNING line, no traceback (scanners send many).
         "django.security.DisallowedHost": {"filters": ["quiet_host"]},

@@ -5,6 +5,8 @@ admin.site.site_header = "Helpline administration"
 admin.site.site_title = "Helpline admin"
 
 urlpatterns = [
+    # Health endpoints for load balancers and monitoring (no language prefix, no login).
+    path("", include("helpline.ops.urls")),
     path("desk/reports/", include("helpline.reports.urls")),
     path("desk/", include("helpline.desk.urls")),
     path("rate/", include("helpline.feedback.urls")),

@@ -1,30 +1,42 @@
-"""Mail written to the console, readable: the development mailer.
+"""The development mailer: each mail written to a file, readable, and one log line.
 
-Without SMTP settings Helpline "sends" mail by printing it (so `make run` works
-on a fresh machine, and a person trying it out can follow the links in the
-password reset or registration mail). Django's console backend prints the raw
-MIME source: a subject with one accented letter becomes `=?utf-8?q?...?=`, a
-body in quoted-printable breaks every long line with `=` and turns `=` in a
-link into `=3D`, so a copied link does not work. This one prints the decoded
-headers, each text part as text, and the attachments by name, type and size,
-between rulers.
+Without SMTP settings Helpline does not send mail (so `make run` works on a
+fresh machine). A person trying it out still needs to read it, to follow the
+link in a password reset or registration mail; an operator reading the logs
+does not want whole mails (the customer's words, account links) scrolling by
+between the log lines. So each mail is written to a file of its own in a
+directory (var/mail/ by default), and the log gets one line that names the
+recipients, the subject and the file.
+
+Django's console and file backends write the raw MIME source: a subject with one
+accented letter becomes `=?utf-8?q?...?=`, a body in quoted-printable breaks
+every long line with `=` and turns `=` in a link into `=3D`, so a copied link
+does not work. The file holds the decoded headers, each text part as text, and
+the attachments by name, type and size.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+from collections.abc import Sequence
 from email.message import EmailMessage as MIMEMessage
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
-from django.core.mail.backends import console
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+log = logging.getLogger("helpline.mail")
 
 # Control characters other than line breaks and tabs, shown as U+FFFD: subjects
 # and messages come from strangers, and ESC sequences printed raw could retitle,
 # clear or (OSC 52) write the clipboard of the operator's terminal.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HEADERS = ("Message-ID", "Date", "From", "To", "Cc", "Reply-To", "Subject")
-RULER = "-" * 79
 
 
 def _text(part: Message) -> str:
@@ -56,8 +68,25 @@ def readable(message: Any) -> str:
     return _CONTROLS.sub("\ufffd", "\n".join(lines))
 
 
-class EmailBackend(console.EmailBackend):
-    """Django's console backend (its locking and streams), with readable output."""
+class EmailBackend(BaseEmailBackend):
+    """Writes each mail to `directory` (OPTIONS; default VAR_DIR/mail) and logs
+    one INFO line about it on `helpline.mail`."""
 
-    def write_message(self, message: Any) -> None:
-        self.stream.write(f"{readable(message)}\n{RULER}\n")
+    def __init__(self, *, directory: str | Path | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.directory = Path(directory or Path(settings.VAR_DIR) / "mail")
+
+    def send_messages(self, email_messages: Sequence[Any]) -> int:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            # The time first, so the directory lists in the order mail was "sent".
+            name = f"{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.txt"
+            path = self.directory / name
+            path.write_text(f"{readable(message)}\n", encoding="utf-8")
+            log.info(
+                "Mail not sent (no SMTP_HOST), written to %s: to %s, subject %s",
+                path,
+                _CONTROLS.sub("\ufffd", ", ".join(message.recipients())),
+                _CONTROLS.sub("\ufffd", repr(str(message.subject))),
+            )
+        return len(email_messages)

@@ -19,3 +19,20 @@ class JobSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (next {self.next_run_at:%Y-%m-%d %H:%M:%S})"
+
+
+class WorkerHeartbeat(models.Model):
+    """The worker's last sign of life, read by /readyz (helpline.ops.health).
+
+    One row (`name` "worker"), shared by every worker: the scheduler loop of each
+    moves `beat_at` forward at most every HELPLINE_WORKER_HEARTBEAT_SECONDS (one
+    UPDATE of one row, not a write per task), so "the last beat is recent" means
+    "some worker's loop is turning". `worker` names the last one (host and pid).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    beat_at = models.DateTimeField()
+    worker = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.beat_at:%Y-%m-%d %H:%M:%S} ({self.worker})"

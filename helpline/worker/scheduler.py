@@ -20,6 +20,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from helpline.worker.heartbeat import Heartbeat
 from helpline.worker.models import JobSchedule
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,16 @@ def tick(now: datetime | None = None) -> list[str]:
 
 
 def run_forever(stop: threading.Event, interval: float = 5.0) -> None:
-    """The scheduler loop, for a thread beside the task worker."""
+    """The scheduler loop, for a thread beside the task worker. Each turn also
+    keeps the worker's heartbeat (helpline.worker.heartbeat) fresh, so /readyz
+    sees a worker whose clock is turning."""
+    heartbeat = Heartbeat(settings.HELPLINE_WORKER_HEARTBEAT_SECONDS)
     while not stop.is_set():
         try:
             close_old_connections()
             for name in tick():
                 log.info("Queued periodic job %s", name)
+            heartbeat.beat()
         except Exception:  # a broken database must not kill the worker
             log.exception("Periodic job scheduling failed; trying again shortly")
         stop.wait(interval)

@@ -1,9 +1,9 @@
-"""Development mail is readable on the console, and its links point at the port
-the site was started on."""
+"""Development mail is written to files, readable, with one log line each; its
+links point at the port the site was started on."""
 
 from __future__ import annotations
 
-import io
+import logging
 import os
 import subprocess
 import sys
@@ -17,13 +17,13 @@ ROOT = Path(__file__).resolve().parents[3]
 LINK = "https://127.0.0.1:8123/password/reset/MQ/d0h7x2-0123456789abcdef0123456789abcdef/?a=1&b=2"
 
 
-def printed(message: EmailMultiAlternatives) -> str:
-    stream = io.StringIO()
-    assert EmailBackend(stream=stream).send_messages([message]) == 1
-    return stream.getvalue()
+def printed(message: EmailMultiAlternatives, directory: Path) -> str:
+    assert EmailBackend(directory=directory).send_messages([message]) == 1
+    [written] = directory.iterdir()
+    return written.read_text(encoding="utf-8")
 
 
-def test_a_mail_on_the_console_reads_as_written() -> None:
+def test_a_mail_in_its_file_reads_as_written(tmp_path: Path) -> None:
     body = (
         "Grüße, Zoë! Choose a new password here, within the hour:\n"
         f"{LINK}\n"
@@ -39,7 +39,7 @@ def test_a_mail_on_the_console_reads_as_written() -> None:
     message.attach_alternative(f"<p>Grüße</p><a href='{LINK}'>x</a>", "text/html")
     message.attach("log.txt", b"smoke\n", "text/plain")
 
-    out = printed(message)
+    out = printed(message, tmp_path)
 
     assert "Subject: Réinitialiser votre mot de passe — Helpline" in out
     assert "To: Zoë Ünal <zoe@example.com>" in out
@@ -49,7 +49,24 @@ def test_a_mail_on_the_console_reads_as_written() -> None:
     assert "=?utf-8?" not in out and "=3D" not in out and "=C3" not in out
     assert "[text/html version of the text above:" in out
     assert "[attachment: log.txt, text/plain, 6 bytes]" in out
-    assert out.endswith("-" * 79 + "\n")
+
+
+def test_each_mail_gets_a_file_of_its_own_and_one_log_line(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="helpline.mail")
+    mails = [
+        EmailMessage(f"Subject {n}", f"zz-body {n}", "helpdesk@example.com", [f"p{n}@example.com"])
+        for n in range(2)
+    ]
+
+    assert EmailBackend(directory=tmp_path / "mail").send_messages(mails) == 2
+
+    files = sorted((tmp_path / "mail").iterdir())
+    assert len(files) == 2
+    assert {f.read_text().count("zz-body") for f in files} == {1}
+    lines = [r.getMessage() for r in caplog.records if r.name == "helpline.mail"]
+    assert len(lines) == 2
+    assert all("\n" not in line and "zz-body" not in line for line in lines)
+    assert "p0@example.com" in lines[0] and "'Subject 0'" in lines[0]
 
 
 def _base_url(env: dict[str, str]) -> str:

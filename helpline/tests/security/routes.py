@@ -59,6 +59,7 @@ from helpline.reports import views as report_views
 from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
 from helpline.tickets import lifecycle, queues
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
+from helpline.worker.models import WorkerHeartbeat
 
 # Who asks, in the order of the matrix's columns.
 ROLES = (
@@ -176,6 +177,9 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     # The mail templates a new install has (a transactional test before this one
     # may have emptied the table), so the tickets below leave mail in the outbox.
     ensure_templates()
+    # A running worker's heartbeat, so /readyz answers 200 here (its 503s are
+    # helpline/ops/tests/test_health.py).
+    WorkerHeartbeat.objects.update_or_create(name="worker", defaults={"beat_at": timezone.now()})
     for key, kind in (("serial", TopicField.Kind.NUMBER), ("bought", TopicField.Kind.DATE)):
         TopicField.objects.create(topic=world.topic, key=key, label=key.title(), kind=kind)
     # Every piece of ticket data carries its canary (canaries.py): a page that
@@ -484,6 +488,9 @@ def _web() -> list[Case]:
         ]
 
     return [
+        # --- health endpoints (helpline.ops)
+        Case("ops:healthz"),
+        Case("ops:readyz"),
         # --- desk
         Case("desk:dashboard", params=QUEUE_PARAMS),
         Case("desk:login", methods=both, params=("next",), fields=desk_login),

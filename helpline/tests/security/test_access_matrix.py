@@ -261,6 +261,11 @@ TABLE: dict[tuple[str, str], Row] = {
     ("feedback:thanks[valid]", "POST"): everyone(405),
     ("feedback:thanks[forged]", "GET"): NOBODY,
     ("feedback:thanks[forged]", "POST"): everyone(405),
+    # --- health endpoints: anybody (the scene's worker has just beaten: ready)
+    ("ops:healthz", "GET"): everyone(200),
+    ("ops:healthz", "POST"): everyone(405),
+    ("ops:readyz", "GET"): everyone(200),
+    ("ops:readyz", "POST"): everyone(405),
     # --- portal: public pages; a customer's own tickets; signed links
     ("portal:home", "GET"): everyone(200),
     ("portal:home", "POST"): everyone(405),
@@ -586,6 +591,7 @@ def run(scene: Scene, keys: list[tuple[str, str]]) -> tuple[list[str], Figures]:
 
 
 AREAS = {
+    "ops": lambda key: key.startswith("ops:"),
     "desk": lambda key: key.startswith("desk:"),
     "reports": lambda key: key.startswith("reports:"),
     "feedback": lambda key: key.startswith("feedback:"),

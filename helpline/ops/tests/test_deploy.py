@@ -1,0 +1,58 @@
+"""The deployment basics: Django's deployment checklist passes behind HTTPS, and
+the optional parts are extras that development installs all of."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # Not the test run's DJANGO_ALLOW_ASYNC_UNSAFE (helpline/conftest.py): deployments have none.
+    unset = {"HTTPS", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**environ, "DJANGO_SETTINGS_MODULE": "helpline.settings",
+             "HELPLINE_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_check_deploy_is_clean_behind_https_and_warns_without_it(tmp_path: Path) -> None:
+    https = check_deploy(tmp_path, HTTPS="1")
+    assert https.returncode == 0, https.stderr
+    assert "no issues" in https.stdout
+
+    plain = check_deploy(tmp_path)
+    assert plain.returncode != 0
+    assert "security.W008" in plain.stderr  # no SSL redirect without HTTPS=1
+
+
+def test_hsts_for_subdomains_is_asked_for_not_silenced_when_switched_on(tmp_path: Path) -> None:
+    result = check_deploy(tmp_path, HTTPS="1", HSTS_INCLUDE_SUBDOMAINS="1")
+    # On: the setting is true and its warning is not silenced; preload stays off.
+    assert result.returncode == 0, result.stderr
+    assert "(1 silenced)" in result.stdout
+
+
+def test_optional_parts_are_extras_and_development_installs_every_one() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    required = project["project"]["dependencies"]
+    extras = project["project"]["optional-dependencies"]
+
+    assert not any(d.startswith("psycopg") for d in required)
+    assert any(d.startswith("psycopg") for d in extras["postgres"])
+    assert any(d.startswith("django-storages[s3]") for d in extras["s3"])
+    assert any(d.startswith("sentry-sdk") for d in extras["sentry"])
+    assert "helpline[postgres,s3,sentry]" in project["dependency-groups"]["dev"]
+    [tasks] = [d for d in required if d.startswith("django-tasks-db")]
+    assert "<" in tasks  # an upper bound: 0.x minors may break the worker
