@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpline.feedback.links import rating_path
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
+from helpline.tickets.links import rating_path
 from helpline.tickets.models import Event, EventKind, State, Ticket
 
 

@@ -42,14 +42,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer, Department, Team
-from helpline.feedback.links import rating_links
 from helpline.lib.html import html_to_text, text_to_html
 from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import Draft, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, reply_marker
-from helpline.portal.links import ticket_path
+from helpline.tickets.links import rating_links, ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
 
 # Alert mails to agents quote the message, one copy per agent: up to this much of
@@ -59,6 +58,11 @@ ALERT_EXCERPT_CHARS = 16_000
 # A message whose text fits but whose HTML is longer than this (markup around
 # little text) is quoted as its text too: the HTML is copied into every alert.
 ALERT_HTML_CHARS = 64 * 1024
+# The resolution mail's `rating_links.good`, `.okay` and `.bad`: the names its
+# templates use, which administrators edit and the database stores, so they are
+# fixed here rather than read from the ratings app (notify sits below the channels;
+# a test checks they are the scores a rating takes).
+RATING_LINK_SCORES = ("good", "okay", "bad")
 
 
 def queue_mail(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
@@ -136,7 +140,11 @@ class _Planner:
             drafts = self._customer_mail(event, MailKind.RESOLVED)
             # The mail that carries the customer's own signed link (not the
             # collaborators') also invites them to rate the answer: both act as them.
-            links = rating_links(event) if any(d.context.get("link") for d in drafts) else {}
+            links = (
+                rating_links(event, RATING_LINK_SCORES)
+                if any(d.context.get("link") for d in drafts)
+                else {}
+            )
             for draft in drafts:
                 if draft.context.get("link"):
                     draft.context["rating_links"] = links

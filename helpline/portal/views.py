@@ -43,11 +43,16 @@ from helpline.portal.forms import (
     ReplyForm,
     StatusForm,
 )
-from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
 from helpline.portal.tasks import mail_ticket_link
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.lifecycle import LifecycleError
+from helpline.tickets.links import (
+    ticket_from_token,
+    ticket_token,
+    ticket_token_expired,
+    ticket_url,
+)
 from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
 
 log = logging.getLogger(__name__)
@@ -258,7 +263,7 @@ def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
 def _signed(request: HttpRequest, token: str) -> Access | HttpResponse:
     ticket = ticket_from_token(token)
     if ticket is None:
-        if token_expired(token):
+        if ticket_token_expired(token):
             return render(
                 request,
                 "portal/link_expired.html",

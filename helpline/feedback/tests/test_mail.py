@@ -10,10 +10,12 @@ from django.apps import apps
 from django.test import Client
 
 from helpline.conftest import World, make_customer
-from helpline.feedback.links import event_from_rating_token
+from helpline.feedback.models import Score
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
+from helpline.notify.outbox import RATING_LINK_SCORES
 from helpline.notify.rendering import default_source
 from helpline.tickets import lifecycle
+from helpline.tickets.links import event_from_rating_token
 
 from .conftest import resolution_of, resolved
 
@@ -149,3 +151,9 @@ def test_following_the_mail_link_opens_the_rating_page(client: Client, world: Wo
     assert score == "bad"
     assert response.status_code == 200
     assert 'value="bad" checked' in response.content.decode()
+
+
+def test_the_mail_offers_a_link_for_every_score_a_rating_takes() -> None:
+    """notify cannot import the ratings' scores (it sits below the channels): its
+    own list of the template's link names must stay the same as theirs."""
+    assert tuple(Score.values) == RATING_LINK_SCORES

@@ -7,10 +7,9 @@ import re
 from django.test import Client
 
 from helpline.conftest import World
-from helpline.feedback.links import event_from_rating_token
 from helpline.feedback.models import Rating
-from helpline.portal.links import ticket_token
 from helpline.tickets import lifecycle
+from helpline.tickets.links import event_from_rating_token, ticket_token
 
 from .conftest import resolved
 

@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from helpline.conftest import World
-from helpline.feedback.links import rating_token
 from helpline.feedback.models import Rating
 from helpline.tickets import lifecycle
+from helpline.tickets.links import rating_token
 from helpline.tickets.models import Event, EventKind
 
 from .conftest import resolved
