@@ -23,7 +23,6 @@ from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
 from helpline.lib.access import signed_link
-from helpline.portal.views import current_customer
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
 from helpline.tickets.lifecycle.feedback import ALREADY_RATED
@@ -33,6 +32,7 @@ from helpline.tickets.links import (
     rating_token_expired,
 )
 from helpline.tickets.models import Entry, Event, EventKind
+from helpline.web.auth import current_customer
 
 THANKS = "Thank you for rating our answer."
 

@@ -56,7 +56,7 @@ from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.portal.forms import AccountSetupForm, RegisterForm
 from helpline.portal.tasks import mail_registration
-from helpline.portal.views import current_customer
+from helpline.web.auth import current_customer
 
 
 class ConfirmationTokenGenerator(PasswordResetTokenGenerator):

@@ -54,6 +54,7 @@ from helpline.tickets.links import (
     ticket_url,
 )
 from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
+from helpline.web.auth import current_customer
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,6 @@ PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 # The signed link to the ticket just opened, kept for the "thank you" page.
 OPENED_KEY = "portal.opened_token"
 MY_TICKETS_PAGE_SIZE = 20
-
-
-def current_customer(request: HttpRequest) -> Customer | None:
-    if not request.user.is_authenticated:
-        return None
-    customer: Customer | None = getattr(request.user, "customer", None)
-    return customer
 
 
 def _safe_next(request: HttpRequest) -> str | None:

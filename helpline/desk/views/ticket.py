@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from helpline.accounts.models import Agent
 from helpline.accounts.permissions import Action, can
 from helpline.desk import forms as desk_forms
-from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
+from helpline.desk.views.common import get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
 from helpline.feedback.portal import ticket_ratings
 from helpline.lib.html import text_to_html
@@ -32,6 +32,7 @@ from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
 from helpline.tickets.uploads import check_uploads
+from helpline.web.auth import agent_required, current_agent
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
