@@ -19,10 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
 from helpline.feedback.models import COMMENT_MAX_LENGTH, Rating, Score
 from helpline.lib.access import signed_link
+from helpline.lib.ratelimit import per_address
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
 from helpline.tickets.lifecycle.feedback import ALREADY_RATED

@@ -36,6 +36,7 @@ from helpline.feedback.portal import rating_card
 from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.lib.landing import landing
+from helpline.lib.ratelimit import per_address
 from helpline.portal.forms import (
     LoginForm,
     NewPasswordForm,
@@ -115,7 +116,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
 
 @public
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttle.per_address("20/h")
+@per_address("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     files_dropped = False
@@ -170,7 +171,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttle.per_address("10/m")
+@per_address("10/m")
 def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
 
