@@ -1,4 +1,5 @@
-"""What the portal's and the desk's ticket pages show of the ratings."""
+"""The rating card of the portal's ticket page (rendered by the `rating_card` tag,
+helpline/feedback/templatetags/feedback.py)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,3 @@ def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
         "intro": f"Your ticket is {ticket.status.public_name.lower()}. "
         "Tell us how our answer worked for you.",
     }
-
-
-def ticket_ratings(ticket: Ticket) -> list[Rating]:
-    """Every rating of the ticket, oldest first, for the desk's Details card."""
-    return list(Rating.objects.filter(ticket=ticket).order_by("created_at", "id"))

@@ -32,7 +32,6 @@ from helpline.accounts import lockout, passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience, valid_for
-from helpline.feedback.portal import rating_card
 from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.lib.landing import landing
@@ -305,7 +304,7 @@ def _render_ticket(
             "archived": ticket.state == State.ARCHIVED,
             "files_dropped": files_dropped,
             "signed": bool(access.token),
-            "rating_card": rating_card(ticket, access.url("ticket")),
+            "ticket_url": access.url("ticket"),  # where the rating card returns to
         },
     )
 

@@ -26,7 +26,6 @@ from helpline.accounts.permissions import Action, can
 from helpline.desk import forms as desk_forms
 from helpline.desk.views.common import get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
-from helpline.feedback.portal import ticket_ratings
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -280,7 +279,7 @@ def render_ticket(
         "answers": topic_answers(ticket),
         "sla": sla_view(ticket),
         "followups": list(ticket.followups.values_list("number", flat=True)),
-        "ratings": ticket_ratings(ticket),
+        "ratings": list(ticket.ratings.order_by("created_at", "id")),
         "held_waiting": [e for e in entries if _waiting(e)],
     }
     return render(request, "desk/ticket.html", context, status=status)
