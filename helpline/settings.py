@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "helpline.lib.timezones.TimezoneMiddleware",
     # A readable page in the empty body of a web path's 405 (never the API's).
     "helpline.lib.errorpages.FriendlyErrorsMiddleware",
+    # A view's rate limit (helpline.lib.ratelimit.per_address) refused: the 429
+    # page (RATELIMIT_VIEW), not the 403 a bare PermissionDenied would get.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Default deny: a view that does not declare who may use it is refused.
     "helpline.lib.access.DefaultDenyMiddleware",
     # Django's admin answers `?_to_field=` (empty) with a 500; this with a 400.

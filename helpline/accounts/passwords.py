@@ -43,7 +43,7 @@ from django_ratelimit.core import get_usage
 from helpline.accounts.customers import customers_with_email, normalize_email
 from helpline.accounts.lockout import clear_failures
 from helpline.accounts.models import User
-from helpline.accounts.throttle import per_address, setting
+from helpline.lib.ratelimit import per_address, setting
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
 

@@ -23,17 +23,10 @@ The rates are django-ratelimit rates ("30/15m": 30 per fixed 15-minute window).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponseBase
-from django.utils.module_loading import import_string
+from django.http import HttpRequest
 from django_ratelimit.core import ALL, _get_window, _make_cache_key, _split_rate, get_usage
-from django_ratelimit.decorators import ratelimit
-from django_ratelimit.exceptions import Ratelimited
 
 from helpline.lib.clientip import address_key
 
@@ -96,37 +89,3 @@ def forget_username(username: str) -> None:
     window = _get_window(name, _split_rate(rate)[1])
     key = _make_cache_key(f"{_GROUP}.username", window, rate, name, ALL)
     caches[settings.RATELIMIT_USE_CACHE].delete(key)
-
-
-View = Callable[..., HttpResponseBase]
-Rate = str | Callable[[str, HttpRequest], str]
-
-
-def setting(name: str) -> Callable[[str, HttpRequest], str]:
-    """A rate read from the named setting at each request (for `per_address`)."""
-    return lambda group, request: str(getattr(settings, name))
-
-
-def per_address(rate: Rate) -> Callable[[View], View]:
-    """django-ratelimit by client address (an IPv6 client by its /64) on POST, at
-    `rate` ("10/h", or `setting(NAME)`), answered with the 429 page.
-
-    The answer is rendered here rather than left to django-ratelimit's middleware,
-    so a throttled request gets "Too many requests" even where that middleware is
-    not installed (a bare `Ratelimited` would show as 403 Forbidden)."""
-
-    def decorator(view: View) -> View:
-        limited = ratelimit(key=address_key, rate=rate, method="POST", block=True)(view)
-
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            try:
-                response: HttpResponseBase = limited(request, *args, **kwargs)
-            except Ratelimited as exception:
-                answer: View = import_string(settings.RATELIMIT_VIEW)
-                return answer(request, exception)
-            return response
-
-        return wrapper
-
-    return decorator

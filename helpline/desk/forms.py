@@ -16,10 +16,7 @@ from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
 from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
 from helpline.tickets.uploads import limits_text
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+from helpline.web.widgets import MultipleFileInput
 
 
 class MultipleFileField(forms.FileField):

@@ -1,10 +1,11 @@
-"""What the portal's and the desk's ticket pages show of the ratings."""
+"""The rating card of the portal's ticket page (rendered by the `rating_card` tag,
+helpline/feedback/templatetags/feedback.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from helpline.feedback.links import rating_path
+from helpline.tickets.links import rating_path
 from helpline.tickets.models import (
     RATING_COMMENT_MAX_LENGTH,
     Event,
@@ -45,8 +46,3 @@ def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
         "intro": f"Your ticket is {ticket.status.public_name.lower()}. "
         "Tell us how our answer worked for you.",
     }
-
-
-def ticket_ratings(ticket: Ticket) -> list[Rating]:
-    """Every rating of the ticket, oldest first, for the desk's Details card."""
-    return list(Rating.objects.filter(ticket=ticket).order_by("created_at", "id"))

@@ -19,14 +19,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from helpline.accounts.throttle import per_address
 from helpline.feedback.forms import RatingForm
-from helpline.feedback.links import event_from_rating_token, max_age_days, token_expired
 from helpline.lib.access import signed_link
-from helpline.portal.views import current_customer
+from helpline.lib.ratelimit import per_address
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import LifecycleError
 from helpline.tickets.lifecycle.rating import ALREADY_RATED
+from helpline.tickets.links import (
+    event_from_rating_token,
+    rating_link_max_age_days,
+    rating_token_expired,
+)
 from helpline.tickets.models import (
     RATING_COMMENT_MAX_LENGTH,
     Entry,
@@ -35,6 +38,7 @@ from helpline.tickets.models import (
     Rating,
     Score,
 )
+from helpline.web.auth import current_customer
 
 THANKS = "Thank you for rating our answer."
 
@@ -50,11 +54,11 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 def _bad_link(request: HttpRequest, token: str) -> HttpResponse:
-    expired = token_expired(token)
+    expired = rating_token_expired(token)
     return render(
         request,
         "feedback/link_problem.html",
-        {"expired": expired, "link_days": max_age_days()},
+        {"expired": expired, "link_days": rating_link_max_age_days()},
         status=410 if expired else 404,
     )
 

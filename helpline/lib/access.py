@@ -12,7 +12,7 @@ one decorator line above it:
 - `@customer_only`: the signed-in customer, for their own tickets only; the view
   answers everybody else as if the ticket did not exist (404) or sends them to
   the portal's sign-in;
-- `agent_required` (helpline/desk/views/common.py) declares `AGENT` itself: active
+- `agent_required` (helpline/web/auth.py) declares `AGENT` itself: active
   agents, each seeing their departments' tickets.
 
 `DefaultDenyMiddleware` refuses, with a 404 and an error in the log, any view

@@ -42,14 +42,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer, Department, Team
-from helpline.feedback.links import rating_links
 from helpline.lib.html import html_to_text, text_to_html
 from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import PlannedMail, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, reply_marker
-from helpline.portal.links import ticket_path
+from helpline.tickets.links import rating_links, ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
 
 # Alert mails to agents quote the message, one copy per agent: up to this much of

@@ -18,6 +18,7 @@ from helpline.accounts.models import Customer
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import HelpTopic, TopicField
 from helpline.tickets.uploads import check_uploads, limits_text
+from helpline.web.widgets import MultipleFileInput
 
 
 class PortalForm(forms.Form):
@@ -27,10 +28,6 @@ class PortalForm(forms.Form):
 
 
 # --- attachments -------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
 
 
 class AttachmentsField(forms.FileField):

@@ -22,7 +22,7 @@ from helpline.accounts.customers import customers_with_email
 from helpline.accounts.passwords import account_mail_allowed
 from helpline.notify.accountmail import queue_account_mail
 from helpline.notify.models import MailKind
-from helpline.portal.links import ticket_path
+from helpline.tickets.links import ticket_path
 from helpline.tickets.models import Ticket
 
 

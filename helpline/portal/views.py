@@ -32,10 +32,10 @@ from helpline.accounts import lockout, passwords, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience, valid_for
-from helpline.feedback.portal import rating_card
 from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.lib.landing import landing
+from helpline.lib.ratelimit import per_address
 from helpline.portal.forms import (
     LoginForm,
     NewPasswordForm,
@@ -43,12 +43,18 @@ from helpline.portal.forms import (
     ReplyForm,
     StatusForm,
 )
-from helpline.portal.links import ticket_from_token, ticket_token, ticket_url, token_expired
 from helpline.portal.tasks import mail_ticket_link
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.lifecycle import LifecycleError
+from helpline.tickets.links import (
+    ticket_from_token,
+    ticket_token,
+    ticket_token_expired,
+    ticket_url,
+)
 from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
+from helpline.web.auth import current_customer
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +64,6 @@ PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 # The signed link to the ticket just opened, kept for the "thank you" page.
 OPENED_KEY = "portal.opened_token"
 MY_TICKETS_PAGE_SIZE = 20
-
-
-def current_customer(request: HttpRequest) -> Customer | None:
-    if not request.user.is_authenticated:
-        return None
-    customer: Customer | None = getattr(request.user, "customer", None)
-    return customer
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -118,7 +117,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
 
 @public
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttle.per_address("20/h")
+@per_address("20/h")
 def open_ticket(request: HttpRequest) -> HttpResponse:
     customer = current_customer(request)
     files_dropped = False
@@ -173,7 +172,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 @public
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttle.per_address("10/m")
+@per_address("10/m")
 def status(request: HttpRequest) -> HttpResponse:
     """Mail the signed link of a ticket to its customer's address.
 
@@ -260,7 +259,7 @@ def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
 def _signed(request: HttpRequest, token: str) -> Access | HttpResponse:
     ticket = ticket_from_token(token)
     if ticket is None:
-        if token_expired(token):
+        if ticket_token_expired(token):
             return render(
                 request,
                 "portal/link_expired.html",
@@ -307,7 +306,7 @@ def _render_ticket(
             "archived": ticket.state == State.ARCHIVED,
             "files_dropped": files_dropped,
             "signed": bool(access.token),
-            "rating_card": rating_card(ticket, access.url("ticket")),
+            "ticket_url": access.url("ticket"),  # where the rating card returns to
         },
     )
 

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from helpline.desk.views.common import agent_required, current_agent
 from helpline.lib import bounds
 from helpline.reports import exports
 from helpline.reports.csvsafe import write_csv
@@ -24,6 +23,7 @@ from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, as_json
 from helpline.reports.periods import PRESETS, StrOrPromise
 from helpline.tickets import queues
 from helpline.tickets.queues import BadQueueInput
+from helpline.web.auth import agent_required, current_agent
 
 # The definitions as the page's glossary shows them, under the docs' headings.
 GLOSSARY: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [

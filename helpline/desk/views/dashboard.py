@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Department, Team
-from helpline.desk.views.common import agent_required, current_agent
 from helpline.tickets.models import HelpTopic, Priority, Status
 from helpline.tickets.queues import (
     QUEUES,
@@ -17,6 +16,7 @@ from helpline.tickets.queues import (
     queue_counts,
     queue_page,
 )
+from helpline.web.auth import agent_required, current_agent
 
 
 @agent_required

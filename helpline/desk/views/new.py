@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.desk.forms import NewTicketForm
-from helpline.desk.views.common import agent_required, current_agent
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.uploads import check_uploads
+from helpline.web.auth import agent_required, current_agent
 
 
 @agent_required

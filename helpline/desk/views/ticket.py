@@ -23,15 +23,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.models import Agent
 from helpline.desk import forms as desk_forms
-from helpline.desk.views.common import agent_required, current_agent, get_ticket_for_agent
+from helpline.desk.views.common import get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
-from helpline.feedback.portal import ticket_ratings
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
 from helpline.tickets.permissions import TicketAction, can
 from helpline.tickets.uploads import check_uploads
+from helpline.web.auth import agent_required, current_agent
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -286,7 +286,7 @@ def render_ticket(
         "answers": topic_answers(ticket),
         "sla": sla_view(ticket),
         "followups": list(ticket.followups.values_list("number", flat=True)),
-        "ratings": ticket_ratings(ticket),
+        "ratings": list(ticket.ratings.order_by("created_at", "id")),
         "held_waiting": [e for e in entries if _waiting(e)],
     }
     return render(request, "desk/ticket.html", context, status=status)

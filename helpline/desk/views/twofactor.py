@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
-from helpline.desk.views.common import agent_required
+from helpline.web.auth import agent_required
 
 
 class CodeForm(forms.Form):

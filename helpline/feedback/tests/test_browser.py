@@ -12,9 +12,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from helpline.conftest import PASSWORD, World
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.portal.links import ticket_token
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
+from helpline.tickets.links import ticket_token
 from helpline.tickets.models import EventKind, Rating, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

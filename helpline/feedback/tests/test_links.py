@@ -9,15 +9,15 @@ from django.core import signing
 from django.utils import timezone
 
 from helpline.conftest import World, make_customer
-from helpline.feedback.links import (
-    SALT,
+from helpline.tickets.links import (
+    RATING_SALT,
     event_from_rating_token,
     rating_links,
     rating_path,
     rating_token,
-    token_expired,
+    rating_token_expired,
+    ticket_token,
 )
-from helpline.portal.links import ticket_token
 from helpline.tickets.models import Event, EventKind, Ticket
 
 from .conftest import resolved
@@ -41,7 +41,7 @@ def test_a_tampered_token_names_nothing(world: World) -> None:
     assert event_from_rating_token(token[:-2] + "xx") is None
     assert event_from_rating_token(forged) is None
     assert event_from_rating_token("nonsense") is None
-    assert not token_expired(token[:-2] + "xx")
+    assert not rating_token_expired(token[:-2] + "xx")
 
 
 def test_a_ticket_link_or_another_salt_is_no_rating_link(world: World) -> None:
@@ -52,13 +52,13 @@ def test_a_ticket_link_or_another_salt_is_no_rating_link(world: World) -> None:
 
     assert event_from_rating_token(ticket_token(ticket)) is None
     assert event_from_rating_token(other_salt) is None
-    assert SALT == "helpline.feedback.rate"
+    assert RATING_SALT == "helpline.feedback.rate"
 
 
 def test_a_token_signed_for_a_non_resolution_event_names_nothing(world: World) -> None:
     ticket, _ = resolved(world)
     created = Event.objects.get(ticket=ticket, kind=EventKind.CREATED)
-    token = signing.TimestampSigner(salt=SALT).sign(f"{created.pk}.{ticket.customer_id}")
+    token = signing.TimestampSigner(salt=RATING_SALT).sign(f"{created.pk}.{ticket.customer_id}")
 
     assert event_from_rating_token(token) is None
 
@@ -77,10 +77,10 @@ def test_a_token_expires_after_sixty_days(world: World) -> None:
 
     with time_machine.travel(timezone.now() + timedelta(days=59), tick=False):
         assert event_from_rating_token(token) == resolution
-        assert not token_expired(token)
+        assert not rating_token_expired(token)
     with time_machine.travel(timezone.now() + timedelta(days=61), tick=False):
         assert event_from_rating_token(token) is None
-        assert token_expired(token)
+        assert rating_token_expired(token)
 
 
 def test_the_max_age_follows_the_setting(world: World, settings) -> None:
@@ -89,7 +89,7 @@ def test_the_max_age_follows_the_setting(world: World, settings) -> None:
     token = rating_token(resolution)
 
     with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
-        assert token_expired(token)
+        assert rating_token_expired(token)
 
 
 def test_the_mail_links_are_absolute_and_preselect_a_score(world: World, settings) -> None:

@@ -10,10 +10,10 @@ from django.apps import apps
 from django.test import Client
 
 from helpline.conftest import World, make_customer
-from helpline.feedback.links import event_from_rating_token
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
 from helpline.notify.rendering import default_source
 from helpline.tickets import lifecycle
+from helpline.tickets.links import event_from_rating_token
 
 from .conftest import resolution_of, resolved
 

@@ -7,9 +7,8 @@ import re
 from django.test import Client
 
 from helpline.conftest import World
-from helpline.feedback.links import event_from_rating_token
-from helpline.portal.links import ticket_token
 from helpline.tickets import lifecycle
+from helpline.tickets.links import event_from_rating_token, ticket_token
 from helpline.tickets.models import Rating
 
 from .conftest import resolved

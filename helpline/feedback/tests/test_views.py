@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from helpline.conftest import World
-from helpline.feedback.links import rating_token
 from helpline.tickets import lifecycle
+from helpline.tickets.links import rating_token
 from helpline.tickets.models import Event, EventKind, Rating
 
 from .conftest import resolved

@@ -21,7 +21,7 @@ from helpline.accounts.tests.mailbox import (
 )
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.portal.links import ticket_from_token, ticket_token, token_expired
+from helpline.tickets.links import ticket_from_token, ticket_token, ticket_token_expired
 
 
 def test_a_token_names_its_ticket_and_nothing_else(world: World) -> None:
@@ -34,7 +34,7 @@ def test_a_token_names_its_ticket_and_nothing_else(world: World) -> None:
     assert ticket_from_token(ticket_token(other)) == other
     assert ticket_from_token("garbage") is None
     assert ticket_from_token(token.replace(ticket.number, other.number)) is None
-    assert not token_expired("garbage")
+    assert not ticket_token_expired("garbage")
 
 
 SENT = "If that ticket exists, we sent a link"

@@ -10,10 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from helpline.conftest import World
-from helpline.portal.links import ticket_token
 from helpline.portal.tests.conftest import upload
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Upload
+from helpline.tickets.links import ticket_token
 from helpline.tickets.models import Attachment, EventKind, State, Ticket
 
 

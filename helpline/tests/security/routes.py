@@ -50,14 +50,13 @@ from helpline.api.tests.conftest import make_key, make_token
 from helpline.conftest import World, make_agent, make_customer
 from helpline.desk.views.auth import PENDING_KEY
 from helpline.desk.views.ticket import ACTIONS
-from helpline.feedback.links import rating_token
 from helpline.lib.access import Audience
 from helpline.notify.defaults import ensure_templates
 from helpline.portal.accounts import confirmation_tokens
-from helpline.portal.links import ticket_token
 from helpline.reports import views as report_views
 from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
 from helpline.tickets import lifecycle, queues
+from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
 from helpline.worker.models import WorkerHeartbeat
 

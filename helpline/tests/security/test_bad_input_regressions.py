@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from helpline.conftest import PASSWORD, World
-from helpline.feedback.links import rating_path
 from helpline.tests.security.routes import Scene, build_scene
+from helpline.tickets.links import rating_path
 
 pytestmark = pytest.mark.django_db
 

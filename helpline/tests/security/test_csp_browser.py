@@ -17,12 +17,12 @@ from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from helpline.accounts.models import Agent, Customer, User
-from helpline.feedback.links import rating_path
 from helpline.intake.ingest import ingest_message
 from helpline.intake.models import QuarantinedMessage
 from helpline.tests.security.browser import Watch, csp_header, sign_in
 from helpline.tickets import lifecycle
 from helpline.tickets.demo import DEMO_PASSWORD, load_demo
+from helpline.tickets.links import rating_path
 from helpline.tickets.models import Event, EventKind, Priority, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

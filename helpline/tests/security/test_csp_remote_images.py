@@ -12,10 +12,9 @@ from django.test import Client
 from playwright.sync_api import Browser, Request, expect
 
 from helpline.conftest import World
-from helpline.feedback.links import rating_path
-from helpline.portal.links import ticket_path
 from helpline.tests.security.browser import Watch, sign_in
 from helpline.tickets import lifecycle
+from helpline.tickets.links import rating_path, ticket_path
 from helpline.tickets.models import Event, EventKind, Ticket
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "csp"

@@ -32,15 +32,14 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from helpline.accounts.models import Customer
 from helpline.conftest import World
-from helpline.feedback.links import rating_path
 from helpline.intake.models import ProcessedMessage, QuarantinedMessage
 from helpline.notify.models import OutboundMessage
-from helpline.portal.links import ticket_path
 from helpline.tests.security.browser import sign_in
 from helpline.tests.security.channels import Channels, api_key
 from helpline.tests.security.payloads import PAYLOADS
 from helpline.tests.security.xss import Detector, Markers
 from helpline.tickets import lifecycle
+from helpline.tickets.links import rating_path, ticket_path
 from helpline.tickets.models import Event, EventKind, Ticket, TopicField
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
