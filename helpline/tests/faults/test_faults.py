@@ -39,6 +39,9 @@ from helpline.tests.faults.harness import DATABASE_STEPS, STEPS, Outcome, Run
 
 POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 MARKER = re.compile(r"fault-(?:ticket|reply)-\d+-\d+")
+# Every test reads the one run `outcome` makes: all on one xdist worker (make test
+# uses --dist loadgroup), so the run is made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("faults")
 
 
 @pytest.fixture(scope="module")
