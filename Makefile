@@ -18,9 +18,10 @@ SHELL := /bin/sh
 PORT ?= 8000
 PYTEST_ARGS ?=
 # pytest-xdist: a worker per core ("auto"). loadgroup keeps each browser module (one
-# Chromium each) and the fault run on one worker (helpline/conftest.py); without
-# reordering, the tests go out in pytest-django's order (plain database tests, then
-# those that empty the tables, then those without a database).
+# Chromium each, helpline/conftest.py) on one worker, and the tests marked
+# xdist_group("heavy") (the fault run, ...) one after another; without reordering,
+# the tests go out in pytest-django's order (plain database tests, then those that
+# empty the tables, then those without a database).
 PYTEST_PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
 UV_VERSION := 0.13.9
 
