@@ -3,10 +3,13 @@
 #   make run          set up .venv, the database and static files, load the demo
 #                     data into an empty database, serve on http://127.0.0.1:$(PORT)
 #   make test         lint, types, migrations, system checks, the whole test suite
+#                     (in parallel: one pytest-xdist worker per core, tests in random
+#                     order; pytest prints the seed, --randomly-seed=N replays it)
 #   make lint / fmt   ruff and mypy only / reformat and autofix
 #   make clean        delete .venv and var/ (the SQLite database, uploads, secret key)
 #
-# Variables: PORT (8000), PYTEST_ARGS (extra pytest arguments, e.g. "-n auto -x"),
+# Variables: PORT (8000), PYTEST_ARGS (extra pytest arguments, after the defaults:
+# "-x -k lifecycle", "-n 0" for one process, "-p no:randomly" for file order),
 # PYTHON (an interpreter to use instead of the one scripts/find-python picks).
 
 SHELL := /bin/sh
@@ -14,6 +17,12 @@ SHELL := /bin/sh
 
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist: a worker per core ("auto"). loadgroup keeps each browser module (one
+# Chromium each, helpline/conftest.py) on one worker, and the tests marked
+# xdist_group("heavy") (the fault run, ...) one after another; without reordering,
+# the tests go out in pytest-django's order (plain database tests, then those that
+# empty the tables, then those without a database).
+PYTEST_PARALLEL := -n auto --dist loadgroup --no-loadscope-reorder
 UV_VERSION := 0.13.9
 
 VENV := .venv
@@ -52,7 +61,9 @@ $(SYNCED): pyproject.toml uv.lock
 	    echo "Installing uv $(UV_VERSION) into $(VENV)"; \
 	    $(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" || exit 1; \
 	fi
-	$(UV) sync --frozen --inexact
+	@# Compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (each
+	@# test worker, each child a test starts) would compile Django from source again.
+	$(UV) sync --frozen --inexact --compile-bytecode
 	@touch $@
 
 # --- run ------------------------------------------------------------------------
@@ -86,9 +97,12 @@ define CHECKS
 	HTTPS=1 $(MANAGE) check --deploy --fail-level WARNING
 endef
 
+# PYTHONDONTWRITEBYTECODE is emptied for pytest: every worker and every child process
+# a test starts (workers, `helpline ingest-email`, gunicorn) would otherwise compile
+# the project and the rewritten test modules again from source.
 define PYTEST
 	@scripts/ensure-test-tools
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endef
 
 lint: venv

@@ -8,10 +8,16 @@ per department, so permission tests read as sentences.
 from __future__ import annotations
 
 import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
 from helpline.sla.models import SLAPlan
@@ -19,12 +25,11 @@ from helpline.tickets import lifecycle
 from helpline.tickets.defaults import ensure_defaults
 from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
 
-# Playwright's sync API runs an event loop in the test thread; Django refuses ORM
-# calls from such a thread unless told that this is deliberate.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("HELPLINE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parents[1]
+SQLITE_NAME = "helpline.sqlite3"  # the file settings.py keeps in HELPLINE_VAR_DIR
+_MIGRATED = pytest.StashKey[Path]()
 
 
 @dataclass
@@ -137,3 +142,136 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+# --- a migrated database to copy -------------------------------------------------------
+# Migrating a database from nothing takes seconds of CPU; pytest-django does it once
+# per process (per xdist worker). Tests that need a database of their own for a child
+# process (`helpline` on the command line) start from a copy of one already migrated
+# instead of migrating again.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None, request: pytest.FixtureRequest, tmp_path_factory: Any
+) -> None:
+    """pytest-django's test database; on SQLite, also a copy of it as the
+    migrations left it, before any test wrote to it (see `migrated_sqlite`)."""
+    from django.db import connection
+
+    test_name = connection.settings_dict["TEST"].get("NAME")
+    # Set up (pytest-django sets up no database when no selected test needs one).
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == test_name:
+        copy = tmp_path_factory.mktemp("migrated") / SQLITE_NAME
+        _copy_sqlite(Path(test_name), copy)
+        request.config.stash[_MIGRATED] = copy
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (what is still in the WAL too)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Path:
+    """A migrated SQLite database file (no rows but what migrations add), to copy.
+
+    On the SQLite run it is the copy `django_db_setup` made of the test database.
+    Where there is none (the PostgreSQL run, or no selected test uses the database)
+    one is migrated here, once, by `helpline migrate` as an operator would."""
+    request.getfixturevalue("django_db_setup")
+    if _MIGRATED in request.config.stash:
+        return request.config.stash[_MIGRATED]
+    folder = tmp_path_factory.mktemp("migrated")
+    ours = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in ours}
+    env.update(HELPLINE_VAR_DIR=str(folder), SECRET_KEY="migrated-sqlite-template-key")
+    subprocess.run(
+        [sys.executable, "-m", "helpline.cli", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder / SQLITE_NAME
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (make test), all browser tests of a module go to one
+    xdist worker, so the module starts one Playwright and one Chromium, not one on
+    each worker that happens to get some of its tests."""
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        module = getattr(item, "module", None)
+        if item.get_closest_marker("browser") and module is not None:
+            item.add_marker(pytest.mark.xdist_group(module.__name__))
+
+
+# --- Playwright: one per test module --------------------------------------------------
+# pytest-playwright starts Playwright once per session. Its sync API keeps an asyncio
+# event loop running in the test thread from then on, and Django refuses ORM calls
+# from such a thread unless DJANGO_ALLOW_ASYNC_UNSAFE is set: so the flag had to be
+# set for the whole run, every test and every child process. Here Playwright (and
+# Chromium) live as long as a browser test module: the flag is set while they run
+# and removed when they stop, and every other test runs with Django's check in force.
+# The fixtures below are pytest-playwright's, with the scope narrowed to the module.
+
+
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        started = sync_playwright().start()
+        if _pw_api_request_contexts:
+            _pw_api_request_contexts.instrument(started)
+        try:
+            yield started
+        finally:
+            started.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(
+    browser_type_launch_args: dict[str, Any], browser_type: BrowserType
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
+    started = launch_browser()
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args(
+    pytestconfig: pytest.Config,
+    playwright: Playwright,
+    device: str | None,
+    base_url: str | None,
+    _pw_artifacts_folder: Any,
+) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if device:
+        args.update(playwright.devices[device])
+    if base_url:
+        args["base_url"] = base_url
+    if pytestconfig.getoption("--video") in ("on", "retain-on-failure"):
+        args["record_video_dir"] = _pw_artifacts_folder.name
+    return args

@@ -31,7 +31,9 @@ from helpline.sla.models import EscalationFired, Target, Trigger
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Event, EventKind, Priority, Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Under xdist (make test) in the same group as the fault run: these tests load the
+# machine and hold time limits, so they run one after another on one worker.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("heavy")]
 
 ROOT = Path(__file__).resolve().parents[3]
 TICKETS = 6

@@ -29,7 +29,9 @@ from helpline.lib.html import MAX_DEPTH, MAX_ELEMENTS, MAX_HTML_CHARS, check_htm
 from helpline.tickets import lifecycle
 from helpline.worker.tests.processes import ROOT, child_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Under xdist (make test) in the same group as the fault run: these tests load the
+# machine and hold time limits, so they run one after another on one worker.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("heavy")]
 
 WRITE_SECONDS = 1.0
 

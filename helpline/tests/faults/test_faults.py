@@ -39,6 +39,11 @@ from helpline.tests.faults.harness import DATABASE_STEPS, STEPS, Outcome, Run
 
 POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 MARKER = re.compile(r"fault-(?:ticket|reply)-\d+-\d+")
+# Every test reads the one run `outcome` makes: all on one xdist worker (make test
+# uses --dist loadgroup), so the run is made once, not once per worker. The group
+# is shared with the other tests that load the machine and hold time limits
+# (test_availability, test_two_workers), so they run one after another.
+pytestmark = pytest.mark.xdist_group("heavy")
 
 
 @pytest.fixture(scope="module")
