@@ -88,6 +88,7 @@ define LINT
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy helpline
+	$(VENV)/bin/lint-imports --no-cache
 endef
 
 # `check --deploy` as a deployment behind HTTPS sees it (HTTPS=1): any warning fails.

@@ -5,7 +5,7 @@ goes the same way as the rest: an `OutboundMessage` row, sent by the worker once
 its transaction commits, with retries, a signed Message-ID of ours (so a bounce or
 an autoreply that comes back is recognised as our own mail) and a template
 administrators can edit. The pages do not call this themselves: they queue one
-task holding what was typed (`helpline.accounts.tasks`, `helpline.portal.tasks`)
+task holding what was typed (`helpline.notify.tasks`, `helpline.portal.tasks`)
 and answer, and the worker looks the account or ticket up and calls this. So a
 page does the same work, and takes the same time, whether or not the address has
 an account or the ticket exists.
@@ -22,8 +22,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_ratelimit.core import get_usage
 
+from helpline.accounts.customers import normalize_email
+from helpline.accounts.models import User
+from helpline.accounts.passwords import Audience, reset_tokens, users_for, valid_for
 from helpline.lib.mailids import make_message_id
 from helpline.notify.compose import _TAG, address
 from helpline.notify.models import MailKind, OutboundMessage
@@ -70,3 +77,52 @@ def queue_account_mail(
     # Robust, as for ticket mail: if queuing fails, send_due() still finds the row.
     transaction.on_commit(partial(enqueue, [message.pk]), robust=True)
     return message
+
+
+# --- password reset mail (the pages are helpline.web.passwords) ---------------------
+
+
+def account_mail_allowed(email: str) -> bool:
+    """Whether one more account mail (reset, confirmation, ticket link) may go to
+    `email` now: at most HELPLINE_ACCOUNT_MAIL_PER_MAILBOX per mailbox, so nobody
+    can flood somebody else's inbox through our forms. Counts this one. Asked by
+    the worker, only for mail it is about to write: no request is needed (the
+    count is keyed by the mailbox alone, in the shared cache)."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return True
+    mailbox = normalize_email(email).lower()
+    usage = get_usage(
+        None,
+        group="helpline.accounts.mail",
+        key=lambda group, request: mailbox,
+        rate=settings.HELPLINE_ACCOUNT_MAIL_PER_MAILBOX,
+        increment=True,
+    )
+    return not (usage and usage["should_limit"])
+
+
+def send_reset(audience: Audience, user: User) -> None:
+    """Queue the reset mail with a fresh link for `user`."""
+    name = "portal:password_reset_confirm"
+    if audience == Audience.AGENTS:
+        name = "desk:password_reset_confirm"
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = reset_tokens.make_token(user)
+    link = settings.HELPLINE_BASE_URL + reverse(name, kwargs={"uidb64": uidb64, "token": token})
+    customer = getattr(user, "customer", None) if audience == Audience.CUSTOMERS else None
+    queue_account_mail(
+        MailKind.PASSWORD_RESET,
+        name=customer.name if customer else user.get_full_name() or user.username,
+        email=user.email,
+        context={"link": link, "valid_for": valid_for()},
+    )
+
+
+def mail_reset(audience: Audience, email: str) -> None:
+    """The worker's half of a reset request: mail a link to each login of this kind
+    that `email` has, if its mailbox may have one more account mail."""
+    with transaction.atomic():
+        users = users_for(audience, email)
+        if users and account_mail_allowed(email):
+            for user in users:
+                send_reset(audience, user)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from helpline.accounts.passwords import Audience
+from helpline.notify.accountmail import mail_reset
 from helpline.notify.sending import deliver, send_due
 
 
@@ -21,3 +23,11 @@ def send_due_mail() -> dict[str, int]:
     """The periodic sweep (a job in HELPLINE_PERIODIC_JOBS): send whatever is due,
     i.e. mail whose task was lost, retries, and mail whose sender died mid-send."""
     return dict(send_due())
+
+
+@task()
+def mail_password_reset(audience: str, email: str) -> None:
+    """A reset asked for on the portal or the desk, with the address as typed: look
+    it up and mail a link if it has a login of that kind (the page that asked
+    already answered, the same way whatever was typed)."""
+    mail_reset(Audience(audience), email)

@@ -49,14 +49,15 @@ from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer, has_account, normalize_email
 from helpline.accounts.models import Customer, User
-from helpline.accounts.passwords import Audience, LinkView, account_mail_allowed, mail_reset
+from helpline.accounts.passwords import Audience
 from helpline.lib.access import public, signed_link
 from helpline.lib.ratelimit import per_address
-from helpline.notify.accountmail import queue_account_mail
+from helpline.notify.accountmail import account_mail_allowed, mail_reset, queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.portal.forms import AccountSetupForm, RegisterForm
 from helpline.portal.tasks import mail_registration
 from helpline.web.auth import current_customer
+from helpline.web.passwords import LinkView
 
 
 class ConfirmationTokenGenerator(PasswordResetTokenGenerator):

@@ -19,8 +19,7 @@ from django.utils.timesince import timeuntil
 from django.utils.timezone import now
 
 from helpline.accounts.customers import customers_with_email
-from helpline.accounts.passwords import account_mail_allowed
-from helpline.notify.accountmail import queue_account_mail
+from helpline.notify.accountmail import account_mail_allowed, queue_account_mail
 from helpline.notify.models import MailKind
 from helpline.tickets.links import ticket_path
 from helpline.tickets.models import Ticket

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from helpline.accounts import lockout, passwords, throttle
+from helpline.accounts import lockout, throttle
 from helpline.accounts.customers import customers_with_email, find_or_create_customer
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience, valid_for
@@ -54,6 +54,7 @@ from helpline.tickets.links import (
     ticket_url,
 )
 from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
+from helpline.web import passwords as web_passwords
 from helpline.web.auth import current_customer
 
 log = logging.getLogger(__name__)
@@ -492,7 +493,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @public
-class ResetRequestView(passwords.ResetRequestView):
+class ResetRequestView(web_passwords.ResetRequestView):
     template_name = "portal/password_reset.html"
     audience = Audience.CUSTOMERS
 
@@ -523,7 +524,7 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
 
 
 @signed_link
-class ResetConfirmView(passwords.ResetConfirmView):
+class ResetConfirmView(web_passwords.ResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
     form_class = NewPasswordForm
     success_url = reverse_lazy("portal:login")

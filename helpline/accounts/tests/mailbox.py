@@ -21,7 +21,7 @@ LINK = re.compile(r"https?://\S+")
 # The tasks the account pages queue with what was typed (the worker's half of a
 # reset, a registration, a status lookup).
 ACCOUNT_TASKS = (
-    "helpline.accounts.tasks.mail_password_reset",
+    "helpline.notify.tasks.mail_password_reset",
     "helpline.portal.tasks.mail_ticket_link",
     "helpline.portal.tasks.mail_registration",
 )

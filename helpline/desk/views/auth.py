@@ -28,13 +28,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from helpline.accounts import lockout, passwords, throttle, twofactor
+from helpline.accounts import lockout, throttle, twofactor
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, valid_for
 from helpline.desk.forms import LoginForm
 from helpline.desk.views.twofactor import SignInCodeForm, too_soon, wrong_code
 from helpline.lib.access import public, signed_link
 from helpline.lib.landing import landing
+from helpline.web import passwords as web_passwords
 
 # Who passed the password step and waits for the code step: {user, hash, next, at}.
 PENDING_KEY = "helpline.desk.2fa_pending"
@@ -167,7 +168,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @public
-class ResetRequestView(passwords.ResetRequestView):
+class ResetRequestView(web_passwords.ResetRequestView):
     template_name = "desk/password_reset.html"
     success_url = reverse_lazy("desk:password_reset_sent")
     audience = Audience.AGENTS
@@ -189,7 +190,7 @@ def reset_sent(request: HttpRequest) -> HttpResponse:
 
 
 @signed_link
-class ResetConfirmView(passwords.ResetConfirmView):
+class ResetConfirmView(web_passwords.ResetConfirmView):
     template_name = "desk/password_reset_confirm.html"
     success_url = reverse_lazy("desk:login")
     audience = Audience.AGENTS

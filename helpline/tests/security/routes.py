@@ -434,7 +434,6 @@ REPORT_PARAMS = (*report_views.REPORT_PARAMS, "table")
 def _web() -> list[Case]:
     from django.contrib.auth.forms import SetPasswordForm
 
-    from helpline.accounts.passwords import ResetRequestForm
     from helpline.desk.forms import LoginForm as DeskLogin
     from helpline.desk.forms import NewTicketForm
     from helpline.desk.forms import ReplyForm as DeskReply
@@ -449,6 +448,7 @@ def _web() -> list[Case]:
         ReplyForm,
         StatusForm,
     )
+    from helpline.web.passwords import ResetRequestForm
 
     post, both = ("POST",), ("GET", "POST")
     desk_login = _fields(DeskLogin, "next")
