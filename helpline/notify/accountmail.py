@@ -32,7 +32,7 @@ from helpline.accounts.customers import normalize_email
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, reset_tokens, users_for, valid_for
 from helpline.lib.mailids import make_message_id
-from helpline.notify.compose import _TAG, address
+from helpline.notify.compose import MESSAGE_ID_TAGS, address
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.outbox import enqueue
 from helpline.notify.rendering import Renderer
@@ -61,7 +61,7 @@ def queue_account_mail(
     if rendered is None:
         return None
     now = timezone.now()
-    tag = f"{_TAG[kind]}x{secrets.token_hex(6)}"
+    tag = f"{MESSAGE_ID_TAGS[kind]}x{secrets.token_hex(6)}"
     message = OutboundMessage.objects.create(
         ticket=ticket,
         kind=kind,

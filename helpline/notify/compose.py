@@ -27,7 +27,7 @@ from helpline.tickets.models import Event, Ticket
 # recipient's thread and the latest ones, as RFC 5322 suggests when trimming.
 MAX_REFERENCES = 10
 # A letter per kind in our Message-IDs, so an id read in a log says what it was.
-_TAG = {
+MESSAGE_ID_TAGS = {
     MailKind.AUTORESPONSE: "a",
     MailKind.NEW_TICKET_ALERT: "n",
     MailKind.ASSIGNED_ALERT: "g",
@@ -104,7 +104,7 @@ def compose(drafts: Sequence[PlannedMail], renderer: Renderer) -> list[OutboundM
         if ticket.pk not in histories:
             histories[ticket.pk] = _history(ticket)
         earlier = _earlier_ids(histories[ticket.pk], draft.to[0])
-        tag = f"{_TAG[draft.kind]}{draft.event.pk}x{secrets.token_hex(4)}"
+        tag = f"{MESSAGE_ID_TAGS[draft.kind]}{draft.event.pk}x{secrets.token_hex(4)}"
         messages.append(
             OutboundMessage(
                 ticket=ticket,

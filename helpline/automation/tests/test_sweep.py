@@ -266,7 +266,7 @@ def test_a_ticket_failing_inside_its_transaction_leaves_nothing_half_written(
     def broken_rearm(change: object) -> None:
         raise RuntimeError("after the overdue event was recorded")
 
-    monkeypatch.setattr(escalation, "_rearm", broken_rearm)
+    monkeypatch.setattr(escalation, "rearm_alarm", broken_rearm)
 
     assert sweep(now=first_due(ticket)) == {"looked_at": 1, "failed": 1}
     assert overdue_reasons(ticket) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from helpline.accounts.models import Agent, Department, Team
-from helpline.tickets.lifecycle.clock import _follow_plan
+from helpline.tickets.lifecycle.clock import follow_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
     Change,
@@ -174,7 +174,7 @@ def apply_transfer(change: Change, department: Department, reason: str) -> None:
             reason=f"No access to {department}",
         )
         change.set(assignee=None)
-    _follow_plan(change)
+    follow_plan(change)
 
 
 def system_assign(

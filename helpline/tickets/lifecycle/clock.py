@@ -27,7 +27,7 @@ from helpline.tickets.permissions import TicketAction
 
 # Plans that came from these follow the ticket when its topic or department
 # changes; a plan set by a rule or by hand stays.
-_DERIVED = {SLASource.TOPIC, SLASource.DEPARTMENT, SLASource.DEFAULT, ""}
+DERIVED_PLAN_SOURCES = {SLASource.TOPIC, SLASource.DEPARTMENT, SLASource.DEFAULT, ""}
 
 
 def plan_for(topic: HelpTopic | None, department: Department) -> tuple[SLAPlan | None, str]:
@@ -40,16 +40,16 @@ def plan_for(topic: HelpTopic | None, department: Department) -> tuple[SLAPlan |
     return default, (SLASource.DEFAULT if default else "")
 
 
-def _fired(ticket: Ticket) -> list[int]:
+def fired_levels(ticket: Ticket) -> list[int]:
     return list(
         EscalationFired.objects.filter(ticket_id=ticket.pk).values_list("level_id", flat=True)
     )
 
 
-def _rearm(change: Change) -> None:
+def rearm_alarm(change: Change) -> None:
     """Set when the sweep must next look at the ticket (after any clock change)."""
     ticket = change.ticket
-    alarm = deadlines.next_alarm(ticket, ticket.sla, _fired(ticket))
+    alarm = deadlines.next_alarm(ticket, ticket.sla, fired_levels(ticket))
     if alarm != ticket.sla_alarm_at:
         change.set(sla_alarm_at=alarm)
 
@@ -87,24 +87,24 @@ def _paused_on(ticket: Ticket, plan: SLAPlan | None) -> int:
     return round(sum(max(plan.seconds_between(a, b), 0) for a, b in pauses if b is not None))
 
 
-def _restart(change: Change, plan: SLAPlan | None) -> None:
+def restart_clock(change: Change, plan: SLAPlan | None) -> None:
     """A fresh clock from now on `plan` (opening and reopening)."""
     ticket = change.ticket
     if ticket.sla_paused_at is not None:  # closed while paused: that pause ends now
         _end_pauses(ticket, change.now)
     change.set(sla_paused_at=None)
     _set_clock(change, lambda: deadlines.start(ticket, plan, change.now))
-    _rearm(change)
+    rearm_alarm(change)
 
 
-def _status_moved(change: Change, status: Status) -> None:
+def status_moved(change: Change, status: Status) -> None:
     """Pause or resume the clock after the status changed to `status`."""
     ticket = change.ticket
     if deadlines.pauses(ticket.sla, status.pk):
         _set_clock(change, lambda: deadlines.pause(ticket, change.now))
     else:
         _set_clock(change, lambda: deadlines.resume(ticket, ticket.sla, change.now))
-    _rearm(change)
+    rearm_alarm(change)
 
 
 def timing(ticket: Ticket, now: datetime) -> dict[str, int]:
@@ -115,7 +115,7 @@ def timing(ticket: Ticket, now: datetime) -> dict[str, int]:
     return {"seconds": wall, "business_seconds": business}
 
 
-def _answered(change: Change, *, event_data: dict[str, Any] | None = None) -> None:
+def record_answer(change: Change, *, event_data: dict[str, Any] | None = None) -> None:
     """An agent's public reply: the first one meets the first-response target and
     ends a standing first-response breach. `event_data` is the data of the reply's
     event: the first one records how long the customer waited, and whether the
@@ -144,7 +144,7 @@ def _answered(change: Change, *, event_data: dict[str, Any] | None = None) -> No
             reason="First response sent",
             data={"target": "first_response"},
         )
-    _rearm(change)
+    rearm_alarm(change)
 
 
 def _replan(change: Change, plan: SLAPlan | None, source: str, reason: str) -> None:
@@ -172,13 +172,13 @@ def _replan(change: Change, plan: SLAPlan | None, source: str, reason: str) -> N
         change.event(
             EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"
         )
-    _rearm(change)
+    rearm_alarm(change)
 
 
-def _follow_plan(change: Change) -> None:
+def follow_plan(change: Change) -> None:
     """After a topic or department change: a derived plan follows the ticket."""
     ticket = change.ticket
-    if ticket.sla_from not in _DERIVED:
+    if ticket.sla_from not in DERIVED_PLAN_SOURCES:
         return
     plan, source = plan_for(ticket.topic, ticket.department)
     _replan(change, plan, source, reason="Plan of the new " + _what(source))
@@ -261,7 +261,7 @@ def set_due(
             change.event(
                 EventKind.OVERDUE, field="overdue", old=True, new=False, reason="New due date"
             )
-        _rearm(change)
+        rearm_alarm(change)
         return change.save()
 
 

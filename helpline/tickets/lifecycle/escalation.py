@@ -18,7 +18,7 @@ from helpline.sla.models import EscalationFired, EscalationLevel, Target
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.assignment import apply_transfer, system_assign
 from helpline.tickets.lifecycle.auto_assignment import auto_assign
-from helpline.tickets.lifecycle.clock import _fired, _rearm
+from helpline.tickets.lifecycle.clock import fired_levels, rearm_alarm
 from helpline.tickets.lifecycle.core import (
     Actor,
     Change,
@@ -60,12 +60,12 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
         ):
             _missed(change, Target.RESOLUTION, ticket.due_at)
             change.set(resolution_breached=True)
-        fired = set(_fired(ticket))
+        fired = set(fired_levels(ticket))
         for level in deadlines.levels_of(plan):
             if plan is None or ticket.sla_id != plan.pk:
                 # A level moved the ticket onto another plan (a transfer following
                 # the department's plan): the old policy's later levels no longer
-                # apply; _rearm sets the alarm for the new plan (fix, see
+                # apply; rearm_alarm sets the alarm for the new plan (fix, see
                 # test_escalation).
                 break
             if level.pk in fired:
@@ -73,7 +73,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
             moment = deadlines.level_due(ticket, plan, level)
             if moment is not None and moment <= now:
                 _fire(change, level, reason=f"SLA: {level.describe()}", by_hand=False)
-        _rearm(change)
+        rearm_alarm(change)
         if not change.events:
             # Only the alarm moved: bookkeeping, not a change anybody made, so
             # the version stays and nobody's open edit is refused for it.
@@ -115,13 +115,13 @@ def escalate(
         levels = deadlines.levels_of(ticket.sla)
         if not levels:
             raise Refused("This ticket's SLA plan has no escalation policy.")
-        fired = set(_fired(ticket))
+        fired = set(fired_levels(ticket))
         level = next((lv for lv in levels if lv.pk not in fired), None)
         if level is None:
             raise Refused("Every escalation level has already fired for this ticket.")
         change = Change(ticket, actor)
         _fire(change, level, reason=reason, by_hand=True)
-        _rearm(change)
+        rearm_alarm(change)
         return change.save()
 
 

@@ -11,12 +11,12 @@ from helpline.accounts.models import Department
 from helpline.tickets import deadlines
 from helpline.tickets.lifecycle.auto_assignment import assign_reopened
 from helpline.tickets.lifecycle.clock import (
-    _DERIVED,
-    _answered,
-    _follow_plan,
-    _restart,
-    _status_moved,
+    DERIVED_PLAN_SOURCES,
+    follow_plan,
     plan_for,
+    record_answer,
+    restart_clock,
+    status_moved,
     timing,
 )
 from helpline.tickets.lifecycle.core import (
@@ -56,7 +56,7 @@ def move_status(change: Change, status: Status) -> None:
         new=status,
     )
     change.set(status=status, state=status.state)
-    _status_moved(change, status)
+    status_moved(change, status)
 
 
 def change_status(
@@ -169,7 +169,7 @@ def edit(
                 reason=reason,
             )
             change.set(topic=topic)
-            _follow_plan(change)
+            follow_plan(change)
         if not change.events:
             raise Refused("Nothing was changed.")
         return change.save()
@@ -217,7 +217,7 @@ def resolve(
         # reopening, pauses left out), for the reports.
         resolved.data.update(timing(ticket, change.now))
         # The resolution is a public reply: it answers a first message too.
-        _answered(change, event_data=resolved.data)
+        record_answer(change, event_data=resolved.data)
         change.set(**deadlines.resolved(ticket, ticket.sla, change.now))
         if ticket.due_at is not None:
             resolved.data["resolution_met"] = not ticket.resolution_breached
@@ -289,10 +289,10 @@ def apply_reopen(change: Change, status: Status, reason: str) -> None:
     # A fresh clock on the ticket's plan; a derived plan is looked up again in
     # case the topic's or department's plan changed meanwhile.
     plan = ticket.sla
-    if ticket.sla_from in _DERIVED:
+    if ticket.sla_from in DERIVED_PLAN_SOURCES:
         plan, source = plan_for(ticket.topic, ticket.department)
         change.set(sla_from=source)
-    _restart(change, plan)
+    restart_clock(change, plan)
     assign_reopened(change)
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from helpline.accounts.models import Customer
 from helpline.tickets.deadlines import pauses
-from helpline.tickets.lifecycle.clock import _answered
+from helpline.tickets.lifecycle.clock import record_answer
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
@@ -65,7 +65,7 @@ def reply(
         )
         change.event(EventKind.REPLIED, entry=entry)
         change.set(last_response_at=change.now)
-        _answered(change, event_data=change.events[-1].data)
+        record_answer(change, event_data=change.events[-1].data)
         # Answering an unassigned ticket claims it, for an agent who may hold it
         # (a team member from outside the department answers without claiming).
         if ticket.assignee_id is None and (
