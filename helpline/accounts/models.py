@@ -58,32 +58,53 @@ class User(AbstractUser):
 
 
 class Organization(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     domain = models.CharField(
-        max_length=200, blank=True, help_text=_("Email domain of its people, e.g. example.com")
+        max_length=200,
+        blank=True,
+        help_text=_("Email domain of its people, e.g. example.com"),
+        verbose_name=_("domain"),
     )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Customer(models.Model):
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.EmailField(max_length=254, verbose_name=_("email"))
+    phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("organization"),
     )
     user = models.OneToOneField(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        verbose_name=_("user"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     language = language_field()
     # The language of the portal when the customer last opened a ticket or replied
     # there: their mail is written in it while they have chosen none.
-    last_language = models.CharField(max_length=10, blank=True, editable=False)
+    last_language = models.CharField(
+        max_length=10, blank=True, editable=False, verbose_name=_("language last used")
+    )
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             # One customer per address, whatever its case: intake looks customers up by it.
             models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
@@ -108,13 +129,14 @@ class AssignmentMode(models.TextChoices):
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     manager = models.ForeignKey(
         "Agent",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_departments",
+        verbose_name=_("manager"),
     )
     sla = models.ForeignKey(
         "sla.SLAPlan",
@@ -124,9 +146,13 @@ class Department(models.Model):
         verbose_name=_("SLA plan"),
         help_text=_("Used when the help topic names none."),
     )
-    is_public = models.BooleanField(default=True, help_text=_("Customers may see its name."))
+    is_public = models.BooleanField(
+        default=True, help_text=_("Customers may see its name."), verbose_name=_("public")
+    )
     autorespond = models.BooleanField(
-        default=True, help_text=_("Send the new-ticket autoresponse to customers.")
+        default=True,
+        help_text=_("Send the new-ticket autoresponse to customers."),
+        verbose_name=_("autoresponse"),
     )
     auto_close_days = models.PositiveSmallIntegerField(
         "close resolved tickets after (days)",
@@ -155,9 +181,12 @@ class Department(models.Model):
             "Who gets a new ticket: among agents with access here who are active, "
             "not on vacation, on shift and under their cap."
         ),
+        verbose_name=_("assignment mode"),
     )
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -165,7 +194,9 @@ class Department(models.Model):
 
 
 class Agent(models.Model):
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user")
+    )
     role = models.CharField(
         max_length=20,
         choices=Role.choices,
@@ -175,13 +206,20 @@ class Agent(models.Model):
             "applies in each department the agent has access to, unless that access names "
             "another."
         ),
+        verbose_name=_("role"),
     )
     departments = models.ManyToManyField(
-        Department, through="DepartmentAccess", related_name="agents", blank=True
+        Department,
+        through="DepartmentAccess",
+        related_name="agents",
+        blank=True,
+        verbose_name=_("departments"),
     )
-    is_on_vacation = models.BooleanField(default=False)
-    signature = models.TextField(blank=True)
-    timezone = models.CharField(max_length=64, blank=True, help_text=_("e.g. Europe/Berlin"))
+    is_on_vacation = models.BooleanField(default=False, verbose_name=_("on vacation"))
+    signature = models.TextField(blank=True, verbose_name=_("signature"))
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text=_("e.g. Europe/Berlin"), verbose_name=_("timezone")
+    )
     language = language_field()
     max_open_tickets = models.PositiveIntegerField(
         null=True,
@@ -190,9 +228,12 @@ class Agent(models.Model):
             "Cap for automatic assignment: no new tickets while this many open "
             "tickets are assigned to the agent. Empty means no cap."
         ),
+        verbose_name=_("maximum open tickets"),
     )
 
     class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
         ordering = ["user__first_name", "user__last_name", "user__username"]
 
     def __str__(self) -> str:
@@ -222,13 +263,18 @@ class Agent(models.Model):
 class DepartmentAccess(models.Model):
     """An agent's access to one department, optionally with a role of its own there."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="access")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="access")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="access", verbose_name=_("agent")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="access", verbose_name=_("department")
+    )
     role = models.CharField(
         max_length=20,
         choices=[(Role.SUPERVISOR.value, _("Supervisor")), (Role.AGENT.value, _("Agent"))],
         blank=True,
         help_text=_("Leave empty to use the agent's own role."),
+        verbose_name=_("role"),
     )
 
     class Meta:
@@ -242,12 +288,19 @@ class DepartmentAccess(models.Model):
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     lead = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("lead"),
     )
-    members = models.ManyToManyField(Agent, related_name="teams", blank=True)
-    is_active = models.BooleanField(default=True)
+    members = models.ManyToManyField(
+        Agent, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     assignment_mode = models.CharField(
         max_length=20,
         choices=AssignmentMode.choices,
@@ -256,9 +309,12 @@ class Team(models.Model):
             "Used instead of the department's when a ticket goes to this team: "
             "picks among its members who are eligible in the ticket's department."
         ),
+        verbose_name=_("assignment mode"),
     )
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -272,11 +328,15 @@ class AgentShift(WeeklySpan):
     with no shifts at all is always available (see `helpline.accounts.availability`).
     """
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
+    )
 
     noun = "shift"
 
     class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
         ordering = ["agent", "weekday", "start_time"]
 
     def siblings(self) -> models.QuerySet[Any] | None:
@@ -298,12 +358,17 @@ class AssignmentCursor(models.Model):
     """
 
     # "department:<id>" or "team:<id>" (see automation.assignment.scope_of).
-    scope = models.CharField(max_length=40, unique=True)
+    scope = models.CharField(max_length=40, unique=True, verbose_name=_("scope"))
     # The agent who got the scope's last ticket; the next round starts after them.
     last_agent = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last agent"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     def __str__(self) -> str:
         return f"{self.scope} → {self.last_agent_id or '-'}"
