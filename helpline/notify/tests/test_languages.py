@@ -75,7 +75,7 @@ def test_each_collaborator_and_agent_reads_their_own_language(
     assert resolved_for_ken.header("Subject").startswith("Resolved: ")
     assert resolved_for_greta.header("Subject").startswith("Gelöst: ")
     assert "wurde gelöst" in resolved_for_greta.text
-    assert alert.header("Subject").startswith(f"Ticket #{ticket.number} Ihnen zugewiesen")
+    assert alert.header("Subject").startswith(f"Ticket #{ticket.number} Sam Super zugewiesen")
     assert "Ticket öffnen:" in alert.text
 
 
