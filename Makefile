@@ -2,9 +2,11 @@
 #
 #   make run          set up .venv, the database and static files, load the demo
 #                     data into an empty database, serve on http://127.0.0.1:$(PORT)
-#   make test         lint, types, migrations, system checks, the whole test suite
-#                     (in parallel: one pytest-xdist worker per core, tests in random
-#                     order; pytest prints the seed, --randomly-seed=N replays it)
+#   make test         lint, types, layers, migrations, system checks, the translations
+#                     (scripts/check-translations), the whole test suite (in parallel:
+#                     one pytest-xdist worker per core, tests in random order; pytest
+#                     prints the seed, --randomly-seed=N replays it)
+#   make translations regenerate the translation catalogs and check them
 #   make lint / fmt   ruff and mypy only / reformat and autofix
 #   make clean        delete .venv and var/ (the SQLite database, uploads, secret key)
 #
@@ -37,7 +39,7 @@ export PYTHON
 # uv must use the interpreter in .venv and never fetch one of its own.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean
+.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean translations
 
 help:
 	@echo "make run     serve Helpline on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -69,6 +71,7 @@ $(SYNCED): pyproject.toml uv.lock
 # --- run ------------------------------------------------------------------------
 
 setup: venv
+	@scripts/compile-translations --optional
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) collectstatic --noinput --verbosity 0
@@ -98,11 +101,24 @@ define CHECKS
 	HTTPS=1 $(MANAGE) check --deploy --fail-level WARNING
 endef
 
+# --- i18n ---
+# The German catalogs (.po, committed) into .mo files (build output, .gitignore).
+# Only Helpline's own catalogs, only those changed since their last compilation.
+define COMPILE_TRANSLATIONS
+	@scripts/compile-translations
+endef
+# Every string marked in the code is in the German catalogs and translated, and
+# every translation keeps its placeholders (scripts/check-translations).
+define CHECK_TRANSLATIONS
+	@scripts/check-translations
+endef
+
 # PYTHONDONTWRITEBYTECODE is emptied for pytest: every worker and every child process
 # a test starts (workers, `helpline ingest-email`, gunicorn) would otherwise compile
 # the project and the rewritten test modules again from source.
 define PYTEST
 	@scripts/ensure-test-tools
+	$(COMPILE_TRANSLATIONS)
 	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endef
 
@@ -119,9 +135,16 @@ check-migrations: venv
 pytest: venv
 	$(PYTEST)
 
+# Regenerate the catalogs from the code and check them (also part of `make test`).
+translations: venv
+	@scripts/ensure-test-tools
+	$(CHECK_TRANSLATIONS)
+
 test: venv
 	$(LINT)
 	$(CHECKS)
+	@scripts/ensure-test-tools
+	$(CHECK_TRANSLATIONS)
 	$(PYTEST)
 
 # --- housekeeping -----------------------------------------------------------------

@@ -18,12 +18,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from helpline.calendar.spans import WeeklySpan
+
+
+def language_field() -> models.CharField:
+    """A person's chosen language (helpline.accounts.language); blank: the browser's."""
+    return models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the language of the browser, else the site's default."),
+    )
 
 
 class User(AbstractUser):
@@ -46,28 +58,53 @@ class User(AbstractUser):
 
 
 class Organization(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     domain = models.CharField(
-        max_length=200, blank=True, help_text="Email domain of its people, e.g. example.com"
+        max_length=200,
+        blank=True,
+        help_text=_("Email domain of its people, e.g. example.com"),
+        verbose_name=_("domain"),
     )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Customer(models.Model):
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.EmailField(max_length=254, verbose_name=_("email"))
+    phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("organization"),
     )
     user = models.OneToOneField(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        verbose_name=_("user"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    language = language_field()
+    # The language of the portal when the customer last opened a ticket or replied
+    # there: their mail is written in it while they have chosen none.
+    last_language = models.CharField(
+        max_length=10, blank=True, editable=False, verbose_name=_("language last used")
+    )
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             # One customer per address, whatever its case: intake looks customers up by it.
             models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
@@ -78,64 +115,78 @@ class Customer(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    SUPERVISOR = "supervisor", "Supervisor"
-    AGENT = "agent", "Agent"
+    ADMIN = "admin", _("Administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
 
 
 class AssignmentMode(models.TextChoices):
     """How a department or team hands out new tickets (lifecycle.auto_assignment)."""
 
-    NONE = "none", "No automatic assignment"
-    ROUND_ROBIN = "round_robin", "Round robin"
-    LEAST_LOADED = "least_loaded", "Least loaded"
+    NONE = "none", _("No automatic assignment")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     manager = models.ForeignKey(
         "Agent",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_departments",
+        verbose_name=_("manager"),
     )
     sla = models.ForeignKey(
         "sla.SLAPlan",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        verbose_name="SLA plan",
-        help_text="Used when the help topic names none.",
+        verbose_name=_("SLA plan"),
+        help_text=_("Used when the help topic names none."),
     )
-    is_public = models.BooleanField(default=True, help_text="Customers may see its name.")
+    is_public = models.BooleanField(
+        default=True, help_text=_("Customers may see its name."), verbose_name=_("public")
+    )
     autorespond = models.BooleanField(
-        default=True, help_text="Send the new-ticket autoresponse to customers."
+        default=True,
+        help_text=_("Send the new-ticket autoresponse to customers."),
+        verbose_name=_("autoresponse"),
     )
     auto_close_days = models.PositiveSmallIntegerField(
         "close resolved tickets after (days)",
         null=True,
         blank=True,
-        help_text="Resolved tickets without a customer reply close after this many days; "
-        "empty never closes them automatically.",
+        help_text=_(
+            "Resolved tickets without a customer reply close after this many days; "
+            "empty never closes them automatically."
+        ),
     )
     reopen_window_days = models.PositiveSmallIntegerField(
         "reopen window (days)",
         null=True,
         blank=True,
-        help_text="A customer's reply up to this many days after the ticket was resolved or "
-        "closed reopens it; a later reply opens a new ticket linked to the old one. Empty "
-        "always reopens.",
+        help_text=_(
+            "A customer's reply up to this many days after the ticket was resolved or "
+            "closed reopens it; a later reply opens a new ticket linked to the old one. Empty "
+            "always reopens."
+        ),
     )
     assignment_mode = models.CharField(
         max_length=20,
         choices=AssignmentMode.choices,
         default=AssignmentMode.NONE,
-        help_text="Who gets a new ticket: among agents with access here who are active, "
-        "not on vacation, on shift and under their cap.",
+        help_text=_(
+            "Who gets a new ticket: among agents with access here who are active, "
+            "not on vacation, on shift and under their cap."
+        ),
+        verbose_name=_("assignment mode"),
     )
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -143,29 +194,46 @@ class Department(models.Model):
 
 
 class Agent(models.Model):
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user")
+    )
     role = models.CharField(
         max_length=20,
         choices=Role.choices,
         default=Role.AGENT,
-        help_text="Administrators see and change everything; otherwise the role "
-        "applies in each department the agent has access to, unless that access names "
-        "another.",
+        help_text=_(
+            "Administrators see and change everything; otherwise the role "
+            "applies in each department the agent has access to, unless that access names "
+            "another."
+        ),
+        verbose_name=_("role"),
     )
     departments = models.ManyToManyField(
-        Department, through="DepartmentAccess", related_name="agents", blank=True
+        Department,
+        through="DepartmentAccess",
+        related_name="agents",
+        blank=True,
+        verbose_name=_("departments"),
     )
-    is_on_vacation = models.BooleanField(default=False)
-    signature = models.TextField(blank=True)
-    timezone = models.CharField(max_length=64, blank=True, help_text="e.g. Europe/Berlin")
+    is_on_vacation = models.BooleanField(default=False, verbose_name=_("on vacation"))
+    signature = models.TextField(blank=True, verbose_name=_("signature"))
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text=_("e.g. Europe/Berlin"), verbose_name=_("timezone")
+    )
+    language = language_field()
     max_open_tickets = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Cap for automatic assignment: no new tickets while this many open "
-        "tickets are assigned to the agent. Empty means no cap.",
+        help_text=_(
+            "Cap for automatic assignment: no new tickets while this many open "
+            "tickets are assigned to the agent. Empty means no cap."
+        ),
+        verbose_name=_("maximum open tickets"),
     )
 
     class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
         ordering = ["user__first_name", "user__last_name", "user__username"]
 
     def __str__(self) -> str:
@@ -195,41 +263,58 @@ class Agent(models.Model):
 class DepartmentAccess(models.Model):
     """An agent's access to one department, optionally with a role of its own there."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="access")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="access")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="access", verbose_name=_("agent")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="access", verbose_name=_("department")
+    )
     role = models.CharField(
         max_length=20,
-        choices=[(Role.SUPERVISOR.value, "Supervisor"), (Role.AGENT.value, "Agent")],
+        choices=[(Role.SUPERVISOR.value, _("Supervisor")), (Role.AGENT.value, _("Agent"))],
         blank=True,
-        help_text="Leave empty to use the agent's own role.",
+        help_text=_("Leave empty to use the agent's own role."),
+        verbose_name=_("role"),
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["agent", "department"], name="access_unique"),
         ]
-        verbose_name_plural = "department access"
+        verbose_name_plural = _("department access")
 
     def __str__(self) -> str:
         return f"{self.agent} → {self.department}"
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     lead = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("lead"),
     )
-    members = models.ManyToManyField(Agent, related_name="teams", blank=True)
-    is_active = models.BooleanField(default=True)
+    members = models.ManyToManyField(
+        Agent, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     assignment_mode = models.CharField(
         max_length=20,
         choices=AssignmentMode.choices,
         default=AssignmentMode.NONE,
-        help_text="Used instead of the department's when a ticket goes to this team: "
-        "picks among its members who are eligible in the ticket's department.",
+        help_text=_(
+            "Used instead of the department's when a ticket goes to this team: "
+            "picks among its members who are eligible in the ticket's department."
+        ),
+        verbose_name=_("assignment mode"),
     )
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -243,7 +328,9 @@ class AgentShift(WeeklySpan):
     with no shifts at all is always available (see `helpline.accounts.availability`).
     """
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
+    )
 
     overlaps_saved = _("%(span)s overlaps %(other)s; shifts on the same day must not overlap.")
     overlaps_another = _(
@@ -251,6 +338,8 @@ class AgentShift(WeeklySpan):
     )
 
     class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
         ordering = ["agent", "weekday", "start_time"]
 
     def siblings(self) -> models.QuerySet[Any] | None:
@@ -272,12 +361,17 @@ class AssignmentCursor(models.Model):
     """
 
     # "department:<id>" or "team:<id>" (see lifecycle.auto_assignment.scope_of).
-    scope = models.CharField(max_length=40, unique=True)
+    scope = models.CharField(max_length=40, unique=True, verbose_name=_("scope"))
     # The agent who got the scope's last ticket; the next round starts after them.
     last_agent = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last agent"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     def __str__(self) -> str:
         return f"{self.scope} → {self.last_agent_id or '-'}"

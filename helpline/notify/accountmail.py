@@ -23,12 +23,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_ratelimit.core import get_usage
 
 from helpline.accounts.customers import normalize_email
+from helpline.accounts.language import person_language
 from helpline.accounts.models import User
 from helpline.accounts.passwords import Audience, reset_tokens, users_for, valid_for
 from helpline.lib.mailids import make_message_id
@@ -39,6 +40,19 @@ from helpline.notify.rendering import Renderer
 from helpline.tickets.models import Ticket
 
 NO_TICKET = "0000"
+
+
+def _language_of(email: str) -> str:
+    """The mail language of whoever has the address: an agent's, else a customer's."""
+    from helpline.accounts.customers import customers_with_email
+    from helpline.accounts.models import Agent
+
+    agent = Agent.objects.filter(user__email__iexact=email, user__is_active=True).first()
+    if agent is not None:
+        return person_language(agent)
+    return person_language(customers_with_email(email).first())
+
+
 ACCOUNT_KINDS = (MailKind.ACCOUNT_CONFIRMATION, MailKind.PASSWORD_RESET, MailKind.TICKET_LINK)
 
 
@@ -49,15 +63,24 @@ def queue_account_mail(
     email: str,
     context: dict[str, Any],
     ticket: Ticket | None = None,
+    language: str | None = None,
 ) -> OutboundMessage | None:
     """Write one account mail to `email` into the outbox, to be sent after commit.
 
     `context` holds plain values only (administrators' templates never get model
     objects); `recipient.name` is added. Returns None when an administrator switched
     this kind of mail off.
+
+    The mail is written in `language`, else in the language of the customer or
+    agent with that address (helpline.accounts.language.person_language). A
+    value of `context` that is a function is called while rendering, in that
+    language (e.g. a lifetime in words: `valid_for`).
     """
     assert kind in ACCOUNT_KINDS
-    rendered = Renderer().render(kind, {"recipient": {"name": name or email}, **context})
+    language = language or _language_of(email)
+    with translation.override(language):
+        values = {key: value() if callable(value) else value for key, value in context.items()}
+        rendered = Renderer().render(kind, {"recipient": {"name": name or email}, **values})
     if rendered is None:
         return None
     now = timezone.now()
@@ -110,11 +133,14 @@ def send_reset(audience: Audience, user: User) -> None:
     token = reset_tokens.make_token(user)
     link = settings.HELPLINE_BASE_URL + reverse(name, kwargs={"uidb64": uidb64, "token": token})
     customer = getattr(user, "customer", None) if audience == Audience.CUSTOMERS else None
+    person = customer if audience == Audience.CUSTOMERS else getattr(user, "agent", None)
     queue_account_mail(
         MailKind.PASSWORD_RESET,
         name=customer.name if customer else user.get_full_name() or user.username,
         email=user.email,
-        context={"link": link, "valid_for": valid_for()},
+        # `valid_for` is called while rendering, in the recipient's language.
+        context={"link": link, "valid_for": valid_for},
+        language=person_language(person),
     )
 
 

@@ -57,7 +57,7 @@ def test_retry_now_in_the_admin_queues_the_message_without_sending_it(
             follow=True,
         )
 
-    assert "Queued 1 message(s) to be sent again." in response.content.decode()
+    assert "Queued 1 message to be sent again." in response.content.decode()
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (OutboundStatus.PENDING, 0)
     # Queued for the worker once the request's transaction commits; not sent here.
