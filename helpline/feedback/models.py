@@ -9,6 +9,7 @@ resolution, which may be rated on its own. Ratings are written by
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Agent, Customer
 from helpline.tickets.models import Event, Ticket
@@ -17,9 +18,9 @@ COMMENT_MAX_LENGTH = 2000
 
 
 class Score(models.TextChoices):
-    GOOD = "good", "Good"
-    OKAY = "okay", "Okay"
-    BAD = "bad", "Bad"
+    GOOD = "good", _("Good")
+    OKAY = "okay", _("Okay")
+    BAD = "bad", _("Bad")
 
 
 class Rating(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.accounts.permissions import Action, can_in_department
@@ -32,7 +33,7 @@ def assign(
 ) -> Ticket:
     """Assign to an agent and/or a team. Assigning to oneself is claiming."""
     if agent is None and team is None:
-        raise Refused("Choose an agent or a team to assign to.")
+        raise Refused(_("Choose an agent or a team to assign to."))
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
         claiming = (
@@ -48,16 +49,19 @@ def assign(
         else:
             _require_agent(actor, Action.ASSIGN, ticket)
         if not ticket.is_open:
-            raise Refused("Closed tickets cannot be assigned; reopen it first.")
+            raise Refused(_("Closed tickets cannot be assigned; reopen it first."))
         if agent is not None:
             if not agent.user.is_active:
-                raise Refused(f"{agent} is not active.")
+                raise Refused(_("%(agent)s is not active.") % {"agent": agent})
             if not agent.is_admin and not can_in_department(
                 agent, Action.VIEW, ticket.department_id
             ):
-                raise Refused(f"{agent} has no access to the {ticket.department} department.")
+                raise Refused(
+                    _("%(agent)s has no access to the %(department)s department.")
+                    % {"agent": agent, "department": ticket.department}
+                )
         if team is not None and not team.is_active:
-            raise Refused(f"The team {team} is not active.")
+            raise Refused(_("The team %(team)s is not active.") % {"team": team})
         change = _Change(ticket, actor)
         if agent is not None and agent.pk != ticket.assignee_id:
             change.event(
@@ -78,7 +82,7 @@ def assign(
             )
             change.set(team=team)
         if not change.events:
-            raise Refused("The ticket is already assigned that way.")
+            raise Refused(_("The ticket is already assigned that way."))
         return change.save()
 
 
@@ -118,7 +122,7 @@ def release(
             )
             change.set(team=None)
         if not change.events:
-            raise Refused("The ticket is not assigned.")
+            raise Refused(_("The ticket is not assigned."))
         return change.save()
 
 
@@ -136,9 +140,14 @@ def transfer(
         ticket = _lock(ticket, expected_version)
         agent = _require_agent(actor, Action.TRANSFER, ticket)
         if department.pk == ticket.department_id:
-            raise Refused(f"The ticket is already in {department}.")
+            raise Refused(
+                _("The ticket is already in %(department)s.") % {"department": department}
+            )
         if not agent.is_admin and not can_in_department(agent, Action.VIEW, department.pk):
-            raise NotAllowed(f"You have no access to the {department} department.")
+            raise NotAllowed(
+                _("You have no access to the %(department)s department.")
+                % {"department": department}
+            )
         change = _Change(ticket, actor)
         _transfer(change, department, reason)
         return change.save()
