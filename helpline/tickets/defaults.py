@@ -50,6 +50,11 @@ SHIPPED_NAMES: dict[str, Promise] = {
 }
 
 
+def is_shipped(name: str) -> bool:
+    """True for a name Helpline ships (shown translated), False for an admin's own."""
+    return name in SHIPPED_NAMES
+
+
 def display_name(name: str) -> str:
     """A status or priority name for people to read: the shipped default names in
     the active language, any other name (an admin's own) as typed."""
