@@ -82,7 +82,9 @@ def _form_field_for(field: TopicField) -> forms.Field:
             return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
         case TopicField.Kind.CHOICE:
             options = [("", gettext("Choose…")), *((c, c) for c in field.choice_list)]
-            return forms.CharField(widget=forms.Select(attrs=attrs, choices=options), **common)
+            # The options are the admin's words, as typed: no browser translation.
+            select = forms.Select(attrs={"translate": "no", **attrs}, choices=options)
+            return forms.CharField(widget=select, **common)
         case TopicField.Kind.NUMBER:
             number = forms.NumberInput(attrs={"step": "any", **attrs})
             return forms.CharField(widget=number, **common)
@@ -157,6 +159,7 @@ class OpenTicketForm(PortalForm):
         topic_field.queryset = HelpTopic.objects.filter(is_public=True, is_active=True)
         # The select carries the hook the small topic-fields script looks for.
         topic_field.widget.attrs["data-topic-select"] = ""
+        topic_field.widget.attrs["translate"] = "no"  # topic names are typed by admins
         self.questions: dict[str, TopicField] = {}
         for topic in self.topics:
             for question in topic.fields.all():

@@ -125,7 +125,7 @@ def test_every_topic_question_is_rendered_in_a_fieldset_of_its_topic(
     assert '<legend translate="no">Printers</legend>' in html
     assert '<legend translate="no">Pricing</legend>' in html
     name = f"topic_{world.topic.pk}_{question.key}"
-    assert f'<label for="id_{name}">Asset tag' in html
+    assert f'<label for="id_{name}"><span translate="no">Asset tag</span>' in html
     assert 'aria-required="true"' in html
     assert "portal/topic-fields.js" in html
 
