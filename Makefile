@@ -2,7 +2,9 @@
 #
 #   make run          set up .venv, the database and static files, load the demo
 #                     data into an empty database, serve on http://127.0.0.1:$(PORT)
-#   make test         lint, types, migrations, system checks, the whole test suite
+#   make test         lint, types, migrations, system checks, the translations
+#                     (scripts/check-translations), the whole test suite
+#   make translations regenerate the translation catalogs and check them
 #   make lint / fmt   ruff and mypy only / reformat and autofix
 #   make clean        delete .venv and var/ (the SQLite database, uploads, secret key)
 #
@@ -28,7 +30,7 @@ export PYTHON
 # uv must use the interpreter in .venv and never fetch one of its own.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean
+.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean translations
 
 help:
 	@echo "make run     serve Helpline on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -117,9 +119,16 @@ check-migrations: venv
 pytest: venv
 	$(PYTEST)
 
+# Regenerate the catalogs from the code and check them (also part of `make test`).
+translations: venv
+	@scripts/ensure-test-tools
+	$(CHECK_TRANSLATIONS)
+
 test: venv
 	$(LINT)
 	$(CHECKS)
+	@scripts/ensure-test-tools
+	$(CHECK_TRANSLATIONS)
 	$(PYTEST)
 
 # --- housekeeping -----------------------------------------------------------------

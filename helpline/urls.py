@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
 
 from helpline.accounts.language import choose_language
 from helpline.lib.access import public
 
-admin.site.site_header = "Helpline administration"
-admin.site.site_title = "Helpline admin"
+admin.site.site_header = gettext_lazy("Helpline administration")
+admin.site.site_title = gettext_lazy("Helpline admin")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("desk/reports/", include("helpline.reports.urls")),

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import (
     Agent,
@@ -27,8 +28,8 @@ class AgentShiftInline(admin.TabularInline):
     model = AgentShift
     formset = NoOverlapFormSet
     extra = 1
-    verbose_name = "working hours"
-    verbose_name_plural = (
+    verbose_name = _("working hours")
+    verbose_name_plural = _(
         "working hours (in the agent's time zone; none at all means always available)"
     )
 
@@ -42,7 +43,7 @@ class AgentAdmin(admin.ModelAdmin):
     inlines = [DepartmentAccessInline, AgentShiftInline]
     list_select_related = ["user"]
 
-    @admin.display(boolean=True, description="Active")
+    @admin.display(boolean=True, description=_("Active"))
     def is_active(self, obj: Agent) -> bool:
         return obj.user.is_active
 

@@ -13,6 +13,7 @@ agent's mail is written in (helpline.notify renders under it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -47,6 +48,20 @@ def saved_language(request: HttpRequest) -> str | None:
     return supported(getattr(person, "language", "")) if person is not None else None
 
 
+# The language of the web page being answered (None outside a page: the worker,
+# the API, the command line), so mail queued by what a customer does on the
+# portal can remember the language they read it in (Customer.last_language).
+_page_language: ContextVar[str | None] = ContextVar("helpline_page_language", default=None)
+
+# Machine clients choose no language; what they do says nothing about a person's.
+_NO_PAGE_PREFIXES = ("/api/",)
+
+
+def page_language() -> str | None:
+    """The language of the page this code runs for, or None when it runs for none."""
+    return _page_language.get()
+
+
 class SavedLanguageMiddleware:
     """Activate the signed-in person's saved language for this request (after
     LocaleMiddleware picked one from the cookie or the browser)."""
@@ -59,7 +74,13 @@ class SavedLanguageMiddleware:
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        if request.path.startswith(_NO_PAGE_PREFIXES):
+            return self.get_response(request)
+        token = _page_language.set(translation.get_language())
+        try:
+            return self.get_response(request)
+        finally:
+            _page_language.reset(token)
 
 
 def person_language(person: object | None) -> str:

@@ -60,7 +60,7 @@ class User(AbstractUser):
 class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     domain = models.CharField(
-        max_length=200, blank=True, help_text="Email domain of its people, e.g. example.com"
+        max_length=200, blank=True, help_text=_("Email domain of its people, e.g. example.com")
     )
 
     def __str__(self) -> str:
@@ -94,17 +94,17 @@ class Customer(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    SUPERVISOR = "supervisor", "Supervisor"
-    AGENT = "agent", "Agent"
+    ADMIN = "admin", _("Administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
 
 
 class AssignmentMode(models.TextChoices):
     """How a department or team hands out new tickets (helpline.automation.assignment)."""
 
-    NONE = "none", "No automatic assignment"
-    ROUND_ROBIN = "round_robin", "Round robin"
-    LEAST_LOADED = "least_loaded", "Least loaded"
+    NONE = "none", _("No automatic assignment")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
 
 
 class Department(models.Model):
@@ -121,34 +121,40 @@ class Department(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        verbose_name="SLA plan",
-        help_text="Used when the help topic names none.",
+        verbose_name=_("SLA plan"),
+        help_text=_("Used when the help topic names none."),
     )
-    is_public = models.BooleanField(default=True, help_text="Customers may see its name.")
+    is_public = models.BooleanField(default=True, help_text=_("Customers may see its name."))
     autorespond = models.BooleanField(
-        default=True, help_text="Send the new-ticket autoresponse to customers."
+        default=True, help_text=_("Send the new-ticket autoresponse to customers.")
     )
     auto_close_days = models.PositiveSmallIntegerField(
         "close resolved tickets after (days)",
         null=True,
         blank=True,
-        help_text="Resolved tickets without a customer reply close after this many days; "
-        "empty never closes them automatically.",
+        help_text=_(
+            "Resolved tickets without a customer reply close after this many days; "
+            "empty never closes them automatically."
+        ),
     )
     reopen_window_days = models.PositiveSmallIntegerField(
         "reopen window (days)",
         null=True,
         blank=True,
-        help_text="A customer's reply up to this many days after the ticket was resolved or "
-        "closed reopens it; a later reply opens a new ticket linked to the old one. Empty "
-        "always reopens.",
+        help_text=_(
+            "A customer's reply up to this many days after the ticket was resolved or "
+            "closed reopens it; a later reply opens a new ticket linked to the old one. Empty "
+            "always reopens."
+        ),
     )
     assignment_mode = models.CharField(
         max_length=20,
         choices=AssignmentMode.choices,
         default=AssignmentMode.NONE,
-        help_text="Who gets a new ticket: among agents with access here who are active, "
-        "not on vacation, on shift and under their cap.",
+        help_text=_(
+            "Who gets a new ticket: among agents with access here who are active, "
+            "not on vacation, on shift and under their cap."
+        ),
     )
 
     class Meta:
@@ -164,22 +170,26 @@ class Agent(models.Model):
         max_length=20,
         choices=Role.choices,
         default=Role.AGENT,
-        help_text="Administrators see and change everything; otherwise the role "
-        "applies in each department the agent has access to, unless that access names "
-        "another.",
+        help_text=_(
+            "Administrators see and change everything; otherwise the role "
+            "applies in each department the agent has access to, unless that access names "
+            "another."
+        ),
     )
     departments = models.ManyToManyField(
         Department, through="DepartmentAccess", related_name="agents", blank=True
     )
     is_on_vacation = models.BooleanField(default=False)
     signature = models.TextField(blank=True)
-    timezone = models.CharField(max_length=64, blank=True, help_text="e.g. Europe/Berlin")
+    timezone = models.CharField(max_length=64, blank=True, help_text=_("e.g. Europe/Berlin"))
     language = language_field()
     max_open_tickets = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Cap for automatic assignment: no new tickets while this many open "
-        "tickets are assigned to the agent. Empty means no cap.",
+        help_text=_(
+            "Cap for automatic assignment: no new tickets while this many open "
+            "tickets are assigned to the agent. Empty means no cap."
+        ),
     )
 
     class Meta:
@@ -216,16 +226,16 @@ class DepartmentAccess(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="access")
     role = models.CharField(
         max_length=20,
-        choices=[(Role.SUPERVISOR.value, "Supervisor"), (Role.AGENT.value, "Agent")],
+        choices=[(Role.SUPERVISOR.value, _("Supervisor")), (Role.AGENT.value, _("Agent"))],
         blank=True,
-        help_text="Leave empty to use the agent's own role.",
+        help_text=_("Leave empty to use the agent's own role."),
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["agent", "department"], name="access_unique"),
         ]
-        verbose_name_plural = "department access"
+        verbose_name_plural = _("department access")
 
     def __str__(self) -> str:
         return f"{self.agent} → {self.department}"
@@ -242,8 +252,10 @@ class Team(models.Model):
         max_length=20,
         choices=AssignmentMode.choices,
         default=AssignmentMode.NONE,
-        help_text="Used instead of the department's when a ticket goes to this team: "
-        "picks among its members who are eligible in the ticket's department.",
+        help_text=_(
+            "Used instead of the department's when a ticket goes to this team: "
+            "picks among its members who are eligible in the ticket's department."
+        ),
     )
 
     class Meta:

@@ -41,6 +41,7 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.core import get_usage
 
 from helpline.accounts.customers import customers_with_email, normalize_email
+from helpline.accounts.language import person_language
 from helpline.accounts.lockout import clear_failures
 from helpline.accounts.models import User
 from helpline.accounts.throttle import per_address, setting
@@ -127,11 +128,14 @@ def send_reset(audience: Audience, user: User) -> None:
     token = reset_tokens.make_token(user)
     link = settings.HELPLINE_BASE_URL + reverse(name, kwargs={"uidb64": uidb64, "token": token})
     customer = getattr(user, "customer", None) if audience == Audience.CUSTOMERS else None
+    person = customer if audience == Audience.CUSTOMERS else getattr(user, "agent", None)
     queue_account_mail(
         MailKind.PASSWORD_RESET,
         name=customer.name if customer else user.get_full_name() or user.username,
         email=user.email,
-        context={"link": link, "valid_for": valid_for()},
+        # `valid_for` is called while rendering, in the recipient's language.
+        context={"link": link, "valid_for": valid_for},
+        language=person_language(person),
     )
 
 

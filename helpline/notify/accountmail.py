@@ -22,8 +22,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from helpline.accounts.language import person_language
 from helpline.lib.mailids import make_message_id
 from helpline.notify.compose import _TAG, address
 from helpline.notify.models import MailKind, OutboundMessage
@@ -32,6 +33,19 @@ from helpline.notify.rendering import Renderer
 from helpline.tickets.models import Ticket
 
 NO_TICKET = "0000"
+
+
+def _language_of(email: str) -> str:
+    """The mail language of whoever has the address: an agent's, else a customer's."""
+    from helpline.accounts.customers import customers_with_email
+    from helpline.accounts.models import Agent
+
+    agent = Agent.objects.filter(user__email__iexact=email, user__is_active=True).first()
+    if agent is not None:
+        return person_language(agent)
+    return person_language(customers_with_email(email).first())
+
+
 ACCOUNT_KINDS = (MailKind.ACCOUNT_CONFIRMATION, MailKind.PASSWORD_RESET, MailKind.TICKET_LINK)
 
 
@@ -42,15 +56,24 @@ def queue_account_mail(
     email: str,
     context: dict[str, Any],
     ticket: Ticket | None = None,
+    language: str | None = None,
 ) -> OutboundMessage | None:
     """Write one account mail to `email` into the outbox, to be sent after commit.
 
     `context` holds plain values only (administrators' templates never get model
     objects); `recipient.name` is added. Returns None when an administrator switched
     this kind of mail off.
+
+    The mail is written in `language`, else in the language of the customer or
+    agent with that address (helpline.accounts.language.person_language). A
+    value of `context` that is a function is called while rendering, in that
+    language (e.g. a lifetime in words: `valid_for`).
     """
     assert kind in ACCOUNT_KINDS
-    rendered = Renderer().render(kind, {"recipient": {"name": name or email}, **context})
+    language = language or _language_of(email)
+    with translation.override(language):
+        values = {key: value() if callable(value) else value for key, value in context.items()}
+        rendered = Renderer().render(kind, {"recipient": {"name": name or email}, **values})
     if rendered is None:
         return None
     now = timezone.now()

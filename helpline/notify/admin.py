@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage, OutboundStatus
 from helpline.notify.rendering import check_template, default_source, reply_marker
@@ -48,7 +50,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     },
 }
 
-VARIABLES_HELP = (
+VARIABLES_HELP = gettext_lazy(
     "Django template language. Variables: ticket.number, ticket.subject, "
     "ticket.department, ticket.topic, ticket.priority, ticket.status, "
     "ticket.public_status, customer.name, customer.email, recipient.name, actor, "
@@ -61,7 +63,9 @@ VARIABLES_HELP = (
     "customer has rating_links.good, .okay and .bad (signed links to rate the answer). "
     "Account mail (address confirmation, password reset, ticket link) has only "
     "recipient.name, link and valid_for (how long the link works), and ticket.number "
-    "and ticket.subject in the ticket link."
+    "and ticket.subject in the ticket link. Text to translate: {% load i18n %} first, "
+    "then {% translate %} and {% blocktranslate %}; each mail is rendered in the "
+    "language of its recipient."
 )
 
 
@@ -81,7 +85,7 @@ class MailTemplateForm(forms.ModelForm):
             try:
                 check_template(source, escape=escape, context=SAMPLE_CONTEXT)
             except Exception as error:
-                self.add_error(name, f"This template does not work: {error}")
+                self.add_error(name, _("This template does not work: %(error)s") % {"error": error})
         return data
 
 
@@ -92,13 +96,18 @@ class MailTemplateAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     actions = ["restore_default"]
 
-    @admin.action(description="Restore the built-in text of the selected templates")
+    @admin.action(description=gettext_lazy("Restore the built-in text of the selected templates"))
     def restore_default(self, request: HttpRequest, queryset: QuerySet[MailTemplate]) -> None:
         for row in queryset:
             source = default_source(MailKind(row.key).value)
             row.subject, row.text_body, row.html_body = source.subject, source.text, source.html
             row.save()
-        self.message_user(request, f"Restored {queryset.count()} template(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Restored %(count)d template.", "Restored %(count)d templates.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(OutboundMessage)
@@ -127,23 +136,31 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="Ticket", ordering="ticket__number")
+    @admin.display(description=gettext_lazy("Ticket"), ordering="ticket__number")
     def ticket_number(self, obj: OutboundMessage) -> str:
         return f"#{obj.ticket.number}" if obj.ticket else "—"
 
-    @admin.display(description="To")
+    @admin.display(description=gettext_lazy("To"))
     def recipients(self, obj: OutboundMessage) -> str:
         return ", ".join([*obj.to, *obj.cc])
 
-    @admin.display(description="Last error")
+    @admin.display(description=gettext_lazy("Last error"))
     def short_error(self, obj: OutboundMessage) -> str:
         return obj.last_error[:120]
 
-    @admin.action(description="Retry now (failed or waiting messages)")
+    @admin.action(description=gettext_lazy("Retry now (failed or waiting messages)"))
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
         # Only queued here: the worker sends them, never this request.
         chosen = retry(queryset.exclude(status=OutboundStatus.SENT).values_list("pk", flat=True))
         if chosen:
-            self.message_user(request, f"Queued {len(chosen)} message(s) to be sent again.")
+            self.message_user(
+                request,
+                ngettext(
+                    "Queued %(count)d message to be sent again.",
+                    "Queued %(count)d messages to be sent again.",
+                    len(chosen),
+                )
+                % {"count": len(chosen)},
+            )
         else:
-            self.message_user(request, "Nothing to retry.", level=messages.WARNING)
+            self.message_user(request, _("Nothing to retry."), level=messages.WARNING)

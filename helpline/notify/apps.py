@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotifyConfig(AppConfig):
     name = "helpline.notify"
     label = "notify"
-    verbose_name = "Mail out"
+    verbose_name = _("Mail out")
 
     def ready(self) -> None:
         from helpline.notify.outbox import queue_mail

@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helpline.lib.mailids import make_message_id
 from helpline.notify.addresses import bare_address
@@ -53,6 +53,9 @@ class Draft:
     to: list[str]
     cc: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
+    # The recipient's language (helpline.accounts.language.person_language): the
+    # mail's template is rendered in it, dates and numbers included.
+    language: str = ""
 
 
 def address(name: str, email: str) -> str:
@@ -97,7 +100,8 @@ def compose(drafts: Sequence[Draft], renderer: Renderer) -> list[OutboundMessage
     histories: dict[int, list[tuple[str, frozenset[str]]]] = {}
     messages = []
     for draft in drafts:
-        rendered = renderer.render(draft.kind, draft.context)
+        with translation.override(draft.language or settings.LANGUAGE_CODE):
+            rendered = renderer.render(draft.kind, draft.context)
         if rendered is None:  # an administrator switched this kind of mail off
             continue
         ticket = draft.event.ticket

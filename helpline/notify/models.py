@@ -36,16 +36,16 @@ from helpline.tickets.models import Event, Ticket
 class MailKind(models.TextChoices):
     """What a mail is for; also the key of its template."""
 
-    AUTORESPONSE = "autoresponse", "New-ticket autoresponse (to the customer)"
-    NEW_TICKET_ALERT = "new_ticket_alert", "New-ticket alert (to the department's agents)"
-    ASSIGNED_ALERT = "assigned_alert", "Assignment alert (to the assignee or the team)"
-    TRANSFER_ALERT = "transfer_alert", "Transfer alert (to the new department)"
-    REPLY = "reply", "Agent reply (to the customer and collaborators)"
-    RESOLVED = "resolved", "Resolution notice (to the customer and collaborators)"
-    REOPENED_ALERT = "reopened_alert", "Reopen notice (to the assignee)"
-    OVERDUE_ALERT = "overdue_alert", "Overdue alert (to the assignee or team, and the manager)"
-    ESCALATION_ALERT = "escalation_alert", "Escalation alert (to the people the level names)"
-    UNASSIGNABLE_ALERT = "unassignable_alert", "Nobody available (to the department manager)"
+    AUTORESPONSE = "autoresponse", _("New-ticket autoresponse (to the customer)")
+    NEW_TICKET_ALERT = "new_ticket_alert", _("New-ticket alert (to the department's agents)")
+    ASSIGNED_ALERT = "assigned_alert", _("Assignment alert (to the assignee or the team)")
+    TRANSFER_ALERT = "transfer_alert", _("Transfer alert (to the new department)")
+    REPLY = "reply", _("Agent reply (to the customer and collaborators)")
+    RESOLVED = "resolved", _("Resolution notice (to the customer and collaborators)")
+    REOPENED_ALERT = "reopened_alert", _("Reopen notice (to the assignee)")
+    OVERDUE_ALERT = "overdue_alert", _("Overdue alert (to the assignee or team, and the manager)")
+    ESCALATION_ALERT = "escalation_alert", _("Escalation alert (to the people the level names)")
+    UNASSIGNABLE_ALERT = "unassignable_alert", _("Nobody available (to the department manager)")
     # Account mail: asked for by a person on the portal or the desk, about no event.
     ACCOUNT_CONFIRMATION = "account_confirmation", _("Address confirmation for a new account")
     PASSWORD_RESET = "password_reset", _("Password reset link (to a customer or an agent)")
@@ -80,12 +80,12 @@ class MailTemplate(models.Model):
 
     key = models.CharField(max_length=40, choices=MailKind.choices, unique=True)
     subject = models.CharField(max_length=255)
-    text_body = models.TextField(help_text="The plain-text version; every mail has one.")
+    text_body = models.TextField(help_text=_("The plain-text version; every mail has one."))
     html_body = models.TextField(
-        blank=True, help_text="The HTML version; leave empty to send plain text only."
+        blank=True, help_text=_("The HTML version; leave empty to send plain text only.")
     )
     is_active = models.BooleanField(
-        default=True, help_text="Untick to stop sending this kind of mail altogether."
+        default=True, help_text=_("Untick to stop sending this kind of mail altogether.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,10 +97,10 @@ class MailTemplate(models.Model):
 
 
 class OutboundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class OutboundMessage(models.Model):
@@ -116,7 +116,7 @@ class OutboundMessage(models.Model):
     )
     kind = models.CharField(max_length=40, choices=MailKind.choices)
     from_email = models.CharField(max_length=320)
-    to = models.JSONField(default=list, help_text="Addresses, as 'Name <address>'.")
+    to = models.JSONField(default=list, help_text=_("Addresses, as 'Name <address>'."))
     cc = models.JSONField(default=list, blank=True)
     subject = models.TextField()
     text = models.TextField()
@@ -125,7 +125,7 @@ class OutboundMessage(models.Model):
     # ticket of a reply by the In-Reply-To/References that name it.
     message_id = models.CharField(max_length=255)
     in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True, help_text="Space-separated Message-IDs.")
+    references = models.TextField(blank=True, help_text=_("Space-separated Message-IDs."))
     status = models.CharField(
         max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
     )

@@ -41,6 +41,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from helpline.accounts.language import page_language, person_language
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.feedback.links import rating_links
 from helpline.lib.html import html_to_text, text_to_html
@@ -124,6 +125,7 @@ class _Planner:
 
     def plan(self, event: Event) -> list[Draft]:
         kind = event.kind
+        _remember_language(event)
         if kind == EventKind.CREATED:
             return [*self._autoresponse(event), *self._new_ticket_alerts(event)]
         if kind == EventKind.ASSIGNED:
@@ -217,6 +219,7 @@ class _Planner:
                 kind,
                 [address(agent.name, agent.user.email)],
                 context={**base, "recipient": {"name": agent.name}},
+                language=person_language(agent),
             )
             for agent in agents
             if not is_own_address(agent.user.email, ours=self.ours)
@@ -243,6 +246,7 @@ class _Planner:
                     **self._for_customer(event),
                     "message": self._message(event.data.get("entry")),
                 },
+                language=person_language(customer),
             )
         ]
 
@@ -308,7 +312,14 @@ class _Planner:
             own = person.pk == ticket.customer_id
             personal = {"recipient": {"name": person.name}, **({} if own else {"link": ""})}
             drafts.append(
-                Draft(event, kind, [address(person.name, person.email)], [], context | personal)
+                Draft(
+                    event,
+                    kind,
+                    [address(person.name, person.email)],
+                    [],
+                    context | personal,
+                    language=person_language(person),
+                )
             )
         return drafts
 
@@ -376,6 +387,21 @@ class _Planner:
             # own, when it is about that), else the resolution target's.
             "due": _due_of(event) or ticket.due_at,
         }
+
+
+def _remember_language(event: Event) -> None:
+    """A customer who opens a ticket or replies on a web page, in a language they
+    never chose explicitly, gets their mail in the page's language from now on
+    (Customer.last_language), not in the site's default."""
+    if event.kind not in (EventKind.CREATED, EventKind.CUSTOMER_REPLIED):
+        return
+    language = page_language()
+    customer = event.customer
+    if not language or customer is None or event.agent_id is not None:
+        return
+    if customer.last_language != language:
+        customer.last_language = language
+        Customer.objects.filter(pk=customer.pk).update(last_language=language)
 
 
 def _desk_url(event: Event) -> str:

@@ -1,0 +1,115 @@
+"""Mail in the recipient's language: each mail is rendered in the language of the
+person it goes to (their saved choice, else the language they used the portal in,
+else the site's default), whoever caused it and in whatever language they work.
+The real path: the lifecycle's change, the outbox row, the worker's send, a real
+SMTP server."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from helpline.accounts.models import Customer
+from helpline.accounts.passwords import Audience, send_reset
+from helpline.conftest import World, make_customer
+from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import run_worker
+from helpline.notify.tests.smtp import SMTPServer
+from helpline.tickets import lifecycle
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_german_customer_gets_the_autoresponse_and_the_reply_in_german(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    world.customer.language = "de"
+    world.customer.save(update_fields=["language"])
+    ticket = world.open("Drucker brennt")
+    run_worker()
+    lifecycle.reply(ticket, actor=world.agent, body_html="<p>Bitte ausstecken.</p>")
+    run_worker()
+
+    autoresponse, reply = smtp_server.to("ken@example.com")
+    assert autoresponse.header("Subject") == f"[#{ticket.number}] Drucker brennt"
+    assert "Hallo Ken Adams," in autoresponse.text
+    assert "vielen Dank für Ihre Nachricht" in autoresponse.text
+    assert "thank you" not in autoresponse.text
+    assert f"Ticket <strong>#{ticket.number}</strong> eröffnet" in autoresponse.html
+    assert "Bitte ausstecken." in reply.text
+    assert "Antworten Sie auf diese E-Mail" in reply.text
+    assert "Reply to this mail" not in reply.text + reply.html
+
+
+def test_an_english_customer_gets_english_mail_from_a_german_agent(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    world.agent.language = "de"
+    world.agent.save(update_fields=["language"])
+    ticket = world.open()
+    lifecycle.reply(ticket, actor=world.agent, body_html="<p>Unplug it.</p>")
+    run_worker()
+
+    autoresponse, reply = smtp_server.to("ken@example.com")
+    assert "thank you for contacting us" in autoresponse.text
+    assert "Reply to this mail to answer" in reply.text
+    assert "Antworten" not in autoresponse.text + reply.text
+
+
+def test_each_collaborator_and_agent_reads_their_own_language(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    greta = make_customer("Greta Gast", "greta@example.de")
+    greta.language = "de"
+    greta.save(update_fields=["language"])
+    world.supervisor.language = "de"
+    world.supervisor.save(update_fields=["language"])
+    ticket = world.open(collaborators=[greta])
+    lifecycle.assign(ticket, actor=world.admin, agent=world.supervisor)
+    lifecycle.resolve(ticket, actor=world.supervisor, explanation_html="<p>Done.</p>")
+    run_worker()
+
+    resolved_for_ken = smtp_server.to("ken@example.com")[-1]
+    resolved_for_greta = smtp_server.to("greta@example.de")[-1]
+    [alert] = [m for m in smtp_server.to(world.supervisor.user.email) if "zugewiesen" in m.text]
+    assert resolved_for_ken.header("Subject").startswith("Resolved: ")
+    assert resolved_for_greta.header("Subject").startswith("Gelöst: ")
+    assert "wurde gelöst" in resolved_for_greta.text
+    assert alert.header("Subject").startswith(f"Ticket #{ticket.number} Ihnen zugewiesen")
+    assert "Ticket öffnen:" in alert.text
+
+
+def test_a_customer_who_opened_the_ticket_on_a_german_portal_gets_german_mail(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    form = {
+        "name": "Grete Gast",
+        "email": "grete@example.de",
+        "phone": "",
+        "topic": str(world.topic.pk),
+        "subject": "Scanner klemmt",
+        "description": "Der Scanner klemmt bei jeder Seite.",
+    }
+
+    response = Client().post("/open/", form, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    run_worker()
+
+    assert response.status_code == 302
+    assert Customer.objects.get(email="grete@example.de").last_language == "de"
+    [autoresponse] = smtp_server.to("grete@example.de")
+    assert "vielen Dank für Ihre Nachricht" in autoresponse.text
+
+
+def test_the_password_reset_mail_and_its_lifetime_are_in_the_agents_language(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    world.agent.language = "de"
+    world.agent.save(update_fields=["language"])
+
+    send_reset(Audience.AGENTS, world.agent.user)
+    run_worker()
+
+    [reset] = smtp_server.to(world.agent.user.email)
+    assert reset.header("Subject") == "Wählen Sie ein neues Passwort für Ihr Helpdesk-Konto"
+    assert "Der Link gilt 1\xa0Stunde, einmal." in reset.text
+    assert OutboundMessage.objects.get(kind=MailKind.PASSWORD_RESET).subject.startswith("Wählen")
