@@ -185,7 +185,7 @@ class RuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Channels")
     def channel_list(self, obj: Rule) -> str:
-        return ", ".join(Source(channel).label for channel in obj.channels)
+        return ", ".join(str(Source(channel).label) for channel in obj.channels)
 
     @admin.display(description="Last error", ordering="last_error")
     def short_error(self, obj: Rule) -> str:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     name = "helpline.feedback"
     label = "feedback"
-    verbose_name = "Customer satisfaction"
+    verbose_name = _("Customer satisfaction")

@@ -43,6 +43,5 @@ def rating_card(ticket: Ticket, next_url: str) -> dict[str, Any] | None:
         "next": next_url,
         "choices": Score.choices,
         "comment_max": RATING_COMMENT_MAX_LENGTH,
-        "intro": f"Your ticket is {ticket.status.public_name.lower()}. "
-        "Tell us how our answer worked for you.",
+        "status": ticket.status,  # the template says it in the intro
     }

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -40,7 +41,7 @@ from helpline.tickets.models import (
 )
 from helpline.web.auth import current_customer
 
-THANKS = "Thank you for rating our answer."
+THANKS = gettext_lazy("Thank you for rating our answer.")
 
 
 def _safe_next(request: HttpRequest) -> str | None:

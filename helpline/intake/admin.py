@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from helpline.intake.fetch import poll_mailbox
 from helpline.intake.ingest import discard_quarantined, retry_quarantined
@@ -25,9 +27,10 @@ class MailboxForm(forms.ModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted. Leave empty to keep the stored password.",
+        label=_("Password"),
+        help_text=_("Stored encrypted. Leave empty to keep the stored password."),
     )
-    clear_password = forms.BooleanField(required=False, label="Forget the stored password")
+    clear_password = forms.BooleanField(required=False, label=_("Forget the stored password"))
 
     class Meta:
         model = Mailbox
@@ -73,7 +76,7 @@ class MailboxAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["address", "department", "topic", "is_active"]}),
         (
-            "Server",
+            _("Server"),
             {
                 "fields": [
                     "protocol",
@@ -90,7 +93,7 @@ class MailboxAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Import",
+            _("Import"),
             {
                 "fields": [
                     "after_import",
@@ -102,23 +105,23 @@ class MailboxAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Last poll",
+            _("Last poll"),
             {"fields": ["last_polled_at", "last_success_at", "last_error", "last_error_at"]},
         ),
     ]
     actions = ["poll_now"]
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status(self, obj: Mailbox) -> str:
         if obj.last_error:
-            return f"Error: {obj.last_error[:80]}"
+            return gettext("Error: %(error)s") % {"error": obj.last_error[:80]}
         return "OK" if obj.last_success_at else "—"
 
-    @admin.display(boolean=True, description="Password stored")
+    @admin.display(boolean=True, description=_("Password stored"))
     def has_password(self, obj: Mailbox) -> bool:
         return bool(obj.password_encrypted)
 
-    @admin.action(description="Poll the selected mailboxes now")
+    @admin.action(description=_("Poll the selected mailboxes now"))
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
         for mailbox in queryset.exclude(protocol=Mailbox.Protocol.PIPE):
             result = poll_mailbox(mailbox)
@@ -126,7 +129,7 @@ class MailboxAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{mailbox}: {result.error}", messages.ERROR)
             else:
                 counts = ", ".join(f"{n} {o}" for o, n in sorted(result.outcomes.items()))
-                self.message_user(request, f"{mailbox}: {counts or 'no new mail'}.")
+                self.message_user(request, f"{mailbox}: {counts or gettext('no new mail')}.")
 
 
 @admin.register(QuarantinedMessage)
@@ -157,21 +160,22 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="Reason")
+    @admin.display(description=_("Reason"))
     def short_reason(self, obj: QuarantinedMessage) -> str:
         return obj.reason[:120]
 
-    @admin.display(description="Source")
+    @admin.display(description=_("Source"))
     def source(self, obj: QuarantinedMessage) -> str:
         raw = bytes(obj.raw or b"")
         if not raw:
-            return "(discarded)"
+            return gettext("(discarded)")
         url = reverse("admin:intake_quarantinedmessage_download", args=[obj.pk])
         preview = raw[:PREVIEW_BYTES].decode("utf-8", "replace")
         more = "\n…" if len(raw) > PREVIEW_BYTES else ""
         return format_html(
-            '<a href="{}">Download the message (.eml)</a><pre class="raw-message">{}{}</pre>',
+            '<a href="{}">{}</a><pre class="raw-message">{}{}</pre>',
             url,
+            gettext("Download the message (.eml)"),
             preview,
             more,
         )
@@ -195,26 +199,39 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
         for message in queryset.filter(state=QuarantinedMessage.State.PENDING):
             result = retry_quarantined(message, by=request.user, **options)  # type: ignore[arg-type]
             if result.outcome == "quarantined":
-                self.message_user(request, f"{message}: still {result.reason}", messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("%(message)s: still %(reason)s")
+                    % {"message": message, "reason": result.reason},
+                    messages.WARNING,
+                )
             else:
-                where = f" (ticket #{result.ticket.number})" if result.ticket else ""
+                where = (
+                    " " + gettext("(ticket #%(number)s)") % {"number": result.ticket.number}
+                    if result.ticket
+                    else ""
+                )
                 self.message_user(request, f"{message}: {result.outcome}{where}.")
 
-    @admin.action(description="Retry the selected messages", permissions=["change"])
+    @admin.action(description=_("Retry the selected messages"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         self._retry(request, queryset)
 
     @admin.action(
-        description="Retry, treating automatic messages as mail from a person",
+        description=_("Retry, treating automatic messages as mail from a person"),
         permissions=["change"],
     )
     def retry_as_person(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         self._retry(request, queryset, accept_automatic=True)
 
-    @admin.action(description="Discard the selected messages", permissions=["change"])
+    @admin.action(description=_("Discard the selected messages"), permissions=["change"])
     def discard(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:
         count = sum(discard_quarantined(m, by=request.user) for m in queryset)  # type: ignore[arg-type]
-        self.message_user(request, f"Discarded {count} message(s).")
+        self.message_user(
+            request,
+            ngettext("Discarded %(count)d message.", "Discarded %(count)d messages.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(ProcessedMessage)

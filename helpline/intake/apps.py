@@ -5,6 +5,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _authserv_ids_moved(**kwargs: Any) -> list[checks.CheckMessage]:
 class IntakeConfig(AppConfig):
     name = "helpline.intake"
     label = "intake"
-    verbose_name = "Mail in"
+    verbose_name = _("Mail in")
 
     def ready(self) -> None:
         from helpline.notify.addresses import add_own_address_source

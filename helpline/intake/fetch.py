@@ -28,6 +28,7 @@ from typing import Protocol
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
@@ -83,7 +84,10 @@ class ImapSession:
         # BODY.PEEK[]: fetching must not mark the message seen before it is imported.
         typ, data = self.box.client.uid("FETCH", uid, "(BODY.PEEK[])")
         if typ != "OK":
-            raise MailboxError(f"The server would not send message UID {uid}: {data!r}")
+            raise MailboxError(
+                _("The server would not send message UID %(uid)s: %(data)s")
+                % {"uid": uid, "data": repr(data)}
+            )
         for item in data:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
                 return item[1]
@@ -162,7 +166,7 @@ def open_session(mailbox: Mailbox) -> Session:
         return Pop3Session(mailbox, password)
     if mailbox.protocol == Mailbox.Protocol.IMAP:
         return ImapSession(mailbox, password)
-    raise MailboxError("This mailbox receives piped mail; there is nothing to fetch.")
+    raise MailboxError(_("This mailbox receives piped mail; there is nothing to fetch."))
 
 
 @dataclass
@@ -214,9 +218,13 @@ def _describe(error: Exception, mailbox: Mailbox) -> str:
     if name == "MailboxLoginError" or (
         isinstance(error, poplib.error_proto) and "auth" in str(error).lower()
     ):
-        return f"Login as {mailbox.username} failed: {error}"
+        return _("Login as %(user)s failed: %(error)s") % {"user": mailbox.username, "error": error}
     if isinstance(error, OSError):
-        return f"Cannot reach {mailbox.host}:{mailbox.effective_port}: {error}"
+        return _("Cannot reach %(host)s:%(port)s: %(error)s") % {
+            "host": mailbox.host,
+            "port": mailbox.effective_port,
+            "error": error,
+        }
     return f"{name}: {error}"
 
 

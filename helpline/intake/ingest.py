@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.urls import get_resolver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import User
 from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
@@ -186,7 +187,10 @@ def _duplicate(
     message_id: str,
     identity: Identity,
 ) -> IngestResult:
-    reason = f"Already received on {earlier.created_at:%Y-%m-%d %H:%M} UTC ({earlier.outcome})."
+    reason = _("Already received on %(when)s UTC (%(outcome)s).") % {
+        "when": f"{earlier.created_at:%Y-%m-%d %H:%M}",
+        "outcome": earlier.outcome,
+    }
     if key is not None and mailbox is not None:
         # Record this copy's place too, so the next poll does not fetch it again.
         ProcessedMessage.objects.get_or_create(
@@ -239,17 +243,19 @@ def _attempt(
     except Quarantine as e:
         return e.reason
     except LifecycleError as e:
-        return f"Helpline refused it: {e.message}"
+        return _("Helpline refused it: %(reason)s") % {"reason": e.message}
     except (DataError, IntegrityError) as e:
         # Permanent for this message: retrying would fail the same way and block
         # the mailbox behind it. Connection errors, by contrast, propagate.
         log.exception("The database refused a message")
-        return f"The database refused it ({type(e).__name__}: {e})."
+        return _("The database refused it (%(error)s).") % {"error": f"{type(e).__name__}: {e}"}
     except DatabaseError:
         raise  # unreachable, locked, not migrated: the caller tries again later
     except Exception as e:
         log.exception("Mail intake failed on a message")
-        return f"Intake failed on it ({type(e).__name__}: {e}); please report this as a bug."
+        return _("Intake failed on it (%(error)s); please report this as a bug.") % {
+            "error": f"{type(e).__name__}: {e}"
+        }
 
 
 def _place_or_quarantine(
@@ -289,7 +295,7 @@ def retry_quarantined(
         message = QuarantinedMessage.objects.select_for_update().get(pk=message.pk)
         if message.state != QuarantinedMessage.State.PENDING:
             return IngestResult(
-                LedgerOutcome.QUARANTINED, message.ticket, "Already resolved.", message
+                LedgerOutcome.QUARANTINED, message.ticket, _("Already resolved."), message
             )
         earlier = (
             ProcessedMessage.objects.filter(message_id=message.message_id)
@@ -300,7 +306,7 @@ def retry_quarantined(
         if earlier is not None:
             _resolve(message, earlier.ticket, by)
             return IngestResult(
-                LedgerOutcome.DUPLICATE, earlier.ticket, "Arrived again and was placed."
+                LedgerOutcome.DUPLICATE, earlier.ticket, _("Arrived again and was placed.")
             )
         attempt = _attempt(parsed, message.mailbox, message.channel, accept_automatic)
         if not isinstance(attempt, Placement):

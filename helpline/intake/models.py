@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Department
@@ -74,17 +75,17 @@ class Mailbox(models.Model):
     class Protocol(models.TextChoices):
         IMAP = "imap", "IMAP"
         POP3 = "pop3", "POP3"
-        PIPE = "pipe", "None (piped or posted to Helpline)"
+        PIPE = "pipe", _("None (piped or posted to Helpline)")
 
     class Security(models.TextChoices):
         SSL = "ssl", "SSL/TLS"
         STARTTLS = "starttls", "STARTTLS"
-        NONE = "none", "None (trusted networks only)"
+        NONE = "none", _("None (trusted networks only)")
 
     class AfterImport(models.TextChoices):
-        ARCHIVE = "archive", "Move to the archive folder"
-        DELETE = "delete", "Delete"
-        SEEN = "seen", "Mark as read and leave it"
+        ARCHIVE = "archive", _("Move to the archive folder")
+        DELETE = "delete", _("Delete")
+        SEEN = "seen", _("Mark as read and leave it")
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="mailboxes")
     topic = models.ForeignKey(
@@ -92,13 +93,15 @@ class Mailbox(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        help_text="New tickets get this help topic; empty: the department only.",
+        help_text=_("New tickets get this help topic; empty: the department only."),
     )
-    address = models.EmailField(help_text="The address customers write to.")
+    address = models.EmailField(help_text=_("The address customers write to."))
     protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.IMAP)
     host = models.CharField(max_length=255, blank=True)
     port = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: the usual port (IMAP 993/143, POP3 995/110)."
+        null=True,
+        blank=True,
+        help_text=_("Empty: the usual port (IMAP 993/143, POP3 995/110)."),
     )
     security = models.CharField(
         "TLS", max_length=10, choices=Security.choices, default=Security.SSL
@@ -107,24 +110,28 @@ class Mailbox(models.Model):
     # A Fernet token (helpline.intake.crypto); never the password itself.
     password_encrypted = models.TextField(blank=True, editable=False)
     password_env = models.CharField(
-        "password from environment variable",
+        _("password from environment variable"),
         max_length=100,
         blank=True,
-        help_text="Name of an environment variable holding the password; "
-        "when set, it is used instead of a stored password.",
+        help_text=_(
+            "Name of an environment variable holding the password; "
+            "when set, it is used instead of a stored password."
+        ),
     )
-    folder = models.CharField(max_length=255, default="INBOX", help_text="IMAP only.")
+    folder = models.CharField(max_length=255, default="INBOX", help_text=_("IMAP only."))
     after_import = models.CharField(
         max_length=10, choices=AfterImport.choices, default=AfterImport.ARCHIVE
     )
     archive_folder = models.CharField(max_length=255, default="Archive", blank=True)
     agent_replies_as_notes = models.BooleanField(
         default=False,
-        help_text="Agents' replies by mail become internal notes instead of replies "
-        "to the customer.",
+        help_text=_(
+            "Agents' replies by mail become internal notes instead of replies to the customer."
+        ),
     )
     poll_interval = models.PositiveIntegerField(
-        default=120, help_text="Seconds between polls (the worker looks every minute or so)."
+        default=120,
+        help_text=_("Seconds between polls (the worker looks every minute or so)."),
     )
     # Per mailbox, not one site-wide list: which server received a mail depends on
     # the road it took, and a name trusted for one road lets anybody write a
@@ -150,7 +157,7 @@ class Mailbox(models.Model):
 
     class Meta:
         ordering = ["address"]
-        verbose_name_plural = "mailboxes"
+        verbose_name_plural = _("mailboxes")
         constraints = [
             models.UniqueConstraint(Lower("address"), name="mailbox_address_ci_unique"),
         ]
@@ -167,17 +174,17 @@ class Mailbox(models.Model):
         errors: dict[str, str] = {}
         if self.protocol != self.Protocol.PIPE:
             if not self.host:
-                errors["host"] = "A server is needed to fetch mail."
+                errors["host"] = gettext("A server is needed to fetch mail.")
             if not self.username:
-                errors["username"] = "A user name is needed to fetch mail."
+                errors["username"] = gettext("A user name is needed to fetch mail.")
         if self.protocol == self.Protocol.POP3 and self.after_import == self.AfterImport.ARCHIVE:
-            errors["after_import"] = "POP3 has no folders: choose delete or leave."
+            errors["after_import"] = gettext("POP3 has no folders: choose delete or leave.")
         if (
             self.protocol == self.Protocol.IMAP
             and self.after_import == self.AfterImport.ARCHIVE
             and not self.archive_folder.strip()
         ):
-            errors["archive_folder"] = "Name the folder to move imported mail to."
+            errors["archive_folder"] = gettext("Name the folder to move imported mail to.")
         if errors:
             raise ValidationError(errors)
 
@@ -199,15 +206,20 @@ class Mailbox(models.Model):
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise MailboxError(f"The environment variable {self.password_env} is not set.")
+                raise MailboxError(
+                    gettext("The environment variable %(name)s is not set.")
+                    % {"name": self.password_env}
+                )
             return value
         if not self.password_encrypted:
             return ""
         password = decrypt(self.password_encrypted)
         if password is None:
             raise MailboxError(
-                "The stored password cannot be decrypted (was SECRET_KEY changed without "
-                "keeping the old one in SECRET_KEY_FALLBACKS?). Enter the password again."
+                gettext(
+                    "The stored password cannot be decrypted (was SECRET_KEY changed without "
+                    "keeping the old one in SECRET_KEY_FALLBACKS?). Enter the password again."
+                )
             )
         return password
 
@@ -219,12 +231,12 @@ class Mailbox(models.Model):
 
 
 class LedgerOutcome(models.TextChoices):
-    TICKET = "ticket", "New ticket"
-    REPLY = "reply", "Reply"
-    NOTE = "note", "Internal note"
-    DUPLICATE = "duplicate", "Duplicate"
-    QUARANTINED = "quarantined", "Quarantined"
-    IGNORED = "ignored", "Ignored (our own mail)"
+    TICKET = "ticket", _("New ticket")
+    REPLY = "reply", _("Reply")
+    NOTE = "note", _("Internal note")
+    DUPLICATE = "duplicate", _("Duplicate")
+    QUARANTINED = "quarantined", _("Quarantined")
+    IGNORED = "ignored", _("Ignored (our own mail)")
 
 
 class QuarantinedMessage(models.Model):
@@ -237,11 +249,11 @@ class QuarantinedMessage(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for an administrator"
-        PLACED = "placed", "Placed by a retry"
-        DISCARDED = "discarded", "Discarded"
+        PENDING = "pending", _("Waiting for an administrator")
+        PLACED = "placed", _("Placed by a retry")
+        DISCARDED = "discarded", _("Discarded")
 
-    raw = models.BinaryField(help_text="The message exactly as received.")
+    raw = models.BinaryField(help_text=_("The message exactly as received."))
     reason = models.TextField()
     mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
     channel = models.CharField(max_length=20, default="email")

@@ -51,6 +51,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db.models.functions import Lower
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import (
@@ -140,15 +141,17 @@ def place(
     """
     sender = parsed.sender
     if sender is None:
-        raise Quarantine("The message has no sender address (From), so nobody can be answered.")
+        raise Quarantine(_("The message has no sender address (From), so nobody can be answered."))
     if is_our_message_id(parsed.message_id):
         return Placement(
-            LedgerOutcome.IGNORED, None, "Our own outgoing mail came back (mail loop)."
+            LedgerOutcome.IGNORED, None, _("Our own outgoing mail came back (mail loop).")
         )
     ours = our_addresses()
     if _is_ours(sender.email, ours):
         return Placement(
-            LedgerOutcome.IGNORED, None, f"Sent from our own address {sender.email} (mail loop)."
+            LedgerOutcome.IGNORED,
+            None,
+            _("Sent from our own address %(address)s (mail loop).") % {"address": sender.email},
         )
     ticket = _ticket_by_ids(parsed)
     if parsed.is_bounce and not accept_automatic:
@@ -171,9 +174,12 @@ def place(
         return _on_ticket(parsed, ticket, customer, agent, mailbox, source, found)
     if agent is not None:
         raise Quarantine(
-            f"Mail from the agent {agent.name} <{sender.email}> that belongs to no ticket: "
-            "agents do not open tickets by mail. Reply to a ticket's notification to "
-            "write on it, or open the ticket in the desk."
+            _(
+                "Mail from the agent %(name)s <%(address)s> that belongs to no ticket: "
+                "agents do not open tickets by mail. Reply to a ticket's notification to "
+                "write on it, or open the ticket in the desk."
+            )
+            % {"name": agent.name, "address": sender.email}
         )
     return _new_ticket(parsed, mailbox, source, ours)
 
@@ -293,12 +299,15 @@ def _uploads(parsed: ParsedMessage) -> tuple[list[Upload], list[str]]:
 def _note_dropped(ticket: Ticket, parsed: ParsedMessage, dropped: list[str], source: str) -> None:
     if not dropped:
         return
-    items = "".join(f"<li>{escape(line)}</li>" for line in dropped)
     lifecycle.add_note(
         ticket,
         actor=None,
-        body_html=f"<p>Attachments of the mail from {escape(parsed.from_address)} that were "
-        f"not kept (attachment limits):</p><ul>{items}</ul>",
+        body_html=format_html(
+            "<p>{}</p><ul>{}</ul>",
+            _("Attachments of the mail from %(address)s that were not kept (attachment limits):")
+            % {"address": parsed.from_address},
+            format_html_join("", "<li>{}</li>", ((line,) for line in dropped)),
+        ),
         source=source,
     )
 
@@ -313,27 +322,41 @@ def _system_note(ticket: Ticket, heading: str, text: str, source: str) -> Ticket
 
 def _bounce(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placement:
     if ticket is None:
-        raise Quarantine("A delivery failure report (bounce) that names none of our tickets.")
+        raise Quarantine(_("A delivery failure report (bounce) that names none of our tickets."))
     report = parsed.bounce_summary or parsed.reply_text or parsed.text
     ticket = _system_note(
-        ticket, f"Mail about this ticket could not be delivered ({parsed.from_address}):", report,
+        ticket,
+        _("Mail about this ticket could not be delivered (%(address)s):")
+        % {"address": parsed.from_address},
+        report,
         source,
-    )  # fmt: skip
-    return Placement(LedgerOutcome.NOTE, ticket, "Delivery failure report, noted on its ticket.")
+    )
+    return Placement(LedgerOutcome.NOTE, ticket, _("Delivery failure report, noted on its ticket."))
 
 
 def _automatic(parsed: ParsedMessage, ticket: Ticket | None, source: str) -> Placement:
     why = parsed.automatic_reason
     if ticket is None:
         raise Quarantine(
-            f"An automatic message ({why}) that belongs to no ticket: automatic mail "
-            "never opens tickets. Retry it as mail from a person if it should."
+            _(
+                "An automatic message (%(why)s) that belongs to no ticket: automatic mail "
+                "never opens tickets. Retry it as mail from a person if it should."
+            )
+            % {"why": why}
         )
     text = parsed.reply_text or parsed.text
     ticket = _system_note(
-        ticket, f"Automatic reply from {parsed.from_address} ({why}):", text, source
+        ticket,
+        _("Automatic reply from %(address)s (%(why)s):")
+        % {"address": parsed.from_address, "why": why},
+        text,
+        source,
     )
-    return Placement(LedgerOutcome.NOTE, ticket, f"Automatic message ({why}), noted on its ticket.")
+    return Placement(
+        LedgerOutcome.NOTE,
+        ticket,
+        _("Automatic message (%(why)s), noted on its ticket.") % {"why": why},
+    )
 
 
 def _on_ticket(
@@ -375,26 +398,38 @@ def _on_ticket(
         # mail acts as an agent only when it answers mail we sent to that agent.
         # Escaped here, so SafeHTML: with the (safe) body it is not sanitized again.
         heading = SafeHTML(
-            f"<p><strong>Mail from {escape(parsed.from_address)} (the address of the "
-            f"agent {escape(agent.name)}) that answers no mail sent to that agent, so it "
-            "was not posted as their reply:</strong></p>"
+            format_html(
+                "<p><strong>{}</strong></p>",
+                _(
+                    "Mail from %(address)s (the address of the agent %(agent)s) that "
+                    "answers no mail sent to that agent, so it was not posted as their reply:"
+                )
+                % {"address": parsed.from_address, "agent": agent.name},
+            )
         )
         ticket = lifecycle.add_note(
             ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
         )
         placement = Placement(
-            LedgerOutcome.NOTE, ticket, "Agent's address, but not an answer to them."
+            LedgerOutcome.NOTE, ticket, _("Agent's address, but not an answer to them.")
         )
     else:
         heading = SafeHTML(
-            f"<p><strong>Mail from {escape(parsed.from_name or parsed.from_address)} "
-            f"&lt;{escape(parsed.from_address)}&gt;, who does not follow this ticket "
-            "(add them as a collaborator to answer them):</strong></p>"
+            format_html(
+                "<p><strong>{}</strong></p>",
+                _(
+                    "Mail from %(name)s <%(address)s>, who does not follow this ticket "
+                    "(add them as a collaborator to answer them):"
+                )
+                % {"name": parsed.from_name or parsed.from_address, "address": parsed.from_address},
+            )
         )
         ticket = lifecycle.add_note(
             ticket, actor=None, body_html=heading + body, uploads=uploads, source=source
         )
-        placement = Placement(LedgerOutcome.NOTE, ticket, "From somebody who does not follow it.")
+        placement = Placement(
+            LedgerOutcome.NOTE, ticket, _("From somebody who does not follow it.")
+        )
     assert placement.ticket is not None
     _note_dropped(placement.ticket, parsed, dropped, source)
     return placement
@@ -465,7 +500,9 @@ def _hold(
         source=source,
     )
     why = ", ".join(reasons)
-    return Placement(LedgerOutcome.NOTE, held.ticket, f"Held for an agent to review ({why}).")
+    return Placement(
+        LedgerOutcome.NOTE, held.ticket, _("Held for an agent to review (%(why)s).") % {"why": why}
+    )
 
 
 def _agent_mail(
@@ -481,7 +518,7 @@ def _agent_mail(
             ticket, actor=agent, body_html=body, uploads=uploads, source=source
         )
         return Placement(
-            LedgerOutcome.NOTE, ticket, "Agent's mail kept as a note (mailbox setting)."
+            LedgerOutcome.NOTE, ticket, _("Agent's mail kept as a note (mailbox setting).")
         )
     try:
         ticket = lifecycle.reply(
@@ -492,14 +529,19 @@ def _agent_mail(
         if ticket.is_open:
             raise
     heading = SafeHTML(
-        "<p><em>Sent by mail as a reply, but the ticket is closed: kept as an internal "
-        "note. Reopen the ticket to answer the customer.</em></p>"
+        format_html(
+            "<p><em>{}</em></p>",
+            _(
+                "Sent by mail as a reply, but the ticket is closed: kept as an internal "
+                "note. Reopen the ticket to answer the customer."
+            ),
+        )
     )
     ticket = lifecycle.add_note(
         ticket, actor=agent, body_html=heading + body, uploads=uploads, source=source
     )
     return Placement(
-        LedgerOutcome.NOTE, ticket, "Agent's reply to a closed ticket, kept as a note."
+        LedgerOutcome.NOTE, ticket, _("Agent's reply to a closed ticket, kept as a note.")
     )
 
 
@@ -545,7 +587,7 @@ def _new_ticket(
     box = _route(parsed, mailbox)
     department = box.department if box else Department.objects.order_by("pk").first()
     if department is None:
-        raise Quarantine("No department is set up to receive mail: add a mailbox, then retry.")
+        raise Quarantine(_("No department is set up to receive mail: add a mailbox, then retry."))
     topic = box.topic if box and box.topic and box.topic.is_active else None
     customer = find_or_create_customer(name=parsed.sender.name, email=parsed.sender.email)
     uploads, dropped = _uploads(parsed)

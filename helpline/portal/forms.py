@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from helpline.accounts.customers import normalize_email
 from helpline.accounts.models import Customer
@@ -37,7 +37,7 @@ class AttachmentsField(forms.FileField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", "Attachments")
+        kwargs.setdefault("label", gettext_lazy("Attachments"))
         super().__init__(**kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Upload]:
@@ -46,7 +46,7 @@ class AttachmentsField(forms.FileField):
         )
         for f in files:
             if not f.size:
-                raise ValidationError(f"“{f.name}” is empty.")
+                raise ValidationError(gettext("“%(name)s” is empty.") % {"name": f.name})
         return check_uploads(files)
 
 
@@ -78,8 +78,10 @@ def _form_field_for(field: TopicField) -> forms.Field:
         case TopicField.Kind.TEXTAREA:
             return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
         case TopicField.Kind.CHOICE:
-            options = [("", "Choose…"), *((c, c) for c in field.choice_list)]
-            return forms.CharField(widget=forms.Select(attrs=attrs, choices=options), **common)
+            options = [("", gettext("Choose…")), *((c, c) for c in field.choice_list)]
+            # The options are the admin's words, as typed: no browser translation.
+            select = forms.Select(attrs={"translate": "no", **attrs}, choices=options)
+            return forms.CharField(widget=select, **common)
         case TopicField.Kind.NUMBER:
             number = forms.NumberInput(attrs={"step": "any", **attrs})
             return forms.CharField(widget=number, **common)
@@ -95,19 +97,19 @@ def _check_answer(field: TopicField, value: str) -> str:
     match field.kind:
         case TopicField.Kind.CHOICE:
             if value not in field.choice_list:
-                raise ValidationError("Choose one of the options.")
+                raise ValidationError(gettext("Choose one of the options."))
         case TopicField.Kind.NUMBER:
             try:
                 number = Decimal(value)
             except InvalidOperation:
-                raise ValidationError("Enter a number.") from None
+                raise ValidationError(gettext("Enter a number.")) from None
             if not number.is_finite():
-                raise ValidationError("Enter a number.")
+                raise ValidationError(gettext("Enter a number."))
         case TopicField.Kind.DATE:
             try:
                 value = datetime.date.fromisoformat(value).isoformat()
             except ValueError:
-                raise ValidationError("Enter a date as YYYY-MM-DD.") from None
+                raise ValidationError(gettext("Enter a date as YYYY-MM-DD.")) from None
     return value
 
 
@@ -127,20 +129,20 @@ def public_topics() -> list[HelpTopic]:
 
 
 class OpenTicketForm(PortalForm):
-    name = forms.CharField(label="Full name", max_length=200)
-    email = forms.EmailField(label="Email address", max_length=254)
-    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
+    phone = forms.CharField(label=gettext_lazy("Phone number"), max_length=40, required=False)
     topic = forms.ModelChoiceField(
-        label="Help topic",
+        label=gettext_lazy("Help topic"),
         queryset=HelpTopic.objects.none(),
-        empty_label="Choose a help topic…",
-        error_messages={"invalid_choice": "Choose one of the help topics."},
+        empty_label=gettext_lazy("Choose a help topic…"),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the help topics.")},
     )
-    subject = forms.CharField(label="Subject", max_length=255)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=255)
     description = forms.CharField(
-        label="Describe the problem",
+        label=gettext_lazy("Describe the problem"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="What happened, what you expected, and anything you already tried.",
+        help_text=gettext_lazy("What happened, what you expected, and anything you already tried."),
         max_length=50_000,
     )
 
@@ -154,6 +156,7 @@ class OpenTicketForm(PortalForm):
         topic_field.queryset = HelpTopic.objects.filter(is_public=True, is_active=True)
         # The select carries the hook the small topic-fields script looks for.
         topic_field.widget.attrs["data-topic-select"] = ""
+        topic_field.widget.attrs["translate"] = "no"  # topic names are typed by admins
         self.questions: dict[str, TopicField] = {}
         for topic in self.topics:
             for question in topic.fields.all():
@@ -164,7 +167,7 @@ class OpenTicketForm(PortalForm):
             # Signed in: the ticket is theirs, whatever the page sends.
             for name in ("name", "email"):
                 self.fields[name].disabled = True
-                self.fields[name].help_text = "From your account."
+                self.fields[name].help_text = gettext("From your account.")
             self.initial.setdefault("name", customer.name)
             self.initial.setdefault("email", customer.email)
             self.initial.setdefault("phone", customer.phone)
@@ -180,13 +183,13 @@ class OpenTicketForm(PortalForm):
     def clean_subject(self) -> str:
         subject = " ".join(self.cleaned_data["subject"].split())
         if not subject:
-            raise ValidationError("Write a subject.")
+            raise ValidationError(gettext("Write a subject."))
         return subject
 
     def clean_description(self) -> str:
         description: str = self.cleaned_data["description"]
         if not description.strip():
-            raise ValidationError("Describe the problem.")
+            raise ValidationError(gettext("Describe the problem."))
         return description
 
     def clean(self) -> dict[str, Any]:
@@ -200,7 +203,9 @@ class OpenTicketForm(PortalForm):
                 value = (cleaned.get(name) or "").strip()
                 if not value:
                     if question.required:
-                        self.add_error(name, "This question is required for this help topic.")
+                        self.add_error(
+                            name, gettext("This question is required for this help topic.")
+                        )
                     continue
                 try:
                     extra[question.key] = _check_answer(question, value)
@@ -214,15 +219,17 @@ class OpenTicketForm(PortalForm):
 
 
 class StatusForm(PortalForm):
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
     number = forms.CharField(
-        label="Ticket number", max_length=20, help_text="The number we gave you, e.g. 123456."
+        label=gettext_lazy("Ticket number"),
+        max_length=20,
+        help_text=gettext_lazy("The number we gave you, e.g. 123456."),
     )
 
     def clean_number(self) -> str:
         number = self.cleaned_data["number"].strip().lstrip("#").strip()
         if not number:
-            raise ValidationError("Enter the ticket number.")
+            raise ValidationError(gettext("Enter the ticket number."))
         return number
 
 
@@ -231,7 +238,7 @@ class StatusForm(PortalForm):
 
 class ReplyForm(PortalForm):
     body = forms.CharField(
-        label="Your reply",
+        label=gettext_lazy("Your reply"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=50_000,
         required=False,
@@ -245,7 +252,7 @@ class ReplyForm(PortalForm):
         cleaned = super().clean() or {}
         empty = not (cleaned.get("body") or "").strip() and not cleaned.get("attachments")
         if empty and "attachments" not in self.errors:
-            self.add_error("body", "Write a reply or attach a file.")
+            self.add_error("body", gettext("Write a reply or attach a file."))
         return cleaned
 
 

@@ -253,7 +253,7 @@ def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
         .first()
     )
     if ticket is None:
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     return Access(ticket=ticket, customer=customer)
 
 
@@ -267,7 +267,7 @@ def _signed(request: HttpRequest, token: str) -> Access | HttpResponse:
                 {"link_days": settings.HELPLINE_TICKET_LINK_MAX_AGE_DAYS},
                 status=410,
             )
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     return Access(ticket=ticket, customer=ticket.customer, token=token)
 
 
@@ -330,15 +330,18 @@ def _reply(request: HttpRequest, access: Access) -> HttpResponse:
             if got.pk != access.ticket.pk:  # past the reopen window: a follow-up ticket
                 messages.success(
                     request,
-                    f"This ticket was closed a while ago, so your message opened a new "
-                    f"ticket, #{got.number}.",
+                    _(
+                        "This ticket was closed a while ago, so your message opened a new "
+                        "ticket, #%(number)s."
+                    )
+                    % {"number": got.number},
                 )
                 followup = Access(ticket=got, customer=access.customer)
                 if access.token:
                     followup.token = ticket_token(got)
                 return redirect(followup.url("ticket"))
-            note = "" if was_open else " The ticket is open again."
-            messages.success(request, "Your reply was added." + note)
+            note = "" if was_open else " " + _("The ticket is open again.")
+            messages.success(request, _("Your reply was added.") + note)
             return redirect(access.url("ticket"))
     return _render_ticket(request, access, form, files_dropped=bool(request.FILES))
 
@@ -350,7 +353,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
         .first()
     )
     if attachment is None:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     return attachment_response(attachment)
 
 
@@ -485,7 +488,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "You are signed out.")
+    messages.info(request, _("You are signed out."))
     return redirect("portal:home")
 
 

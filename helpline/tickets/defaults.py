@@ -2,11 +2,19 @@
 
 Used by the data migration (with its historical models) and by tests, whose
 transactional runs empty every table, migration data included.
+
+The names are stored in English, as shipped, and shown translated: `display_name`
+translates a name only while it is still the shipped one, so a status an admin
+made or renamed shows exactly as typed. (A translated name is never stored: the
+rows and the events that copy their names stay the same in every language.)
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 STATUSES = [
     # name, state, purpose, order, pauses SLA clocks
@@ -24,6 +32,34 @@ PRIORITIES = [
     ("High", 3, "#d97706", False),
     ("Emergency", 4, "#dc2626", False),
 ]
+
+# The shipped names in words, with a context so a status "Open" and a button
+# "Open" can translate differently. Keep in step with STATUSES and PRIORITIES
+# (tickets/tests/test_display_names.py checks it).
+SHIPPED_NAMES: dict[str, Promise] = {
+    "Open": pgettext_lazy("ticket status", "Open"),
+    "In Progress": pgettext_lazy("ticket status", "In Progress"),
+    "Pending Customer Reply": pgettext_lazy("ticket status", "Pending Customer Reply"),
+    "On Hold": pgettext_lazy("ticket status", "On Hold"),
+    "Resolved": pgettext_lazy("ticket status", "Resolved"),
+    "Closed": pgettext_lazy("ticket status", "Closed"),
+    "Low": pgettext_lazy("ticket priority", "Low"),
+    "Normal": pgettext_lazy("ticket priority", "Normal"),
+    "High": pgettext_lazy("ticket priority", "High"),
+    "Emergency": pgettext_lazy("ticket priority", "Emergency"),
+}
+
+
+def is_shipped(name: str) -> bool:
+    """True for a name Helpline ships (shown translated), False for an admin's own."""
+    return name in SHIPPED_NAMES
+
+
+def display_name(name: str) -> str:
+    """A status or priority name for people to read: the shipped default names in
+    the active language, any other name (an admin's own) as typed."""
+    shipped = SHIPPED_NAMES.get(name)
+    return str(shipped) if shipped is not None else name
 
 
 def ensure_defaults(status_model: Any = None, priority_model: Any = None) -> None:

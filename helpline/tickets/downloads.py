@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 
 from helpline.tickets.models import Attachment
 
@@ -11,7 +12,7 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file is missing.") from None
+        raise Http404(_("The file is missing.")) from None
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -16,23 +16,25 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.tickets.defaults import display_name
 
 
 class State(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-    ARCHIVED = "archived", "Archived"
+    OPEN = "open", pgettext_lazy("ticket state", "Open")
+    CLOSED = "closed", pgettext_lazy("ticket state", "Closed")
+    ARCHIVED = "archived", pgettext_lazy("ticket state", "Archived")
 
 
 class StatusPurpose(models.TextChoices):
     """What the lifecycle uses a status for; at most one status has each purpose."""
 
     NONE = "", "—"
-    NEW = "new", "New and reopened tickets"
-    RESOLVED = "resolved", "Resolving"
-    CLOSED = "closed", "Closing"
+    NEW = "new", _("New and reopened tickets")
+    RESOLVED = "resolved", _("Resolving")
+    CLOSED = "closed", _("Closing")
 
 
 class Status(models.Model):
@@ -41,17 +43,19 @@ class Status(models.Model):
     purpose = models.CharField(max_length=10, choices=StatusPurpose.choices, blank=True)
     order = models.PositiveSmallIntegerField(default=100)
     customer_label = models.CharField(
-        max_length=60, blank=True, help_text="What customers see; empty shows the name."
+        max_length=60,
+        blank=True,
+        help_text=_("What customers see; empty shows the name."),
     )
     pauses_sla = models.BooleanField(
-        "pauses SLA clocks",
+        _("pauses SLA clocks"),
         default=False,
-        help_text="New SLA plans stop the clock on this status (each plan can change it).",
+        help_text=_("New SLA plans stop the clock on this status (each plan can change it)."),
     )
 
     class Meta:
         ordering = ["order", "name"]
-        verbose_name_plural = "statuses"
+        verbose_name_plural = _("statuses")
         constraints = [
             models.UniqueConstraint(
                 fields=["purpose"], condition=~Q(purpose=""), name="status_purpose_unique"
@@ -62,36 +66,59 @@ class Status(models.Model):
         return self.name
 
     @property
+    def display_name(self) -> str:
+        """The name for agents to read: translated while it is a shipped default."""
+        return display_name(self.name)
+
+    @property
     def public_name(self) -> str:
-        return self.customer_label or self.name
+        """The name customers read: the admin's customer label as typed, else the
+        name (translated while it is a shipped default)."""
+        return self.customer_label or display_name(self.name)
 
 
 class Priority(models.Model):
     name = models.CharField(max_length=40, unique=True)
-    urgency = models.PositiveSmallIntegerField(unique=True, help_text="Higher is more urgent.")
+    urgency = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more urgent."))
     color = models.CharField(max_length=7, default="#64748b")
     is_default = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["urgency"]
-        verbose_name_plural = "priorities"
+        verbose_name_plural = _("priorities")
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name to read: translated while it is a shipped default."""
+        return display_name(self.name)
+
 
 class HelpTopic(models.Model):
     name = models.CharField(max_length=120, unique=True)
-    is_public = models.BooleanField(default=True, help_text="Customers can pick it on the portal.")
+    is_public = models.BooleanField(
+        default=True, help_text=_("Customers can pick it on the portal.")
+    )
     is_active = models.BooleanField(default=True)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="topics")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="topics",
+    )
     priority = models.ForeignKey(Priority, null=True, blank=True, on_delete=models.SET_NULL)
     sla = models.ForeignKey(
-        "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
+        "sla.SLAPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("SLA plan"),
     )
     order = models.PositiveSmallIntegerField(default=100)
     autorespond = models.BooleanField(
-        default=True, help_text="Send the new-ticket autoresponse to the customer."
+        default=True,
+        help_text=_("Send the new-ticket autoresponse to the customer."),
     )
     assign_team = models.ForeignKey(
         Team,
@@ -99,7 +126,7 @@ class HelpTopic(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="New tickets on this topic go to this team.",
+        help_text=_("New tickets on this topic go to this team."),
     )
     assign_agent = models.ForeignKey(
         Agent,
@@ -107,7 +134,9 @@ class HelpTopic(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="New tickets on this topic go to this agent (instead of automatic assignment).",
+        help_text=_(
+            "New tickets on this topic go to this agent (instead of automatic assignment)."
+        ),
     )
 
     class Meta:
@@ -121,23 +150,24 @@ class TopicField(models.Model):
     """An extra question a help topic asks the customer."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Short text"
-        TEXTAREA = "textarea", "Long text"
-        CHOICE = "choice", "Choice"
-        NUMBER = "number", "Number"
-        DATE = "date", "Date"
+        TEXT = "text", _("Short text")
+        TEXTAREA = "textarea", _("Long text")
+        CHOICE = "choice", pgettext_lazy("question kind", "Choice")
+        NUMBER = "number", pgettext_lazy("question kind", "Number")
+        DATE = "date", pgettext_lazy("question kind", "Date")
 
     topic = models.ForeignKey(HelpTopic, on_delete=models.CASCADE, related_name="fields")
-    key = models.SlugField(max_length=60, help_text="Stored name, e.g. asset_tag")
+    key = models.SlugField(max_length=60, help_text=_("Stored name, e.g. asset_tag"))
     label = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     required = models.BooleanField(default=False)
-    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    choices = models.TextField(blank=True, help_text=_("For a choice: one option per line."))
     help_text = models.CharField(max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
         ordering = ["order", "id"]
+
         constraints = [
             models.UniqueConstraint(fields=["topic", "key"], name="topic_field_key_unique"),
         ]
@@ -151,19 +181,19 @@ class TopicField(models.Model):
 
 
 class Source(models.TextChoices):
-    WEB = "web", "Web"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    PHONE = "phone", "Phone"
-    OTHER = "other", "Other"
+    WEB = "web", pgettext_lazy("ticket source", "Web")
+    EMAIL = "email", pgettext_lazy("ticket source", "Email")
+    API = "api", pgettext_lazy("ticket source", "API")
+    PHONE = "phone", pgettext_lazy("ticket source", "Phone")
+    OTHER = "other", pgettext_lazy("ticket source", "Other")
 
 
 class SLASource(models.TextChoices):
-    RULE = "rule", "Routing rule"
-    MANUAL = "manual", "Set by an agent"
-    TOPIC = "topic", "Help topic"
-    DEPARTMENT = "department", "Department"
-    DEFAULT = "default", "Default plan"
+    RULE = "rule", _("Routing rule")
+    MANUAL = "manual", _("Set by an agent")
+    TOPIC = "topic", _("Help topic")
+    DEPARTMENT = "department", _("Department")
+    DEFAULT = "default", _("Default plan")
 
 
 class IssuedNumber(models.Model):
@@ -315,9 +345,9 @@ class Collaborator(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    MESSAGE = "message", "Message"  # from the customer
-    REPLY = "reply", "Reply"  # from an agent, seen by the customer
-    NOTE = "note", "Internal note"  # agents only
+    MESSAGE = "message", _("Message")  # from the customer
+    REPLY = "reply", _("Reply")  # from an agent, seen by the customer
+    NOTE = "note", _("Internal note")  # agents only
 
 
 class Entry(models.Model):
@@ -371,26 +401,26 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    ASSIGNED = "assigned", "Assigned"
-    RELEASED = "released", "Released"
-    TRANSFERRED = "transferred", "Transferred"
-    STATUS = "status", "Status changed"
-    REPLIED = "replied", "Replied"
-    CUSTOMER_REPLIED = "customer_replied", "Customer replied"
-    NOTE = "note", "Note added"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
-    EDITED = "edited", "Edited"
-    OVERDUE = "overdue", "Marked overdue"
-    COLLABORATOR = "collaborator", "Collaborator added"
-    SLA = "sla", "SLA changed"
-    ESCALATED = "escalated", "Escalated"
-    ROUTED = "routed", "Routing rule applied"
-    UNASSIGNABLE = "unassignable", "No agent available"
-    LINKED = "linked", "Follow-up ticket"
-    RATED = "rated", "Rated by the customer"
+    CREATED = "created", _("Created")
+    ASSIGNED = "assigned", _("Assigned")
+    RELEASED = "released", _("Released")
+    TRANSFERRED = "transferred", _("Transferred")
+    STATUS = "status", _("Status changed")
+    REPLIED = "replied", _("Replied")
+    CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    NOTE = "note", _("Note added")
+    RESOLVED = "resolved", pgettext_lazy("event", "Resolved")
+    CLOSED = "closed", pgettext_lazy("event", "Closed")
+    REOPENED = "reopened", _("Reopened")
+    EDITED = "edited", _("Edited")
+    OVERDUE = "overdue", _("Marked overdue")
+    COLLABORATOR = "collaborator", _("Collaborator added")
+    SLA = "sla", _("SLA changed")
+    ESCALATED = "escalated", _("Escalated")
+    ROUTED = "routed", _("Routing rule applied")
+    UNASSIGNABLE = "unassignable", _("No agent available")
+    LINKED = "linked", _("Follow-up ticket")
+    RATED = "rated", _("Rated by the customer")
     HELD = "held", _("Mail held for review")
     HELD_ACCEPTED = "held_accepted", _("Held mail accepted")
     HELD_DISMISSED = "held_dismissed", _("Held mail dismissed")

@@ -17,8 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.formats import number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from helpline.accounts.models import Agent
 from helpline.tickets.models import QueueCount, State, Ticket
@@ -28,8 +31,8 @@ from helpline.tickets.permissions import department_roles, team_ids
 @dataclass(frozen=True)
 class Queue:
     key: str
-    title: str
-    description: str
+    title: str | Promise  # translated when shown
+    description: str | Promise
 
     def filter(self, agent: Agent) -> Q:
         match self.key:
@@ -49,11 +52,11 @@ class Queue:
 QUEUES: dict[str, Queue] = {
     q.key: q
     for q in [
-        Queue("open", "Open", "Every open ticket you can see"),
-        Queue("mine", "My Tickets", "Open tickets assigned to you"),
-        Queue("unassigned", "Unassigned", "Open tickets with no agent and no team"),
-        Queue("overdue", "Overdue", "Open tickets past their due time"),
-        Queue("closed", "Closed", "Resolved and closed tickets"),
+        Queue("open", pgettext_lazy("queue", "Open"), _lazy("Every open ticket you can see")),
+        Queue("mine", _lazy("My Tickets"), _lazy("Open tickets assigned to you")),
+        Queue("unassigned", _lazy("Unassigned"), _lazy("Open tickets with no agent and no team")),
+        Queue("overdue", _lazy("Overdue"), _lazy("Open tickets past their due time")),
+        Queue("closed", pgettext_lazy("queue", "Closed"), _lazy("Resolved and closed tickets")),
     ]
 }
 
@@ -76,14 +79,14 @@ def queue_counts(agent: Agent) -> dict[str, int]:
     return {key: totals.get(key) or 0 for key in QUEUES}
 
 
-SORTS: dict[str, tuple[str, list[str]]] = {
+SORTS: dict[str, tuple[str | Promise, list[str]]] = {
     # key: (label, order_by); every order ends on id so pages never overlap.
-    "updated": ("Last update", ["-updated_at", "-id"]),
-    "created": ("Newest", ["-created_at", "-id"]),
-    "oldest": ("Oldest", ["created_at", "id"]),
-    "due": ("Due soonest", ["due_at", "id"]),
-    "priority": ("Priority", ["-priority__urgency", "-updated_at", "-id"]),
-    "number": ("Number", ["number"]),
+    "updated": (_lazy("Last update"), ["-updated_at", "-id"]),
+    "created": (_lazy("Newest"), ["-created_at", "-id"]),
+    "oldest": (_lazy("Oldest"), ["created_at", "id"]),
+    "due": (_lazy("Due soonest"), ["due_at", "id"]),
+    "priority": (_lazy("Priority"), ["-priority__urgency", "-updated_at", "-id"]),
+    "number": (_lazy("Number"), ["number"]),
 }
 FILTERS = ("department", "topic", "priority", "status", "assignee", "team", "customer")
 # The largest id: PostgreSQL's bigint and SQLite's integer are 64 bits, signed.
@@ -177,7 +180,8 @@ def page_number(params: Mapping[str, str]) -> int:
     page = _number(raw, MAX_PAGE)
     if page is None:
         raise BadQueueInput(
-            _("The “page” must be a whole number from 1 to %(last)s.") % {"last": f"{MAX_PAGE:,}"},
+            _("The “page” must be a whole number from 1 to %(last)s.")
+            % {"last": number_format(MAX_PAGE, force_grouping=True)},
             "page",
         )
     return page

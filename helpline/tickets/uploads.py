@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpline.tickets.lifecycle import Upload
 
@@ -20,11 +22,16 @@ def allowed_extensions() -> list[str]:
 
 def limits_text() -> str:
     """A sentence for the form's help text."""
-    return (
-        f"Up to {settings.HELPLINE_MAX_ATTACHMENTS} files, "
-        f"{filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES)} each: "
-        + ", ".join(allowed_extensions())
-    )
+    count = settings.HELPLINE_MAX_ATTACHMENTS
+    return ngettext(
+        "Up to %(count)d file, %(size)s each: %(types)s",
+        "Up to %(count)d files, %(size)s each: %(types)s",
+        count,
+    ) % {
+        "count": count,
+        "size": filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES),
+        "types": ", ".join(allowed_extensions()),
+    }
 
 
 def clean_filename(name: str) -> str:
@@ -38,19 +45,30 @@ def check_uploads(files: Iterable[UploadedFile]) -> list[Upload]:
     files = list(files)
     errors: list[str] = []
     if len(files) > settings.HELPLINE_MAX_ATTACHMENTS:
-        errors.append(f"Attach at most {settings.HELPLINE_MAX_ATTACHMENTS} files.")
+        most = settings.HELPLINE_MAX_ATTACHMENTS
+        errors.append(
+            ngettext("Attach at most %(count)d file.", "Attach at most %(count)d files.", most)
+            % {"count": most}
+        )
     uploads: list[Upload] = []
     extensions = allowed_extensions()
     for f in files:
         name = clean_filename(f.name or "")
         ext = PurePath(name).suffix.lower()
         if ext not in extensions:
-            errors.append(f"“{name}”: files of type {ext or '(none)'} are not accepted.")
+            errors.append(
+                _("“%(name)s”: files of type %(type)s are not accepted.")
+                % {"name": name, "type": ext or _("(none)")}
+            )
             continue
         if f.size is not None and f.size > settings.HELPLINE_MAX_ATTACHMENT_BYTES:
             errors.append(
-                f"“{name}” is {filesizeformat(f.size)}; the limit is "
-                f"{filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES)}."
+                _("“%(name)s” is %(size)s; the limit is %(limit)s.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(f.size),
+                    "limit": filesizeformat(settings.HELPLINE_MAX_ATTACHMENT_BYTES),
+                }
             )
             continue
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

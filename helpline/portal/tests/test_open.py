@@ -122,9 +122,10 @@ def test_every_topic_question_is_rendered_in_a_fieldset_of_its_topic(
 
     assert f'<fieldset data-topic="{world.topic.pk}">' in html
     assert f'<fieldset data-topic="{world.sales_topic.pk}">' in html
-    assert "<legend>Printers</legend>" in html and "<legend>Pricing</legend>" in html
+    assert '<legend translate="no">Printers</legend>' in html
+    assert '<legend translate="no">Pricing</legend>' in html
     name = f"topic_{world.topic.pk}_{question.key}"
-    assert f'<label for="id_{name}">Asset tag' in html
+    assert f'<label for="id_{name}"><span translate="no">Asset tag</span>' in html
     assert 'aria-required="true"' in html
     assert "portal/topic-fields.js" in html
 

@@ -6,6 +6,7 @@ assignment, an escalation level). Who automatic assignment picks is decided in
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.tickets.lifecycle.clock import follow_plan
@@ -35,7 +36,7 @@ def assign(
 ) -> Ticket:
     """Assign to an agent and/or a team. Assigning to oneself is claiming."""
     if agent is None and team is None:
-        raise Refused("Choose an agent or a team to assign to.")
+        raise Refused(_("Choose an agent or a team to assign to."))
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
         claiming = (
@@ -51,16 +52,19 @@ def assign(
         else:
             require_agent(actor, TicketAction.ASSIGN, ticket)
         if not ticket.is_open:
-            raise Refused("Closed tickets cannot be assigned; reopen it first.")
+            raise Refused(_("Closed tickets cannot be assigned; reopen it first."))
         if agent is not None:
             if not agent.user.is_active:
-                raise Refused(f"{agent} is not active.")
+                raise Refused(_("%(agent)s is not active.") % {"agent": agent})
             if not agent.is_admin and not can_in_department(
                 agent, TicketAction.VIEW, ticket.department_id
             ):
-                raise Refused(f"{agent} has no access to the {ticket.department} department.")
+                raise Refused(
+                    _("%(agent)s has no access to the %(department)s department.")
+                    % {"agent": agent, "department": ticket.department}
+                )
         if team is not None and not team.is_active:
-            raise Refused(f"The team {team} is not active.")
+            raise Refused(_("The team %(team)s is not active.") % {"team": team})
         change = Change(ticket, actor)
         if agent is not None and agent.pk != ticket.assignee_id:
             change.event(
@@ -81,7 +85,7 @@ def assign(
             )
             change.set(team=team)
         if not change.events:
-            raise Refused("The ticket is already assigned that way.")
+            raise Refused(_("The ticket is already assigned that way."))
         return change.save()
 
 
@@ -123,7 +127,7 @@ def release(
             )
             change.set(team=None)
         if not change.events:
-            raise Refused("The ticket is not assigned.")
+            raise Refused(_("The ticket is not assigned."))
         return change.save()
 
 
@@ -141,9 +145,14 @@ def transfer(
         ticket = lock_ticket(ticket, expected_version)
         agent = require_agent(actor, TicketAction.TRANSFER, ticket)
         if department.pk == ticket.department_id:
-            raise Refused(f"The ticket is already in {department}.")
+            raise Refused(
+                _("The ticket is already in %(department)s.") % {"department": department}
+            )
         if not agent.is_admin and not can_in_department(agent, TicketAction.VIEW, department.pk):
-            raise NotAllowed(f"You have no access to the {department} department.")
+            raise NotAllowed(
+                _("You have no access to the %(department)s department.")
+                % {"department": department}
+            )
         change = Change(ticket, actor)
         apply_transfer(change, department, reason)
         return change.save()

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Department
 from helpline.lib import bounds
@@ -205,9 +206,13 @@ def set_plan(
         require_agent(actor, TicketAction.SLA, ticket)
         refuse_archived(ticket)
         if (plan.pk if plan else None) == ticket.sla_id:
-            raise Refused(f"The ticket is already on {plan or 'no plan'}.")
+            raise Refused(
+                _("The ticket is already on %(plan)s.") % {"plan": plan}
+                if plan
+                else _("The ticket already has no SLA plan.")
+            )
         if plan is not None and not plan.is_active:
-            raise Refused(f"{plan} is not active.")
+            raise Refused(_("%(plan)s is not active.") % {"plan": plan})
         change = Change(ticket, actor)
         _replan(change, plan, SLASource.MANUAL, reason)
         return change.save()
@@ -233,15 +238,15 @@ def set_due(
         ticket = lock_ticket(ticket, expected_version)
         require_agent(actor, TicketAction.SLA, ticket)
         if not ticket.is_open:
-            raise Refused("Only open tickets have a due date.")
+            raise Refused(_("Only open tickets have a due date."))
         change = Change(ticket, actor)
         if due_at is not None and due_at <= change.now:
-            raise Refused("The due date must be in the future.")
+            raise Refused(_("The due date must be in the future."))
         old = ticket.due_at
         was_overdue = ticket.is_overdue
         if due_at is None:
             if not ticket.due_is_manual:
-                raise Refused("The due date already follows the SLA plan.")
+                raise Refused(_("The due date already follows the SLA plan."))
             plan = ticket.sla
             change.set(due_is_manual=False)
             new = deadlines.target_due(ticket, plan, Target.RESOLUTION) if plan else None

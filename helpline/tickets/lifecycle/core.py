@@ -20,6 +20,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from helpline.accounts.models import Agent, Customer
 from helpline.lib.html import (
@@ -81,8 +82,10 @@ class Rejected(LifecycleError):
 class Conflict(LifecycleError):
     def __init__(self, ticket: Ticket) -> None:
         super().__init__(
-            "This ticket was changed by someone else while you were looking at it. "
-            "Its current state is shown; check it and try again."
+            _(
+                "This ticket was changed by someone else while you were looking at it. "
+                "Its current state is shown; check it and try again."
+            )
         )
         self.ticket = ticket
 
@@ -109,13 +112,13 @@ def actor_name(actor: Actor) -> str:
 
 def require_agent(actor: Actor, action: TicketAction, ticket: Ticket) -> Agent:
     if not isinstance(actor, Agent) or not can(actor, action, ticket):
-        raise NotAllowed("You are not allowed to do that on this ticket.")
+        raise NotAllowed(_("You are not allowed to do that on this ticket."))
     return actor
 
 
 def refuse_archived(ticket: Ticket) -> None:
     if ticket.state == State.ARCHIVED:
-        raise Refused("Archived tickets cannot be changed.")
+        raise Refused(_("Archived tickets cannot be changed."))
 
 
 def status_for(purpose: StatusPurpose) -> Status:
@@ -123,7 +126,8 @@ def status_for(purpose: StatusPurpose) -> Status:
         return Status.objects.get(purpose=purpose)
     except Status.DoesNotExist:
         raise Refused(
-            f"No status is set up for “{purpose.label}”; an administrator must pick one."
+            _("No status is set up for “%(purpose)s”; an administrator must pick one.")
+            % {"purpose": purpose.label}
         ) from None
 
 
@@ -264,7 +268,7 @@ def write_events(events: list[Event]) -> None:
 # already safe body is stored.
 
 ORIGINAL_FILENAME = "original-message.html"
-EMPTY_MESSAGE = "The message is empty; write something or attach a file."
+EMPTY_MESSAGE = gettext_noop("The message is empty; write something or attach a file.")
 
 
 @dataclass(frozen=True)
@@ -321,7 +325,7 @@ def _prepare(body_html: str, uploads: Sequence[Upload], *, empty: str, require_t
     problem = "" if isinstance(body_html, SafeHTML) else check_html(body_html)
     html = _fit(strip_tags(body_html)) if problem else sanitize(body_html, checked=True)
     if is_blank(html) and (require_text or not uploads):
-        raise Refused(empty)
+        raise Refused(_(empty))
     if len(html) > MAX_BODY_CHARS:
         problem = _(
             "The message was {size:,} characters long; Helpline keeps {limit:,}, so only "

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.sla.models import EscalationFired, EscalationLevel, Target
 from helpline.tickets import deadlines
@@ -106,19 +107,19 @@ def escalate(
     """An agent escalates by hand: the next level of the ticket's policy fires now."""
     reason = reason.strip()
     if not reason:
-        raise Refused("Say why the ticket needs escalating.")
+        raise Refused(_("Say why the ticket needs escalating."))
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
         require_agent(actor, TicketAction.ESCALATE, ticket)
         if not ticket.is_open:
-            raise Refused("Only open tickets can be escalated.")
+            raise Refused(_("Only open tickets can be escalated."))
         levels = deadlines.levels_of(ticket.sla)
         if not levels:
-            raise Refused("This ticket's SLA plan has no escalation policy.")
+            raise Refused(_("This ticket's SLA plan has no escalation policy."))
         fired = set(fired_levels(ticket))
         level = next((lv for lv in levels if lv.pk not in fired), None)
         if level is None:
-            raise Refused("Every escalation level has already fired for this ticket.")
+            raise Refused(_("Every escalation level has already fired for this ticket."))
         change = Change(ticket, actor)
         _fire(change, level, reason=reason, by_hand=True)
         rearm_alarm(change)

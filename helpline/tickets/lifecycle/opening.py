@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent, Customer, Department, Team
@@ -179,26 +180,28 @@ def _checked(new: NewTicket, actor: Actor) -> NewTicket:
     assignee, team = new.assignee, new.team
     subject = " ".join(new.subject.split())
     if not subject:
-        raise Refused("A subject is required.")
+        raise Refused(_("A subject is required."))
     if isinstance(actor, Customer):
         if actor.pk != customer.pk:
-            raise NotAllowed("Customers open tickets only for themselves.")
+            raise NotAllowed(_("Customers open tickets only for themselves."))
         if topic is None:  # customers pick a topic; a department alone is no topic
-            raise Refused("Choose a help topic.")
+            raise Refused(_("Choose a help topic."))
         if not (topic.is_public and topic.is_active):
-            raise Refused("That help topic is not available.")
+            raise Refused(_("That help topic is not available."))
         department = priority = None  # customers pick a topic, not routing
         assignee = team = None
     if topic is None and department is None:
-        raise Refused("Choose a help topic.")
+        raise Refused(_("Choose a help topic."))
     if (assignee is not None or team is not None) and not isinstance(actor, Agent):
-        raise NotAllowed("Only agents assign tickets.")
+        raise NotAllowed(_("Only agents assign tickets."))
     if isinstance(actor, Agent) and topic is not None and department is not None:
         refuse_foreign_topic(topic, department, transferable=False)
     department = department or (topic.department if topic else None)
     assert department is not None
     if isinstance(actor, Agent) and not can_in_department(actor, TicketAction.REPLY, department.pk):
-        raise NotAllowed(f"You have no access to the {department} department.")
+        raise NotAllowed(
+            _("You have no access to the %(department)s department.") % {"department": department}
+        )
     return replace(
         new,
         subject=subject,
@@ -228,7 +231,7 @@ def _apply_rules(new: NewTicket, body: Body) -> RuleOutcome:
         )
     )
     if outcome.reject_reason is not None:
-        raise Rejected(outcome.reject_reason or "This request was turned away by a rule.")
+        raise Rejected(outcome.reject_reason or _("This request was turned away by a rule."))
     return outcome
 
 
@@ -250,7 +253,7 @@ def _place(new: NewTicket, outcome: RuleOutcome) -> _Placement:
         or Priority.objects.order_by("urgency").first()
     )
     if priority is None:
-        raise Refused("No priorities are set up.")
+        raise Refused(_("No priorities are set up."))
     status = outcome.status or status_for(StatusPurpose.NEW)
     sla: SLAPlan | None
     sla_from: str

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Customer
 from helpline.tickets.lifecycle.core import (
@@ -38,7 +41,7 @@ def _stored_label(score: str) -> str:
         return str(Score(score).label)
 
 
-ALREADY_RATED = "You already rated this answer; thank you."
+ALREADY_RATED = gettext_lazy("You already rated this answer; thank you.")
 # How much of the comment the RATED event's reason repeats (the rating has it all).
 REASON_LENGTH = 200
 
@@ -71,24 +74,25 @@ def rate(
     about that answer). A second rating of the same resolution is refused.
     """
     if score not in Score.values:
-        raise Refused("Choose Good, Okay or Bad.")
+        raise Refused(_("Choose Good, Okay or Bad."))
     comment = _clean_comment(comment)
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
         raise Refused(
-            f"The comment is too long: at most {RATING_COMMENT_MAX_LENGTH:,} characters, please."
+            _("The comment is too long: at most %(count)s characters, please.")
+            % {"count": number_format(RATING_COMMENT_MAX_LENGTH, force_grouping=True)}
         )
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
         if not isinstance(customer, Customer) or not is_party(customer, ticket):
-            raise NotAllowed("Only the customer of this ticket can rate its answer.")
+            raise NotAllowed(_("Only the customer of this ticket can rate its answer."))
         refuse_archived(ticket)
         resolution = Event.objects.filter(
             pk=resolution_event_id, ticket=ticket, kind=EventKind.RESOLVED
         ).first()
         if resolution is None:
-            raise Refused("There is no such answer on this ticket to rate.")
+            raise Refused(_("There is no such answer on this ticket to rate."))
         if Rating.objects.filter(resolution=resolution).exists():
-            raise Refused(ALREADY_RATED)
+            raise Refused(str(ALREADY_RATED))
         now = timezone.now()
         try:
             with transaction.atomic():  # a savepoint: the unique index is the last word
@@ -102,7 +106,7 @@ def rate(
                     created_at=now,
                 )
         except IntegrityError:
-            raise Refused(ALREADY_RATED) from None
+            raise Refused(str(ALREADY_RATED)) from None
         write_events(
             [
                 Event(

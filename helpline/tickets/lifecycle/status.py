@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from helpline.accounts.models import Department
 from helpline.tickets import deadlines
@@ -48,7 +49,10 @@ from helpline.tickets.permissions import TicketAction
 def move_status(change: Change, status: Status) -> None:
     ticket = change.ticket
     if status.state != State.OPEN:
-        raise Refused(f"Use Resolve or Close to move a ticket to “{status}”.")
+        raise Refused(
+            _("Use Resolve or Close to move a ticket to “%(status)s”.")
+            % {"status": status.display_name}
+        )
     change.event(
         EventKind.STATUS,
         field="status",
@@ -72,9 +76,11 @@ def change_status(
         ticket = lock_ticket(ticket, expected_version)
         require_agent(actor, TicketAction.STATUS, ticket)
         if not ticket.is_open:
-            raise Refused("This ticket is closed; reopen it first.")
+            raise Refused(_("This ticket is closed; reopen it first."))
         if status.pk == ticket.status_id:
-            raise Refused(f"The ticket is already “{status}”.")
+            raise Refused(
+                _("The ticket is already “%(status)s”.") % {"status": status.display_name}
+            )
         change = Change(ticket, actor)
         move_status(change, status)
         if reason:
@@ -95,7 +101,9 @@ def change_priority(
         require_agent(actor, TicketAction.PRIORITY, ticket)
         refuse_archived(ticket)
         if priority.pk == ticket.priority_id:
-            raise Refused(f"The priority is already {priority}.")
+            raise Refused(
+                _("The priority is already %(priority)s.") % {"priority": priority.display_name}
+            )
         change = Change(ticket, actor)
         change.event(
             EventKind.EDITED,
@@ -149,7 +157,7 @@ def edit(
         if subject is not None:
             subject = " ".join(subject.split())[:255]
             if not subject:
-                raise Refused("The subject cannot be empty.")
+                raise Refused(_("The subject cannot be empty."))
             if subject != ticket.subject:
                 change.event(
                     EventKind.EDITED,
@@ -171,7 +179,7 @@ def edit(
             change.set(topic=topic)
             follow_plan(change)
         if not change.events:
-            raise Refused("Nothing was changed.")
+            raise Refused(_("Nothing was changed."))
         return change.save()
 
 
@@ -187,14 +195,14 @@ def resolve(
     body = prepare_body(  # before the transaction: see core
         explanation_html,
         uploads,
-        empty="Explain the resolution: the customer will read it.",
+        empty=gettext_noop("Explain the resolution: the customer will read it."),
         require_text=True,
     )
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
         require_agent(actor, TicketAction.RESOLVE, ticket)
         if not ticket.is_open:
-            raise Refused("Only open tickets can be resolved.")
+            raise Refused(_("Only open tickets can be resolved."))
         status = status_for(StatusPurpose.RESOLVED)
         change = Change(ticket, actor)
         entry = add_entry(
@@ -246,10 +254,10 @@ def close(
             require_agent(actor, TicketAction.CLOSE, ticket)
         status = status_for(StatusPurpose.CLOSED)
         if ticket.status_id == status.pk:
-            raise Refused("The ticket is already closed.")
+            raise Refused(_("The ticket is already closed."))
         refuse_archived(ticket)
         if not ticket.is_open and not ticket.is_resolved:
-            raise Refused("Only open or resolved tickets can be closed.")
+            raise Refused(_("Only open or resolved tickets can be closed."))
         change = Change(ticket, actor)
         change.event(
             EventKind.CLOSED,
@@ -309,9 +317,9 @@ def reopen(
         require_agent(actor, TicketAction.REOPEN, ticket)
         if ticket.state != State.CLOSED:
             raise Refused(
-                "Only resolved or closed tickets can be reopened."
+                _("Only resolved or closed tickets can be reopened.")
                 if ticket.is_open
-                else "Archived tickets cannot be reopened."
+                else _("Archived tickets cannot be reopened.")
             )
         change = Change(ticket, actor)
         apply_reopen(change, status_for(StatusPurpose.NEW), reason=reason)

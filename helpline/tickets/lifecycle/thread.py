@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Customer
 from helpline.tickets.deadlines import pauses
@@ -58,7 +59,7 @@ def reply(
         ticket = lock_ticket(ticket, expected_version if status is not None else None)
         agent = require_agent(actor, TicketAction.REPLY, ticket)
         if not ticket.is_open:
-            raise Refused("This ticket is closed; reopen it before replying.")
+            raise Refused(_("This ticket is closed; reopen it before replying."))
         change = Change(ticket, actor)
         entry = add_entry(
             ticket, kind=EntryKind.REPLY, actor=actor, body=body, now=change.now, source=source
@@ -124,7 +125,7 @@ def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Tic
         if actor is not None:
             require_agent(actor, TicketAction.EDIT, ticket)
         if customer.pk == ticket.customer_id or is_party(customer, ticket):
-            raise Refused(f"{customer.name} already follows this ticket.")
+            raise Refused(_("%(name)s already follows this ticket.") % {"name": customer.name})
         Collaborator.objects.create(ticket=ticket, customer=customer)
         change = Change(ticket, actor)
         change.event(EventKind.COLLABORATOR, field="collaborator", new=customer)
@@ -147,9 +148,9 @@ def customer_reply(
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
         if not isinstance(actor, Customer) or not is_party(actor, ticket):
-            raise NotAllowed("You can only write on your own tickets.")
+            raise NotAllowed(_("You can only write on your own tickets."))
         if ticket.state == State.ARCHIVED:
-            raise Refused("This ticket is archived; please open a new ticket.")
+            raise Refused(_("This ticket is archived; please open a new ticket."))
         change = Change(ticket, actor)
         if _past_reopen_window(ticket, change.now):
             return _follow_up(change, body=body, source=source)

@@ -1,0 +1,48 @@
+"""Status and priority names on pages (helpline.tickets.defaults.display_name):
+
+- `{{ ticket.priority|display_name }}` (or `{{ some_name|display_name }}`): the
+  name as people read it, the shipped defaults translated, an admin's own names
+  as typed. Plain text, for attributes and sentences.
+- `{{ ticket.status|shown_name }}`: the same as HTML, a status by its public name
+  (the customer label when an admin gave one); a name shown as typed is wrapped in
+  `<span translate="no">`, so browsers' translators (and the German page check)
+  leave the admin's words alone."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
+
+from helpline.tickets.defaults import display_name as _display_name
+from helpline.tickets.defaults import is_shipped
+from helpline.tickets.models import Status
+
+register = template.Library()
+
+
+@register.filter
+def display_name(value: object) -> str:
+    """A Status or Priority (anything with a `name`), or a name as stored (an
+    event's old and new values); empty for None."""
+    if value is None:
+        return ""
+    name = getattr(value, "name", value)
+    return _display_name(str(name))
+
+
+@register.filter
+def shown_name(value: object) -> SafeString:
+    """A Status (its public name) or Priority, or a stored name, as HTML: a name
+    typed by an admin inside `<span translate="no">`; empty for None."""
+    if value is None:
+        return SafeString("")
+    if isinstance(value, Status):
+        typed = bool(value.customer_label) or not is_shipped(value.name)
+        text = value.public_name
+    else:
+        name = str(getattr(value, "name", value))
+        typed, text = not is_shipped(name), _display_name(name)
+    if typed:
+        return format_html('<span translate="no">{}</span>', text)
+    return SafeString(conditional_escape(text))
