@@ -179,29 +179,46 @@ class TicketAction:
 
 
 ACTIONS: dict[str, TicketAction] = {
-    "reply": TicketAction(desk_forms.ReplyForm, Action.REPLY, _reply, "Reply sent."),
-    "note": TicketAction(desk_forms.NoteForm, Action.NOTE, _note, "Internal note added."),
-    "assign": TicketAction(desk_forms.AssignForm, Action.ASSIGN, _assign, "Ticket assigned."),
-    "claim": TicketAction(desk_forms.ReleaseForm, Action.CLAIM, _claim, "You claimed the ticket."),
+    "reply": TicketAction(desk_forms.ReplyForm, Action.REPLY, _reply, gettext_lazy("Reply sent.")),
+    "note": TicketAction(
+        desk_forms.NoteForm, Action.NOTE, _note, gettext_lazy("Internal note added.")
+    ),
+    "assign": TicketAction(
+        desk_forms.AssignForm, Action.ASSIGN, _assign, gettext_lazy("Ticket assigned.")
+    ),
+    "claim": TicketAction(
+        desk_forms.ReleaseForm, Action.CLAIM, _claim, gettext_lazy("You claimed the ticket.")
+    ),
     "release": TicketAction(
-        desk_forms.ReleaseForm, Action.RELEASE, _release, "Ticket released to the queue."
+        desk_forms.ReleaseForm,
+        Action.RELEASE,
+        _release,
+        gettext_lazy("Ticket released to the queue."),
     ),
     "transfer": TicketAction(
-        desk_forms.TransferForm, Action.TRANSFER, _transfer, "Ticket transferred."
+        desk_forms.TransferForm, Action.TRANSFER, _transfer, gettext_lazy("Ticket transferred.")
     ),
-    "status": TicketAction(desk_forms.StatusForm, Action.STATUS, _status, "Status changed."),
+    "status": TicketAction(
+        desk_forms.StatusForm, Action.STATUS, _status, gettext_lazy("Status changed.")
+    ),
     "priority": TicketAction(
-        desk_forms.PriorityForm, Action.PRIORITY, _priority, "Priority changed."
+        desk_forms.PriorityForm, Action.PRIORITY, _priority, gettext_lazy("Priority changed.")
     ),
-    "edit": TicketAction(desk_forms.EditForm, Action.EDIT, _edit, "Ticket updated."),
-    "resolve": TicketAction(desk_forms.ResolveForm, Action.RESOLVE, _resolve, "Ticket resolved."),
-    "close": TicketAction(desk_forms.CloseForm, Action.CLOSE, _close, "Ticket closed."),
-    "reopen": TicketAction(desk_forms.ReopenForm, Action.REOPEN, _reopen, "Ticket reopened."),
+    "edit": TicketAction(desk_forms.EditForm, Action.EDIT, _edit, gettext_lazy("Ticket updated.")),
+    "resolve": TicketAction(
+        desk_forms.ResolveForm, Action.RESOLVE, _resolve, gettext_lazy("Ticket resolved.")
+    ),
+    "close": TicketAction(
+        desk_forms.CloseForm, Action.CLOSE, _close, gettext_lazy("Ticket closed.")
+    ),
+    "reopen": TicketAction(
+        desk_forms.ReopenForm, Action.REOPEN, _reopen, gettext_lazy("Ticket reopened.")
+    ),
     "escalate": TicketAction(
-        desk_forms.EscalateForm, Action.ESCALATE, _escalate, "Ticket escalated."
+        desk_forms.EscalateForm, Action.ESCALATE, _escalate, gettext_lazy("Ticket escalated.")
     ),
-    "plan": TicketAction(desk_forms.PlanForm, Action.SLA, _plan, "SLA plan changed."),
-    "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, "Due date changed."),
+    "plan": TicketAction(desk_forms.PlanForm, Action.SLA, _plan, gettext_lazy("SLA plan changed.")),
+    "due": TicketAction(desk_forms.DueForm, Action.SLA, _due, gettext_lazy("Due date changed.")),
     # Mail held for review: whoever may answer the customer decides about it.
     "accept_held": TicketAction(
         HeldForm, Action.REPLY, _accept_held, gettext_lazy("Accepted as the sender's message.")
@@ -329,7 +346,11 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         )
     messages.success(request, spec.done)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
-        messages.info(request, f"Ticket #{ticket.number} is no longer in your departments.")
+        messages.info(
+            request,
+            gettext("Ticket #%(number)s is no longer in your departments.")
+            % {"number": ticket.number},
+        )
         return redirect("desk:dashboard")
     return redirect("desk:ticket", number=ticket.number)
 
