@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
@@ -112,14 +113,14 @@ def hours_text(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 1:
-        return _("%(minutes)d min") % {"minutes": round(value * 60)}
+        return _("%(minutes)s min") % {"minutes": number_format(round(value * 60))}
     if value < 48:
-        return _("%(hours).1f h") % {"hours": value}
-    return _("%(days).1f d") % {"days": value / 24}
+        return _("%(hours)s h") % {"hours": number_format(value, decimal_pos=1)}
+    return _("%(days)s d") % {"days": number_format(value / 24, decimal_pos=1)}
 
 
 def share_text(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return "—" if value is None else f"{number_format(value * 100, decimal_pos=1)} %"
 
 
 def cell_text(column: Column, value: int | float | None) -> str:
@@ -127,7 +128,7 @@ def cell_text(column: Column, value: int | float | None) -> str:
         return hours_text(value)
     if column.kind == "share":
         return share_text(value)
-    return "—" if value is None else f"{value:,}"
+    return "—" if value is None else number_format(value, force_grouping=True)
 
 
 def _section(key: str, report: Report) -> dict[str, Any]:
@@ -168,9 +169,21 @@ def _kpis(report: Report) -> list[dict[str, str]]:
     total = report.total
     rating = total.satisfaction or {}
     kpis = [
-        {"label": _("Opened"), "value": f"{total.opened:,}", "definition": "opened"},
-        {"label": _("Resolved"), "value": f"{total.resolved:,}", "definition": "resolved"},
-        {"label": _("Open at end"), "value": f"{total.backlog:,}", "definition": "backlog"},
+        {
+            "label": _("Opened"),
+            "value": number_format(total.opened, force_grouping=True),
+            "definition": "opened",
+        },
+        {
+            "label": _("Resolved"),
+            "value": number_format(total.resolved, force_grouping=True),
+            "definition": "resolved",
+        },
+        {
+            "label": _("Open at end"),
+            "value": number_format(total.backlog, force_grouping=True),
+            "definition": "backlog",
+        },
         {
             "label": _("First response, median"),
             "value": hours_text(total.first_response.median),
