@@ -58,6 +58,7 @@ $(SYNCED): pyproject.toml uv.lock
 # --- run ------------------------------------------------------------------------
 
 setup: venv
+	@scripts/compile-translations --optional
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	$(MANAGE) collectstatic --noinput --verbosity 0
@@ -84,8 +85,22 @@ define CHECKS
 	$(MANAGE) check
 endef
 
+# --- i18n (i18n-core) ---
+# The German catalogs (.po, committed) into .mo files (build output, .gitignore).
+# Only Helpline's own catalogs, only those changed since their last compilation.
+define COMPILE_TRANSLATIONS
+	@scripts/compile-translations
+endef
+# Every string marked in the code is in the German catalogs and translated, and
+# every translation keeps its placeholders (scripts/check-translations).
+define CHECK_TRANSLATIONS
+	@scripts/check-translations
+endef
+# --- end i18n ---
+
 define PYTEST
 	@scripts/ensure-test-tools
+	$(COMPILE_TRANSLATIONS)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 endef
 

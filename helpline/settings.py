@@ -90,11 +90,21 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # --- i18n (i18n-core) ---
+    # The language of each request: the chosen one (cookie), else Accept-Language,
+    # else LANGUAGE_CODE; after sessions, before CommonMiddleware (Django's order).
+    "django.middleware.locale.LocaleMiddleware",
+    # --- end i18n ---
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): signed in with a second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
+    # --- i18n (i18n-core) ---
+    # A signed-in person's saved language (Customer.language, Agent.language)
+    # wins over the browser's; needs request.user, so after authentication.
+    "helpline.accounts.language.SavedLanguageMiddleware",
+    # --- end i18n ---
     # Agents enrolled in two-factor login reach the desk and the admin only with a
     # verified session; with HELPLINE_REQUIRE_2FA, administrators must enrol first.
     "helpline.accounts.twofactor.TwoFactorMiddleware",
@@ -371,7 +381,17 @@ HELPLINE_REPLY_ADDRESS_TOKENS = _env_bool("HELPLINE_REPLY_ADDRESS_TOKENS", False
 # (Mailbox.authserv_ids), not from a site-wide list: see helpline.intake.trust.
 
 # --- i18n, time ---------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the default and the language of the source strings; German is
+# complete (`make test` fails on an untranslated string, scripts/check-translations).
+# Catalogs: one per app (helpline/<app>/locale), and helpline/locale for the
+# templates and modules outside the apps (templates/, lib/, settings, urls, cli).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "helpline" / "locale"]
+LANGUAGE_COOKIE_NAME = "helpline_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG and _env_bool("HTTPS", False))
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,15 +1,31 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import JavaScriptCatalog
+
+from helpline.accounts.language import choose_language
+from helpline.lib.access import public
 
 admin.site.site_header = "Helpline administration"
 admin.site.site_title = "Helpline admin"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("desk/reports/", include("helpline.reports.urls")),
     path("desk/", include("helpline.desk.urls")),
     path("rate/", include("helpline.feedback.urls")),
     path("api/", include("helpline.api.urls")),
     path("admin/", admin.site.urls),
+]
+
+# --- i18n (i18n-core) ---
+# The translations our JavaScript uses (gettext() in the browser), for every
+# page, and the language selector's form (helpline.accounts.language).
+urlpatterns += [
+    path("i18n/catalog.js", public(JavaScriptCatalog.as_view()), name="jsi18n"),
+    path("i18n/language/", choose_language, name="choose_language"),
+]
+# --- end i18n ---
+
+urlpatterns += [
     path("", include("helpline.portal.urls")),
 ]
 

@@ -18,12 +18,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from helpline.sla.models import WeeklySpan
+
+
+def language_field() -> models.CharField:
+    """A person's chosen language (helpline.accounts.language); blank: the browser's."""
+    return models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the language of the browser, else the site's default."),
+    )
 
 
 class User(AbstractUser):
@@ -66,6 +78,10 @@ class Customer(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    language = language_field()
+    # The language of the portal when the customer last opened a ticket or replied
+    # there: their mail is written in it while they have chosen none.
+    last_language = models.CharField(max_length=10, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -158,6 +174,7 @@ class Agent(models.Model):
     is_on_vacation = models.BooleanField(default=False)
     signature = models.TextField(blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="e.g. Europe/Berlin")
+    language = language_field()
     max_open_tickets = models.PositiveIntegerField(
         null=True,
         blank=True,

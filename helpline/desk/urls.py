@@ -1,5 +1,6 @@
 from django.urls import path
 
+from helpline.accounts import profile
 from helpline.desk.views import auth, dashboard, new, ticket, twofactor
 from helpline.tickets import numbers  # noqa: F401  (registers <ticket:...>)
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("two-factor/confirm/", twofactor.confirm, name="two_factor_confirm"),
     path("two-factor/codes/", twofactor.new_codes, name="two_factor_codes"),
     path("two-factor/disable/", twofactor.disable, name="two_factor_disable"),
+    path("profile/", profile.profile, name="profile"),
     path("queues/<slug:queue>/", dashboard.dashboard, name="queue"),
     path("go/", dashboard.jump, name="jump"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),

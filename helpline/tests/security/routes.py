@@ -525,6 +525,7 @@ def _web() -> list[Case]:
         # Each a page of its own (GET: its form), the codes after proof.
         Case("desk:two_factor_codes", methods=both, fields=_fields(ProofForm)),
         Case("desk:two_factor_disable", methods=both, fields=code),
+        Case("desk:profile", methods=both, fields=("language",)),
         Case("desk:queue", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
@@ -567,6 +568,9 @@ def _web() -> list[Case]:
         Case("feedback:thanks", "valid", _token("rating")),
         Case("feedback:thanks", "forged", _token("forged")),
         # --- portal
+        # i18n: the JavaScript catalog and the language selector (helpline/urls.py).
+        Case("jsi18n"),
+        Case("choose_language", methods=post, fields=("language", "next")),
         Case("portal:home"),
         Case(
             "portal:open",

@@ -109,6 +109,7 @@ OPEN = Redirect("portal:open")
 TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.support.number]))
 RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
+PROFILE = Redirect("desk:profile")
 
 
 def set_password(name: str, user: str) -> Redirect:
@@ -206,6 +207,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:two_factor_codes", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_disable", "GET"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
     ("desk:two_factor_disable", "POST"): row(DESK, DESK, DESK, *(TWO_FACTOR,) * 4),
+    # Each agent's own profile; an empty form means "the browser's language".
+    ("desk:profile", "GET"): AGENTS_ONLY,
+    ("desk:profile", "POST"): row(DESK, DESK, DESK, *(PROFILE,) * 4),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
     ("desk:queue[open]", "POST"): NOT_POSTED,
     ("desk:queue[closed]", "GET"): AGENTS_ONLY,
@@ -261,6 +265,11 @@ TABLE: dict[tuple[str, str], Row] = {
     ("feedback:thanks[valid]", "POST"): everyone(405),
     ("feedback:thanks[forged]", "GET"): NOBODY,
     ("feedback:thanks[forged]", "POST"): everyone(405),
+    # --- i18n: the JavaScript catalog and the language choice, for everyone
+    ("jsi18n", "GET"): everyone(200),
+    ("jsi18n", "POST"): everyone(405),
+    ("choose_language", "GET"): everyone(405),
+    ("choose_language", "POST"): everyone(HOME),  # none chosen: back to the browser's
     # --- portal: public pages; a customer's own tickets; signed links
     ("portal:home", "GET"): everyone(200),
     ("portal:home", "POST"): everyone(405),

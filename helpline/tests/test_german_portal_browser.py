@@ -1,0 +1,27 @@
+"""Every portal page, opened by a German browser (Accept-Language: de, nothing
+chosen on the site), shows no English: each page is a case of its own, so a
+failure names the page and lists the English words with where they are
+(helpline/tests/german.py says what counts as English and what is skipped)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from helpline.tests.german import assert_german, german_context
+from helpline.tests.german_pages import PORTAL, PageCase, build, open_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("case", PORTAL, ids=str)
+def test_the_portal_page_shows_no_english_to_a_german_browser(
+    live_server, browser: Browser, case: PageCase
+) -> None:
+    demo = build()
+    context = german_context(browser)
+    try:
+        page = open_page(context, live_server.url, demo, case)
+        assert_german(page, f"the portal's {case.name} page")
+    finally:
+        context.close()
