@@ -10,7 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent
 from helpline.api.auth import Caller
@@ -69,9 +69,9 @@ def need[M: Model](model: type[M], pk: int, field: str) -> M:
 
 
 _NOT_FOUND = {
-    "ticket": _lazy("No such ticket."),
-    "customer": _lazy("No such customer."),
-    "attachment": _lazy("No such attachment."),
+    "ticket": gettext_lazy("No such ticket."),
+    "customer": gettext_lazy("No such customer."),
+    "attachment": gettext_lazy("No such attachment."),
 }
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from helpline.desk.views.common import agent_required, current_agent
@@ -28,41 +28,44 @@ from helpline.tickets.queues import BadQueueInput
 
 # The definitions as the page's glossary shows them, under the docs' headings.
 GLOSSARY: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
-    (_lazy("Period and grouping"), [("period", _lazy("Period")), ("grouping", _lazy("Grouping"))]),
     (
-        _lazy("Counts"),
+        gettext_lazy("Period and grouping"),
+        [("period", gettext_lazy("Period")), ("grouping", gettext_lazy("Grouping"))],
+    ),
+    (
+        gettext_lazy("Counts"),
         [
-            ("opened", _lazy("Opened")),
-            ("assigned", _lazy("Assigned")),
-            ("overdue", _lazy("Overdue")),
-            ("resolved", _lazy("Resolved")),
-            ("closed", _lazy("Closed")),
-            ("reopened", _lazy("Reopened")),
-            ("backlog", _lazy("Backlog (open at end)")),
-            ("handled", _lazy("Handled")),
+            ("opened", gettext_lazy("Opened")),
+            ("assigned", gettext_lazy("Assigned")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("resolved", gettext_lazy("Resolved")),
+            ("closed", gettext_lazy("Closed")),
+            ("reopened", gettext_lazy("Reopened")),
+            ("backlog", gettext_lazy("Backlog (open at end)")),
+            ("handled", gettext_lazy("Handled")),
         ],
     ),
     (
-        _lazy("Times"),
+        gettext_lazy("Times"),
         [
-            ("first_response", _lazy("First response time")),
-            ("first_response_business", _lazy("First response time, business hours")),
-            ("resolution", _lazy("Resolution time")),
-            ("resolution_business", _lazy("Resolution time, business hours")),
-            ("median", _lazy("Median")),
-            ("p90", _lazy("90th percentile")),
-            ("mean", _lazy("Mean")),
+            ("first_response", gettext_lazy("First response time")),
+            ("first_response_business", gettext_lazy("First response time, business hours")),
+            ("resolution", gettext_lazy("Resolution time")),
+            ("resolution_business", gettext_lazy("Resolution time, business hours")),
+            ("median", gettext_lazy("Median")),
+            ("p90", gettext_lazy("90th percentile")),
+            ("mean", gettext_lazy("Mean")),
         ],
     ),
     (
-        _lazy("SLA, reopens and satisfaction"),
+        gettext_lazy("SLA, reopens and satisfaction"),
         [
-            ("first_response_met", _lazy("First response met")),
-            ("resolution_met", _lazy("Resolution met")),
-            ("first_response_breaches", _lazy("First-response breaches")),
-            ("resolution_breaches", _lazy("Resolution breaches")),
-            ("reopen_rate", _lazy("Reopen rate")),
-            ("satisfaction", _lazy("Satisfaction")),
+            ("first_response_met", gettext_lazy("First response met")),
+            ("resolution_met", gettext_lazy("Resolution met")),
+            ("first_response_breaches", gettext_lazy("First-response breaches")),
+            ("resolution_breaches", gettext_lazy("Resolution breaches")),
+            ("reopen_rate", gettext_lazy("Reopen rate")),
+            ("satisfaction", gettext_lazy("Satisfaction")),
         ],
     ),
 ]
