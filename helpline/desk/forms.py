@@ -39,6 +39,14 @@ def _attachments() -> MultipleFileField:
     )
 
 
+# The empty choice of a required list (Django's own "- Select an option -" has no
+# German translation yet).
+CHOOSE = gettext_lazy("- Choose -")
+# Lists of names an administrator typed (topics, departments, agents): people's
+# data, which translators and the page language check leave alone.
+NAMES = forms.Select(attrs={"translate": "no"})
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
     password = forms.CharField(widget=forms.PasswordInput)
@@ -104,7 +112,10 @@ class ReleaseForm(VersionedForm):
 
 class TransferForm(VersionedForm):
     department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), label=gettext_lazy("Department")
+        queryset=Department.objects.all(),
+        label=gettext_lazy("Department"),
+        empty_label=CHOOSE,
+        widget=NAMES,
     )
     reason = forms.CharField(
         required=False, label=gettext_lazy("Reason (optional)"), max_length=500
@@ -113,7 +124,9 @@ class TransferForm(VersionedForm):
 
 class StatusForm(VersionedForm):
     status = forms.ModelChoiceField(
-        queryset=Status.objects.filter(state=State.OPEN), label=gettext_lazy("Status")
+        queryset=Status.objects.filter(state=State.OPEN),
+        label=gettext_lazy("Status"),
+        empty_label=CHOOSE,
     )
     reason = forms.CharField(
         required=False, label=gettext_lazy("Comment (optional)"), max_length=500
@@ -122,14 +135,17 @@ class StatusForm(VersionedForm):
 
 class PriorityForm(VersionedForm):
     priority = forms.ModelChoiceField(
-        queryset=Priority.objects.all(), label=gettext_lazy("Priority")
+        queryset=Priority.objects.all(), label=gettext_lazy("Priority"), empty_label=CHOOSE
     )
 
 
 class EditForm(VersionedForm):
     subject = forms.CharField(max_length=255, label=gettext_lazy("Subject"))
     topic = forms.ModelChoiceField(
-        queryset=HelpTopic.objects.filter(is_active=True), label=gettext_lazy("Help topic")
+        queryset=HelpTopic.objects.filter(is_active=True),
+        label=gettext_lazy("Help topic"),
+        empty_label=CHOOSE,
+        widget=NAMES,
     )
     reason = forms.CharField(
         required=False, label=gettext_lazy("Comment (optional)"), max_length=500
@@ -264,6 +280,8 @@ class NewTicketForm(forms.Form):
     topic = forms.ModelChoiceField(
         queryset=HelpTopic.objects.filter(is_active=True).select_related("department"),
         label=gettext_lazy("Help topic"),
+        empty_label=CHOOSE,
+        widget=NAMES,
     )
     priority = forms.ModelChoiceField(
         queryset=Priority.objects.all(),
