@@ -68,6 +68,25 @@ _PATTERN_REASONS = [
         gettext_lazy("Closed automatically: no reply %(days)s days after it was resolved"),
     ),
     (re.compile(r"No access to (?P<department>.+)"), gettext_lazy("No access to %(department)s")),
+    # What a routing rule did (helpline.automation.rules._sentence), "; "-joined.
+    (re.compile(r"Rejected the ticket: (?P<why>.+)"), gettext_lazy("Rejected the ticket: %(why)s")),
+    (re.compile(r"Set department to (?P<name>.+)"), gettext_lazy("Set department to %(name)s")),
+    (re.compile(r"Set help topic to (?P<name>.+)"), gettext_lazy("Set help topic to %(name)s")),
+    (re.compile(r"Set priority to (?P<name>.+)"), gettext_lazy("Set priority to %(name)s")),
+    (re.compile(r"Set SLA plan to (?P<name>.+)"), gettext_lazy("Set SLA plan to %(name)s")),
+    (re.compile(r"Set status to (?P<name>.+)"), gettext_lazy("Set status to %(name)s")),
+    (re.compile(r"Assigned to team (?P<name>.+)"), gettext_lazy("Assigned to team %(name)s")),
+    (re.compile(r"Assigned to (?P<name>.+)"), gettext_lazy("Assigned to %(name)s")),
+    (re.compile(r"Disabled the autoresponse"), gettext_lazy("Disabled the autoresponse")),
+    (
+        re.compile(r"Sent canned reply “(?P<title>.+)”"),
+        gettext_lazy("Sent canned reply “%(title)s”"),
+    ),
+    (re.compile(r"Added collaborator (?P<email>.+)"), gettext_lazy("Added collaborator %(email)s")),
+    (
+        re.compile(r"Stopped processing further rules"),
+        gettext_lazy("Stopped processing further rules"),
+    ),
 ]
 
 
@@ -76,7 +95,12 @@ def event_reason(reason: str) -> str:
     """The reason of an event in the viewer's language, where the lifecycle wrote it."""
     if reason in _FIXED_REASONS:
         return str(_FIXED_REASONS[reason])
+    parts = reason.split("; ")  # a routing rule's actions, each translated on its own
+    return "; ".join(_one_reason(part) or part for part in parts)
+
+
+def _one_reason(reason: str) -> str:
     for pattern, text in _PATTERN_REASONS:
         if match := pattern.fullmatch(reason):
             return str(text) % match.groupdict()
-    return reason
+    return ""

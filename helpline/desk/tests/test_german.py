@@ -98,6 +98,9 @@ def test_reasons_with_names_are_translated_and_typed_reasons_are_left_alone() ->
             "Von Ann Agent für Ken Adams eröffnet"
         )
         assert event_reason("The customer called back") == "The customer called back"
+        assert event_reason("Set priority to High; Stopped processing further rules") == (
+            "Priorität auf High gesetzt; Weitere Regeln nicht mehr ausgeführt"
+        )
 
 
 def test_a_desk_message_after_an_action_is_german(world: World, client: Client) -> None:
