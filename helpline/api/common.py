@@ -55,7 +55,7 @@ def find[M: Model](model: type[M], pk: int | None, field: str, **filters: Any) -
     if found is None:
         label = model._meta.verbose_name
         raise BadInput(
-            _("%(field)s: there is no %(thing)s with the id %(id)s.")
+            _("%(field)s: there is no %(thing)s with id %(id)s.")
             % {"field": field, "thing": label, "id": pk},
             field,
         )
