@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from helpline.api.models import AgentToken, ApiKey, Scope, parse_networks
 
@@ -25,7 +26,9 @@ class ApiKeyForm(forms.ModelForm):
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="A key without an agent to act as can only create and read tickets.",
+        help_text=gettext_lazy(
+            "A key without an agent to act as can only create and read tickets."
+        ),
     )
 
     class Meta:
@@ -59,7 +62,7 @@ class ShowSecretOnce(admin.ModelAdmin):
             "opts": opts,
             "object": obj,
             "secret": secret,
-            "title": f"Copy the new {opts.verbose_name} now",
+            "title": gettext("Copy the new %(thing)s now") % {"thing": opts.verbose_name},
             "list_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
         }
         response = TemplateResponse(request, "api/admin/secret_once.html", context)
@@ -87,7 +90,7 @@ class ApiKeyAdmin(ShowSecretOnce):
     list_select_related = ["agent__user"]
     actions = ["deactivate"]
 
-    @admin.display(description="Scopes")
+    @admin.display(description=gettext_lazy("Scopes"))
     def scope_list(self, obj: ApiKey) -> str:
         return ", ".join(obj.scopes) or "—"
 
@@ -96,10 +99,14 @@ class ApiKeyAdmin(ShowSecretOnce):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Deactivate the selected keys")
+    @admin.action(description=gettext_lazy("Deactivate the selected keys"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         count = queryset.update(is_active=False)
-        messages.success(request, f"{count} key(s) deactivated.")
+        messages.success(
+            request,
+            ngettext("%(count)d key deactivated.", "%(count)d keys deactivated.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(AgentToken)
@@ -112,7 +119,11 @@ class AgentTokenAdmin(ShowSecretOnce):
     list_select_related = ["agent__user"]
     actions = ["revoke"]
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[AgentToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, f"{count} token(s) revoked.")
+        messages.success(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+            % {"count": count},
+        )

@@ -30,6 +30,8 @@ from datetime import datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Agent
 from helpline.api.models import TOKEN_MARKER, AgentToken, ApiKey, Scope, hash_secret
@@ -51,8 +53,8 @@ class AuthFailed(Exception):
         self.message = message
 
 
-MISSING = "Send an API key: “Authorization: Bearer <key>” or “X-API-Key: <key>”."
-INVALID = "This API key is not valid, not active or has been revoked."
+MISSING = _("Send an API key: “Authorization: Bearer <key>” or “X-API-Key: <key>”.")
+INVALID = _("This API key is not valid, not active or has been revoked.")
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,9 @@ def client_address(request: HttpRequest) -> str:
 def authenticate(secret: str, address: str) -> Caller:
     """The caller behind `secret`, used from `address`; raises AuthFailed."""
     if not secret:
-        raise AuthFailed(MISSING)
+        raise AuthFailed(str(MISSING))
     if len(secret) > MAX_SECRET_LENGTH or not secret.isascii():
-        raise AuthFailed(INVALID)
+        raise AuthFailed(str(INVALID))
     digest = hash_secret(secret)
     if secret.startswith(TOKEN_MARKER):
         return _from_token(digest)
@@ -101,7 +103,7 @@ def authenticate(secret: str, address: str) -> Caller:
 def _from_token(digest: str) -> Caller:
     token = AgentToken.objects.select_related("agent__user").filter(key_hash=digest).first()
     if token is None or token.is_revoked or not token.agent.user.is_active:
-        raise AuthFailed(INVALID)
+        raise AuthFailed(str(INVALID))
     _touch(AgentToken, token.pk, token.last_used_at)
     scopes = TOKEN_SCOPES | ({Scope.ADMIN} if token.agent.is_admin else set())
     return Caller(name=token.name, agent=token.agent, scopes=frozenset(scopes), token=token)
@@ -114,11 +116,15 @@ def _from_key(digest: str, address: str) -> Caller:
         .first()
     )
     if key is None or not key.is_active:
-        raise AuthFailed(INVALID)
+        raise AuthFailed(str(INVALID))
     if not key.allows(address):
-        raise AuthFailed(f"This API key may not be used from {address or 'an unknown address'}.")
+        if address:
+            raise AuthFailed(
+                gettext("This API key may not be used from %(address)s.") % {"address": address}
+            )
+        raise AuthFailed(gettext("This API key may not be used from an unknown address."))
     if key.agent is not None and not key.agent.user.is_active:
-        raise AuthFailed("The agent this API key acts as is not active.")
+        raise AuthFailed(gettext("The agent this API key acts as is not active."))
     _touch(ApiKey, key.pk, key.last_used_at, address)
     return Caller(name=key.name, agent=key.agent, scopes=frozenset(key.scopes), key=key)
 

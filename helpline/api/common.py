@@ -9,6 +9,8 @@ from typing import Any, cast
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent
 from helpline.api.auth import Caller
@@ -52,7 +54,11 @@ def find[M: Model](model: type[M], pk: int | None, field: str, **filters: Any) -
     found = model._default_manager.filter(pk=pk, **filters).first()
     if found is None:
         label = model._meta.verbose_name
-        raise BadInput(f"{field}: there is no {label} with id {pk}.", field)
+        raise BadInput(
+            _("%(field)s: there is no %(thing)s with id %(id)s.")
+            % {"field": field, "thing": label, "id": pk},
+            field,
+        )
     return found
 
 
@@ -62,8 +68,16 @@ def need[M: Model](model: type[M], pk: int, field: str) -> M:
     return found
 
 
+_NOT_FOUND = {
+    "ticket": gettext_lazy("No such ticket."),
+    "customer": gettext_lazy("No such customer."),
+    "attachment": gettext_lazy("No such attachment."),
+}
+
+
 def not_found(what: str = "ticket") -> ApiError:
-    return ApiError(404, f"No such {what}.")
+    message = _NOT_FOUND.get(what)
+    return ApiError(404, str(message) if message else f"No such {what}.")
 
 
 def caller_of(request: HttpRequest) -> Caller:

@@ -72,10 +72,14 @@ def load_body(request: HttpRequest) -> bytes:
     except ValueError:
         declared = 0
     if declared > limit:
-        raise BodyTooLarge(f"The request is larger than {filesizeformat(limit)}.")
+        raise BodyTooLarge(
+            _("The request is larger than %(limit)s.") % {"limit": filesizeformat(limit)}
+        )
     data = request.read(limit + 1)
     if len(data) > limit:
-        raise BodyTooLarge(f"The request is larger than {filesizeformat(limit)}.")
+        raise BodyTooLarge(
+            _("The request is larger than %(limit)s.") % {"limit": filesizeformat(limit)}
+        )
     request._body = data
     return data
 
@@ -146,14 +150,20 @@ def clean_text(value: object, field: str, *, max_length: int | None = None) -> s
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadInput(f"{field}: expected text.", field)
+        raise BadInput(_("%(field)s: expected text.") % {"field": field}, field)
     text = str(value)
     try:
         check_text(text)
     except ValueError as error:
-        raise BadInput(f"{field} {error}.", field) from None
+        raise BadInput(
+            _("%(field)s %(error)s.") % {"field": field, "error": error}, field
+        ) from None
     if max_length is not None and len(text) > max_length:
-        raise BadInput(f"{field} is longer than {max_length} characters.", field)
+        raise BadInput(
+            _("%(field)s is longer than %(max_length)s characters.")
+            % {"field": field, "max_length": max_length},
+            field,
+        )
     return text
 
 
@@ -172,7 +182,11 @@ def parse_address(value: str, field: str = "email") -> tuple[str, str]:
         validate_email(address)
     except ValidationError:
         shown = value.strip()[:100]
-        raise BadInput(f"{field}: “{shown}” is not a valid email address.", field) from None
+        raise BadInput(
+            _("%(field)s: “%(shown)s” is not a valid email address.")
+            % {"field": field, "shown": shown},
+            field,
+        ) from None
     if len(address) > MAX_ADDRESS_CHARS:
         message = _("%(field)s: an email address is at most %(max)d characters.")
         raise BadInput(message % {"field": field, "max": MAX_ADDRESS_CHARS}, field)
@@ -195,13 +209,19 @@ def to_id(value: object, field: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise BadInput(f"{field}: expected a number.", field)
+        raise BadInput(_("%(field)s: expected a number.") % {"field": field}, field)
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise BadInput(f"{field}: expected a number, got “{str(value)[:40]}”.", field) from None
+        raise BadInput(
+            _("%(field)s: expected a number, got “%(value)s”.")
+            % {"field": field, "value": str(value)[:40]},
+            field,
+        ) from None
     if not 1 <= number < 2**63:
-        raise BadInput(f"{field}: no such id ({number}).", field)
+        raise BadInput(
+            _("%(field)s: no such id (%(number)s).") % {"field": field, "number": number}, field
+        )
     return number
 
 
@@ -231,13 +251,15 @@ def parse_data_url(value: str, field: str) -> Data:
     is percent-decoded, as RFC 2397 clients send it."""
     meta, comma, payload = value[5:].partition(",")
     if not comma:
-        raise BadInput(f"{field}: a data: URL needs a comma before its content.", field)
+        raise BadInput(
+            _("%(field)s: a data: URL needs a comma before its content.") % {"field": field}, field
+        )
     params = [p.strip() for p in meta.split(";")]
     content_type = params[0].lower() if params and "/" in params[0] else "text/plain"
     charset = ""
     is_base64 = False
     for param in params[1:]:
-        key, _, val = param.partition("=")
+        key, _sep, val = param.partition("=")
         if key.lower() == "charset":
             charset = val.strip().strip('"')
         elif key.lower() == "base64":
@@ -264,7 +286,9 @@ def decode_base64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise BadInput(f"{field}: the file content is not valid base64.", field) from None
+        raise BadInput(
+            _("%(field)s: the file content is not valid base64.") % {"field": field}, field
+        ) from None
 
 
 _URLSAFE = str.maketrans("-_", "+/")
@@ -301,7 +325,10 @@ def check_files(files: Iterable[tuple[str, bytes]], field: str = "attachments") 
     files = list(files)
     limit = settings.HELPLINE_MAX_ATTACHMENTS
     if len(files) > limit:
-        raise BadInput(f"{field}: attach at most {limit} files.", field)
+        raise BadInput(
+            _("%(field)s: attach at most %(limit)s files.") % {"field": field, "limit": limit},
+            field,
+        )
     extensions = allowed_extensions()
     uploads: list[Upload] = []
     for index, (raw_name, content) in enumerate(files):
@@ -309,7 +336,11 @@ def check_files(files: Iterable[tuple[str, bytes]], field: str = "attachments") 
         where = f"{field}.{index}"
         ext = PurePath(name).suffix.lower()
         if ext not in extensions:
-            raise BadInput(f"{where}: files of type {ext or '(none)'} are not accepted.", where)
+            raise BadInput(
+                _("%(where)s: files of type %(type)s are not accepted.")
+                % {"where": where, "type": ext or "(none)"},
+                where,
+            )
         check_file_size(name, len(content), where)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         uploads.append(Upload(filename=name, content_type=content_type, content=content))
@@ -325,23 +356,31 @@ def _answer(question: TopicField, value: str, where: str) -> str:
         case TopicField.Kind.CHOICE:
             if value not in question.choice_list:
                 options = ", ".join(question.choice_list)
-                raise BadInput(f"{where}: choose one of: {options}.", where)
+                raise BadInput(
+                    _("%(where)s: choose one of: %(options)s.")
+                    % {"where": where, "options": options},
+                    where,
+                )
         case TopicField.Kind.NUMBER:
             try:
                 number = Decimal(value)
             except InvalidOperation:
-                raise BadInput(f"{where}: enter a number.", where) from None
+                raise BadInput(_("%(where)s: enter a number.") % {"where": where}, where) from None
             if not number.is_finite():
-                raise BadInput(f"{where}: enter a number.", where)
+                raise BadInput(_("%(where)s: enter a number.") % {"where": where}, where)
         case TopicField.Kind.DATE:
             try:
                 day = datetime.date.fromisoformat(value[:10])
             except ValueError:
-                raise BadInput(f"{where}: enter a date as YYYY-MM-DD.", where) from None
+                raise BadInput(
+                    _("%(where)s: enter a date as YYYY-MM-DD.") % {"where": where}, where
+                ) from None
             try:
                 value = check_date(day).isoformat()
             except OutOfRange as error:
-                raise BadInput(f"{where}: {error}", where) from None
+                raise BadInput(
+                    _("%(where)s: %(error)s") % {"where": where, "error": error}, where
+                ) from None
     return value
 
 
@@ -358,7 +397,11 @@ def topic_answers(
         value = clean_text(data.get(question.key), where, max_length=5000).strip()
         if not value:
             if question.required:
-                raise BadInput(f"{where}: the help topic “{topic}” requires it.", where)
+                raise BadInput(
+                    _("%(where)s: the help topic “%(topic)s” requires it.")
+                    % {"where": where, "topic": topic},
+                    where,
+                )
             continue
         answers[question.key] = _answer(question, value, where)
     return answers

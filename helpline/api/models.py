@@ -40,11 +40,11 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Scope(models.TextChoices):
-    CREATE = "tickets:create", "Create tickets"
-    READ = "tickets:read", "Read tickets, customers and help topics"
-    WRITE = "tickets:write", "Change tickets (needs an agent to act as)"
-    REPORTS = "reports:read", "Read reports"
-    ADMIN = "admin", "Administration (implies every other scope)"
+    CREATE = "tickets:create", _("Create tickets")
+    READ = "tickets:read", _("Read tickets, customers and help topics")
+    WRITE = "tickets:write", _("Change tickets (needs an agent to act as)")
+    REPORTS = "reports:read", _("Read reports")
+    ADMIN = "admin", _("Administration (implies every other scope)")
 
 
 def hash_secret(secret: str) -> str:
@@ -90,7 +90,7 @@ class Credential(models.Model):
     """What API keys and agent tokens share: a name, the hash and when it was used."""
 
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=20, editable=False, help_text="Identifies the key.")
+    prefix = models.CharField(max_length=20, editable=False, help_text=_("Identifies the key."))
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -118,8 +118,10 @@ class ApiKey(Credential):
     scopes = models.JSONField(default=list, blank=True)
     allowed_ips = models.TextField(
         blank=True,
-        help_text="IP addresses or CIDR ranges (e.g. 192.0.2.0/24), one per line. "
-        "Empty allows any address.",
+        help_text=_(
+            "IP addresses or CIDR ranges (e.g. 192.0.2.0/24), one per line. "
+            "Empty allows any address."
+        ),
     )
     agent = models.ForeignKey(
         Agent,
@@ -127,9 +129,11 @@ class ApiKey(Credential):
         blank=True,
         on_delete=models.CASCADE,  # a key acting as somebody dies with them
         related_name="api_keys",
-        verbose_name="acts as",
-        help_text="Changes made with this key are made as this agent, with their "
-        "permissions. Without one the key can only create and read tickets.",
+        verbose_name=_("acts as"),
+        help_text=_(
+            "Changes made with this key are made as this agent, with their "
+            "permissions. Without one the key can only create and read tickets."
+        ),
     )
     default_topic = models.ForeignKey(
         "tickets.HelpTopic",
@@ -137,7 +141,7 @@ class ApiKey(Credential):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Tickets opened with this key without a help topic go here.",
+        help_text=_("Tickets opened with this key without a help topic go here."),
     )
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(

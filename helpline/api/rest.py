@@ -91,20 +91,20 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     # ("body", "payload", "subject") -> "subject"; ("query", "limit") -> "limit"
     path = loc[2:] if loc[:1] == ["body"] else loc[1:]
     if loc[:1] == ["body"] and not path:
-        return error_response(request, 422, "Send a JSON object as the request body.")
+        return error_response(request, 422, _("Send a JSON object as the request body."))
     field = ".".join(path) or None
-    message = str(first.get("msg", "Invalid value"))
+    message = str(first.get("msg", _("Invalid value")))
     if first.get("type") == "value_error":  # our own validators' words, without pydantic's
         message = message.removeprefix("Value error, ").rstrip(".")
     if first.get("type") == "missing":
-        message = "This field is required"
+        message = _("This field is required")
     detail = f"{field}: {message}." if field else f"{message}."
     return error_response(request, 422, detail, field)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, MISSING)
+    return error_response(request, 401, str(MISSING))
 
 
 @api.exception_handler(Throttled)
@@ -121,7 +121,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _bad_input(request, exc.__cause__)
     message = str(exc)
     if message == "Cannot parse request body":
-        message = "The request body is not valid JSON."
+        message = _("The request body is not valid JSON.")
     return error_response(request, exc.status_code, message)
 
 
@@ -135,4 +135,4 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "Not found.")
+    return error_response(request, 404, _("Not found."))

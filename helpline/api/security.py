@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import checks
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
@@ -56,9 +57,15 @@ def _check(
     throttles.check(request, caller, limits)
     if any_of and not any(caller.has(scope) for scope in any_of):
         if len(any_of) == 1:
-            raise ApiError(403, f"This API key does not have the {any_of[0].value} scope.")
+            raise ApiError(
+                403,
+                gettext("This API key does not have the %(scope)s scope.")
+                % {"scope": any_of[0].value},
+            )
         names = ", ".join(s.value for s in any_of)
-        raise ApiError(403, f"This API key has none of the scopes {names}.")
+        raise ApiError(
+            403, gettext("This API key has none of the scopes %(scopes)s.") % {"scopes": names}
+        )
     if agent and caller.agent is None:
         raise ApiError(403, CHANNEL_CANNOT_CHANGE)
     # Only now, for a known caller, read a body larger than Django's form limit.

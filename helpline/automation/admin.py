@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from helpline.automation.models import (
     TARGET_COLUMNS,
@@ -51,8 +52,8 @@ class ConditionForm(forms.ModelForm):
 
 # What the shared "reason or email" box is called for each kind that uses it.
 VALUE_LABELS = {
-    Kind.REJECT: {"label": "Reason"},
-    Kind.ADD_COLLABORATOR: {"label": "Collaborator email", "type": "email"},
+    Kind.REJECT: {"label": gettext_lazy("Reason")},
+    Kind.ADD_COLLABORATOR: {"label": gettext_lazy("Collaborator email"), "type": "email"},
 }
 
 
@@ -65,10 +66,16 @@ class ActionForm(forms.ModelForm):
             "kind": forms.Select(
                 attrs={
                     "data-targets": json.dumps(TARGET_OF),
-                    "data-value-labels": json.dumps(VALUE_LABELS),
                 }
             ),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per form, not at import, so the labels are in the viewer's language.
+        self.fields["kind"].widget.attrs["data-value-labels"] = json.dumps(
+            VALUE_LABELS, default=str
+        )
 
 
 class RuleInlineMedia:
@@ -85,8 +92,8 @@ class ConditionInline(admin.StackedInline):
     model = Condition
     form = ConditionForm
     extra = 1
-    verbose_name = "condition"
-    verbose_name_plural = "conditions"
+    verbose_name = gettext_lazy("condition")
+    verbose_name_plural = gettext_lazy("conditions")
     # One line per condition; the script shows the key only for "Help topic field".
     fields = [("field", "extra_key", "operator", "value")]
     classes = ["rule-lines", "rule-conditions"]
@@ -107,7 +114,9 @@ class ActionFormSet(BaseInlineFormSet):
             and not form.cleaned_data.get("DELETE", False)
         ]
         if not any(form.errors for form in self.forms) and not kept:
-            raise ValidationError("Add at least one action: a rule without one does nothing.")
+            raise ValidationError(
+                gettext("Add at least one action: a rule without one does nothing.")
+            )
         # Rows with errors of their own have no trustworthy instance to compare.
         valid = [form for form in kept if not form.errors]
         by_action = {id(form.instance): form for form in valid}
@@ -120,8 +129,8 @@ class ActionInline(admin.StackedInline):
     form = ActionForm
     formset = ActionFormSet
     extra = 1
-    verbose_name = "action"
-    verbose_name_plural = "actions"
+    verbose_name = gettext_lazy("action")
+    verbose_name_plural = gettext_lazy("actions")
     # One line per action: its kind, then the one target the script leaves visible.
     fields = [("kind", *TARGET_COLUMNS)]
     classes = ["rule-lines", "rule-actions"]
@@ -139,11 +148,11 @@ class ActionInline(admin.StackedInline):
 
 
 class HasErrorsFilter(admin.SimpleListFilter):
-    title = "has errors"
+    title = gettext_lazy("has errors")
     parameter_name = "has_errors"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", gettext("Yes")), ("no", gettext("No"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
@@ -176,18 +185,18 @@ class RuleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "order", "is_active", "match", "notes"]}),
         (
-            "Runs for new tickets from",
+            gettext_lazy("Runs for new tickets from"),
             {"fields": ["on_web", "on_email", "on_api", "on_phone", "on_other", "mailbox"]},
         ),
-        ("Last error", {"fields": ["last_error", "last_error_at", "error_count"]}),
+        (gettext_lazy("Last error"), {"fields": ["last_error", "last_error_at", "error_count"]}),
     ]
     actions = ["clear_errors"]
 
-    @admin.display(description="Channels")
+    @admin.display(description=gettext_lazy("Channels"))
     def channel_list(self, obj: Rule) -> str:
         return ", ".join(str(Source(channel).label) for channel in obj.channels)
 
-    @admin.display(description="Last error", ordering="last_error")
+    @admin.display(description=gettext_lazy("Last error"), ordering="last_error")
     def short_error(self, obj: Rule) -> str:
         if not obj.last_error:
             return "—"
@@ -204,10 +213,13 @@ class RuleAdmin(admin.ModelAdmin):
                 last_error="", last_error_at=None, error_count=0
             )
 
-    @admin.action(description="Clear the recorded errors of the selected rules")
+    @admin.action(description=gettext_lazy("Clear the recorded errors of the selected rules"))
     def clear_errors(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         count = queryset.update(last_error="", last_error_at=None, error_count=0)
-        self.message_user(request, f"Cleared the errors of {count} rule(s).", messages.SUCCESS)
+        text = ngettext(
+            "Cleared the errors of %(count)d rule.", "Cleared the errors of %(count)d rules.", count
+        ) % {"count": count}
+        self.message_user(request, text, messages.SUCCESS)
 
 
 @admin.register(CannedReply)

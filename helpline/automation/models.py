@@ -22,11 +22,13 @@ Run-time failures are recorded on the rule (`last_error`, `last_error_at`,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import regex
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.lib.html import sanitize
@@ -39,15 +41,19 @@ from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, 
 REGEX_TIMEOUT = 0.05
 REGEX_FLAGS = regex.IGNORECASE
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 
 class CannedReply(models.Model):
     """A prepared answer: sent by a routing rule, or picked by agents in the desk."""
 
     title = models.CharField(max_length=120, unique=True)
     body_html = models.TextField(
-        "body", help_text="HTML; scripts, styles and unsafe links are removed on save."
+        gettext_lazy("body"),
+        help_text=gettext_lazy("HTML; scripts, styles and unsafe links are removed on save."),
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(gettext_lazy("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -64,28 +70,32 @@ class CannedReply(models.Model):
 
 
 class MatchMode(models.TextChoices):
-    ALL = "all", "All conditions"
-    ANY = "any", "Any condition"
+    ALL = "all", gettext_lazy("All conditions")
+    ANY = "any", gettext_lazy("Any condition")
 
 
 class Rule(models.Model):
     name = models.CharField(max_length=120)
     order = models.PositiveIntegerField(
-        default=100, help_text="Rules run from the lowest number up; later rules win."
+        default=100, help_text=gettext_lazy("Rules run from the lowest number up; later rules win.")
     )
-    is_active = models.BooleanField("active", default=True)
+    is_active = models.BooleanField(gettext_lazy("active"), default=True)
     match = models.CharField(
-        "match", max_length=3, choices=MatchMode.choices, default=MatchMode.ALL
+        gettext_lazy("match"), max_length=3, choices=MatchMode.choices, default=MatchMode.ALL
     )
     # One boolean per channel rather than a list: they are plain checkboxes in the
     # admin and a plain column to filter on.
-    on_web = models.BooleanField("web", default=True, help_text="The customer portal.")
-    on_email = models.BooleanField("email", default=True)
-    on_api = models.BooleanField("API", default=True)
-    on_phone = models.BooleanField(
-        "phone", default=True, help_text="Tickets agents open for customers."
+    on_web = models.BooleanField(
+        gettext_lazy("web"), default=True, help_text=gettext_lazy("The customer portal.")
     )
-    on_other = models.BooleanField("other", default=True)
+    on_email = models.BooleanField(gettext_lazy("email"), default=True)
+    on_api = models.BooleanField(gettext_lazy("API"), default=True)
+    on_phone = models.BooleanField(
+        gettext_lazy("phone"),
+        default=True,
+        help_text=gettext_lazy("Tickets agents open for customers."),
+    )
+    on_other = models.BooleanField(gettext_lazy("other"), default=True)
     mailbox = models.ForeignKey(
         "intake.Mailbox",
         null=True,
@@ -94,8 +104,8 @@ class Rule(models.Model):
         # mailbox is what the administrator meant: they decide first.
         on_delete=models.PROTECT,
         related_name="rules",
-        verbose_name="only mail to mailbox",
-        help_text="Empty: mail to any mailbox.",
+        verbose_name=gettext_lazy("only mail to mailbox"),
+        help_text=gettext_lazy("Empty: mail to any mailbox."),
     )
     notes = models.TextField(blank=True)
     last_error = models.TextField(blank=True, editable=False)
@@ -129,36 +139,36 @@ class Rule(models.Model):
 
     def clean(self) -> None:
         if not self.channels:
-            raise ValidationError("Tick at least one channel the rule runs for.")
+            raise ValidationError(gettext("Tick at least one channel the rule runs for."))
         if self.mailbox_id is not None and not self.on_email:
             raise ValidationError(
-                {"mailbox": "Mail to a mailbox comes in by email: tick Email too."}
+                {"mailbox": gettext("Mail to a mailbox comes in by email: tick Email too.")}
             )
 
 
 class Field(models.TextChoices):
-    CUSTOMER_EMAIL = "email", "Customer email"
-    CUSTOMER_DOMAIN = "domain", "Customer email domain"
-    CUSTOMER_NAME = "name", "Customer name"
-    SUBJECT = "subject", "Subject"
-    BODY = "body", "Message body"
-    TOPIC = "topic", "Help topic"
-    SOURCE = "source", "Channel"
-    PRIORITY = "priority", "Priority"
-    ORGANIZATION = "organization", "Organization"
-    RECIPIENT = "recipient", "Recipient address (To/Cc)"
-    TOPIC_FIELD = "topic_field", "Help topic field"
+    CUSTOMER_EMAIL = "email", gettext_lazy("Customer email")
+    CUSTOMER_DOMAIN = "domain", gettext_lazy("Customer email domain")
+    CUSTOMER_NAME = "name", gettext_lazy("Customer name")
+    SUBJECT = "subject", gettext_lazy("Subject")
+    BODY = "body", gettext_lazy("Message body")
+    TOPIC = "topic", gettext_lazy("Help topic")
+    SOURCE = "source", gettext_lazy("Channel")
+    PRIORITY = "priority", gettext_lazy("Priority")
+    ORGANIZATION = "organization", gettext_lazy("Organization")
+    RECIPIENT = "recipient", gettext_lazy("Recipient address (To/Cc)")
+    TOPIC_FIELD = "topic_field", gettext_lazy("Help topic field")
 
 
 class Operator(models.TextChoices):
-    EQUALS = "equals", "equals"
-    NOT_EQUALS = "not_equals", "does not equal"
-    CONTAINS = "contains", "contains"
-    NOT_CONTAINS = "not_contains", "does not contain"
-    STARTS_WITH = "starts_with", "starts with"
-    ENDS_WITH = "ends_with", "ends with"
-    REGEX = "regex", "matches regular expression"
-    IN_LIST = "in_list", "is one of (comma or line separated)"
+    EQUALS = "equals", gettext_lazy("equals")
+    NOT_EQUALS = "not_equals", gettext_lazy("does not equal")
+    CONTAINS = "contains", gettext_lazy("contains")
+    NOT_CONTAINS = "not_contains", gettext_lazy("does not contain")
+    STARTS_WITH = "starts_with", gettext_lazy("starts with")
+    ENDS_WITH = "ends_with", gettext_lazy("ends with")
+    REGEX = "regex", gettext_lazy("matches regular expression")
+    IN_LIST = "in_list", gettext_lazy("is one of (comma or line separated)")
 
 
 # Operators that make sense with an empty value ("topic equals nothing").
@@ -172,17 +182,17 @@ def split_list(value: str) -> list[str]:
 
 class Condition(models.Model):
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="conditions")
-    field = models.CharField("field", max_length=20, choices=Field.choices)
+    field = models.CharField(gettext_lazy("field"), max_length=20, choices=Field.choices)
     extra_key = models.CharField(
-        "topic field key",
+        gettext_lazy("topic field key"),
         max_length=60,
         blank=True,
-        help_text="For a help topic field: its key, e.g. asset_tag.",
+        help_text=gettext_lazy("For a help topic field: its key, e.g. asset_tag."),
     )
     operator = models.CharField(
-        "operator", max_length=20, choices=Operator.choices, default=Operator.CONTAINS
+        gettext_lazy("operator"), max_length=20, choices=Operator.choices, default=Operator.CONTAINS
     )
-    value = models.TextField("value", blank=True)
+    value = models.TextField(gettext_lazy("value"), blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -197,41 +207,47 @@ class Condition(models.Model):
         errors: dict[str, str] = {}
         if self.field == Field.TOPIC_FIELD:
             if not self.extra_key:
-                errors["extra_key"] = "Name the help topic field, e.g. asset_tag."
+                errors["extra_key"] = gettext("Name the help topic field, e.g. asset_tag.")
             elif not TopicField.objects.filter(key=self.extra_key).exists():
                 known = sorted(set(TopicField.objects.values_list("key", flat=True)))
-                errors["extra_key"] = (
-                    f"No help topic has a field with the key “{self.extra_key}”"
-                    + (f" (known: {', '.join(known)})." if known else ".")
-                )
+                if known:
+                    errors["extra_key"] = gettext(
+                        "No help topic has a field with the key “%(key)s” (known: %(known)s)."
+                    ) % {"key": self.extra_key, "known": ", ".join(known)}
+                else:
+                    errors["extra_key"] = gettext(
+                        "No help topic has a field with the key “%(key)s”."
+                    ) % {"key": self.extra_key}
         elif self.extra_key:
-            errors["extra_key"] = "Only a help topic field has a key; leave it empty."
+            errors["extra_key"] = gettext("Only a help topic field has a key; leave it empty.")
         if not self.value and self.operator not in BLANK_VALUE_OK:
-            errors["value"] = "Give a value to compare with."
+            errors["value"] = gettext("Give a value to compare with.")
         elif self.operator == Operator.REGEX:
             try:
                 regex.compile(self.value, REGEX_FLAGS)
             except regex.error as exc:
-                errors["value"] = f"This is not a valid regular expression: {exc}."
+                errors["value"] = gettext("This is not a valid regular expression: %(error)s.") % {
+                    "error": exc
+                }
         elif self.operator == Operator.IN_LIST and not split_list(self.value):
-            errors["value"] = "List at least one value, separated by commas or new lines."
+            errors["value"] = gettext("List at least one value, separated by commas or new lines.")
         if errors:
             raise ValidationError(errors)
 
 
 class Kind(models.TextChoices):
-    REJECT = "reject", "Reject the ticket"
-    SET_DEPARTMENT = "set_department", "Set department"
-    SET_TOPIC = "set_topic", "Set help topic"
-    SET_PRIORITY = "set_priority", "Set priority"
-    SET_SLA = "set_sla", "Set SLA plan"
-    SET_STATUS = "set_status", "Set status"
-    ASSIGN_AGENT = "assign_agent", "Assign to agent"
-    ASSIGN_TEAM = "assign_team", "Assign to team"
-    NO_AUTORESPONSE = "no_autoresponse", "Do not send the autoresponse"
-    CANNED_REPLY = "canned_reply", "Send canned reply"
-    ADD_COLLABORATOR = "add_collaborator", "Add collaborator"
-    STOP = "stop", "Stop processing further rules"
+    REJECT = "reject", gettext_lazy("Reject the ticket")
+    SET_DEPARTMENT = "set_department", gettext_lazy("Set department")
+    SET_TOPIC = "set_topic", gettext_lazy("Set help topic")
+    SET_PRIORITY = "set_priority", gettext_lazy("Set priority")
+    SET_SLA = "set_sla", gettext_lazy("Set SLA plan")
+    SET_STATUS = "set_status", gettext_lazy("Set status")
+    ASSIGN_AGENT = "assign_agent", gettext_lazy("Assign to agent")
+    ASSIGN_TEAM = "assign_team", gettext_lazy("Assign to team")
+    NO_AUTORESPONSE = "no_autoresponse", gettext_lazy("Do not send the autoresponse")
+    CANNED_REPLY = "canned_reply", gettext_lazy("Send canned reply")
+    ADD_COLLABORATOR = "add_collaborator", gettext_lazy("Add collaborator")
+    STOP = "stop", gettext_lazy("Stop processing further rules")
 
 
 # The one column each kind uses; kinds missing here use none. "value" is text.
@@ -274,7 +290,7 @@ TARGET_COLUMNS = (
 
 class Action(models.Model):
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="actions")
-    kind = models.CharField("action", max_length=20, choices=Kind.choices)
+    kind = models.CharField(gettext_lazy("action"), max_length=20, choices=Kind.choices)
     # A deleted target leaves the action empty (SET_NULL), never deletes the rule;
     # route() then reports the rule as broken instead of silently doing less.
     department = models.ForeignKey(
@@ -286,7 +302,7 @@ class Action(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name="help topic",
+        verbose_name=gettext_lazy("help topic"),
     )
     priority = models.ForeignKey(
         Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -297,7 +313,7 @@ class Action(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name="SLA plan",
+        verbose_name=gettext_lazy("SLA plan"),
     )
     status = models.ForeignKey(
         Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -312,10 +328,10 @@ class Action(models.Model):
         CannedReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     value = models.CharField(
-        "reason or email",
+        gettext_lazy("reason or email"),
         max_length=255,
         blank=True,
-        help_text="The reason for a rejection, or the collaborator's email address.",
+        help_text=gettext_lazy("The reason for a rejection, or the collaborator's email address."),
     )
 
     class Meta:
@@ -353,9 +369,13 @@ class Action(models.Model):
             used = other == column
             empty = not self.value if other == "value" else getattr(self, f"{other}_id") is None
             if used and empty:
-                errors[other] = _MISSING.get(self.kind, "This action needs a value here.")
+                errors[other] = str(
+                    _MISSING.get(self.kind, gettext("This action needs a value here."))
+                )
             elif not used and not empty:
-                errors[other] = f"Not used by “{self.get_kind_display()}”; leave it empty."
+                errors[other] = gettext("Not used by “%(kind)s”; leave it empty.") % {
+                    "kind": self.get_kind_display()
+                }
         if not errors:
             errors.update(self._check_target())
         if errors:
@@ -364,28 +384,30 @@ class Action(models.Model):
     def _check_target(self) -> dict[str, str]:
         if self.kind == Kind.SET_STATUS and self.status and self.status.state != State.OPEN:
             return {
-                "status": f"“{self.status}” is not an open status; a new ticket can only "
-                "get an open status."
+                "status": gettext(
+                    "“%(status)s” is not an open status; a new ticket can only get an open status."
+                )
+                % {"status": self.status}
             }
         if self.kind == Kind.ADD_COLLABORATOR:
             try:
                 validate_email(self.value)
             except ValidationError:
-                return {"value": "Enter the collaborator's email address."}
+                return {"value": gettext("Enter the collaborator's email address.")}
         return {}
 
 
-_MISSING: dict[str, str] = {
-    Kind.REJECT: "Give the reason for the rejection (the sender may see it).",
-    Kind.SET_DEPARTMENT: "Choose the department.",
-    Kind.SET_TOPIC: "Choose the help topic.",
-    Kind.SET_PRIORITY: "Choose the priority.",
-    Kind.SET_SLA: "Choose the SLA plan.",
-    Kind.SET_STATUS: "Choose the status.",
-    Kind.ASSIGN_AGENT: "Choose the agent.",
-    Kind.ASSIGN_TEAM: "Choose the team.",
-    Kind.CANNED_REPLY: "Choose the canned reply.",
-    Kind.ADD_COLLABORATOR: "Enter the collaborator's email address.",
+_MISSING: dict[str, _StrPromise] = {
+    Kind.REJECT: gettext_lazy("Give the reason for the rejection (the sender may see it)."),
+    Kind.SET_DEPARTMENT: gettext_lazy("Choose the department."),
+    Kind.SET_TOPIC: gettext_lazy("Choose the help topic."),
+    Kind.SET_PRIORITY: gettext_lazy("Choose the priority."),
+    Kind.SET_SLA: gettext_lazy("Choose the SLA plan."),
+    Kind.SET_STATUS: gettext_lazy("Choose the status."),
+    Kind.ASSIGN_AGENT: gettext_lazy("Choose the agent."),
+    Kind.ASSIGN_TEAM: gettext_lazy("Choose the team."),
+    Kind.CANNED_REPLY: gettext_lazy("Choose the canned reply."),
+    Kind.ADD_COLLABORATOR: gettext_lazy("Enter the collaborator's email address."),
 }
 
 
@@ -421,8 +443,11 @@ def action_problems(actions: Sequence[Action]) -> list[tuple[Action, str, str]]:
                     (
                         action,
                         "kind",
-                        f"A rule that rejects the ticket cannot also "
-                        f"“{action.get_kind_display()}”: a rejected ticket is never created.",
+                        gettext(
+                            "A rule that rejects the ticket cannot also “%(kind)s”: a rejected "
+                            "ticket is never created."
+                        )
+                        % {"kind": action.get_kind_display()},
                     )
                 )
     seen: dict[str, Action] = {}
@@ -435,8 +460,15 @@ def action_problems(actions: Sequence[Action]) -> list[tuple[Action, str, str]]:
                 (
                     action,
                     action.target_column or "kind",
-                    f"Two different “{action.get_kind_display()}” actions in one rule "
-                    f"(“{first.target_label()}” and “{action.target_label()}”); keep one.",
+                    gettext(
+                        "Two different “%(kind)s” actions in one rule (“%(first)s” and "
+                        "“%(second)s”); keep one."
+                    )
+                    % {
+                        "kind": action.get_kind_display(),
+                        "first": first.target_label(),
+                        "second": action.target_label(),
+                    },
                 )
             )
     department = department_set_by(actions)
@@ -447,8 +479,11 @@ def action_problems(actions: Sequence[Action]) -> list[tuple[Action, str, str]]:
                 (
                     action,
                     "agent",
-                    f"{agent} has no access to the {department} department this rule "
-                    "sets; give them access or choose another agent.",
+                    gettext(
+                        "%(agent)s has no access to the %(department)s department this rule "
+                        "sets; give them access or choose another agent."
+                    )
+                    % {"agent": agent, "department": department},
                 )
             )
     return problems

@@ -9,7 +9,9 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.lib import bounds
@@ -29,7 +31,17 @@ class MultipleFileField(forms.FileField):
 
 
 def _attachments() -> MultipleFileField:
-    return MultipleFileField(required=False, label="Attachments", help_text=limits_text())
+    return MultipleFileField(
+        required=False, label=gettext_lazy("Attachments"), help_text=lazy(limits_text, str)()
+    )
+
+
+# The empty choice of a required list (Django's own "- Select an option -" has no
+# German translation yet).
+CHOOSE = gettext_lazy("- Choose -")
+# Lists of names an administrator typed (topics, departments, agents): people's
+# data, which translators and the page language check leave alone.
+NAMES = forms.Select(attrs={"translate": "no"})
 
 
 class LoginForm(forms.Form):
@@ -42,31 +54,38 @@ class VersionedForm(forms.Form):
 
 
 class ReplyForm(VersionedForm):
-    body = forms.CharField(label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(
+        label=gettext_lazy("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 6})
+    )
     status = forms.ModelChoiceField(
         queryset=Status.objects.filter(state=State.OPEN),
         required=False,
-        label="Set status",
-        empty_label="Keep the current status",
+        label=gettext_lazy("Set status"),
+        empty_label=gettext_lazy("Keep the current status"),
     )
     attachments = _attachments()
 
 
 class NoteForm(VersionedForm):
     body = forms.CharField(
-        label="Internal note (agents only)", widget=forms.Textarea(attrs={"rows": 5})
+        label=gettext_lazy("Internal note (agents only)"), widget=forms.Textarea(attrs={"rows": 5})
     )
     attachments = _attachments()
 
 
 class AssignForm(VersionedForm):
     agent = forms.ModelChoiceField(
-        queryset=Agent.objects.none(), required=False, label="Agent", empty_label="—"
+        queryset=Agent.objects.none(), required=False, label=gettext_lazy("Agent"), empty_label="—"
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.filter(is_active=True), required=False, label="Team", empty_label="—"
+        queryset=Team.objects.filter(is_active=True),
+        required=False,
+        label=gettext_lazy("Team"),
+        empty_label="—",
     )
-    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Comment (optional)"), max_length=500
+    )
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +99,7 @@ class AssignForm(VersionedForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("agent") and not data.get("team"):
-            raise forms.ValidationError("Choose an agent, a team, or both.")
+            raise forms.ValidationError(_("Choose an agent, a team, or both."))
         return data
 
 
@@ -89,27 +108,45 @@ class ReleaseForm(VersionedForm):
 
 
 class TransferForm(VersionedForm):
-    department = forms.ModelChoiceField(queryset=Department.objects.all(), label="Department")
-    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(),
+        label=gettext_lazy("Department"),
+        empty_label=CHOOSE,
+        widget=NAMES,
+    )
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Reason (optional)"), max_length=500
+    )
 
 
 class StatusForm(VersionedForm):
     status = forms.ModelChoiceField(
-        queryset=Status.objects.filter(state=State.OPEN), label="Status"
+        queryset=Status.objects.filter(state=State.OPEN),
+        label=gettext_lazy("Status"),
+        empty_label=CHOOSE,
     )
-    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Comment (optional)"), max_length=500
+    )
 
 
 class PriorityForm(VersionedForm):
-    priority = forms.ModelChoiceField(queryset=Priority.objects.all(), label="Priority")
+    priority = forms.ModelChoiceField(
+        queryset=Priority.objects.all(), label=gettext_lazy("Priority"), empty_label=CHOOSE
+    )
 
 
 class EditForm(VersionedForm):
-    subject = forms.CharField(max_length=255, label="Subject")
+    subject = forms.CharField(max_length=255, label=gettext_lazy("Subject"))
     topic = forms.ModelChoiceField(
-        queryset=HelpTopic.objects.filter(is_active=True), label="Help topic"
+        queryset=HelpTopic.objects.filter(is_active=True),
+        label=gettext_lazy("Help topic"),
+        empty_label=CHOOSE,
+        widget=NAMES,
     )
-    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Comment (optional)"), max_length=500
+    )
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
         """The topics of the ticket's department, and the one it has (which may be
@@ -127,22 +164,26 @@ class EditForm(VersionedForm):
 
 class ResolveForm(VersionedForm):
     explanation = forms.CharField(
-        label="Resolution (the customer sees this)",
+        label=gettext_lazy("Resolution (the customer sees this)"),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
 
 class CloseForm(VersionedForm):
-    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Reason (optional)"), max_length=500
+    )
 
 
 class ReopenForm(VersionedForm):
-    reason = forms.CharField(required=False, label="Reason (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Reason (optional)"), max_length=500
+    )
 
 
 class EscalateForm(VersionedForm):
     reason = forms.CharField(
-        label="Why does it need escalating?",
+        label=gettext_lazy("Why does it need escalating?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -152,10 +193,12 @@ class PlanForm(VersionedForm):
     plan = forms.ModelChoiceField(
         queryset=SLAPlan.objects.filter(is_active=True),
         required=False,
-        label="SLA plan",
-        empty_label="No SLA plan",
+        label=gettext_lazy("SLA plan"),
+        empty_label=gettext_lazy("No SLA plan"),
     )
-    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Comment (optional)"), max_length=500
+    )
 
 
 # The value format of <input type="datetime-local">: to the minute.
@@ -176,11 +219,13 @@ def _local_range() -> tuple[datetime, datetime]:
 class DueForm(VersionedForm):
     due_at = forms.DateTimeField(
         required=False,
-        label="Due (your time zone; empty follows the SLA plan)",
+        label=gettext_lazy("Due (your time zone; empty follows the SLA plan)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_PICKER),
         input_formats=[_PICKER, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    reason = forms.CharField(required=False, label="Comment (optional)", max_length=500)
+    reason = forms.CharField(
+        required=False, label=gettext_lazy("Comment (optional)"), max_length=500
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -217,32 +262,38 @@ class NewTicketForm(forms.Form):
     """An agent opens a ticket for a customer, as during a phone call."""
 
     # 254: the customer's address column (Django's validator alone takes 320).
-    email = forms.EmailField(label="Customer email", max_length=254)
-    name = forms.CharField(max_length=200, label="Customer name")
-    phone = forms.CharField(max_length=40, required=False, label="Phone (optional)")
+    email = forms.EmailField(label=gettext_lazy("Customer email"), max_length=254)
+    name = forms.CharField(max_length=200, label=gettext_lazy("Customer name"))
+    phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone (optional)"))
     source = forms.ChoiceField(
-        choices=[(Source.PHONE, "Phone"), (Source.EMAIL, "Email"), (Source.OTHER, "Other")],
+        choices=[
+            (Source.PHONE, gettext_lazy("Phone")),
+            (Source.EMAIL, gettext_lazy("Email")),
+            (Source.OTHER, gettext_lazy("Other")),
+        ],
         initial=Source.PHONE,
-        label="Source",
+        label=gettext_lazy("Source"),
     )
     topic = forms.ModelChoiceField(
         queryset=HelpTopic.objects.filter(is_active=True).select_related("department"),
-        label="Help topic",
+        label=gettext_lazy("Help topic"),
+        empty_label=CHOOSE,
+        widget=NAMES,
     )
     priority = forms.ModelChoiceField(
         queryset=Priority.objects.all(),
         required=False,
-        label="Priority",
-        empty_label="The help topic's priority",
+        label=gettext_lazy("Priority"),
+        empty_label=gettext_lazy("The help topic's priority"),
     )
-    subject = forms.CharField(max_length=255, label="Subject")
+    subject = forms.CharField(max_length=255, label=gettext_lazy("Subject"))
     body = forms.CharField(
-        label="What the customer needs", widget=forms.Textarea(attrs={"rows": 6})
+        label=gettext_lazy("What the customer needs"), widget=forms.Textarea(attrs={"rows": 6})
     )
     assignee = forms.ModelChoiceField(
         queryset=Agent.objects.filter(user__is_active=True).select_related("user"),
         required=False,
-        label="Assign to (optional)",
-        empty_label="Nobody yet",
+        label=gettext_lazy("Assign to (optional)"),
+        empty_label=gettext_lazy("Nobody yet"),
     )
     attachments = _attachments()

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Role
 from helpline.reports import periods
@@ -134,35 +134,35 @@ def _rating(part: str) -> Callable[[Row], int | float | None]:
 
 
 STAT_PARTS = [
-    ("n", _lazy("Count"), "count"),
-    ("median", _lazy("Median"), "hours"),
-    ("p90", _lazy("90th pct"), "hours"),
+    ("n", gettext_lazy("Count"), "count"),
+    ("median", gettext_lazy("Median"), "hours"),
+    ("p90", gettext_lazy("90th pct"), "hours"),
 ]
-STAT_PARTS += [("mean", _lazy("Mean"), "hours")]
+STAT_PARTS += [("mean", gettext_lazy("Mean"), "hours")]
 TIMES = [
-    ("first_response", _lazy("First response, clock")),
-    ("first_response_business", _lazy("First response, business hours")),
-    ("resolution", _lazy("Resolution, clock")),
-    ("resolution_business", _lazy("Resolution, business hours")),
+    ("first_response", gettext_lazy("First response, clock")),
+    ("first_response_business", gettext_lazy("First response, business hours")),
+    ("resolution", gettext_lazy("Resolution, clock")),
+    ("resolution_business", gettext_lazy("Resolution, business hours")),
 ]
 SECTIONS: dict[str, str | Promise] = {
-    "volume": _lazy("Volume and workload"),
-    "times": _lazy("Response and resolution times"),
-    "quality": _lazy("SLA compliance, reopens and satisfaction"),
+    "volume": gettext_lazy("Volume and workload"),
+    "times": gettext_lazy("Response and resolution times"),
+    "quality": gettext_lazy("SLA compliance, reopens and satisfaction"),
 }
 
 COLUMNS: list[Column] = [
     *(
         Column(key, "volume", "", label, key, "count", _attr(key))
         for key, label in [
-            ("opened", _lazy("Opened")),
-            ("assigned", _lazy("Assigned")),
-            ("resolved", _lazy("Resolved")),
-            ("closed", _lazy("Closed")),
-            ("reopened", _lazy("Reopened")),
-            ("overdue", _lazy("Overdue")),
-            ("handled", _lazy("Handled")),
-            ("backlog", _lazy("Open at end")),
+            ("opened", gettext_lazy("Opened")),
+            ("assigned", gettext_lazy("Assigned")),
+            ("resolved", gettext_lazy("Resolved")),
+            ("closed", gettext_lazy("Closed")),
+            ("reopened", gettext_lazy("Reopened")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("handled", gettext_lazy("Handled")),
+            ("backlog", gettext_lazy("Open at end")),
         ]
     ),
     *(
@@ -181,8 +181,8 @@ COLUMNS: list[Column] = [
     Column(
         "first_response_met",
         "quality",
-        _lazy("First response"),
-        _lazy("Met"),
+        gettext_lazy("First response"),
+        gettext_lazy("Met"),
         "first_response_met",
         "share",
         _attr("first_response_met"),
@@ -190,8 +190,8 @@ COLUMNS: list[Column] = [
     Column(
         "first_response_breaches",
         "quality",
-        _lazy("First response"),
-        _lazy("Breaches"),
+        gettext_lazy("First response"),
+        gettext_lazy("Breaches"),
         "first_response_breaches",
         "count",
         _attr("first_response_breaches"),
@@ -199,8 +199,8 @@ COLUMNS: list[Column] = [
     Column(
         "resolution_met",
         "quality",
-        _lazy("Resolution"),
-        _lazy("Met"),
+        gettext_lazy("Resolution"),
+        gettext_lazy("Met"),
         "resolution_met",
         "share",
         _attr("resolution_met"),
@@ -208,8 +208,8 @@ COLUMNS: list[Column] = [
     Column(
         "resolution_breaches",
         "quality",
-        _lazy("Resolution"),
-        _lazy("Breaches"),
+        gettext_lazy("Resolution"),
+        gettext_lazy("Breaches"),
         "resolution_breaches",
         "count",
         _attr("resolution_breaches"),
@@ -218,7 +218,7 @@ COLUMNS: list[Column] = [
         "reopen_rate",
         "quality",
         "",
-        _lazy("Reopen rate"),
+        gettext_lazy("Reopen rate"),
         "reopen_rate",
         "share",
         _attr("reopen_rate"),
@@ -227,17 +227,17 @@ COLUMNS: list[Column] = [
         Column(
             f"satisfaction_{part}",
             "quality",
-            _lazy("Satisfaction"),
+            gettext_lazy("Satisfaction"),
             label,
             "satisfaction",
             kind,
             _rating(part),
         )
         for part, label, kind in [
-            ("good", _lazy("Good"), "count"),
-            ("okay", _lazy("Okay"), "count"),
-            ("bad", _lazy("Bad"), "count"),
-            ("score", _lazy("Score"), "share"),
+            ("good", gettext_lazy("Good"), "count"),
+            ("okay", gettext_lazy("Okay"), "count"),
+            ("bad", gettext_lazy("Bad"), "count"),
+            ("score", gettext_lazy("Score"), "share"),
         ]
     ),
 ]

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from helpline.lib import bounds
 
@@ -30,10 +30,10 @@ StrOrPromise = str | Promise
 MAX_DAYS = 366
 
 PRESETS: dict[str, StrOrPromise] = {
-    "today": _lazy("Today"),
-    "7d": _lazy("Last 7 days"),
-    "30d": _lazy("Last 30 days"),
-    "quarter": _lazy("This quarter"),
+    "today": gettext_lazy("Today"),
+    "7d": gettext_lazy("Last 7 days"),
+    "30d": gettext_lazy("Last 30 days"),
+    "quarter": gettext_lazy("This quarter"),
 }
 
 

@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from helpline.lib import bounds
@@ -27,41 +28,44 @@ from helpline.web.auth import agent_required, current_agent
 
 # The definitions as the page's glossary shows them, under the docs' headings.
 GLOSSARY: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
-    (_lazy("Period and grouping"), [("period", _lazy("Period")), ("grouping", _lazy("Grouping"))]),
     (
-        _lazy("Counts"),
+        gettext_lazy("Period and grouping"),
+        [("period", gettext_lazy("Period")), ("grouping", gettext_lazy("Grouping"))],
+    ),
+    (
+        gettext_lazy("Counts"),
         [
-            ("opened", _lazy("Opened")),
-            ("assigned", _lazy("Assigned")),
-            ("overdue", _lazy("Overdue")),
-            ("resolved", _lazy("Resolved")),
-            ("closed", _lazy("Closed")),
-            ("reopened", _lazy("Reopened")),
-            ("backlog", _lazy("Backlog (open at end)")),
-            ("handled", _lazy("Handled")),
+            ("opened", gettext_lazy("Opened")),
+            ("assigned", gettext_lazy("Assigned")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("resolved", gettext_lazy("Resolved")),
+            ("closed", gettext_lazy("Closed")),
+            ("reopened", gettext_lazy("Reopened")),
+            ("backlog", gettext_lazy("Backlog (open at end)")),
+            ("handled", gettext_lazy("Handled")),
         ],
     ),
     (
-        _lazy("Times"),
+        gettext_lazy("Times"),
         [
-            ("first_response", _lazy("First response time")),
-            ("first_response_business", _lazy("First response time, business hours")),
-            ("resolution", _lazy("Resolution time")),
-            ("resolution_business", _lazy("Resolution time, business hours")),
-            ("median", _lazy("Median")),
-            ("p90", _lazy("90th percentile")),
-            ("mean", _lazy("Mean")),
+            ("first_response", gettext_lazy("First response time")),
+            ("first_response_business", gettext_lazy("First response time, business hours")),
+            ("resolution", gettext_lazy("Resolution time")),
+            ("resolution_business", gettext_lazy("Resolution time, business hours")),
+            ("median", gettext_lazy("Median")),
+            ("p90", gettext_lazy("90th percentile")),
+            ("mean", gettext_lazy("Mean")),
         ],
     ),
     (
-        _lazy("SLA, reopens and satisfaction"),
+        gettext_lazy("SLA, reopens and satisfaction"),
         [
-            ("first_response_met", _lazy("First response met")),
-            ("resolution_met", _lazy("Resolution met")),
-            ("first_response_breaches", _lazy("First-response breaches")),
-            ("resolution_breaches", _lazy("Resolution breaches")),
-            ("reopen_rate", _lazy("Reopen rate")),
-            ("satisfaction", _lazy("Satisfaction")),
+            ("first_response_met", gettext_lazy("First response met")),
+            ("resolution_met", gettext_lazy("Resolution met")),
+            ("first_response_breaches", gettext_lazy("First-response breaches")),
+            ("resolution_breaches", gettext_lazy("Resolution breaches")),
+            ("reopen_rate", gettext_lazy("Reopen rate")),
+            ("satisfaction", gettext_lazy("Satisfaction")),
         ],
     ),
 ]
@@ -112,14 +116,14 @@ def hours_text(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 1:
-        return _("%(minutes)d min") % {"minutes": round(value * 60)}
+        return _("%(minutes)s min") % {"minutes": number_format(round(value * 60))}
     if value < 48:
-        return _("%(hours).1f h") % {"hours": value}
-    return _("%(days).1f d") % {"days": value / 24}
+        return _("%(hours)s h") % {"hours": number_format(value, decimal_pos=1)}
+    return _("%(days)s d") % {"days": number_format(value / 24, decimal_pos=1)}
 
 
 def share_text(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return "—" if value is None else f"{number_format(value * 100, decimal_pos=1)} %"
 
 
 def cell_text(column: Column, value: int | float | None) -> str:
@@ -127,7 +131,7 @@ def cell_text(column: Column, value: int | float | None) -> str:
         return hours_text(value)
     if column.kind == "share":
         return share_text(value)
-    return "—" if value is None else f"{value:,}"
+    return "—" if value is None else number_format(value, force_grouping=True)
 
 
 def _section(key: str, report: Report) -> dict[str, Any]:
@@ -168,9 +172,21 @@ def _kpis(report: Report) -> list[dict[str, str]]:
     total = report.total
     rating = total.satisfaction or {}
     kpis = [
-        {"label": _("Opened"), "value": f"{total.opened:,}", "definition": "opened"},
-        {"label": _("Resolved"), "value": f"{total.resolved:,}", "definition": "resolved"},
-        {"label": _("Open at end"), "value": f"{total.backlog:,}", "definition": "backlog"},
+        {
+            "label": _("Opened"),
+            "value": number_format(total.opened, force_grouping=True),
+            "definition": "opened",
+        },
+        {
+            "label": _("Resolved"),
+            "value": number_format(total.resolved, force_grouping=True),
+            "definition": "resolved",
+        },
+        {
+            "label": _("Open at end"),
+            "value": number_format(total.backlog, force_grouping=True),
+            "definition": "backlog",
+        },
         {
             "label": _("First response, median"),
             "value": hours_text(total.first_response.median),

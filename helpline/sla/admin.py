@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from helpline.calendar.spans import NoOverlapFormSet
 from helpline.sla.models import (
@@ -73,7 +74,10 @@ class LevelFormSet(forms.BaseInlineFormSet):
                 continue
             order = data.get("order")
             if order in seen:
-                raise ValidationError(f"Two levels have the order {order}; give each its own.")
+                raise ValidationError(
+                    gettext("Two levels have the order %(order)s; give each its own.")
+                    % {"order": order}
+                )
             seen.add(order)
             acts = any(
                 data.get(name)
@@ -88,7 +92,9 @@ class LevelFormSet(forms.BaseInlineFormSet):
                 )
             )
             if not acts:
-                form.add_error(None, "This level does nothing; choose whom to alert or what to do.")
+                form.add_error(
+                    None, gettext("This level does nothing; choose whom to alert or what to do.")
+                )
 
 
 class EscalationLevelInline(admin.StackedInline):
@@ -97,9 +103,12 @@ class EscalationLevelInline(admin.StackedInline):
     extra = 1
     fieldsets = [
         (None, {"fields": [("order", "name"), ("target", "trigger"), ("minutes", "percent")]}),
-        ("Alerts", {"fields": [("notify_assignee", "notify_manager"), "notify_agents"]}),
         (
-            "Actions",
+            gettext_lazy("Alerts"),
+            {"fields": [("notify_assignee", "notify_manager"), "notify_agents"]},
+        ),
+        (
+            gettext_lazy("Actions"),
             {"fields": [("assign_team", "assign_agent"), "raise_priority_to", "transfer_to"]},
         ),
     ]
@@ -110,6 +119,6 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "level_count"]
     inlines = [EscalationLevelInline]
 
-    @admin.display(description="Levels")
+    @admin.display(description=gettext_lazy("Levels"))
     def level_count(self, obj: EscalationPolicy) -> int:
         return obj.levels.count()

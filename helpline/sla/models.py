@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from helpline.calendar.schedule import (
     Closure,
@@ -36,7 +37,9 @@ def validate_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(
-            "%(name)s is not a known time zone; use an IANA name such as Europe/Berlin.",
+            gettext_lazy(
+                "%(name)s is not a known time zone; use an IANA name such as Europe/Berlin."
+            ),
             params={"name": name},
         ) from exc
 
@@ -46,7 +49,7 @@ class BusinessSchedule(models.Model):
     time_zone = models.CharField(
         max_length=64,
         validators=[validate_time_zone],
-        help_text="IANA time zone, for example Europe/Berlin or America/New_York.",
+        help_text=gettext_lazy("IANA time zone, for example Europe/Berlin or America/New_York."),
     )
 
     class Meta:
@@ -96,10 +99,16 @@ class Holiday(models.Model):
     name = models.CharField(max_length=120)
     date = models.DateField()
     start_time = models.TimeField(
-        null=True, blank=True, help_text="Closed from; leave both times empty for the whole day."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Closed from; leave both times empty for the whole day."),
     )
-    end_time = models.TimeField(null=True, blank=True, help_text="Closed until; 00:00 is midnight.")
-    yearly = models.BooleanField(default=False, help_text="Every year on the same month and day.")
+    end_time = models.TimeField(
+        null=True, blank=True, help_text=gettext_lazy("Closed until; 00:00 is midnight.")
+    )
+    yearly = models.BooleanField(
+        default=False, help_text=gettext_lazy("Every year on the same month and day.")
+    )
 
     class Meta:
         ordering = ["schedule", "date"]
@@ -110,15 +119,18 @@ class Holiday(models.Model):
     def clean(self) -> None:
         if (self.start_time is None) != (self.end_time is None):
             raise ValidationError(
-                "Give both a start and an end time for a partial day, or neither for a full day."
+                gettext(
+                    "Give both a start and an end time for a partial day, "
+                    "or neither for a full day."
+                )
             )
         if self.start_time is not None and self.end_time is not None:
             check_times(self.start_time, self.end_time)
 
 
 class Schedule(models.TextChoices):
-    ALWAYS = "24/7", "24/7"
-    BUSINESS = "business", "Business hours"
+    ALWAYS = "24/7", gettext_lazy("24/7")
+    BUSINESS = "business", gettext_lazy("Business hours")
 
 
 class SLAPlan(models.Model):
@@ -133,32 +145,38 @@ class SLAPlan(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     first_response_hours = models.DecimalField(
-        "first response target (hours)",
+        gettext_lazy("first response target (hours)"),
         max_digits=7,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Clock hours until the first public reply is due; empty for no target.",
+        help_text=gettext_lazy(
+            "Clock hours until the first public reply is due; empty for no target."
+        ),
     )
     resolution_hours = models.DecimalField(
-        "resolution target (hours)",
+        gettext_lazy("resolution target (hours)"),
         max_digits=7,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Clock hours after opening (on the schedule) until the ticket is due.",
+        help_text=gettext_lazy(
+            "Clock hours after opening (on the schedule) until the ticket is due."
+        ),
     )
     grace_minutes = models.PositiveIntegerField(
-        "grace period (minutes)",
+        gettext_lazy("grace period (minutes)"),
         default=0,
-        help_text="Clock minutes past a target before the ticket counts as overdue.",
+        help_text=gettext_lazy("Clock minutes past a target before the ticket counts as overdue."),
     )
     schedule = models.CharField(
         max_length=20,
         choices=Schedule.choices,
         default=Schedule.ALWAYS,
         editable=False,
-        help_text="Derived: business hours when a business schedule is set, else 24/7.",
+        help_text=gettext_lazy(
+            "Derived: business hours when a business schedule is set, else 24/7."
+        ),
     )
     business_schedule = models.ForeignKey(
         BusinessSchedule,
@@ -166,13 +184,13 @@ class SLAPlan(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="plans",
-        help_text="Empty means the plan runs 24/7.",
+        help_text=gettext_lazy("Empty means the plan runs 24/7."),
     )
     pause_statuses = models.ManyToManyField(
         "tickets.Status",
         blank=True,
         related_name="+",
-        help_text="The clock stops while a ticket has one of these statuses.",
+        help_text=gettext_lazy("The clock stops while a ticket has one of these statuses."),
     )
     escalation_policy = models.ForeignKey(
         "EscalationPolicy",
@@ -180,11 +198,14 @@ class SLAPlan(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="plans",
-        help_text="What happens when tickets on this plan near or pass their targets.",
+        help_text=gettext_lazy(
+            "What happens when tickets on this plan near or pass their targets."
+        ),
     )
     is_active = models.BooleanField(default=True)
     is_default = models.BooleanField(
-        default=False, help_text="Used when neither the help topic nor the department names a plan."
+        default=False,
+        help_text=gettext_lazy("Used when neither the help topic nor the department names a plan."),
     )
 
     class Meta:
@@ -260,13 +281,13 @@ def _hours(value: Decimal | None) -> str:
 
 
 class Target(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    RESOLUTION = "resolution", "Resolution"
+    FIRST_RESPONSE = "first_response", gettext_lazy("First response")
+    RESOLUTION = "resolution", gettext_lazy("Resolution")
 
 
 class Trigger(models.TextChoices):
-    AFTER_DUE = "after_due", "Minutes after the target passed"
-    BEFORE_DUE = "before_due", "Percent of the target elapsed"
+    AFTER_DUE = "after_due", gettext_lazy("Minutes after the target passed")
+    BEFORE_DUE = "before_due", gettext_lazy("Percent of the target elapsed")
 
 
 class EscalationPolicy(models.Model):
@@ -291,25 +312,34 @@ class EscalationPolicy(models.Model):
 
 class EscalationLevel(models.Model):
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
-    order = models.PositiveSmallIntegerField(default=1, help_text="Level 1 fires first.")
-    name = models.CharField(max_length=120, blank=True, help_text="e.g. Level II")
+    order = models.PositiveSmallIntegerField(
+        default=1, help_text=gettext_lazy("Level 1 fires first.")
+    )
+    name = models.CharField(max_length=120, blank=True, help_text=gettext_lazy("e.g. Level II"))
     target = models.CharField(max_length=20, choices=Target.choices, default=Target.RESOLUTION)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.AFTER_DUE)
     minutes = models.PositiveIntegerField(
-        default=0, help_text="For 'after': clock minutes past the target (0 = when it passes)."
+        default=0,
+        help_text=gettext_lazy("For 'after': clock minutes past the target (0 = when it passes)."),
     )
     percent = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text="For 'percent': fire when this share of the target has elapsed.",
+        help_text=gettext_lazy("For 'percent': fire when this share of the target has elapsed."),
     )
     notify_assignee = models.BooleanField(
-        default=True, help_text="Alert the assigned agent (or the team, or the department)."
+        default=True,
+        help_text=gettext_lazy("Alert the assigned agent (or the team, or the department)."),
     )
-    notify_manager = models.BooleanField(default=True, help_text="Alert the department manager.")
+    notify_manager = models.BooleanField(
+        default=True, help_text=gettext_lazy("Alert the department manager.")
+    )
     notify_agents = models.ManyToManyField(
-        "accounts.Agent", blank=True, related_name="+", help_text="Also alert these agents."
+        "accounts.Agent",
+        blank=True,
+        related_name="+",
+        help_text=gettext_lazy("Also alert these agents."),
     )
     assign_team = models.ForeignKey(
         "accounts.Team",
@@ -317,7 +347,7 @@ class EscalationLevel(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Reassign to this team (for example Level II).",
+        help_text=gettext_lazy("Reassign to this team (for example Level II)."),
     )
     assign_agent = models.ForeignKey(
         "accounts.Agent",
@@ -325,7 +355,7 @@ class EscalationLevel(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Reassign to this agent.",
+        help_text=gettext_lazy("Reassign to this agent."),
     )
     raise_priority_to = models.ForeignKey(
         "tickets.Priority",
@@ -333,7 +363,7 @@ class EscalationLevel(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Raise the priority to this (never lowers it).",
+        help_text=gettext_lazy("Raise the priority to this (never lowers it)."),
     )
     transfer_to = models.ForeignKey(
         "accounts.Department",
@@ -341,7 +371,7 @@ class EscalationLevel(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Transfer the ticket to this department.",
+        help_text=gettext_lazy("Transfer the ticket to this department."),
     )
 
     class Meta:
@@ -351,13 +381,15 @@ class EscalationLevel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"Level {self.order}"
+        return self.name or gettext("Level %(order)s") % {"order": self.order}
 
     def clean(self) -> None:
         if self.trigger == Trigger.BEFORE_DUE and self.percent is None:
-            raise ValidationError({"percent": "Give the share of the target (1-99 %)."})
+            raise ValidationError({"percent": gettext("Give the share of the target (1-99 %).")})
         if self.trigger == Trigger.AFTER_DUE and self.percent is not None:
-            raise ValidationError({"percent": "A percentage only applies to 'percent' levels."})
+            raise ValidationError(
+                {"percent": gettext("A percentage only applies to 'percent' levels.")}
+            )
 
     def describe(self) -> str:
         what = Target(self.target).label.lower()

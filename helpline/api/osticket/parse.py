@@ -60,7 +60,7 @@ def _text(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadInput("The request body is not UTF-8 text.") from None
+        raise BadInput(_("The request body is not UTF-8 text.")) from None
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -76,9 +76,9 @@ def parse_json(raw: bytes) -> TicketRequest:
     except ValueError as error:
         data = _lenient(text, error)
     except RecursionError:  # thousands of nested brackets
-        raise BadInput("Malformed JSON: nested too deeply.") from None
+        raise BadInput(_("Malformed JSON: nested too deeply.")) from None
     if not isinstance(data, dict):
-        raise BadInput("Expected a JSON object with the ticket's fields.")
+        raise BadInput(_("Expected a JSON object with the ticket's fields."))
     request = TicketRequest(fields={})
     for key, value in data.items():
         if key == "message":
@@ -99,7 +99,7 @@ def _lenient(text: str, error: ValueError) -> Any:
     except ValueError:
         pass
     except RecursionError:  # the first parse stopped at the comma, before the depth
-        raise BadInput("Malformed JSON: nested too deeply.") from None
+        raise BadInput(_("Malformed JSON: nested too deeply.")) from None
     if "=" in text and not text.lstrip().startswith(("{", "[")):
         try:
             fields = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
@@ -109,8 +109,10 @@ def _lenient(text: str, error: ValueError) -> Any:
         return dict(fields)
     if isinstance(error, json.JSONDecodeError):
         where = f" (line {error.lineno}, column {error.colno})"
-        raise BadInput(f"Malformed JSON: {error.msg}{where}.") from None
-    raise BadInput("Malformed JSON.") from None
+        raise BadInput(
+            _("Malformed JSON: %(error)s%(where)s.") % {"error": error.msg, "where": where}
+        ) from None
+    raise BadInput(_("Malformed JSON.")) from None
 
 
 def _message(value: Any) -> tuple[str, str]:
@@ -130,14 +132,14 @@ def _message_text(value: Any) -> str:
         return ""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value)
-    raise BadInput("message: expected text or a data: URL.", "message")
+    raise BadInput(_("message: expected text or a data: URL."), "message")
 
 
 def _json_attachments(value: Any) -> list[tuple[str, bytes]]:
     if value in (None, "", []):
         return []
     if not isinstance(value, list):
-        raise BadInput("attachments: expected a list of files.", "attachments")
+        raise BadInput(_("attachments: expected a list of files."), "attachments")
     _check_count(len(value))
     files: list[tuple[str, bytes]] = []
     for index, item in enumerate(value):
@@ -156,7 +158,7 @@ def _json_attachments(value: Any) -> list[tuple[str, bytes]]:
 
 def _file_content(content: Any, encoding: str, where: str) -> bytes:
     if not isinstance(content, str):
-        raise BadInput(f"{where}: expected the file as a data: URL.", where)
+        raise BadInput(_("%(where)s: expected the file as a data: URL.") % {"where": where}, where)
     if content.startswith("data:"):
         return parse_data_url(content, where).content
     if encoding.lower() == "base64":
@@ -209,9 +211,9 @@ def _xml_tree(raw: bytes) -> StdET.Element:
         parser.feed(raw)
         return parser.close()
     except defusedxml.DefusedXmlException:
-        raise BadInput("Malformed XML: entities and DTDs are not accepted.") from None
+        raise BadInput(_("Malformed XML: entities and DTDs are not accepted.")) from None
     except StdET.ParseError as error:
-        raise BadInput(f"Malformed XML: {error}.") from None
+        raise BadInput(_("Malformed XML: %(error)s.") % {"error": error}) from None
     except (LookupError, ValueError):  # encoding="x-bogus", or a multi-byte one expat lacks
         raise BadInput(_("Malformed XML: unknown or unsupported encoding; send UTF-8.")) from None
 
@@ -222,7 +224,7 @@ def parse_xml(raw: bytes) -> TicketRequest:
     depth and element count."""
     root = _xml_tree(raw)
     if _tag(root) != "ticket":
-        raise BadInput("Expected a <ticket> document.")
+        raise BadInput(_("Expected a <ticket> document."))
     request = TicketRequest(fields={k: v for k, v in root.attrib.items() if k != "message"})
     if "message" in root.attrib:
         request.message = root.attrib["message"]

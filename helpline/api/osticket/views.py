@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from ninja.errors import Throttled
@@ -120,13 +121,17 @@ def _topic(parsed: TicketRequest, caller: Caller) -> HelpTopic:
     if topic_id is not None:
         topic = HelpTopic.objects.filter(pk=topic_id, is_active=True).first()
         if topic is None:
-            raise BadInput(f"topicId: there is no active help topic with id {topic_id}.", "topicId")
+            raise BadInput(
+                _("topicId: there is no active help topic with id %(topic_id)s.")
+                % {"topic_id": topic_id},
+                "topicId",
+            )
         return topic
     if caller.default_topic is not None and caller.default_topic.is_active:
         return caller.default_topic
     topic = HelpTopic.objects.filter(is_active=True).order_by("order", "name").first()
     if topic is None:
-        raise BadInput("topicId: no help topic given, and none is set up to fall back on.")
+        raise BadInput(_("topicId: no help topic given, and none is set up to fall back on."))
     return topic
 
 
@@ -136,7 +141,11 @@ def _priority(parsed: TicketRequest) -> Priority | None:
         return None
     priority = Priority.objects.filter(pk=priority_id).first()
     if priority is None:
-        raise BadInput(f"priorityId: there is no priority with id {priority_id}.", "priorityId")
+        raise BadInput(
+            _("priorityId: there is no priority with id %(priority_id)s.")
+            % {"priority_id": priority_id},
+            "priorityId",
+        )
     return priority
 
 
@@ -144,14 +153,14 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
     """Open the ticket an osTicket request describes, through the lifecycle."""
     email = clean_text(parsed.get("email"), "email", max_length=320)
     if not email.strip():
-        raise BadInput("email: the customer's email address is required.", "email")
+        raise BadInput(_("email: the customer's email address is required."), "email")
     display_name, address = parse_address(email)
     name = clean_text(parsed.get("name"), "name", max_length=200).strip() or display_name
     phone = clean_text(parsed.get("phone"), "phone", max_length=40).strip().upper()
     raw_subject = clean_text(parsed.get("subject"), "subject", max_length=MAX_SUBJECT_CHARS)
     subject = " ".join(raw_subject.split())[:255]
     if not subject:
-        raise BadInput("subject: a subject is required.", "subject")
+        raise BadInput(_("subject: a subject is required."), "subject")
     message = clean_text(parsed.message, "message", max_length=MAX_MESSAGE_CHARS)
     uploads = check_files(parsed.attachments)
     try:
@@ -159,7 +168,7 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
         # lifecycle stores the prepared body as it is.
         body = lifecycle.prepare_body(message_html(message, parsed.message_type), uploads)
     except lifecycle.Refused:
-        raise BadInput("message: a message is required.", "message") from None
+        raise BadInput(_("message: a message is required."), "message") from None
     topic = _topic(parsed, caller)
     priority = _priority(parsed)
     extra = topic_answers(topic, parsed.fields)
@@ -195,19 +204,21 @@ def _ip(value: Any) -> str:
 def _from_email(raw: bytes) -> HttpResponse:
     """Hand the raw message to mail intake, which threads, opens or quarantines it."""
     if not raw.strip():
-        return _text(400, "The request body is empty: send the raw email message.")
+        return _text(400, _("The request body is empty: send the raw email message."))
     try:
         from helpline.intake.ingest import ingest_message
     except ModuleNotFoundError as error:  # mail intake not installed
         if error.name and error.name.startswith("helpline.intake"):
-            return _text(501, "Mail intake is not available on this server.")
+            return _text(501, _("Mail intake is not available on this server."))
         raise
     result = ingest_message(raw, mailbox=None, channel="api")
     if result.ticket is not None:  # a new ticket, or a reply or note on one
         return _text(201, result.ticket.number)
     # Ignored (a bounce, a loop) or quarantined (unparseable, automatic mail with no
     # ticket): accepted and kept, not refused, since resending would change nothing.
-    reason = result.reason or "The message opened no ticket."
+    reason = result.reason or _("The message opened no ticket.")
     if result.outcome == "quarantined":
-        reason += " The message is kept for an administrator to review."
+        reason = _("%(reason)s The message is kept for an administrator to review.") % {
+            "reason": reason
+        }
     return _text(202, reason)

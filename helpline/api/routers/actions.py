@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from helpline.accounts.models import Agent, Department, Team
@@ -97,7 +98,7 @@ def reply(request: HttpRequest, number: str, payload: ReplyIn) -> dict[str, Any]
         body = prepared_body(payload.body, payload.format, "body", uploads)
         status = find(Status, payload.status_id, "status_id")
         if status is not None and status.state != State.OPEN:
-            message = "status_id: a reply can move the ticket only to an open status."
+            message = _("status_id: a reply can move the ticket only to an open status.")
             raise BadInput(message, "status_id")
         return lifecycle.reply(
             ticket,
@@ -125,7 +126,7 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> dict[str, An
 def assign(request: HttpRequest, number: str, payload: AssignIn) -> dict[str, Any]:
     def run(ticket: Ticket, agent: Agent) -> Ticket:
         if payload.agent_id is None and payload.team_id is None:
-            raise BadInput("agent_id: give an agent_id, a team_id or both.", "agent_id")
+            raise BadInput(_("agent_id: give an agent_id, a team_id or both."), "agent_id")
         return lifecycle.assign(
             ticket,
             actor=agent,
@@ -186,7 +187,9 @@ def change_status(request: HttpRequest, number: str, payload: StatusIn) -> dict[
     def run(ticket: Ticket, agent: Agent) -> Ticket:
         status = need(Status, payload.status_id, "status_id")
         if status.state != State.OPEN:
-            message = f"status_id: “{status}” is not an open status; use resolve or close."
+            message = _("status_id: “%(status)s” is not an open status; use resolve or close.") % {
+                "status": status
+            }
             raise BadInput(message, "status_id")
         return lifecycle.change_status(
             ticket,
@@ -271,7 +274,7 @@ def escalate(request: HttpRequest, number: str, payload: EscalateIn) -> dict[str
 def set_due(request: HttpRequest, number: str, payload: DueIn) -> dict[str, Any]:
     if payload.due_at is not None and payload.due_at.tzinfo is None:
         raise ApiError(
-            422, "due_at: give a time zone offset, e.g. 2026-12-01T17:00+01:00.", "due_at"
+            422, _("due_at: give a time zone offset, e.g. 2026-12-01T17:00+01:00."), "due_at"
         )
     return _change(
         request,

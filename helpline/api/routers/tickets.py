@@ -148,10 +148,10 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
             else None
         )
         if topic is None:
-            raise BadInput("topic_id: choose a help topic (or a department_id).", "topic_id")
+            raise BadInput(_("topic_id: choose a help topic (or a department_id)."), "topic_id")
     subject = " ".join(payload.subject.split())
     if not subject:
-        raise BadInput("subject: write a subject.", "subject")
+        raise BadInput(_("subject: write a subject."), "subject")
     uploads = uploads_from(payload.attachments)
     # Sanitized here, before the transaction below: the lifecycle only stores it.
     body = prepared_body(payload.message, payload.format, "message", uploads)
@@ -224,7 +224,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         # A forged cursor at year 1 or 9999 overflows when the query moves it to UTC.
         check_datetime(when)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadInput("cursor: not a cursor from this API; start without one.", "cursor") from None
+        raise BadInput(
+            _("cursor: not a cursor from this API; start without one."), "cursor"
+        ) from None
     return when, pk
 
 
@@ -242,7 +244,7 @@ def _filtered(
 ) -> QuerySet[Ticket]:
     if f.queue is not None:
         if f.queue == "mine" and agent is None:
-            raise BadInput("queue: `mine` needs an agent token (whose tickets?).", "queue")
+            raise BadInput(_("queue: `mine` needs an agent token (whose tickets?)."), "queue")
         # The desk's own queue definition (helpline.tickets.queues), so the API's
         # queue is the page's queue.
         qs = qs.filter(QUEUES[f.queue].filter(agent))  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.customers import find_or_create_customer
@@ -47,7 +48,11 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         except lifecycle.LifecycleError as exc:
             error = exc.message
         else:
-            messages.success(request, f"Ticket #{ticket.number} opened for {customer.name}.")
+            messages.success(
+                request,
+                gettext("Ticket #%(number)s opened for %(customer)s.")
+                % {"number": ticket.number, "customer": customer.name},
+            )
             return redirect("desk:ticket", number=ticket.number)
     status = 400 if request.method == "POST" else 200
     return render(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.tickets.deadlines import overdue_at
 from helpline.tickets.models import Ticket
@@ -14,6 +15,7 @@ from helpline.tickets.models import Ticket
 
 @dataclass(frozen=True)
 class TargetView:
+    key: str  # "first-response" or "resolution": for tests and the template
     label: str
     due: datetime | None
     state: str  # "met", "missed", "overdue", "soon", "ok", "paused"
@@ -35,14 +37,23 @@ def span(delta: timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+        return _("%(days)d d") % {"days": days}
     if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min" if mins else "under a minute"
+        if mins:
+            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": mins}
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": mins} if mins else _("under a minute")
 
 
 def _target(
-    label: str, due: datetime | None, met_at: datetime | None, breached: bool, ticket: Ticket
+    key: str,
+    label: str,
+    due: datetime | None,
+    met_at: datetime | None,
+    breached: bool,
+    ticket: Ticket,
 ) -> TargetView | None:
     """How one target stands. "Missed" follows the breach flag, which counts the
     grace period, so an answer inside the grace period reads "Met"."""
@@ -51,20 +62,24 @@ def _target(
     now = timezone.now()
     if met_at is not None or not ticket.is_open:
         if breached:
-            return TargetView(label, due, "missed", "Missed")
-        return TargetView(label, due, "met", "Met" if met_at is not None else "Stopped")
+            return TargetView(key, label, due, "missed", _("Missed"))
+        return TargetView(key, label, due, "met", _("Met") if met_at is not None else _("Stopped"))
     if ticket.sla_paused_at is not None:
-        return TargetView(label, due, "paused", "Clock paused")
+        return TargetView(key, label, due, "paused", _("Clock paused"))
     left = due - now
     if left <= timedelta(0):
         grace_ends = overdue_at(ticket.sla, due)
         if grace_ends > now and not breached:
-            return TargetView(label, due, "soon", f"Grace period: {span(grace_ends - now)} left")
-        return TargetView(label, due, "overdue", f"Overdue by {span(left)}")
+            text = _("Grace period: %(span)s left") % {"span": span(grace_ends - now)}
+            return TargetView(key, label, due, "soon", text)
+        return TargetView(
+            key, label, due, "overdue", _("Overdue by %(span)s") % {"span": span(left)}
+        )
     if breached:  # missed, then a pause moved the due time out again
-        return TargetView(label, due, "missed", "Missed")
+        return TargetView(key, label, due, "missed", _("Missed"))
     soon = left <= timedelta(hours=1)
-    return TargetView(label, due, "soon" if soon else "ok", f"{span(left)} left")
+    text = _("%(span)s left") % {"span": span(left)}
+    return TargetView(key, label, due, "soon" if soon else "ok", text)
 
 
 def sla_view(ticket: Ticket) -> SLAView | None:
@@ -73,16 +88,24 @@ def sla_view(ticket: Ticket) -> SLAView | None:
     resolved_at = ticket.resolved_at if not ticket.is_open else None
     targets = [
         _target(
-            "First response",
+            "first-response",
+            _("First response"),
             ticket.first_response_due_at,
             ticket.first_response_at,
             ticket.first_response_breached,
             ticket,
         ),
-        _target("Resolution", ticket.due_at, resolved_at, ticket.resolution_breached, ticket),
+        _target(
+            "resolution",
+            _("Resolution"),
+            ticket.due_at,
+            resolved_at,
+            ticket.resolution_breached,
+            ticket,
+        ),
     ]
     return SLAView(
-        plan=ticket.sla.name if ticket.sla else "None",
+        plan=ticket.sla.name if ticket.sla else _("None"),
         targets=[t for t in targets if t is not None],
         paused_since=ticket.sla_paused_at,
         escalation_level=ticket.escalation_level,

@@ -179,33 +179,57 @@ class DeskAction:
 
 
 ACTIONS: dict[str, DeskAction] = {
-    "reply": DeskAction(desk_forms.ReplyForm, TicketAction.REPLY, _reply, "Reply sent."),
-    "note": DeskAction(desk_forms.NoteForm, TicketAction.NOTE, _note, "Internal note added."),
-    "assign": DeskAction(desk_forms.AssignForm, TicketAction.ASSIGN, _assign, "Ticket assigned."),
+    "reply": DeskAction(
+        desk_forms.ReplyForm, TicketAction.REPLY, _reply, gettext_lazy("Reply sent.")
+    ),
+    "note": DeskAction(
+        desk_forms.NoteForm, TicketAction.NOTE, _note, gettext_lazy("Internal note added.")
+    ),
+    "assign": DeskAction(
+        desk_forms.AssignForm, TicketAction.ASSIGN, _assign, gettext_lazy("Ticket assigned.")
+    ),
     "claim": DeskAction(
-        desk_forms.ReleaseForm, TicketAction.CLAIM, _claim, "You claimed the ticket."
+        desk_forms.ReleaseForm, TicketAction.CLAIM, _claim, gettext_lazy("You claimed the ticket.")
     ),
     "release": DeskAction(
-        desk_forms.ReleaseForm, TicketAction.RELEASE, _release, "Ticket released to the queue."
+        desk_forms.ReleaseForm,
+        TicketAction.RELEASE,
+        _release,
+        gettext_lazy("Ticket released to the queue."),
     ),
     "transfer": DeskAction(
-        desk_forms.TransferForm, TicketAction.TRANSFER, _transfer, "Ticket transferred."
+        desk_forms.TransferForm,
+        TicketAction.TRANSFER,
+        _transfer,
+        gettext_lazy("Ticket transferred."),
     ),
-    "status": DeskAction(desk_forms.StatusForm, TicketAction.STATUS, _status, "Status changed."),
+    "status": DeskAction(
+        desk_forms.StatusForm, TicketAction.STATUS, _status, gettext_lazy("Status changed.")
+    ),
     "priority": DeskAction(
-        desk_forms.PriorityForm, TicketAction.PRIORITY, _priority, "Priority changed."
+        desk_forms.PriorityForm, TicketAction.PRIORITY, _priority, gettext_lazy("Priority changed.")
     ),
-    "edit": DeskAction(desk_forms.EditForm, TicketAction.EDIT, _edit, "Ticket updated."),
+    "edit": DeskAction(
+        desk_forms.EditForm, TicketAction.EDIT, _edit, gettext_lazy("Ticket updated.")
+    ),
     "resolve": DeskAction(
-        desk_forms.ResolveForm, TicketAction.RESOLVE, _resolve, "Ticket resolved."
+        desk_forms.ResolveForm, TicketAction.RESOLVE, _resolve, gettext_lazy("Ticket resolved.")
     ),
-    "close": DeskAction(desk_forms.CloseForm, TicketAction.CLOSE, _close, "Ticket closed."),
-    "reopen": DeskAction(desk_forms.ReopenForm, TicketAction.REOPEN, _reopen, "Ticket reopened."),
+    "close": DeskAction(
+        desk_forms.CloseForm, TicketAction.CLOSE, _close, gettext_lazy("Ticket closed.")
+    ),
+    "reopen": DeskAction(
+        desk_forms.ReopenForm, TicketAction.REOPEN, _reopen, gettext_lazy("Ticket reopened.")
+    ),
     "escalate": DeskAction(
-        desk_forms.EscalateForm, TicketAction.ESCALATE, _escalate, "Ticket escalated."
+        desk_forms.EscalateForm, TicketAction.ESCALATE, _escalate, gettext_lazy("Ticket escalated.")
     ),
-    "plan": DeskAction(desk_forms.PlanForm, TicketAction.SLA, _plan, "SLA plan changed."),
-    "due": DeskAction(desk_forms.DueForm, TicketAction.SLA, _due, "Due date changed."),
+    "plan": DeskAction(
+        desk_forms.PlanForm, TicketAction.SLA, _plan, gettext_lazy("SLA plan changed.")
+    ),
+    "due": DeskAction(
+        desk_forms.DueForm, TicketAction.SLA, _due, gettext_lazy("Due date changed.")
+    ),
     # Mail held for review: whoever may answer the customer decides about it.
     "accept_held": DeskAction(
         HeldForm,
@@ -336,7 +360,11 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         )
     messages.success(request, spec.done)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
-        messages.info(request, f"Ticket #{ticket.number} is no longer in your departments.")
+        messages.info(
+            request,
+            gettext("Ticket #%(number)s is no longer in your departments.")
+            % {"number": ticket.number},
+        )
         return redirect("desk:dashboard")
     return redirect("desk:ticket", number=ticket.number)
 

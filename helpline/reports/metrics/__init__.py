@@ -217,7 +217,7 @@ def report(
     rows: list[Row] = []
     backlog_by_group: dict[str, list[tuple[date, int]]] = {}
     if by is None:
-        rows = [_row("all", "All", total, percentiles(sql.TOTAL), total_satisfaction, last)]
+        rows = [_row("all", _("All"), total, percentiles(sql.TOTAL), total_satisfaction, last)]
         backlog_by_group = {"all": overall}
     else:
         keys = set(per_group) | backlog_keys | set(rated)

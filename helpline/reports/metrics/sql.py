@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent
 from helpline.tickets.models import Event, EventKind, State, Status, Ticket
@@ -375,10 +375,10 @@ def labels(group: str, keys: Mapping[object, object]) -> list[tuple[object, str]
 
 
 NONE_LABELS = {
-    "department": _lazy("No department"),
-    "topic": _lazy("No help topic"),
-    "team": _lazy("No team"),
-    "priority": _lazy("No priority"),
-    "source": _lazy("No source"),
-    "agent": _lazy("No agent"),
+    "department": gettext_lazy("No department"),
+    "topic": gettext_lazy("No help topic"),
+    "team": gettext_lazy("No team"),
+    "priority": gettext_lazy("No priority"),
+    "source": gettext_lazy("No source"),
+    "agent": gettext_lazy("No agent"),
 }

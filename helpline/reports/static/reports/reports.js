@@ -26,9 +26,16 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  // Dates and numbers in the page's language (<html lang>), not the browser's.
+  var LANG = document.documentElement.lang || undefined;
+
+  function number(value, digits) {
+    return value.toLocaleString(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
   function dayLabel(iso) {
     var d = new Date(iso + "T00:00:00");
-    return d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    return d.toLocaleDateString(LANG, { month: "short", day: "numeric" });
   }
 
   function groupRows(data) {
@@ -37,13 +44,13 @@
 
   function hours(value) {
     if (value === null || value === undefined) return "—";
-    if (value < 1) return say("minutes", { n: Math.round(value * 60) });
-    if (value < 48) return say("hours", { n: value.toFixed(1) });
-    return say("days", { n: (value / 24).toFixed(1) });
+    if (value < 1) return say("minutes", { n: number(Math.round(value * 60), 0) });
+    if (value < 48) return say("hours", { n: number(value, 1) });
+    return say("days", { n: number(value / 24, 1) });
   }
 
   function percent(value) {
-    return value === null || value === undefined ? "—" : value.toFixed(1) + " %";
+    return value === null || value === undefined ? "—" : number(value, 1) + " %";
   }
 
   function base(yTitle, extra) {
@@ -158,7 +165,7 @@
         },
         scales: {
           x: { grid: { display: false } },
-          y: { beginAtZero: true, max: 100, title: { display: true, text: say("met_axis") }, ticks: { callback: function (v) { return v + " %"; } } }
+          y: { beginAtZero: true, max: 100, title: { display: true, text: say("met_axis") }, ticks: { callback: function (v) { return number(v, 0) + " %"; } } }
         }
       })
     });
