@@ -31,15 +31,14 @@ from helpline.accounts.models import Agent, Customer, Role, User
 from helpline.accounts.passwords import reset_tokens
 from helpline.conftest import make_agent
 from helpline.desk.views.auth import PENDING_KEY
-from helpline.feedback.links import rating_token
 from helpline.intake.ingest import ingest_message
 from helpline.intake.models import Mailbox
 from helpline.intake.tests.helpers import mail
 from helpline.portal.accounts import confirmation_tokens
-from helpline.portal.links import ticket_token
 from helpline.portal.views import OPENED_KEY
 from helpline.tickets import lifecycle
 from helpline.tickets.demo import load_demo
+from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import Event, EventKind, Ticket
 
 

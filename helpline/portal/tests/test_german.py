@@ -17,11 +17,10 @@ from django.utils import translation
 from django.utils.timezone import localtime
 
 from helpline.conftest import World
-from helpline.feedback.links import rating_token
-from helpline.portal.links import ticket_token
 from helpline.portal.tests.conftest import ticket_form
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Refused
+from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import Status, Ticket
 
 

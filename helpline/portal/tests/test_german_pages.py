@@ -14,10 +14,9 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page
 
 from helpline.conftest import PASSWORD, World
-from helpline.feedback.links import rating_token
-from helpline.portal.links import ticket_token
 from helpline.tests.german import english_on, german_context
 from helpline.tickets import lifecycle
+from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import EventKind, Status, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
