@@ -16,9 +16,18 @@ from django.utils.translation import gettext_lazy
 from helpline.accounts.models import Agent, Department, Team
 from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
+from helpline.tickets.defaults import display_name
 from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
 from helpline.tickets.uploads import limits_text
 from helpline.web.widgets import MultipleFileInput
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A status or priority picker: the shipped default names in the agent's
+    language, an administrator's own names as typed."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return display_name(obj.name)
 
 
 class MultipleFileField(forms.FileField):
@@ -57,7 +66,7 @@ class ReplyForm(VersionedForm):
     body = forms.CharField(
         label=gettext_lazy("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 6})
     )
-    status = forms.ModelChoiceField(
+    status = ReferenceChoiceField(
         queryset=Status.objects.filter(state=State.OPEN),
         required=False,
         label=gettext_lazy("Set status"),
@@ -120,7 +129,7 @@ class TransferForm(VersionedForm):
 
 
 class StatusForm(VersionedForm):
-    status = forms.ModelChoiceField(
+    status = ReferenceChoiceField(
         queryset=Status.objects.filter(state=State.OPEN),
         label=gettext_lazy("Status"),
         empty_label=CHOOSE,
@@ -131,7 +140,7 @@ class StatusForm(VersionedForm):
 
 
 class PriorityForm(VersionedForm):
-    priority = forms.ModelChoiceField(
+    priority = ReferenceChoiceField(
         queryset=Priority.objects.all(), label=gettext_lazy("Priority"), empty_label=CHOOSE
     )
 
@@ -280,7 +289,7 @@ class NewTicketForm(forms.Form):
         empty_label=CHOOSE,
         widget=NAMES,
     )
-    priority = forms.ModelChoiceField(
+    priority = ReferenceChoiceField(
         queryset=Priority.objects.all(),
         required=False,
         label=gettext_lazy("Priority"),

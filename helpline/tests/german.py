@@ -82,7 +82,14 @@ _COLLECT = """
     return parts.join(' > ');
   };
   const out = [];
-  if (document.title) out.push({where: 'title', text: document.title});
+  // The title cannot carry translate="no": people's words in it (a ticket's
+  // subject) are left out where the page shows them marked as theirs.
+  let title = document.title;
+  for (const el of document.body.querySelectorAll(PRIVATE)) {
+    const words = el.textContent.trim();
+    if (words.length > 2) title = title.split(words).join(' ');
+  }
+  if (title.trim()) out.push({where: 'title', text: title});
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.nodeValue.trim();

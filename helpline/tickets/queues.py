@@ -20,8 +20,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from helpline.accounts.models import Agent
 from helpline.tickets.models import QueueCount, State, Ticket
@@ -52,11 +51,19 @@ class Queue:
 QUEUES: dict[str, Queue] = {
     q.key: q
     for q in [
-        Queue("open", pgettext_lazy("queue", "Open"), _lazy("Every open ticket you can see")),
-        Queue("mine", _lazy("My Tickets"), _lazy("Open tickets assigned to you")),
-        Queue("unassigned", _lazy("Unassigned"), _lazy("Open tickets with no agent and no team")),
-        Queue("overdue", _lazy("Overdue"), _lazy("Open tickets past their due time")),
-        Queue("closed", pgettext_lazy("queue", "Closed"), _lazy("Resolved and closed tickets")),
+        Queue(
+            "open", pgettext_lazy("queue", "Open"), gettext_lazy("Every open ticket you can see")
+        ),
+        Queue("mine", gettext_lazy("My Tickets"), gettext_lazy("Open tickets assigned to you")),
+        Queue(
+            "unassigned",
+            gettext_lazy("Unassigned"),
+            gettext_lazy("Open tickets with no agent and no team"),
+        ),
+        Queue("overdue", gettext_lazy("Overdue"), gettext_lazy("Open tickets past their due time")),
+        Queue(
+            "closed", pgettext_lazy("queue", "Closed"), gettext_lazy("Resolved and closed tickets")
+        ),
     ]
 }
 
@@ -81,12 +88,12 @@ def queue_counts(agent: Agent) -> dict[str, int]:
 
 SORTS: dict[str, tuple[str | Promise, list[str]]] = {
     # key: (label, order_by); every order ends on id so pages never overlap.
-    "updated": (_lazy("Last update"), ["-updated_at", "-id"]),
-    "created": (_lazy("Newest"), ["-created_at", "-id"]),
-    "oldest": (_lazy("Oldest"), ["created_at", "id"]),
-    "due": (_lazy("Due soonest"), ["due_at", "id"]),
-    "priority": (_lazy("Priority"), ["-priority__urgency", "-updated_at", "-id"]),
-    "number": (_lazy("Number"), ["number"]),
+    "updated": (gettext_lazy("Last update"), ["-updated_at", "-id"]),
+    "created": (gettext_lazy("Newest"), ["-created_at", "-id"]),
+    "oldest": (gettext_lazy("Oldest"), ["created_at", "id"]),
+    "due": (gettext_lazy("Due soonest"), ["due_at", "id"]),
+    "priority": (gettext_lazy("Priority"), ["-priority__urgency", "-updated_at", "-id"]),
+    "number": (gettext_lazy("Number"), ["number"]),
 }
 FILTERS = ("department", "topic", "priority", "status", "assignee", "team", "customer")
 # The largest id: PostgreSQL's bigint and SQLite's integer are 64 bits, signed.
@@ -132,13 +139,13 @@ def _number(raw: str, largest: int) -> int | None:
 
 # What each filter's id is the number of, for the message.
 FILTER_NOUNS = {
-    "department": _lazy("a department"),
-    "topic": _lazy("a help topic"),
-    "priority": _lazy("a priority"),
-    "status": _lazy("a status"),
-    "assignee": _lazy("an agent"),
-    "team": _lazy("a team"),
-    "customer": _lazy("a customer"),
+    "department": gettext_lazy("a department"),
+    "topic": gettext_lazy("a help topic"),
+    "priority": gettext_lazy("a priority"),
+    "status": gettext_lazy("a status"),
+    "assignee": gettext_lazy("an agent"),
+    "team": gettext_lazy("a team"),
+    "customer": gettext_lazy("a customer"),
 }
 
 

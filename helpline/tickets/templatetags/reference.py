@@ -32,12 +32,20 @@ def display_name(value: object) -> str:
 
 
 @register.filter
-def shown_name(value: object) -> SafeString:
-    """A Status (its public name) or Priority, or a stored name, as HTML: a name
-    typed by an admin inside `<span translate="no">`; empty for None."""
+def is_typed(value: object) -> bool:
+    """Whether a Status's or Priority's name (or a stored name) is an admin's own
+    words rather than a shipped default: shown as typed, `translate="no"`."""
+    return not is_shipped(str(getattr(value, "name", value)))
+
+
+@register.filter
+def shown_name(value: object, audience: str = "") -> SafeString:
+    """A Status (its public name; with "internal", the name agents see) or
+    Priority, or a stored name, as HTML: a name typed by an admin inside
+    `<span translate="no">`; empty for None."""
     if value is None:
         return SafeString("")
-    if isinstance(value, Status):
+    if isinstance(value, Status) and audience != "internal":
         typed = bool(value.customer_label) or not is_shipped(value.name)
         text = value.public_name
     else:
