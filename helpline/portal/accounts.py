@@ -31,6 +31,7 @@ Now:
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.timesince import timeuntil
@@ -107,7 +109,7 @@ def pending_login(email: str) -> User:
     return user
 
 
-def _mail_confirmation(user: User) -> None:
+def _mail_confirmation(user: User, language: str) -> None:
     moment = now()
     queue_account_mail(
         MailKind.ACCOUNT_CONFIRMATION,
@@ -115,12 +117,14 @@ def _mail_confirmation(user: User) -> None:
         email=user.email,
         context={
             "link": settings.HELPLINE_BASE_URL + confirmation_path(user),
-            "valid_for": timeuntil(moment + confirm_max_age(), moment),
+            # Called while rendering, in the language of the page that asked.
+            "valid_for": partial(timeuntil, moment + confirm_max_age(), moment),
         },
+        language=language or None,
     )
 
 
-def request_account(email: str) -> None:
+def request_account(email: str, language: str = "") -> None:
     """The worker's half of a registration (see the module doc): mail the right
     link to `email`, if its mailbox may have one more account mail."""
     email = normalize_email(email)
@@ -129,7 +133,7 @@ def request_account(email: str) -> None:
         return
     with transaction.atomic():
         if account_mail_allowed(email):
-            _mail_confirmation(pending_login(email))
+            _mail_confirmation(pending_login(email), language)
 
 
 @public
@@ -141,7 +145,7 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        mail_registration.enqueue(email)
+        mail_registration.enqueue(email, translation.get_language() or "")
         moment = now()
         context = {
             "section": "register",

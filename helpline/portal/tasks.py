@@ -11,6 +11,7 @@ neither their answer nor their timing tells whether a ticket or an account exist
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -48,14 +49,15 @@ def mail_ticket_link(email: str, number: str) -> None:
             context={
                 "ticket": {"number": ticket.number, "subject": ticket.subject},
                 "link": settings.HELPLINE_BASE_URL + ticket_path(ticket),
-                "valid_for": timeuntil(moment + days, moment),
+                # Called while rendering, in the customer's language.
+                "valid_for": partial(timeuntil, moment + days, moment),
             },
         )
 
 
 @task()
-def mail_registration(email: str) -> None:
+def mail_registration(email: str, language: str = "") -> None:
     """Registration: mail `email` the link it needs (`portal.accounts`)."""
     from helpline.portal.accounts import request_account  # the pages import this module
 
-    request_account(email)
+    request_account(email, language)

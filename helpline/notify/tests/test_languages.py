@@ -114,3 +114,30 @@ def test_the_password_reset_mail_and_its_lifetime_are_in_the_agents_language(
     assert reset.header("Subject") == "Wählen Sie ein neues Passwort für Ihr Helpdesk-Konto"
     assert "Der Link gilt 1\xa0Stunde, einmal." in reset.text
     assert OutboundMessage.objects.get(kind=MailKind.PASSWORD_RESET).subject.startswith("Wählen")
+
+
+def test_a_registration_from_a_german_page_is_confirmed_in_german_with_its_lifetime(
+    world: World, client: Client, smtp_server: SMTPServer
+) -> None:
+    response = client.post("/register/", {"email": "neu@example.de"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200
+    run_worker()
+
+    [confirmation] = smtp_server.to("neu@example.de")
+    # The lifetime in words is rendered in the worker, in the page's language.
+    assert "Der Link gilt 3\xa0Tage" in confirmation.text
+
+
+def test_a_ticket_link_mail_states_its_lifetime_in_the_customers_language(
+    world: World, client: Client, smtp_server: SMTPServer
+) -> None:
+    world.customer.language = "de"
+    world.customer.save(update_fields=["language"])
+    ticket = world.open()
+
+    client.post("/status/", {"email": world.customer.email, "number": ticket.number})
+    run_worker()
+
+    subject = OutboundMessage.objects.get(kind=MailKind.TICKET_LINK).subject
+    [link] = [m for m in smtp_server.to(world.customer.email) if m.header("Subject") == subject]
+    assert "Tage" in link.text and " days" not in link.text
