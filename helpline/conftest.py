@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from helpline.accounts.models import Agent, Customer, Department, DepartmentAccess, Role, Team, User
@@ -82,6 +83,16 @@ def make_customer(name: str, email: str, *, login: bool = False) -> Customer:
         customer.user = User.objects.create_user(username=email, email=email, password=PASSWORD)
         customer.save()
     return customer
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts and ends in the site's language: LocaleMiddleware
+    activates a request's language for the rest of its thread, so a German request
+    in one test would otherwise make the next test's messages German."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

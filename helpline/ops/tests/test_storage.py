@@ -73,8 +73,9 @@ def keys(env: dict[str, str]) -> list[str]:
 
 
 def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_desk_with_its_checks(
-    world: World, s3_env: dict[str, str], s3_storage: None, settings: Any
+    world: World, s3_env: dict[str, str], s3_storage: None, settings: Any, tmp_path: Path
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # empty: whatever lands on disk shows
     body = b"<html><script>alert(1)</script> zz-s3-contents"
     ticket = world.open(uploads=[lifecycle.Upload("page.html", "text/html", body)])
     attachment = Attachment.objects.get(entry__ticket=ticket)
