@@ -93,21 +93,19 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # --- i18n (i18n-core) ---
+    # --- i18n ---
     # The language of each request: the chosen one (cookie), else Accept-Language,
     # else LANGUAGE_CODE; after sessions, before CommonMiddleware (Django's order).
     "django.middleware.locale.LocaleMiddleware",
-    # --- end i18n ---
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): signed in with a second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
-    # --- i18n (i18n-core) ---
+    # --- i18n ---
     # A signed-in person's saved language (Customer.language, Agent.language)
     # wins over the browser's; needs request.user, so after authentication.
     "helpline.accounts.language.SavedLanguageMiddleware",
-    # --- end i18n ---
     # Agents enrolled in two-factor login reach the desk and the admin only with a
     # verified session; with HELPLINE_REQUIRE_2FA, administrators must enrol first.
     "helpline.accounts.twofactor.TwoFactorMiddleware",

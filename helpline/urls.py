@@ -22,7 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
 
-# --- i18n (i18n-core) ---
+# --- i18n ---
 _catalog = JavaScriptCatalog.as_view()
 
 
@@ -40,7 +40,6 @@ urlpatterns += [
     path("i18n/catalog.js", javascript_catalog, name="jsi18n"),
     path("i18n/language/", choose_language, name="choose_language"),
 ]
-# --- end i18n ---
 
 urlpatterns += [
     path("", include("helpline.portal.urls")),

@@ -9,8 +9,8 @@ the "Too many requests" page with status 429.
 
 The counters are django-ratelimit's (fixed windows, in the cache named by
 RATELIMIT_USE_CACHE), grouped by the decorated view's module and name, as they
-were when each app wrapped the decorator itself. This sits in helpline.lib, not
-in the web kit, because the password pages of helpline.accounts use it too.
+were when each app wrapped the decorator itself. This sits in helpline.lib, below
+every app that limits a page.
 The sign-in failure counters are in helpline.accounts.throttle; the API's
 throttles (helpline.api.throttles) are ninja's, on purpose (see there).
 """

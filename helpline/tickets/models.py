@@ -583,9 +583,9 @@ class Rating(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            # Reports: the ratings given over a period (stats.summary of a date range).
+            # Reports: the ratings given over a period (reports.metrics.ratings.summary).
             models.Index(fields=["created_at"], name="rating_created"),
-            # An agent's own stats and the per-agent report rows (stats.for_agent).
+            # An agent's own stats, the per-agent report rows (reports.metrics.ratings.for_agent).
             models.Index(fields=["agent", "created_at"], name="rating_agent_created"),
         ]
 

@@ -47,7 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(
-                request, "accounts/profile.html", {"form": form, "nav": "profile"}, status=400
+                request, "desk/profile.html", {"form": form, "nav": "profile"}, status=400
             )
         form.save()
         # The confirmation in the language just chosen (this request began in the old).
@@ -55,4 +55,4 @@ def profile(request: HttpRequest) -> HttpResponse:
         with translation.override(language):
             messages.success(request, _("Your profile is saved."))
         return redirect("desk:profile")
-    return render(request, "accounts/profile.html", {"form": form, "nav": "profile"})
+    return render(request, "desk/profile.html", {"form": form, "nav": "profile"})

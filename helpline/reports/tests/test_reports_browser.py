@@ -270,7 +270,9 @@ def test_a_queue_downloads_as_csv_with_its_filters(live_server: Any, page: Page)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Department").select_option(label="Support")
-    expect(page.locator("#queue tbody tr[data-ticket]")).to_have_count(2)
+    support_open = Ticket.objects.filter(department__name="Support", state="open").count()
+    assert support_open >= 2  # the demo's, however its generator was seeded
+    expect(page.locator("#queue tbody tr[data-ticket]")).to_have_count(support_open)
     shown = page.locator("#queue tbody tr[data-ticket]").evaluate_all(
         "rows => rows.map(r => r.dataset.ticket)"
     )

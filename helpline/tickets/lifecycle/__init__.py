@@ -17,7 +17,7 @@ through the registry in `hooks`, never by being imported from here.
 
 Modules: `core` (errors, locking, the change recorder), `opening`, `hooks`,
 `assignment` (by a person), `auto_assignment` (by the department's or team's
-mode), `status`, `thread`, `held`, `clock`, `escalation`, `feedback`.
+mode), `status`, `thread`, `held`, `clock`, `escalation`, `rating`.
 """
 
 from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer

@@ -1,8 +1,8 @@
 """Where higher layers plug into the lifecycle: the opening rules.
 
 The lifecycle is the core; the routing rules (helpline.automation) sit above it
-and must not be imported by it. So the lifecycle says here what a rule sees (a
-`OpeningDraft`) and what it may answer (an `RuleOutcome`), keeps a registry of the callables
+and must not be imported by it. So the lifecycle says here what a rule sees (an
+`OpeningDraft`) and what it may answer (a `RuleOutcome`), keeps a registry of the callables
 that answer (`opening_rules`), and `open_ticket` runs whatever is registered.
 helpline.automation registers its `route` in `AutomationConfig.ready()`, the way
 notify connects to `events_recorded`: after `django.setup()` the rules apply;
