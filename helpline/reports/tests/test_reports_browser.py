@@ -269,6 +269,10 @@ def test_a_queue_downloads_as_csv_with_its_filters(live_server: Any, page: Page)
     page.get_by_label("Username").fill("jane.doe")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # The filters act through htmx, which starts with the page's deferred scripts:
+    # a change made before the page has loaded would go unheard.
+    page.wait_for_url("**/desk/")
+    page.wait_for_load_state("load")
     page.get_by_label("Department").select_option(label="Support")
     support_open = Ticket.objects.filter(department__name="Support", state="open").count()
     assert support_open >= 2  # the demo's, however its generator was seeded
