@@ -213,11 +213,14 @@ def migrated_sqlite(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Pa
     return folder / SQLITE_NAME
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks into the ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup` (make test), all browser tests of a module go to one
     xdist worker, so the module starts one Playwright and one Chromium, not one on
     each worker that happens to get some of its tests."""
-    if config.getoption("dist", "no") != "loadgroup":
+    # In an xdist worker `dist` reads "no" (xdist resets it there); `loadgroup` is
+    # what the worker is told instead, and the workers are where collection runs.
+    if not getattr(config.option, "loadgroup", False):
         return
     for item in items:
         module = getattr(item, "module", None)
