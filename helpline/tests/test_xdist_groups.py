@@ -33,7 +33,17 @@ def test_a_named_group_reaches_the_scheduler(request: pytest.FixtureRequest) -> 
     result = subprocess.run(
         [
             *(sys.executable, "-m", "pytest", __file__),
-            *("-n", "2", "--dist", "loadgroup", "-p", "no:randomly", "-q", "-p", "no:cacheprovider"),
+            *(
+                "-n",
+                "2",
+                "--dist",
+                "loadgroup",
+                "-p",
+                "no:randomly",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ),
         ],
         cwd=ROOT,
         capture_output=True,
