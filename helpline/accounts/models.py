@@ -155,7 +155,7 @@ class Department(models.Model):
         verbose_name=_("autoresponse"),
     )
     auto_close_days = models.PositiveSmallIntegerField(
-        "close resolved tickets after (days)",
+        _("close resolved tickets after (days)"),
         null=True,
         blank=True,
         help_text=_(
@@ -164,7 +164,7 @@ class Department(models.Model):
         ),
     )
     reopen_window_days = models.PositiveSmallIntegerField(
-        "reopen window (days)",
+        _("reopen window (days)"),
         null=True,
         blank=True,
         help_text=_(
@@ -278,6 +278,7 @@ class DepartmentAccess(models.Model):
     )
 
     class Meta:
+        verbose_name = _("department access")
         constraints = [
             models.UniqueConstraint(fields=["agent", "department"], name="access_unique"),
         ]
@@ -372,6 +373,10 @@ class AssignmentCursor(models.Model):
         verbose_name=_("last agent"),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
+
+    class Meta:
+        verbose_name = _("assignment cursor")
+        verbose_name_plural = _("assignment cursors")
 
     def __str__(self) -> str:
         return f"{self.scope} → {self.last_agent_id or '-'}"

@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "helpline.api"
     label = "api"
+    verbose_name = _("API")
 
     def ready(self) -> None:
         from helpline.api.security import check_declared_access

@@ -89,11 +89,19 @@ def address_in(address: str, networks: list[IpNetwork]) -> bool:
 class Credential(models.Model):
     """What API keys and agent tokens share: a name, the hash and when it was used."""
 
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=20, editable=False, help_text=_("Identifies the key."))
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(
+        max_length=20, editable=False, help_text=_("Identifies the key."), verbose_name=_("prefix")
+    )
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last used at")
+    )
 
     marker: ClassVar[str] = KEY_MARKER
 
@@ -115,13 +123,14 @@ class Credential(models.Model):
 class ApiKey(Credential):
     """A key for an integration: a monitoring system, a web shop, an osTicket client."""
 
-    scopes = models.JSONField(default=list, blank=True)
+    scopes = models.JSONField(default=list, blank=True, verbose_name=_("scopes"))
     allowed_ips = models.TextField(
         blank=True,
         help_text=_(
             "IP addresses or CIDR ranges (e.g. 192.0.2.0/24), one per line. "
             "Empty allows any address."
         ),
+        verbose_name=_("allowed IPs"),
     )
     agent = models.ForeignKey(
         Agent,
@@ -142,8 +151,9 @@ class ApiKey(Credential):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Tickets opened with this key without a help topic go here."),
+        verbose_name=_("default topic"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -151,11 +161,15 @@ class ApiKey(Credential):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("created by"),
     )
-    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(
+        null=True, blank=True, editable=False, verbose_name=_("last used IP")
+    )
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["name", "id"]
 
     def clean(self) -> None:
@@ -189,13 +203,16 @@ class ApiKey(Credential):
 class AgentToken(Credential):
     """An agent's personal token: acts as the agent, with the agent's permissions."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("agent")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     marker: ClassVar[str] = TOKEN_MARKER
 
     class Meta:
-        verbose_name = "agent token"
+        verbose_name = _("agent token")
+        verbose_name_plural = _("agent tokens")
         ordering = ["agent", "name", "id"]
 
     @property

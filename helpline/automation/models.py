@@ -48,17 +48,18 @@ if TYPE_CHECKING:
 class CannedReply(models.Model):
     """A prepared answer: sent by a routing rule, or picked by agents in the desk."""
 
-    title = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=120, unique=True, verbose_name=gettext_lazy("title"))
     body_html = models.TextField(
         gettext_lazy("body"),
         help_text=gettext_lazy("HTML; scripts, styles and unsafe links are removed on save."),
     )
     is_active = models.BooleanField(gettext_lazy("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
+        verbose_name = gettext_lazy("canned reply")
         ordering = ["title"]
-        verbose_name_plural = "canned replies"
+        verbose_name_plural = gettext_lazy("canned replies")
 
     def __str__(self) -> str:
         return self.title
@@ -75,9 +76,11 @@ class MatchMode(models.TextChoices):
 
 
 class Rule(models.Model):
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
     order = models.PositiveIntegerField(
-        default=100, help_text=gettext_lazy("Rules run from the lowest number up; later rules win.")
+        default=100,
+        help_text=gettext_lazy("Rules run from the lowest number up; later rules win."),
+        verbose_name=gettext_lazy("order"),
     )
     is_active = models.BooleanField(gettext_lazy("active"), default=True)
     match = models.CharField(
@@ -107,15 +110,21 @@ class Rule(models.Model):
         verbose_name=gettext_lazy("only mail to mailbox"),
         help_text=gettext_lazy("Empty: mail to any mailbox."),
     )
-    notes = models.TextField(blank=True)
-    last_error = models.TextField(blank=True, editable=False)
-    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
-    error_count = models.PositiveIntegerField(default=0, editable=False)
+    notes = models.TextField(blank=True, verbose_name=gettext_lazy("notes"))
+    last_error = models.TextField(
+        blank=True, editable=False, verbose_name=gettext_lazy("last error")
+    )
+    last_error_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("last error at")
+    )
+    error_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("error count")
+    )
 
     class Meta:
         ordering = ["order", "id"]
-        verbose_name = "routing rule"
-        verbose_name_plural = "routing rules"
+        verbose_name = gettext_lazy("routing rule")
+        verbose_name_plural = gettext_lazy("routing rules")
         indexes = [
             # route(): the active rules in their order, on every new ticket.
             models.Index(fields=["is_active", "order", "id"], name="rule_active_order"),
@@ -181,7 +190,9 @@ def split_list(value: str) -> list[str]:
 
 
 class Condition(models.Model):
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="conditions")
+    rule = models.ForeignKey(
+        Rule, on_delete=models.CASCADE, related_name="conditions", verbose_name=gettext_lazy("rule")
+    )
     field = models.CharField(gettext_lazy("field"), max_length=20, choices=Field.choices)
     extra_key = models.CharField(
         gettext_lazy("topic field key"),
@@ -195,6 +206,8 @@ class Condition(models.Model):
     value = models.TextField(gettext_lazy("value"), blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("condition")
+        verbose_name_plural = gettext_lazy("conditions")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -289,12 +302,19 @@ TARGET_COLUMNS = (
 
 
 class Action(models.Model):
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="actions")
+    rule = models.ForeignKey(
+        Rule, on_delete=models.CASCADE, related_name="actions", verbose_name=gettext_lazy("rule")
+    )
     kind = models.CharField(gettext_lazy("action"), max_length=20, choices=Kind.choices)
     # A deleted target leaves the action empty (SET_NULL), never deletes the rule;
     # route() then reports the rule as broken instead of silently doing less.
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("department"),
     )
     topic = models.ForeignKey(
         HelpTopic,
@@ -305,7 +325,12 @@ class Action(models.Model):
         verbose_name=gettext_lazy("help topic"),
     )
     priority = models.ForeignKey(
-        Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Priority,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("priority"),
     )
     sla = models.ForeignKey(
         SLAPlan,
@@ -316,16 +341,36 @@ class Action(models.Model):
         verbose_name=gettext_lazy("SLA plan"),
     )
     status = models.ForeignKey(
-        Status, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Status,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("status"),
     )
     agent = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("agent"),
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("team"),
     )
     canned_reply = models.ForeignKey(
-        CannedReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CannedReply,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("canned reply"),
     )
     value = models.CharField(
         gettext_lazy("reason or email"),
@@ -335,6 +380,8 @@ class Action(models.Model):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("action")
+        verbose_name_plural = gettext_lazy("actions")
         ordering = ["id"]
 
     def __str__(self) -> str:

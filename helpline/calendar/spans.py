@@ -41,9 +41,11 @@ class WeeklySpan(models.Model):
     """A span of hours on one weekday: a schedule's opening hours, an agent's
     shift. Several per day are allowed (a lunch break); they must not overlap."""
 
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
-    start_time = models.TimeField()
-    end_time = models.TimeField(help_text=_("00:00 means midnight at the end of the day."))
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, verbose_name=_("weekday"))
+    start_time = models.TimeField(verbose_name=_("start time"))
+    end_time = models.TimeField(
+        help_text=_("00:00 means midnight at the end of the day."), verbose_name=_("end time")
+    )
 
     # What the overlap messages say, whole sentences so each owner's can be
     # translated (an agent's shifts say "shift").

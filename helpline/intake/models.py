@@ -87,28 +87,38 @@ class Mailbox(models.Model):
         DELETE = "delete", _("Delete")
         SEEN = "seen", _("Mark as read and leave it")
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="mailboxes")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="mailboxes", verbose_name=_("department")
+    )
     topic = models.ForeignKey(
         HelpTopic,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         help_text=_("New tickets get this help topic; empty: the department only."),
+        verbose_name=_("topic"),
     )
-    address = models.EmailField(help_text=_("The address customers write to."))
-    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.IMAP)
-    host = models.CharField(max_length=255, blank=True)
+    address = models.EmailField(
+        help_text=_("The address customers write to."), verbose_name=_("address")
+    )
+    protocol = models.CharField(
+        max_length=10, choices=Protocol.choices, default=Protocol.IMAP, verbose_name=_("protocol")
+    )
+    host = models.CharField(max_length=255, blank=True, verbose_name=_("host"))
     port = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text=_("Empty: the usual port (IMAP 993/143, POP3 995/110)."),
+        verbose_name=_("port"),
     )
     security = models.CharField(
-        "TLS", max_length=10, choices=Security.choices, default=Security.SSL
+        _("TLS"), max_length=10, choices=Security.choices, default=Security.SSL
     )
-    username = models.CharField(max_length=255, blank=True)
+    username = models.CharField(max_length=255, blank=True, verbose_name=_("username"))
     # A Fernet token (helpline.intake.crypto); never the password itself.
-    password_encrypted = models.TextField(blank=True, editable=False)
+    password_encrypted = models.TextField(
+        blank=True, editable=False, verbose_name=_("password encrypted")
+    )
     password_env = models.CharField(
         _("password from environment variable"),
         max_length=100,
@@ -118,20 +128,29 @@ class Mailbox(models.Model):
             "when set, it is used instead of a stored password."
         ),
     )
-    folder = models.CharField(max_length=255, default="INBOX", help_text=_("IMAP only."))
-    after_import = models.CharField(
-        max_length=10, choices=AfterImport.choices, default=AfterImport.ARCHIVE
+    folder = models.CharField(
+        max_length=255, default="INBOX", help_text=_("IMAP only."), verbose_name=_("folder")
     )
-    archive_folder = models.CharField(max_length=255, default="Archive", blank=True)
+    after_import = models.CharField(
+        max_length=10,
+        choices=AfterImport.choices,
+        default=AfterImport.ARCHIVE,
+        verbose_name=_("after import"),
+    )
+    archive_folder = models.CharField(
+        max_length=255, default="Archive", blank=True, verbose_name=_("archive folder")
+    )
     agent_replies_as_notes = models.BooleanField(
         default=False,
         help_text=_(
             "Agents' replies by mail become internal notes instead of replies to the customer."
         ),
+        verbose_name=_("agent replies as notes"),
     )
     poll_interval = models.PositiveIntegerField(
         default=120,
         help_text=_("Seconds between polls (the worker looks every minute or so)."),
+        verbose_name=_("poll interval"),
     )
     # Per mailbox, not one site-wide list: which server received a mail depends on
     # the road it took, and a name trusted for one road lets anybody write a
@@ -149,13 +168,14 @@ class Mailbox(models.Model):
             "header to every message it accepts. Empty: no such header is believed."
         ),
     )
-    is_active = models.BooleanField(default=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    last_polled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last polled at"))
+    last_success_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last success at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    last_error_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last error at"))
 
     class Meta:
+        verbose_name = _("mailbox")
         ordering = ["address"]
         verbose_name_plural = _("mailboxes")
         constraints = [
@@ -253,23 +273,35 @@ class QuarantinedMessage(models.Model):
         PLACED = "placed", _("Placed by a retry")
         DISCARDED = "discarded", _("Discarded")
 
-    raw = models.BinaryField(help_text=_("The message exactly as received."))
-    reason = models.TextField()
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
-    channel = models.CharField(max_length=20, default="email")
-    message_id = models.CharField(max_length=255, blank=True)
-    from_address = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=255, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    raw = models.BinaryField(help_text=_("The message exactly as received."), verbose_name=_("raw"))
+    reason = models.TextField(verbose_name=_("reason"))
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("mailbox")
+    )
+    channel = models.CharField(max_length=20, default="email", verbose_name=_("channel"))
+    message_id = models.CharField(max_length=255, blank=True, verbose_name=_("message ID"))
+    from_address = models.CharField(max_length=254, blank=True, verbose_name=_("from address"))
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("subject"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("ticket")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
+        verbose_name = _("quarantined message")
+        verbose_name_plural = _("quarantined messages")
         ordering = ["-created_at", "-id"]
         indexes = [
             # The admin's default list: what is waiting, newest first.
@@ -295,22 +327,36 @@ class ProcessedMessage(models.Model):
     successful retry.
     """
 
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.CASCADE)
-    uidvalidity = models.BigIntegerField(default=0)  # IMAP; 0 for POP3 and pipes
-    uid = models.CharField(max_length=255, blank=True)  # IMAP UID or POP3 UIDL
-    message_id = models.CharField(max_length=255, blank=True)
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("mailbox")
+    )
+    # IMAP; 0 for POP3 and pipes.
+    uidvalidity = models.BigIntegerField(default=0, verbose_name=_("UIDVALIDITY"))
+    # IMAP UID or POP3 UIDL.
+    uid = models.CharField(max_length=255, blank=True, verbose_name=_("UID"))
+    message_id = models.CharField(max_length=255, blank=True, verbose_name=_("message ID"))
     # sha256 of sender, date, subject, text and files (ingest.fingerprint): tells a
     # second copy of a message from another message that reuses its Message-ID.
-    fingerprint = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=12, choices=LedgerOutcome.choices)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL)
-    quarantined = models.ForeignKey(
-        QuarantinedMessage, null=True, blank=True, on_delete=models.SET_NULL
+    fingerprint = models.CharField(max_length=64, blank=True, verbose_name=_("fingerprint"))
+    outcome = models.CharField(
+        max_length=12, choices=LedgerOutcome.choices, verbose_name=_("outcome")
     )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("ticket")
+    )
+    quarantined = models.ForeignKey(
+        QuarantinedMessage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("quarantined"),
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("processed message")
+        verbose_name_plural = _("processed messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

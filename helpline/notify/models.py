@@ -78,18 +78,28 @@ class MailTemplate(models.Model):
     kind of mail is not sent at all.
     """
 
-    key = models.CharField(max_length=40, choices=MailKind.choices, unique=True)
-    subject = models.CharField(max_length=255)
-    text_body = models.TextField(help_text=_("The plain-text version; every mail has one."))
+    key = models.CharField(
+        max_length=40, choices=MailKind.choices, unique=True, verbose_name=_("key")
+    )
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    text_body = models.TextField(
+        help_text=_("The plain-text version; every mail has one."), verbose_name=_("text body")
+    )
     html_body = models.TextField(
-        blank=True, help_text=_("The HTML version; leave empty to send plain text only.")
+        blank=True,
+        help_text=_("The HTML version; leave empty to send plain text only."),
+        verbose_name=_("HTML body"),
     )
     is_active = models.BooleanField(
-        default=True, help_text=_("Untick to stop sending this kind of mail altogether.")
+        default=True,
+        help_text=_("Untick to stop sending this kind of mail altogether."),
+        verbose_name=_("is active"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
         ordering = ["key"]
 
     def __str__(self) -> str:
@@ -109,33 +119,52 @@ class OutboundMessage(models.Model):
     Account mail (`helpline.notify.accountmail`) may belong to no ticket."""
 
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound"
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound",
+        verbose_name=_("ticket"),
     )
     event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound",
+        verbose_name=_("event"),
     )
-    kind = models.CharField(max_length=40, choices=MailKind.choices)
-    from_email = models.CharField(max_length=320)
-    to = models.JSONField(default=list, help_text=_("Addresses, as 'Name <address>'."))
-    cc = models.JSONField(default=list, blank=True)
-    subject = models.TextField()
-    text = models.TextField()
-    html = models.TextField(blank=True)
+    kind = models.CharField(max_length=40, choices=MailKind.choices, verbose_name=_("kind"))
+    from_email = models.CharField(max_length=320, verbose_name=_("from email"))
+    to = models.JSONField(
+        default=list, help_text=_("Addresses, as 'Name <address>'."), verbose_name=_("to")
+    )
+    cc = models.JSONField(default=list, blank=True, verbose_name=_("cc"))
+    subject = models.TextField(verbose_name=_("subject"))
+    text = models.TextField(verbose_name=_("text"))
+    html = models.TextField(blank=True, verbose_name=_("HTML"))
     # Ours, signed and naming the ticket (helpline.lib.mailids); intake finds the
     # ticket of a reply by the In-Reply-To/References that name it.
-    message_id = models.CharField(max_length=255)
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    references = models.TextField(blank=True, help_text=_("Space-separated Message-IDs."))
-    status = models.CharField(
-        max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    message_id = models.CharField(max_length=255, verbose_name=_("message ID"))
+    in_reply_to = models.CharField(max_length=255, blank=True, verbose_name=_("in reply to"))
+    references = models.TextField(
+        blank=True, help_text=_("Space-separated Message-IDs."), verbose_name=_("references")
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=OutboundStatus.choices,
+        default=OutboundStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             # Intake: which ticket does the Message-ID a reply answers belong to?

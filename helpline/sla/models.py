@@ -45,14 +45,17 @@ def validate_time_zone(name: str) -> None:
 
 
 class BusinessSchedule(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=gettext_lazy("name"))
     time_zone = models.CharField(
         max_length=64,
         validators=[validate_time_zone],
         help_text=gettext_lazy("IANA time zone, for example Europe/Berlin or America/New_York."),
+        verbose_name=gettext_lazy("time zone"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("business schedule")
+        verbose_name_plural = gettext_lazy("business schedules")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -79,9 +82,16 @@ class BusinessSchedule(models.Model):
 class ScheduleSpan(WeeklySpan):
     """An opening span of a business schedule on one weekday."""
 
-    schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="spans")
+    schedule = models.ForeignKey(
+        BusinessSchedule,
+        on_delete=models.CASCADE,
+        related_name="spans",
+        verbose_name=gettext_lazy("schedule"),
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("schedule span")
+        verbose_name_plural = gettext_lazy("schedule spans")
         ordering = ["schedule", "weekday", "start_time"]
 
     def siblings(self) -> models.QuerySet[Any] | None:
@@ -94,23 +104,34 @@ class Holiday(models.Model):
     """A closed day, or the closed part of a day, on a date or every year."""
 
     schedule = models.ForeignKey(
-        BusinessSchedule, on_delete=models.CASCADE, related_name="holidays"
+        BusinessSchedule,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name=gettext_lazy("schedule"),
     )
-    name = models.CharField(max_length=120)
-    date = models.DateField()
+    name = models.CharField(max_length=120, verbose_name=gettext_lazy("name"))
+    date = models.DateField(verbose_name=gettext_lazy("date"))
     start_time = models.TimeField(
         null=True,
         blank=True,
         help_text=gettext_lazy("Closed from; leave both times empty for the whole day."),
+        verbose_name=gettext_lazy("start time"),
     )
     end_time = models.TimeField(
-        null=True, blank=True, help_text=gettext_lazy("Closed until; 00:00 is midnight.")
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Closed until; 00:00 is midnight."),
+        verbose_name=gettext_lazy("end time"),
     )
     yearly = models.BooleanField(
-        default=False, help_text=gettext_lazy("Every year on the same month and day.")
+        default=False,
+        help_text=gettext_lazy("Every year on the same month and day."),
+        verbose_name=gettext_lazy("yearly"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("holiday")
+        verbose_name_plural = gettext_lazy("holidays")
         ordering = ["schedule", "date"]
 
     def __str__(self) -> str:
@@ -143,7 +164,7 @@ class SLAPlan(models.Model):
     ticket counts as overdue once a target plus the grace period has passed.
     """
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=gettext_lazy("name"))
     first_response_hours = models.DecimalField(
         gettext_lazy("first response target (hours)"),
         max_digits=7,
@@ -177,6 +198,7 @@ class SLAPlan(models.Model):
         help_text=gettext_lazy(
             "Derived: business hours when a business schedule is set, else 24/7."
         ),
+        verbose_name=gettext_lazy("schedule"),
     )
     business_schedule = models.ForeignKey(
         BusinessSchedule,
@@ -185,12 +207,14 @@ class SLAPlan(models.Model):
         on_delete=models.PROTECT,
         related_name="plans",
         help_text=gettext_lazy("Empty means the plan runs 24/7."),
+        verbose_name=gettext_lazy("business schedule"),
     )
     pause_statuses = models.ManyToManyField(
         "tickets.Status",
         blank=True,
         related_name="+",
         help_text=gettext_lazy("The clock stops while a ticket has one of these statuses."),
+        verbose_name=gettext_lazy("pause statuses"),
     )
     escalation_policy = models.ForeignKey(
         "EscalationPolicy",
@@ -201,16 +225,19 @@ class SLAPlan(models.Model):
         help_text=gettext_lazy(
             "What happens when tickets on this plan near or pass their targets."
         ),
+        verbose_name=gettext_lazy("escalation policy"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
     is_default = models.BooleanField(
         default=False,
         help_text=gettext_lazy("Used when neither the help topic nor the department names a plan."),
+        verbose_name=gettext_lazy("is default"),
     )
 
     class Meta:
+        verbose_name_plural = gettext_lazy("SLA plans")
         ordering = ["name"]
-        verbose_name = "SLA plan"
+        verbose_name = gettext_lazy("SLA plan")
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=models.Q(is_default=True), name="one_default_sla"
@@ -299,47 +326,76 @@ class EscalationPolicy(models.Model):
     "once per ticket" hold even when two workers sweep at the same time.
     """
 
-    name = models.CharField(max_length=120, unique=True)
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=gettext_lazy("name"))
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     class Meta:
+        verbose_name = gettext_lazy("escalation policy")
         ordering = ["name"]
-        verbose_name_plural = "escalation policies"
+        verbose_name_plural = gettext_lazy("escalation policies")
 
     def __str__(self) -> str:
         return self.name
 
 
 class EscalationLevel(models.Model):
-    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
-    order = models.PositiveSmallIntegerField(
-        default=1, help_text=gettext_lazy("Level 1 fires first.")
+    policy = models.ForeignKey(
+        EscalationPolicy,
+        on_delete=models.CASCADE,
+        related_name="levels",
+        verbose_name=gettext_lazy("policy"),
     )
-    name = models.CharField(max_length=120, blank=True, help_text=gettext_lazy("e.g. Level II"))
-    target = models.CharField(max_length=20, choices=Target.choices, default=Target.RESOLUTION)
-    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.AFTER_DUE)
+    order = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=gettext_lazy("Level 1 fires first."),
+        verbose_name=gettext_lazy("order"),
+    )
+    name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text=gettext_lazy("e.g. Level II"),
+        verbose_name=gettext_lazy("name"),
+    )
+    target = models.CharField(
+        max_length=20,
+        choices=Target.choices,
+        default=Target.RESOLUTION,
+        verbose_name=gettext_lazy("target"),
+    )
+    trigger = models.CharField(
+        max_length=20,
+        choices=Trigger.choices,
+        default=Trigger.AFTER_DUE,
+        verbose_name=gettext_lazy("trigger"),
+    )
     minutes = models.PositiveIntegerField(
         default=0,
         help_text=gettext_lazy("For 'after': clock minutes past the target (0 = when it passes)."),
+        verbose_name=gettext_lazy("minutes"),
     )
     percent = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=gettext_lazy("For 'percent': fire when this share of the target has elapsed."),
+        verbose_name=gettext_lazy("percent"),
     )
     notify_assignee = models.BooleanField(
         default=True,
         help_text=gettext_lazy("Alert the assigned agent (or the team, or the department)."),
+        verbose_name=gettext_lazy("notify assignee"),
     )
     notify_manager = models.BooleanField(
-        default=True, help_text=gettext_lazy("Alert the department manager.")
+        default=True,
+        help_text=gettext_lazy("Alert the department manager."),
+        verbose_name=gettext_lazy("notify manager"),
     )
     notify_agents = models.ManyToManyField(
         "accounts.Agent",
         blank=True,
         related_name="+",
         help_text=gettext_lazy("Also alert these agents."),
+        verbose_name=gettext_lazy("notify agents"),
     )
     assign_team = models.ForeignKey(
         "accounts.Team",
@@ -348,6 +404,7 @@ class EscalationLevel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=gettext_lazy("Reassign to this team (for example Level II)."),
+        verbose_name=gettext_lazy("assign team"),
     )
     assign_agent = models.ForeignKey(
         "accounts.Agent",
@@ -356,6 +413,7 @@ class EscalationLevel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=gettext_lazy("Reassign to this agent."),
+        verbose_name=gettext_lazy("assign agent"),
     )
     raise_priority_to = models.ForeignKey(
         "tickets.Priority",
@@ -364,6 +422,7 @@ class EscalationLevel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=gettext_lazy("Raise the priority to this (never lowers it)."),
+        verbose_name=gettext_lazy("raise priority to"),
     )
     transfer_to = models.ForeignKey(
         "accounts.Department",
@@ -372,9 +431,12 @@ class EscalationLevel(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=gettext_lazy("Transfer the ticket to this department."),
+        verbose_name=gettext_lazy("transfer to"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("escalation level")
+        verbose_name_plural = gettext_lazy("escalation levels")
         ordering = ["policy", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "order"], name="escalation_level_order"),
@@ -403,12 +465,24 @@ class EscalationLevel(models.Model):
 class EscalationFired(models.Model):
     """A level that has fired for a ticket: once, by the sweep or by hand."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    level = models.ForeignKey(EscalationLevel, on_delete=models.CASCADE, related_name="+")
-    fired_at = models.DateTimeField()
-    by_hand = models.BooleanField(default=False)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("ticket"),
+    )
+    level = models.ForeignKey(
+        EscalationLevel,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("level"),
+    )
+    fired_at = models.DateTimeField(verbose_name=gettext_lazy("fired at"))
+    by_hand = models.BooleanField(default=False, verbose_name=gettext_lazy("by hand"))
 
     class Meta:
+        verbose_name = gettext_lazy("escalation fired")
+        verbose_name_plural = gettext_lazy("escalations fired")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "level"], name="escalation_fired_once"),
         ]
@@ -424,11 +498,18 @@ class ClockPause(models.Model):
     kept so a plan change can measure every pause again on the new plan's schedule.
     An open pause has no end yet."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=gettext_lazy("ticket"),
+    )
+    started_at = models.DateTimeField(verbose_name=gettext_lazy("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("ended at"))
 
     class Meta:
+        verbose_name = gettext_lazy("clock pause")
+        verbose_name_plural = gettext_lazy("clock pauses")
         indexes = [
             # A ticket's pauses since its clock started (plan changes).
             models.Index(fields=["ticket", "started_at"], name="clockpause_ticket_started"),

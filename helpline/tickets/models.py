@@ -38,14 +38,19 @@ class StatusPurpose(models.TextChoices):
 
 
 class Status(models.Model):
-    name = models.CharField(max_length=60, unique=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
-    purpose = models.CharField(max_length=10, choices=StatusPurpose.choices, blank=True)
-    order = models.PositiveSmallIntegerField(default=100)
+    name = models.CharField(max_length=60, unique=True, verbose_name=_("name"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.OPEN, verbose_name=_("state")
+    )
+    purpose = models.CharField(
+        max_length=10, choices=StatusPurpose.choices, blank=True, verbose_name=_("purpose")
+    )
+    order = models.PositiveSmallIntegerField(default=100, verbose_name=_("order"))
     customer_label = models.CharField(
         max_length=60,
         blank=True,
         help_text=_("What customers see; empty shows the name."),
+        verbose_name=_("customer label"),
     )
     pauses_sla = models.BooleanField(
         _("pauses SLA clocks"),
@@ -54,6 +59,7 @@ class Status(models.Model):
     )
 
     class Meta:
+        verbose_name = _("status")
         ordering = ["order", "name"]
         verbose_name_plural = _("statuses")
         constraints = [
@@ -78,12 +84,15 @@ class Status(models.Model):
 
 
 class Priority(models.Model):
-    name = models.CharField(max_length=40, unique=True)
-    urgency = models.PositiveSmallIntegerField(unique=True, help_text=_("Higher is more urgent."))
-    color = models.CharField(max_length=7, default="#64748b")
-    is_default = models.BooleanField(default=False)
+    name = models.CharField(max_length=40, unique=True, verbose_name=_("name"))
+    urgency = models.PositiveSmallIntegerField(
+        unique=True, help_text=_("Higher is more urgent."), verbose_name=_("urgency")
+    )
+    color = models.CharField(max_length=7, default="#64748b", verbose_name=_("color"))
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
 
     class Meta:
+        verbose_name = _("priority")
         ordering = ["urgency"]
         verbose_name_plural = _("priorities")
 
@@ -97,17 +106,22 @@ class Priority(models.Model):
 
 
 class HelpTopic(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     is_public = models.BooleanField(
-        default=True, help_text=_("Customers can pick it on the portal.")
+        default=True,
+        help_text=_("Customers can pick it on the portal."),
+        verbose_name=_("is public"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     department = models.ForeignKey(
         Department,
         on_delete=models.PROTECT,
         related_name="topics",
+        verbose_name=_("department"),
     )
-    priority = models.ForeignKey(Priority, null=True, blank=True, on_delete=models.SET_NULL)
+    priority = models.ForeignKey(
+        Priority, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("priority")
+    )
     sla = models.ForeignKey(
         "sla.SLAPlan",
         null=True,
@@ -115,10 +129,11 @@ class HelpTopic(models.Model):
         on_delete=models.SET_NULL,
         verbose_name=_("SLA plan"),
     )
-    order = models.PositiveSmallIntegerField(default=100)
+    order = models.PositiveSmallIntegerField(default=100, verbose_name=_("order"))
     autorespond = models.BooleanField(
         default=True,
         help_text=_("Send the new-ticket autoresponse to the customer."),
+        verbose_name=_("autorespond"),
     )
     assign_team = models.ForeignKey(
         Team,
@@ -127,6 +142,7 @@ class HelpTopic(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("New tickets on this topic go to this team."),
+        verbose_name=_("assign team"),
     )
     assign_agent = models.ForeignKey(
         Agent,
@@ -137,9 +153,12 @@ class HelpTopic(models.Model):
         help_text=_(
             "New tickets on this topic go to this agent (instead of automatic assignment)."
         ),
+        verbose_name=_("assign agent"),
     )
 
     class Meta:
+        verbose_name = _("help topic")
+        verbose_name_plural = _("help topics")
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
@@ -156,16 +175,26 @@ class TopicField(models.Model):
         NUMBER = "number", pgettext_lazy("question kind", "Number")
         DATE = "date", pgettext_lazy("question kind", "Date")
 
-    topic = models.ForeignKey(HelpTopic, on_delete=models.CASCADE, related_name="fields")
-    key = models.SlugField(max_length=60, help_text=_("Stored name, e.g. asset_tag"))
-    label = models.CharField(max_length=120)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
-    required = models.BooleanField(default=False)
-    choices = models.TextField(blank=True, help_text=_("For a choice: one option per line."))
-    help_text = models.CharField(max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField(default=100)
+    topic = models.ForeignKey(
+        HelpTopic, on_delete=models.CASCADE, related_name="fields", verbose_name=_("topic")
+    )
+    key = models.SlugField(
+        max_length=60, help_text=_("Stored name, e.g. asset_tag"), verbose_name=_("key")
+    )
+    label = models.CharField(max_length=120, verbose_name=_("label"))
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.TEXT, verbose_name=_("kind")
+    )
+    required = models.BooleanField(default=False, verbose_name=_("required"))
+    choices = models.TextField(
+        blank=True, help_text=_("For a choice: one option per line."), verbose_name=_("choices")
+    )
+    help_text = models.CharField(max_length=200, blank=True, verbose_name=_("help text"))
+    order = models.PositiveSmallIntegerField(default=100, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("topic field")
+        verbose_name_plural = _("topic fields")
         ordering = ["order", "id"]
 
         constraints = [
@@ -204,7 +233,11 @@ class IssuedNumber(models.Model):
     a ticket is deleted, so a number is never reused.
     """
 
-    number = models.CharField(max_length=20, unique=True)
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+
+    class Meta:
+        verbose_name = _("issued number")
+        verbose_name_plural = _("issued numbers")
 
     def __str__(self) -> str:
         return self.number
@@ -221,73 +254,115 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 
 class Ticket(models.Model):
-    number = models.CharField(max_length=20, unique=True)
-    subject = models.CharField(max_length=255)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
-    topic = models.ForeignKey(
-        HelpTopic, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
     )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tickets")
+    topic = models.ForeignKey(
+        HelpTopic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("topic"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("department")
+    )
     assignee = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("team"),
     )
-    priority = models.ForeignKey(Priority, on_delete=models.PROTECT)
-    status = models.ForeignKey(Status, on_delete=models.PROTECT)
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, verbose_name=_("priority"))
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, verbose_name=_("status"))
     # Copied from status.state so that every queue filters on one indexed column.
-    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.OPEN, verbose_name=_("state")
+    )
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.WEB, verbose_name=_("source")
+    )
     sla = models.ForeignKey(
-        "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="SLA plan"
+        "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("SLA plan")
     )
     sla_from = models.CharField(
         max_length=12,
         choices=SLASource.choices,
         blank=True,
-        help_text="Where the plan came from: topic/department/default follow changes.",
+        help_text=_("Where the plan came from: topic/department/default follow changes."),
+        verbose_name=_("SLA from"),
     )
     # The SLA clock (see helpline.tickets.deadlines): started at opening or reopening,
     # stopped while paused, with the clock time spent paused added to its targets.
-    sla_started_at = models.DateTimeField(null=True, blank=True)
-    sla_paused_at = models.DateTimeField(null=True, blank=True)
-    sla_paused_seconds = models.PositiveIntegerField(default=0)
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    first_response_breached = models.BooleanField(default=False)
-    due_at = models.DateTimeField(null=True, blank=True)  # the resolution target
-    due_is_manual = models.BooleanField(default=False)
-    resolution_breached = models.BooleanField(default=False)
+    sla_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA started at"))
+    sla_paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA paused at"))
+    sla_paused_seconds = models.PositiveIntegerField(
+        default=0, verbose_name=_("SLA paused seconds")
+    )
+    first_response_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first response due at")
+    )
+    first_response_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first response at")
+    )
+    first_response_breached = models.BooleanField(
+        default=False, verbose_name=_("first response breached")
+    )
+    # The resolution target.
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("due at"))
+    due_is_manual = models.BooleanField(default=False, verbose_name=_("due is manual"))
+    resolution_breached = models.BooleanField(default=False, verbose_name=_("resolution breached"))
     # True while a missed target stands: first response missed and not yet
     # answered, or resolution missed. Cleared by answering or closing.
-    is_overdue = models.BooleanField(default=False)
+    is_overdue = models.BooleanField(default=False, verbose_name=_("is overdue"))
     # The next moment the SLA sweep must look at this ticket (a target plus grace,
     # or an escalation level); empty when nothing is pending or the clock is paused.
-    sla_alarm_at = models.DateTimeField(null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    sla_alarm_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA alarm at"))
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("escalation level")
+    )
     follows = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="followups",
-        help_text="The earlier ticket this one continues (a reply after the reopen window).",
+        help_text=_("The earlier ticket this one continues (a reply after the reopen window)."),
+        verbose_name=_("follows"),
     )
-    extra = models.JSONField(default=dict, blank=True, help_text="Answers to topic fields.")
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    last_response_at = models.DateTimeField(null=True, blank=True)
+    extra = models.JSONField(
+        default=dict, blank=True, help_text=_("Answers to topic fields."), verbose_name=_("extra")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    reopen_count = models.PositiveIntegerField(default=0, verbose_name=_("reopen count"))
+    last_message_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last message at"))
+    last_response_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last response at")
+    )
     # Bumped by every change; a change made against an older version is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     objects = TicketQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         # Queue pages sort by last update, newest first, with the id as tie-breaker;
         # ascending (updated_at, id) read backwards serves that order on SQLite and
         # PostgreSQL alike, with no sort step (tests/test_queue_indexes.py checks).
@@ -331,11 +406,17 @@ class Collaborator(models.Model):
     """Somebody besides the customer who follows a ticket (a Cc on the first mail):
     they receive the replies and may write on the ticket."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="collaborators")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="following")
-    added_at = models.DateTimeField(auto_now_add=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="collaborators", verbose_name=_("ticket")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="following", verbose_name=_("customer")
+    )
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added at"))
 
     class Meta:
+        verbose_name = _("collaborator")
+        verbose_name_plural = _("collaborators")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "customer"], name="collaborator_unique"),
         ]
@@ -353,22 +434,31 @@ class EntryKind(models.TextChoices):
 class Entry(models.Model):
     """One message in a ticket's thread. `body` is sanitized HTML (see lib.html)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField(max_length=10, choices=EntryKind.choices)
-    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="entries", verbose_name=_("ticket")
+    )
+    kind = models.CharField(max_length=10, choices=EntryKind.choices, verbose_name=_("kind"))
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("agent")
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("customer")
+    )
     # The author's name when written, so the thread reads right after people leave.
-    author_name = models.CharField(max_length=200)
-    body = models.TextField()
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    author_name = models.CharField(max_length=200, verbose_name=_("author name"))
+    body = models.TextField(verbose_name=_("body"))
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.WEB, verbose_name=_("source")
+    )
     # A resolution explanation is a reply the customer sees, marked so the UI can
     # show it as the answer.
-    is_resolution = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
+    is_resolution = models.BooleanField(default=False, verbose_name=_("is resolution"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("entry")
         ordering = ["created_at", "id"]
-        verbose_name_plural = "entries"
+        verbose_name_plural = _("entries")
         indexes = [
             # The ticket page's thread, in order.
             models.Index(fields=["ticket", "created_at"], name="entry_ticket_created"),
@@ -390,11 +480,17 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveIntegerField()
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("entry")
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=255, verbose_name=_("file"))
+    filename = models.CharField(max_length=255, verbose_name=_("filename"))
+    content_type = models.CharField(max_length=120, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -429,20 +525,28 @@ class EventKind(models.TextChoices):
 class Event(models.Model):
     """One change to a ticket: the audit log, the timeline and the reports' source."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
-    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_name = models.CharField(max_length=200)
-    field = models.CharField(max_length=40, blank=True)
-    old_value = models.CharField(max_length=255, blank=True)
-    new_value = models.CharField(max_length=255, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices, verbose_name=_("kind"))
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("agent")
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("customer")
+    )
+    actor_name = models.CharField(max_length=200, verbose_name=_("actor name"))
+    field = models.CharField(max_length=40, blank=True, verbose_name=_("field"))
+    old_value = models.CharField(max_length=255, blank=True, verbose_name=_("old value"))
+    new_value = models.CharField(max_length=255, blank=True, verbose_name=_("new value"))
     # Ids behind the old and new values, for reports that group by them.
-    data = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
@@ -462,16 +566,21 @@ class QueueCount(models.Model):
     tickets as at ten. Rows are changed in the same transaction as the ticket.
     """
 
-    department = models.ForeignKey(Department, on_delete=models.CASCADE)
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, verbose_name=_("department")
+    )
     # The assigned agent's id, 0 for none (a plain integer so the bucket key has no
     # NULL, which unique constraints treat differently on SQLite and PostgreSQL).
-    assignee_key = models.BigIntegerField()
-    team_key = models.BigIntegerField()  # the team's id, 0 for none
-    state = models.CharField(max_length=10, choices=State.choices)
-    is_overdue = models.BooleanField()
-    count = models.IntegerField(default=0)
+    assignee_key = models.BigIntegerField(verbose_name=_("assignee key"))
+    # The team's id, 0 for none.
+    team_key = models.BigIntegerField(verbose_name=_("team key"))
+    state = models.CharField(max_length=10, choices=State.choices, verbose_name=_("state"))
+    is_overdue = models.BooleanField(verbose_name=_("is overdue"))
+    count = models.IntegerField(default=0, verbose_name=_("count"))
 
     class Meta:
+        verbose_name = _("queue count")
+        verbose_name_plural = _("queue counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "assignee_key", "team_key", "state", "is_overdue"],
@@ -515,25 +624,51 @@ class HeldReply(models.Model):
             _("our mail server recorded that the sender's address failed authentication"),
         )
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="held_replies")
-    note = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="held_reply")
-    sender_name = models.CharField(max_length=200, blank=True)
-    sender_email = models.CharField(max_length=254)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="held_replies", verbose_name=_("ticket")
+    )
+    note = models.OneToOneField(
+        Entry, on_delete=models.CASCADE, related_name="held_reply", verbose_name=_("note")
+    )
+    sender_name = models.CharField(max_length=200, blank=True, verbose_name=_("sender name"))
+    sender_email = models.CharField(max_length=254, verbose_name=_("sender email"))
     # The sender's customer record, if they have one (who the reply is posted as
     # when they are on the ticket; otherwise it is posted as the ticket's customer).
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("customer"),
     )
-    reasons = models.JSONField(default=list, help_text="Reason codes, see HeldReply.Reason.")
-    detail = models.CharField(max_length=500, blank=True)  # e.g. the failed DMARC result
-    body = models.TextField()  # the reply without our heading, sanitized like any entry
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EMAIL)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
-    received_at = models.DateTimeField()
+    reasons = models.JSONField(
+        default=list, help_text=_("Reason codes, see HeldReply.Reason."), verbose_name=_("reasons")
+    )
+    # E.g. the failed DMARC result.
+    detail = models.CharField(max_length=500, blank=True, verbose_name=_("detail"))
+    # The reply without our heading, sanitized like any entry.
+    body = models.TextField(verbose_name=_("body"))
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.EMAIL, verbose_name=_("source")
+    )
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.HELD, verbose_name=_("state")
+    )
+    received_at = models.DateTimeField(verbose_name=_("received at"))
     decided_by = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+
+    class Meta:
+        verbose_name = _("held reply")
+        verbose_name_plural = _("held replies")
 
     def __str__(self) -> str:
         return f"Mail from {self.sender_email} held on {self.ticket}"
@@ -565,22 +700,41 @@ class Score(models.TextChoices):
 
 
 class Rating(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("ticket")
+    )
     # The RESOLVED event this rating answers: unique, so each resolution is rated once.
-    resolution = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="rating")
+    resolution = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="rating", verbose_name=_("resolution")
+    )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings",
+        verbose_name=_("customer"),
     )
     # The agent who resolved, copied from the RESOLVED event so the reports and an
     # agent's own stats group by a column instead of reading events.
     agent = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings",
+        verbose_name=_("agent"),
     )
-    score = models.CharField(max_length=4, choices=Score.choices)
-    comment = models.TextField(max_length=RATING_COMMENT_MAX_LENGTH, blank=True)  # plain text
-    created_at = models.DateTimeField()
+    score = models.CharField(max_length=4, choices=Score.choices, verbose_name=_("score"))
+    # Plain text.
+    comment = models.TextField(
+        max_length=RATING_COMMENT_MAX_LENGTH, blank=True, verbose_name=_("comment")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["created_at", "id"]
         indexes = [
             # Reports: the ratings given over a period (reports.metrics.ratings.summary).

@@ -10,12 +10,17 @@ claimed (next_run_at moved one interval ahead, its task queued).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class JobSchedule(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    next_run_at = models.DateTimeField()
-    last_run_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    next_run_at = models.DateTimeField(verbose_name=_("next run at"))
+    last_run_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last run at"))
+
+    class Meta:
+        verbose_name = _("job schedule")
+        verbose_name_plural = _("job schedules")
 
     def __str__(self) -> str:
         return f"{self.name} (next {self.next_run_at:%Y-%m-%d %H:%M:%S})"
@@ -30,9 +35,13 @@ class WorkerHeartbeat(models.Model):
     "some worker's loop is turning". `worker` names the last one (host and pid).
     """
 
-    name = models.CharField(max_length=100, unique=True)
-    beat_at = models.DateTimeField()
-    worker = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    beat_at = models.DateTimeField(verbose_name=_("beat at"))
+    worker = models.CharField(max_length=200, blank=True, verbose_name=_("worker"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.beat_at:%Y-%m-%d %H:%M:%S} ({self.worker})"
