@@ -51,6 +51,7 @@ from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, reply_marker
 from helpline.tickets.links import rating_links, ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
+from helpline.tickets.reasons import lazy_reason
 
 # Alert mails to agents quote the message, one copy per agent: up to this much of
 # its text (cut at a line or word), with a link to the whole on the ticket. The
@@ -169,7 +170,8 @@ class _Planner:
             },
             "customer": {"name": ticket.customer.name, "email": ticket.customer.email},
             "actor": event.actor_name,
-            "reason": event.reason,
+            # In the recipient's language, when their mail is rendered (compose).
+            "reason": lazy_reason(event.reason),
         }
 
     def _message(self, entry_id: object) -> dict[str, str] | None:

@@ -64,6 +64,7 @@ from helpline.accounts.models import Agent, AssignmentCursor, AssignmentMode, De
 from helpline.tickets.lifecycle.assignment import system_assign
 from helpline.tickets.lifecycle.core import Change
 from helpline.tickets.models import EventKind, State, Ticket
+from helpline.tickets.reasons import english
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def auto_assign(change: Change, *, why: str = "") -> None:
     if mode == AssignmentMode.NONE:
         return
     agent = pick_agent(department=ticket.department, team=ticket.team, at=change.now)
-    label = AssignmentMode(mode).label.lower()
+    label = english(AssignmentMode(mode).label).lower()  # stored in English: reasons.py
     if agent is not None:
         system_assign(change, agent=agent, reason=why or f"Automatic assignment ({label})")
         return

@@ -29,6 +29,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.models import EventKind, Ticket
 from helpline.tickets.permissions import TicketAction
+from helpline.tickets.reasons import english
 
 
 def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
@@ -73,7 +74,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
                 continue
             moment = deadlines.level_due(ticket, plan, level)
             if moment is not None and moment <= now:
-                _fire(change, level, reason=f"SLA: {level.describe()}", by_hand=False)
+                _fire(change, level, reason=f"SLA: {english(level.describe)}", by_hand=False)
         rearm_alarm(change)
         if not change.events:
             # Only the alarm moved: bookkeeping, not a change anybody made, so
@@ -91,7 +92,7 @@ def _missed(change: Change, target: Target, due: datetime) -> None:
         field="overdue",
         old=ticket.is_overdue,
         new=True,
-        reason=f"{target.label} target missed (due {due:%Y-%m-%d %H:%M} UTC)",
+        reason=f"{english(target.label)} target missed (due {due:%Y-%m-%d %H:%M} UTC)",
         data={"target": target.value, "due": due.isoformat()},
     )
     change.set(is_overdue=True)

@@ -57,6 +57,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction
+from helpline.tickets.reasons import english
 
 MAX_DETAIL = 500
 
@@ -120,7 +121,7 @@ def hold_reply(
             EventKind.HELD,
             field="held",
             new=sender_email,
-            reason="; ".join(str(HeldReply.Reason(code).label) for code in reasons),
+            reason="; ".join(english(HeldReply.Reason(code).label) for code in reasons),
             data={"held": held.pk},
             entry=note,
         )
@@ -182,7 +183,7 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
                 EventKind.COLLABORATOR,
                 field="collaborator",
                 new=author,
-                reason=_("%(sender)s, whose held mail was accepted") % {"sender": author},
+                reason=f"{author}, whose held mail was accepted",  # shown translated: reasons.py
             )
         change.event(
             EventKind.HELD_ACCEPTED,
