@@ -3,8 +3,9 @@
 Mail clients quote the whole earlier message below (or above) the answer. We cut at,
 whichever comes first:
 
-- our own marker line, `-- Reply above this line to add to ticket #NNNNNN --`, which
-  outbound mail carries at its top (quoted or not, the reply is what is above it);
+- our own marker line, `-- Reply above this line to add to ticket #NNNNNN --` (in
+  the customer's language), which outbound mail carries at its top (quoted or not,
+  the reply is what is above it);
 - an attribution line such as "On Mon, 3 Jun 2024, Ken <ken@example.com> wrote:"
   in the languages our customers write most (Gmail wraps it over two or three lines);
 - Outlook's "-----Original Message-----" line or its "From: / Sent: / Subject:"
@@ -22,8 +23,23 @@ conversation whole, since there it is the context the agent needs.
 from __future__ import annotations
 
 import re
+from functools import cache
 
-MARKER = re.compile(r"^[>\s]*-*\s*reply above this line", re.IGNORECASE)
+from helpline.notify.rendering import marker_starts
+
+
+@cache
+def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Our marker line's start in every language the site speaks (a customer may
+    answer mail sent in a language they have since left): at the start of a text
+    line (after quoting and dashes), and anywhere in HTML. Built on first use, when
+    the translations are loaded."""
+    starts = "|".join(re.escape(start) for start in marker_starts())
+    return (
+        re.compile(rf"^[>\s]*-*\s*(?:{starts})", re.IGNORECASE),
+        re.compile(starts, re.IGNORECASE),
+    )
+
 
 # "On <date>, <name> wrote:" and its translations: (start of the line, the verb).
 _ATTRIBUTION = re.compile(
@@ -88,7 +104,7 @@ def strip_quoted(text: str) -> str:
     """The new part of a reply: everything above the quoted earlier message."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for i, line in enumerate(lines):
-        if MARKER.match(line):
+        if _markers()[0].match(line):
             lines = lines[:i]
             break
     for i in range(len(lines)):
@@ -116,7 +132,6 @@ _HTML_QUOTE_STARTS = re.compile(
     r"|<div[^<>]*border-top:\s*solid\s*#(?:E1E1E1|B5C4DF)",
     re.IGNORECASE,
 )
-_HTML_MARKER = re.compile(r"reply above this line", re.IGNORECASE)
 _OPENING_TAG = re.compile(r"<[a-z][a-z0-9]*\b[^<>]*>", re.IGNORECASE)
 
 
@@ -145,7 +160,7 @@ def strip_quoted_html(html: str) -> str:
     closes them.
     """
     cut = len(html)
-    marker = _HTML_MARKER.search(html)
+    marker = _markers()[1].search(html)
     if marker:
         cut = _block_start(html[: marker.start()])
     quote = _HTML_QUOTE_STARTS.search(html, 0, cut)

@@ -7,6 +7,7 @@ What other apps call:
   `add_own_address_source(fn)`: never answer or autorespond to ourselves.
 - `helpline.notify.lookup.ticket_for_message_ids(*headers)`: the ticket a reply
   answers, from its In-Reply-To/References.
-- `helpline.notify.rendering.REPLY_MARKER_RE`: the reply-above-this-line marker.
+- `helpline.notify.rendering.marker_starts`: how the reply-above-this-line marker
+  starts, in every language (intake cuts replies there).
 - `helpline.notify.sending.send_due()`: the worker's periodic sweep.
 """

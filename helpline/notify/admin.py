@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage, OutboundStatus
-from helpline.notify.rendering import check_template, default_source, reply_marker
+from helpline.notify.rendering import check_template, default_source, lazy_reply_marker
 from helpline.notify.sending import retry
 
 # What every template may use, with made-up values to check templates against.
@@ -31,7 +31,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "recipient": {"name": "Alice Agent"},
     "actor": "Sam Super",
     "reason": "",
-    "marker": reply_marker("123456"),
+    "marker": lazy_reply_marker("123456"),
     "link": "https://help.example.com/t/token/",
     "desk_url": "https://help.example.com/desk/tickets/123456/",
     "message": {"author": "Alice Agent", "html": mark_safe("<p>Hello</p>"), "text": "Hello"},

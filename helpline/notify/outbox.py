@@ -48,7 +48,7 @@ from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import PlannedMail, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.notify.rendering import Renderer, reply_marker
+from helpline.notify.rendering import Renderer, lazy_reply_marker
 from helpline.tickets.links import rating_links, ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
 from helpline.tickets.reasons import lazy_reason
@@ -206,7 +206,7 @@ class _Planner:
         return {
             **self._base(event),
             "recipient": {"name": ticket.customer.name},
-            "marker": reply_marker(ticket.number),
+            "marker": lazy_reply_marker(ticket.number),  # in the customer's language
             "link": settings.HELPLINE_BASE_URL + ticket_path(ticket),
         }
 

@@ -21,8 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template import engines
 from django.template.backends.django import Template
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from helpline.notify.models import MailKind, MailTemplate
 
@@ -30,14 +34,34 @@ log = logging.getLogger(__name__)
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates" / "notify"
 
-# The first line of mail a customer may answer. Intake cuts a reply at this line,
-# so the quoted mail below it does not pile up in the thread.
-REPLY_MARKER = "-- Reply above this line to add to ticket #{number} --"
-REPLY_MARKER_RE = re.compile(r"-- Reply above this line to add to ticket #(\d{4,20}) --")
+# The first line of mail a customer may answer, in the customer's language. Intake
+# cuts a reply at this line, so the quoted mail below it does not pile up in the
+# thread: it knows the line by its first words (MARKER_START), in every language of
+# settings.LANGUAGES, since a customer may answer mail sent before they changed
+# theirs. Each translation of REPLY_MARKER starts with "-- " and the translation
+# of MARKER_START (helpline/notify/tests/test_reply_marker.py).
+REPLY_MARKER = gettext_noop("-- Reply above this line to add to ticket #%(number)s --")
+MARKER_START = gettext_noop("Reply above this line")
 
 
 def reply_marker(number: str) -> str:
-    return REPLY_MARKER.format(number=number)
+    """The marker line in the active language."""
+    return gettext(REPLY_MARKER) % {"number": number}
+
+
+# For a mail's context: rendered later, in the recipient's language (compose).
+lazy_reply_marker = lazy(reply_marker, str)
+
+
+def marker_starts() -> list[str]:
+    """MARKER_START in every language the site speaks (English first)."""
+    starts: list[str] = []
+    for code in ["en", *(code for code, _name in settings.LANGUAGES)]:
+        with translation.override(code):
+            start = gettext(MARKER_START)
+        if start not in starts:
+            starts.append(start)
+    return starts
 
 
 @dataclass(frozen=True)
