@@ -17,6 +17,7 @@ from django.utils import timezone
 from helpline.accounts.models import Department
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Status, StatusPurpose, Ticket
+from helpline.tickets.reasons import own
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def close_resolved(now: datetime | None = None) -> dict[str, int]:
             .order_by("resolved_at")
             .values_list("pk", flat=True)[:BATCH]
         )
-        reason = f"Closed automatically: no reply {days} days after it was resolved"
+        reason = own(f"Closed automatically: no reply {days} days after it was resolved")
         for pk in list(ids):
             try:
                 lifecycle.close(Ticket(pk=pk), actor=None, reason=reason)

@@ -1,14 +1,16 @@
-"""The reasons the lifecycle writes into `Event.reason` itself, and their translation.
+"""The reasons Helpline writes into `Event.reason` itself, and their translation.
 
 A reason is stored once and read by people in different languages (the desk's
-timeline, agents' alert mail, the API), so the lifecycle stores it in English and
-each reader gets it translated when it is shown: `translate_reason`. A typed reason
-(an agent's "why") is stored and shown as typed. A reason that matches nothing here
-(typed, or written by an older release in other words) is shown as stored.
+timeline, agents' alert mail, the API), so the lifecycle stores its own reasons in
+English, marked as its own (`own(...)`: `Change.event` records the mark in the
+event's data), and each reader gets them translated when they are shown
+(`event_reason`). A reason a person typed (an agent's "why", a rating's comment)
+carries no mark and is shown as typed, however much it looks like one of ours.
 
-Each sentence the lifecycle writes has its English template here, in
-`SENTENCES` or `PATTERNS`; a test writes every one of them through the lifecycle
-and reads each back in German (helpline/tickets/tests/test_reasons.py)."""
+Each sentence the lifecycle writes has its English template here, in `SENTENCES`
+or `PATTERNS`; helpline/tickets/tests/test_reasons.py checks that every `own(...)`
+in the code matches one, and writes the common ones through the lifecycle and
+reads them back in German."""
 
 from __future__ import annotations
 
@@ -19,11 +21,21 @@ from dataclasses import dataclass, field
 from django.db.models import Choices
 from django.utils import translation
 from django.utils.functional import Promise, lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from helpline.accounts.models import AssignmentMode
 from helpline.sla.models import Target
-from helpline.tickets.models import HeldReply
+from helpline.tickets.models import Event, HeldReply
+
+OWN_KEY = "own_reason"  # in Event.data: the reason is one of these, not typed
+
+
+class Own(str):
+    """A reason Helpline wrote (translated when shown), not one a person typed."""
+
+
+def own(text: str) -> Own:
+    return Own(text)
 
 
 def english(text: str | Promise | Callable[[], str]) -> str:
@@ -80,6 +92,7 @@ SENTENCES: dict[str, Promise] = {
     "Plan of the new help topic": gettext_lazy("Plan of the new help topic"),
     "Plan of the new department": gettext_lazy("Plan of the new department"),
     "Plan of the new default": gettext_lazy("Plan of the new default"),
+    "Routing rule": gettext_lazy("Routing rule"),
 }
 
 PATTERNS: list[Pattern] = [
@@ -123,6 +136,7 @@ PATTERNS: list[Pattern] = [
         mode=_mode,
     ),
     _p(r"(?P<agent>.+) is not available", gettext_lazy("%(agent)s is not available")),
+    _p(r"Follows #(?P<number>\d+)", gettext_lazy("Follows #%(number)s")),
     _p(r"Help topic (?P<name>.+)", gettext_lazy("Help topic %(name)s")),
     _p(r"Escalation: (?P<level>.+)", gettext_lazy("Escalation: %(level)s")),
     # SLA targets and escalation levels (lifecycle.escalation, sla.models.describe).
@@ -216,6 +230,24 @@ def _held(reason: str) -> str:
         shown.append(str(member.label))
         rest = rest[len(english(member.label)) :].removeprefix("; ")
     return "; ".join(shown)
+
+
+def event_reason(event: Event) -> str:
+    """An event's reason as its reader should see it: ours translated, typed as typed."""
+    if event.data.get(OWN_KEY):
+        return translate_reason(event.reason)
+    return event.reason
+
+
+_LEVEL = re.compile(r"Level (?P<order>\d+)")
+
+
+def level_name(stored: str) -> str:
+    """An escalation level's name as stored in an event: an unnamed level's
+    "Level 2" (written in English) in the active language, a named one as named."""
+    if match := _LEVEL.fullmatch(stored):
+        return gettext("Level %(order)s") % {"order": match["order"]}
+    return stored
 
 
 # For values rendered later, in another language (agents' alert mail).

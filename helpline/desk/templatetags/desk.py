@@ -3,9 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_noop
 
-from helpline.tickets.reasons import translate_reason
+from helpline.tickets import reasons
+from helpline.tickets.models import Event, Score
+from helpline.tickets.reasons import OWN_KEY
 
 register = template.Library()
 
@@ -40,6 +44,26 @@ def actor(event: Any) -> str:
 
 
 @register.filter
-def event_reason(reason: str) -> str:
-    """The reason of an event in the viewer's language, where the lifecycle wrote it."""
-    return translate_reason(reason)
+def reason_html(event: Event) -> SafeString:
+    """An event's reason: Helpline's own in the viewer's language, a typed one as
+    typed inside `translate="no"` (people's words are not the page's language)."""
+    if event.data.get(OWN_KEY):
+        return SafeString(conditional_escape(reasons.event_reason(event)))
+    return format_html('<span translate="no">{}</span>', event.reason)
+
+
+@register.filter
+def level_html(stored: str) -> SafeString:
+    """An escalation level as an event stored it: an unnamed level's "Level 2" in
+    the viewer's language, a name an administrator gave as given."""
+    shown = reasons.level_name(stored)
+    if shown == stored and stored:
+        return format_html('<span translate="no">{}</span>', stored)
+    return SafeString(conditional_escape(shown))
+
+
+@register.filter
+def score_label(event: Event) -> str:
+    """A rating's score in the viewer's language (the event stores its key in data)."""
+    score = event.data.get("score")
+    return str(Score(score).label) if score in Score.values else event.new_value

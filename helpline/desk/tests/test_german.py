@@ -11,10 +11,10 @@ import time_machine
 from django.test import Client
 
 from helpline.conftest import World
-from helpline.desk.templatetags.desk import event_reason
 from helpline.desk.tests.test_desk import login
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Event, EventKind
+from helpline.tickets.reasons import translate_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,7 @@ def test_a_reason_the_lifecycle_wrote_is_shown_in_the_viewers_language(
         old_value="True",
         new_value="False",
         reason="New due date",
+        data={"own_reason": True},  # written by the lifecycle, not typed
         created_at=ticket.created_at,
     )
     html = german(login(client, world.agent), f"/desk/tickets/{ticket.number}/")
@@ -94,11 +95,11 @@ def test_reasons_with_names_are_translated_and_typed_reasons_are_left_alone() ->
     from django.utils import translation
 
     with translation.override("de"):
-        assert event_reason("Opened by Ann Agent for Ken Adams") == (
+        assert translate_reason("Opened by Ann Agent for Ken Adams") == (
             "Von Ann Agent für Ken Adams eröffnet"
         )
-        assert event_reason("The customer called back") == "The customer called back"
-        assert event_reason("Set priority to High; Stopped processing further rules") == (
+        assert translate_reason("The customer called back") == "The customer called back"
+        assert translate_reason("Set priority to High; Stopped processing further rules") == (
             "Priorität auf High gesetzt; Weitere Regeln nicht mehr ausgeführt"
         )
 

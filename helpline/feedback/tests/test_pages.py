@@ -105,7 +105,8 @@ def test_the_desk_shows_the_rating_in_details_and_the_timeline(
     rated = timeline.split('data-kind="rated"')[1].split("</li>")[0]
     text = " ".join(rated.split())
     assert "<strong>Ken Adams</strong> rated the answer <strong>Bad</strong>" in text
-    assert "— It is still &lt;b&gt;smoking&lt;/b&gt;." in text
+    # The customer's words: shown as typed, not in the page's language.
+    assert '— <span translate="no">It is still &lt;b&gt;smoking&lt;/b&gt;.</span>' in text
 
 
 def test_the_desk_page_of_an_unrated_ticket_shows_no_rating(client: Client, world: World) -> None:

@@ -164,6 +164,8 @@ class Run:
         deadline = time.monotonic() + TRAP_SECONDS
         while not fired.wait(0.1) and worker.alive() and time.monotonic() < deadline:
             pass
+        if self.sink.trap.triggered.is_set():
+            fired.wait(TRAP_SECONDS)  # the worker died of the action: let it finish
         self.sink.disarm()
         return self.sink.trap.caught if fired.is_set() else "-"
 

@@ -32,6 +32,10 @@ class _Trap(_Collector):
         super().__init__()
         self.armed: tuple[Callable[[], object], Moment] | None = None
         self.fired = threading.Event()
+        # Set before the action: a SIGKILLed worker is gone before `fired` is set,
+        # and the harness must not take that for a death of its own (a loaded CI
+        # machine can pause this thread between the two).
+        self.triggered = threading.Event()
         self.caught = ""  # the Message-ID of the message it was handed, if kept
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -44,6 +48,7 @@ class _Trap(_Collector):
             answer = await super().handle_DATA(server, session, envelope)
             self.caught = self.messages[-1].header("Message-ID")
         # In this thread, holding up the answer: the sender waits for it meanwhile.
+        self.triggered.set()
         action()
         self.fired.set()
         return answer
@@ -61,6 +66,7 @@ class TrapSink(SMTPServer):
     def arm(self, action: Callable[[], object], moment: Moment) -> threading.Event:
         """Run `action` when the next message is handed over, at `moment`."""
         self.trap.fired.clear()
+        self.trap.triggered.clear()
         self.trap.caught = ""
         self.trap.armed = (action, moment)
         return self.trap.fired

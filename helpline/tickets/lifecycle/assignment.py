@@ -23,6 +23,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction, can_in_department
+from helpline.tickets.reasons import own
 
 
 def assign(
@@ -180,7 +181,7 @@ def apply_transfer(change: Change, department: Department, reason: str) -> None:
             EventKind.RELEASED,
             field="agent",
             old=assignee,
-            reason=f"No access to {department}",
+            reason=own(f"No access to {department}"),
         )
         change.set(assignee=None)
     follow_plan(change)
@@ -208,8 +209,10 @@ def system_assign(
                 EventKind.UNASSIGNABLE,
                 field="agent",
                 old=agent,
-                reason=f"{reason}: {agent} cannot take it (inactive or no access to "
-                f"{ticket.department})",
+                reason=own(
+                    f"{reason}: {agent} cannot take it (inactive or no access to "
+                    f"{ticket.department})"
+                ),
             )
 
 

@@ -64,7 +64,7 @@ from helpline.accounts.models import Agent, AssignmentCursor, AssignmentMode, De
 from helpline.tickets.lifecycle.assignment import system_assign
 from helpline.tickets.lifecycle.core import Change
 from helpline.tickets.models import EventKind, State, Ticket
-from helpline.tickets.reasons import english
+from helpline.tickets.reasons import english, own
 
 
 @dataclass(frozen=True)
@@ -236,13 +236,15 @@ def auto_assign(change: Change, *, why: str = "") -> None:
     agent = pick_agent(department=ticket.department, team=ticket.team, at=change.now)
     label = english(AssignmentMode(mode).label).lower()  # stored in English: reasons.py
     if agent is not None:
-        system_assign(change, agent=agent, reason=why or f"Automatic assignment ({label})")
+        system_assign(change, agent=agent, reason=why or own(f"Automatic assignment ({label})"))
         return
     scope = f"the team {ticket.team}" if ticket.team else f"{ticket.department}"
     change.event(
         EventKind.UNASSIGNABLE,
-        reason=f"Nobody in {scope} is available ({label}): everyone is off shift, "
-        "on vacation, inactive or at their cap.",
+        reason=own(
+            f"Nobody in {scope} is available ({label}): everyone is off shift, "
+            "on vacation, inactive or at their cap."
+        ),
     )
 
 
@@ -265,7 +267,7 @@ def assign_reopened(change: Change) -> None:
         last, department=ticket.department, at=change.now, ticket=ticket
     ):
         return
-    why = f"{last} is not available" if last is not None else ""
+    why = own(f"{last} is not available") if last is not None else ""
     auto_assign(change, why=why)
     if last is not None and ticket.assignee_id == last.pk:
         # Nobody else either: the ticket waits in the queue rather than with

@@ -25,6 +25,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.models import EventKind, HelpTopic, SLASource, Status, Ticket
 from helpline.tickets.permissions import TicketAction
+from helpline.tickets.reasons import own
 
 # Plans that came from these follow the ticket when its topic or department
 # changes; a plan set by a rule or by hand stays.
@@ -142,7 +143,7 @@ def record_answer(change: Change, *, event_data: dict[str, Any] | None = None) -
             field="overdue",
             old=True,
             new=False,
-            reason="First response sent",
+            reason=own("First response sent"),
             data={"target": "first_response"},
         )
     rearm_alarm(change)
@@ -171,7 +172,7 @@ def _replan(change: Change, plan: SLAPlan | None, source: str, reason: str) -> N
         _set_clock(change, lambda: deadlines.pause(ticket, change.now))
     if was_overdue and not ticket.is_overdue:
         change.event(
-            EventKind.OVERDUE, field="overdue", old=True, new=False, reason=f"Now on {plan}"
+            EventKind.OVERDUE, field="overdue", old=True, new=False, reason=own(f"Now on {plan}")
         )
     rearm_alarm(change)
 
@@ -182,7 +183,7 @@ def follow_plan(change: Change) -> None:
     if ticket.sla_from not in DERIVED_PLAN_SOURCES:
         return
     plan, source = plan_for(ticket.topic, ticket.department)
-    _replan(change, plan, source, reason="Plan of the new " + _what(source))
+    _replan(change, plan, source, reason=own("Plan of the new " + _what(source)))
 
 
 def _what(source: str) -> str:
@@ -264,7 +265,7 @@ def set_due(
         )
         if was_overdue and not ticket.is_overdue:
             change.event(
-                EventKind.OVERDUE, field="overdue", old=True, new=False, reason="New due date"
+                EventKind.OVERDUE, field="overdue", old=True, new=False, reason=own("New due date")
             )
         rearm_alarm(change)
         return change.save()

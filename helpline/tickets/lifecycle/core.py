@@ -48,6 +48,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction, can
+from helpline.tickets.reasons import OWN_KEY, Own
 
 Actor = Agent | Customer | None  # None is the system (clock, sweep)
 
@@ -195,6 +196,8 @@ class Change:
         data = _ids(old, new) if data is None else data
         if entry is not None:
             data = {**data, "entry": entry.pk}
+        if isinstance(reason, Own):  # Helpline's words: translated when shown
+            data = {**data, OWN_KEY: True}
         self.events.append(
             Event(
                 ticket=self.ticket,

@@ -29,7 +29,7 @@ from helpline.tickets.lifecycle.core import (
 )
 from helpline.tickets.models import EventKind, Ticket
 from helpline.tickets.permissions import TicketAction
-from helpline.tickets.reasons import english
+from helpline.tickets.reasons import english, own
 
 
 def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
@@ -74,7 +74,7 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
                 continue
             moment = deadlines.level_due(ticket, plan, level)
             if moment is not None and moment <= now:
-                _fire(change, level, reason=f"SLA: {english(level.describe)}", by_hand=False)
+                _fire(change, level, reason=own(f"SLA: {english(level.describe)}"), by_hand=False)
         rearm_alarm(change)
         if not change.events:
             # Only the alarm moved: bookkeeping, not a change anybody made, so
@@ -92,7 +92,7 @@ def _missed(change: Change, target: Target, due: datetime) -> None:
         field="overdue",
         old=ticket.is_overdue,
         new=True,
-        reason=f"{english(target.label)} target missed (due {due:%Y-%m-%d %H:%M} UTC)",
+        reason=own(f"{english(target.label)} target missed (due {due:%Y-%m-%d %H:%M} UTC)"),
         data={"target": target.value, "due": due.isoformat()},
     )
     change.set(is_overdue=True)
@@ -132,7 +132,7 @@ def _fire(change: Change, level: EscalationLevel, *, reason: str, by_hand: bool)
     ticket = change.ticket
     had_agent = ticket.assignee_id is not None
     EscalationFired.objects.create(ticket=ticket, level=level, fired_at=change.now, by_hand=by_hand)
-    label = str(level)
+    label = english(level.__str__)  # "Level 2" unless named: stored in English
     change.event(
         EventKind.ESCALATED,
         field="escalation",
@@ -149,7 +149,7 @@ def _fire(change: Change, level: EscalationLevel, *, reason: str, by_hand: bool)
         },
     )
     change.set(escalation_level=max(ticket.escalation_level, level.order))
-    why = f"Escalation: {label}"
+    why = own(f"Escalation: {label}")
     if level.transfer_to_id and level.transfer_to and level.transfer_to_id != ticket.department_id:
         apply_transfer(change, level.transfer_to, why)
     # An inactive team is skipped by system_assign; without this check its agent

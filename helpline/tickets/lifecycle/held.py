@@ -57,7 +57,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction
-from helpline.tickets.reasons import english
+from helpline.tickets.reasons import english, own
 
 MAX_DETAIL = 500
 
@@ -121,7 +121,7 @@ def hold_reply(
             EventKind.HELD,
             field="held",
             new=sender_email,
-            reason="; ".join(english(HeldReply.Reason(code).label) for code in reasons),
+            reason=own("; ".join(english(HeldReply.Reason(code).label) for code in reasons)),
             data={"held": held.pk},
             entry=note,
         )
@@ -183,7 +183,7 @@ def accept_held(held: HeldReply, *, actor: Agent) -> Ticket:
                 EventKind.COLLABORATOR,
                 field="collaborator",
                 new=author,
-                reason=f"{author}, whose held mail was accepted",  # shown translated: reasons.py
+                reason=own(f"{author}, whose held mail was accepted"),
             )
         change.event(
             EventKind.HELD_ACCEPTED,

@@ -73,6 +73,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction, can_in_department
+from helpline.tickets.reasons import own
 
 NUMBER_DIGITS = 6
 
@@ -356,9 +357,9 @@ def _record_opening(
             "autorespond": place.autorespond,
             **({"follows": follows.pk} if follows is not None else {}),
         },
-        reason=f"Opened by {actor_name(actor)} for {customer.name}"
+        reason=own(f"Opened by {actor_name(actor)} for {customer.name}")
         if isinstance(actor, Agent)
-        else (f"Follows #{follows.number}" if follows is not None else ""),
+        else (own(f"Follows #{follows.number}") if follows is not None else ""),
     )
     # The rules act as Helpline itself, whoever opened the ticket.
     rules = Change(ticket, None, now)
@@ -367,7 +368,7 @@ def _record_opening(
             EventKind.ROUTED,
             field="rule",
             new=match.rule_name,
-            reason="; ".join(match.actions),
+            reason=own("; ".join(match.actions)),
             data={"rule": match.rule_id},
         )
     for rule_id, message in outcome.errors:
@@ -400,10 +401,10 @@ def _assign_first(
         # A team was chosen: its own mode picks a member.
         return _assign_automatically(ticket, None, None, "", now)
     if outcome.agent is not None or outcome.team is not None:
-        return _assign_automatically(ticket, outcome.agent, outcome.team, "Routing rule", now)
+        return _assign_automatically(ticket, outcome.agent, outcome.team, own("Routing rule"), now)
     topic = place.topic
     if topic is not None:
-        why = f"Help topic {topic}"
+        why = own(f"Help topic {topic}")
         return _assign_automatically(ticket, topic.assign_agent, topic.assign_team, why, now)
     return _assign_automatically(ticket, None, None, "", now)
 
@@ -425,5 +426,5 @@ def _canned_reply(ticket: Ticket, title: str, body: Body) -> Ticket:
     not count as the first response, which is a person's."""
     change = Change(ticket, None)
     entry = add_entry(ticket, kind=EntryKind.REPLY, actor=None, body=body, now=change.now)
-    change.event(EventKind.REPLIED, entry=entry, reason=f"Canned reply: {title}")
+    change.event(EventKind.REPLIED, entry=entry, reason=own(f"Canned reply: {title}"))
     return change.save()

@@ -37,6 +37,7 @@ from helpline.tickets.models import (
     Ticket,
 )
 from helpline.tickets.permissions import TicketAction, can_in_department
+from helpline.tickets.reasons import own
 
 
 def reply(
@@ -77,7 +78,7 @@ def reply(
                 field="agent",
                 old=None,
                 new=agent,
-                reason="Claimed by replying",
+                reason=own("Claimed by replying"),
             )
             change.set(assignee=agent)
         if status is not None and status.pk != ticket.status_id:
@@ -160,7 +161,7 @@ def customer_reply(
         change.event(EventKind.CUSTOMER_REPLIED, entry=entry)
         change.set(last_message_at=change.now)
         if not ticket.is_open:
-            apply_reopen(change, status_for(StatusPurpose.NEW), reason="The customer replied")
+            apply_reopen(change, status_for(StatusPurpose.NEW), reason=own("The customer replied"))
         elif ticket.status.pauses_sla or pauses(ticket.sla, ticket.status_id):
             # The wait is over: back to the "new" status, and the clock runs again.
             move_status(change, status_for(StatusPurpose.NEW))
@@ -205,7 +206,7 @@ def _follow_up(change: Change, *, body: Body, source: str) -> Ticket:
         EventKind.LINKED,
         field="followup",
         new=f"#{new.number}",
-        reason=f"The customer wrote more than {days} days after it ended",
+        reason=own(f"The customer wrote more than {days} days after it ended"),
         data={"ticket": new.pk},
     )
     change.save()

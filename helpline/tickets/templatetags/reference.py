@@ -46,11 +46,10 @@ def shown_name(value: object, audience: str = "") -> SafeString:
     if value is None:
         return SafeString("")
     if isinstance(value, Status) and audience != "internal":
-        typed = bool(value.customer_label) or not is_shipped(value.name)
+        typed = bool(value.customer_label) or is_typed(value)
         text = value.public_name
     else:
-        name = str(getattr(value, "name", value))
-        typed, text = not is_shipped(name), _display_name(name)
+        typed, text = is_typed(value), display_name(value)
     if typed:
         return format_html('<span translate="no">{}</span>', text)
     return SafeString(conditional_escape(text))

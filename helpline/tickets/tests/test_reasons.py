@@ -7,7 +7,9 @@ request, a German customer's mail) and then checks every reason it stored."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -20,7 +22,7 @@ from helpline.notify.models import MailKind, OutboundMessage
 from helpline.sla.models import Target, Trigger
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Event, HeldReply, Ticket
-from helpline.tickets.reasons import translate_reason
+from helpline.tickets.reasons import OWN_KEY, PATTERNS, SENTENCES, event_reason, translate_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +33,23 @@ def german() -> Iterator[None]:
         yield
 
 
-def reasons(ticket: Ticket) -> list[str]:
-    return [r for r in Event.objects.filter(ticket=ticket).values_list("reason", flat=True) if r]
+def reasons(ticket: Ticket) -> list[Event]:
+    """The events with a reason Helpline wrote (none of these scenarios types one)."""
+    events = [e for e in Event.objects.filter(ticket=ticket) if e.reason]
+    assert all(e.data.get(OWN_KEY) for e in events), [e.reason for e in events]
+    return events
 
 
-def assert_stored_in_english_and_shown_in_german(stored: list[str], *english: str) -> None:
+def assert_stored_in_english_and_shown_in_german(events: list[Event], *english: str) -> None:
+    stored = [e.reason for e in events]
     for start in english:
         assert any(r.startswith(start) for r in stored), (start, stored)
-    for reason in stored:
+    for event in events:
         with translation.override("en"):
-            assert translate_reason(reason) == reason  # English readers: as stored
+            assert event_reason(event) == event.reason  # English readers: as stored
         with translation.override("de"):
-            shown = translate_reason(reason)
-        assert shown != reason, f"shown in English to a German reader: {reason!r}"
+            shown = event_reason(event)
+        assert shown != event.reason, f"shown in English to a German reader: {event.reason!r}"
 
 
 def test_automatic_assignment(world: World, german: None) -> None:
@@ -134,8 +140,122 @@ def test_held_mail_and_the_stranger_it_adds(world: World, german: None) -> None:
     )
 
 
-def test_a_typed_reason_is_shown_as_typed(german: None) -> None:
-    assert translate_reason("Der Kunde hat angerufen") == "Der Kunde hat angerufen"
+def test_a_typed_reason_is_shown_as_typed_however_much_it_looks_like_ours(
+    world: World, german: None
+) -> None:
+    ticket = lifecycle.transfer(
+        world.open(), actor=world.admin, department=world.sales, reason="Help topic is broken"
+    )
+    [typed] = [e for e in Event.objects.filter(ticket=ticket) if e.reason == "Help topic is broken"]
+    assert OWN_KEY not in typed.data
+    assert event_reason(typed) == "Help topic is broken"
+    assert translate_reason("Help topic is broken") == "Hilfethema is broken"  # were it ours
+
+
+def test_a_rule_s_actions_are_translated_each_alone(german: None) -> None:
     assert translate_reason("Set priority to High; Stopped processing further rules") == (
         "Priorität auf High gesetzt; Weitere Regeln nicht mehr ausgeführt"
+    )
+
+
+# --- every reason in the code has its template ------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = "12"  # what stands in for each {...} of an f-string (a name, a number)
+# ...unless the f-string inserts stored English of its own:
+SAMPLES = {
+    "english(level.describe)": "at 50 % of the resolution target",
+    "english(target.label)": "Resolution",
+    "due": "2026-03-02 17:00",
+    "label": "round robin",
+}
+
+
+def _own_texts() -> list[tuple[str, str]]:
+    """(where, sample text) of every own("..."/f"...") in the code."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "own"):
+                continue
+            [arg] = node.args
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            found.append((where, _sample(arg)))
+    return found
+
+
+def _sample(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            _sample(v) if isinstance(v, ast.Constant) else SAMPLES.get(_source(v), SAMPLE)
+            for v in node.values
+        )
+    if isinstance(node, ast.BinOp):  # "..." + _what(...)
+        return _sample(node.left) + "help topic"
+    return SAMPLE  # "; ".join(...): a rule's actions or a held mail's reasons
+
+
+def _source(node: ast.expr) -> str:
+    return ast.unparse(node.value) if isinstance(node, ast.FormattedValue) else ""
+
+
+def test_every_reason_helpline_writes_has_a_translation() -> None:
+    texts = _own_texts()
+    assert len(texts) >= 20, texts  # the walk found the code
+    with translation.override("de"):
+        untranslated = [
+            (where, text)
+            for where, text in texts
+            if text != SAMPLE and translate_reason(text) == text
+        ]
+    assert untranslated == []
+    assert SENTENCES and PATTERNS
+
+
+def test_no_reason_is_written_in_english_without_being_marked_as_ours() -> None:
+    """A literal or f-string passed as `reason=` (or assigned to `why`) in the
+    lifecycle and the automation is wrapped in own(...), so it is translated."""
+    bare = []
+    for folder in ("tickets/lifecycle", "automation"):
+        for path in sorted((ROOT / "helpline" / folder).rglob("*.py")):
+            if "tests" in path.parts:
+                continue
+            for value in _reason_values(ast.parse(path.read_text(), str(path))):
+                bare += [
+                    f"{path.relative_to(ROOT)}:{getattr(part, 'lineno', 0)}"
+                    for part in ast.walk(value)
+                    if _is_text(part) and not _inside_own(value, part)
+                ]
+    assert bare == []
+
+
+def _reason_values(tree: ast.AST) -> list[ast.expr]:
+    values = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.keyword) and node.arg == "reason") or (
+            isinstance(node, ast.Assign)
+            and any(getattr(t, "id", "") in {"why", "reason"} for t in node.targets)
+        ):
+            values.append(node.value)
+    return values
+
+
+def _is_text(node: ast.AST) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    text = node.value if isinstance(node, ast.Constant) else None
+    return isinstance(text, str) and text.strip() not in {"", ";"}
+
+
+def _inside_own(root: ast.expr, target: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "own"
+        and any(n is target for n in ast.walk(node))
+        for node in ast.walk(root)
     )

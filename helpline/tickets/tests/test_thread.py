@@ -68,7 +68,7 @@ def test_replying_to_an_unassigned_ticket_claims_it(world: World, ticket: Ticket
         ),
     ]
     # The same ids as any other assignment, for reports that group by agent.
-    assert last_event(ticket).data == {"old": None, "new": world.agent.pk}
+    assert last_event(ticket).data == {"old": None, "new": world.agent.pk, "own_reason": True}
     watch.assert_bumped(ticket)
     assert_counters_true()
 
