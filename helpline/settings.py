@@ -246,6 +246,11 @@ if _env_bool("HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+# ...except the health endpoints: a load balancer probes them over plain HTTP (by
+# address, without X-Forwarded-Proto) and takes a 301 for a failure. Exactly these
+# two paths (matched without their leading "/"); every other page is redirected.
+# Set whatever HTTPS says: it only matters when SECURE_SSL_REDIRECT is on.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- HSTS reach (`manage.py check --deploy` is clean with HTTPS=1, and CI runs it) ---
 # Both widen HTTPS-only beyond this site, which is the domain owner's decision, not

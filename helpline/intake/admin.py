@@ -3,6 +3,7 @@ discard, download the source) and the ledger (read only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.intake.fetch import poll_mailbox
 from helpline.intake.ingest import discard_quarantined, retry_quarantined
-from helpline.intake.models import Mailbox, ProcessedMessage, QuarantinedMessage
+from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 
 PREVIEW_BYTES = 20_000
 
@@ -128,8 +129,26 @@ class MailboxAdmin(admin.ModelAdmin):
             if result.error:
                 self.message_user(request, f"{mailbox}: {result.error}", messages.ERROR)
             else:
-                counts = ", ".join(f"{n} {o}" for o, n in sorted(result.outcomes.items()))
-                self.message_user(request, f"{mailbox}: {counts or gettext('no new mail')}.")
+                self.message_user(request, _poll_summary(mailbox, result.outcomes))
+
+
+def _poll_summary(mailbox: Mailbox, outcomes: Mapping[str, int]) -> str:
+    """What a poll imported, in the administrator's language and with the ledger's
+    labels rather than its codes: "support@example.com: 4 messages imported (New
+    ticket: 3, Reply: 1)." """
+    total = sum(outcomes.values())
+    if not total:
+        return gettext("%(mailbox)s: no new mail.") % {"mailbox": mailbox}
+    each = ", ".join(
+        gettext("%(outcome)s: %(count)d") % {"outcome": outcome.label, "count": outcomes[outcome]}
+        for outcome in LedgerOutcome
+        if outcomes.get(outcome)
+    )
+    return ngettext(
+        "%(mailbox)s: %(count)d message imported (%(outcomes)s).",
+        "%(mailbox)s: %(count)d messages imported (%(outcomes)s).",
+        total,
+    ) % {"mailbox": mailbox, "count": total, "outcomes": each}
 
 
 @admin.register(QuarantinedMessage)
@@ -211,7 +230,8 @@ class QuarantinedMessageAdmin(admin.ModelAdmin):
                     if result.ticket
                     else ""
                 )
-                self.message_user(request, f"{message}: {result.outcome}{where}.")
+                outcome = LedgerOutcome(result.outcome).label
+                self.message_user(request, f"{message}: {outcome}{where}.")
 
     @admin.action(description=_("Retry the selected messages"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[QuarantinedMessage]) -> None:

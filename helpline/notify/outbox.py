@@ -49,6 +49,7 @@ from helpline.notify.addresses import is_own_address, own_addresses
 from helpline.notify.compose import PlannedMail, address, compose
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import Renderer, lazy_reply_marker
+from helpline.tickets.defaults import lazy_display_name
 from helpline.tickets.links import rating_links, ticket_path
 from helpline.tickets.models import Collaborator, Entry, Event, EventKind
 from helpline.tickets.reasons import lazy_reason
@@ -164,9 +165,12 @@ class _Planner:
                 "subject": ticket.subject,
                 "department": ticket.department.name,
                 "topic": ticket.topic.name if ticket.topic else "",
-                "priority": ticket.priority.name,
-                "status": ticket.status.name,
-                "public_status": ticket.status.public_name,
+                # Shipped names in the recipient's language, when their mail is
+                # rendered (compose); an admin's own names and labels as typed.
+                "priority": lazy_display_name(ticket.priority.name),
+                "status": lazy_display_name(ticket.status.name),
+                "public_status": ticket.status.customer_label
+                or lazy_display_name(ticket.status.name),
             },
             "customer": {"name": ticket.customer.name, "email": ticket.customer.email},
             "actor": event.actor_name,

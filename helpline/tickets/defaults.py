@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import pgettext_lazy
 
 STATUSES = [
@@ -60,6 +60,11 @@ def display_name(name: str) -> str:
     the active language, any other name (an admin's own) as typed."""
     shipped = SHIPPED_NAMES.get(name)
     return str(shipped) if shipped is not None else name
+
+
+# For values rendered later, in another language: agents' alert mail, rendered in
+# each recipient's language (notify.compose), gets the name in theirs.
+lazy_display_name = lazy(display_name, str)
 
 
 def ensure_defaults(status_model: Any = None, priority_model: Any = None) -> None:

@@ -3,14 +3,19 @@ quarantine, retry or discard a message, read the ledger."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from helpline.accounts.models import Department
 from helpline.conftest import World
+from helpline.intake import admin as intake_admin
 from helpline.intake import crypto
+from helpline.intake.fetch import PollResult
 from helpline.intake.ingest import discard_quarantined, ingest_message, retry_quarantined
 from helpline.intake.models import (
     LedgerOutcome,
@@ -127,6 +132,62 @@ def test_the_admin_form_encrypts_a_new_password_and_keeps_it_when_left_empty(
     assert Mailbox.objects.get().get_password() == "s3cret"
     page = admin_client.get(reverse("admin:intake_mailbox_change", args=[mailbox.pk]))
     assert "s3cret" not in page.content.decode()
+
+
+def said(response: object) -> list[str]:
+    """The messages an admin action left for the next page."""
+    return [str(m) for m in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "support@helpline.test: 4 messages imported (New ticket: 3, Reply: 1)."),
+        ("de", "support@helpline.test: 4 Nachrichten importiert (Neues Ticket: 3, Antwort: 1)."),
+    ],
+)
+def test_polling_now_says_what_came_in_with_the_ledgers_labels_in_the_admins_language(
+    world: World,
+    admin_client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    expected: str,
+) -> None:
+    mailbox = Mailbox.objects.create(
+        department=world.support, address="support@helpline.test", host="imap.example.com"
+    )
+    outcomes = Counter[str]({"reply": 1, "ticket": 3})  # as ingest counts them
+    monkeypatch.setattr(intake_admin, "poll_mailbox", lambda m: PollResult(m, outcomes))
+
+    response = admin_client.post(
+        reverse("admin:intake_mailbox_changelist"),
+        {"action": "poll_now", "_selected_action": [mailbox.pk]},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert said(response) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "no new mail"), ("de", "keine neuen E-Mails")]
+)
+def test_polling_an_empty_mailbox_says_so_in_the_admins_language(
+    world: World,
+    admin_client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    expected: str,
+) -> None:
+    mailbox = Mailbox.objects.create(department=world.support, address="support@helpline.test")
+    monkeypatch.setattr(intake_admin, "poll_mailbox", lambda m: PollResult(m))
+
+    response = admin_client.post(
+        reverse("admin:intake_mailbox_changelist"),
+        {"action": "poll_now", "_selected_action": [mailbox.pk]},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert said(response) == [f"support@helpline.test: {expected}."]
 
 
 def test_the_mailbox_list_shows_the_last_error(world: World, admin_client: Client) -> None:
@@ -250,3 +311,22 @@ def test_the_ledger_is_read_only_in_the_admin(world: World, admin_client: Client
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     delete = admin_client.post(reverse("admin:intake_processedmessage_delete", args=[row.pk]))
     assert delete.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "New ticket (ticket #"), ("de", "Neues Ticket (Ticket #")]
+)
+def test_a_retry_in_the_admin_names_its_outcome_in_the_admins_language(
+    world: World, admin_client: Client, language: str, expected: str
+) -> None:
+    message = quarantine_an_auto_reply()
+
+    response = admin_client.post(
+        reverse("admin:intake_quarantinedmessage_changelist"),
+        {"action": "retry_as_person", "_selected_action": [message.pk]},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    message.refresh_from_db()
+    assert message.ticket is not None
+    assert said(response) == [f"{message}: {expected}{message.ticket.number})."]

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience
 from helpline.conftest import World, make_customer
 from helpline.notify.accountmail import send_reset
-from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
 from helpline.notify.tests.helpers import run_worker
 from helpline.notify.tests.smtp import SMTPServer
 from helpline.tickets import lifecycle
+from helpline.tickets.models import Priority, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,3 +143,55 @@ def test_a_ticket_link_mail_states_its_lifetime_in_the_customers_language(
     subject = OutboundMessage.objects.get(kind=MailKind.TICKET_LINK).subject
     [link] = [m for m in smtp_server.to(world.customer.email) if m.header("Subject") == subject]
     assert "Tage" in link.text and " days" not in link.text
+
+
+def test_an_agents_alert_names_a_shipped_priority_in_their_language(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    world.supervisor.language = "de"
+    world.supervisor.save(update_fields=["language"])
+    world.agent.language = "en"
+    world.agent.save(update_fields=["language"])
+    ticket = world.open(actor=world.admin, priority=Priority.objects.get(name="High"))
+    lifecycle.assign(ticket, actor=world.admin, agent=world.supervisor)
+    # A German admin's change: the English agent still reads English.
+    with translation.override("de"):
+        lifecycle.assign(ticket, actor=world.admin, agent=world.agent)
+    run_worker()
+
+    [german] = [m for m in smtp_server.to(world.supervisor.user.email) if "zugewiesen" in m.text]
+    [english] = [m for m in smtp_server.to(world.agent.user.email) if "assigned" in m.text]
+    assert "Abteilung: Support, Priorität Hoch" in german.text
+    assert "Priorität Hoch" in german.html
+    assert "Department: Support, priority High" in english.text
+    assert "Hoch" not in english.text + english.html
+
+
+def test_an_admins_own_names_in_an_alert_stay_as_typed_in_every_language(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    world.supervisor.language = "de"
+    world.supervisor.save(update_fields=["language"])
+    MailTemplate.objects.update_or_create(
+        key=MailKind.ASSIGNED_ALERT,
+        defaults={
+            "subject": "#{{ ticket.number }}",
+            "text_body": "{{ ticket.priority }}|{{ ticket.status }}|{{ ticket.public_status }}",
+            "html_body": "",
+        },
+    )
+    blocker = Priority.objects.create(name="Blocker", urgency=9)
+    shipped, own = world.open(), world.open(actor=world.admin, priority=blocker)
+    for ticket in (shipped, own):
+        lifecycle.assign(ticket, actor=world.admin, agent=world.supervisor)
+    Status.objects.filter(name="Open").update(customer_label="Eingegangen")
+    labelled = world.open()
+    lifecycle.assign(labelled, actor=world.admin, agent=world.supervisor)
+    run_worker()
+
+    bodies = {
+        m.header("Subject"): m.text.strip() for m in smtp_server.to(world.supervisor.user.email)
+    }
+    assert bodies[f"#{shipped.number}"] == "Normal|Offen|Offen"
+    assert bodies[f"#{own.number}"] == "Blocker|Offen|Offen"
+    assert bodies[f"#{labelled.number}"] == "Normal|Offen|Eingegangen"

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from helpline.intake.models import QuarantinedMessage
@@ -222,3 +222,28 @@ def test_the_scheduler_loop_keeps_the_heartbeat_fresh(settings) -> None:
     row = WorkerHeartbeat.objects.get()
     assert timezone.now() - row.beat_at < timedelta(seconds=10)
     assert row.worker.endswith(f":{os.getpid()}")
+
+
+# What HTTPS=1 switches on for requests (helpline/settings.py), the rest as set.
+BEHIND_HTTPS = {
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_HSTS_SECONDS": 31536000,
+}
+
+
+@pytest.mark.django_db
+@override_settings(**BEHIND_HTTPS)
+def test_behind_https_a_plain_http_probe_is_answered_and_every_page_is_redirected() -> None:
+    beat(seconds_ago=1)
+    client = Client()  # plain http, no X-Forwarded-Proto: a load balancer's probe
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    for path in ("/", "/login/", "/desk/", "/healthz/", "/readyz/x"):
+        response = client.get(path)
+        assert response.status_code == 301, path
+        assert response["Location"] == f"https://testserver{path}"
+    assert client.get("/healthz", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+    # README: a probe by address needs a Host the site accepts (ALLOWED_HOSTS).
+    assert client.get("/healthz", headers={"Host": "10.0.0.5"}).status_code == 400
