@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db.models import Choices
 from django.utils import translation
@@ -221,15 +222,22 @@ def translate_reason(reason: str) -> str:
 def _held(reason: str) -> str:
     """A held mail's reasons: their English labels, "; "-joined (a label may hold
     "; " itself, so the labels are found whole, longest first)."""
-    labels = sorted(HeldReply.Reason, key=lambda r: -len(english(r.label)))
     rest, shown = reason, []
     while rest:
-        member = next((r for r in labels if rest.startswith(english(r.label))), None)
-        if member is None:
+        found = next(((e, m) for e, m in _held_labels() if rest.startswith(e)), None)
+        if found is None:
             return ""
+        english_label, member = found
         shown.append(str(member.label))
-        rest = rest[len(english(member.label)) :].removeprefix("; ")
+        rest = rest[len(english_label) :].removeprefix("; ")
     return "; ".join(shown)
+
+
+@cache
+def _held_labels() -> list[tuple[str, HeldReply.Reason]]:
+    """(English label, reason), longest label first: worked out once."""
+    labels = [(english(r.label), r) for r in HeldReply.Reason]
+    return sorted(labels, key=lambda pair: -len(pair[0]))
 
 
 def event_reason(event: Event) -> str:
