@@ -166,6 +166,9 @@ def test_a_portal_form_without_its_token_says_so_in_the_portals_style(
     page: Page, world: World, settings: Any
 ) -> None:
     page.goto("/open/")
+    # Nothing still loading may set the cookie again after it is cleared (CI once
+    # saw a late answer do that: the post then went through).
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)  # as if expired
     page.get_by_label("Describe the problem").fill("The printer\n<i>smokes</i>")
     with page.expect_navigation() as sent:
