@@ -26,8 +26,10 @@ from helpline.lib.html import MAX_BODY_CHARS, check_html, html_to_text, sanitize
 
 SIZE = 24 * 1024  # n; 8n is 192 KB (within the bounds for every sanitized shape)
 SCALE, BOUND = 8, 22
-# Below this, thread_time's tick (and the machine's other load) is all one measures.
-FLOOR_SECONDS = 0.002
+# Below this, the machine's other load is all one measures. Low enough that the
+# bound follows the function on a fast machine too (a quadratic one at 0.6 ms for n
+# would pass under a 2 ms floor: 64 x 0.6 < 22 x 2).
+FLOOR_SECONDS = 0.0005
 
 
 def build(motif: str, size: int) -> str:
