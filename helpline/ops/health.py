@@ -7,8 +7,9 @@ served by an index (`SELECT 1`; the heartbeat's single row; the oldest unsent
 mail through the outbox's partial index of pending and sending mail; the oldest
 waiting quarantined message through its (state, created_at) index).
 
-The tables are looked up through the app registry, not imported: this module
-sits below the apps it watches.
+ops is the layer above the channels (pyproject's import contract): it imports the
+models it watches, so a renamed state or table breaks the type check and the
+import contract, not /readyz in silence.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Min
 from django.utils import timezone
+
+from helpline.intake.models import QuarantinedMessage
+from helpline.notify.models import OutboundMessage, OutboundStatus
+from helpline.worker.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,7 @@ def database() -> Check:
 
 def worker(now: datetime) -> Check:
     """How long ago a worker's scheduler loop last beat (None: never)."""
-    model = apps.get_model("worker", "WorkerHeartbeat")
-    beat = model.objects.filter(name="worker").values_list("beat_at", flat=True).first()
+    beat = WorkerHeartbeat.objects.filter(name="worker").values_list("beat_at", flat=True).first()
     age = _age(beat, now)
     limit = settings.HELPLINE_READY_WORKER_SECONDS
     return Check("worker", age is not None and age <= limit, age, limit)
@@ -63,8 +66,8 @@ def worker(now: datetime) -> Check:
 
 def outbox(now: datetime) -> Check:
     """How long the oldest mail still to be sent has waited (None: none waits)."""
-    model = apps.get_model("notify", "OutboundMessage")
-    oldest = model.objects.filter(status__in=["pending", "sending"]).aggregate(
+    waiting = [OutboundStatus.PENDING, OutboundStatus.SENDING]
+    oldest = OutboundMessage.objects.filter(status__in=waiting).aggregate(
         oldest=Min("created_at")
     )["oldest"]
     age = _age(oldest, now)
@@ -74,8 +77,8 @@ def outbox(now: datetime) -> Check:
 
 def quarantine(now: datetime) -> Check:
     """How long the oldest quarantined message has waited for an administrator."""
-    model = apps.get_model("intake", "QuarantinedMessage")
-    oldest = model.objects.filter(state="pending").aggregate(oldest=Min("created_at"))["oldest"]
+    pending = QuarantinedMessage.objects.filter(state=QuarantinedMessage.State.PENDING)
+    oldest = pending.aggregate(oldest=Min("created_at"))["oldest"]
     age = _age(oldest, now)
     limit = settings.HELPLINE_READY_QUARANTINE_SECONDS
     return Check("quarantine", age is None or age <= limit, age, limit)
