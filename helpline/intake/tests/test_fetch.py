@@ -306,7 +306,7 @@ def test_administrators_can_poll_a_mailbox_from_the_admin(
         follow=True,
     )
 
-    assert "1 ticket" in response.content.decode()
+    assert "1 message imported (New ticket: 1)" in response.content.decode()
     assert Ticket.objects.count() == 1
 
 
