@@ -67,9 +67,9 @@ def worker(now: datetime) -> Check:
 def outbox(now: datetime) -> Check:
     """How long the oldest mail still to be sent has waited (None: none waits)."""
     waiting = [OutboundStatus.PENDING, OutboundStatus.SENDING]
-    oldest = OutboundMessage.objects.filter(status__in=waiting).aggregate(
-        oldest=Min("created_at")
-    )["oldest"]
+    oldest = OutboundMessage.objects.filter(status__in=waiting).aggregate(oldest=Min("created_at"))[
+        "oldest"
+    ]
     age = _age(oldest, now)
     limit = settings.HELPLINE_READY_OUTBOX_SECONDS
     return Check("outbox", age is None or age <= limit, age, limit)

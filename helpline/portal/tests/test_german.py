@@ -155,7 +155,7 @@ def test_the_rating_page_speaks_german(client: Client, world: World) -> None:
     html = get_de(client, f"/rate/{rating_token(resolution)}/")
 
     assert "Wie zufrieden sind Sie?" in html
-    for label in ("Gut", "Okay", "Schlecht"):
+    for label in ("Gut", "In Ordnung", "Schlecht"):  # as in the mail and the reports
         assert f"<span>{label}</span>" in html
     assert "Bewertung senden" in html
 

@@ -33,9 +33,63 @@
       el.style.setProperty("--prio", el.getAttribute("data-prio-color"));
     });
   }
+  // A double click on a form's button sends the form once: a second submit of a
+  // form already on its way is dropped (the page it leads to replaces this one).
+  // Coming back to the page (back button, bfcache) sends it again on request.
+  function guardDoubleSubmit() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+      if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return;
+      if (form.dataset.sending === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      // A form that leaves the page where it is (a download) may be sent again later.
+      setTimeout(function () { delete form.dataset.sending; }, 15000);
+    });
+    window.addEventListener("pageshow", function () {
+      document.querySelectorAll("form[data-sending]").forEach(function (form) {
+        delete form.dataset.sending;
+      });
+    });
+  }
+  // A text box with a limit says so as the limit nears, and when a paste was cut
+  // at it (the browser drops what is beyond maxlength without a word).
+  function watchLimits(root) {
+    var lang = document.documentElement.lang || undefined;
+    root.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+      var limit = parseInt(area.getAttribute("maxlength"), 10);
+      if (!limit || area.dataset.limitWatched) return;
+      area.dataset.limitWatched = "1";
+      var note = document.createElement("div");
+      note.className = "help limit-note";
+      note.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", note);
+      function update() {
+        var used = area.value.length;
+        note.classList.toggle("limit-reached", used >= limit);
+        if (used >= limit) {
+          note.textContent = interpolate(
+            gettext("This box holds %(limit)s characters at most; anything beyond that was not added."),
+            { limit: limit.toLocaleString(lang) }, true);
+        } else if (used > limit * 0.9) {
+          note.textContent = interpolate(gettext("%(left)s characters left"),
+            { left: (limit - used).toLocaleString(lang) }, true);
+        } else {
+          note.textContent = "";
+        }
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     initTabs(document);
     paintPriorities(document);
+    guardDoubleSubmit();
+    watchLimits(document);
   });
   // Queue rows swapped in by htmx (the desk's filters).
   document.addEventListener("htmx:load", function (event) { paintPriorities(event.target); });

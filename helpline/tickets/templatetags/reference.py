@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
@@ -53,3 +54,16 @@ def shown_name(value: object, audience: str = "") -> SafeString:
     if typed:
         return format_html('<span translate="no">{}</span>', text)
     return SafeString(conditional_escape(text))
+
+
+# Languages that write nouns with a capital letter inside a sentence too.
+_CAPITALISED_NOUNS = {"de"}
+
+
+@register.filter
+def in_sentence(label: object) -> str:
+    """A label (a column, a grouping) as it reads inside a sentence: lower-cased in
+    English ("by agent"), as it is in German ("nach Mitarbeiter")."""
+    text = str(label)
+    language = (translation.get_language() or "").split("-")[0]
+    return text if language in _CAPITALISED_NOUNS else text.lower()
