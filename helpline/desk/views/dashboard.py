@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Department, Team
@@ -70,7 +72,14 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
 @require_safe
 def jump(request: HttpRequest) -> HttpResponse:
     """The "go to ticket" box: a number opens the ticket page (404 if not visible)."""
-    number = request.GET.get("number", "").strip().lstrip("#")
+    typed = request.GET.get("number", "").strip()
+    number = typed.lstrip("#")
     if number.isdigit():
         return redirect("desk:ticket", number=number)
+    if typed:  # said, rather than landing on the queue without a word
+        messages.warning(
+            request,
+            gettext("“%(typed)s” is not a ticket number: type its digits, such as 123456.")
+            % {"typed": typed[:40]},
+        )
     return redirect("desk:dashboard")

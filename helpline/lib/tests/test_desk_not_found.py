@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from helpline.conftest import World
@@ -93,3 +94,26 @@ def test_desk_404_headers_same_for_missing_and_other_department(
 
     assert seen(theirs) == seen(missing)
     assert seen(theirs)[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("abc", "en", "“abc” is not a ticket number: type its digits, such as 123456."),
+        ("#12a", "de", "„#12a“ ist keine Ticketnummer"),
+    ],
+)
+def test_letters_in_the_jump_box_are_said_on_the_queue(
+    client: Client, world: World, typed: str, language: str, said: str
+) -> None:
+    """Not a silent landing on the Open list (a new user's trial)."""
+    client.force_login(world.agent.user)
+
+    response = client.get(
+        "/desk/go/", {"number": typed}, follow=True, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 200
+    assert said in response.content.decode()
+    empty = client.get("/desk/go/", {"number": ""}, follow=True).content.decode()
+    assert "is not a ticket number" not in empty
