@@ -89,6 +89,25 @@ def test_an_agent_escalates_by_hand_with_a_reason(client: Client, world: World) 
     assert "Every escalation level has already fired" in again.content.decode()
 
 
+def test_escalate_is_offered_only_while_a_level_is_left_to_fire(
+    client: Client, world: World
+) -> None:
+    """Not offered on a plan without levels, nor once every level fired (a new
+    user's trial wrote a reason first and was refused after)."""
+    ticket = world.open()
+    login(client, world.agent)
+    assert 'id="action-escalate"' not in page(client, ticket)
+
+    policy = EscalationPolicy.objects.create(name="Printers")
+    EscalationLevel.objects.create(policy=policy, order=1, name="Level II")
+    world.sla.escalation_policy = policy
+    world.sla.save()
+    assert 'id="action-escalate"' in page(client, ticket)
+
+    assert act(client, ticket, "escalate", reason="Down").status_code == 302
+    assert 'id="action-escalate"' not in page(client, Ticket.objects.get(pk=ticket.pk))
+
+
 def test_escalating_without_a_policy_is_refused_with_a_message(
     client: Client, world: World
 ) -> None:

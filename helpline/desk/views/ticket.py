@@ -294,6 +294,8 @@ def render_ticket(
     )
     events = list(ticket.events.all())
     allowed = {name: can(agent, spec.permission, ticket) for name, spec in ACTIONS.items()}
+    # Offered only where it would do something (its plan has a level not yet fired).
+    allowed["escalate"] = allowed["escalate"] and lifecycle.can_escalate(ticket)
     forms_by_name = {
         name: bound.get(name) or _make_form(name, ticket) for name, ok in allowed.items() if ok
     }

@@ -37,7 +37,7 @@ from helpline.tickets.lifecycle.core import (
     prepare_body,
     recount_queues,
 )
-from helpline.tickets.lifecycle.escalation import due_for_sweep, escalate, sla_tick
+from helpline.tickets.lifecycle.escalation import can_escalate, due_for_sweep, escalate, sla_tick
 from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
 from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 from helpline.tickets.lifecycle.rating import rate
@@ -72,6 +72,7 @@ __all__ = [
     "add_collaborator",
     "add_note",
     "assign",
+    "can_escalate",
     "change_priority",
     "change_status",
     "claim",

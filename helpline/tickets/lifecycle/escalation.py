@@ -98,6 +98,18 @@ def _missed(change: Change, target: Target, due: datetime) -> None:
     change.set(is_overdue=True)
 
 
+def can_escalate(ticket: Ticket) -> bool:
+    """Whether escalating by hand would fire a level (read-only, for showing the
+    action: `escalate` checks again under the lock)."""
+    if not ticket.is_open:
+        return False
+    levels = deadlines.levels_of(ticket.sla)
+    if not levels:
+        return False
+    fired = set(fired_levels(ticket))
+    return any(level.pk not in fired for level in levels)
+
+
 def escalate(
     ticket: Ticket,
     *,
