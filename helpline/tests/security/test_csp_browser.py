@@ -149,11 +149,15 @@ def test_the_desk_in_normal_use_breaks_no_rule(
     shot(page, "desk-queue")
 
     page.get_by_role("link", name="Order system down in every store").click()
-    assert (
-        page.locator(".page-head .prio").evaluate(
-            "el => getComputedStyle(el, '::before').backgroundColor"
-        )
-        == "rgb(220, 38, 38)"
+    # Painted by the deferred script once the page has loaded: waited for, since the
+    # dot is in the page before the script runs (CI once read it grey in between).
+    page.wait_for_function(
+        """() => {
+          const dot = document.querySelector('.page-head .prio');
+          return dot && getComputedStyle(dot, '::before').backgroundColor
+            === 'rgb(220, 38, 38)';
+        }""",
+        timeout=5000,
     )
     page.get_by_role("tab", name="Internal note").click()
     page.locator("#panel-note textarea").fill("Checking the order servers.")
