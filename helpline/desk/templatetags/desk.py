@@ -48,7 +48,7 @@ def reason_html(event: Event) -> SafeString:
     """An event's reason: Helpline's own in the viewer's language, a typed one as
     typed inside `translate="no"` (people's words are not the page's language)."""
     if event.data.get(OWN_KEY):
-        return SafeString(conditional_escape(reasons.event_reason(event)))
+        return SafeString(conditional_escape(reasons.translate_reason(event.reason)))
     return format_html('<span translate="no">{}</span>', event.reason)
 
 

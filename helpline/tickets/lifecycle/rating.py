@@ -9,7 +9,7 @@ with its RATED event, in one transaction.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,14 +32,7 @@ from helpline.tickets.models import (
     Score,
     Ticket,
 )
-
-
-def _stored_label(score: str) -> str:
-    """The score's English label, as events store their values: the timeline
-    translates it when it shows it, in the reader's language."""
-    with translation.override(None):
-        return str(Score(score).label)
-
+from helpline.tickets.reasons import english
 
 ALREADY_RATED = gettext_lazy("You already rated this answer; thank you.")
 # How much of the comment the RATED event's reason repeats (the rating has it all).
@@ -115,7 +108,7 @@ def rate(
                     customer=customer,
                     actor_name=actor_name(customer)[:200],
                     field="rating",
-                    new_value=_stored_label(score),
+                    new_value=english(Score(score).label),  # shown translated: desk score_label
                     reason=_shorten(comment),
                     data={"rating": rating.pk, "resolution": resolution.pk, "score": score},
                     created_at=now,
