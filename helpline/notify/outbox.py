@@ -175,7 +175,7 @@ class _Planner:
             "customer": {"name": ticket.customer.name, "email": ticket.customer.email},
             "actor": event.actor_name,
             # In the recipient's language, when their mail is rendered (compose).
-            "reason": lazy_reason(event.reason),
+            "reason": lazy_reason(event),
         }
 
     def _message(self, entry_id: object) -> dict[str, str] | None:

@@ -259,4 +259,4 @@ def level_name(stored: str) -> str:
 
 
 # For values rendered later, in another language (agents' alert mail).
-lazy_reason = lazy(translate_reason, str)
+lazy_reason = lazy(event_reason, str)

@@ -262,3 +262,20 @@ def _inside_own(root: ast.expr, target: ast.AST) -> bool:
         and any(n is target for n in ast.walk(node))
         for node in ast.walk(root)
     )
+
+
+def test_a_typed_reason_in_an_alert_is_mailed_as_typed(world: World, german: None) -> None:
+    """Alert mail reads the reason as the timeline does: a reason an agent typed is
+    not rewritten for a German reader, however much it looks like one of ours."""
+    world.admin.language = "de"
+    world.admin.save()
+    policy(world.sla, {"name": "Floor", "notify_agents": [world.admin]})
+    ticket = world.open()
+
+    lifecycle.escalate(ticket, actor=world.agent, reason="Help topic is broken")
+
+    alerts = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.ESCALATION_ALERT)
+    [alert] = [m for m in alerts if world.admin.user.email in m.to[0]]
+    assert "Hallo" in alert.text  # the German reader's mail
+    assert "Help topic is broken" in alert.text
+    assert "Hilfethema is broken" not in alert.text
