@@ -151,6 +151,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
+            # Hermetic: no name but localhost resolves (the live server's), so a
+            # remote address in a page or a payload fails at once, never waits
+            # on a lookup, and no test depends on the internet.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
         ],
     }
 

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "helpline.lib.middleware.HeadMiddleware",
     # Every answer under /desk/, errors and redirects too: no-store, private.
     "helpline.lib.middleware.PrivateNoStoreMiddleware",
+    # A public, immutable answer (the JavaScript catalog) without the Vary that
+    # the session and language middleware below add: browsers keep one copy.
+    "helpline.lib.middleware.ImmutableMiddleware",
     # Under /api/: the same no-store, and a Host not in ALLOWED_HOSTS is a JSON 400
     # (Django's middleware below would answer its HTML page).
     "helpline.api.errors.ApiMiddleware",
@@ -142,6 +145,8 @@ TEMPLATES = [
                 # `csp_nonce` for the admin's few inline <script>/<style> blocks.
                 "django.template.context_processors.csp",
                 "helpline.accounts.context_processors.people",
+                # The JavaScript catalog's cacheable URL, for base.html.
+                "helpline.lib.jscatalog.catalog_context",
             ],
         },
     },

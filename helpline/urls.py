@@ -1,13 +1,9 @@
 from django.contrib import admin
-from django.http import HttpRequest
-from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
-from django.views.i18n import JavaScriptCatalog
 
 from helpline.accounts.language import choose_language
-from helpline.lib.access import public
+from helpline.lib.jscatalog import javascript_catalog
 
 admin.site.site_header = gettext_lazy("Helpline administration")
 admin.site.site_title = gettext_lazy("Helpline admin")
@@ -23,21 +19,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # --- i18n ---
-_catalog = JavaScriptCatalog.as_view()
-
-
-@public
-@require_GET
-def javascript_catalog(request: HttpRequest) -> HttpResponseBase:
-    """Django's JavaScriptCatalog, answering GET only (the class view's Allow
-    would name OPTIONS, which no page of ours takes)."""
-    return _catalog(request)
-
-
 # The translations our JavaScript uses (gettext() in the browser), for every
-# page, and the language selector's form (helpline.accounts.language).
+# page, under a URL a browser may keep (helpline.lib.jscatalog), and the language
+# selector's form (helpline.accounts.language).
 urlpatterns += [
-    path("i18n/catalog.js", javascript_catalog, name="jsi18n"),
+    path("i18n/<str:language>/<str:version>/catalog.js", javascript_catalog, name="jsi18n"),
     path("i18n/language/", choose_language, name="choose_language"),
 ]
 

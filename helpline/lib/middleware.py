@@ -1,4 +1,4 @@
-"""Two answers every route gets without each view asking for them.
+"""Three answers every route gets without each view asking for them.
 
 `HeadMiddleware`: HEAD is answered wherever GET is (RFC 9110 9.3.2: the same
 status and headers, no body). Uptime monitors and link checkers send HEAD, and
@@ -15,6 +15,13 @@ reports, their CSVs and JSON, attachments, redirects and errors) is marked
 `never_cache`, which the portal's views use. Agents' pages hold customers'
 data: no browser cache, proxy or back button keeps a copy after sign-out. One
 prefix instead of a decorator per view, so a new desk view cannot forget it.
+
+`ImmutableMiddleware`: an answer a view marks `public, immutable` is the same
+for everyone who asks its URL (the JavaScript catalog, whose URL names its
+language and version: helpline.lib.jscatalog). The session and language
+middleware still add `Vary: Cookie, Accept-Language` to it, because they looked
+at the request; a browser then keeps a copy per cookie and fetches it again
+after every change of cookie. The `Vary` is dropped on the way out.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from functools import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, get_max_age
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -75,4 +82,19 @@ class PrivateNoStoreMiddleware:
         response = self.get_response(request)
         if request.path.startswith(_private_prefixes()):
             add_never_cache_headers(response)
+        return response
+
+
+class ImmutableMiddleware:
+    """No `Vary` on a public answer whose URL alone says what it is. Outside the
+    session and locale middleware (earlier in MIDDLEWARE), so it sees their Vary."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        if {"public", "immutable"} <= control and get_max_age(response):
+            del response["Vary"]
         return response

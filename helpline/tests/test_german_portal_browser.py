@@ -25,3 +25,27 @@ def test_the_portal_page_shows_no_english_to_a_german_browser(
         assert_german(page, f"the portal's {case.name} page")
     finally:
         context.close()
+
+
+def test_the_next_page_takes_the_javascript_catalog_from_the_browsers_cache(
+    live_server, browser: Browser
+) -> None:
+    """The catalog's URL names its language and version (helpline/lib/jscatalog.py),
+    so a second page runs its scripts without fetching it again."""
+    build()
+    context = german_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/status/")
+        entries = page.evaluate(
+            """() => performance.getEntriesByType('resource')
+                 .filter(e => e.name.includes('/i18n/'))
+                 .map(e => [e.name, e.transferSize])"""
+        )
+        assert len(entries) == 1 and "/i18n/de/" in entries[0][0], entries
+        assert entries[0][1] == 0, f"the catalog came over the network again: {entries}"
+        # And the scripts still speak German (a counter under a bounded field).
+        assert page.evaluate("() => gettext('%(left)s characters left')") == "Noch %(left)s Zeichen"
+    finally:
+        context.close()

@@ -51,6 +51,7 @@ from helpline.conftest import World, make_agent, make_customer
 from helpline.desk.views.auth import PENDING_KEY
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience
+from helpline.lib.jscatalog import catalog_version
 from helpline.notify.defaults import ensure_templates
 from helpline.portal.accounts import confirmation_tokens
 from helpline.reports import views as report_views
@@ -575,7 +576,10 @@ def _web() -> list[Case]:
         Case("feedback:thanks", "forged", _token("forged")),
         # --- portal
         # i18n: the JavaScript catalog and the language selector (helpline/urls.py).
-        Case("jsi18n"),
+        Case(
+            "jsi18n",
+            kwargs=lambda s: {"language": "de", "version": catalog_version()},
+        ),
         Case("choose_language", methods=post, fields=("language", "next")),
         Case("portal:home"),
         Case(
