@@ -160,7 +160,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
             # Hermetic: no name but localhost resolves (the live server's), so a
             # remote address in a page or a payload fails at once, never waits
-            # on a lookup, and no test depends on the internet.
+            # on a lookup, and no test depends on the internet. A live server
+            # under another host name (--liveserver) needs it added here.
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
         ],
     }

@@ -86,15 +86,15 @@ MIDDLEWARE = [
     "helpline.lib.middleware.HeadMiddleware",
     # Every answer under /desk/, errors and redirects too: no-store, private.
     "helpline.lib.middleware.PrivateNoStoreMiddleware",
-    # A public, immutable answer (the JavaScript catalog) without the Vary that
-    # the session and language middleware below add: browsers keep one copy.
-    "helpline.lib.middleware.ImmutableMiddleware",
     # Under /api/: the same no-store, and a Host not in ALLOWED_HOSTS is a JSON 400
     # (Django's middleware below would answer its HTML page).
     "helpline.api.errors.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # An answer the same for everyone (the JavaScript catalog) without the Vary
+    # that the session and language middleware below add: browsers keep one copy.
+    "helpline.lib.middleware.ImmutableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # --- i18n ---
     # The language of each request: the chosen one (cookie), else Accept-Language,

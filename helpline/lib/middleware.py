@@ -16,23 +16,26 @@ reports, their CSVs and JSON, attachments, redirects and errors) is marked
 data: no browser cache, proxy or back button keeps a copy after sign-out. One
 prefix instead of a decorator per view, so a new desk view cannot forget it.
 
-`ImmutableMiddleware`: an answer a view marks `public, immutable` is the same
-for everyone who asks its URL (the JavaScript catalog, whose URL names its
-language and version: helpline.lib.jscatalog). The session and language
-middleware still add `Vary: Cookie, Accept-Language` to it, because they looked
-at the request; a browser then keeps a copy per cookie and fetches it again
-after every change of cookie. The `Vary` is dropped on the way out.
+`ImmutableMiddleware`: an answer whose URL alone says what it is (the JavaScript
+catalog, whose URL names its language and version: helpline.lib.jscatalog) is
+marked `same_for_everyone` by its view. The session and language middleware still
+add `Vary: Cookie, Accept-Language` to it, because they looked at the request; a
+browser then keeps a copy per cookie and fetches it again after every change of
+cookie. Those two are dropped from such an answer's `Vary` on the way out; any
+other (`Accept-Encoding`) stays. Opt-in: WhiteNoise's static files are public and
+immutable too, and their `Vary: Accept-Encoding` must reach the caches.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, get_max_age
+from django.utils.cache import add_never_cache_headers
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -86,15 +89,22 @@ class PrivateNoStoreMiddleware:
 
 
 class ImmutableMiddleware:
-    """No `Vary` on a public answer whose URL alone says what it is. Outside the
-    session and locale middleware (earlier in MIDDLEWARE), so it sees their Vary."""
+    """No `Vary: Cookie, Accept-Language` on an answer its view marked
+    `same_for_everyone`. Outside the session and locale middleware (earlier in
+    MIDDLEWARE), so it sees what they add."""
+
+    DROPPED = frozenset({"cookie", "accept-language"})
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
-        if {"public", "immutable"} <= control and get_max_age(response):
-            del response["Vary"]
+        if getattr(response, "same_for_everyone", False) and not response.cookies:
+            kept = [v for v in re.split(r"\s*,\s*", response.get("Vary", "").strip()) if v]
+            kept = [v for v in kept if v.lower() not in self.DROPPED]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
         return response

@@ -51,7 +51,7 @@ from helpline.conftest import World, make_agent, make_customer
 from helpline.desk.views.auth import PENDING_KEY
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience
-from helpline.lib.jscatalog import catalog_version
+from helpline.lib.jscatalog import catalog
 from helpline.notify.defaults import ensure_templates
 from helpline.portal.accounts import confirmation_tokens
 from helpline.reports import views as report_views
@@ -578,7 +578,7 @@ def _web() -> list[Case]:
         # i18n: the JavaScript catalog and the language selector (helpline/urls.py).
         Case(
             "jsi18n",
-            kwargs=lambda s: {"language": "de", "version": catalog_version()},
+            kwargs=lambda s: {"language": "de", "version": catalog("de").version},
         ),
         Case("choose_language", methods=post, fields=("language", "next")),
         Case("portal:home"),
