@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from helpline.accounts.models import Agent
 from helpline.conftest import PASSWORD, World
@@ -198,6 +199,26 @@ def test_an_agent_of_another_department_gets_404_for_the_ticket(
     assert client.get(reverse("desk:ticket", args=[ticket.number])).status_code == 404
     assert act(client, ticket, "note", body="sneaky").status_code == 404
     assert client.get(reverse("desk:ticket", args=["000000"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", 'added <strong translate="no">{who}</strong> to the people who follow the ticket'),
+        ("de", 'hat <strong translate="no">{who}</strong> zu den Beteiligten des Tickets'),
+    ],
+)
+def test_the_timeline_says_who_was_added_to_follow_the_ticket(
+    client: Client, world: World, language: str, sentence: str
+) -> None:
+    """Once the one event kind the timeline had no sentence for ("Alice
+    collaborator added", lower-cased German nouns)."""
+    ticket = lifecycle.add_collaborator(world.open(), actor=world.agent, customer=world.outsider)
+    login(client, world.agent)
+    page = client.get(
+        reverse("desk:ticket", args=[ticket.number]), headers={"Accept-Language": language}
+    )
+    assert sentence.format(who=escape(str(world.outsider))) in page.content.decode()
 
 
 def test_the_ticket_page_shows_thread_notes_and_timeline(client: Client, world: World) -> None:
