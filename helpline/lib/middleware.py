@@ -28,7 +28,6 @@ immutable too, and their `Vary: Accept-Encoding` must reach the caches.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 
@@ -36,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import split_header_value
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -101,8 +101,8 @@ class ImmutableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if getattr(response, "same_for_everyone", False) and not response.cookies:
-            kept = [v for v in re.split(r"\s*,\s*", response.get("Vary", "").strip()) if v]
-            kept = [v for v in kept if v.lower() not in self.DROPPED]
+            vary = split_header_value(response.get("Vary", ""))
+            kept = [v for v in vary if v.lower() not in self.DROPPED]
             if kept:
                 response["Vary"] = ", ".join(kept)
             else:
