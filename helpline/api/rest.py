@@ -9,9 +9,11 @@ client handles one error format. Nothing answers 500 for bad input.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -39,7 +41,28 @@ class BoundedJson(Parser):
             raise BadInput(_("The JSON is nested too deeply.")) from None
 
 
-api = NinjaAPI(
+class HelplineAPI(NinjaAPI):
+    """Ninja's API with its OpenAPI schema built once per process (per mount path and
+    language), not on every GET of /api/openapi.json: the operations are fixed once
+    the URLconf is loaded, and building the schema walks every operation's pydantic
+    models (~60 ms here), which the docs page and every client generator ask for."""
+
+    _schemas: dict[tuple[str, str], Any]
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schemas = self.__dict__.setdefault("_schemas", {})
+        key = (path_prefix, translation.get_language() or "")
+        if key not in schemas:
+            schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
+        # A copy: the schema is a tree of dicts a caller may change.
+        return copy.deepcopy(schemas[key])
+
+
+api = HelplineAPI(
     title="Helpline API",
     version="1",
     description=(
