@@ -152,6 +152,10 @@ TEMPLATES = [
     },
 ]
 
+# Forms draw Django's widget templates in their Jinja2 versions (faster; the admin's
+# own widgets still in Django's template language): helpline.web.renderer.
+FORM_RENDERER = "helpline.web.renderer.FormRenderer"
+
 # --- Database -----------------------------------------------------------------
 # SQLite is the embedded default: WAL so readers never block the writer, a busy
 # timeout so concurrent writers wait instead of failing, and IMMEDIATE transactions
