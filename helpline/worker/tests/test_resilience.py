@@ -115,21 +115,28 @@ def short_busy_timeout() -> Iterator[None]:
     connection.close()
 
 
+DELAY = 1.5  # the back-off after the lock: longer than one run on a loaded machine
+
+
 def test_a_task_that_meets_a_locked_database_is_queued_again_not_failed(
     short_busy_timeout: None,
 ) -> None:
     task = write_past_a_lock.enqueue("written")
 
-    batch_worker(first_delay=0.5, max_delay=1).run()
+    before = timezone.now()
+    batch_worker(first_delay=DELAY, max_delay=DELAY).run()
 
     row = DBTaskResult.objects.get(pk=task.id)
     assert row.status == "READY", row.traceback
     assert len(row.worker_ids) == 1
-    assert row.run_after > timezone.now()  # backed off, not retried at once
+    # Backed off, not retried at once: put back DELAY past the failure (measured
+    # from before the run, not from now: on a loaded machine the run itself may
+    # take longer than a short delay, and the same run then took the task again).
+    assert row.run_after >= before + timedelta(seconds=DELAY)
     assert not JobSchedule.objects.filter(name="written").exists()
 
-    time.sleep(0.6)
-    batch_worker(first_delay=0.5, max_delay=1).run()
+    time.sleep(DELAY + 0.1)
+    batch_worker(first_delay=DELAY, max_delay=DELAY).run()
 
     row = DBTaskResult.objects.get(pk=task.id)
     assert row.status == "SUCCESSFUL", row.traceback
