@@ -170,6 +170,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] == str(_sqlite_path):
+        # SQLite makes the file, not its folder: a new HELPLINE_VAR_DIR with
+        # SECRET_KEY set (so no key file made it) failed "unable to open database file".
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

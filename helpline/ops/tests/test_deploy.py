@@ -56,3 +56,26 @@ def test_optional_parts_are_extras_and_development_installs_every_one() -> None:
     assert "helpline[postgres,s3,sentry]" in project["dependency-groups"]["dev"]
     [tasks] = [d for d in required if d.startswith("django-tasks-db")]
     assert "<" in tasks  # an upper bound: 0.x minors may break the worker
+
+
+def test_a_new_var_folder_is_made_for_the_database_when_the_key_comes_from_outside(
+    tmp_path: Path,
+) -> None:
+    """SECRET_KEY in the environment means no key file is written to the folder, so
+    the SQLite database was the first thing in it, and SQLite makes no folders."""
+    folder = tmp_path / "new" / "var"
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "helpline.cli", "showmigrations", "tickets"],
+        cwd=ROOT,
+        env={**environ, "DJANGO_SETTINGS_MODULE": "helpline.settings",
+             "HELPLINE_VAR_DIR": str(folder), "SECRET_KEY": "from-the-environment"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "tickets" in result.stdout and "[ ]" in result.stdout  # nothing applied yet
+    assert (folder / "helpline.sqlite3").exists()
+    assert not (folder / "secret_key").exists()
