@@ -10,6 +10,7 @@ client handles one error format. Nothing answers 500 for bad input.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
+from ninja.responses import NinjaJSONEncoder
 
 from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
@@ -44,10 +46,17 @@ class BoundedJson(Parser):
 class HelplineAPI(NinjaAPI):
     """Ninja's API with its OpenAPI schema built once per process (per mount path and
     language), not on every GET of /api/openapi.json: the operations are fixed once
-    the URLconf is loaded, and building the schema walks every operation's pydantic
-    models (~60 ms here), which the docs page and every client generator ask for."""
+    the URLconf is loaded (ninja refuses routers added later), and building the
+    schema walks every operation's pydantic models (~100 ms of CPU here), which the
+    docs page and every client generator ask for.
 
-    _schemas: dict[tuple[str, str], Any]
+    The cache holds plain JSON data (ninja's schema object carries the whole API as
+    an attribute, which a copy would copy too), and each caller gets a copy of it.
+    The mount path comes from the request (a proxy's SCRIPT_NAME), so the cache
+    keeps a few paths at most: past that, it starts over."""
+
+    MAX_CACHED = 8
+    _schemas: dict[tuple[str, str], dict[str, Any]]
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
@@ -56,10 +65,14 @@ class HelplineAPI(NinjaAPI):
             path_prefix = self.get_root_path(path_params or {})
         schemas = self.__dict__.setdefault("_schemas", {})
         key = (path_prefix, translation.get_language() or "")
-        if key not in schemas:
-            schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
-        # A copy: the schema is a tree of dicts a caller may change.
-        return copy.deepcopy(schemas[key])
+        found = schemas.get(key)
+        if found is None:
+            built = super().get_openapi_schema(path_prefix=path_prefix)
+            found = json.loads(json.dumps(built, cls=NinjaJSONEncoder))
+            if len(schemas) >= self.MAX_CACHED:
+                schemas.clear()
+            schemas[key] = found
+        return copy.deepcopy(found)
 
 
 api = HelplineAPI(

@@ -56,3 +56,18 @@ def test_each_language_gets_its_own_schema(builds: list[str]) -> None:
         api.get_openapi_schema()
 
     assert len(builds) == 2
+
+
+def test_each_mount_path_gets_its_own_schema_and_the_cache_stays_small(
+    builds: list[str],
+) -> None:
+    """Behind a proxy that mounts Helpline under a path (SCRIPT_NAME), the schema
+    names that path; a request can choose the path, so only a few are kept."""
+    under = api.get_openapi_schema(path_prefix="/helpdesk/api/")
+    plain = api.get_openapi_schema()
+
+    assert "/helpdesk/api/v1/tickets" in under["paths"]
+    assert "/api/v1/tickets" in plain["paths"]
+    for n in range(3 * api.MAX_CACHED):
+        api.get_openapi_schema(path_prefix=f"/m{n}/api/")
+    assert len(api._schemas) <= api.MAX_CACHED
