@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -115,7 +116,10 @@ def short_busy_timeout() -> Iterator[None]:
     connection.close()
 
 
-DELAY = 1.5  # the back-off after the lock: longer than one run on a loaded machine
+# The back-off after the lock: far longer than one run takes, however loaded the
+# machine (with 0.5 s, a slow run found the task ready again and took it twice);
+# the second run travels past it instead of waiting.
+DELAY = 60
 
 
 def test_a_task_that_meets_a_locked_database_is_queued_again_not_failed(
@@ -129,14 +133,14 @@ def test_a_task_that_meets_a_locked_database_is_queued_again_not_failed(
     row = DBTaskResult.objects.get(pk=task.id)
     assert row.status == "READY", row.traceback
     assert len(row.worker_ids) == 1
-    # Backed off, not retried at once: put back DELAY past the failure (measured
-    # from before the run, not from now: on a loaded machine the run itself may
-    # take longer than a short delay, and the same run then took the task again).
+    # Backed off, not retried at once: put back DELAY past the failure.
     assert row.run_after >= before + timedelta(seconds=DELAY)
     assert not JobSchedule.objects.filter(name="written").exists()
 
-    time.sleep(DELAY + 0.1)
-    batch_worker(first_delay=DELAY, max_delay=DELAY).run()
+    batch_worker(first_delay=DELAY, max_delay=DELAY).run()  # not yet due: left alone
+    assert DBTaskResult.objects.get(pk=task.id).status == "READY"
+    with time_machine.travel(row.run_after + timedelta(seconds=1)):
+        batch_worker(first_delay=DELAY, max_delay=DELAY).run()
 
     row = DBTaskResult.objects.get(pk=task.id)
     assert row.status == "SUCCESSFUL", row.traceback
