@@ -4,6 +4,7 @@ Everything a deployment changes comes from the environment (12-factor), with
 defaults that make `make run` work on a fresh machine: SQLite in ./var, DEBUG off.
 """
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -162,18 +163,25 @@ FORM_RENDERER = "helpline.web.renderer.FormRenderer"
 # so a write transaction takes the lock at BEGIN (no deadlock on lock upgrade).
 _sqlite_path = VAR_DIR / "helpline.sqlite3"
 # An empty DATABASE_URL means "not set", not "no database".
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{_sqlite_path}",
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    if DATABASES["default"]["NAME"] == str(_sqlite_path):
-        # SQLite makes the file, not its folder: a new HELPLINE_VAR_DIR with
-        # SECRET_KEY set (so no key file made it) failed "unable to open database file".
+if _database_url := os.environ.get("DATABASE_URL"):
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+    }
+else:
+    # The path as it is (through a URL, a folder name with "#" or "?" was cut). SQLite
+    # makes the file, not its folder: a new HELPLINE_VAR_DIR with SECRET_KEY set (so
+    # no key file made the folder) failed "unable to open database file". A folder
+    # that cannot be made is left for SQLite to report, at the first connection.
+    with contextlib.suppress(OSError):
         VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(_sqlite_path),
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

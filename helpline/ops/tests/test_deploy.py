@@ -1,5 +1,6 @@
-"""The deployment basics: Django's deployment checklist passes behind HTTPS, and
-the optional parts are extras that development installs all of."""
+"""The deployment basics: Django's deployment checklist passes behind HTTPS, the
+optional parts are extras that development installs all of, and the embedded
+database finds its folder wherever HELPLINE_VAR_DIR points."""
 
 from __future__ import annotations
 
@@ -58,24 +59,40 @@ def test_optional_parts_are_extras_and_development_installs_every_one() -> None:
     assert "<" in tasks  # an upper bound: 0.x minors may break the worker
 
 
-def test_a_new_var_folder_is_made_for_the_database_when_the_key_comes_from_outside(
-    tmp_path: Path,
-) -> None:
-    """SECRET_KEY in the environment means no key file is written to the folder, so
-    the SQLite database was the first thing in it, and SQLite makes no folders."""
-    folder = tmp_path / "new" / "var"
-    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
-    result = subprocess.run(
-        [sys.executable, "-m", "helpline.cli", "showmigrations", "tickets"],
+def helpline(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`helpline ARGS` as an operator runs it: SECRET_KEY from the environment (so no
+    key file is written), the data in `folder`, the database its default unless
+    DATABASE_URL is in `env`."""
+    unset = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "-m", "helpline.cli", *args],
         cwd=ROOT,
         env={**environ, "DJANGO_SETTINGS_MODULE": "helpline.settings",
-             "HELPLINE_VAR_DIR": str(folder), "SECRET_KEY": "from-the-environment"},
+             "HELPLINE_VAR_DIR": str(folder), "SECRET_KEY": "from-the-environment", **env},
         capture_output=True,
         text=True,
         timeout=120,
     )  # fmt: skip
 
+
+def test_a_new_var_folder_is_made_for_the_database_whatever_its_name(tmp_path: Path) -> None:
+    """SQLite makes no folders, and nothing else made this one (no key file is
+    written when SECRET_KEY is set); "#" cut the path when it went through a URL."""
+    folder = tmp_path / "new" / "var #1?"
+    result = helpline(folder, "showmigrations", "tickets")
+
     assert result.returncode == 0, result.stderr
     assert "tickets" in result.stdout and "[ ]" in result.stdout  # nothing applied yet
     assert (folder / "helpline.sqlite3").exists()
     assert not (folder / "secret_key").exists()
+
+
+def test_no_var_folder_is_made_for_a_database_elsewhere(tmp_path: Path) -> None:
+    folder = tmp_path / "unused"
+    elsewhere = tmp_path / "elsewhere.sqlite3"
+    result = helpline(folder, "showmigrations", "tickets", DATABASE_URL=f"sqlite:///{elsewhere}")
+
+    assert result.returncode == 0, result.stderr
+    assert elsewhere.exists()
+    assert not folder.exists()
