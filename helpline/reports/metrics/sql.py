@@ -239,6 +239,18 @@ class Backlog:
     resolved: dict[date, int]
 
 
+def open_counts(tickets: QuerySet[Ticket], group: str | None) -> list[dict[str, Any]]:
+    """How many of `tickets` there are, per group (`grp`) or in all: one row per
+    group, counted by the database. (Without a group, `values()` with no field once
+    selected and grouped by every column: a row per open ticket, 209,000 rows and
+    12.6 s of a 17 s report at a million tickets.)"""
+    if not group:
+        return [{"n": tickets.order_by().count()}]
+    key = F(TICKET_FIELD[group].removeprefix("ticket__"))
+    rows = tickets.values(grp=key).annotate(n=Count("pk")).order_by()
+    return [dict(row) for row in rows]
+
+
 def backlog(
     start: datetime,
     end: datetime,
@@ -296,10 +308,7 @@ def backlog(
         )
         .order_by()
     )
-    now_keys: dict[str, Any] = {}
-    if group:
-        now_keys["grp"] = F(TICKET_FIELD[group].removeprefix("ticket__"))
-    open_now = tickets.values(**now_keys).annotate(n=Count("pk")).order_by()
+    open_now = open_counts(tickets, group)
     out = Backlog({}, {}, {}, {})
     for counted in open_now:
         grp = counted.get("grp") if group else None

@@ -44,6 +44,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Agent
 from helpline.conftest import World
@@ -53,7 +55,7 @@ from helpline.reports.periods import Period
 from helpline.tests.plans import explain
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle.rating import rate
-from helpline.tickets.models import Event, EventKind, Source, Ticket
+from helpline.tickets.models import Event, EventKind, Source, State, Ticket
 from helpline.tickets.tests.test_timing import office
 
 pytestmark = pytest.mark.django_db
@@ -579,6 +581,24 @@ def test_the_period_is_read_through_the_kind_and_time_index(history: History, gr
     for qs in queries:
         text = explain(*qs.query.sql_with_params(), sorts=True, analyze="tickets_event")
         assert "event_kind_created" in text, text
+
+
+@pytest.mark.parametrize("group", [None, "department"])
+def test_the_tickets_open_now_are_counted_by_the_database_not_read(
+    world: World, group: str | None
+) -> None:
+    """The backlog's starting point: one row in all (or one per group), whatever the
+    number of open tickets, and no ticket's columns read."""
+    for n in range(5):
+        world.open(f"Open {n}", topic=world.sales_topic if n % 2 else world.topic)
+    open_tickets = Ticket.objects.filter(state=State.OPEN)
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = metrics_sql.open_counts(open_tickets, group)
+
+    assert sorted(int(c["n"]) for c in counts) == ([5] if group is None else [2, 3])
+    [query] = queries.captured_queries
+    assert "subject" not in query["sql"]
 
 
 # --- definitions ------------------------------------------------------------------
