@@ -388,6 +388,15 @@ class Ticket(models.Model):
             models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
             # A customer's own ticket list on the portal.
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
+            # A ticket's follow-ups (its page). The foreign key's own index holds
+            # every ticket, nearly all with no `follows`: once ANALYZE has seen that,
+            # SQLite judged it useless and scanned the whole table (4-7x slower ticket
+            # pages at a million tickets). This one holds only the follow-ups.
+            models.Index(
+                fields=["follows"],
+                condition=models.Q(follows__isnull=False),
+                name="ticket_followups",
+            ),
         ]
 
     def __str__(self) -> str:
