@@ -7,11 +7,12 @@ operation. The label migrations (`*_verbose_names`, `*_translatable_labels`)
 held some 360 such operations, only for verbose names, help texts and choices;
 they took two thirds of a `migrate` from nothing (8 of 12 s). A squashed
 migration folds most of them into the CreateModel they change; the rest change
-models that an earlier squashed migration of the app makes (the dependencies
-between tickets, sla, notify and feedback keep each of those apps in several
-parts, see docs/decisions.md). `AlterLabels` applies those together: the state
-ends exactly as the AlterField and AlterModelOptions operations it holds leave
-it, one by one, and the models are rendered once instead of once per operation.
+models made by an earlier migration of the app (the dependencies between
+tickets, sla, notify and feedback split the first three into parts, see
+docs/decisions.md, "Squashed migrations"). `AlterLabels` applies those
+together: the state ends exactly as the AlterField and AlterModelOptions
+operations it holds leave it, one by one, and the models are rendered once
+instead of once per operation.
 
 It only takes changes that reach no column (Django's own test: what
 `schema_editor.alter_field` would skip); anything else raises, on `migrate`, before
