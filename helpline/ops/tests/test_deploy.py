@@ -13,19 +13,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    # Not the test run's DJANGO_ALLOW_ASYNC_UNSAFE (helpline/conftest.py): deployments have none.
-    unset = {"HTTPS", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+def run(
+    command: list[str], folder: Path, unset: set[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`command` in a child process under the real settings, its data in `folder`,
+    without the test run's variables named in `unset`, with `env` added."""
     environ = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, *command],
         cwd=ROOT,
         env={**environ, "DJANGO_SETTINGS_MODULE": "helpline.settings",
-             "HELPLINE_VAR_DIR": str(tmp_path), **env},
+             "HELPLINE_VAR_DIR": str(folder), **env},
         capture_output=True,
         text=True,
         timeout=120,
     )  # fmt: skip
+
+
+def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    # Not the test run's DJANGO_ALLOW_ASYNC_UNSAFE (helpline/conftest.py): deployments have none.
+    unset = {"HTTPS", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    command = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return run(command, tmp_path, unset, env)
 
 
 def test_check_deploy_is_clean_behind_https_and_warns_without_it(tmp_path: Path) -> None:
@@ -64,16 +73,9 @@ def helpline(folder: Path, *args: str, **env: str) -> subprocess.CompletedProces
     key file is written), the data in `folder`, the database its default unless
     DATABASE_URL is in `env`."""
     unset = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environ = {k: v for k, v in os.environ.items() if k not in unset}
-    return subprocess.run(
-        [sys.executable, "-m", "helpline.cli", *args],
-        cwd=ROOT,
-        env={**environ, "DJANGO_SETTINGS_MODULE": "helpline.settings",
-             "HELPLINE_VAR_DIR": str(folder), "SECRET_KEY": "from-the-environment", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )  # fmt: skip
+    return run(
+        ["-m", "helpline.cli", *args], folder, unset, {"SECRET_KEY": "from-the-environment", **env}
+    )
 
 
 def test_a_new_var_folder_is_made_for_the_database_whatever_its_name(tmp_path: Path) -> None:
