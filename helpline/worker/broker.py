@@ -12,7 +12,8 @@ helpline.ops.scaling), run by `helpline worker` instead of the database queue's.
   RQ held in Redis may be lost with a Redis that kept nothing on disk; mail is not:
   its outbox row stays pending and the periodic sweep (`send_due`) sends it.
 - SIGTERM or SIGINT: the running task is finished, then the worker stops (RQ's
-  warm shutdown); a second signal aborts the task.
+  warm shutdown); a second signal aborts the task. RQ's remote commands over
+  pub/sub are not listened to (see `HelplineWorker.subscribe`).
 - A worker killed mid-task (SIGKILL, the machine lost): RQ moves the job to its
   failed registry once the worker's heartbeat expires, and does not run it again.
   That is at-most-once per enqueue; docs/decisions.md says why that is enough.
@@ -54,6 +55,13 @@ class HelplineWorker(SimpleWorker):
         self.stopping = True
         super().request_stop(signum, frame)
 
+    def subscribe(self) -> None:
+        """No listener for RQ's remote commands (`rq` CLI: shutdown, kill-horse,
+        stop-job over pub/sub): signals stop this worker. RQ's listener thread
+        blocks in a read of up to a minute, and its teardown waited for it (a
+        SIGTERM then took longer than a supervisor's grace period), and each
+        restart after a broker outage left one more behind."""
+
 
 def run(
     queues: list[str],
@@ -69,17 +77,18 @@ def run(
     level = "DEBUG" if verbosity >= 2 else "WARNING" if verbosity == 0 else "INFO"
     delay = first_delay
     while not stop.is_set():
-        worker = django_rq.get_worker(*queues, job_class=JOB_CLASS, worker_class=HelplineWorker)
-        log.info("Starting worker %s (RQ) for queues=%s", worker.name, ",".join(queues))
+        worker: HelplineWorker | None = None
         try:
+            worker = django_rq.get_worker(*queues, job_class=JOB_CLASS, worker_class=HelplineWorker)
+            log.info("Starting worker %s (RQ) for queues=%s", worker.name, ",".join(queues))
             worked = worker.work(burst=burst, logging_level=level)
         except BROKER_TROUBLE as error:  # on start or teardown: Redis is away
             worked = False
             log.warning("The broker is unavailable (%s: %s).", type(error).__name__, error)
-        if burst or worker.stopping:
+        if burst or (worker is not None and worker.stopping):
             return
         delay = first_delay if worked else delay
-        log.warning("The RQ worker stopped; it starts again in %.0f s.", delay)
+        log.warning("The RQ worker stopped; it starts again in %.1f s.", delay)
         _sleep(delay, stop)
         delay = min(delay * 2, max_delay)
 
