@@ -17,8 +17,9 @@ in the middle of the load) with caches and sessions on Redis. Each time:
   are refused once their sum reaches the limit.
 
 The database is the suite's kind: a temp SQLite file on the SQLite run, a
-database of its own on the suite's PostgreSQL server on the PostgreSQL run. The
-figures of each run are printed (pytest -s shows them); see harness.py.
+database of its own on the suite's PostgreSQL server on the PostgreSQL run,
+prepared once and copied for each run (databases.py). The figures of each run are
+printed (pytest -s shows them); see harness.py.
 """
 
 from __future__ import annotations
@@ -27,18 +28,21 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from helpline.tests.instances import settings as site_settings
+from helpline.tests.instances.databases import SiteDatabases
 from helpline.tests.instances.harness import (
     API_FAILED_AUTH,
     LOGIN_FAILURES_PER_ADDRESS,
     Outcome,
     Run,
+    site_env,
+    site_script,
 )
 
 # Under xdist in the group of the other tests that load the machine (the fault
@@ -46,49 +50,26 @@ from helpline.tests.instances.harness import (
 pytestmark = pytest.mark.xdist_group("heavy")
 
 
-@contextmanager
-def site_database(folder: Path) -> Iterator[str]:
-    """A database for the site: a file beside the logs, or a PostgreSQL database
-    next to the suite's own (named after it, so parallel runs never share one)."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{folder / 'helpline.sqlite3'}"
-        return
-    import psycopg
-    from psycopg import sql
-
-    params = connection.settings_dict
-    name = f"{params['NAME']}_instances"[:63]
-    server = {
-        "host": params["HOST"] or "127.0.0.1",
-        "port": params["PORT"] or 5432,
-        "user": params["USER"] or "postgres",
-        "password": params["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        auth = (
-            f"{server['user']}:{server['password']}@"
-            if server["password"]
-            else f"{server['user']}@"
-        )
-        yield f"postgres://{auth}{server['host']}:{server['port']}/{name}"
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+@pytest.fixture(scope="module")
+def databases() -> Iterator[tuple[SiteDatabases, dict[str, Any]]]:
+    """The site's database, prepared once for both runs (databases.py)."""
+    folder = Path(tempfile.mkdtemp(prefix="helpline-instances-db-"))
+    with SiteDatabases(connection.settings_dict, folder) as made:
+        url = made.create("template")
+        world = site_script(site_env(url, folder), "prepare")
+        yield made, world
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module", params=["database-queue", "broker"])
-def outcome(request: pytest.FixtureRequest) -> Iterator[Outcome]:
+def outcome(
+    request: pytest.FixtureRequest, databases: tuple[SiteDatabases, dict[str, Any]]
+) -> Iterator[Outcome]:
+    made, world = databases
     folder = Path(tempfile.mkdtemp(prefix="helpline-instances-"))
     failed = request.session.testsfailed
-    with site_database(folder) as url:
-        result = Run(folder, url, broker=request.param == "broker").run()
+    url = made.create(request.param.replace("-", "_"), template="template")
+    result = Run(folder, url, world, broker=request.param == "broker").run()
     print(figures(result))
     yield result
     if request.session.testsfailed > failed:

@@ -88,6 +88,26 @@ class Worker(Process):
         return "Starting worker" in self.text()
 
 
+def site_env(database_url: str, folder: Path) -> dict[str, str]:
+    """The environment of the site's processes (a run adds the mail server and,
+    with the broker, Redis)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpline.tests.instances.settings",
+        "DATABASE_URL": database_url,
+        "HELPLINE_VAR_DIR": str(folder / "var"),
+        "SECRET_KEY": "instances-test-" + "x" * 40,
+        "SMTP_TIMEOUT": "5",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+        "HELPLINE_API_FAILED_AUTH_RATE": f"{API_FAILED_AUTH}/10m",
+        "HELPLINE_LOGIN_FAILURES_PER_ADDRESS": f"{LOGIN_FAILURES_PER_ADDRESS}/15m",
+    }
+    for name in ("PYTEST_ADDOPTS", "HELPLINE_REDIS_URL", "HELPLINE_TASK_BROKER_URL"):
+        env.pop(name, None)
+    return env
+
+
 def site_script(env: dict[str, str], job: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "helpline.tests.instances.site", job],
@@ -105,9 +125,12 @@ def site_script(env: dict[str, str], job: str) -> dict[str, Any]:
 
 
 class Run:
-    def __init__(self, folder: Path, database_url: str, *, broker: bool) -> None:
+    def __init__(
+        self, folder: Path, database_url: str, world: dict[str, Any], *, broker: bool
+    ) -> None:
         self.folder = folder
         self.database_url = database_url
+        self.world = world  # site.py prepare's answer, for the database given
         self.broker = broker
         self.outcome = Outcome(broker=broker)
         self.processes: list[Process] = []
@@ -115,34 +138,18 @@ class Run:
 
     def run(self) -> Outcome:
         started = time.monotonic()
+        world = self.world
         with ExitStack() as stack:
             smtp = SMTPServer().start()
             stack.callback(smtp.stop)
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "helpline.tests.instances.settings",
-                "DATABASE_URL": self.database_url,
-                "HELPLINE_VAR_DIR": str(self.folder / "var"),
-                "SECRET_KEY": "instances-test-" + "x" * 40,
-                "SMTP_HOST": smtp.host,
-                "SMTP_PORT": str(smtp.port),
-                "SMTP_TIMEOUT": "5",
-                "LOG_LEVEL": "INFO",
-                "PYTHONUNBUFFERED": "1",
-                "HELPLINE_API_FAILED_AUTH_RATE": f"{API_FAILED_AUTH}/10m",
-                "HELPLINE_LOGIN_FAILURES_PER_ADDRESS": f"{LOGIN_FAILURES_PER_ADDRESS}/15m",
-            }
-            for name in ("PYTEST_ADDOPTS", "HELPLINE_REDIS_URL", "HELPLINE_TASK_BROKER_URL"):
-                env.pop(name, None)
+            env = site_env(self.database_url, self.folder)
+            env["SMTP_HOST"], env["SMTP_PORT"] = smtp.host, str(smtp.port)
             queue: RedisServer | None = None
             if self.broker:
                 cache = stack.enter_context(RedisServer())
                 queue = stack.enter_context(RedisServer())
                 env["HELPLINE_REDIS_URL"] = cache.url(0)
                 env["HELPLINE_TASK_BROKER_URL"] = queue.url(0)
-            step = time.monotonic()
-            world = site_script(env, "prepare")
-            self.outcome.timings["prepare"] = time.monotonic() - step
 
             stack.callback(self._stop_all)
             step = time.monotonic()
