@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Any
+from typing import Any, cast
 
 import django_rq
 from django.db import close_old_connections
@@ -35,6 +35,7 @@ from rq.worker import SimpleWorker
 log = logging.getLogger(__name__)
 
 JOB_CLASS = "django_tasks_rq.Job"
+WORKER_CLASS = "helpline.worker.broker.HelplineWorker"
 BROKER_TROUBLE = (RedisConnectionError, RedisTimeoutError)
 
 
@@ -79,7 +80,11 @@ def run(
     while not stop.is_set():
         worker: HelplineWorker | None = None
         try:
-            worker = django_rq.get_worker(*queues, job_class=JOB_CLASS, worker_class=HelplineWorker)
+            worker = cast(
+                HelplineWorker,
+                django_rq.get_worker(*queues, job_class=JOB_CLASS, worker_class=WORKER_CLASS),
+            )
+
             log.info("Starting worker %s (RQ) for queues=%s", worker.name, ",".join(queues))
             worked = worker.work(burst=burst, logging_level=level)
         except BROKER_TROUBLE as error:  # on start or teardown: Redis is away

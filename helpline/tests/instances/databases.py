@@ -21,7 +21,7 @@ class SiteDatabases:
         self.postgres = "postgresql" in suite["ENGINE"]
         self.folder = folder
         self.base = f"{suite['NAME']}_instances"[:50]
-        self.server = {
+        self.server: dict[str, Any] = {
             "host": suite.get("HOST") or "127.0.0.1",
             "port": suite.get("PORT") or 5432,
             "user": suite.get("USER") or "postgres",

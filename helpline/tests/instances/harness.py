@@ -74,10 +74,10 @@ class Outcome:
 class Worker(Process):
     """`helpline worker` with its scheduler, quick to retry when the broker is away."""
 
-    def __init__(self, env: dict[str, str], logs: Path, number: int) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, number: int, *args: str) -> None:
         argv = [
             str(BIN / "helpline"), "worker", "--interval", "0.2", "--verbosity", "1",
-            "--retry-delay", "0.5", "--max-retry-delay", "2",
+            "--retry-delay", "0.5", "--max-retry-delay", "2", *args,
         ]  # fmt: skip
         super().__init__(f"worker-{number}", argv, env, logs)
 
@@ -108,9 +108,9 @@ def site_env(database_url: str, folder: Path) -> dict[str, str]:
     return env
 
 
-def site_script(env: dict[str, str], job: str) -> dict[str, Any]:
+def site_script(env: dict[str, str], job: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "helpline.tests.instances.site", job],
+        [sys.executable, "-m", "helpline.tests.instances.site", job, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -187,8 +187,10 @@ class Run:
                 lambda: [s.number for load in loads for s in list(load.sent) if s.number],
             )
             step = time.monotonic()
-            for client in (*loads, osticket, desk):
-                client.start()
+            for load in loads:
+                load.start()
+            osticket.start()
+            desk.start()
             try:
                 if queue is not None:
                     time.sleep(OUTAGE_AT)

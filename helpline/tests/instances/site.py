@@ -7,6 +7,7 @@ prepare|probe`):
   and passwords for the agents who sign in to the desk. Prints it as JSON.
 - `probe`: print, as JSON, what the guarantees are checked against: the tickets,
   the outbox, and the runs of the periodic test job.
+- `fill N`: open N tickets (for throughput.py), their mail queued, none sent.
 """
 
 from __future__ import annotations
@@ -54,10 +55,34 @@ def probe() -> dict[str, Any]:
     }
 
 
+def fill(tickets: int) -> dict[str, Any]:
+    """Open `tickets` tickets through the lifecycle, as the customer; each commit
+    queues its mail (on the queue configured: the database's or the broker's)."""
+    from helpline.accounts.customers import find_or_create_customer
+    from helpline.notify.models import OutboundMessage
+    from helpline.tickets import lifecycle
+    from helpline.tickets.models import HelpTopic
+
+    topic = HelpTopic.objects.get(name="Faults")
+    customer = find_or_create_customer(name="Tess Throughput", email="tess@example.com")
+    for n in range(tickets):
+        new = lifecycle.NewTicket(
+            customer=customer,
+            subject=f"throughput-{n}",
+            body_html=f"<p>Ticket {n} of a burst.</p>",
+            topic=topic,
+        )
+        lifecycle.open_ticket(new, actor=customer)
+    return {"mails": OutboundMessage.objects.count()}
+
+
 def main(argv: list[str]) -> None:
     import django
 
     django.setup()
+    if argv[1] == "fill":
+        json.dump(fill(int(argv[2])), sys.stdout)
+        return
     jobs = {"prepare": prepare, "probe": probe}
     json.dump(jobs[argv[1]](), sys.stdout, default=str)
 

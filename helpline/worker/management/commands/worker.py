@@ -34,7 +34,6 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Command as DbWorker
 from django_tasks_db.management.commands.db_worker import valid_interval
 
-from helpline.ops.scaling import RQ_QUEUE
 from helpline.worker import scheduler
 from helpline.worker.runner import (
     EXIT_PERMANENT,
@@ -45,6 +44,9 @@ from helpline.worker.runner import (
     PermanentDatabaseError,
     ResilientWorker,
 )
+
+# The backend helpline.ops.scaling configures for HELPLINE_TASK_BROKER_URL.
+RQ_BACKEND = "django_tasks_rq.RQBackend"
 
 
 class Command(BaseCommand):
@@ -106,7 +108,7 @@ class Command(BaseCommand):
                 target=scheduler.run_forever, args=(stop,), name="scheduler", daemon=True
             ).start()
         try:
-            if settings.TASKS[DEFAULT_TASK_BACKEND_ALIAS]["BACKEND"] == RQ_QUEUE:
+            if settings.TASKS[DEFAULT_TASK_BACKEND_ALIAS]["BACKEND"] == RQ_BACKEND:
                 self._run_rq(options)
             else:
                 self._run_tasks(options)
