@@ -374,6 +374,9 @@ TASKS = tasks_setting(HELPLINE_TASK_BROKER_URL)
 if HELPLINE_TASK_BROKER_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = rq_queues(HELPLINE_TASK_BROKER_URL)
+    # No RQ dashboard in the admin: it can empty queues and requeue jobs, and
+    # Helpline's own views (the outbox, /readyz) are what operators use.
+    RQ_SHOW_ADMIN_LINK = False
 # How often the worker's scheduler loop looks for due periodic jobs, in seconds.
 HELPLINE_SCHEDULER_SECONDS = 5.0
 # Periodic jobs the worker queues: {name: (task, seconds between runs)}.
