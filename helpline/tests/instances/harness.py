@@ -51,6 +51,10 @@ READY_SECONDS = 60.0
 API_FAILED_AUTH = 6
 LOGIN_FAILURES_PER_ADDRESS = 8
 RUNNING = re.compile(r"Task id=(\S+) path=(\S+) state=RUNNING")
+SUCCEEDED = re.compile(r"Task id=(\S+) path=\S+ state=SUCCESSFUL")
+# The database worker queues a task again that met a busy database (runner.py):
+# a second start of it is a retry, not a duplicate.
+RETRIED = re.compile(r"Task (\S+) met a database error")
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Outcome:
     state: dict[str, Any] = field(default_factory=dict)  # site.py probe
     received: Counter[str] = field(default_factory=Counter)  # Message-ID -> copies
     runs: Counter[str] = field(default_factory=Counter)  # task id -> times started
+    successes: Counter[str] = field(default_factory=Counter)  # task id -> times succeeded
+    retried: set[str] = field(default_factory=set)  # ids requeued after a database error
     paths: Counter[str] = field(default_factory=Counter)  # task path -> runs
     per_worker: list[int] = field(default_factory=list)  # tasks each worker started
     exits: list[int] = field(default_factory=list)  # each worker's status on SIGTERM
@@ -221,6 +227,8 @@ class Run:
                 self.outcome.per_worker.append(len(started_here))
                 self.outcome.runs.update(task_id for task_id, _ in started_here)
                 self.outcome.paths.update(path for _, path in started_here)
+                self.outcome.successes.update(SUCCEEDED.findall(worker.text()))
+                self.outcome.retried |= set(RETRIED.findall(worker.text()))
             self.outcome.state = site_script(env, "probe")
         self.outcome.timings["total"] = time.monotonic() - started
         return self.outcome
