@@ -71,15 +71,15 @@ def _rows(model: Any, dims: list[str], rows: Q) -> QuerySet[Any]:
     return model.objects.filter(rows, dim__in=dims).order_by()
 
 
-def figures(
+def queries(
     period: Period, by: str | None, *, agent: Agent | None, visible_to: Agent | None
-) -> tuple[dict[object, dict[str, Any]], dict[str, Any]]:
-    """({group key: figures}, total figures), with the percentiles, in the shape of
-    metrics.sql.aggregates (seconds; `<series>_p50`, `<series>_p90`)."""
+) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]] | None:
+    """The three reads of a report (figures, buckets, backlog; see the module
+    docstring), or None when the viewer may see nothing."""
     try:
         rows = whose_rows(agent=agent, visible_to=visible_to)
     except Nothing:
-        return {}, {}
+        return None
     dims = ["none"] if by is None else [by, "none"]
     days = Q(day__gte=period.start, day__lte=period.end)
     handled = "handled_own" if agent is not None else "handled"
@@ -88,20 +88,44 @@ def figures(
     for series in SERIES:
         sums[f"{series}_n"] = Sum(f"{series}_n")
         sums[f"{series}_sum"] = Sum(f"{series}_sum")
-    found: dict[tuple[str, object], dict[str, Any]] = {}
-    for row in _rows(DailyRollup, dims, rows).filter(days).values("dim", "key").annotate(**sums):
-        out = found.setdefault((row["dim"], _key(row["dim"], row["key"])), defaultdict(int))
-        for name, value in row.items():
-            if name not in ("dim", "key"):
-                out[name] += value or 0
-    buckets: dict[tuple[str, object, str], list[tuple[int, int]]] = defaultdict(list)
-    counted = (
+    figures = _rows(DailyRollup, dims, rows).filter(days).values("dim", "key").annotate(**sums)
+    buckets = (
         _rows(RollupBucket, dims, rows)
         .filter(days)
         .values("dim", "key", "series", "bucket")
         .annotate(total=Sum("n"))
     )
-    for row in counted:
+    day = Case(
+        When(day__lt=period.start, then=Value(None, output_field=DateField())),
+        default="day",
+        output_field=DateField(),
+    )
+    moves = (
+        _rows(DailyRollup, [by or "none"], rows)
+        .filter(day__lte=period.end)
+        .values("key", when=day)
+        .annotate(moved=Sum("backlog"), opened=Sum("opened"), resolved=Sum("resolved"))
+    )
+    return figures, buckets, moves
+
+
+def figures(
+    period: Period, by: str | None, *, agent: Agent | None, visible_to: Agent | None
+) -> tuple[dict[object, dict[str, Any]], dict[str, Any]]:
+    """({group key: figures}, total figures), with the percentiles, in the shape of
+    metrics.sql.aggregates (seconds; `<series>_p50`, `<series>_p90`)."""
+    reads = queries(period, by, agent=agent, visible_to=visible_to)
+    if reads is None:
+        return {}, {}
+    figures_qs, buckets_qs, _moves = reads
+    found: dict[tuple[str, object], dict[str, Any]] = {}
+    for row in figures_qs:
+        out = found.setdefault((row["dim"], _key(row["dim"], row["key"])), defaultdict(int))
+        for name, value in row.items():
+            if name not in ("dim", "key"):
+                out[name] += value or 0
+    buckets: dict[tuple[str, object, str], list[tuple[int, int]]] = defaultdict(list)
+    for row in buckets_qs:
         group = (row["dim"], _key(row["dim"], row["key"]), row["series"])
         buckets[group].append((row["bucket"], row["total"]))
     for (dim, key, series), counts in buckets.items():
@@ -139,24 +163,12 @@ def backlog(
     """The backlog before the period, its change per day and group, and the day's
     Opened and Resolved: one query over the grouping's rows up to the last day."""
     out = Backlog({}, {}, {}, {})
-    try:
-        rows = whose_rows(agent=agent, visible_to=visible_to)
-    except Nothing:
+    reads = queries(period, by, agent=agent, visible_to=visible_to)
+    if reads is None:
         return out
-    dim = by or "none"
-    day = Case(
-        When(day__lt=period.start, then=Value(None, output_field=DateField())),
-        default="day",
-        output_field=DateField(),
-    )
-    moves = (
-        _rows(DailyRollup, [dim], rows)
-        .filter(day__lte=period.end)
-        .values("key", when=day)
-        .annotate(moved=Sum("backlog"), opened=Sum("opened"), resolved=Sum("resolved"))
-    )
+    moves = reads[2]
     for row in moves:
-        key = _key(dim, row["key"]) if by else None
+        key = _key(by, row["key"]) if by else None
         moved = int(row["moved"] or 0)
         when: date | None = row["when"]
         if when is None:
