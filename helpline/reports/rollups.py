@@ -283,10 +283,14 @@ def _key(state: TicketState | None, dim: str) -> str:
 
 
 def _row_keys(dim: str, key: str, day: date, state: TicketState, agent: int) -> list[RowKey]:
-    return [
-        (dim, Scope.DEPARTMENT, day, key, state.department, 0, 0, 0),
-        (dim, Scope.WHO, day, key, state.department, state.assignee, state.team, agent),
-    ]
+    """The rows a figure goes to: by department, and by who when there is a who
+    (a row by who with no assignee, team or agent would match no viewer: an
+    agent's own figures need their id, a supervisor's tickets beyond their
+    departments are assigned to them or to their teams)."""
+    rows: list[RowKey] = [(dim, Scope.DEPARTMENT, day, key, state.department, 0, 0, 0)]
+    if state.assignee or state.team or agent:
+        rows.append((dim, Scope.WHO, day, key, state.department, state.assignee, state.team, agent))
+    return rows
 
 
 # --- writing -------------------------------------------------------------------------

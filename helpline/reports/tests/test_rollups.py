@@ -371,18 +371,19 @@ def _busy_rollups() -> None:
     """Many other days and groups, as on a real desk, so the planner has a reason
     to pick an index on a table it would otherwise scan."""
     day = date(2020, 1, 1)
-    DailyRollup.objects.bulk_create(
-        DailyRollup(
-            day=day + timedelta(days=i // 20),
-            dim=dim,
-            key=str(i % 20),
-            scope=Scope.DEPARTMENT,
-            department_key=i % 5,
-            opened=1,
-        )
+    keys = [
+        {
+            "day": day + timedelta(days=i // 20),
+            "dim": dim,
+            "key": str(i % 20),
+            "scope": Scope.DEPARTMENT,
+            "department_key": i % 5,
+        }
         for i in range(4000)
         for dim in ("none", "department", "topic")
-    )
+    ]
+    DailyRollup.objects.bulk_create(DailyRollup(**k, opened=1) for k in keys)
+    RollupBucket.objects.bulk_create(RollupBucket(**k, series="fr", bucket=90, n=1) for k in keys)
 
 
 KEY_INDEXES = (
