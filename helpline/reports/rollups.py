@@ -375,10 +375,12 @@ def record(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
     by_ticket: dict[int, list[Event]] = defaultdict(list)
     for event in events:
         by_ticket[event.ticket_id].append(event)
-    tickets = {e.ticket_id: e.ticket for e in events}
+    # The tickets as the change left them, when the events carry them (the
+    # lifecycle's do): their status's state spares a read of the status.
+    tickets = {e.ticket_id: e.ticket for e in events if Event.ticket.is_cached(e)}
 
     def state_of(status_id: int) -> str | None:
-        for ticket in tickets.values():  # the ticket as the change left it
+        for ticket in tickets.values():
             if ticket.status_id == status_id:
                 return str(ticket.state)
         return Status.objects.filter(pk=status_id).values_list("state", flat=True).first()

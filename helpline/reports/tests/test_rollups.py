@@ -409,3 +409,28 @@ def test_the_period_is_read_through_the_rollups_index(history: History, group: s
         # SQLite names the unique constraint's index after the table.
         assert any(name in text for name in KEY_INDEXES), text
         assert "SCAN reports" not in text and "Seq Scan" not in text, text
+
+
+def test_the_reports_page_costs_the_same_queries_with_more_events(
+    history: History, client: Any
+) -> None:
+    """The whole page (session, agent, report, labels), as the administrator and
+    as a supervisor: the same statements after more tickets and events, and none
+    of them reads the events."""
+    page = {"preset": "custom", "start": "2026-12-01", "end": "2026-12-03", "group": "topic"}
+    for who in (history.world.admin, history.world.supervisor):
+        client.force_login(who.user)
+
+        def load() -> list[str]:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/desk/reports/", page).status_code == 200
+            return [q["sql"] for q in queries.captured_queries]
+
+        before = load()
+        with at(utc(2, 12)):
+            for n in range(4):
+                t = history.world.open(f"More {n}")
+                lifecycle.reply(t, actor=history.alice, body_html="<p>On it</p>")
+        after = load()
+        assert len(after) == len(before)
+        assert not [sql for sql in after if "tickets_event" in sql]
