@@ -261,6 +261,8 @@ class Replay:
         now = after if after.open else None
         if was is None and now is None:
             return
+        if was is not None and now is not None and _groups(was) == _groups(now):
+            return  # most events: nothing moved
         for dim in DIMS:
             old = set(_row_keys(dim, _key(was, dim), day, was, was.assignee)) if was else set()
             new = set(_row_keys(dim, _key(now, dim), day, now, now.assignee)) if now else set()
@@ -268,6 +270,17 @@ class Replay:
                 self.rows[row]["backlog"] -= 1
             for row in new - old:
                 self.rows[row]["backlog"] += 1
+
+
+def _groups(state: TicketState) -> tuple[object, ...]:
+    return (
+        state.department,
+        state.topic,
+        state.team,
+        state.priority,
+        state.source,
+        state.assignee,
+    )
 
 
 def _time(out: dict[str, float], series: str, value: object) -> None:
