@@ -471,6 +471,10 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG and _env_bool("HTTPS", False))
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The local days the reports' daily rollups are kept in (helpline.reports.rollups).
+# A report asked for in another zone is computed from the events instead. After a
+# change, run `helpline reports rebuild-rollups`.
+REPORTS_TIME_ZONE = os.environ.get("REPORTS_TIME_ZONE", "") or TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 

@@ -6,3 +6,11 @@ class ReportsConfig(AppConfig):
     name = "helpline.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from helpline.reports.rollups import record
+        from helpline.tickets.lifecycle import events_recorded
+
+        # Inside the transaction of every ticket change, as notify's outbox: the
+        # daily rollups change with the ticket, or not at all.
+        events_recorded.connect(record, dispatch_uid="helpline.reports.rollups.record")
