@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -249,11 +250,13 @@ class Story:
 
     # --- the clock (lifecycle.clock) ----------------------------------------------------
 
-    def set_clock(self, fields: dict[str, Any]) -> None:
-        """`clock._set_clock`: apply clock fields, open or end a ClockPause."""
+    def set_clock(self, step: Callable[[], dict[str, Any]]) -> None:
+        """`clock._set_clock`: apply the clock fields `step` computes, open or end a
+        ClockPause. A callable, as there: the deadlines functions update the ticket
+        while they compute, so the state before must be read first."""
         tk = self.tk
         was_paused = tk.sla_paused_at is not None
-        tk.set(fields)
+        tk.set(step())
         paused = tk.sla_paused_at is not None
         if was_paused and not paused:
             self.end_pauses()
@@ -322,9 +325,9 @@ class Story:
         self.status = status
         tk.status_id, tk.state = status.pk, status.state
         if deadlines.pauses(tk.sla, status.pk):
-            self.set_clock(deadlines.pause(self.ticket, self.t))
+            self.set_clock(lambda: deadlines.pause(self.ticket, self.t))
         else:
-            self.set_clock(deadlines.resume(self.ticket, tk.sla, self.t))
+            self.set_clock(lambda: deadlines.resume(self.ticket, tk.sla, self.t))
         self.rearm()
 
     def sweep(self, at: datetime) -> None:
@@ -564,7 +567,7 @@ class Story:
         if tk.sla_paused_at is not None:
             self.end_pauses()
         tk.sla_paused_at = None
-        self.set_clock(deadlines.start(self.ticket, tk.sla, self.t))
+        self.set_clock(lambda: deadlines.start(self.ticket, tk.sla, self.t))
         self.rearm()
 
     def resolve(self) -> int:
