@@ -13,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Aggregate, Count, Max, Min
 from django.test import Client
 from django.urls import reverse
 
@@ -49,7 +49,7 @@ def tickets() -> list[Ticket]:
     return list(Ticket.objects.select_related("status", "sla").order_by("pk"))
 
 
-def per_ticket(qs: Any, value: str) -> dict[int, Any]:
+def per_ticket(qs: Any, value: Aggregate) -> dict[int, Any]:
     return {r["ticket_id"]: r["v"] for r in qs.values("ticket_id").annotate(v=value).order_by()}
 
 
