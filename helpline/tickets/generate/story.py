@@ -431,7 +431,7 @@ class Story:
         plan = topic.plan
         self.row = {
             "id": self.id,
-            "number": self.desk.numbers.next(),
+            "number": None,  # drawn when the batch is written (run.Desk.flush)
             "subject": rng.choice(topic.subjects),
             "customer_id": self.customer[1],
             "topic_id": topic.id,

@@ -438,7 +438,8 @@ def _loaded_plans() -> list[SLAPlan]:
     for plan in plans:
         plan.schedule_view()
         deadlines.pause_status_ids(plan)
-        deadlines.levels_of(plan)
+        for level in deadlines.levels_of(plan):
+            level.raise_priority_to  # noqa: B018 - read now: the stories never query
     return plans
 
 

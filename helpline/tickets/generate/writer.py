@@ -29,7 +29,9 @@ from django.db.models import Max
 
 def _sqlite_datetime(value: datetime) -> str:
     """`adapt_datetimefield_value` on SQLite (naive UTC text), without its checks."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if value.tzinfo is not UTC:  # nearly all are UTC already
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ")
 
 
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:

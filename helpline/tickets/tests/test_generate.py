@@ -291,10 +291,10 @@ class _Undo(Exception):
     pass
 
 
-def _snapshot(seed: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _snapshot(seed: int, parallel: bool = True) -> tuple[list[Any], list[Any]]:
     try:
         with transaction.atomic():
-            make(120, seed=seed)
+            make(120, seed=seed, parallel=parallel)
             rows = list(
                 Ticket.objects.order_by("number").values_list(
                     "number",
@@ -325,9 +325,10 @@ def _snapshot(seed: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 def test_the_same_seed_gives_the_same_rows_and_another_seed_others() -> None:
     first = _snapshot(seed=11)
     again = _snapshot(seed=11)
+    in_one_process = _snapshot(seed=11, parallel=False)
     other = _snapshot(seed=12)
 
-    assert first == again
+    assert first == again == in_one_process
     assert first[0] != other[0]
 
 
