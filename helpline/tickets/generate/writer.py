@@ -1,5 +1,5 @@
-"""Bulk rows for the generator: plain tuples written with `executemany`, a batch
-per transaction, ids handed out here.
+"""Bulk rows for the generator: plain tuples written with `executemany` (SQLite)
+or COPY (PostgreSQL), a batch per transaction, ids handed out here.
 
 Why not `bulk_create`: at a million tickets the generator writes some fifteen
 million rows, and a model instance costs more to build than the row costs to
@@ -77,6 +77,7 @@ class Table:
         marks = ", ".join(["%s"] * len(fields))
         table = quote(model._meta.db_table)
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - our names
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         self.rows: list[list[Any]] = []
         self.next_id = 1
         self.written = 0
@@ -99,7 +100,14 @@ class Table:
         if not self.rows:
             return
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, self.rows)
+            if connection.vendor == "postgresql":
+                # COPY: PostgreSQL's bulk path, several times faster than
+                # executemany's INSERTs (psycopg adapts each value as for a query).
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, self.rows)
         self.written += len(self.rows)
         self.rows = []
 
