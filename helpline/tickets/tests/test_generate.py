@@ -31,6 +31,7 @@ from helpline.tickets.models import (
     IssuedNumber,
     Rating,
     State,
+    Status,
     StatusPurpose,
     Ticket,
 )
@@ -100,6 +101,36 @@ def test_every_denormalized_column_equals_a_recount_from_the_rows() -> None:
             assert (t.resolved_at, t.closed_at) == (None, None)
         else:
             assert (t.is_overdue, t.sla_alarm_at) == (False, None)
+
+
+@pytest.mark.django_db
+def test_each_tickets_events_replay_to_its_status_and_priority() -> None:
+    make()
+    moves = [EventKind.STATUS, EventKind.RESOLVED, EventKind.CLOSED, EventKind.REOPENED]
+    status: dict[int, int] = {}
+    priority: dict[int, int] = {}
+    created = Counter(
+        Event.objects.filter(kind=EventKind.CREATED).values_list("ticket_id", flat=True)
+    )
+    for e in Event.objects.order_by("created_at", "pk"):
+        if e.kind == EventKind.CREATED:
+            priority[e.ticket_id] = e.data["priority"]
+        elif e.kind in moves:
+            assert e.data["old"] == status.get(e.ticket_id, e.data["old"])
+            status[e.ticket_id] = e.data["new"]
+        elif e.kind == EventKind.EDITED and e.field == "priority":
+            assert e.data["old"] == priority[e.ticket_id]
+            priority[e.ticket_id] = e.data["new"]
+    new = lifecycle_status(StatusPurpose.NEW)
+
+    for t in tickets():
+        assert created[t.pk] == 1
+        assert t.status_id == status.get(t.pk, new)
+        assert t.priority_id == priority[t.pk]
+
+
+def lifecycle_status(purpose: StatusPurpose) -> int:
+    return Status.objects.get(purpose=purpose).pk
 
 
 def _last_assignment() -> dict[int, tuple[int | None, int | None]]:
