@@ -61,10 +61,10 @@ class Summary:
 # tickets and events (the reports' daily rollups) after the generator wrote its
 # rows behind the lifecycle's back. Apps above `tickets` add theirs from their
 # AppConfig.ready() (an import from here would point up the layers).
-DERIVED_TABLE_REBUILDERS: list[Callable[[], None]] = []
+DERIVED_TABLE_REBUILDERS: list[Callable[[], object]] = []
 
 
-def register_rebuilder(rebuild: Callable[[], None]) -> None:
+def register_rebuilder(rebuild: Callable[[], object]) -> None:
     if rebuild not in DERIVED_TABLE_REBUILDERS:
         DERIVED_TABLE_REBUILDERS.append(rebuild)
 
