@@ -184,8 +184,9 @@ def parts(
                 where &= beyond(segment.keys, cursor.values, reading_descending)
         order = [f"-{c}" if reading_descending else c for c in segment.order]
         for branch in branches:
-            # The id last: every key ends on it (or on the unique number).
-            columns = [c for c in segment.keys if c != "id"]
+            # The id last: every order ends on it (or on the unique number). The
+            # order's columns, not the key's: every part of a sort has as many.
+            columns = [c for c in segment.order if c != "id"]
             tickets = base.filter(branch & where).order_by(*order)
             found.append(Part(rank, tickets.values_list(*columns, "id")[:limit], tickets[:limit]))
     return found
@@ -215,10 +216,9 @@ def read(found: Sequence[Part], descending: bool, forward: bool, limit: int) -> 
     return ids
 
 
-def _union(found: Sequence[Part]) -> list[tuple[int, tuple[Any, ...]]]:
-    """One statement for these parts: (rank, (key..., id)) for each row. The key
-    comes as the database stores it (on SQLite datetimes are text in one format,
-    compared there as text), so Python orders rows exactly as the index does."""
+def union_sql(found: Sequence[Part]) -> tuple[str, list[Any], list[int]]:
+    """One statement for these parts, its parameters, and the rank of each part
+    (rows come as (part, key..., id)); "" when no part can hold a row."""
     sqls: list[str] = []
     params: list[Any] = []
     ranks: list[int] = []
@@ -232,10 +232,18 @@ def _union(found: Sequence[Part]) -> list[tuple[int, tuple[Any, ...]]]:
         sqls.append(f"SELECT {len(ranks)} AS part, p{index}.* FROM ({sql}) AS p{index}")  # noqa: S608
         params.extend(part_params)
         ranks.append(part.rank)
-    if not sqls:
+    return " UNION ALL ".join(sqls), params, ranks
+
+
+def _union(found: Sequence[Part]) -> list[tuple[int, tuple[Any, ...]]]:
+    """(rank, (key..., id)) for each row of the parts. The key comes as the
+    database stores it (on SQLite datetimes are text in one format, compared there
+    as text), so Python orders rows exactly as the index does."""
+    sql, params, ranks = union_sql(found)
+    if not sql:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(sqls), params)
+        cursor.execute(sql, params)
         return [(ranks[row[0]], tuple(row[1:])) for row in cursor.fetchall()]
 
 
