@@ -299,15 +299,12 @@ def _branches(agent: Agent, queue: Queue, sort: str, used: Mapping[str, str]) ->
     return visible
 
 
-def queue_page(
+def page_parts(
     agent: Agent, key: str, params: Mapping[str, str], page_size: int = 25
-) -> QueuePage | None:
-    """A page of the queue `key` (None for an unknown queue): the first, or the
-    one after or before the `cursor`; BadQueueInput for a parameter it cannot use.
-    Queries: one when the page is one index range (an administrator's default
-    sort, a department's, an agent's own tickets); else the page's ids (one UNION
-    ALL of the ranges) and its tickets. Plus the priorities for the priority
-    sort, and the departments for an administrator's other sorts."""
+) -> tuple[Queue, str, dict[str, str], keyset.Cursor | None, list[keyset.Part]] | None:
+    """What a page reads: its queue, sort, filters, cursor and index ranges (None
+    for an unknown queue); BadQueueInput for a parameter it cannot use. The plan
+    tests EXPLAIN these ranges, so they are the very ones a page runs."""
     queue = QUEUES.get(key)
     if queue is None:
         return None
@@ -326,8 +323,38 @@ def queue_page(
     segments = _segments(sort, used)
     branches = _branches(agent, queue, sort_key, used)
     descend = sort.kind == "priority"  # most urgent first
-    forward = cursor is None or cursor.forward
     found = keyset.parts(base, branches, segments, sort.descending, cursor, descend, page_size + 1)
+    return queue, sort_key, used, cursor, found
+
+
+def cursor_at(sort_key: str, ticket: Ticket, forward: bool) -> str:
+    """The cursor of the page after (or before) `ticket` in this sort."""
+    sort = SORTS[sort_key]
+    if sort.kind == "due":
+        mark = 0 if ticket.due_at is not None else 1
+    elif sort.kind == "priority":
+        mark = ticket.priority.urgency
+    else:
+        mark = 0
+    columns = _keys(sort)(mark) or sort.columns
+    return keyset.make_cursor(sort_key, forward, mark, columns, ticket)
+
+
+def queue_page(
+    agent: Agent, key: str, params: Mapping[str, str], page_size: int = 25
+) -> QueuePage | None:
+    """A page of the queue `key` (None for an unknown queue): the first, or the
+    one after or before the `cursor`; BadQueueInput for a parameter it cannot use.
+    Queries: one when the page is one index range (an administrator's default
+    sort, a department's, an agent's own tickets); else the page's ids (one UNION
+    ALL of the ranges) and its tickets. Plus the priorities for the priority
+    sort, and the departments for an administrator's other sorts."""
+    planned = page_parts(agent, key, params, page_size)
+    if planned is None:
+        return None
+    queue, sort_key, used, cursor, found = planned
+    sort = SORTS[sort_key]
+    forward = cursor is None or cursor.forward
     related = ("customer", "status", "priority", "department", "topic", "assignee__user", "team")
     if len(found) == 1:  # one range: read the tickets themselves, in one query
         tickets = list(found[0].tickets.select_related(*related))
@@ -342,17 +369,6 @@ def queue_page(
             rest = {k: v for k, v in params.items() if k != "cursor"}
             return queue_page(agent, key, rest, page_size)
         tickets.reverse()
-
-    def cursor_at(ticket: Ticket, forward: bool) -> str:
-        if sort.kind == "due":
-            mark = 0 if ticket.due_at is not None else 1
-        elif sort.kind == "priority":
-            mark = ticket.priority.urgency
-        else:
-            mark = 0
-        columns = _keys(sort)(mark) or sort.columns
-        return keyset.make_cursor(sort_key, forward, mark, columns, ticket)
-
     has_next = more if forward else True
     has_previous = cursor is not None
     return QueuePage(
@@ -360,7 +376,9 @@ def queue_page(
         tickets=tickets,
         sort=sort_key,
         filters=used,
-        next_cursor=cursor_at(tickets[-1], True) if has_next and tickets else None,
-        previous_cursor=cursor_at(tickets[0], False) if has_previous and tickets else None,
+        next_cursor=cursor_at(sort_key, tickets[-1], True) if has_next and tickets else None,
+        previous_cursor=(
+            cursor_at(sort_key, tickets[0], False) if has_previous and tickets else None
+        ),
         page_ignored=params.get("page", "") not in ("", "1"),
     )
