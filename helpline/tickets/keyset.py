@@ -161,9 +161,11 @@ def parts(
     cursor: Cursor | None,
     marks_descend: bool,
     limit: int,
+    nulls: Sequence[str] = (),
 ) -> list[Part]:
     """The index ranges that hold the next `limit` tickets after the cursor (or
-    before it, for a previous page), each in its read order."""
+    before it, for a previous page), each in its read order; `nulls` are columns
+    NULL throughout that lead the index (ordered by first, see queues._branches)."""
     forward = cursor is None or cursor.forward
     reading_descending = descending if forward else not descending
 
@@ -182,7 +184,7 @@ def parts(
                 continue  # wholly on the other side of the cursor
             if here == there:
                 where &= beyond(segment.keys, cursor.values, reading_descending)
-        order = [f"-{c}" if reading_descending else c for c in segment.order]
+        order = [f"-{c}" if reading_descending else c for c in (*nulls, *segment.order)]
         for branch in branches:
             # The id last: every order ends on it (or on the unique number). The
             # order's columns, not the key's: every part of a sort has as many.

@@ -398,6 +398,24 @@ class Ticket(models.Model):
                     ("prio", ["priority", "updated_at", "id"]),  # one range per priority
                 )
             ),
+            # "Overdue": its tickets in every sort, per department. Walking a
+            # department's open tickets for the overdue ones in order reads more the
+            # fewer they are; these hold only the overdue open tickets, so they are
+            # small and cost only the writes of such tickets.
+            *(
+                models.Index(
+                    fields=["department", *columns],
+                    condition=Q(state=State.OPEN, is_overdue=True),
+                    name=f"ticket_overdue_{sort}",
+                )
+                for sort, columns in (
+                    ("updated", ["updated_at", "id"]),
+                    ("created", ["created_at", "id"]),
+                    ("due", ["due_at", "id"]),
+                    ("number", ["number"]),
+                    ("prio", ["priority", "updated_at", "id"]),
+                )
+            ),
             # The SLA sweep: open tickets whose alarm has rung, soonest first.
             models.Index(fields=["state", "sla_alarm_at"], name="ticket_state_alarm"),
             # Auto-close: resolved tickets by resolution time.

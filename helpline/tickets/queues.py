@@ -266,37 +266,51 @@ def _keys(sort: Sort) -> Callable[[int], tuple[str, ...] | None]:
     return {0: sort.columns}.get
 
 
-# Queues and filters that are an equality on a column leading a queue index
+# Filters that are an equality on a column leading a queue index
 # (assignee, team, department); others read per department (see _branches).
-LED_QUEUES = frozenset({"mine", "unassigned"})
 LEAD_FILTERS = ("department", "assignee", "team")
 
 
-def _branches(agent: Agent, queue: Queue, sort: str, used: Mapping[str, str]) -> list[Q]:
-    """The equalities whose index ranges, read side by side, hold the page.
+def _branches(
+    agent: Agent, queue: Queue, sort: str, used: Mapping[str, str]
+) -> tuple[list[Q], tuple[str, ...]]:
+    """The equalities whose index ranges, read side by side, hold the page, and
+    the columns the page orders by first because the queue makes them NULL.
 
     An administrator's page is one range when the queue or a filter names a
-    department, an agent or a team, or for the default sort (the state's own
-    index); else one per department, since the indexes of the other sorts lead
-    with the department (a whole-state copy of each would cost every write more).
-    Another agent's page is one range per department they see, one of their own
-    tickets, one per team: never a walk through the whole state testing the OR.
+    department, an agent or a team (or none), or for the default sort (the
+    state's own index); else one per department, since the indexes of the other
+    sorts lead with the department (a whole-state copy of each would cost every
+    write more), as do those of "Overdue" (partial: its tickets only). Another
+    agent's page is one range per department they see, one of their own tickets,
+    one per team: never a walk through the whole state testing the OR.
+
+    "Unassigned" (and the filters `none`) read the assignee's (or team's)
+    indexes at NULL. PostgreSQL takes `IS NULL` for no equality, so it would sort
+    a range it can read in order; ordering by the (all NULL) column first too
+    shows it the index's order. SQLite needs no such help and takes none amiss.
     """
     visible = visibility_branches(agent)
-    led = queue.key in LED_QUEUES or any(name in used for name in LEAD_FILTERS)
+    named = [name for name in LEAD_FILTERS if used.get(name, "none") != "none"]
+    if queue.key == "mine" or named:
+        nulls: tuple[str, ...] = ()
+    elif queue.key == "unassigned" or used.get("assignee") == "none":
+        nulls = ("assignee_id",)
+    elif used.get("team") == "none":
+        nulls = ("team_id",)
+    else:
+        nulls = ()
     if visible is None:
-        if led or sort == "updated":
-            return [Q()]
-        return [
-            Q(department_id=pk)
-            for pk in Department.objects.order_by("pk").values_list("pk", flat=True)
-        ]
+        if queue.key == "mine" or named or nulls or (sort == "updated" and queue.key != "overdue"):
+            return [Q()], nulls
+        departments = Department.objects.order_by("pk").values_list("pk", flat=True)
+        return [Q(department_id=pk) for pk in departments], ()
     # Every ticket of these is visible: the queue's own equality leads.
     if queue.key == "mine" or used.get("assignee") == str(agent.pk):
-        return [Q()]
+        return [Q()], ()
     if "department" in used and int(used["department"]) in department_roles(agent):
-        return [Q()]
-    return visible
+        return [Q()], ()
+    return visible, ()
 
 
 def page_parts(
@@ -321,9 +335,11 @@ def page_parts(
         except keyset.BadCursor as bad:
             raise BadQueueInput(keyset.error_message(), "cursor") from bad
     segments = _segments(sort, used)
-    branches = _branches(agent, queue, sort_key, used)
+    branches, nulls = _branches(agent, queue, sort_key, used)
     descend = sort.kind == "priority"  # most urgent first
-    found = keyset.parts(base, branches, segments, sort.descending, cursor, descend, page_size + 1)
+    found = keyset.parts(
+        base, branches, segments, sort.descending, cursor, descend, page_size + 1, nulls
+    )
     return queue, sort_key, used, cursor, found
 
 
