@@ -183,7 +183,7 @@ def plans(world: World, who: str) -> dict[str, list[str]]:
             selection = select(agent, queue, {"sort": sort})
             assert selection is not None
             everything = list(selection.tickets.select_related("priority"))
-            pages = {"first": {}}
+            pages: dict[str, dict[str, str]] = {"first": {}}
             if len(everything) > 2:
                 middle = everything[len(everything) // 2]
                 pages["deep"] = {"cursor": cursor_at(sort, middle, True)}
