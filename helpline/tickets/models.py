@@ -382,6 +382,40 @@ class Ticket(models.Model):
             models.Index(
                 fields=["team", "state", "updated_at", "id"], name="ticket_team_state_updated"
             ),
+            # The other sorts of the queue pages (queues.SORTS), keyset pages read
+            # one range per department, per agent or per team (helpline.tickets.
+            # keyset): each leads with that column and the state, then the sort's
+            # columns. An administrator's page without such a filter reads one range
+            # per department rather than a whole-state copy of each index.
+            # docs/decisions.md, "Desk queues: keyset pages and index-served sorts".
+            *(
+                models.Index(fields=[lead, "state", *columns], name=f"ticket_{short}_{sort}")
+                for lead, short in (("department", "dept"), ("assignee", "asg"), ("team", "team"))
+                for sort, columns in (
+                    ("created", ["created_at", "id"]),  # Newest, Oldest
+                    ("due", ["due_at", "id"]),  # Due soonest (no due time: a range of its own)
+                    ("number", ["number"]),
+                    ("prio", ["priority", "updated_at", "id"]),  # one range per priority
+                )
+            ),
+            # "Overdue": its tickets in every sort, per department. Walking a
+            # department's open tickets for the overdue ones in order reads more the
+            # fewer they are; these hold only the overdue open tickets, so they are
+            # small and cost only the writes of such tickets.
+            *(
+                models.Index(
+                    fields=["department", *columns],
+                    condition=Q(state=State.OPEN, is_overdue=True),
+                    name=f"ticket_overdue_{sort}",
+                )
+                for sort, columns in (
+                    ("updated", ["updated_at", "id"]),
+                    ("created", ["created_at", "id"]),
+                    ("due", ["due_at", "id"]),
+                    ("number", ["number"]),
+                    ("prio", ["priority", "updated_at", "id"]),
+                )
+            ),
             # The SLA sweep: open tickets whose alarm has rung, soonest first.
             models.Index(fields=["state", "sla_alarm_at"], name="ticket_state_alarm"),
             # Auto-close: resolved tickets by resolution time.

@@ -1,30 +1,35 @@
 """The read side of the desk: queues, their counts, filters, sorting and pages.
 
-Every page is one indexed query for the rows (LIMIT page size + 1, so no COUNT
-over the queue) and one query over the QueueCount buckets for the counts beside
-the queues, so the dashboard costs the same at ten tickets and at a million.
+Every page reads its rows from index ranges in order (keyset pages, one UNION
+ALL of a few ranges, then the page's tickets by id: see helpline.tickets.keyset),
+with no COUNT, no OFFSET and no sort over the queue, and one query over the
+QueueCount buckets for the counts beside the queues, so the dashboard, every
+sort and every page cost the same at ten tickets and at a million.
 
 The query string is checked before any query runs (`BadQueueInput`, a 400 for
 the pages): a filter is an id (1 to 2**63 - 1, what both databases' integers
-hold) or, for the assignee and the team, `none`, and a page lies in 1..MAX_PAGE.
-A value beyond 64 bits made the databases fail (500), and an ignored malformed
-filter would have shown, or exported, a wider list than the one asked for.
+hold) or, for the assignee and the team, `none`; a cursor is one we signed, for
+this sort. A value beyond 64 bits made the databases fail (500), and an ignored
+malformed filter would have shown, or exported, a wider list than the one asked
+for. An old `page` number (OFFSET pages) opens the first page and says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
-from django.utils.formats import number_format
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.expressions import OrderBy
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from helpline.accounts.models import Agent
-from helpline.tickets.models import QueueCount, State, Ticket
-from helpline.tickets.permissions import department_roles, team_ids
+from helpline.accounts.models import Agent, Department
+from helpline.tickets import keyset
+from helpline.tickets.keyset import Segment
+from helpline.tickets.models import Priority, QueueCount, State, Ticket
+from helpline.tickets.permissions import department_roles, team_ids, visibility_branches
 
 
 @dataclass(frozen=True)
@@ -86,22 +91,42 @@ def queue_counts(agent: Agent) -> dict[str, int]:
     return {key: totals.get(key) or 0 for key in QUEUES}
 
 
-SORTS: dict[str, tuple[str | Promise, list[str]]] = {
-    # key: (label, order_by); every order ends on id so pages never overlap.
-    "updated": (gettext_lazy("Last update"), ["-updated_at", "-id"]),
-    "created": (gettext_lazy("Newest"), ["-created_at", "-id"]),
-    "oldest": (gettext_lazy("Oldest"), ["created_at", "id"]),
-    "due": (gettext_lazy("Due soonest"), ["due_at", "id"]),
-    "priority": (gettext_lazy("Priority"), ["-priority__urgency", "-updated_at", "-id"]),
-    "number": (gettext_lazy("Number"), ["number"]),
+@dataclass(frozen=True)
+class Sort:
+    """An order of the queue pages. `columns` all run one way (`descending` or
+    not) and end on a unique column, so an ascending index read forwards or
+    backwards serves it. `kind` "due" splits it in tickets with a due time, then
+    those without (last on both databases, which put NULLs at different ends);
+    "priority" in one segment per priority, most urgent first (see segments())."""
+
+    label: str | Promise
+    columns: tuple[str, ...]
+    descending: bool
+    kind: str = "plain"
+
+    @property
+    def order_by(self) -> list[str | OrderBy]:
+        """The whole order, as one ORDER BY (the CSV export of the whole queue)."""
+        if self.kind == "due":
+            return [F("due_at").asc(nulls_last=True), "id"]
+        sign = "-" if self.descending else ""
+        head = ["-priority__urgency"] if self.kind == "priority" else []
+        return [*head, *(f"{sign}{c}" for c in self.columns)]
+
+
+SORTS: dict[str, Sort] = {
+    "updated": Sort(gettext_lazy("Last update"), ("updated_at", "id"), descending=True),
+    "created": Sort(gettext_lazy("Newest"), ("created_at", "id"), descending=True),
+    "oldest": Sort(gettext_lazy("Oldest"), ("created_at", "id"), descending=False),
+    "due": Sort(gettext_lazy("Due soonest"), ("due_at", "id"), descending=False, kind="due"),
+    "priority": Sort(
+        gettext_lazy("Priority"), ("updated_at", "id"), descending=True, kind="priority"
+    ),
+    "number": Sort(gettext_lazy("Number"), ("number",), descending=False),
 }
 FILTERS = ("department", "topic", "priority", "status", "assignee", "team", "customer")
 # The largest id: PostgreSQL's bigint and SQLite's integer are 64 bits, signed.
 MAX_ID = 2**63 - 1
-# Pages are read with OFFSET, which walks every row before the page: 10,000
-# pages of 25 is a quarter of a million rows, still quick; further down a queue a
-# filter or the search finds a ticket sooner than paging does.
-MAX_PAGE = 10_000
 
 
 class BadQueueInput(ValueError):
@@ -118,14 +143,22 @@ class BadQueueInput(ValueError):
 class QueuePage:
     queue: Queue
     tickets: list[Ticket]
-    page: int
-    has_next: bool
     sort: str
     filters: dict[str, str] = field(default_factory=dict)
+    # Signed cursors for the Next and Previous links; None where there is none.
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    # A `page` number came with the request (an old bookmark): this is the first
+    # page, and the page says so.
+    page_ignored: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
 
     @property
     def has_previous(self) -> bool:
-        return self.page > 1
+        return self.previous_cursor is not None
 
 
 def _number(raw: str, largest: int) -> int | None:
@@ -179,21 +212,6 @@ def apply_filters(
     return qs, used
 
 
-def page_number(params: Mapping[str, str]) -> int:
-    """The `page` parameter (1 when not given), or BadQueueInput."""
-    raw = params.get("page", "")
-    if not raw:
-        return 1
-    page = _number(raw, MAX_PAGE)
-    if page is None:
-        raise BadQueueInput(
-            _("The “page” must be a whole number from 1 to %(last)s.")
-            % {"last": number_format(MAX_PAGE, force_grouping=True)},
-            "page",
-        )
-    return page
-
-
 @dataclass(frozen=True)
 class Selection:
     """The tickets of a queue as a query string filters and sorts them: what the
@@ -216,29 +234,167 @@ def select(agent: Agent, key: str, params: Mapping[str, str]) -> Selection | Non
     sort = params.get("sort", "updated")
     if sort not in SORTS:
         sort = "updated"
-    return Selection(queue, qs.order_by(*SORTS[sort][1]), sort, used)
+    return Selection(queue, qs.order_by(*SORTS[sort].order_by), sort, used)
+
+
+def _segments(sort: Sort, used: Mapping[str, str]) -> list[Segment]:
+    """The stretches of the sort a page reads one index range of (per branch)."""
+    if sort.kind == "due":
+        return [
+            Segment(0, Q(due_at__isnull=False), ("due_at", "id"), ("due_at", "id")),
+            # due_at is NULL throughout, but ordering on it too keeps the index's
+            # order plain to PostgreSQL, which takes `IS NULL` for no equality.
+            Segment(1, Q(due_at__isnull=True), ("due_at", "id"), ("id",)),
+        ]
+    if sort.kind == "priority":
+        priorities = Priority.objects.order_by("-urgency")
+        if "priority" in used:  # the filter leaves one segment
+            priorities = priorities.filter(pk=int(used["priority"]))
+        return [
+            Segment(urgency, Q(priority_id=pk), sort.columns, sort.columns)
+            for pk, urgency in priorities.values_list("pk", "urgency")
+        ]
+    return [Segment(0, Q(), sort.columns, sort.columns)]
+
+
+def _keys(sort: Sort) -> Callable[[int], tuple[str, ...] | None]:
+    """The key columns of a cursor's mark in this sort (None: not a mark of it)."""
+    if sort.kind == "due":
+        return {0: ("due_at", "id"), 1: ("id",)}.get
+    if sort.kind == "priority":
+        return lambda mark: sort.columns if 0 <= mark < 2**15 else None
+    return {0: sort.columns}.get
+
+
+# Filters that are an equality on a column leading a queue index
+# (assignee, team, department); others read per department (see _branches).
+LEAD_FILTERS = ("department", "assignee", "team")
+
+
+def _branches(
+    agent: Agent, queue: Queue, sort: str, used: Mapping[str, str]
+) -> tuple[list[Q], tuple[str, ...]]:
+    """The equalities whose index ranges, read side by side, hold the page, and
+    the columns the page orders by first because the queue makes them NULL.
+
+    An administrator's page is one range when the queue or a filter names a
+    department, an agent or a team (or none), or for the default sort (the
+    state's own index); else one per department, since the indexes of the other
+    sorts lead with the department (a whole-state copy of each would cost every
+    write more), as do those of "Overdue" (partial: its tickets only). Another
+    agent's page is one range per department they see, one of their own tickets,
+    one per team: never a walk through the whole state testing the OR.
+
+    "Unassigned" (and the filters `none`) read the assignee's (or team's)
+    indexes at NULL. PostgreSQL takes `IS NULL` for no equality, so it would sort
+    a range it can read in order; ordering by the (all NULL) column first too
+    shows it the index's order. SQLite needs no such help and takes none amiss.
+    """
+    visible = visibility_branches(agent)
+    named = [name for name in LEAD_FILTERS if used.get(name, "none") != "none"]
+    if queue.key == "mine" or named:
+        nulls: tuple[str, ...] = ()
+    elif queue.key == "unassigned" or used.get("assignee") == "none":
+        nulls = ("assignee_id",)
+    elif used.get("team") == "none":
+        nulls = ("team_id",)
+    else:
+        nulls = ()
+    if visible is None:
+        if queue.key == "mine" or named or nulls or (sort == "updated" and queue.key != "overdue"):
+            return [Q()], nulls
+        departments = Department.objects.order_by("pk").values_list("pk", flat=True)
+        return [Q(department_id=pk) for pk in departments], ()
+    # Every ticket of these is visible: the queue's own equality leads.
+    if queue.key == "mine" or used.get("assignee") == str(agent.pk):
+        return [Q()], ()
+    if "department" in used and int(used["department"]) in department_roles(agent):
+        return [Q()], ()
+    return visible, ()
+
+
+def page_parts(
+    agent: Agent, key: str, params: Mapping[str, str], page_size: int = 25
+) -> tuple[Queue, str, dict[str, str], keyset.Cursor | None, list[keyset.Part]] | None:
+    """What a page reads: its queue, sort, filters, cursor and index ranges (None
+    for an unknown queue); BadQueueInput for a parameter it cannot use. The plan
+    tests EXPLAIN these ranges, so they are the very ones a page runs."""
+    queue = QUEUES.get(key)
+    if queue is None:
+        return None
+    base: QuerySet[Ticket] = Ticket.objects.filter(queue.filter(agent))
+    base, used = apply_filters(base, params)
+    sort_key = params.get("sort", "updated")
+    if sort_key not in SORTS:
+        sort_key = "updated"
+    sort = SORTS[sort_key]
+    cursor = None
+    if raw := params.get("cursor", ""):
+        try:
+            cursor = keyset.read_cursor(raw, sort_key, _keys(sort))
+        except keyset.BadCursor as bad:
+            raise BadQueueInput(keyset.error_message(), "cursor") from bad
+    segments = _segments(sort, used)
+    branches, nulls = _branches(agent, queue, sort_key, used)
+    descend = sort.kind == "priority"  # most urgent first
+    found = keyset.parts(
+        base, branches, segments, sort.descending, cursor, descend, page_size + 1, nulls
+    )
+    return queue, sort_key, used, cursor, found
+
+
+def cursor_at(sort_key: str, ticket: Ticket, forward: bool) -> str:
+    """The cursor of the page after (or before) `ticket` in this sort."""
+    sort = SORTS[sort_key]
+    if sort.kind == "due":
+        mark = 0 if ticket.due_at is not None else 1
+    elif sort.kind == "priority":
+        mark = ticket.priority.urgency
+    else:
+        mark = 0
+    columns = _keys(sort)(mark) or sort.columns
+    return keyset.make_cursor(sort_key, forward, mark, columns, ticket)
 
 
 def queue_page(
     agent: Agent, key: str, params: Mapping[str, str], page_size: int = 25
 ) -> QueuePage | None:
-    """A page of the queue `key` (None for an unknown queue); BadQueueInput for a
-    parameter it cannot use."""
-    selection = select(agent, key, params)
-    if selection is None:
+    """A page of the queue `key` (None for an unknown queue): the first, or the
+    one after or before the `cursor`; BadQueueInput for a parameter it cannot use.
+    Queries: one when the page is one index range (an administrator's default
+    sort, a department's, an agent's own tickets); else the page's ids (one UNION
+    ALL of the ranges) and its tickets. Plus the priorities for the priority
+    sort, and the departments for an administrator's other sorts."""
+    planned = page_parts(agent, key, params, page_size)
+    if planned is None:
         return None
-    page = page_number(params)
-    start = (page - 1) * page_size
-    rows = list(
-        selection.tickets.select_related(
-            "customer", "status", "priority", "department", "topic", "assignee__user", "team"
-        )[start : start + page_size + 1]
-    )
+    queue, sort_key, used, cursor, found = planned
+    sort = SORTS[sort_key]
+    forward = cursor is None or cursor.forward
+    related = ("customer", "status", "priority", "department", "topic", "assignee__user", "team")
+    if len(found) == 1:  # one range: read the tickets themselves, in one query
+        tickets = list(found[0].tickets.select_related(*related))
+    else:
+        ids = keyset.read(found, sort.descending, forward, page_size + 1)
+        by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*related)}
+        tickets = [by_id[pk] for pk in ids if pk in by_id]  # one may have gone meanwhile
+    more = len(tickets) > page_size
+    tickets = tickets[:page_size]
+    if not forward:
+        if not more:  # nothing before these: the first page, full
+            rest = {k: v for k, v in params.items() if k != "cursor"}
+            return queue_page(agent, key, rest, page_size)
+        tickets.reverse()
+    has_next = more if forward else True
+    has_previous = cursor is not None
     return QueuePage(
-        queue=selection.queue,
-        tickets=rows[:page_size],
-        page=page,
-        has_next=len(rows) > page_size,
-        sort=selection.sort,
-        filters=selection.filters,
+        queue=queue,
+        tickets=tickets,
+        sort=sort_key,
+        filters=used,
+        next_cursor=cursor_at(sort_key, tickets[-1], True) if has_next and tickets else None,
+        previous_cursor=(
+            cursor_at(sort_key, tickets[0], False) if has_previous and tickets else None
+        ),
+        page_ignored=params.get("page", "") not in ("", "1"),
     )

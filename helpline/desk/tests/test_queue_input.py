@@ -1,7 +1,8 @@
-"""What the queues make of their query string: a page number or a filter that
-cannot be an id (beyond 64 bits, negative, not a number, NUL bytes, 5,000
-characters) is a clear 400 naming the parameter, on the queue pages and their
-CSV, on SQLite and PostgreSQL alike; never a 500, never a silently wider list.
+"""What the queues make of their query string: a filter that cannot be an id
+(beyond 64 bits, negative, not a number, NUL bytes, 5,000 characters) or a page
+cursor the desk did not make is a clear 400 naming the parameter, on the queue
+pages and their CSV, on SQLite and PostgreSQL alike; never a 500, never a
+silently wider list. An old page number (OFFSET pages) opens the first page.
 
 Before: `?page=922337203685477580` overflowed the OFFSET (500 on both
 databases), `?department=99999999999999999999999` (or `customer=`) overflowed
@@ -12,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.test import Client
 
 from helpline.conftest import World
-from helpline.tickets.queues import FILTERS, MAX_PAGE, QUEUES, BadQueueInput, queue_page
+from helpline.tickets import keyset
+from helpline.tickets.queues import FILTERS, QUEUES, BadQueueInput, queue_page
 
 pytestmark = pytest.mark.django_db
 
@@ -46,11 +49,31 @@ def signed_in(client: Client, world: World) -> Client:
     return client
 
 
+def signed(payload: object) -> str:
+    """A cursor signed as the desk signs them, holding anything."""
+    return signing.dumps(payload, salt=keyset.SALT, compress=False)
+
+
+GOOD = {"s": "updated", "f": 1, "m": 0, "v": [1_700_000_000_000_000, 5]}
+BAD_CURSORS = [
+    *BAD_NUMBERS,
+    signed(GOOD)[:-2] + "xx",  # a mangled signature
+    signed(GOOD) + "x" * 400,  # too long to be ours
+    signed({**GOOD, "s": "due"}),  # made for another sort
+    signed({**GOOD, "f": 2}),
+    signed({**GOOD, "m": 1}),  # the "updated" sort has one segment
+    signed({**GOOD, "v": [1]}),  # too few values
+    signed({**GOOD, "v": ["2026-01-01", 5]}),  # a time must be a number
+    signed({**GOOD, "v": [2**62, 5]}),  # beyond the year 9999
+    signed({**GOOD, "v": [1_700_000_000_000_000, 2**63]}),  # beyond 64 bits
+    signed({**GOOD, "v": [1_700_000_000_000_000, True]}),
+    signed([1, 2]),
+    signed({**GOOD, "x": 1}),
+    signed({"s": "number", "f": 1, "m": 0, "v": ["1" * 21]}),  # longer than a number
+]
 PARAMETERS = [
     *((name, value) for name in FILTERS for value in BAD_NUMBERS),
-    *(("page", value) for value in BAD_NUMBERS),
-    ("page", "922337203685477580"),  # its OFFSET is beyond 64 bits
-    ("page", str(MAX_PAGE + 1)),
+    *(("cursor", value) for value in BAD_CURSORS),
 ]
 
 
@@ -61,14 +84,22 @@ def test_a_number_that_cannot_be_an_id_or_a_page_is_a_clear_400_on_every_queue_u
     world.open()
     signed_in(client, world)
     urls = ["/desk/", "/desk/queues/closed/"]
-    if name != "page":  # the CSV has every page
+    if name != "cursor":  # the CSV has every page
         urls.append("/desk/reports/queues/open/export.csv")
     for url in urls:
-        response = client.get(url, {name: value})
+        sort = "number" if name == "cursor" and '"number"' in _payload(value) else ""
+        response = client.get(url, {name: value, "sort": sort})
         assert response.status_code == 400, (url, name, value)
         text = body(response)
         assert f"“{name}”" in text
         assert "Internal" not in text
+
+
+def _payload(value: str) -> str:
+    try:
+        return str(signing.loads(value, salt=keyset.SALT))
+    except signing.BadSignature:
+        return ""
 
 
 def test_the_queue_page_says_what_is_wrong_and_offers_to_clear_the_filters(
@@ -82,9 +113,24 @@ def test_the_queue_page_says_what_is_wrong_and_offers_to_clear_the_filters(
     assert "The “department” filter must be the number of a department" in text
     assert 'href="/desk/queues/open/">Clear filters' in text
     assert ticket.number not in text  # not a silently wider list
-    too_far = client.get("/desk/queues/open/", {"page": str(MAX_PAGE + 1)})
-    assert too_far.status_code == 400
-    assert f"The “page” must be a whole number from 1 to {MAX_PAGE:,}" in too_far.content.decode()
+    forged = client.get("/desk/queues/open/", {"cursor": "abc"})
+    assert forged.status_code == 400
+    assert "This page link (its “cursor”) is not one the desk made" in forged.content.decode()
+    assert ticket.number not in forged.content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "1000", "922337203685477580", "-3", "abc", "\x00"])
+def test_an_old_page_number_opens_the_first_page_and_says_so(
+    world: World, client: Client, page: str
+) -> None:
+    ticket = world.open()
+    response = signed_in(client, world).get("/desk/queues/open/", {"page": page})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert ticket.number in text
+    assert "Pages are no longer numbered: this is the first page." in text
+    first = client.get("/desk/queues/open/", {"page": "1"}).content.decode()
+    assert "Pages are no longer numbered" not in first
 
 
 def test_the_queue_csv_answers_a_bad_filter_before_it_starts_the_file(
@@ -112,8 +158,6 @@ def test_the_largest_ids_and_the_last_page_are_answered_with_an_empty_list(
         assert response.context["page"].tickets == []
         csv = client.get(f"/desk/reports/queues/{key}/export.csv", {name: largest})
         assert csv.status_code == 200 and len(body(csv).splitlines()) == 1  # the header
-    last = client.get(f"/desk/queues/{key}/", {"page": str(MAX_PAGE)})
-    assert last.status_code == 200 and last.context["page"].tickets == []
 
 
 def test_none_still_means_unassigned_and_good_filters_still_filter(world: World) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,16 +35,16 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         # The page with the reason and no tickets: a filter that cannot be used
         # must not show a wider list than the one asked for.
         error = bad
-        page = QueuePage(QUEUES[queue], tickets=[], page=1, has_next=False, sort="updated")
+        page = QueuePage(QUEUES[queue], tickets=[], sort="updated") if queue in QUEUES else None
     if page is None:
         raise Http404("No such queue")
     base = reverse("desk:queue", args=[queue])
 
-    def link(**changes: object) -> str:
-        query = {**params, **{k: str(v) for k, v in changes.items() if v is not None}}
-        query = {k: v for k, v in query.items() if v}
-        from urllib.parse import urlencode
-
+    def link(cursor: str | None) -> str:
+        # The same filters and sort; an old page number is dropped with the cursor.
+        query = {k: v for k, v in params.items() if k not in ("cursor", "page")}
+        if cursor:
+            query["cursor"] = cursor
         return f"{base}?{urlencode(query)}" if query else base
 
     context = {
@@ -51,10 +53,11 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         "page": page,
         "queues": QUEUES.values(),
         "counts": queue_counts(agent),
-        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "sorts": [(key, sort.label) for key, sort in SORTS.items()],
         "params": params,
-        "next_url": link(page=page.page + 1),
-        "prev_url": link(page=page.page - 1 if page.page > 2 else ""),
+        "next_url": link(page.next_cursor),
+        "prev_url": link(page.previous_cursor),
+        "first_url": link(None),
         "options": {
             "departments": list(Department.objects.all()),
             "topics": list(HelpTopic.objects.all()),

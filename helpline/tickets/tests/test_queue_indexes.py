@@ -19,7 +19,7 @@ def plan(agent: Agent, queue: str) -> str:
     qs = (
         Ticket.objects.visible_to(agent)
         .filter(QUEUES[queue].filter(agent))
-        .order_by(*SORTS["updated"][1])[:26]
+        .order_by(*SORTS["updated"].order_by)[:26]
     )
     return explain(*qs.query.sql_with_params())
 
