@@ -32,6 +32,7 @@ from helpline.automation.models import Action, CannedReply, Condition, Rule
 from helpline.conftest import World
 from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import BusinessSchedule, EscalationLevel, EscalationPolicy, Holiday
 
 # Labels that are the same word in German as in English; anything else that comes

@@ -1,7 +1,9 @@
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
 from helpline.conftest import World
+
 from .conftest import Api, make_key
 from .osticket import VALID, post
 
@@ -13,9 +15,20 @@ def dump(label, queries):
 
 
 def test_measure_api(world: World, channel: Api) -> None:
-    channel.post("/tickets", {"email": "x@example.net", "subject": "warm", "message": "m", "topic_id": world.topic.pk})
+    channel.post(
+        "/tickets",
+        {"email": "x@example.net", "subject": "warm", "message": "m", "topic_id": world.topic.pk},
+    )
     with CaptureQueriesContext(connection) as queries:
-        r = channel.post("/tickets", {"email": "Rita Ray <rita@example.net>", "subject": "Invoice", "message": "Where?", "topic_id": world.topic.pk})
+        r = channel.post(
+            "/tickets",
+            {
+                "email": "Rita Ray <rita@example.net>",
+                "subject": "Invoice",
+                "message": "Where?",
+                "topic_id": world.topic.pk,
+            },
+        )
     assert r.status_code == 201
     dump("api", queries.captured_queries)
 
@@ -28,12 +41,25 @@ def test_measure_osticket(world: World, client: Client) -> None:
     assert r.status_code == 201
     dump("osticket", queries.captured_queries)
 
+
 import pytest
+
 
 @pytest.mark.django_db(transaction=True)
 def test_measure_api_tx(world: World, channel: Api) -> None:
-    channel.post("/tickets", {"email": "x@example.net", "subject": "warm", "message": "m", "topic_id": world.topic.pk})
+    channel.post(
+        "/tickets",
+        {"email": "x@example.net", "subject": "warm", "message": "m", "topic_id": world.topic.pk},
+    )
     with CaptureQueriesContext(connection) as queries:
-        r = channel.post("/tickets", {"email": "Rita Ray <rita@example.net>", "subject": "Invoice", "message": "Where?", "topic_id": world.topic.pk})
+        r = channel.post(
+            "/tickets",
+            {
+                "email": "Rita Ray <rita@example.net>",
+                "subject": "Invoice",
+                "message": "Where?",
+                "topic_id": world.topic.pk,
+            },
+        )
     assert r.status_code == 201
     dump("api-tx", queries.captured_queries)
