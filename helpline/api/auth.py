@@ -111,7 +111,13 @@ def _from_token(digest: str) -> Caller:
 
 def _from_key(digest: str, address: str) -> Caller:
     key = (
-        ApiKey.objects.select_related("agent__user", "default_topic")
+        # The default topic with what opening a ticket reads of it (api.common).
+        ApiKey.objects.select_related(
+            "agent__user",
+            "default_topic__department__sla",
+            "default_topic__priority",
+            "default_topic__sla",
+        )
         .filter(key_hash=digest)
         .first()
     )

@@ -4,6 +4,7 @@ that makes invisible tickets 404, and the ticket as the API shows it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
@@ -46,12 +47,14 @@ class ApiError(Exception):
         return {"detail": self.detail, "field": self.field, **self.extra}
 
 
-def find[M: Model](model: type[M], pk: int | None, field: str, **filters: Any) -> M | None:
-    """The row with this id (None when no id was given); a 422 naming the field
-    when there is none."""
+def find[M: Model](
+    model: type[M], pk: int | None, field: str, *, related: Sequence[str] = (), **filters: Any
+) -> M | None:
+    """The row with this id (None when no id was given), with the `related` rows
+    read in the same query; a 422 naming the field when there is none."""
     if pk is None:
         return None
-    found = model._default_manager.filter(pk=pk, **filters).first()
+    found = model._default_manager.select_related(*related).filter(pk=pk, **filters).first()
     if found is None:
         label = model._meta.verbose_name
         raise BadInput(
@@ -150,6 +153,11 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "version": ticket.version,
         "fields": ticket.extra or {},
     }
+
+
+# What opening a ticket reads of its topic, in the topic's own query: its
+# department, priority and plan, and the department's plan (lifecycle._place).
+TOPIC_RELATIONS = ("department__sla", "priority", "sla")
 
 
 def reload(ticket: Ticket) -> Ticket:

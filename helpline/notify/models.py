@@ -1,8 +1,20 @@
-"""Outbound mail: the templates administrators edit, and the outbox.
+"""Outbound mail: the templates administrators edit, the batches still to fan out,
+and the outbox.
 
-An `OutboundMessage` is written by the lifecycle's `events_recorded` signal, in the
-same transaction as the change it reports, so a committed change always has its
-mail queued and a rolled-back one never does. The worker sends it afterwards.
+Two steps, both in the worker (`helpline.notify.outbox`, `helpline.notify.fanout`):
+
+1. The lifecycle's `events_recorded` signal writes one small `MailBatch` row (the
+   change's event ids and the ticket as the change left it) in the same
+   transaction as the change, so a committed change always has its mail to come
+   and a rolled-back one never does.
+2. The worker fans the batch out: it plans the recipients and renders every mail
+   with no transaction open, then in one short transaction deletes the batch (the
+   conditional DELETE is the claim: one worker wins) and writes its
+   `OutboundMessage` rows, which it then sends.
+
+Batch states: a row with `next_attempt_at` set is pending (due once that time has
+come); a failed fan-out sets it later (backoff) and, after the last attempt, to
+NULL: the row stays, visible, with its `last_error`. A fanned-out batch is gone.
 
 Outbox states (`OutboundMessage.status`):
 
@@ -106,6 +118,49 @@ class MailTemplate(models.Model):
         return self.get_key_display()
 
 
+class MailBatch(models.Model):
+    """The mail one committed change still owes, before it is planned and rendered.
+
+    Written by `helpline.notify.outbox.queue_mail` inside the change's transaction:
+    one INSERT of ids and a few values, so the write transaction stays short; the
+    fan-out (`helpline.notify.fanout`) deletes it when it writes the mail."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    # The Event rows of the change, in order.
+    events = models.JSONField(default=list, verbose_name=_("events"))
+    # The ticket's fields the planner branches on, as the change left them (see
+    # fanout.TICKET_STATE): by fan-out time the ticket may have moved on.
+    state = models.JSONField(default=dict, verbose_name=_("ticket state"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    # NULL: the fan-out failed for good (see last_error); else due from then on.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+
+    class Meta:
+        verbose_name = _("mail batch")
+        verbose_name_plural = _("mail batches")
+        indexes = [
+            # The sweep (fan_out_due): pending batches whose time has come, oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="mailbatch_due",
+            ),
+            # fan_out(): the oldest pending batch of a ticket, which goes first.
+            models.Index(
+                fields=["ticket", "id"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="mailbatch_ticket_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mail batch {self.pk} of ticket {self.ticket_id}"
+
+
 class OutboundStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
@@ -114,7 +169,7 @@ class OutboundStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
-    """One mail to send, rendered when the change happened (see the module doc).
+    """One mail to send, rendered by the fan-out of its change (see the module doc).
 
     Account mail (`helpline.notify.accountmail`) may belong to no ticket."""
 

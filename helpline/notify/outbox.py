@@ -1,11 +1,19 @@
-"""Queuing mail for what just happened to a ticket.
+"""Queuing mail for what just happened to a ticket, and deciding who hears about it.
 
 `queue_mail` receives the lifecycle's `events_recorded` signal, inside the
-transaction that made the change: it decides who hears about each event, renders
-the mail and writes `OutboundMessage` rows, then asks for them to be sent once the
-transaction commits. A change that rolls back takes its mail with it; a change that
-commits always has its mail queued, even if the worker is down (`send_due` finds
-it later).
+transaction that made the change, and does as little as it can there: one INSERT
+of a `MailBatch` row (the events' ids and the ticket's state as the change left
+it), and one fan-out task queued on commit. A change that rolls back takes its
+batch with it; a change that commits always has its mail to come, even if the
+worker is down or the task is lost (the sweep, `fanout.fan_out_due`, finds it).
+
+The worker fans the batch out (`helpline.notify.fanout`): the `Planner` below
+decides the recipients, `compose` renders and threads each mail, with no
+transaction open; then one short transaction claims the batch and writes the
+`OutboundMessage` rows, sent over one SMTP connection (`sending.deliver_many`).
+Measured (issue 11): 41 statements per ticket opened through the API before,
+with 7 mails rendered inside the write transaction; see docs/decisions.md,
+"Notification fan-out in the worker".
 
 Who hears about what:
 
@@ -37,6 +45,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -46,12 +55,12 @@ from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.lib.html import html_to_text, text_to_html
 from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
-from helpline.notify.compose import PlannedMail, address, compose
-from helpline.notify.models import MailKind, OutboundMessage
-from helpline.notify.rendering import Renderer, lazy_reply_marker
+from helpline.notify.compose import PlannedMail, address
+from helpline.notify.models import MailBatch, MailKind
+from helpline.notify.rendering import lazy_reply_marker
 from helpline.tickets.defaults import lazy_display_name
 from helpline.tickets.links import rating_links, ticket_path
-from helpline.tickets.models import Collaborator, Entry, Event, EventKind
+from helpline.tickets.models import Collaborator, Entry, Event, EventKind, Ticket
 from helpline.tickets.reasons import lazy_reason
 
 # Alert mails to agents quote the message, one copy per agent: up to this much of
@@ -63,28 +72,83 @@ ALERT_EXCERPT_CHARS = 16_000
 ALERT_HTML_CHARS = 64 * 1024
 
 
+# The kinds of event that may mail somebody (Planner.plan); a change with none of
+# them (a routing note, a rating, a field edit) writes no batch at all.
+MAIL_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.ASSIGNED,
+        EventKind.TRANSFERRED,
+        EventKind.REPLIED,
+        EventKind.RESOLVED,
+        EventKind.REOPENED,
+        EventKind.OVERDUE,
+        EventKind.ESCALATED,
+        EventKind.UNASSIGNABLE,
+    }
+)
+# The ticket's fields the planner branches on or quotes, kept in the batch as the
+# change left them: the fan-out reads the ticket later, when it may have been
+# assigned, transferred or answered since (see fanout.load_batch).
+TICKET_STATE = (
+    "subject",
+    "customer_id",
+    "department_id",
+    "topic_id",
+    "priority_id",
+    "status_id",
+    "assignee_id",
+    "team_id",
+    "due_at",
+)
+
+
+def ticket_state(ticket: Ticket) -> dict[str, Any]:
+    state = {name: getattr(ticket, name) for name in TICKET_STATE}
+    due = state["due_at"]
+    state["due_at"] = due.isoformat() if due is not None else None
+    return state
+
+
 def queue_mail(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
-    """The `events_recorded` receiver: write the outbox rows for `events`."""
-    planner = _Planner(events)
-    drafts = [draft for event in events for draft in planner.plan(event)]
-    if not drafts:
-        return
-    messages = compose(drafts, Renderer())
-    if not messages:
-        return
-    created = OutboundMessage.objects.bulk_create(messages)
-    ids = [m.pk for m in created if m.pk is not None]
-    # Robust: if queuing the task fails, the change still stands and its mail is
-    # still pending in the outbox, where send_due() will find it.
-    transaction.on_commit(partial(enqueue, ids), robust=True)
+    """The `events_recorded` receiver, inside the change's transaction: remember
+    the page's language for the customer (request state, read here), then record
+    that the change owes mail: one MailBatch row, fanned out by the worker once the
+    transaction commits (`helpline.notify.fanout`). Nothing is planned or rendered
+    here: that is CPU and a dozen reads the write transaction need not wait for."""
+    by_ticket: dict[int, list[Event]] = {}
+    for event in events:
+        _remember_language(event)
+        by_ticket.setdefault(event.ticket_id, []).append(event)
+    now = timezone.now()
+    for batch_events in by_ticket.values():
+        if not any(e.kind in MAIL_KINDS for e in batch_events):
+            continue
+        ticket = batch_events[0].ticket
+        batch = MailBatch.objects.create(
+            ticket=ticket,
+            events=[e.pk for e in batch_events],
+            state=ticket_state(ticket),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        # Robust: if queuing the task fails, the change still stands and its batch
+        # is still pending, where the sweep (fan_out_due) will find it.
+        transaction.on_commit(partial(enqueue_fan_out, batch.pk), robust=True)
+
+
+def enqueue_fan_out(batch_id: int) -> None:
+    from helpline.notify.tasks import fan_out_mail
+
+    fan_out_mail.enqueue(batch_id)
 
 
 def enqueue(ids: Sequence[int]) -> None:
-    """Ask the worker to send these outbox rows."""
-    from helpline.notify.tasks import send_outbound
+    """Ask the worker to send these outbox rows: one task, one SMTP connection."""
+    from helpline.notify.tasks import send_outbound_batch
 
-    for outbound_id in ids:
-        send_outbound.enqueue(outbound_id)
+    if ids:
+        send_outbound_batch.enqueue(list(ids))
 
 
 # --- who hears about what ---------------------------------------------------------
@@ -112,8 +176,18 @@ def _team_members(team: Team, actor_id: int | None) -> list[Agent]:
     return _reachable(members.exclude(pk=actor_id) if actor_id else members)
 
 
-class _Planner:
-    """Decides the drafts for each event of one batch (one change to one ticket)."""
+class Planner:
+    """Decides the drafts for each event of one batch (one change to one ticket).
+
+    Run by the fan-out in the worker, after the change committed. `event.ticket`
+    is the ticket as the change left it (fanout.load_batch). What it reads from
+    the database at that time, later than the change, and why that is right:
+    the agents of a department or team and their vacation (who is there to read
+    the mail when it goes out), the ticket's collaborators, the quoted thread
+    entry (written by the change; entries are not edited), names of departments,
+    statuses and topics (what the recipient sees on the ticket when they open it),
+    the templates and the customer's language (remembered by the request,
+    `_remember_language`, in the change's transaction)."""
 
     def __init__(self, events: Sequence[Event]) -> None:
         self.events = events
@@ -126,7 +200,6 @@ class _Planner:
 
     def plan(self, event: Event) -> list[PlannedMail]:
         kind = event.kind
-        _remember_language(event)
         if kind == EventKind.CREATED:
             return [*self._autoresponse(event), *self._new_ticket_alerts(event)]
         if kind == EventKind.ASSIGNED:

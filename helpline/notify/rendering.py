@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,14 @@ class _Compiled:
         )
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: MailText) -> _Compiled:
+    """Compiled once per process for each template text: the worker renders every
+    change's mail (helpline.notify.fanout), and compiling a template costs more than
+    rendering it. Keyed by the text itself, so an edited template is compiled anew."""
+    return _Compiled(source)
+
+
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 
@@ -122,13 +130,11 @@ def _tidy_text(text: str) -> str:
 
 
 class Renderer:
-    """Renders mail for one batch of events: reads the template rows once, compiles
-    each template once, however many recipients share it."""
+    """Renders mail for one batch of events: reads the template rows once; each
+    template text is compiled once per process (`_compiled`)."""
 
     def __init__(self) -> None:
         self._rows = {row.key: row for row in MailTemplate.objects.all()}
-        self._compiled: dict[str, _Compiled] = {}
-        self._defaults: dict[str, _Compiled] = {}
 
     def is_enabled(self, kind: MailKind) -> bool:
         row = self._rows.get(kind.value)
@@ -141,16 +147,11 @@ class Renderer:
             return None
         if row is not None:
             try:
-                if kind.value not in self._compiled:
-                    self._compiled[kind.value] = _Compiled(
-                        MailText(row.subject, row.text_body, row.html_body)
-                    )
-                return self._compiled[kind.value].render(context)
+                source = MailText(row.subject, row.text_body, row.html_body)
+                return _compiled(source).render(context)
             except Exception:
                 log.exception("The %s mail template is broken; sending the default", kind.value)
-        if kind.value not in self._defaults:
-            self._defaults[kind.value] = _Compiled(default_source(kind.value))
-        return self._defaults[kind.value].render(context)
+        return _compiled(default_source(kind.value)).render(context)
 
 
 def check_template(source: str, *, escape: bool, context: dict[str, Any]) -> None:

@@ -1,7 +1,11 @@
-"""Sending the outbox: one message at a time, at most once, retried with backoff.
+"""Sending the outbox: at most once per message, retried with backoff, over one SMTP
+connection per batch.
 
-`deliver(id)` is what the `send_outbound` task runs; `send_due()` is the worker's
-periodic sweep for anything whose task was lost or whose retry time has come;
+`deliver_many(ids)` is what the `send_outbound_batch` task runs for the mail of
+one change (queued by the fan-out, `helpline.notify.fanout`): one connection for
+all of it, each message claimed, sent and recorded on its own. `deliver(id)` is the
+case of one (a retry, "retry now"). `send_due()` is the worker's periodic sweep for
+anything whose task was lost or whose retry time has come (one connection too);
 `retry(...)` is the administrator's "try again now". None of them runs inside a
 request, and none holds a database transaction open while talking to the mail
 server. The claim protocol is described in `helpline.notify.models`.
@@ -13,7 +17,7 @@ import logging
 import smtplib
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,14 +138,49 @@ def _describe(error: Exception) -> str:
 def deliver(outbound_id: int) -> str:
     """Send one outbox message if it is due; safe to call any number of times, from
     any number of processes: it is sent at most once (see the models' doc)."""
+    return deliver_many([outbound_id])[0]
+
+
+class _Connection:
+    """The default mailer, opened when the first message of a batch is claimed and
+    kept open for the next; closed after an error (the next message opens a fresh
+    one: a connection error must not fail the rest of the batch) and at the end."""
+
+    def __init__(self) -> None:
+        self.mailer = mailers["default"]
+
+    def send(self, message: OutboundMessage) -> None:
+        self.mailer.open()  # nothing to do if it is open already
+        self.mailer.send_messages([_email(message)])
+
+    def close(self) -> None:
+        with suppress(Exception):  # a dropped connection may fail to say goodbye
+            self.mailer.close()
+
+
+def deliver_many(ids: Sequence[int]) -> list[str]:
+    """Send these outbox messages over one SMTP connection, in order; returns each
+    one's SendResult. Each message keeps the protocol of one: claimed just before
+    it is sent (its own lease), its outcome recorded right after, retried or
+    failed on its own; a connection error costs that message an attempt, and the
+    next one opens a new connection."""
+    found = {
+        m.pk: m
+        for m in OutboundMessage.objects.select_related("ticket").filter(
+            pk__in=list(ids), status__in=_OPEN
+        )
+    }
+    connection = _Connection()
+    try:
+        return [
+            _deliver(found[pk], connection) if pk in found else SendResult.SKIPPED for pk in ids
+        ]
+    finally:
+        connection.close()
+
+
+def _deliver(message: OutboundMessage, connection: _Connection) -> str:
     now = timezone.now()
-    message = (
-        OutboundMessage.objects.select_related("ticket")
-        .filter(pk=outbound_id, status__in=_OPEN)
-        .first()
-    )
-    if message is None:
-        return SendResult.SKIPPED
     if message.status == OutboundStatus.SENDING and message.attempts >= MAX_ATTEMPTS:
         # Its senders died mid-send, attempt after attempt: stop here, visibly.
         stopped = OutboundMessage.objects.filter(
@@ -159,12 +198,10 @@ def deliver(outbound_id: int) -> str:
     mine = OutboundMessage.objects.filter(
         pk=message.pk, status=OutboundStatus.SENDING, attempts=message.attempts
     )
-    mailer = mailers["default"]
     try:
-        mailer.open()
-        mailer.send_messages([_email(message)])
+        connection.send(message)
     except Exception as error:
-        mailer.close()
+        connection.close()
         if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
             _record(
                 mine,
@@ -183,17 +220,15 @@ def deliver(outbound_id: int) -> str:
         log.warning("Mail %s failed, retrying at %s: %s", message.pk, when, _describe(error))
         _schedule(message.pk, when)
         return SendResult.RETRY
-    # The server has the message (its 250 ended DATA). Say so before saying
-    # goodbye: a sender that dies from here until the UPDATE commits leaves a mail
-    # the server has looking unsent, and it goes out again after the lease. QUIT,
-    # a round trip to a server that may be slow, stays out of that window.
-    try:
-        _record(
-            mine, until, status=OutboundStatus.SENT, sent_at=timezone.now(),
-            next_attempt_at=None, last_error="",
-        )  # fmt: skip
-    finally:
-        mailer.close()
+    # The server has the message (its 250 ended DATA). Say so before the next
+    # message, and before saying goodbye: a sender that dies from here until the
+    # UPDATE commits leaves a mail the server has looking unsent, and it goes out
+    # again after the lease. QUIT, a round trip to a server that may be slow,
+    # stays out of that window (deliver_many says it once, at the end).
+    _record(
+        mine, until, status=OutboundStatus.SENT, sent_at=timezone.now(),
+        next_attempt_at=None, last_error="",
+    )  # fmt: skip
     return SendResult.SENT
 
 
@@ -256,7 +291,7 @@ def send_due(*, limit: int = SEND_DUE_BATCH) -> Counter[str]:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    return Counter(deliver(pk) for pk in list(due))
+    return Counter(deliver_many(list(due)))
 
 
 def retry(ids: Iterable[int] | None = None, *, send: bool = False) -> list[int]:

@@ -7,7 +7,23 @@ from django.tasks import task
 
 from helpline.accounts.passwords import Audience
 from helpline.notify.accountmail import mail_reset
-from helpline.notify.sending import deliver, send_due
+from helpline.notify.fanout import fan_out, fan_out_due
+from helpline.notify.sending import deliver, deliver_many, send_due
+
+
+@task()
+def fan_out_mail(batch_id: int) -> str:
+    """Plan, render and write the mail of one committed change (queued when it
+    commits, and for each retry), then queue its sending. Safe to run twice: the
+    batch is claimed when its mail is written, and written once."""
+    return fan_out(batch_id)
+
+
+@task()
+def send_outbound_batch(outbound_ids: list[int]) -> list[str]:
+    """Send the mail of one change over one SMTP connection; each message is
+    claimed and sent at most once, failures retried on their own."""
+    return deliver_many(outbound_ids)
 
 
 @task()
@@ -20,9 +36,12 @@ def send_outbound(outbound_id: int) -> str:
 
 @task()
 def send_due_mail() -> dict[str, int]:
-    """The periodic sweep (a job in HELPLINE_PERIODIC_JOBS): send whatever is due,
+    """The periodic sweep (a job in HELPLINE_PERIODIC_JOBS): fan out the changes
+    whose fan-out task was lost or whose retry has come, then send whatever is due,
     i.e. mail whose task was lost, retries, and mail whose sender died mid-send."""
-    return dict(send_due())
+    fanned = fan_out_due()
+    sent = send_due()
+    return {**{f"fan_out_{key}": n for key, n in fanned.items()}, **sent}
 
 
 @task()

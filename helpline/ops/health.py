@@ -2,9 +2,10 @@
 
 Each check answers with a value (how old the thing it watches is, in seconds)
 and whether that value is within its bound (settings.HELPLINE_READY_*). They are
-cheap on purpose, since monitoring asks every few seconds: one query each, each
-served by an index (`SELECT 1`; the heartbeat's single row; the oldest unsent
-mail through the outbox's partial index of pending and sending mail; the oldest
+cheap on purpose, since monitoring asks every few seconds: one query each (two for
+the outbox), each served by an index (`SELECT 1`; the heartbeat's single row; the
+oldest unsent mail through the outbox's partial index of pending and sending mail
+and the oldest change not fanned out yet through MailBatch's; the oldest
 waiting quarantined message through its (state, created_at) index).
 
 ops is the layer above the channels (pyproject's import contract): it imports the
@@ -25,7 +26,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from helpline.intake.models import QuarantinedMessage
-from helpline.notify.models import OutboundMessage, OutboundStatus
+from helpline.notify.models import MailBatch, OutboundMessage, OutboundStatus
 from helpline.worker.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,17 @@ def worker(now: datetime) -> Check:
 
 
 def outbox(now: datetime) -> Check:
-    """How long the oldest mail still to be sent has waited (None: none waits)."""
+    """How long the oldest mail still to be sent has waited (None: none waits),
+    counting the changes whose mail the worker has not written yet (MailBatch,
+    through its partial index of pending batches)."""
     waiting = [OutboundStatus.PENDING, OutboundStatus.SENDING]
     oldest = OutboundMessage.objects.filter(status__in=waiting).aggregate(oldest=Min("created_at"))[
         "oldest"
     ]
-    age = _age(oldest, now)
+    unwritten = MailBatch.objects.filter(next_attempt_at__isnull=False).aggregate(
+        oldest=Min("created_at")
+    )["oldest"]
+    age = _age(min((t for t in (oldest, unwritten) if t is not None), default=None), now)
     limit = settings.HELPLINE_READY_OUTBOX_SECONDS
     return Check("outbox", age is None or age <= limit, age, limit)
 

@@ -32,6 +32,7 @@ from helpline.automation.models import Action, CannedReply, Condition, Rule
 from helpline.conftest import World
 from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, QuarantinedMessage
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import BusinessSchedule, EscalationLevel, EscalationPolicy, Holiday
 
 # Labels that are the same word in German as in English; anything else that comes
@@ -183,7 +184,8 @@ def labels_of(html: str) -> list[str]:
 def rows(world: World) -> dict[type[models.Model], models.Model]:
     """One row of every model the admin edits (its change page), with children so
     the inlines show saved rows as well as empty ones."""
-    world.open()  # its mail to the customer is an OutboundMessage
+    world.open()  # its mail to the customer is an OutboundMessage, once fanned out
+    fan_out_pending()
     schedule = BusinessSchedule.objects.create(name="Office", time_zone="Europe/Berlin")
     schedule.spans.create(weekday=0, start_time="09:00", end_time="17:00")
     Holiday.objects.create(schedule=schedule, name="New Year", date="2027-01-01")

@@ -30,6 +30,7 @@ from ninja.errors import Throttled
 from helpline.accounts.customers import find_or_create_customer
 from helpline.api import throttles
 from helpline.api.auth import AuthFailed, Caller, authenticate, client_address, secret_from
+from helpline.api.common import TOPIC_RELATIONS
 from helpline.api.inputs import (
     MAX_MESSAGE_CHARS,
     BadInput,
@@ -119,7 +120,11 @@ def _topic(parsed: TicketRequest, caller: Caller) -> HelpTopic:
     (osTicket files API tickets without one under its default department)."""
     topic_id = to_id(parsed.get("topicId", "topic_id", "topicid"), "topicId")
     if topic_id is not None:
-        topic = HelpTopic.objects.filter(pk=topic_id, is_active=True).first()
+        topic = (
+            HelpTopic.objects.select_related(*TOPIC_RELATIONS)
+            .filter(pk=topic_id, is_active=True)
+            .first()
+        )
         if topic is None:
             raise BadInput(
                 _("topicId: there is no active help topic with id %(topic_id)s.")
@@ -129,7 +134,12 @@ def _topic(parsed: TicketRequest, caller: Caller) -> HelpTopic:
         return topic
     if caller.default_topic is not None and caller.default_topic.is_active:
         return caller.default_topic
-    topic = HelpTopic.objects.filter(is_active=True).order_by("order", "name").first()
+    topic = (
+        HelpTopic.objects.select_related(*TOPIC_RELATIONS)
+        .filter(is_active=True)
+        .order_by("order", "name")
+        .first()
+    )
     if topic is None:
         raise BadInput(_("topicId: no help topic given, and none is set up to fall back on."))
     return topic

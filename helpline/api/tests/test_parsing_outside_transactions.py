@@ -26,6 +26,7 @@ from django.test import Client
 from helpline.conftest import World
 from helpline.lib import html as lib_html
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets.models import Entry, Ticket
 
 from .conftest import Api, make_key, make_token
@@ -72,6 +73,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ParseSpy]:
 
 def _alerted(ticket: Ticket) -> None:
     """The new-ticket alert was rendered (with the body's text) and queued."""
+    fan_out_pending()
     alerts = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.NEW_TICKET_ALERT)
     assert alerts and all("Lots of detail about the printer." in a.text for a in alerts)
 

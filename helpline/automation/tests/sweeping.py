@@ -10,6 +10,7 @@ from typing import Any
 
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import EscalationFired, EscalationLevel, EscalationPolicy, SLAPlan
 from helpline.tickets.models import Event, EventKind, Ticket
 
@@ -71,11 +72,13 @@ def emails(addresses: list[str]) -> list[str]:
 
 def alerted(ticket: Ticket, kind: MailKind) -> list[str]:
     """Who the queued mails of `kind` about the ticket go to, one entry per mail."""
+    fan_out_pending()
     rows = OutboundMessage.objects.filter(ticket_id=ticket.pk, kind=kind).order_by("pk")
     return sorted(e for row in rows for e in emails(row.to))
 
 
 def mail_counts(kind: MailKind) -> Counter[tuple[int, str]]:
     """(ticket id, recipient) -> how many mails of `kind` are queued."""
+    fan_out_pending()
     rows = OutboundMessage.objects.filter(kind=kind)
     return Counter((row.ticket_id or 0, e) for row in rows for e in emails(row.to))

@@ -15,6 +15,7 @@ from helpline.conftest import World, make_agent
 from helpline.intake.ingest import ingest_message
 from helpline.intake.models import QuarantinedMessage
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import SLAPlan
 from helpline.tickets import lifecycle
 from helpline.tickets.models import (
@@ -136,6 +137,7 @@ def test_a_rule_can_add_a_canned_reply_a_collaborator_and_silence_the_autorespon
     assert list(ticket.collaborators.values_list("customer__email", flat=True)) == [
         "boss@example.com"
     ]
+    fan_out_pending()
     kinds = set(OutboundMessage.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert MailKind.AUTORESPONSE not in kinds
     assert MailKind.REPLY in kinds
@@ -221,6 +223,7 @@ def test_the_manager_is_alerted_when_nobody_is_eligible(world: World) -> None:
 
     ticket = world.open()
 
+    fan_out_pending()
     [alert] = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.UNASSIGNABLE_ALERT)
     assert alert.to == [f"Ada Admin <{world.admin.user.email}>"]
 

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from helpline.conftest import PASSWORD, World
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
 from helpline.tickets.links import ticket_token
@@ -44,6 +45,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def mailed_link(ticket: Ticket, score: str) -> str:
+    fan_out_pending()  # as the worker would (the live server queued the task)
     mail = OutboundMessage.objects.get(ticket=ticket, kind=MailKind.RESOLVED)
     found = re.search(rf"{score.title()}: (\S+\?score={score})", mail.text)
     assert found is not None, mail.text

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
-from helpline.notify.tests.helpers import deliver_pending
+from helpline.notify.tests.helpers import deliver_pending, fan_out_pending
 from helpline.reports.metrics import ratings as stats
 from helpline.reports.metrics import report
 from helpline.reports.periods import preset
@@ -38,6 +38,7 @@ def test_resolution_mail_link_rating_and_report_figure(world: World, settings) -
     resolution = Event.objects.get(ticket=ticket, kind=EventKind.RESOLVED)
 
     # The resolution mail in the outbox, sent to Ken, carries the "Good" link.
+    fan_out_pending()
     queued = OutboundMessage.objects.get(ticket=ticket, kind=MailKind.RESOLVED)
     assert queued.to == ["Ken Adams <ken@example.com>"]
     mail.outbox.clear()

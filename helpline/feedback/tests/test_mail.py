@@ -12,6 +12,7 @@ from django.test import Client
 from helpline.conftest import World, make_customer
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
 from helpline.notify.rendering import default_source
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.links import event_from_rating_token
 
@@ -21,6 +22,7 @@ LINK = re.compile(r"(https?://\S+/rate/[^/\s\"]+/)\?score=(good|okay|bad)")
 
 
 def resolved_mail(to: str) -> OutboundMessage:
+    fan_out_pending()
     return next(
         m for m in OutboundMessage.objects.filter(kind=MailKind.RESOLVED) if m.to[0].endswith(to)
     )
@@ -62,6 +64,7 @@ def test_other_mail_to_the_customer_has_no_rating_links(world: World) -> None:
     ticket = world.open()
     lifecycle.reply(ticket, actor=world.agent, body_html="<p>Looking into it.</p>")
 
+    fan_out_pending()
     assert not any("/rate/" in m.text for m in OutboundMessage.objects.filter(ticket=ticket))
 
 
@@ -71,6 +74,7 @@ def test_each_resolution_mail_links_to_its_own_resolution(world: World) -> None:
     ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Again.</p>")
     second = resolution_of(ticket)
 
+    fan_out_pending()
     mails = OutboundMessage.objects.filter(kind=MailKind.RESOLVED).order_by("id")
     tokens = [LINK.search(m.text).group(1).rstrip("/").rsplit("/", 1)[1] for m in mails]  # type: ignore[union-attr]
 

@@ -16,6 +16,7 @@ from helpline.intake.tests.helpers import mail, message_id_of
 from helpline.intake.tests.test_ingest import entries, reply_to
 from helpline.lib.mailids import make_message_id, make_reply_token
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.models import (
     Collaborator,
@@ -66,6 +67,7 @@ def held_on(ticket: Ticket) -> HeldReply:
 
 
 def mail_to(address: str) -> int:
+    fan_out_pending()
     return sum(address in " ".join(m.to) for m in OutboundMessage.objects.all())
 
 
@@ -76,6 +78,7 @@ def test_a_forged_subject_only_reply_in_the_customers_name_is_held_not_posted(
     world: World, support_mailbox: Mailbox
 ) -> None:
     ticket = resolved(world)
+    fan_out_pending()
     mails_before = OutboundMessage.objects.count()
 
     result = ingest_message(
@@ -92,6 +95,7 @@ def test_a_forged_subject_only_reply_in_the_customers_name_is_held_not_posted(
     assert "ken@example.com" in held.note.body and "Close my account." in held.note.body
     assert held.body == "<p>Close my account.</p>"
     # Nobody is told anything: no mail to the address the forger named, no alert.
+    fan_out_pending()
     assert OutboundMessage.objects.count() == mails_before
     assert Ticket.objects.get(pk=ticket.pk).events.filter(kind=EventKind.HELD).count() == 1
 
@@ -330,6 +334,7 @@ def test_a_reply_carrying_our_id_sent_to_the_customer_is_trusted(
     world: World, support_mailbox: Mailbox
 ) -> None:
     ticket = resolved(world)
+    fan_out_pending()
     sent = OutboundMessage.objects.get(ticket=ticket, kind=MailKind.RESOLVED)
     assert sent.to == ["Ken Adams <ken@example.com>"]
 
@@ -374,6 +379,7 @@ def test_our_id_sent_to_a_collaborator_vouches_while_they_are_on_the_ticket(
     # the ticket's own. Once the colleague is off the ticket, their ids lapse.
     ticket = world.open(collaborators=[world.outsider])
     lifecycle.reply(ticket, actor=world.agent, body_html="<p>Unplug it.</p>")
+    fan_out_pending()
     replies = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.REPLY)
     to_olive = next(m for m in replies if "olive@example.org" in m.to[0])
 

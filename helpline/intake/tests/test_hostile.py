@@ -37,6 +37,7 @@ from helpline.intake.placement import MAX_COLLABORATORS
 from helpline.intake.tests.helpers import mail
 from helpline.lib.html import ALLOWED_TAGS, MAX_BODY_CHARS
 from helpline.notify.models import OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets.models import Attachment, Entry
 
 NESTED_HTML = "<div>" * 40_000 + "The printer is on fire." + "</div>" * 40_000  # 440 KB
@@ -137,6 +138,7 @@ def test_a_huge_body_is_cut_with_a_note_and_alert_mails_stay_small(
     assert "only its beginning is shown" in entry.body
     assert "The end." not in entry.body
     assert original(entry) == raw
+    fan_out_pending()
     alerts = OutboundMessage.objects.filter(ticket=result.ticket)
     assert alerts.exists()
     assert all(len(m.text) + len(m.html) < 3 * MAX_BODY_CHARS for m in alerts)

@@ -15,6 +15,7 @@ from helpline.intake.quotes import strip_quoted, strip_quoted_html
 from helpline.intake.tests.helpers import mail
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.rendering import MARKER_START, reply_marker
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Entry
 
@@ -37,6 +38,7 @@ def test_a_german_customer_gets_the_german_marker_and_is_cut_at_it(
     world.customer.language = "de"
     world.customer.save(update_fields=["language"])
     ticket = lifecycle.reply(world.open(), actor=world.agent, body_html="<p>Bitte ausstecken.</p>")
+    fan_out_pending()
     sent = OutboundMessage.objects.get(ticket=ticket, kind=MailKind.REPLY)
     with translation.override("de"):
         german = reply_marker(ticket.number)

@@ -53,6 +53,14 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[Received] = []
         self.refusals: deque[str] = deque()
+        self.connections = 0  # sessions that said EHLO: one per SMTP connection
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does when there is no hook
+        self.connections += 1
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refusals:
@@ -88,6 +96,11 @@ class SMTPServer:
     @property
     def messages(self) -> list[Received]:
         return self._handler.messages
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections greeted the server (EHLO) so far."""
+        return self._handler.connections
 
     def start(self) -> SMTPServer:
         # A fresh controller each time: aiosmtpd's cannot be started twice.

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from helpline.conftest import World
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage, OutboundStatus
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.notify.tests.smtp import SMTPServer
 
 
@@ -30,6 +31,7 @@ def admin_client(world: World) -> Client:
 
 def test_administrators_see_failed_mail_with_its_error(world: World) -> None:
     world.open()
+    fan_out_pending()
     mail = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
     fail(mail)
     client = admin_client(world)
@@ -47,6 +49,7 @@ def test_retry_now_in_the_admin_queues_the_message_without_sending_it(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     world.open()
+    fan_out_pending()
     mail = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
     fail(mail)
 
@@ -105,6 +108,7 @@ def test_the_template_form_refuses_a_template_that_does_not_work(
 
 def test_the_command_lists_and_retries_failed_mail(world: World, smtp_server: SMTPServer) -> None:
     world.open()
+    fan_out_pending()
     mail = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
     fail(mail)
     out = StringIO()

@@ -15,6 +15,7 @@ from helpline.conftest import World
 from helpline.lib.html import MAX_BODY_CHARS
 from helpline.notify.models import MailKind, OutboundMessage
 from helpline.notify.outbox import ALERT_EXCERPT_CHARS, alert_quote
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Entry, Ticket
 
@@ -31,6 +32,7 @@ REMOTE_IMG = re.compile(r"<img\b[^>]*\bsrc=\"(?:https?:)?//", re.IGNORECASE)
 
 
 def alerts(ticket: Ticket, kind: MailKind) -> list[OutboundMessage]:
+    fan_out_pending()
     mails = list(OutboundMessage.objects.filter(ticket=ticket, kind=kind))
     assert mails, f"no {kind} queued"
     return mails
@@ -133,6 +135,7 @@ def test_the_excerpt_is_html_not_escaped_html() -> None:
 def test_a_long_message_s_alert_mail_shows_its_excerpt_as_paragraphs(world: World) -> None:
     ticket = world.open(body_html="<p>" + LONG_LINES.replace("\n", "<br>") + "</p>")
 
+    fan_out_pending()
     for mail in OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.NEW_TICKET_ALERT):
         assert "&lt;br&gt;" not in mail.html and "&amp;lt;" not in mail.html
         assert "<br>Line 00001:" in mail.html

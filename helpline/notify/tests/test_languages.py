@@ -184,6 +184,8 @@ def test_an_admins_own_names_in_an_alert_stay_as_typed_in_every_language(
     shipped, own = world.open(), world.open(actor=world.admin, priority=blocker)
     for ticket in (shipped, own):
         lifecycle.assign(ticket, actor=world.admin, agent=world.supervisor)
+    # Names are read when the mail is rendered (by the fan-out): before the relabel.
+    run_worker()
     Status.objects.filter(name="Open").update(customer_label="Eingegangen")
     labelled = world.open()
     lifecycle.assign(labelled, actor=world.admin, agent=world.supervisor)

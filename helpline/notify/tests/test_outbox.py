@@ -15,13 +15,16 @@ from helpline.conftest import World, make_agent, make_customer
 from helpline.lib.mailids import ticket_number_from_ids
 from helpline.notify import addresses
 from helpline.notify.addresses import add_own_address_source, own_addresses
+from helpline.notify.fanout import FanOutResult, fan_out
 from helpline.notify.lookup import ticket_for_message_ids
-from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.models import MailBatch, MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Ticket
 
 
 def queued(ticket: Ticket, kind: MailKind | None = None) -> list[OutboundMessage]:
+    fan_out_pending()
     rows = OutboundMessage.objects.filter(ticket=ticket).order_by("pk")
     return list(rows.filter(kind=kind) if kind else rows)
 
@@ -46,15 +49,25 @@ def test_opening_a_ticket_queues_the_autoresponse_and_the_alerts_with_the_change
     assert len({m.message_id for m in queued(ticket)}) == 3
 
 
-def test_committing_a_change_queues_a_send_task_for_each_message(
+def test_committing_a_change_queues_one_fan_out_then_one_send_task_for_its_mail(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = world.open()
 
+    [batch] = MailBatch.objects.all()
+    fan_outs = DBTaskResult.objects.filter(task_path="helpline.notify.tasks.fan_out_mail")
+    assert [t.args_kwargs["args"] for t in fan_outs] == [[batch.pk]]
+    assert not OutboundMessage.objects.exists()  # nothing rendered in the change
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fan_out(batch.pk) == FanOutResult.DONE
+
     queued_ids = sorted(m.pk for m in queued(ticket))
-    tasks = DBTaskResult.objects.filter(task_path="helpline.notify.tasks.send_outbound")
-    assert sorted(t.args_kwargs["args"][0] for t in tasks) == queued_ids
+    assert len(queued_ids) == 3
+    sends = DBTaskResult.objects.filter(task_path="helpline.notify.tasks.send_outbound_batch")
+    assert [t.args_kwargs["args"] for t in sends] == [[queued_ids]]
+    assert not MailBatch.objects.exists()
 
 
 @pytest.mark.parametrize("switched_off", ["department", "topic", "request"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
 from helpline.notify.sending import SendResult, deliver, lease, send_due
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.notify.tests.smtp import SMTPServer, _Collector
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,6 +61,7 @@ def hooked(settings: Any) -> Iterator[tuple[SMTPServer, _Hooked]]:
 
 def autoresponse(world: World) -> OutboundMessage:
     world.open()
+    fan_out_pending()
     return OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
 
 

@@ -12,10 +12,12 @@ from helpline.notify.addresses import bare_address, is_own_address
 from helpline.notify.defaults import ensure_templates
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
 from helpline.notify.rendering import default_source
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 
 
 def autoresponse() -> OutboundMessage:
+    fan_out_pending()
     return OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
 
 
@@ -67,7 +69,9 @@ def test_an_inactive_template_stops_that_kind_of_mail(world: World, mail_templat
 
     world.open()
 
+    fan_out_pending()
     assert not OutboundMessage.objects.filter(kind=MailKind.NEW_TICKET_ALERT).exists()
+    fan_out_pending()
     assert OutboundMessage.objects.filter(kind=MailKind.AUTORESPONSE).exists()
 
 
@@ -98,6 +102,7 @@ def test_a_reply_carries_the_agents_signature(world: World) -> None:
 
     lifecycle.reply(world.open(), actor=world.agent, body_html="<p>On it.</p>")
 
+    fan_out_pending()
     reply = OutboundMessage.objects.get(kind=MailKind.REPLY)
     assert "On it.\n\nAlice Agent\nAlice\nFirst-line support" in reply.text
     assert "Alice<br>First-line support" in reply.html

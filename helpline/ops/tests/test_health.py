@@ -17,8 +17,9 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from helpline.conftest import World
 from helpline.intake.models import QuarantinedMessage
-from helpline.notify.models import OutboundMessage
+from helpline.notify.models import MailBatch, OutboundMessage
 from helpline.worker import scheduler
 from helpline.worker.heartbeat import Heartbeat
 from helpline.worker.models import WorkerHeartbeat
@@ -69,11 +70,12 @@ def test_healthz_answers_ok_without_touching_the_database(client: Client) -> Non
 
 
 @pytest.mark.django_db
-def test_readyz_with_a_beating_worker_and_nothing_waiting_is_ready_in_four_queries(
+def test_readyz_with_a_beating_worker_and_nothing_waiting_is_ready_in_five_queries(
     client: Client, django_assert_num_queries
 ) -> None:
     beat(seconds_ago=10)
-    with django_assert_num_queries(4):  # SELECT 1, heartbeat, outbox, quarantine
+    # SELECT 1, heartbeat, outbox (its mail, the changes not fanned out), quarantine
+    with django_assert_num_queries(5):
         status, body = readyz(client)
     assert status == 200
     assert body["status"] == "ready"
@@ -128,6 +130,20 @@ def test_mail_waiting_longer_than_its_bound_makes_readyz_503(client: Client) -> 
     status, body = readyz(client)
     assert status == 503
     assert body["checks"]["outbox"]["ok"] is False
+    assert body["checks"]["outbox"]["value"] >= 3700
+
+
+@pytest.mark.django_db
+def test_a_change_whose_mail_is_not_fanned_out_counts_as_waiting_mail(
+    client: Client, world: World
+) -> None:
+    beat(seconds_ago=0)
+    world.open()
+    MailBatch.objects.update(created_at=timezone.now() - timedelta(seconds=3700))
+
+    status, body = readyz(client)
+
+    assert status == 503
     assert body["checks"]["outbox"]["value"] >= 3700
 
 

@@ -53,6 +53,7 @@ from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience
 from helpline.lib.jscatalog import catalog
 from helpline.notify.defaults import ensure_templates
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.portal.accounts import confirmation_tokens
 from helpline.reports import views as report_views
 from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
@@ -222,6 +223,7 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
         explanation_html="<p>Done.</p>",
     )
     resolution = Event.objects.filter(ticket=resolved, kind=EventKind.RESOLVED).latest("id")
+    fan_out_pending()  # the changes' mail, as the worker writes it (the admin lists it)
     files = {a.filename: a for a in Attachment.objects.all()}
     past = timezone.now() - timedelta(days=400)
     with time_machine.travel(past, tick=False):

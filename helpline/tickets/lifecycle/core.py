@@ -143,10 +143,19 @@ def queue_bucket(ticket: Ticket) -> tuple[int, int, int, str, bool]:
 
 
 def add_to_count(bucket: tuple[int, int, int, str, bool], delta: int) -> None:
+    """Move a queue counter. The bucket's row exists but for the first ticket in it:
+    one UPDATE, and the row is made only when that UPDATE found none."""
     dept, assignee, team, state, overdue = bucket
-    row, _ = QueueCount.objects.get_or_create(
-        department_id=dept, assignee_key=assignee, team_key=team, state=state, is_overdue=overdue
-    )
+    keys: dict[str, Any] = {
+        "department_id": dept,
+        "assignee_key": assignee,
+        "team_key": team,
+        "state": state,
+        "is_overdue": overdue,
+    }
+    if QueueCount.objects.filter(**keys).update(count=F("count") + delta):
+        return
+    row, _ = QueueCount.objects.get_or_create(**keys)
     QueueCount.objects.filter(pk=row.pk).update(count=F("count") + delta)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,18 +84,27 @@ def _issue_number() -> str:
     Two openings that draw the same number collide on IssuedNumber's unique index;
     the loser draws again. When six digits grow crowded the draw widens a digit, so
     a number is never reused even after a million tickets.
+
+    One statement per draw: `INSERT ... ON CONFLICT DO NOTHING RETURNING` (SQLite
+    3.35+ and PostgreSQL alike) returns no row when the number is taken, where
+    catching the IntegrityError needed a savepoint around the INSERT (two more
+    statements on every ticket; issue 11).
     """
+    table = connection.ops.quote_name(IssuedNumber._meta.db_table)
+    column = connection.ops.quote_name("number")  # IssuedNumber.number
+    sql = (
+        f"INSERT INTO {table} ({column}) VALUES (%s) "  # noqa: S608 - names from the model
+        f"ON CONFLICT DO NOTHING RETURNING {column}"
+    )
     digits = NUMBER_DIGITS
     for attempt in range(1000):
         if attempt and attempt % 20 == 0:
             digits += 1
         number = f"{secrets.randbelow(10**digits):0{digits}d}"
-        try:
-            with transaction.atomic():
-                IssuedNumber.objects.create(number=number)
-        except IntegrityError:
-            continue
-        return number
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [number])
+            if cursor.fetchone() is not None:
+                return number
     raise RuntimeError("could not draw a free ticket number")  # pragma: no cover
 
 

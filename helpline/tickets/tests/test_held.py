@@ -11,6 +11,7 @@ from django.utils import timezone
 from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.tickets import lifecycle
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import (
@@ -56,6 +57,7 @@ def refused(held: HeldReply, error: type[Exception], call: object) -> None:
 
 def test_holding_a_mail_changes_nothing_but_adds_the_note_and_an_event(world: World) -> None:
     ticket = resolved(world)
+    fan_out_pending()
     mails = OutboundMessage.objects.count()
 
     held = hold(ticket, world, detail="dmarc=fail")
@@ -71,6 +73,7 @@ def test_holding_a_mail_changes_nothing_but_adds_the_note_and_an_event(world: Wo
         "ken@example.com",
         held.pk,
     )
+    fan_out_pending()
     assert OutboundMessage.objects.count() == mails  # nobody is told
 
 
@@ -119,6 +122,7 @@ def test_accepting_posts_the_customers_reply_with_its_normal_effects(world: Worl
     held.refresh_from_db()
     assert (held.state, held.decided_by) == (HeldReply.State.ACCEPTED, world.agent)
     # The reopen alert goes to the assignee, as for any customer reply.
+    fan_out_pending()
     assert OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.REOPENED_ALERT).exists()
 
 

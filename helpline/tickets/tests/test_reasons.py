@@ -19,6 +19,7 @@ from helpline.automation.sla_sweep import sweep
 from helpline.automation.tests.sweeping import policy, targets
 from helpline.conftest import World
 from helpline.notify.models import MailKind, OutboundMessage
+from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import Target, Trigger
 from helpline.tickets import lifecycle
 from helpline.tickets.models import Event, HeldReply, Ticket
@@ -87,6 +88,7 @@ def test_nobody_available_in_a_department_or_a_team(
 
     expected = "Nobody in the team Level II" if in_team else "Nobody in Support"
     assert_stored_in_english_and_shown_in_german(reasons(ticket), expected)
+    fan_out_pending()
     [alert] = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.UNASSIGNABLE_ALERT)
     assert "is available" not in alert.text and "niemand" in alert.text.lower(), alert.text
 
@@ -274,6 +276,7 @@ def test_a_typed_reason_in_an_alert_is_mailed_as_typed(world: World, german: Non
 
     lifecycle.escalate(ticket, actor=world.agent, reason="Help topic is broken")
 
+    fan_out_pending()
     alerts = OutboundMessage.objects.filter(ticket=ticket, kind=MailKind.ESCALATION_ALERT)
     [alert] = [m for m in alerts if world.admin.user.email in m.to[0]]
     assert "Hallo" in alert.text  # the German reader's mail

@@ -1,7 +1,7 @@
 """`helpline notify ...`: look at the outbox and push it from the command line.
 
     helpline notify list [--status failed]    what is queued, failed or sent
-    helpline notify send-due                  send what is due now
+    helpline notify send-due                  fan out and send what is due now
     helpline notify retry [--id N ...]        failed mail (or these) again, now
 
 Sending here is fine: this is a command, not a request.
@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from helpline.notify.fanout import fan_out_due
 from helpline.notify.models import OutboundMessage, OutboundStatus
 from helpline.notify.sending import retry, send_due
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         if action == "list":
             self._list(options["status"], options["limit"])
         elif action == "send-due":
+            fan_out_due(limit=options["limit"])  # changes whose mail is still to write
             counts = send_due(limit=options["limit"])
             summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
             self.stdout.write(summary or "Nothing was due.")
