@@ -307,7 +307,7 @@ def overdue_tickets(world: World, count: int) -> list[Ticket]:
     ]
 
 
-PER_TICKET = 25  # both targets missed, alerts to assignee and manager (21 measured)
+PER_TICKET = 5  # the batch path: a mail batch and the rollups per ticket (3 measured)
 
 
 def test_the_sweeps_queries_grow_by_a_bounded_number_per_ticket(
@@ -323,5 +323,6 @@ def test_the_sweeps_queries_grow_by_a_bounded_number_per_ticket(
     with django_assert_max_num_queries(len(one.captured_queries) + 5 * PER_TICKET):
         assert sweep(now=resolution_due(many[-1])) == {"looked_at": 6, "failed": 0}
 
-    assert len(one.captured_queries) <= PER_TICKET + 10  # plus finding them
+    # Finding them, the batch's reads and writes (21 measured), one ticket's receivers.
+    assert len(one.captured_queries) <= 25
     assert all(len(overdue_reasons(t)) == 2 for t in many)
