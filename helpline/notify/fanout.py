@@ -124,8 +124,12 @@ def fan_out(batch_id: int) -> str:
             return FanOutResult.SKIPPED
         if batch.next_attempt_at is None:  # excluded by the query; for the type checker
             return FanOutResult.SKIPPED
-        if batch.next_attempt_at > timezone.now():
-            return FanOutResult.WAITING  # its retry (or the sweep) takes ours along
+        # A batch waiting for a retry holds its ticket's younger ones back (their
+        # order threads the mail); the sweep takes them up after it. A batch never
+        # tried is due whatever the clocks say: the web server that wrote its time
+        # may run a little ahead of this worker's clock.
+        if batch.attempts > 0 and batch.next_attempt_at > timezone.now():
+            return FanOutResult.WAITING
         result = _fan_out_one(batch)
         if batch.pk == batch_id:
             return result

@@ -359,17 +359,29 @@ def write(rows: Rows, buckets: Buckets) -> None:
             continue  # a move that came back the same day
         values = [amounts.get(c, 0) for c in ROW_VALUES]
         table_rows.append([*_key_values(row), *values])
+    # In key order, in every transaction: each row is locked as it is upserted, so
+    # two changes that touch the same rows in opposite orders (a transfer from A to
+    # B beside one from B to A, or a sweep batch beside a transfer) would deadlock
+    # on PostgreSQL. Change.save takes the queue counters in order for the same reason.
+    table_rows.sort(key=_in_order)
     _upsert(DailyRollup._meta.db_table, [*KEY_FIELDS, *ROW_VALUES], ROW_VALUES, table_rows)
     bucket_rows = [[*_key_values(row), s, b, n] for (row, s, b), n in buckets.items() if n]
+    bucket_rows.sort(key=_in_order)
     _upsert(
         RollupBucket._meta.db_table, [*KEY_FIELDS, "series", "bucket", "n"], ("n",), bucket_rows
     )
 
 
+def _in_order(row: list[Any]) -> list[tuple[bool, Any]]:
+    """A row's key as a sort key (None, for no assignee or team, first)."""
+    return [(value is not None, value) for value in row[: len(KEY_FIELDS)]]
+
+
 def _save_states(states: dict[int, TicketState]) -> None:
     if states:
         RollupTicket.objects.bulk_create(
-            [RollupTicket(ticket_id=pk, state=s.as_json()) for pk, s in states.items()],
+            # In ticket order, as the rows above.
+            [RollupTicket(ticket_id=pk, state=states[pk].as_json()) for pk in sorted(states)],
             update_conflicts=True,
             unique_fields=["ticket_id"],
             update_fields=["state"],

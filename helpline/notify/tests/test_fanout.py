@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -93,6 +94,20 @@ def test_a_failing_fan_out_is_retried_later_then_kept_with_its_error(
     monkeypatch.undo()
     assert fan_out(batch.pk) == FanOutResult.SKIPPED  # failed for good: left visible
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_batch_never_tried_is_fanned_out_even_if_its_time_is_ahead_of_the_workers(
+    world: World,
+) -> None:
+    """Its time is the web server's clock; a worker whose clock runs a little
+    behind must not leave the mail to the sweep, a minute later."""
+    world.open()
+    [batch] = MailBatch.objects.all()
+    assert batch.next_attempt_at is not None
+    MailBatch.objects.update(next_attempt_at=batch.next_attempt_at + timedelta(seconds=2))
+
+    assert fan_out(batch.pk) == FanOutResult.DONE
+    assert OutboundMessage.objects.exists()
 
 
 def test_the_fan_out_task_runs_a_pinned_number_of_statements(

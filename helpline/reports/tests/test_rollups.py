@@ -434,3 +434,28 @@ def test_the_reports_page_costs_the_same_queries_with_more_events(
         after = load()
         assert len(after) == len(before)
         assert not [sql for sql in after if "tickets_event" in sql]
+
+
+def test_a_change_takes_its_rollup_rows_in_key_order(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each row is locked as it is upserted: two changes taking the same rows in
+    opposite orders (a transfer from Sales to Support beside one the other way,
+    or a sweep batch beside a transfer) deadlocked on PostgreSQL."""
+    ticket = world.open("Wrong desk", topic=world.sales_topic)
+    assert world.sales.pk > world.support.pk  # the move goes down the key order
+    taken: list[list[list[object]]] = []
+    real = rollups._upsert
+
+    def upsert(table: str, columns: Any, updates: Any, rows: list[list[object]]) -> None:
+        taken.append(rows)
+        real(table, columns, updates, rows)
+
+    monkeypatch.setattr(rollups, "_upsert", upsert)
+
+    lifecycle.transfer(ticket, actor=world.admin, department=world.support)
+
+    departments = [row[KEY_FIELDS.index("department_key")] for row in taken[0]]
+    assert world.sales.pk in departments and world.support.pk in departments
+    for rows in taken:
+        assert rows == sorted(rows, key=rollups._in_order)

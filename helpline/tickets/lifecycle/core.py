@@ -57,6 +57,7 @@ Actor = Agent | Customer | None  # None is the system (clock, sweep)
 events_committed = Signal()
 # Sent inside the transaction, with the Event rows just written: the notification
 # outbox writes its rows here, so a committed change always has its mail queued.
+# The events may belong to several tickets (see `announce`): group them by ticket.
 events_recorded = Signal()
 
 
@@ -273,9 +274,10 @@ def write_events(events: list[Event]) -> None:
 
 
 def announce(created: list[Event]) -> None:
-    """Tell the receivers about the events of one change to one ticket, written
-    just now in the open transaction (`events_recorded`), and after it commits
-    (`events_committed`)."""
+    """Tell the receivers about events written just now in the open transaction
+    (`events_recorded`), and after it commits (`events_committed`): the events of
+    one change to one ticket, or of one change to each of several tickets (the
+    SLA sweep's batch), which receivers tell apart by their ticket."""
     events_recorded.send(sender=Event, events=created)
     ids = [e.pk for e in created if e.pk is not None]
     transaction.on_commit(lambda: events_committed.send(sender=Event, event_ids=ids))
