@@ -1,0 +1,217 @@
+"""The bench's steps that run inside Helpline (its venv, its settings, the database
+named by the environment), one JSON object on stdout each:
+
+    python bench/helpline_side.py prepare        accounts, key, token and ticket numbers
+    python bench/helpline_side.py backlog        mail and tasks still waiting
+    python bench/helpline_side.py sweep N        N open tickets fall due; the sweep timed
+    python bench/helpline_side.py stub-fill N    N tickets through the lifecycle (slow)
+
+`stub-fill` only stands in for `helpline demo generate` where that command is not
+there yet (bench.run.fill_helpline chooses); its data are thin (open tickets, no
+history) and figures measured on it say so in results.json.
+
+`prepare` adds to whatever the data hold, the same way at every size:
+- an administrator and an agent who sees a third of the departments (desk pages);
+- the department "Bench alerts" with six agents who get its new-ticket alerts, and
+  a help topic routed there, so each ticket opened by the load sends 7 mails (an
+  autoresponse and 6 alerts, the issue's figure);
+- an API key that may open tickets, and the administrator's token for the REST list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from helpline.accounts.models import Agent, Department, DepartmentAccess, Role, User  # noqa: E402
+from helpline.api.models import AgentToken, ApiKey, Scope  # noqa: E402
+from helpline.tickets.models import HelpTopic, Ticket  # noqa: E402
+
+PASSWORD = "bench-password-1"
+ALERTED_AGENTS = 6
+
+
+def _user(username: str, role: Role) -> Agent:
+    agent = Agent.objects.filter(user__username=username).first()
+    if agent is not None:
+        return agent
+    user = User.objects.create_user(
+        username=username,
+        email=f"{username}@bench.example",
+        password=PASSWORD,
+        first_name="Bench",
+        last_name=username.split(".")[-1].title(),
+    )
+    return Agent.objects.create(user=user, role=role)
+
+
+@transaction.atomic
+def prepare() -> dict[str, Any]:
+    departments = list(Department.objects.exclude(name="Bench alerts").order_by("pk"))
+    admin = _user("bench.admin", Role.ADMIN)
+    agent = _user("bench.agent", Role.AGENT)
+    seen = departments[: max(1, len(departments) // 3)]
+    for department in seen:
+        DepartmentAccess.objects.get_or_create(agent=agent, department=department)
+
+    alerts, _ = Department.objects.get_or_create(name="Bench alerts")
+    for i in range(1, ALERTED_AGENTS + 1):
+        alerted = _user(f"bench.alert{i}", Role.AGENT)
+        DepartmentAccess.objects.get_or_create(agent=alerted, department=alerts)
+    topic, _ = HelpTopic.objects.get_or_create(
+        name="Bench outage", defaults={"department": alerts, "is_public": True}
+    )
+
+    key = ApiKey(name="bench", scopes=[Scope.CREATE.value, Scope.READ.value])
+    key_secret = key.set_secret()
+    key.save()
+    token = AgentToken(agent=admin, name="bench")
+    token_secret = token.set_secret()
+    token.save()
+
+    # The ticket page: the ticket with the longest thread among the newest ones the
+    # agent sees (reading every ticket's count would be a bench of its own at 1M).
+    recent = (
+        Ticket.objects.filter(department__in=seen)
+        .order_by("-id")
+        .values_list("pk", flat=True)[:200]
+    )
+    longest = (
+        Ticket.objects.filter(pk__in=list(recent))
+        .annotate(n=Count("entries"))
+        .order_by("-n", "-pk")
+        .values_list("number", "n")
+        .first()
+    )
+    return {
+        "admin": {"username": admin.user.username, "password": PASSWORD},
+        "agent": {"username": agent.user.username, "password": PASSWORD},
+        "agent_departments": len(seen),
+        "departments": len(departments),
+        "api_key": key_secret,
+        "admin_token": token_secret,
+        "topic_id": topic.pk,
+        "ticket": longest[0] if longest else None,
+        "ticket_entries": longest[1] if longest else 0,
+        "tickets": Ticket.objects.count(),
+    }
+
+
+def backlog() -> dict[str, int]:
+    from django_tasks_db.models import DBTaskResult
+
+    from helpline.notify.models import OutboundMessage
+
+    waiting = DBTaskResult.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).count()
+    unsent = OutboundMessage.objects.filter(sent_at__isnull=True).count()
+    return {"tasks_waiting": waiting, "mails_unsent": unsent}
+
+
+def sweep(count: int) -> dict[str, Any]:
+    """`count` open tickets under an SLA plan fall due at once; the sweep is timed.
+
+    The due times are moved with one UPDATE, as a clock that jumped would leave
+    them (this database is the bench's own, thrown away after the run).
+    """
+    from helpline.automation.sla_sweep import sweep as run_sweep
+
+    now = timezone.now()
+    ids = list(
+        Ticket.objects.filter(
+            state="open",
+            sla__isnull=False,
+            sla_paused_at__isnull=True,
+            resolution_breached=False,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
+    )
+    for start in range(0, len(ids), 900):  # SQLite's limit on parameters
+        Ticket.objects.filter(pk__in=ids[start : start + 900]).update(
+            due_at=now - timezone.timedelta(hours=2),
+            sla_alarm_at=now - timezone.timedelta(hours=1),
+        )
+    started = time.perf_counter()
+    counts = run_sweep(now)
+    seconds = time.perf_counter() - started
+    looked = counts["looked_at"]
+    return {
+        "due": len(ids),
+        "looked_at": looked,
+        "failed": counts["failed"],
+        "seconds": round(seconds, 3),
+        "ms_per_ticket": round(seconds * 1000 / looked, 3) if looked else None,
+    }
+
+
+def stub_fill(count: int) -> dict[str, Any]:
+    """Open `count` tickets through the lifecycle, for when `demo generate` is missing."""
+    from django_tasks_db.models import DBTaskResult
+
+    from helpline.accounts.customers import find_or_create_customer
+    from helpline.notify.models import OutboundMessage
+    from helpline.tickets import lifecycle
+    from helpline.tickets.demo import is_empty, load_demo
+
+    if is_empty():
+        load_demo(with_tickets=False)
+    topics = list(
+        HelpTopic.objects.filter(is_active=True, is_public=True).exclude(name="Bench outage")
+    )
+    customers = [
+        find_or_create_customer(name=f"Customer {i}", email=f"customer{i}@bench.example")
+        for i in range(50)
+    ]
+    for i in range(count):
+        lifecycle.open_ticket(
+            lifecycle.NewTicket(
+                customer=customers[i % len(customers)],
+                topic=topics[i % len(topics)],
+                subject=f"Bench ticket {i}",
+                body_html=f"<p>Something is broken ({i}).</p>",
+                extra={"impact": "One person"}
+                if "Critical" in topics[i % len(topics)].name
+                else {},
+                autorespond=False,
+            ),
+            actor=customers[i % len(customers)],
+        )
+    # Their alerts are not what the bench measures: they would flood the worker.
+    OutboundMessage.objects.all().delete()
+    DBTaskResult.objects.all().delete()
+    return {"tickets": Ticket.objects.count(), "stub": True}
+
+
+def main(argv: list[str]) -> int:
+    action = argv[0]
+    if action == "prepare":
+        result: dict[str, Any] = prepare()
+    elif action == "backlog":
+        result = dict(backlog())
+    elif action == "sweep":
+        result = sweep(int(argv[1]))
+    elif action == "stub-fill":
+        result = stub_fill(int(argv[1]))
+    else:
+        raise SystemExit(f"unknown action {action!r}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,151 @@
+"""The bench's figures as a table: printed after a run, and written into
+docs/performance.md between its markers (`python -m bench.report [results.json]`
+rewrites the document from a results file without running anything)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+BEGIN = "<!-- bench:begin (written by bench/report.py from bench/results.json) -->"
+END = "<!-- bench:end -->"
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _ms(stats: dict[str, Any] | None) -> str:
+    if not stats or stats.get("median") is None:
+        return "–"
+    return f"{stats['median']:,.1f} ({stats['min']:,.1f}–{stats['max']:,.1f})"
+
+
+def tables(results: dict[str, Any]) -> list[str]:
+    """Markdown tables: pages per database and size, opening, sweep, django-helpdesk."""
+    lines: list[str] = []
+    machine = results["machine"]
+    lines += [
+        f"Measured at commit `{results['commit']}` on {results['started_at']}: "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, SQLite {machine['sqlite']}; load average at the "
+        f"start {', '.join(str(x) for x in machine['load_average_at_start'])}. "
+        f"The run took {results['seconds']:,.0f} s.",
+        "",
+    ]
+    for engine, by_size in results["helpline"].items():
+        sizes = sorted(by_size, key=int)
+        fills = {by_size[s]["filled_by"] for s in sizes}
+        lines += [
+            f"### Pages on {engine}",
+            "",
+            f"Filled by {', '.join(sorted(fills))}. Latency in ms as the client sees it, "
+            "median (min–max); overhead is the page's server time over its own SQL time "
+            "(medians); RSS is the largest a web process reached after that page.",
+            "",
+        ]
+        head = ["page"]
+        for s in sizes:
+            head += [f"{int(s):,}: ms", "overhead", "queries", "RSS MB"]
+        if len(sizes) > 1:
+            head.append(f"{int(sizes[-1]):,} / {int(sizes[0]):,}")
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        scaling = results.get("scaling", {}).get(engine, {})
+        for name in by_size[sizes[0]]["pages"]:
+            row = [name]
+            for s in sizes:
+                page = by_size[s]["pages"].get(name, {})
+                row += [
+                    _ms(page.get("ms")),
+                    _f(page.get("overhead")),
+                    _f(page.get("queries")),
+                    _f(page.get("rss_mb_max")),
+                ]
+            if len(sizes) > 1:
+                row.append(_f(scaling.get(name), 2))
+            lines.append("| " + " | ".join(row) + " |")
+        lines += ["", f"### Opening tickets, the worker's mail, the SLA sweep on {engine}", ""]
+        head = [
+            "size",
+            "osTicket API tickets/s",
+            "REST tickets/s",
+            "mail/s (worker)",
+            "backlog at burst end (mails)",
+            "drained after (s)",
+            "tickets/s with mail delivered",
+            "SLA sweep ms/ticket",
+            "sweep of N due (s)",
+        ]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for s in sizes:
+            r = by_size[s]
+            o, rest, sweep = r["open_osticket"], r["open_rest"], r["sla_sweep"]
+            backlog = o["mails_expected"] - o["mails_during_burst"]
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        f"{int(s):,}",
+                        _f(o["per_s"]),
+                        _f(rest["per_s"]),
+                        _f(o.get("mail_per_s")),
+                        f"{backlog:,} ({o['backlog_at_end']['tasks_waiting']:,} tasks)",
+                        _f(o.get("drained_after_s")),
+                        _f(o.get("delivered_per_s"), 2),
+                        _f(sweep.get("ms_per_ticket"), 2),
+                        f"{_f(sweep.get('seconds'), 2)} (N={sweep['looked_at']:,})",
+                    ]
+                )
+                + " |"
+            )
+        lines.append("")
+    if results.get("helpdesk"):
+        lines += [
+            "### Helpline vs django-helpdesk 2.6.1 (both SQLite, same run, rounds interleaved)",
+            "",
+            "Ratio of medians, Helpline's advantage (higher is better for Helpline), with "
+            "the worst and best pairing of single rounds.",
+            "",
+            "| tickets | opening (requests) | opening (mail delivered) | REST list "
+            "| Helpline list ms | django-helpdesk list ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        for size, r in sorted(results["helpdesk"].items(), key=lambda kv: int(kv[0])):
+            cells = [f"{int(size):,}"]
+            for key in ("open", "open_delivered", "rest_list_ms"):
+                c = r[key]
+                cells.append(f"{c['ratio']}x ({c['min']}–{c['max']})" if c.get("ratio") else "–")
+            cells += [
+                _ms(r["rest_list_ms"].get("helpline")),
+                _ms(r["rest_list_ms"].get("helpdesk")),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print("\n".join(tables(results)))
+
+
+def rewrite_docs(results: dict[str, Any], doc: Path = DOC) -> None:
+    text = doc.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{doc} has no {BEGIN} ... {END} section to rewrite.")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    doc.write_text(head + BEGIN + "\n\n" + "\n".join(tables(results)) + "\n" + END + tail)
+
+
+if __name__ == "__main__":
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results.json"
+    rewrite_docs(json.loads(path.read_text()))
+    print(f"{DOC.relative_to(ROOT)} rewritten from {path}.")
