@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -178,10 +178,11 @@ def stub_fill(count: int) -> dict[str, Any]:
         for i in range(50)
     ]
     for i in range(count):
+        topic = topics[i % len(topics)]
         lifecycle.open_ticket(
             lifecycle.NewTicket(
                 customer=customers[i % len(customers)],
-                topic=topics[i % len(topics)],
+                topic=topic,
                 subject=f"Bench ticket {i}",
                 body_html=f"<p>Something is broken ({i}).</p>",
                 extra={"impact": "One person"}

@@ -17,7 +17,7 @@ END = "<!-- bench:end -->"
 
 def _f(value: Any, digits: int = 1) -> str:
     if value is None:
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
@@ -25,8 +25,8 @@ def _f(value: Any, digits: int = 1) -> str:
 
 def _ms(stats: dict[str, Any] | None) -> str:
     if not stats or stats.get("median") is None:
-        return "–"
-    return f"{stats['median']:,.1f} ({stats['min']:,.1f}–{stats['max']:,.1f})"
+        return "-"
+    return f"{stats['median']:,.1f} ({stats['min']:,.1f}-{stats['max']:,.1f})"
 
 
 def tables(results: dict[str, Any]) -> list[str]:
@@ -48,7 +48,7 @@ def tables(results: dict[str, Any]) -> list[str]:
             f"### Pages on {engine}",
             "",
             f"Filled by {', '.join(sorted(fills))}. Latency in ms as the client sees it, "
-            "median (min–max); overhead is the page's server time over its own SQL time "
+            "median (min-max); overhead is the page's server time over its own SQL time "
             "(medians); RSS is the largest a web process reached after that page.",
             "",
         ]
@@ -122,7 +122,7 @@ def tables(results: dict[str, Any]) -> list[str]:
             cells = [f"{int(size):,}"]
             for key in ("open", "open_delivered", "rest_list_ms"):
                 c = r[key]
-                cells.append(f"{c['ratio']}x ({c['min']}–{c['max']})" if c.get("ratio") else "–")
+                cells.append(f"{c['ratio']}x ({c['min']}-{c['max']})" if c.get("ratio") else "-")
             cells += [
                 _ms(r["rest_list_ms"].get("helpline")),
                 _ms(r["rest_list_ms"].get("helpdesk")),

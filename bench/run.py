@@ -30,7 +30,6 @@ from bench.measure import (
     deep_url,
     desk_login,
     ratio_summary,
-    summary,
     time_pages,
 )
 from bench.report import print_table

@@ -24,7 +24,7 @@ class _Handler:
         self.lock = threading.Lock()
         self.counts = Counts()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.counts.messages += 1
             self.counts.recipients += len(envelope.rcpt_tos)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from django.db import connections
