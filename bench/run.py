@@ -62,13 +62,6 @@ class Config:
 # --- filling ---------------------------------------------------------------------------
 
 
-def has_generate(h: Helpline) -> bool:
-    try:
-        return "generate" in h.helpline("help", "demo")
-    except BenchBroken:
-        return False
-
-
 def fill_helpline(h: Helpline, tickets: int) -> dict[str, Any]:
     """Fill a fresh database with `tickets` tickets: `helpline demo generate`.
 
@@ -76,12 +69,12 @@ def fill_helpline(h: Helpline, tickets: int) -> dict[str, Any]:
     so the harness runs; results.json records which one filled the data.
     """
     started = time.monotonic()
-    if has_generate(h):
-        h.helpline("demo", "generate", "--tickets", str(tickets))
-        how = "helpline demo generate"
-    else:
-        h.side("stub-fill", str(tickets))
-        how = "stub (lifecycle, open tickets only; demo generate not merged yet)"
+    done = h.side("fill", str(tickets))
+    how = (
+        "stub (lifecycle, open tickets only; demo generate not merged yet)"
+        if done["stub"]
+        else "helpline demo generate"
+    )
     return {"filled_by": how, "fill_seconds": round(time.monotonic() - started, 1)}
 
 

@@ -140,9 +140,7 @@ class Helpline:
         if self.engine == "postgresql":
             _psql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
             _psql(f'CREATE DATABASE "{self.database}"')
-        self.helpline("migrate", "--noinput")
-        self.helpline("createcachetable")
-        self.helpline("collectstatic", "--noinput", "--verbosity", "0")
+        self.side("template")
 
     def drop(self) -> None:
         if self.engine == "postgresql":
