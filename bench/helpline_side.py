@@ -31,6 +31,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Only to fill: another checkout's `helpline demo generate` (a branch not merged yet)
+# against this checkout's database; its migrations must be the same.
+if sys.argv[1:2] == ["fill"] and (_fill_src := os.environ.get("BENCH_FILL_SRC")):
+    sys.path.insert(0, _fill_src)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
 
 import django
@@ -217,10 +221,46 @@ def fill(count: int) -> dict[str, Any]:
     from django.core.management import call_command, get_commands, load_command_class
 
     demo = load_command_class(get_commands()["demo"], "demo")
-    if "generate" not in demo.create_parser("helpline", "demo").format_help():
+    help_text = demo.create_parser("helpline", "demo").format_help()
+    if "generate" not in help_text:
         return stub_fill(count)
-    call_command("demo", "generate", "--tickets", str(count))
-    return {"tickets": Ticket.objects.count(), "stub": False}
+    quiet = ["--no-progress"] if "--no-progress" in help_text else []
+    call_command("demo", "generate", "--tickets", str(count), *quiet)
+    return {"tickets": Ticket.objects.count(), "stub": False, "sequences_behind": sequences()}
+
+
+def sequences() -> list[str]:
+    """PostgreSQL: tables whose id sequence is behind their largest id (rows written
+    with explicit ids by a bulk filler that did not move the sequence on), each then
+    set right so the bench can run. A filler that leaves any is a bug to fix there:
+    the next INSERT of the application fails with a duplicate key; results.json
+    names them."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    behind = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            pk = model._meta.pk
+            if pk is None or pk.get_internal_type() not in ("AutoField", "BigAutoField"):
+                continue
+            table = model._meta.db_table
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk.column])
+            sequence = cursor.fetchone()[0]
+            if sequence is None:
+                continue
+            cursor.execute(f'SELECT max("{pk.column}") FROM "{table}"')  # noqa: S608
+            largest = cursor.fetchone()[0]
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+            last, called = cursor.fetchone()
+            if largest is not None and (last if called else last - 1) < largest:
+                behind.append(table)
+                for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
+                    cursor.execute(sql)
+    return behind
 
 
 def main(argv: list[str]) -> int:

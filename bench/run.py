@@ -74,8 +74,13 @@ def fill_helpline(h: Helpline, tickets: int) -> dict[str, Any]:
         "stub (lifecycle, open tickets only; demo generate not merged yet)"
         if done["stub"]
         else "helpline demo generate"
+        + (f" (run from {src})" if (src := os.environ.get("BENCH_FILL_SRC")) else "")
     )
-    return {"filled_by": how, "fill_seconds": round(time.monotonic() - started, 1)}
+    out = {"filled_by": how, "fill_seconds": round(time.monotonic() - started, 1)}
+    if done.get("sequences_behind"):
+        out["fill_bug_sequences_behind"] = done["sequences_behind"]
+        print(f"    WARNING: the filler left id sequences behind: {done['sequences_behind']}")
+    return out
 
 
 # --- one Helpline at one size -----------------------------------------------------------
