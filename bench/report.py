@@ -40,6 +40,9 @@ def tables(results: dict[str, Any]) -> list[str]:
         f"start {', '.join(str(x) for x in machine['load_average_at_start'])}. "
         f"The run took {results['seconds']:,.0f} s.",
         "",
+        "### The targets of issue 11",
+        "",
+        *targets(results),
     ]
     for engine, by_size in results["helpline"].items():
         sizes = sorted(by_size, key=int)
@@ -130,6 +133,120 @@ def tables(results: dict[str, Any]) -> list[str]:
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return lines
+
+
+def _largest(by_size: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    size = max(by_size, key=int)
+    return size, by_size[size]
+
+
+def _worst(values: dict[str, float | None]) -> tuple[str, float] | None:
+    known = {k: v for k, v in values.items() if v is not None}
+    if not known:
+        return None
+    name = max(known, key=lambda k: known[k])
+    return name, known[name]
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Each target of issue 11 with its figure per database, and whether it is met."""
+    rows: list[tuple[str, str, str]] = []  # target, figure, met
+
+    def met(ok: bool | None) -> str:
+        return "-" if ok is None else ("yes" if ok else "**no**")
+
+    compared = results.get("helpdesk") or {}
+    for size, r in sorted(compared.items(), key=lambda kv: int(kv[0])):
+        o, d = r["open"], r["open_delivered"]
+        rows.append(
+            (
+                f"Opening >= 5x django-helpdesk, mail going out ({int(size):,} tickets, SQLite)",
+                f"{d.get('ratio')}x counting the worker's mail ({d.get('min')}-{d.get('max')}); "
+                f"{o.get('ratio')}x by requests alone",
+                met(d["ratio"] >= 5 if d.get("ratio") else None),
+            )
+        )
+        lr = r["rest_list_ms"]
+        rows.append(
+            (
+                f"REST list vs django-helpdesk at {int(size):,} tickets (>= 100x at 5,000)",
+                f"{lr.get('ratio')}x ({lr.get('min')}-{lr.get('max')})",
+                met(lr["ratio"] >= 100 if lr.get("ratio") and int(size) == 5000 else None),
+            )
+        )
+    for engine, by_size in results["helpline"].items():
+        size, big = _largest(by_size)
+        at = f"{engine}, {int(size):,}"
+        o = big["open_osticket"]
+        mail_ok = o.get("mail_per_s") is not None and o["mail_per_s"] >= 7 * o["per_s"]
+        rows.append(
+            (
+                f"Worker keeps up with a {o['seconds']:.0f} s burst, 7 recipients/ticket ({at})",
+                f"{o['per_s']} tickets/s need {7 * o['per_s']:.0f} mails/s; the worker sent "
+                f"{o.get('mail_per_s')}/s; {o['mails_expected'] - o['mails_during_burst']:,} "
+                f"mails waiting at the end, sent {o.get('drained_after_s')} s later",
+                met(mail_ok),
+            )
+        )
+        if o.get("statements_per_ticket") is not None:
+            rows.append(
+                (
+                    f"SQL statements per creation, aim 15 ({at})",
+                    f"{o['statements_per_ticket']} (osTicket API), "
+                    f"{big['open_rest'].get('statements_per_ticket')} (REST)",
+                    met(o["statements_per_ticket"] <= 15),
+                )
+            )
+        scaling = results.get("scaling", {}).get(engine, {})
+        if scaling:
+            over = sorted((k for k, v in scaling.items() if v > 1.5), key=lambda k: -scaling[k])
+            worst = _worst(scaling)
+            small = min(by_size, key=int)
+            rows.append(
+                (
+                    f"Every desk page and the REST list <= 1.5x, {int(size):,} vs "
+                    f"{int(small):,} ({engine})",
+                    (f"worst {worst[0]}: {worst[1]}x; " if worst else "")
+                    + (f"over 1.5x: {', '.join(over)}" if over else "none over 1.5x"),
+                    met(not over),
+                )
+            )
+        overheads = {k: p.get("overhead") for k, p in big["pages"].items()}
+        over = sorted((k for k, v in overheads.items() if v and v > 5))
+        worst = _worst(overheads)
+        rows.append(
+            (
+                f"Overhead: a page <= 5x its own SQL ({at})",
+                (f"worst {worst[0]}: {worst[1]}x; " if worst else "")
+                + f"{len(over)} of {len(overheads)} pages over 5x",
+                met(not over),
+            )
+        )
+        sweep = big["sla_sweep"]
+        rows.append(
+            (
+                f"SLA sweep <= 1 ms per due ticket; 10,000 due at once < 10 s ({at})",
+                f"{sweep.get('ms_per_ticket')} ms/ticket; {sweep['looked_at']:,} due swept "
+                f"in {sweep['seconds']} s",
+                met(
+                    sweep.get("ms_per_ticket") is not None
+                    and sweep["ms_per_ticket"] <= 1
+                    and sweep["seconds"] * 10_000 / max(1, sweep["looked_at"]) < 10
+                ),
+            )
+        )
+        rss = {k: p.get("rss_mb_max") for k, p in big["pages"].items()}
+        worst = _worst(rss)
+        rows.append(
+            (
+                f"Memory: a web process < 150 MB after any page ({at})",
+                f"largest {worst[1]} MB after {worst[0]}" if worst else "-",
+                met(worst[1] < 150 if worst else None),
+            )
+        )
+    lines = ["| target | figure | met |", "|---|---|---|"]
+    lines += [f"| {t} | {f} | {m} |" for t, f, m in rows]
+    return [*lines, ""]
 
 
 def print_table(results: dict[str, Any]) -> None:
