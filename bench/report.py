@@ -40,6 +40,7 @@ def tables(results: dict[str, Any]) -> list[str]:
         f"start {', '.join(str(x) for x in machine['load_average_at_start'])}. "
         f"The run took {results['seconds']:,.0f} s.",
         "",
+        *([f"**The run was broken:** {results['broken']}", ""] if results.get("broken") else []),
         "### The targets of issue 11",
         "",
         *targets(results),

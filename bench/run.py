@@ -343,7 +343,9 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         out[engine] = {
             name: round(large["pages"][name]["ms"]["median"] / page["ms"]["median"], 2)
             for name, page in small["pages"].items()
-            if name in large["pages"] and page["ms"]["median"]
+            if name in large["pages"]
+            and page["ms"]["median"]
+            and large["pages"][name]["ms"]["median"]
         }
     return out
 
@@ -431,6 +433,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     results["scaling"] = ratios(results)
     results["seconds"] = round(time.monotonic() - started, 1)
+    failed = [
+        f"{engine} {size}: {name}: {error}"
+        for engine, by_size in results["helpline"].items()
+        for size, run in by_size.items()
+        for name, page in run["pages"].items()
+        for error in page.get("errors", [])
+    ]
+    if failed:
+        results["broken"] = "pages answered with errors: " + "; ".join(failed)
     cfg.out.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     print(f"\nResults: {cfg.out}")
@@ -439,6 +450,9 @@ def main(argv: list[str] | None = None) -> int:
 
         rewrite_docs(results)
         print("docs/performance.md: the figures' section rewritten.")
+    if failed:
+        print("\nThe benchmark is broken: pages failed:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
     return 0
 
 
