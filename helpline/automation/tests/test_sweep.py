@@ -233,15 +233,18 @@ def test_a_first_response_in_time_leaves_only_the_resolution_target(
 def test_the_sweep_goes_on_past_a_ticket_that_fails_and_counts_it(
     world: World, plan: SLAPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import helpline.tickets.lifecycle.escalation as escalation
+
     first, broken, last = (world.open(f"Ticket {n}") for n in range(3))
-    real = lifecycle.sla_tick
+    real = escalation.mark_missed
 
-    def tick_failing_for_one(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
-        if ticket.pk == broken.pk:
+    def failing_for_one(change: Any) -> None:
+        # In the batch path and then in the one-by-one path it falls back to.
+        if change.ticket.pk == broken.pk:
             raise RuntimeError("a broken row")
-        return real(ticket, now=now)
+        real(change)
 
-    monkeypatch.setattr(lifecycle, "sla_tick", tick_failing_for_one)
+    monkeypatch.setattr(escalation, "mark_missed", failing_for_one)
     moment = first_due(last)
 
     assert sweep(now=moment) == {"looked_at": 3, "failed": 1}

@@ -13,7 +13,7 @@ def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
     if "\x00" in number or len(number) > 20:  # PostgreSQL refuses NUL in text: a 500
         raise Http404("No such ticket")
     agent = current_agent(request)
-    ticket = (
+    rows = (
         Ticket.objects.visible_to(agent)
         .select_related(
             "customer__organization",
@@ -27,8 +27,11 @@ def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
             "follows",
         )
         .filter(number=number)
-        .first()
     )
-    if ticket is None:
+    # A slice, not first(): the number is unique, and first()'s ORDER BY id made
+    # Django compare the order with each of the ~200 selected columns (a third of
+    # this lookup's CPU time).
+    found = list(rows[:1])
+    if not found:
         raise Http404("No such ticket")
-    return ticket
+    return found[0]

@@ -17,7 +17,8 @@ through the registry in `hooks`, never by being imported from here.
 
 Modules: `core` (errors, locking, the change recorder), `opening`, `hooks`,
 `assignment` (by a person), `auto_assignment` (by the department's or team's
-mode), `status`, `thread`, `held`, `clock`, `escalation`, `rating`.
+mode), `status`, `thread`, `held`, `clock`, `escalation`, `sweep` (the clock's
+batch path), `rating`.
 """
 
 from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer
@@ -49,6 +50,7 @@ from helpline.tickets.lifecycle.status import (
     reopen,
     resolve,
 )
+from helpline.tickets.lifecycle.sweep import sla_tick_many
 from helpline.tickets.lifecycle.thread import (
     add_collaborator,
     add_note,
@@ -99,5 +101,6 @@ __all__ = [
     "set_due",
     "set_plan",
     "sla_tick",
+    "sla_tick_many",
     "transfer",
 ]

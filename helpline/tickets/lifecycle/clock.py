@@ -4,7 +4,7 @@ and answering, due dates and plans set by hand. The clock arithmetic itself is i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -48,10 +48,12 @@ def fired_levels(ticket: Ticket) -> list[int]:
     )
 
 
-def rearm_alarm(change: Change) -> None:
-    """Set when the sweep must next look at the ticket (after any clock change)."""
+def rearm_alarm(change: Change, fired: Iterable[int] | None = None) -> None:
+    """Set when the sweep must next look at the ticket (after any clock change);
+    `fired`, the levels fired already, when the caller has read them."""
     ticket = change.ticket
-    alarm = deadlines.next_alarm(ticket, ticket.sla, fired_levels(ticket))
+    fired = fired_levels(ticket) if fired is None else fired
+    alarm = deadlines.next_alarm(ticket, ticket.sla, fired)
     if alarm != ticket.sla_alarm_at:
         change.set(sla_alarm_at=alarm)
 

@@ -223,14 +223,20 @@ class Change:
             raise Conflict(Ticket.objects.get(pk=ticket.pk))
         ticket.version += 1
         ticket.updated_at = self.now
-        new_bucket = queue_bucket(ticket)
-        if new_bucket != self._old_bucket:
-            # Always in the same order, so two tickets crossing between the same
-            # two buckets in opposite directions cannot deadlock on the counters.
-            for bucket, delta in sorted([(self._old_bucket, -1), (new_bucket, +1)]):
-                add_to_count(bucket, delta)
+        # Always in the same order, so two tickets crossing between the same two
+        # buckets in opposite directions cannot deadlock on the counters.
+        for bucket, delta in sorted(self.bucket_moves()):
+            add_to_count(bucket, delta)
         write_events(self.events)
         return ticket
+
+    def bucket_moves(self) -> list[tuple[tuple[int, int, int, str, bool], int]]:
+        """The queue counters to change: none, or -1 for the ticket's bucket before
+        and +1 for its bucket now."""
+        new_bucket = queue_bucket(self.ticket)
+        if new_bucket == self._old_bucket:
+            return []
+        return [(self._old_bucket, -1), (new_bucket, +1)]
 
 
 def _ids(old: object, new: object) -> dict[str, Any]:
@@ -254,7 +260,13 @@ def _display(value: object) -> str:
 def write_events(events: list[Event]) -> None:
     if not events:
         return
-    created = Event.objects.bulk_create(events)
+    announce(Event.objects.bulk_create(events))
+
+
+def announce(created: list[Event]) -> None:
+    """Tell the receivers about the events of one change to one ticket, written
+    just now in the open transaction (`events_recorded`), and after it commits
+    (`events_committed`)."""
     events_recorded.send(sender=Event, events=created)
     ids = [e.pk for e in created if e.pk is not None]
     transaction.on_commit(lambda: events_committed.send(sender=Event, event_ids=ids))

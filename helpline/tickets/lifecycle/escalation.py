@@ -39,29 +39,13 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
         ticket = lock_ticket(ticket, None)
         change = Change(ticket, None, now)
         plan = ticket.sla
-        manual_only = plan is None and ticket.due_is_manual
-        if (plan is None and not manual_only) or not ticket.is_open or ticket.sla_paused_at:
+        if is_idle(ticket):
             if ticket.sla_alarm_at is not None:  # bookkeeping: no version bump
                 Ticket.objects.filter(pk=ticket.pk).update(sla_alarm_at=None)
                 ticket.sla_alarm_at = None
             return ticket
         now = change.now
-        fr_due = ticket.first_response_due_at
-        if (
-            fr_due is not None
-            and ticket.first_response_at is None
-            and not ticket.first_response_breached
-            and deadlines.overdue_at(plan, fr_due) <= now
-        ):
-            _missed(change, Target.FIRST_RESPONSE, fr_due)
-            change.set(first_response_breached=True)
-        if (
-            ticket.due_at is not None
-            and not ticket.resolution_breached
-            and deadlines.overdue_at(plan, ticket.due_at) <= now
-        ):
-            _missed(change, Target.RESOLUTION, ticket.due_at)
-            change.set(resolution_breached=True)
+        mark_missed(change)
         fired = set(fired_levels(ticket))
         for level in deadlines.levels_of(plan):
             if plan is None or ticket.sla_id != plan.pk:
@@ -83,6 +67,52 @@ def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
                 Ticket.objects.filter(pk=ticket.pk).update(**change.fields)
             return ticket
         return change.save()
+
+
+def is_idle(ticket: Ticket) -> bool:
+    """Whether the clock has nothing to do for the ticket (no plan and no due time
+    set by hand, not open, or paused): its alarm, if any, is only cleared."""
+    manual_only = ticket.sla is None and ticket.due_is_manual
+    return (
+        (ticket.sla is None and not manual_only)
+        or not ticket.is_open
+        or ticket.sla_paused_at is not None
+    )
+
+
+def mark_missed(change: Change) -> None:
+    """Mark the targets whose time (with the plan's grace) is over at `change.now`."""
+    ticket = change.ticket
+    plan, now = ticket.sla, change.now
+    fr_due = ticket.first_response_due_at
+    if (
+        fr_due is not None
+        and ticket.first_response_at is None
+        and not ticket.first_response_breached
+        and deadlines.overdue_at(plan, fr_due) <= now
+    ):
+        _missed(change, Target.FIRST_RESPONSE, fr_due)
+        change.set(first_response_breached=True)
+    if (
+        ticket.due_at is not None
+        and not ticket.resolution_breached
+        and deadlines.overdue_at(plan, ticket.due_at) <= now
+    ):
+        _missed(change, Target.RESOLUTION, ticket.due_at)
+        change.set(resolution_breached=True)
+
+
+def levels_due(ticket: Ticket, fired: set[int], now: datetime) -> bool:
+    """Whether an escalation level of the ticket's plan that has not fired is due."""
+    plan = ticket.sla
+    if plan is None:
+        return False
+    for level in deadlines.levels_of(plan):
+        if level.pk not in fired:
+            moment = deadlines.level_due(ticket, plan, level)
+            if moment is not None and moment <= now:
+                return True
+    return False
 
 
 def _missed(change: Change, target: Target, due: datetime) -> None:
