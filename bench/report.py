@@ -40,6 +40,21 @@ def tables(results: dict[str, Any]) -> list[str]:
         f"start {', '.join(str(x) for x in machine['load_average_at_start'])}. "
         f"The run took {results['seconds']:,.0f} s.",
         "",
+        *(
+            [
+                "Figures from runs held at the same time on this machine: "
+                + "; ".join(
+                    f"`{r['commit']}` from {r['started_at']} "
+                    f"({', '.join(sorted(set(r['config']['databases'])))}, load average "
+                    f"{r['load_average_at_start'][0]})"
+                    for r in results["runs"]
+                )
+                + ".",
+                "",
+            ]
+            if len(results.get("runs", [])) > 1
+            else []
+        ),
         *([f"**The run was broken:** {results['broken']}", ""] if results.get("broken") else []),
         "### The targets of issue 11",
         "",
@@ -263,7 +278,26 @@ def rewrite_docs(results: dict[str, Any], doc: Path = DOC) -> None:
     doc.write_text(head + BEGIN + "\n\n" + "\n".join(tables(results)) + "\n" + END + tail)
 
 
+def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs' results as one (e.g. SQLite and PostgreSQL run apart): each
+    database's and comparison's figures from the run that measured them; the first
+    run's header, and every run named in `runs`."""
+    out = json.loads(json.dumps(runs[0]))
+    out["runs"] = [
+        {k: run.get(k) for k in ("commit", "started_at", "seconds", "config")}
+        | {"load_average_at_start": run["machine"]["load_average_at_start"]}
+        for run in runs
+    ]
+    for run in runs[1:]:
+        out["helpline"].update(run["helpline"])
+        out["helpdesk"].update(run.get("helpdesk") or {})
+        out.setdefault("scaling", {}).update(run.get("scaling") or {})
+        out["page_errors"] = out.get("page_errors", []) + run.get("page_errors", [])
+        out["seconds"] = max(out["seconds"], run["seconds"])
+    return out
+
+
 if __name__ == "__main__":
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results.json"
-    rewrite_docs(json.loads(path.read_text()))
-    print(f"{DOC.relative_to(ROOT)} rewritten from {path}.")
+    paths = [Path(p) for p in sys.argv[1:]] or [ROOT / "bench" / "results.json"]
+    rewrite_docs(merged([json.loads(p.read_text()) for p in paths]))
+    print(f"{DOC.relative_to(ROOT)} rewritten from {', '.join(map(str, paths))}.")
