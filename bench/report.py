@@ -61,6 +61,8 @@ def tables(results: dict[str, Any]) -> list[str]:
         *targets(results),
     ]
     for engine, by_size in results["helpline"].items():
+        if not by_size:
+            continue
         sizes = sorted(by_size, key=int)
         fills = {by_size[s]["filled_by"] for s in sizes}
         lines += [
@@ -191,6 +193,8 @@ def targets(results: dict[str, Any]) -> list[str]:
             )
         )
     for engine, by_size in results["helpline"].items():
+        if not by_size:
+            continue
         size, big = _largest(by_size)
         at = f"{engine}, {int(size):,}"
         o = big["open_osticket"]
