@@ -14,6 +14,7 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
 from helpline.ops.errors import admins, init_sentry
+from helpline.ops.scaling import redis_caches, rq_queues, task_broker, tasks_setting
 from helpline.ops.storage import default_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -347,6 +348,11 @@ CACHES: dict[str, dict[str, Any]] = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
+# HELPLINE_REDIS_URL puts all three on Redis instead, and sessions behind it
+# (helpline.ops.scaling): for several machines, or to spare the database the writes.
+if _redis := redis_caches(os.environ):
+    CACHES = _redis
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 HELPLINE_LIMITS_CACHE = "limits"
 HELPLINE_STRANGER_LIMITS_CACHE = "limits_strangers"
 RATELIMIT_USE_CACHE = HELPLINE_STRANGER_LIMITS_CACHE
@@ -368,7 +374,18 @@ HELPLINE_TRUSTED_PROXIES = [
 RATELIMIT_VIEW = "helpline.lib.ratelimit.too_many_requests"
 
 # --- Background work ----------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The database queue (django-tasks-db), or RQ on Redis when HELPLINE_TASK_BROKER_URL
+# names one (helpline.ops.scaling; `helpline worker` runs the matching worker).
+HELPLINE_TASK_BROKER_URL = task_broker(os.environ)
+TASKS = tasks_setting(HELPLINE_TASK_BROKER_URL)
+if HELPLINE_TASK_BROKER_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = rq_queues(HELPLINE_TASK_BROKER_URL)
+    # No RQ dashboard in the admin: it can empty queues and requeue jobs, and
+    # Helpline's own views (the outbox, /readyz) are what operators use.
+    RQ_SHOW_ADMIN_LINK = False
+# How often the worker's scheduler loop looks for due periodic jobs, in seconds.
+HELPLINE_SCHEDULER_SECONDS = 5.0
 # Periodic jobs the worker queues: {name: (task, seconds between runs)}.
 HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     # Mail whose own send task was lost, or whose sender died mid-send.
@@ -461,6 +478,10 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG and _env_bool("HTTPS", False))
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The local days the reports' daily rollups are kept in (helpline.reports.rollups).
+# A report asked for in another zone is computed from the events instead. After a
+# change, run `helpline reports rebuild-rollups`.
+REPORTS_TIME_ZONE = os.environ.get("REPORTS_TIME_ZONE", "") or TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 

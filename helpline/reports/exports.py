@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Role
-from helpline.reports import periods
+from helpline.reports import periods, rollups
 from helpline.reports.metrics import DEFINITIONS, GROUPS, Report, Row, Stats, report
 from helpline.tickets.models import Source, Ticket
 
@@ -66,6 +66,13 @@ def parse_query(params: Mapping[str, str], *, tz: str) -> ReportQuery:
     return ReportQuery(period, group)
 
 
+def default_zone() -> str:
+    """The zone a report is in when the query names none: the one the daily rollups
+    are kept in (settings.REPORTS_TIME_ZONE), so reports read them. A viewer may
+    ask for their own (`tz`); those reports are computed from the events."""
+    return rollups.zone_name()
+
+
 def whose(agent: Agent | None) -> dict[str, Agent]:
     """The `report()` arguments that limit the figures to what `agent` may see."""
     if agent is None:
@@ -81,7 +88,13 @@ def own_figures_only(agent: Agent | None) -> bool:
 
 def run(query: ReportQuery, agent: Agent | None) -> Report:
     """The report for `query` as `agent` may see it (None: the API channel)."""
-    return report(query.period, group=query.group, **whose(agent))
+    limits = whose(agent)
+    return report(
+        query.period,
+        group=query.group,
+        agent=limits.get("agent"),
+        visible_to=limits.get("visible_to"),
+    )
 
 
 # --- the report table -------------------------------------------------------------

@@ -105,7 +105,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
 
 
 def _query(request: HttpRequest) -> exports.ReportQuery:
-    return exports.parse_query(_params(request), tz=timezone.get_current_timezone_name())
+    return exports.parse_query(_params(request), tz=exports.default_zone())
 
 
 # --- formatting for the page ---------------------------------------------------
@@ -272,7 +272,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "presets": [*PRESETS.items(), ("custom", _("Custom range"))],
             "groups": GROUPS.items(),
             "own": exports.own_figures_only(agent),
-            "tz": params.get("tz") or timezone.get_current_timezone_name(),
+            "tz": params.get("tz") or exports.default_zone(),
             "tz_param": params.get("tz", ""),
             # The browser's date picker offers only the days a period may cover.
             "date_range": (bounds.EARLIEST_DATE.isoformat(), bounds.LATEST_DATE.isoformat()),

@@ -51,22 +51,42 @@ def claim(job: Job, now: datetime) -> bool:
     return claimed == 1
 
 
+def release(job: Job, now: datetime) -> bool:
+    """Give back the tick claimed at `now` (its task could not be queued), so the
+    next turn of any scheduler claims it again; True if it was still ours."""
+    released = JobSchedule.objects.filter(name=job.name, next_run_at=now + job.every).update(
+        next_run_at=now
+    )
+    return released == 1
+
+
 def tick(now: datetime | None = None) -> list[str]:
-    """Queue every due job once; returns the names queued."""
+    """Queue every due job once; returns the names queued.
+
+    The claim is in the database whatever queue the task goes to (the database's
+    or a broker's), so it holds for any number of workers either way. A task that
+    cannot be queued (the broker is down) gives its tick back rather than losing
+    it for a whole interval, and the error goes on to the caller's log."""
     now = now or timezone.now()
     queued = []
     for job in configured_jobs():
         if claim(job, now):
-            import_string(job.task_path).enqueue()
+            try:
+                import_string(job.task_path).enqueue()
+            except Exception:
+                release(job, now)
+                raise
             queued.append(job.name)
     return queued
 
 
-def run_forever(stop: threading.Event, interval: float = 5.0) -> None:
+def run_forever(stop: threading.Event, interval: float | None = None) -> None:
     """The scheduler loop, for a thread beside the task worker. Each turn also
     keeps the worker's heartbeat (helpline.worker.heartbeat) fresh, so /readyz
     sees a worker whose clock is turning."""
     heartbeat = Heartbeat(settings.HELPLINE_WORKER_HEARTBEAT_SECONDS)
+    if interval is None:
+        interval = settings.HELPLINE_SCHEDULER_SECONDS
     while not stop.is_set():
         try:
             close_old_connections()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -64,7 +63,8 @@ def read_report(request: HttpRequest, params: Query[ReportParams]) -> dict[str, 
         "group": params.group,
         "tz": params.tz or "",
     }
-    default_tz = (agent.timezone if agent is not None else "") or settings.TIME_ZONE
+    # The desk's report zone (the rollups' days) unless `tz` asks for another.
+    default_tz = exports.default_zone()
     # Periods are bounded where they are made (helpline.reports.periods), so only
     # its refusals are the client's fault; anything else is a bug and a logged 500.
     try:

@@ -63,9 +63,13 @@ def test_optional_parts_are_extras_and_development_installs_every_one() -> None:
     assert any(d.startswith("psycopg") for d in extras["postgres"])
     assert any(d.startswith("django-storages[s3]") for d in extras["s3"])
     assert any(d.startswith("sentry-sdk") for d in extras["sentry"])
-    assert "helpline[postgres,s3,sentry]" in project["dependency-groups"]["dev"]
+    assert not any(d.startswith(("redis", "django-tasks-rq")) for d in required)
+    assert any(d.startswith("redis") for d in extras["redis"])
+    assert "helpline[postgres,redis,s3,sentry]" in project["dependency-groups"]["dev"]
     [tasks] = [d for d in required if d.startswith("django-tasks-db")]
     assert "<" in tasks  # an upper bound: 0.x minors may break the worker
+    [rq] = [d for d in extras["redis"] if d.startswith("django-tasks-rq")]
+    assert "<" in rq  # likewise for the RQ backend helpline.worker.broker builds on
 
 
 def helpline(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -27,11 +27,14 @@ DEFINITIONS: dict[str, str | Promise] = {
     ),
     "grouping": (
         gettext_lazy(
-            "Rows group tickets by their current department, help topic, team, priority "
-            "or source. By agent, each figure goes to the agent it is about: the agent "
-            "assigned for Assigned; the agent who acted for Resolved, Closed, Reopened, "
-            "first response and Handled; the ticket's current assignee for Opened, Overdue "
-            "and the backlog. Actions by the customer or the system fall under “No agent”."
+            "Rows group what happened by the department, help topic, team, priority or "
+            "source the ticket had at that moment: what happened before a transfer stays "
+            "with the department it happened in. By agent, each figure goes to the agent "
+            "it is about: the agent assigned for Assigned; the agent who acted for "
+            "Resolved, Closed, Reopened, first response and Handled; the ticket's assignee "
+            "of the moment for Opened, Overdue and the backlog. Actions by the customer or "
+            "the system fall under “No agent”. A report in another time zone than the help "
+            "desk's groups by the ticket's current values."
         )
     ),
     "opened": gettext_lazy("Tickets opened in the period."),
@@ -76,11 +79,13 @@ DEFINITIONS: dict[str, str | Promise] = {
     ),
     "median": gettext_lazy(
         "Median: the middle value. With n values sorted from shortest, the one at "
-        "position n/2, rounded up (the 2nd of 4, the 3rd of 5)."
+        "position n/2, rounded up (the 2nd of 4, the 3rd of 5); in the help desk's "
+        "time zone, within 5 percent of it."
     ),
     "p90": gettext_lazy(
         "90th percentile: 9 in 10 values are no longer. With n values sorted from "
-        "shortest, the one at position 0.9 n, rounded up (the 9th of 10, the 10th of 11)."
+        "shortest, the one at position 0.9 n, rounded up (the 9th of 10, the 10th of 11); "
+        "in the help desk's time zone, within 5 percent of it."
     ),
     "mean": gettext_lazy("Mean: the sum of the values divided by their number."),
     "first_response_met": gettext_lazy(
@@ -104,7 +109,8 @@ DEFINITIONS: dict[str, str | Promise] = {
     "reopen_rate": gettext_lazy("Reopened divided by Resolved, both in the period."),
     "handled": gettext_lazy(
         "Tickets an agent answered or resolved in the period, each ticket counted "
-        "once per agent; the total counts each ticket once."
+        "once per agent and day; the total counts each ticket once a day (in another "
+        "time zone than the help desk's: once in the period)."
     ),
     "satisfaction": gettext_lazy(
         "Customer ratings given in the period: how many were good, okay and "

@@ -80,14 +80,19 @@ def test_no_key_no_report(world: World, client: Client) -> None:
     assert answer.status_code == 401
 
 
-def test_the_defaults_are_the_last_seven_days_in_the_agents_zone(
-    world: World, client: Client
+def test_the_defaults_are_the_last_seven_days_in_the_desks_report_zone(
+    world: World, client: Client, settings: Any
 ) -> None:
+    # The desk's days, which the daily rollups are kept in, whatever the agent's
+    # own zone; an agent may still ask for theirs with `tz`.
+    settings.REPORTS_TIME_ZONE = "America/New_York"
     world.supervisor.timezone = "Asia/Tokyo"
     world.supervisor.save()
-    data = Api(client, make_token(world.supervisor)).get("/reports").json()
-    assert data["period"]["tz"] == "Asia/Tokyo" and len(data["daily"]) == 7
+    api = Api(client, make_token(world.supervisor))
+    data = api.get("/reports").json()
+    assert data["period"]["tz"] == "America/New_York" and len(data["daily"]) == 7
     assert data["group"] == "none"
+    assert api.get("/reports?tz=Asia/Tokyo").json()["period"]["tz"] == "Asia/Tokyo"
 
 
 @pytest.mark.parametrize(

@@ -219,12 +219,18 @@ def test_nothing_given_means_the_last_seven_days(world: World, client: Client) -
     assert len(thirty["daily"]) == 30
 
 
-def test_the_periods_days_are_the_viewers(world: World, client: Client) -> None:
-    """The agent's own time zone decides the days (the middleware activates it)."""
+def test_the_periods_days_are_the_desks_unless_the_viewer_asks_for_theirs(
+    world: World, client: Client, settings: Any
+) -> None:
+    """The desk's report zone decides the days (the rollups are kept in it), not the
+    agent's own; `tz` asks for another zone (computed from the events)."""
+    settings.REPORTS_TIME_ZONE = "Europe/Berlin"
     world.supervisor.timezone = "Pacific/Kiritimati"
     world.supervisor.save()
     data = signed_in(client, world.supervisor).get("/desk/reports/data").json()
-    assert data["period"]["tz"] == "Pacific/Kiritimati"
+    assert data["period"]["tz"] == "Europe/Berlin"
+    asked = client.get("/desk/reports/data", {"tz": "Pacific/Kiritimati"}).json()
+    assert asked["period"]["tz"] == "Pacific/Kiritimati"
 
 
 def test_a_choice_made_on_the_page_answers_with_the_report_part_only(

@@ -58,6 +58,7 @@ class Load:
         clients: int = 4,
         pause: float = 0.4,
         reply_every: int = 3,
+        first_client: int = 0,  # several loads at once (several servers): markers apart
     ) -> None:
         self.url = url
         self.create_key = create_key
@@ -71,7 +72,7 @@ class Load:
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._client, args=(n,), name=f"client-{n}", daemon=True)
-            for n in range(clients)
+            for n in range(first_client, first_client + clients)
         ]
         self.started = 0.0
 

@@ -16,6 +16,10 @@ Beside it, a scheduler thread queues the periodic jobs (mail polling, outbox
 retries; later the SLA sweep and auto-close) when they are due, see
 `helpline.worker.scheduler`: this command is the one long-running process that
 owns the clock, so they belong here rather than in cron or in a request.
+
+With HELPLINE_TASK_BROKER_URL set (tasks on RQ, helpline.ops.scaling), it runs an
+RQ worker instead (`helpline.worker.broker`), with the same scheduler beside it;
+--interval and the --stale-* options are the database queue's and do not apply.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS
@@ -39,6 +44,9 @@ from helpline.worker.runner import (
     PermanentDatabaseError,
     ResilientWorker,
 )
+
+# The backend helpline.ops.scaling configures for HELPLINE_TASK_BROKER_URL.
+RQ_BACKEND = "django_tasks_rq.RQBackend"
 
 
 class Command(BaseCommand):
@@ -100,9 +108,26 @@ class Command(BaseCommand):
                 target=scheduler.run_forever, args=(stop,), name="scheduler", daemon=True
             ).start()
         try:
-            self._run_tasks(options)
+            if settings.TASKS[DEFAULT_TASK_BACKEND_ALIAS]["BACKEND"] == RQ_BACKEND:
+                self._run_rq(options)
+            else:
+                self._run_tasks(options)
         finally:
             stop.set()
+
+    def _run_rq(self, options: dict[str, Any]) -> None:
+        from helpline.worker import broker  # RQ's modules, only when it is configured
+
+        queues = options["queue_name"].split(",")
+        if queues == ["*"]:
+            queues = settings.TASKS[DEFAULT_TASK_BACKEND_ALIAS].get("QUEUES") or ["default"]
+        broker.run(
+            queues,
+            burst=options["batch"],
+            verbosity=options["verbosity"],
+            first_delay=options["retry_delay"],
+            max_delay=options["max_retry_delay"],
+        )
 
     def _run_tasks(self, options: dict[str, Any]) -> None:
         # db_worker's own logging set-up, then its worker made resilient.

@@ -1,0 +1,174 @@
+"""The daily rollups the reports read instead of the events (see
+helpline.reports.rollups for how they are kept, and docs/decisions.md, "Reports
+from daily rollups", for why they look like this).
+
+A rollup row holds what happened on one local day (the site's report time zone,
+`settings.REPORTS_TIME_ZONE`) to the tickets of one group of one grouping
+(`dim`, `key`), at one *scope*:
+
+- scope 0 ("by department"): one row per department. Administrators, the API and
+  supervisors (for their own departments) read these: a day has at most
+  groups x departments of them, however many tickets there are.
+- scope 1 ("by who"): one row per department, assignee, team and the agent each
+  figure is about (`agent_key`). They answer what scope 0 cannot: an agent's own
+  figures (`agent_key`) and what a supervisor sees beyond their departments
+  (tickets assigned to them or their teams, as `visibility_filter` allows).
+
+Every key is a plain value with 0 or "" for "none" (no NULL in a unique key,
+which SQLite and PostgreSQL treat differently), as in tickets.QueueCount.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The figures a rollup row counts; every one is a plain sum over days and rows.
+COUNTS = (
+    "opened",
+    "assigned",
+    "overdue",
+    "fr_breaches",
+    "res_breaches",
+    "resolved",
+    "closed",
+    "reopened",
+    "fr_met",
+    "fr_met_n",
+    "res_met",
+    "res_met_n",
+    "handled",  # tickets handled that day in the group, each once
+    "handled_own",  # the same, once per agent (scope 1: an agent's own figures)
+    "backlog",  # the day's change of the open tickets in the group
+)
+# The time series: how many values and their sum, in seconds (means are exact).
+SERIES = ("fr", "frb", "res", "resb")
+
+
+class Scope(models.IntegerChoices):
+    DEPARTMENT = 0, _("by department")
+    WHO = 1, _("by department, assignee, team and agent")
+
+
+class _Keyed(models.Model):
+    day = models.DateField(verbose_name=_("day"))
+    dim = models.CharField(max_length=12, verbose_name=_("grouping"))
+    key = models.CharField(max_length=40, blank=True, verbose_name=_("group"))
+    scope = models.PositiveSmallIntegerField(choices=Scope.choices, verbose_name=_("scope"))
+    department_key = models.BigIntegerField(default=0, verbose_name=_("department"))
+    assignee_key = models.BigIntegerField(default=0, verbose_name=_("assignee"))
+    team_key = models.BigIntegerField(default=0, verbose_name=_("team"))
+    agent_key = models.BigIntegerField(default=0, verbose_name=_("agent"))
+
+    class Meta:
+        abstract = True
+
+
+KEY_FIELDS = (
+    "dim",
+    "scope",
+    "day",
+    "key",
+    "department_key",
+    "assignee_key",
+    "team_key",
+    "agent_key",
+)
+
+
+def _indexes(prefix: str) -> list[models.Index]:
+    # Only the rows by who are read by who (the rows by department, most of the
+    # writes, do not maintain these indexes); the id comes first, so the planner
+    # never takes them for the (grouping, scope, day) range of the unique key.
+    who = models.Q(scope=Scope.WHO)
+    return [
+        # An agent's own figures: their rows of one grouping over the period.
+        models.Index(fields=["agent_key", "dim", "day"], name=f"{prefix}_agent", condition=who),
+        # A supervisor's tickets beyond their departments: assigned to them ...
+        models.Index(
+            fields=["assignee_key", "dim", "day"], name=f"{prefix}_assignee", condition=who
+        ),
+        # ... or to one of their teams.
+        models.Index(fields=["team_key", "dim", "day"], name=f"{prefix}_team", condition=who),
+    ]
+
+
+class DailyRollup(_Keyed):
+    """The figures of one group on one day (see the module docstring)."""
+
+    opened = models.IntegerField(default=0)
+    assigned = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    fr_breaches = models.IntegerField(default=0)
+    res_breaches = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    fr_met = models.IntegerField(default=0)
+    fr_met_n = models.IntegerField(default=0)
+    res_met = models.IntegerField(default=0)
+    res_met_n = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    handled_own = models.IntegerField(default=0)
+    backlog = models.IntegerField(default=0)
+    fr_n = models.IntegerField(default=0)
+    fr_sum = models.FloatField(default=0)
+    frb_n = models.IntegerField(default=0)
+    frb_sum = models.FloatField(default=0)
+    res_n = models.IntegerField(default=0)
+    res_sum = models.FloatField(default=0)
+    resb_n = models.IntegerField(default=0)
+    resb_sum = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            # The UPSERT's conflict target; its order also serves the reports'
+            # range read: one grouping, one scope, the period's days.
+            models.UniqueConstraint(fields=list(KEY_FIELDS), name="rollup_key"),
+        ]
+        indexes = _indexes("rollup")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dim}={self.key or '-'} (scope {self.scope})"
+
+
+class RollupBucket(_Keyed):
+    """How many values of a time series (`series`) fell into one histogram bucket
+    (`bucket`, see rollups.bucket_of) for one rollup row's group and day: the
+    percentiles come from the summed buckets."""
+
+    series = models.CharField(max_length=4, verbose_name=_("series"))
+    bucket = models.SmallIntegerField(verbose_name=_("bucket"))
+    n = models.IntegerField(default=0, verbose_name=_("count"))
+
+    class Meta:
+        verbose_name = _("rollup histogram bucket")
+        verbose_name_plural = _("rollup histogram buckets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[*KEY_FIELDS, "series", "bucket"], name="rollup_bucket_key"
+            ),
+        ]
+        indexes = _indexes("rollupb")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dim}={self.key or '-'} {self.series}[{self.bucket}]={self.n}"
+
+
+class RollupTicket(models.Model):
+    """Where the rollups last counted a ticket: its groups and whether it was open
+    (for the backlog's moves when that changes) and the agents who handled it on
+    its last handled day (Handled counts a ticket once per day). Written with the
+    rollups; rebuilt from the events by `rollups.rebuild`."""
+
+    ticket_id = models.BigIntegerField(primary_key=True, verbose_name=_("ticket"))
+    state = models.JSONField(default=dict, verbose_name=_("state"))
+
+    class Meta:
+        verbose_name = _("rollup ticket state")
+        verbose_name_plural = _("rollup ticket states")
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id}"
