@@ -42,7 +42,7 @@ def tables(results: dict[str, Any]) -> list[str]:
         "",
         *(
             [
-                "Figures from runs held at the same time on this machine: "
+                "Figures from more than one run on this machine: "
                 + "; ".join(
                     f"`{r['commit']}` from {r['started_at']} "
                     f"({', '.join(sorted(set(r['config']['databases'])))}, load average "
