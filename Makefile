@@ -9,10 +9,20 @@
 #   make translations regenerate the translation catalogs and check them
 #   make lint / fmt   ruff and mypy only / reformat and autofix
 #   make clean        delete .venv and var/ (the SQLite database, uploads, secret key)
+#   make bench        the benchmark (docs/performance.md): Helpline under gunicorn and
+#                     its worker on SQLite and PostgreSQL at two sizes, and django-helpdesk
+#                     2.6.1 beside it; writes bench/results.json and the document's table
+#   make bench-quick  the same at 10k vs 100k tickets in a few minutes (CI runs it; it
+#                     fails on a broken benchmark, never on a figure)
+#   make bench-report rewrite docs/performance.md's table from bench/results.json
 #
 # Variables: PORT (8000), PYTEST_ARGS (extra pytest arguments, after the defaults:
 # "-x -k lifecycle", "-n 0" for one process, "-p no:randomly" for file order),
-# PYTHON (an interpreter to use instead of the one scripts/find-python picks).
+# PYTHON (an interpreter to use instead of the one scripts/find-python picks);
+# for the bench: BENCH_SIZES (10000,1000000), BENCH_DATABASES (sqlite,postgresql),
+# BENCH_COMPARE_SIZES (django-helpdesk: 5000,50000), BENCH_BURST (seconds of the
+# opening burst: 60), BENCH_DEEP ("Next" links followed: 1000), BENCH_ARGS (more
+# options: .venv/bin/python -m bench --help).
 
 SHELL := /bin/sh
 .DEFAULT_GOAL := help
@@ -39,7 +49,8 @@ export PYTHON
 # uv must use the interpreter in .venv and never fetch one of its own.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean translations
+.PHONY: help venv run serve setup test lint fmt check-migrations pytest clean translations \
+	bench bench-quick bench-report
 
 help:
 	@echo "make run     serve Helpline on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -146,6 +157,29 @@ test: venv
 	@scripts/ensure-test-tools
 	$(CHECK_TRANSLATIONS)
 	$(PYTEST)
+
+# --- the benchmark (bench/, docs/performance.md) ------------------------------------
+
+BENCH_SIZES ?= 10000,1000000
+BENCH_DATABASES ?= sqlite,postgresql
+BENCH_COMPARE_SIZES ?= 5000,50000
+BENCH_BURST ?= 60
+BENCH_DEEP ?= 1000
+BENCH_ARGS ?=
+
+bench: venv
+	$(PY) -m bench --sizes $(BENCH_SIZES) --databases $(BENCH_DATABASES) \
+	    --compare-sizes $(BENCH_COMPARE_SIZES) --burst $(BENCH_BURST) --deep $(BENCH_DEEP) \
+	    --docs $(BENCH_ARGS)
+
+# Fewer rounds and shorter bursts: a check that the whole benchmark works.
+bench-quick: venv
+	$(PY) -m bench --sizes 10000,100000 --databases $(BENCH_DATABASES) --compare-sizes 5000 \
+	    --burst 20 --rest-burst 10 --repeats 5 --rounds 3 --round-seconds 8 --deep 100 \
+	    --sweep 2000 $(BENCH_ARGS)
+
+bench-report: venv
+	$(PY) -m bench.report
 
 # --- housekeeping -----------------------------------------------------------------
 

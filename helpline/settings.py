@@ -131,6 +131,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Bench only (`make bench`, helpline.lib.benchtiming): each response says its time,
+# its SQL time and the process that served it. Off unless the environment turns it
+# on; never set it in production (the headers tell strangers how long queries take).
+HELPLINE_BENCH_TIMING = _env_bool("HELPLINE_BENCH_TIMING", False)
+if HELPLINE_BENCH_TIMING:
+    MIDDLEWARE.insert(0, "helpline.lib.benchtiming.BenchTimingMiddleware")
+
 ROOT_URLCONF = "helpline.urls"
 WSGI_APPLICATION = "helpline.wsgi.application"
 

@@ -1,0 +1,469 @@
+"""The bench run: `python -m bench` (make bench, make bench-quick). See bench/__init__.py.
+
+For each database and size: a fresh database from the migrated template, filled by
+`helpline demo generate`, then gunicorn and `helpline worker` started against it
+with mail going to a real SMTP sink; desk pages, the REST list, opening tickets
+(the burst), then the SLA sweep. Then, at the comparison sizes, Helpline (SQLite)
+and django-helpdesk 2.6.1 (SQLite) side by side, their rounds interleaved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import helpdesk
+from bench.measure import (
+    Load,
+    check,
+    deep_url,
+    desk_login,
+    ratio_summary,
+    time_pages,
+)
+from bench.report import print_table
+from bench.servers import ROOT, WORK, BenchBroken, Helpline
+from bench.sink import Sink
+
+MAILS_PER_TICKET = 7  # the autoresponse and six alerts (bench/helpline_side.py)
+
+
+@dataclass
+class Config:
+    sizes: list[int]
+    databases: list[str]
+    compare_sizes: list[int]
+    burst: float  # seconds of the opening burst (the issue's: 60)
+    rest_burst: float
+    repeats: int  # timed requests per page
+    rounds: int  # interleaved rounds against django-helpdesk
+    round_seconds: float
+    deep: int  # "Next" links followed for the deep page
+    sweep: int  # tickets falling due at once
+    clients: int
+    web_workers: int
+    drain_timeout: float
+    out: Path
+    docs: bool
+    keep: bool
+
+
+# --- filling ---------------------------------------------------------------------------
+
+
+def fill_helpline(h: Helpline, tickets: int) -> dict[str, Any]:
+    """Fill a fresh database with `tickets` tickets: `helpline demo generate`.
+
+    Until that command is merged, a thin stand-in (bench/helpline_side.py stub-fill)
+    so the harness runs; results.json records which one filled the data.
+    """
+    started = time.monotonic()
+    done = h.side("fill", str(tickets))
+    how = (
+        "stub (lifecycle, open tickets only; demo generate not merged yet)"
+        if done["stub"]
+        else "helpline demo generate"
+        + (f" (run from {src})" if (src := os.environ.get("BENCH_FILL_SRC")) else "")
+    )
+    out = {"filled_by": how, "fill_seconds": round(time.monotonic() - started, 1)}
+    if done.get("sequences_behind"):
+        out["fill_bug_sequences_behind"] = done["sequences_behind"]
+        print(f"    WARNING: the filler left id sequences behind: {done['sequences_behind']}")
+    return out
+
+
+# --- one Helpline at one size -----------------------------------------------------------
+
+
+def desk_pages(h: Helpline, info: dict[str, Any], cfg: Config) -> tuple[list, dict]:
+    today = datetime.date.today()
+    long_start = today - datetime.timedelta(days=365)
+    token = {"Authorization": f"Bearer {info['admin_token']}"}
+    pages: list = []
+    depth: dict[str, int] = {}
+    for role in ("admin", "agent"):
+        client = desk_login(h.url, info[role]["username"], info[role]["password"])
+        urls = {
+            "dashboard": "/desk/",
+            **{f"queue {q}": f"/desk/queues/{q}/" for q in ("open", "mine", "unassigned")},
+            **{f"queue {q}": f"/desk/queues/{q}/" for q in ("overdue", "closed")},
+            "sort priority": "/desk/queues/open/?sort=priority",
+            "sort due": "/desk/queues/open/?sort=due",
+        }
+        deep, followed = deep_url(client, "/desk/queues/closed/", cfg.deep)
+        urls["deep page"] = deep
+        depth[role] = followed
+        if info.get("ticket"):
+            urls["ticket page"] = f"/desk/tickets/{info['ticket']}/"
+        urls["report 7 days"] = "/desk/reports/?preset=7d&group=department"
+        urls["report 1 year"] = (
+            f"/desk/reports/?start={long_start.isoformat()}&end={today.isoformat()}"
+            "&group=department"
+        )
+        pages += [(f"{role}: {name}", client, url, {}) for name, url in urls.items()]
+    api = httpx.Client(base_url=h.url, timeout=120)
+    pages.append(("api: REST list", api, "/api/v1/tickets?limit=25", token))
+    return pages, depth
+
+
+def expect_page(name: str, body: str) -> None:
+    """The warm-up answer is the page asked for, not a login form."""
+    if name.startswith("api:"):
+        if '"items"' not in body:
+            raise BenchBroken(f"{name}: not a ticket list: {body[:200]}")
+    elif 'name="password"' in body:
+        raise BenchBroken(f"{name}: answered the login form")
+
+
+def drain(h: Helpline, sink: Sink, baseline: int, expected: int, timeout: float) -> float | None:
+    """Wait until the sink has `expected` more recipients than `baseline`; the
+    monotonic time of the last one, or None if the worker stalls or times out."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = sink.snapshot()
+        if now.recipients - baseline >= expected:
+            return now.last_at
+        if now.recipients != last_count:
+            last_count, last_change = now.recipients, time.monotonic()
+        elif time.monotonic() - last_change > 60:
+            return None
+        time.sleep(0.5)
+    return None
+
+
+def open_burst(
+    h: Helpline, info: dict[str, Any], sink: Sink, cfg: Config, endpoint: str, seconds: float
+) -> dict[str, Any]:
+    """Open tickets for `seconds` with cfg.clients clients; then what the worker made
+    of the mail: the backlog when the burst ended, and when the last mail went."""
+    key = info["api_key"]
+
+    def osticket(client: httpx.Client, n: int) -> httpx.Response:
+        return client.post(
+            "/api/tickets.json",
+            headers={"X-API-Key": key},
+            json={
+                "name": f"Load {n % 500}",
+                "email": f"load{n % 500}@customers.example",
+                "subject": f"Outage report {n}",
+                "message": "The order system is down again; nothing works since 9:00.",
+                "topicId": info["topic_id"],
+            },
+        )
+
+    def rest(client: httpx.Client, n: int) -> httpx.Response:
+        return client.post(
+            "/api/v1/tickets",
+            headers={"Authorization": f"Bearer {key}"},
+            json={
+                "email": f"Load {n % 500} <load{n % 500}@customers.example>",
+                "subject": f"Outage report {n}",
+                "message": "The order system is down again; nothing works since 9:00.",
+                "topic_id": info["topic_id"],
+            },
+        )
+
+    request = osticket if endpoint == "osticket" else rest
+    before = sink.snapshot()
+    # One ticket first, alone: how many SQL statements a creation runs.
+    with httpx.Client(base_url=h.url, timeout=120) as client:
+        first = check(request(client, 10**8), 201)
+    statements = first.headers.get("X-Helpline-SQL", "").partition(";n=")[2]
+    started = time.monotonic()
+    result = Load(cfg.clients, seconds).run(h.url, request)
+    result["statements_per_ticket"] = int(statements) if statements else None
+    ended = sink.snapshot()
+    result["backlog_at_end"] = h.side("backlog")
+    expected = (result["tickets"] + 1) * MAILS_PER_TICKET  # the first one's too
+    result["mails_expected"] = expected
+    result["mails_during_burst"] = ended.recipients - before.recipients
+    last = drain(h, sink, before.recipients, expected, cfg.drain_timeout)
+    after = sink.snapshot()
+    result["mails_sent"] = after.recipients - before.recipients
+    if last is not None:
+        span = last - started
+        result["drained_after_s"] = round(last - (started + result["seconds"]), 1)
+        result["mail_per_s"] = round(result["mails_sent"] / span, 1)
+        # Tickets whose mail has all gone, per second: the issue's "counting the time
+        # the worker needs to send it".
+        result["delivered_per_s"] = round(result["tickets"] / span, 2)
+    else:
+        result["drained_after_s"] = None
+        result["mail_per_s"] = round(result["mails_sent"] / (time.monotonic() - started), 1)
+    return result
+
+
+def bench_helpline(
+    engine: str, size: int, cfg: Config, template: Helpline, sink: Sink
+) -> dict[str, Any]:
+    h = Helpline(engine, str(size), web_workers=cfg.web_workers)
+    print(f"--- Helpline on {engine}, {size:,} tickets", flush=True)
+    h.create_from(template)
+    result: dict[str, Any] = fill_helpline(h, size)
+    info = h.side("prepare")
+    result["tickets"] = info["tickets"]
+    result["ticket_page_entries"] = info["ticket_entries"]
+    with h.serving(sink.port):
+        pages, depth = desk_pages(h, info, cfg)
+        result["deep_pages_followed"] = depth
+        print("    pages", flush=True)
+        result["pages"] = time_pages(pages, cfg.repeats, expect_page)
+        result["rss_mb_after_pages"] = {
+            str(pid): rss for pid in h.web_pids() if (rss := _rss(pid)) is not None
+        }
+        print("    opening (osTicket endpoint)", flush=True)
+        result["open_osticket"] = open_burst(h, info, sink, cfg, "osticket", cfg.burst)
+        print("    opening (REST)", flush=True)
+        result["open_rest"] = open_burst(h, info, sink, cfg, "rest", cfg.rest_burst)
+    print("    SLA sweep", flush=True)
+    result["sla_sweep"] = h.side("sweep", str(cfg.sweep))
+    if not cfg.keep:
+        h.drop()
+    return result
+
+
+def _rss(pid: int) -> float | None:
+    from bench.servers import rss_mb
+
+    value = rss_mb(pid)
+    return round(value, 1) if value is not None else None
+
+
+# --- side by side with django-helpdesk ---------------------------------------------------
+
+
+def compare(size: int, cfg: Config, template: Helpline, sink: Sink) -> dict[str, Any]:
+    """Helpline (SQLite) and django-helpdesk (SQLite) with the same number of tickets,
+    the same load, rounds interleaved: opening tickets, the REST list."""
+    print(f"--- Helpline vs django-helpdesk 2.6.1, {size:,} tickets", flush=True)
+    h = Helpline("sqlite", f"compare-{size}", web_workers=cfg.web_workers)
+    h.create_from(template)
+    filled = fill_helpline(h, size)
+    info = h.side("prepare")
+    d = helpdesk.Helpdesk(f"{size}", web_workers=cfg.web_workers)
+    d_info = d.prepare(size)
+    ours_open: list[float] = []
+    theirs_open: list[float] = []
+    ours_delivered: list[float] = []
+    ours_list: list[float] = []
+    theirs_list: list[float] = []
+    list_repeats = max(1, cfg.repeats // 2)
+    with h.serving(sink.port), d.serving(sink.port):
+        api = httpx.Client(base_url=h.url, timeout=300)
+        token = {"Authorization": f"Bearer {info['admin_token']}"}
+        d_api = httpx.Client(base_url=d.url, timeout=300)
+        d_token = {"Authorization": f"Token {d_info['token']}"}
+        check(api.get("/api/v1/tickets?limit=25", headers=token))
+        check(d_api.get("/api/tickets/", headers=d_token))
+        for round_ in range(cfg.rounds):
+            print(f"    round {round_ + 1}/{cfg.rounds}", flush=True)
+            ours = open_burst(h, info, sink, cfg, "osticket", cfg.round_seconds)
+            ours_open.append(ours["per_s"])
+            if ours.get("delivered_per_s"):
+                ours_delivered.append(ours["delivered_per_s"])
+            theirs_open.append(d.open_load(sink, cfg.clients, cfg.round_seconds, d_info)["per_s"])
+            for _ in range(list_repeats):
+                ours_list.append(_timed(api, "/api/v1/tickets?limit=25", token))
+                theirs_list.append(_timed(d_api, "/api/tickets/", d_token))
+    if not cfg.keep:
+        h.drop()
+        d.drop()
+    return {
+        **filled,
+        "helpdesk_fill_seconds": d_info["fill_seconds"],
+        "open": ratio_summary(ours_open, theirs_open, higher_is_better=True),
+        "open_delivered": ratio_summary(ours_delivered, theirs_open, higher_is_better=True),
+        "rest_list_ms": ratio_summary(ours_list, theirs_list, higher_is_better=False),
+    }
+
+
+def _timed(client: httpx.Client, url: str, headers: dict[str, str]) -> float:
+    started = time.perf_counter()
+    check(client.get(url, headers=headers))
+    return (time.perf_counter() - started) * 1000
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    load = os.getloadavg()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 2**20, 1),
+        "python": platform.python_version(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "load_average_at_start": [round(x, 2) for x in load],
+    }
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """Largest size over smallest, per database and page: medians' ratio."""
+    out: dict[str, Any] = {}
+    for engine, by_size in results["helpline"].items():
+        sizes = sorted(by_size, key=int)
+        if len(sizes) < 2:
+            continue
+        small, large = by_size[sizes[0]], by_size[sizes[-1]]
+        out[engine] = {
+            name: round(large["pages"][name]["ms"]["median"] / page["ms"]["median"], 2)
+            for name, page in small["pages"].items()
+            if name in large["pages"]
+            and page["ms"]["median"]
+            and large["pages"][name]["ms"]["median"]
+        }
+    return out
+
+
+def save(results: dict[str, Any], out: Path, started: float) -> None:
+    """What is measured so far, written after each step (a long run interrupted
+    keeps its figures)."""
+    results["scaling"] = ratios(results)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+
+    def ints(text: str) -> list[int]:
+        return [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+
+    parser.add_argument("--sizes", type=ints, default=[10_000, 1_000_000])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--compare-sizes", type=ints, default=[5_000, 50_000])
+    parser.add_argument("--burst", type=float, default=60)
+    parser.add_argument("--rest-burst", type=float, default=20)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--round-seconds", type=float, default=10)
+    parser.add_argument("--deep", type=int, default=1000)
+    parser.add_argument("--sweep", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--drain-timeout", type=float, default=600)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--docs", action="store_true", help="Rewrite docs/performance.md's table from --out."
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    args = parser.parse_args(argv)
+    cfg = Config(
+        sizes=args.sizes,
+        databases=[d for d in args.databases.split(",") if d],
+        compare_sizes=args.compare_sizes,
+        burst=args.burst,
+        rest_burst=args.rest_burst,
+        repeats=args.repeats,
+        rounds=args.rounds,
+        round_seconds=args.round_seconds,
+        deep=args.deep,
+        sweep=args.sweep,
+        clients=args.clients,
+        web_workers=args.web_workers,
+        drain_timeout=args.drain_timeout,
+        out=args.out,
+        docs=args.docs,
+        keep=args.keep,
+    )
+    for engine in cfg.databases:
+        if engine not in ("sqlite", "postgresql"):
+            parser.error(f"unknown database {engine!r}: sqlite or postgresql")
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "commit": git_commit(),
+        "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "config": {
+            k: (str(v) if isinstance(v, Path) else v)
+            for k, v in vars(cfg).items()
+            if k not in ("out", "docs", "keep")
+        },
+        "helpline": {},
+        "helpdesk": {},
+    }
+    try:
+        with Sink() as sink:
+            for engine in cfg.databases:
+                template = Helpline(engine, "template")
+                print(f"--- migrating a template database ({engine})", flush=True)
+                template.make_template()
+                by_size: dict[str, Any] = results["helpline"].setdefault(engine, {})
+                for size in cfg.sizes:
+                    by_size[str(size)] = bench_helpline(engine, size, cfg, template, sink)
+                    save(results, cfg.out, started)
+                if engine == "sqlite":
+                    for size in cfg.compare_sizes:
+                        results["helpdesk"][str(size)] = compare(size, cfg, template, sink)
+                        save(results, cfg.out, started)
+                if not cfg.keep:
+                    template.drop()
+    except BenchBroken as broken:
+        # What was measured is kept, and the run fails: a broken benchmark.
+        results["broken"] = str(broken)
+        results["seconds"] = round(time.monotonic() - started, 1)
+        cfg.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nThe benchmark is broken: {broken}", file=sys.stderr)
+        return 1
+    results["scaling"] = ratios(results)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    failed = [
+        f"{engine} {size}: {name}: {error}"
+        for engine, by_size in results["helpline"].items()
+        for size, run in by_size.items()
+        for name, page in run["pages"].items()
+        for error in page.get("errors", [])
+    ]
+    if failed:
+        results["page_errors"] = failed
+    cfg.out.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nResults: {cfg.out}")
+    if cfg.docs:
+        from bench.report import rewrite_docs
+
+        rewrite_docs(results)
+        print("docs/performance.md: the figures' section rewritten.")
+    if failed:
+        print("\nPages that failed (figures, not a broken bench):\n  " + "\n  ".join(failed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The bench's smallest run, end to end, so the harness cannot rot unnoticed: real
+gunicorn, `helpline worker`, the SMTP sink, every page and phase, tiny sizes.
+It asserts that each figure was measured, never what it is (`make test` is no bench).
+django-helpdesk is left to `make bench-quick` in CI: installing it is a download."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.report import BEGIN, END, rewrite_docs, tables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.xdist_group("heavy")
+
+
+def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    env = {**os.environ, "BENCH_WORK": str(tmp_path / "work")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--sizes=12",
+            "--databases=sqlite",
+            "--compare-sizes=",
+            "--burst=1.5",
+            "--rest-burst=1",
+            "--repeats=1",
+            "--deep=1",
+            "--sweep=3",
+            "--web-workers=2",
+            "--clients=2",
+            "--drain-timeout=60",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(out.read_text())
+    run = results["helpline"]["sqlite"]["12"]
+    assert run["tickets"] >= 12
+
+    pages = run["pages"]
+    for role in ("admin", "agent"):
+        for page in ("dashboard", "queue closed", "sort due", "deep page", "report 1 year"):
+            assert f"{role}: {page}" in pages
+    assert "api: REST list" in pages
+    for name, page in pages.items():
+        # The bench-only middleware answered: SQL time, statements, the process's RSS.
+        assert page["ms"]["n"] == 1, name
+        assert page["queries"] > 0, name
+        assert page["sql_ms"]["median"] > 0, name
+        assert page["rss_mb_max"] > 20, name
+
+    for phase in ("open_osticket", "open_rest"):
+        opened = run[phase]
+        assert opened["tickets"] > 0, phase
+        # Every ticket's 7 mails reached the SMTP sink through the worker.
+        assert opened["mails_sent"] == 7 * (opened["tickets"] + 1), phase
+        assert opened["statements_per_ticket"] > 0, phase
+        assert opened["drained_after_s"] is not None, phase
+    assert run["sla_sweep"]["looked_at"] > 0
+    assert run["sla_sweep"]["failed"] == 0
+
+    # The document's section is rewritten from these results, and only that section.
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Before\n\n{BEGIN}\nold\n{END}\n\nAfter.\n")
+    rewrite_docs(results, doc)
+    text = doc.read_text()
+    assert text.startswith("# Before") and text.endswith("After.\n")
+    assert "old" not in text and "| admin: dashboard |" in text
+    assert any("osTicket API tickets/s" in line for line in tables(results))
