@@ -156,7 +156,7 @@ def main() -> None:
     }
     helpline = [sys.executable, "-c", "from helpline.cli import main; raise SystemExit(main())"]
     # Our own interpreter and command line, no shell: nothing untrusted runs.
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [*helpline, "migrate", "-v0"], env={**os.environ, **env}, check=True, cwd=ROOT
     )
     setup_django(env)
@@ -167,7 +167,7 @@ def main() -> None:
     connections.close_all()
 
     expected = args.tickets * (args.agents + 1)
-    worker = subprocess.Popen(  # noqa: S603 - as above
+    worker = subprocess.Popen(
         [*helpline, "worker"], env={**os.environ, **env}, cwd=ROOT, start_new_session=True
     )
     started = time.monotonic()
