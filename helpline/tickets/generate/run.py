@@ -22,7 +22,7 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from helpline.accounts.models import Agent, Role
+from helpline.accounts.models import Agent, Customer, Organization, Role
 from helpline.sla.models import ClockPause, EscalationFired, EscalationLevel
 from helpline.tickets.generate.numbers import NumberSource
 from helpline.tickets.generate.story import Story
@@ -223,7 +223,9 @@ def generate(
                 bar.update(size)
         tally = desk.tally
     rebuild_derived_tables(tally)
-    reset_sequences([Ticket, Entry, Event, Rating])
+    # Every table whose ids the generator handed out (the world's customers and
+    # organizations too): else PostgreSQL's next row takes an id already used.
+    reset_sequences([Ticket, Entry, Event, Rating, Customer, Organization])
     analyze()
     rows = {t.model._meta.label: t.written for t in desk.tables}
     return Summary(tickets, rows, time.monotonic() - began)

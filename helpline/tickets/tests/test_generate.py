@@ -473,3 +473,19 @@ def test_the_reports_rollups_equal_a_recount_from_the_generated_events(group: st
     same_row(rolled.total, exact.total)
     assert rolled.backlog == exact.backlog
     assert rolled.daily == exact.daily
+
+
+@pytest.mark.django_db
+def test_new_customers_and_organizations_after_generating_get_fresh_ids() -> None:
+    """The generator hands out their ids itself: PostgreSQL's sequences must be
+    moved past them, or the next customer (a new ticket's) fails on a duplicate key."""
+    from helpline.accounts.models import Customer, Organization
+
+    make()
+    highest = Customer.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    organization = Organization.objects.create(name="Newcomers Ltd")
+    customer = Customer.objects.create(name="New Person", email="new.person@example.com")
+
+    assert highest is not None and customer.pk > highest
+    assert organization.pk is not None
