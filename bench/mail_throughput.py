@@ -156,9 +156,7 @@ def main() -> None:
     }
     helpline = [sys.executable, "-c", "from helpline.cli import main; raise SystemExit(main())"]
     # Our own interpreter and command line, no shell: nothing untrusted runs.
-    subprocess.run(
-        [*helpline, "migrate", "-v0"], env={**os.environ, **env}, check=True, cwd=ROOT
-    )
+    subprocess.run([*helpline, "migrate", "-v0"], env={**os.environ, **env}, check=True, cwd=ROOT)
     setup_django(env)
     topic = make_data(args.agents)
     opening_seconds, statements = open_tickets(topic, args.tickets)
