@@ -54,7 +54,9 @@ def find[M: Model](
     read in the same query; a 422 naming the field when there is none."""
     if pk is None:
         return None
-    found = model._default_manager.select_related(*related).filter(pk=pk, **filters).first()
+    rows = model._default_manager.filter(pk=pk, **filters)
+    # select_related() with no names is deprecated (and would follow every relation).
+    found = (rows.select_related(*related) if related else rows).first()
     if found is None:
         label = model._meta.verbose_name
         raise BadInput(
