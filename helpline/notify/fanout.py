@@ -162,9 +162,11 @@ def _postpone(batch: MailBatch, error: Exception) -> str:
     described = f"{type(error).__name__}: {error}"[:2000]
     final = attempts >= MAX_ATTEMPTS
     when = None if final else timezone.now() + RETRY_DELAYS[attempts - 1]
-    MailBatch.objects.filter(pk=batch.pk, attempts=batch.attempts).update(
+    recorded = MailBatch.objects.filter(pk=batch.pk, attempts=batch.attempts).update(
         attempts=F("attempts") + 1, next_attempt_at=when, last_error=described
     )
+    if not recorded:  # another worker fanned it out or recorded a failure meanwhile
+        return FanOutResult.SKIPPED
     if final:
         log.error("The mail of batch %s failed for good: %s", batch.pk, described, exc_info=error)
         return FanOutResult.FAILED

@@ -96,6 +96,27 @@ def test_a_failing_fan_out_is_retried_later_then_kept_with_its_error(
     assert not OutboundMessage.objects.exists()
 
 
+def test_a_failure_another_worker_recorded_first_is_not_recorded_or_retried_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.open()
+    [batch] = MailBatch.objects.all()
+
+    def broken(batch: MailBatch) -> list[OutboundMessage]:
+        # Meanwhile another worker failed on it too, and recorded it first.
+        MailBatch.objects.filter(pk=batch.pk).update(attempts=1, last_error="theirs")
+        raise ValueError("a broken variable")
+
+    monkeypatch.setattr(fanout, "render", broken)
+    queued = DBTaskResult.objects.count()
+
+    assert fan_out(batch.pk) == FanOutResult.SKIPPED
+
+    batch.refresh_from_db()
+    assert (batch.attempts, batch.last_error) == (1, "theirs")
+    assert DBTaskResult.objects.count() == queued  # no second retry task
+
+
 def test_a_batch_never_tried_is_fanned_out_even_if_its_time_is_ahead_of_the_workers(
     world: World,
 ) -> None:
