@@ -19,10 +19,7 @@ lands on a process that is still starting.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,7 +34,7 @@ from helpline.tests.faults import settings as fault_settings
 from helpline.tests.faults.cluster import Cluster
 from helpline.tests.faults.load import Load, Sent
 from helpline.tests.faults.peek import Peek
-from helpline.tests.faults.processes import ROOT, Web, Worker
+from helpline.tests.faults.processes import Web, Worker, run_script
 from helpline.tests.faults.sink import Moment, TrapSink, killer
 
 LEASE = timedelta(seconds=fault_settings.HELPLINE_OUTBOX_LEASE_SECONDS)
@@ -94,19 +91,7 @@ class Outcome:
 
 
 def _site_script(env: dict[str, str], job: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "helpline.tests.faults.site_db", job],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"site_db.py {job} failed:\n{done.stdout}\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return run_script("helpline.tests.faults.site_db", env, job)
 
 
 class Run:

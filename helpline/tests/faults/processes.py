@@ -5,6 +5,7 @@ file the test shows when something goes wrong."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,9 +15,29 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
+
+
+def run_script(module: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run a test site's script (`python -m module args...`) in its own process,
+    with the site's settings in `env`, and return the JSON it prints."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if done.returncode != 0:
+        name = module.rsplit(".", 1)[-1]
+        raise RuntimeError(f"{name}.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 class Process:

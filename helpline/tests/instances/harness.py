@@ -21,11 +21,8 @@ pytest-django's own.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -38,7 +35,7 @@ import requests
 from helpline.notify.tests.smtp import SMTPServer, free_port
 from helpline.tests.faults.load import Load, Sent
 from helpline.tests.faults.peek import Peek
-from helpline.tests.faults.processes import BIN, ROOT, Process, Web
+from helpline.tests.faults.processes import BIN, Process, Web, run_script
 from helpline.tests.instances.clients import Answer, DeskClient, OsTicketClient, sign_in
 from helpline.tests.instances.redis import RedisServer
 
@@ -115,19 +112,7 @@ def site_env(database_url: str, folder: Path) -> dict[str, str]:
 
 
 def site_script(env: dict[str, str], job: str, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "helpline.tests.instances.site", job, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"site.py {job} failed:\n{done.stdout}\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return run_script("helpline.tests.instances.site", env, job, *args)
 
 
 class Run:
