@@ -43,6 +43,8 @@ COUNTS = (
 )
 # The time series: how many values and their sum, in seconds (means are exact).
 SERIES = ("fr", "frb", "res", "resb")
+# Their histograms' columns (DailyRollup.<series>_hist).
+HISTOGRAMS = tuple(f"{series}_hist" for series in SERIES)
 
 
 class Scope(models.IntegerChoices):
@@ -119,6 +121,19 @@ class DailyRollup(_Keyed):
     res_sum = models.FloatField(default=0, verbose_name=_("resolution seconds"))
     resb_n = models.IntegerField(default=0, verbose_name=_("resolutions (business hours)"))
     resb_sum = models.FloatField(default=0, verbose_name=_("resolution business seconds"))
+    # Each series' histogram: {bucket: how many values} (rollups.bucket_of), only
+    # the buckets that hold values. The percentiles come from the buckets summed
+    # over the period's rows. In the row, not one row per bucket: a row per bucket
+    # made three in four of the rollups' rows (1.4 million of 1.8 million at 30,000
+    # generated tickets).
+    fr_hist = models.JSONField(default=dict, verbose_name=_("first response histogram"))
+    frb_hist = models.JSONField(
+        default=dict, verbose_name=_("first response histogram (business hours)")
+    )
+    res_hist = models.JSONField(default=dict, verbose_name=_("resolution histogram"))
+    resb_hist = models.JSONField(
+        default=dict, verbose_name=_("resolution histogram (business hours)")
+    )
 
     class Meta:
         verbose_name = _("daily rollup")
@@ -132,29 +147,6 @@ class DailyRollup(_Keyed):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dim}={self.key or '-'} (scope {self.scope})"
-
-
-class RollupBucket(_Keyed):
-    """How many values of a time series (`series`) fell into one histogram bucket
-    (`bucket`, see rollups.bucket_of) for one rollup row's group and day: the
-    percentiles come from the summed buckets."""
-
-    series = models.CharField(max_length=4, verbose_name=_("series"))
-    bucket = models.SmallIntegerField(verbose_name=_("bucket"))
-    n = models.IntegerField(default=0, verbose_name=_("count"))
-
-    class Meta:
-        verbose_name = _("rollup histogram bucket")
-        verbose_name_plural = _("rollup histogram buckets")
-        constraints = [
-            models.UniqueConstraint(
-                fields=[*KEY_FIELDS, "series", "bucket"], name="rollup_bucket_key"
-            ),
-        ]
-        indexes = _indexes("rollupb")
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.dim}={self.key or '-'} {self.series}[{self.bucket}]={self.n}"
 
 
 class RollupTicket(models.Model):

@@ -33,11 +33,12 @@ set). A report in another zone is computed from the events (metrics.sql).
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -45,10 +46,10 @@ from django.db import connection, transaction
 
 from helpline.reports.models import (
     COUNTS,
+    HISTOGRAMS,
     KEY_FIELDS,
     SERIES,
     DailyRollup,
-    RollupBucket,
     RollupTicket,
     Scope,
 )
@@ -88,6 +89,24 @@ def keeps(tz: str) -> bool:
 
 
 # --- the replay ----------------------------------------------------------------------
+
+
+class Fact(Protocol):
+    """What the replay reads of an event: an Event, or a row of the rebuild's
+    read (`_ticket_events`: a named tuple, without building a model per event)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def new_value(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def agent_id(self) -> int | None: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 @dataclass
@@ -134,19 +153,23 @@ Rows = dict[RowKey, dict[str, float]]
 Buckets = dict[tuple[RowKey, str, int], int]
 
 
+def _zeros() -> defaultdict[str, float]:
+    return defaultdict(float)  # a module's function, so that the rows pickle
+
+
 class Replay:
     """Adds up what events count, ticket by ticket, in time order."""
 
     def __init__(self, zone: ZoneInfo, state_of: Callable[[int], str | None]) -> None:
         self.zone = zone
         self.state_of = state_of  # a status id -> its State (open/closed/archived)
-        self.rows: Rows = defaultdict(lambda: defaultdict(float))
+        self.rows: Rows = defaultdict(_zeros)
         self.buckets: Buckets = defaultdict(int)
 
     def day(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
-    def apply(self, before: TicketState | None, event: Event, count: bool = True) -> TicketState:
+    def apply(self, before: TicketState | None, event: Fact, count: bool = True) -> TicketState:
         """The ticket's state after `event`; with `count`, add what it counts."""
         data = event.data if isinstance(event.data, dict) else {}
         after = replace(before, handled_by=list(before.handled_by)) if before else TicketState()
@@ -180,26 +203,34 @@ class Replay:
                 amounts["handled_own"] = 1
         if not amounts:
             return after
-        times = {k: v for k, v in amounts.items() if k.startswith("t_")}
-        counts = {k: v for k, v in amounts.items() if not k.startswith("t_")}
+        # Each time: its columns and its bucket, worked out once for all its rows.
+        times = [
+            (f"{k[2:]}_n", f"{k[2:]}_sum", k[2:], v, bucket_of(v))
+            for k, v in amounts.items()
+            if k.startswith("t_")
+        ]
+        counts = [(k, v) for k, v in amounts.items() if not k.startswith("t_")]
+        # The agent grouping's Handled is the agent's own.
+        for_agent = [(k, v) for k, v in counts if k != "handled"]
+        if "handled_own" in amounts:
+            for_agent.append(("handled", amounts["handled_own"]))
         for dim in DIMS:
-            key = str(about or "") if dim == "agent" else _key(after, dim)
-            mine = dict(counts)
-            if dim == "agent":  # the agent's own Handled is the agent grouping's
-                mine["handled"] = counts.get("handled_own", 0)
+            if dim == "agent":
+                key, mine = str(about or ""), for_agent
+            else:
+                key, mine = _key(after, dim), counts
             for row in _row_keys(dim, key, day, after, about or 0):
                 target = self.rows[row]
-                for name, amount in mine.items():
+                for name, amount in mine:
                     target[name] += amount
-                for series, seconds in times.items():
-                    name = series[2:]
-                    target[f"{name}_n"] += 1
-                    target[f"{name}_sum"] += seconds
-                    self.buckets[(row, name, bucket_of(seconds))] += 1
+                for n_column, sum_column, series, seconds, bucket in times:
+                    target[n_column] += 1
+                    target[sum_column] += seconds
+                    self.buckets[(row, series, bucket)] += 1
         return after
 
     def _handled(
-        self, after: TicketState, event: Event, day: date | None
+        self, after: TicketState, event: Fact, day: date | None
     ) -> tuple[bool, bool] | None:
         """Remember who answered the ticket today; (first answer today, first by
         this agent today) for an agent's answer, else None."""
@@ -215,7 +246,7 @@ class Replay:
         return first_today, first_for_agent
 
     def _amounts(
-        self, event: Event, data: dict[str, Any], after: TicketState
+        self, event: Fact, data: dict[str, Any], after: TicketState
     ) -> tuple[dict[str, float], int | None]:
         """What one event counts (times as "t_<series>"), and the agent it is about."""
         kind = event.kind
@@ -311,77 +342,127 @@ def _row_keys(dim: str, key: str, day: date, state: TicketState, agent: int) -> 
 ROW_VALUES = (*COUNTS, *(f"{s}_{p}" for s in SERIES for p in ("n", "sum")))
 # Parameters per statement stay far below SQLite's limit (32,766).
 _BATCH = 500
+_ARRAY_BATCH = 5000  # PostgreSQL's arrays: one parameter per column
+
+
+def _merge(table: str, column: str) -> str:
+    """The UPSERT's expression for a histogram column: the buckets of the row and
+    of the new values, added bucket by bucket (most changes bring no values: the
+    row's histogram is kept as it is)."""
+    q = connection.ops.quote_name
+    old, new = f"{q(table)}.{q(column)}", f"excluded.{q(column)}"
+    if connection.vendor == "postgresql":
+        each, empty, total = "jsonb_each_text", "'{}'::jsonb", "jsonb_object_agg(b, s)"
+        value = "value::bigint"
+    else:
+        each, empty, total = "json_each", "'{}'", "json_group_object(b, s)"
+        value = "value"
+    added = (
+        f"(SELECT {total} FROM (SELECT key AS b, sum({value}) AS s FROM ("  # noqa: S608
+        f"SELECT key, value FROM {each}({old}) UNION ALL "
+        f"SELECT key, value FROM {each}({new})) AS x GROUP BY key) AS y)"
+    )
+    return f"CASE WHEN {new} = {empty} THEN {old} WHEN {old} = {empty} THEN {new} ELSE {added} END"
 
 
 def _upsert(table: str, columns: Sequence[str], add: Sequence[str], rows: list[list[Any]]) -> None:
-    """INSERT the rows, or add `add` columns to the rows already there."""
+    """INSERT the rows, or add `add` columns (and merge the histograms) to the
+    rows already there."""
     if not rows:
         return
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
-    target = ", ".join(
-        quote(c) for c in KEY_FIELDS + (("series", "bucket") if "bucket" in columns else ())
-    )
+    target = ", ".join(quote(c) for c in KEY_FIELDS)
     updates = ", ".join(
-        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in add
+        [f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in add]
+        + [f"{quote(c)} = {_merge(table, c)}" for c in columns if c in HISTOGRAMS]
     )
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    conflict = f"ON CONFLICT ({target}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array per column, unnested into rows: the statement's text stays
+            # the same whatever the number of rows. With a VALUES list psycopg
+            # parses every long text anew for its placeholders (it caches short
+            # ones only): 500 rows of 31 values took it 80 ms, most of a batch.
+            fields = {f.column: f for f in DailyRollup._meta.concrete_fields}
+            arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+            sql = f"INSERT INTO {quote(table)} ({names}) SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608
+            for i in range(0, len(rows), _ARRAY_BATCH):
+                chunk = rows[i : i + _ARRAY_BATCH]
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            return
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for i in range(0, len(rows), _BATCH):
             chunk = rows[i : i + _BATCH]
             # Only our own column names are put into the text; values are parameters.
-            sql = (
-                f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([one] * len(chunk))} "  # noqa: S608
-                f"ON CONFLICT ({target}) DO UPDATE SET {updates}"
-            )
+            values = ", ".join([one] * len(chunk))
+            sql = f"INSERT INTO {quote(table)} ({names}) VALUES {values} {conflict}"  # noqa: S608
             cursor.execute(sql, [value for row in chunk for value in row])
 
 
-def _key_values(row: RowKey) -> list[Any]:
-    dim, scope, day, key, department, assignee, team, agent = row
-    return [
-        dim,
-        int(scope),
-        connection.ops.adapt_datefield_value(day),
-        key,
-        department,
-        assignee,
-        team,
-        agent,
-    ]
-
-
 def write(rows: Rows, buckets: Buckets) -> None:
-    """Add the replayed figures to the tables: one statement per table (and 500 rows)."""
+    """Add the replayed figures to the table: one statement (per 500 rows)."""
+    _upsert_rows(prepare(rows, buckets))
+
+
+def _upsert_rows(table_rows: list[list[Any]]) -> None:
+    _upsert(
+        DailyRollup._meta.db_table, [*KEY_FIELDS, *ROW_VALUES, *HISTOGRAMS], ROW_VALUES, table_rows
+    )
+
+
+def prepare(rows: Rows, buckets: Buckets) -> list[list[Any]]:
+    """The table's rows for the replayed figures, their values adapted, in key
+    order. Reads nothing from the database."""
+    histograms: dict[RowKey, dict[str, dict[str, int]]] = defaultdict(dict)
+    for (row, series, bucket), n in buckets.items():
+        if n:
+            histogram = histograms[row].setdefault(series, {})
+            histogram[str(bucket)] = n
+    adapt_day = connection.ops.adapt_datefield_value
+    adapt_json = connection.ops.adapt_json_value
+    empty = adapt_json({}, None)  # most rows: encoded once
+    amounts_of = operator.itemgetter(*ROW_VALUES)  # the rows default to 0
     table_rows = []
-    for row, amounts in rows.items():
-        if not any(amounts.values()):
-            continue  # a move that came back the same day
-        values = [amounts.get(c, 0) for c in ROW_VALUES]
-        table_rows.append([*_key_values(row), *values])
     # In key order, in every transaction: each row is locked as it is upserted, so
     # two changes that touch the same rows in opposite orders (a transfer from A to
     # B beside one from B to A, or a sweep batch beside a transfer) would deadlock
     # on PostgreSQL. Change.save takes the queue counters in order for the same reason.
-    table_rows.sort(key=_in_order)
-    _upsert(DailyRollup._meta.db_table, [*KEY_FIELDS, *ROW_VALUES], ROW_VALUES, table_rows)
-    bucket_rows = [[*_key_values(row), s, b, n] for (row, s, b), n in buckets.items() if n]
-    bucket_rows.sort(key=_in_order)
-    _upsert(
-        RollupBucket._meta.db_table, [*KEY_FIELDS, "series", "bucket", "n"], ("n",), bucket_rows
-    )
-
-
-def _in_order(row: list[Any]) -> list[tuple[bool, Any]]:
-    """A row's key as a sort key (None, for no assignee or team, first)."""
-    return [(value is not None, value) for value in row[: len(KEY_FIELDS)]]
+    for row in sorted(rows):
+        amounts = rows[row]
+        if not any(amounts.values()):
+            continue  # a move that came back the same day
+        dim, scope, day, key, department, assignee, team, agent = row
+        found = histograms.get(row)
+        table_rows.append(
+            [
+                dim,
+                int(scope),
+                adapt_day(day),
+                key,
+                department,
+                assignee,
+                team,
+                agent,
+                *amounts_of(amounts),
+                *(
+                    (adapt_json(found[series], None) if found and series in found else empty)
+                    for series in SERIES
+                ),
+            ]
+        )
+    return table_rows
 
 
 def _save_states(states: dict[int, TicketState]) -> None:
+    _save_state_rows([(pk, states[pk].as_json()) for pk in sorted(states)])
+
+
+def _save_state_rows(states: list[tuple[int, dict[str, Any]]]) -> None:
     if states:
         RollupTicket.objects.bulk_create(
             # In ticket order, as the rows above.
-            [RollupTicket(ticket_id=pk, state=states[pk].as_json()) for pk in sorted(states)],
+            [RollupTicket(ticket_id=pk, state=state) for pk, state in states],
             update_conflicts=True,
             unique_fields=["ticket_id"],
             update_fields=["state"],
@@ -465,14 +546,15 @@ def _bounds(
     return first, after
 
 
-def _ticket_events(ids: Sequence[int]) -> Iterator[tuple[int, list[Event]]]:
-    """Each ticket's events, in time order, for the tickets `ids`."""
-    current: list[Event] = []
+def _ticket_events(ids: Sequence[int]) -> Iterator[tuple[int, list[Fact]]]:
+    """Each ticket's events, in time order, for the tickets `ids` (as named tuples:
+    a model instance per event was a sixth of a rebuild's time)."""
+    current: list[Fact] = []
     last: int | None = None
     rows = (
         Event.objects.filter(ticket_id__in=ids)
         .order_by("ticket_id", "created_at", "id")
-        .only(*_EVENT_FIELDS)
+        .values_list(*_EVENT_FIELDS, named=True)
     )
     for event in rows.iterator(chunk_size=5000):
         if event.ticket_id != last and current:
@@ -518,13 +600,12 @@ def rebuild(
     statuses = dict(Status.objects.values_list("pk", "state"))
     done = 0
     with transaction.atomic():
-        for model in (DailyRollup, RollupBucket):
-            stale = model.objects.all()
-            if start:
-                stale = stale.filter(day__gte=start)
-            if end:
-                stale = stale.filter(day__lte=end)
-            stale.delete()
+        stale = DailyRollup.objects.all()
+        if start:
+            stale = stale.filter(day__gte=start)
+        if end:
+            stale = stale.filter(day__lte=end)
+        stale.delete()
         if first is None and after is None:
             ids: Iterable[int] = (
                 Ticket.objects.order_by("pk")
@@ -556,3 +637,61 @@ def rebuild(
             if progress is not None:
                 progress(done)
     return done
+
+
+# --- kept by `helpline demo generate` ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """An event as the generator's stories built it (see GeneratedFeed)."""
+
+    kind: str
+    field: str
+    new_value: str
+    data: Any
+    agent_id: int | None
+    created_at: datetime
+
+
+class GeneratedFeed:
+    """The rollups of generated history (tickets.generate's `Feed`): each batch's
+    events replayed where the stories are told, with the same `Replay` as `record`
+    and `rebuild`, and written in the batch's transaction. Instead of a `rebuild`
+    at the end, which read every event back: at a million tickets that took longer
+    than writing them."""
+
+    def __init__(self) -> None:
+        self.zone = ZoneInfo(zone_name())
+        self.statuses: dict[int, str] = dict(Status.objects.values_list("pk", "state"))
+
+    def replay(self, events: list[dict[str, Any]]) -> object:
+        by_ticket: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for event in events:
+            by_ticket[event["ticket_id"]].append(event)
+        replay = Replay(self.zone, self.statuses.get)
+        states = []
+        for pk in sorted(by_ticket):
+            state: TicketState | None = None
+            for event in sorted(by_ticket[pk], key=lambda e: (e["created_at"], e["id"])):
+                told = _Told(
+                    event["kind"],
+                    event["field"],
+                    event["new_value"],
+                    event["data"],
+                    event["agent_id"],
+                    event["created_at"],
+                )
+                state = replay.apply(state, told)
+            if state is not None:
+                states.append((pk, state.as_json()))
+        # The rows are prepared by `write`, in the writing process: on two cores
+        # the stories and the replay are the larger half of the work.
+        return replay.rows, replay.buckets, states
+
+    def write(self, payload: object) -> None:
+        rows, buckets, states = cast(
+            tuple[Rows, Buckets, list[tuple[int, dict[str, Any]]]], payload
+        )
+        write(rows, buckets)
+        _save_state_rows(states)

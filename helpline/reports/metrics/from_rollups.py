@@ -4,8 +4,8 @@ the days and the groups, never on the number of tickets or events.
 
 1. the period figures of each group and of the total (the "none" grouping), one
    query (`DailyRollup`, index `rollup_key`: grouping, scope, day);
-2. the histogram buckets of the same rows, summed per group, series and bucket,
-   one query (`RollupBucket`); the percentiles are picked from them in Python;
+2. the histograms of the same rows that hold times, one query; they are summed
+   per group, series and bucket, and the percentiles picked, in Python;
 3. the backlog: its moves per group and day up to the period's last day (the days
    before the period summed into one row per group), with the day's Opened and
    Resolved, one query.
@@ -27,7 +27,7 @@ from django.db.models import Case, DateField, Q, QuerySet, Sum, Value, When
 
 from helpline.accounts.models import Agent
 from helpline.reports.metrics.sql import QUANTILES, Backlog
-from helpline.reports.models import COUNTS, SERIES, DailyRollup, RollupBucket, Scope
+from helpline.reports.models import COUNTS, HISTOGRAMS, SERIES, DailyRollup, Scope
 from helpline.reports.periods import Period
 from helpline.reports.rollups import bucket_value
 from helpline.tickets.permissions import department_roles, team_ids
@@ -89,11 +89,11 @@ def queries(
         sums[f"{series}_n"] = Sum(f"{series}_n")
         sums[f"{series}_sum"] = Sum(f"{series}_sum")
     figures = _rows(DailyRollup, dims, rows).filter(days).values("dim", "key").annotate(**sums)
+    timed = Q()
+    for series in SERIES:
+        timed |= Q(**{f"{series}_n__gt": 0})
     buckets = (
-        _rows(RollupBucket, dims, rows)
-        .filter(days)
-        .values("dim", "key", "series", "bucket")
-        .annotate(total=Sum("n"))
+        _rows(DailyRollup, dims, rows).filter(days).filter(timed).values("dim", "key", *HISTOGRAMS)
     )
     day = Case(
         When(day__lt=period.start, then=Value(None, output_field=DateField())),
@@ -124,13 +124,15 @@ def figures(
         for name, value in row.items():
             if name not in ("dim", "key"):
                 out[name] += value or 0
-    buckets: dict[tuple[str, object, str], list[tuple[int, int]]] = defaultdict(list)
+    buckets: dict[tuple[str, object, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in buckets_qs:
-        group = (row["dim"], _key(row["dim"], row["key"]), row["series"])
-        buckets[group].append((row["bucket"], row["total"]))
+        for series in SERIES:
+            group = (row["dim"], _key(row["dim"], row["key"]), series)
+            for bucket, n in (row[f"{series}_hist"] or {}).items():
+                buckets[group][int(bucket)] += int(n)
     for (dim, key, series), counts in buckets.items():
         slot = found.setdefault((dim, key), defaultdict(int))
-        slot.update(_percentiles(series, counts))
+        slot.update(_percentiles(series, list(counts.items())))
     for slot in found.values():
         for series in SERIES:
             n = slot.get(f"{series}_n") or 0

@@ -20,7 +20,9 @@ What it writes (`world`, then one `story` per ticket):
 - the derived values the lifecycle keeps, computed by the lifecycle's own pure
   functions (`tickets.deadlines`): each ticket's state, clock, due and alarm times,
   overdue flag, escalation level, reopen count, version and update times; the
-  ClockPause and EscalationFired rows; the queue counters (`rebuild_derived_tables`).
+  ClockPause and EscalationFired rows; the queue counters (`add_queue_counts`); and
+  what apps derive from the events, through the feeds they register
+  (`register_feed`: the reports' daily rollups, replayed as the stories are told).
 
 How: plain rows written with `executemany` in batches of 2,000 tickets, one
 transaction each (`writer`), ids given by the generator so rows can point at
@@ -30,21 +32,23 @@ and a fixed "now" make a run reproducible. Ticket numbers keep Helpline's shape
 """
 
 from helpline.tickets.generate.run import (
-    DERIVED_TABLE_REBUILDERS,
+    FEEDS,
     MAX_TICKETS,
+    Feed,
     GenerateError,
     Summary,
+    add_queue_counts,
     generate,
-    rebuild_derived_tables,
-    register_rebuilder,
+    register_feed,
 )
 
 __all__ = [
-    "DERIVED_TABLE_REBUILDERS",
+    "FEEDS",
     "MAX_TICKETS",
+    "Feed",
     "GenerateError",
     "Summary",
+    "add_queue_counts",
     "generate",
-    "rebuild_derived_tables",
-    "register_rebuilder",
+    "register_feed",
 ]

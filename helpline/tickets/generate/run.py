@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from queue import Empty
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -43,7 +43,8 @@ BATCH = 2000  # tickets per transaction: about 30,000 rows
 DAYS = 365
 
 Bucket = tuple[int, int, int, str, bool]
-Batch = list[list[list[Any]]]
+# One batch: each table's rows, and each feed's payload.
+Batch = tuple[list[list[list[Any]]], list[object]]
 
 
 class GenerateError(Exception):
@@ -57,16 +58,29 @@ class Summary:
     seconds: float
 
 
-# "Rebuild derived tables": functions that rebuild a table derived from the
-# tickets and events (the reports' daily rollups) after the generator wrote its
-# rows behind the lifecycle's back. Apps above `tickets` add theirs from their
-# AppConfig.ready() (an import from here would point up the layers).
-DERIVED_TABLE_REBUILDERS: list[Callable[[], object]] = []
+class Feed(Protocol):
+    """A table derived from the events that the generator keeps as it writes them
+    (the reports' daily rollups), since it writes behind the lifecycle's back.
+    `replay` gets each batch's events as the stories built them (dicts of Event
+    attribute names, the values unadapted; every event of a ticket is in the same
+    batch) where the stories are told: in a child process that must not touch
+    the database. It returns what `write` then writes, in the batch's
+    transaction; a payload crosses a process boundary, so it pickles."""
+
+    def replay(self, events: list[dict[str, Any]]) -> object: ...
+
+    def write(self, payload: object) -> None: ...
 
 
-def register_rebuilder(rebuild: Callable[[], object]) -> None:
-    if rebuild not in DERIVED_TABLE_REBUILDERS:
-        DERIVED_TABLE_REBUILDERS.append(rebuild)
+# Apps above `tickets` add their feeds from their AppConfig.ready() (an import
+# from here would point up the layers). A factory each: it is called once per
+# run, before the stories start (it may read the database then).
+FEEDS: list[Callable[[], Feed]] = []
+
+
+def register_feed(factory: Callable[[], Feed]) -> None:
+    if factory not in FEEDS:
+        FEEDS.append(factory)
 
 
 class Desk:
@@ -106,6 +120,8 @@ class Desk:
         self.checks_numbers = bool(used)
         self.numbers = NumberSource(rng.randrange(1 << 30), used)
         self.tally: Counter[Bucket] = Counter()
+        self.feeds = [factory() for factory in FEEDS]
+        self.told: list[dict[str, Any]] = []  # the batch's events, for the feeds
         admins = Agent.objects.filter(role=Role.ADMIN).select_related("user").order_by("pk")
         self.admins = [(a.pk, a.name) for a in admins]
         self.level_agents = {
@@ -116,18 +132,27 @@ class Desk:
     def count(self, bucket: Bucket) -> None:
         self.tally[bucket] += 1
 
-    def take_batch(self) -> list[list[list[Any]]]:
-        """The rows of the stories told since the last batch, table by table."""
-        batch = [table.rows for table in self.tables]
+    def add_event(self, row: dict[str, Any]) -> None:
+        self.events.add(**row)
+        if self.feeds:
+            self.told.append(row)
+
+    def take_batch(self) -> Batch:
+        """The rows of the stories told since the last batch, table by table, and
+        what each feed made of their events."""
+        rows = [table.rows for table in self.tables]
         for table in self.tables:
             table.rows = []
-        return batch
+        payloads = [feed.replay(self.told) for feed in self.feeds]
+        self.told = []
+        return rows, payloads
 
-    def write(self, batch: list[list[list[Any]]]) -> None:
+    def write(self, batch: Batch) -> None:
         """Write one batch in one transaction. Numbers are drawn here, in ticket
         order, so the stories (which may run in another process) never need one."""
+        tables, payloads = batch
         number = self.tickets.names.index("number")
-        for table, rows in zip(self.tables, batch, strict=True):
+        for table, rows in zip(self.tables, tables, strict=True):
             table.rows = rows
         for row in self.tickets.rows:
             row[number] = self.numbers.next()
@@ -138,6 +163,8 @@ class Desk:
         with transaction.atomic():
             for table in self.tables:
                 table.flush()
+            for feed, payload in zip(self.feeds, payloads, strict=True):
+                feed.write(payload)
 
     def _redraw_taken(self, column: int) -> None:
         """With --append: a drawn number that exists already is drawn again."""
@@ -222,7 +249,7 @@ def generate(
                 desk.write(batch)
                 bar.update(size)
         tally = desk.tally
-    rebuild_derived_tables(tally)
+    add_queue_counts(tally)
     # Every table whose ids the generator handed out (the world's customers and
     # organizations too): else PostgreSQL's next row takes an id already used.
     reset_sequences([Ticket, Entry, Event, Rating, Customer, Organization])
@@ -296,10 +323,9 @@ def _tell_in_a_child(
             child.kill()
 
 
-def rebuild_derived_tables(tally: Counter[Bucket]) -> None:
-    """Rebuild derived tables: the queue counters from the tally the stories kept
-    (added to what is there, for --append), then every registered rebuilder (the
-    reports' daily rollups)."""
+def add_queue_counts(tally: Counter[Bucket]) -> None:
+    """The queue counters, from the tally the stories kept (added to what is
+    there, for --append)."""
     with transaction.atomic():
         for (department, assignee, team, state, overdue), n in sorted(tally.items()):
             row, _made = QueueCount.objects.get_or_create(
@@ -310,8 +336,6 @@ def rebuild_derived_tables(tally: Counter[Bucket]) -> None:
                 is_overdue=overdue,
             )
             QueueCount.objects.filter(pk=row.pk).update(count=F("count") + n)
-    for rebuild in DERIVED_TABLE_REBUILDERS:
-        rebuild()
 
 
 def _tune_sqlite() -> None:

@@ -205,7 +205,7 @@ class Story:
     def save(self, at: datetime | None = None) -> None:
         """`Change.save`: the events, a version, the update time."""
         for row in self.pending:
-            self.desk.events.add(**row)
+            self.desk.add_event(row)
         self.pending = []
         self.row["version"] = self.row.get("version", 0) + 1
         self.row["updated_at"] = at or self.t
@@ -476,7 +476,7 @@ class Story:
             reason=reason,
         )
         for row in self.pending:
-            self.desk.events.add(**row)
+            self.desk.add_event(row)
         self.pending = []
         self.row["version"] = 1
         self.row["updated_at"] = self.t
@@ -646,7 +646,7 @@ class Story:
             at=at,
         )
         self.pending.remove(row)
-        self.desk.events.add(**row)
+        self.desk.add_event(row)
 
     # --- the plot -------------------------------------------------------------------------
 

@@ -489,3 +489,27 @@ def test_new_customers_and_organizations_after_generating_get_fresh_ids() -> Non
 
     assert highest is not None and customer.pk > highest
     assert organization.pk is not None
+
+
+@pytest.mark.django_db
+def test_the_rollups_kept_while_generating_equal_a_rebuild_from_the_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The generator replays each batch's events as its stories build them, in the
+    child process that tells them; a rebuild reads the written events back. The
+    same rows come out, histograms and every ticket's replay state included, over
+    several batches and when appending to a desk."""
+    from helpline.reports import rollups
+    from helpline.reports.tests.test_rollups import snapshot
+    from helpline.tickets.generate import run
+
+    monkeypatch.setattr(run, "BATCH", 70)
+    make()
+    make(120, append=True, seed=8)
+    kept = snapshot()
+    assert len(kept["RollupTicket"]) == Ticket.objects.count() == SMALL + 120
+    assert any(any(row[-4:]) for row in kept["DailyRollup"])  # histograms
+
+    rollups.rebuild()
+
+    assert snapshot() == kept
