@@ -63,10 +63,8 @@ def _one(pk: int, now: datetime, counts: dict[str, int]) -> None:
     try:
         lifecycle.sla_tick(Ticket(pk=pk), now=now)
     except Exception:
-        # Logged with the ticket, whose alarm moves back a little: the next runs
-        # retry it without it standing first in line every time, so a batch of
-        # broken tickets cannot starve the rest.
+        # Logged with the ticket, whose alarm moves back a little (see
+        # lifecycle.postpone_alarm).
         counts["failed"] += 1
         log.exception("SLA sweep failed for ticket id %s", pk)
-        # Only while it still rings: a change that re-armed it meanwhile wins.
-        Ticket.objects.filter(pk=pk, sla_alarm_at__lte=now).update(sla_alarm_at=now + RETRY_AFTER)
+        lifecycle.postpone_alarm(pk, rang_by=now, until=now + RETRY_AFTER)

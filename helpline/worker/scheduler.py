@@ -66,7 +66,9 @@ def tick(now: datetime | None = None) -> list[str]:
     The claim is in the database whatever queue the task goes to (the database's
     or a broker's), so it holds for any number of workers either way. A task that
     cannot be queued (the broker is down) gives its tick back rather than losing
-    it for a whole interval, and the error goes on to the caller's log."""
+    it for a whole interval, is logged, and the jobs after it are still queued.
+    (A broker that took the task but failed to say so gets it again next turn:
+    the periodic jobs are sweeps, which find nothing left to do the second time.)"""
     now = now or timezone.now()
     queued = []
     for job in configured_jobs():
@@ -75,7 +77,8 @@ def tick(now: datetime | None = None) -> list[str]:
                 import_string(job.task_path).enqueue()
             except Exception:
                 release(job, now)
-                raise
+                log.exception("Could not queue periodic job %s; trying again next turn", job.name)
+                continue
             queued.append(job.name)
     return queued
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from helpline.automation.sla_sweep import sweep
+from helpline.automation.sla_sweep import RETRY_AFTER, sweep
 from helpline.automation.tests.sweeping import escalations, fresh, overdue_reasons, policy, targets
 from helpline.conftest import World
 from helpline.sla.models import SLAPlan
@@ -119,6 +119,33 @@ def test_a_batch_that_fails_to_write_is_done_one_by_one(
     assert sweep(now=tickets[-1].first_response_due_at) == {"looked_at": 3, "failed": 0}
 
     assert [len(overdue_reasons(t)) for t in tickets] == [1, 1, 1]
+
+
+def test_tickets_that_fail_alone_too_are_retried_later_not_first_every_run(
+    world: World, plan: SLAPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tickets = [world.open(f"Ticket {n}") for n in range(3)]
+    now = tickets[-1].first_response_due_at
+    assert now is not None
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database refused it")
+
+    monkeypatch.setattr(batch, "_write", broken)
+    monkeypatch.setattr(lifecycle, "sla_tick", broken)
+    # One of them was re-armed by a change meanwhile: its alarm stays.
+    later = now + timedelta(hours=2)
+    Ticket.objects.filter(pk=tickets[0].pk).update(sla_alarm_at=later)
+
+    assert sweep(now=now) == {"looked_at": 2, "failed": 2}
+
+    alarms = dict(
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("pk", "sla_alarm_at")
+    )
+    assert alarms[tickets[0].pk] == later
+    assert alarms[tickets[1].pk] == alarms[tickets[2].pk] == now + RETRY_AFTER
+    assert sweep(now=now) == {"looked_at": 0, "failed": 0}  # not first in line again
+    assert lifecycle.postpone_alarm(tickets[1].pk, rang_by=now, until=later) is False
 
 
 def test_a_batchs_statements_do_not_grow_with_its_tickets(

@@ -25,6 +25,7 @@ from helpline.reports.metrics import Report, Row, Stats, report
 from helpline.reports.metrics import from_rollups as reading
 from helpline.reports.models import HISTOGRAMS, KEY_FIELDS, DailyRollup, RollupTicket, Scope
 from helpline.reports.periods import Period
+from helpline.reports.rollups import store
 from helpline.reports.tests import test_metrics
 from helpline.reports.tests.test_metrics import PERIOD, History, at, utc
 from helpline.tests.plans import explain
@@ -441,13 +442,13 @@ def test_a_change_takes_its_rollup_rows_in_key_order(
     ticket = world.open("Wrong desk", topic=world.sales_topic)
     assert world.sales.pk > world.support.pk  # the move goes down the key order
     taken: list[list[list[object]]] = []
-    real = rollups._upsert
+    real = store._upsert
 
     def upsert(table: str, columns: Any, updates: Any, rows: list[list[object]]) -> None:
         taken.append(rows)
         real(table, columns, updates, rows)
 
-    monkeypatch.setattr(rollups, "_upsert", upsert)
+    monkeypatch.setattr(store, "_upsert", upsert)
 
     lifecycle.transfer(ticket, actor=world.admin, department=world.support)
 
@@ -455,3 +456,27 @@ def test_a_change_takes_its_rollup_rows_in_key_order(
     assert world.sales.pk in departments and world.support.pk in departments
     for rows in taken:
         assert rows == sorted(rows, key=lambda row: tuple(row[: len(KEY_FIELDS)]))
+
+
+def test_the_upsert_adds_histograms_bucket_by_bucket() -> None:
+    """Merged in SQL (json_each on SQLite, jsonb_each_text on PostgreSQL): the same
+    bucket adds up, others join, a side with no values leaves the other as it is,
+    and several rows go in one statement."""
+    day = date(2026, 12, 1)
+    one = ("none", Scope.DEPARTMENT, day, "", 0, 0, 0, 0)
+    two = ("department", Scope.DEPARTMENT, day, "7", 7, 0, 0, 0)
+
+    store.write({one: {"fr_n": 2, "fr_sum": 10.0}}, {(one, "fr", 3): 1, (one, "fr", 5): 1})
+    store.write(
+        {one: {"fr_n": 3, "res_n": 1}, two: {"opened": 1}},
+        {(one, "fr", 3): 2, (one, "fr", 90): 1, (one, "res", 4): 1},
+    )
+    store.write({one: {"opened": 1}, two: {"fr_n": 1}}, {(two, "fr", 12): 1})
+
+    first = DailyRollup.objects.get(dim="none", day=day)
+    assert first.fr_hist == {"3": 3, "5": 1, "90": 1}
+    assert first.res_hist == {"4": 1}
+    assert first.frb_hist == first.resb_hist == {}
+    assert (first.fr_n, first.res_n, first.opened, first.fr_sum) == (5, 1, 1, 10.0)
+    second = DailyRollup.objects.get(dim="department", day=day)
+    assert second.fr_hist == {"12": 1} and second.opened == 1

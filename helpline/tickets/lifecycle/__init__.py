@@ -38,7 +38,13 @@ from helpline.tickets.lifecycle.core import (
     prepare_body,
     recount_queues,
 )
-from helpline.tickets.lifecycle.escalation import can_escalate, due_for_sweep, escalate, sla_tick
+from helpline.tickets.lifecycle.escalation import (
+    can_escalate,
+    due_for_sweep,
+    escalate,
+    postpone_alarm,
+    sla_tick,
+)
 from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
 from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
 from helpline.tickets.lifecycle.rating import rate
@@ -90,6 +96,7 @@ __all__ = [
     "is_party",
     "open_ticket",
     "plan_for",
+    "postpone_alarm",
     "prepare_body",
     "rate",
     "recount_queues",

@@ -32,6 +32,16 @@ from helpline.tickets.permissions import TicketAction
 from helpline.tickets.reasons import english, own
 
 
+def postpone_alarm(ticket_id: int, *, rang_by: datetime, until: datetime) -> bool:
+    """Move the alarm of a ticket the sweep could not handle to `until`, so the
+    next runs retry it without it standing first in line every time (a batch of
+    broken tickets must not starve the rest). Only while it still rings by
+    `rang_by`: a change that re-armed it meanwhile wins. Bookkeeping, as clearing
+    an idle ticket's alarm: no event, no version bump. Returns whether it moved."""
+    moved = Ticket.objects.filter(pk=ticket_id, sla_alarm_at__lte=rang_by)
+    return bool(moved.update(sla_alarm_at=until))
+
+
 def sla_tick(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
     """Do what the clock says is due for the ticket at `now`: mark missed targets
     (with their alerts) and fire escalation levels whose moment has come."""

@@ -55,3 +55,14 @@ def slow_first_time(context: TaskContext) -> None:
     """Hangs on its first attempt (its worker is killed meanwhile)."""
     if context.attempt == 1:
         time.sleep(120)
+
+
+class _Unqueueable:
+    """A periodic job whose queue is down: queueing it fails, as a task on an
+    unreachable broker does (the scheduler must go on with the other jobs)."""
+
+    def enqueue(self) -> None:
+        raise ConnectionError("the broker is down")
+
+
+unqueueable = _Unqueueable()

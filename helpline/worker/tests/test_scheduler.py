@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -70,3 +71,21 @@ def test_the_scheduler_loop_survives_a_failing_tick(one_job: None, monkeypatch) 
     monkeypatch.setattr(scheduler.connection, "close", lambda: None)
     scheduler.run_forever(stop, interval=0)
     assert calls == [1]
+
+
+@pytest.mark.django_db
+def test_a_job_that_cannot_be_queued_gives_its_tick_back_and_the_others_are_queued(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.HELPLINE_PERIODIC_JOBS = {
+        "down": ("helpline.worker.tests.jobs.unqueueable", 60),
+        **JOB,
+    }
+    now = timezone.now()
+
+    assert scheduler.tick(now) == ["count"]
+
+    assert "Could not queue periodic job down" in caplog.text
+    # Its tick is given back: the next turn claims it again, not a minute later.
+    assert JobSchedule.objects.get(name="down").next_run_at == now
+    assert JobSchedule.objects.get(name="count").next_run_at == now + timedelta(seconds=60)
