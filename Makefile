@@ -176,7 +176,7 @@ bench: venv
 bench-quick: venv
 	$(PY) -m bench --sizes 10000,100000 --databases $(BENCH_DATABASES) --compare-sizes 5000 \
 	    --burst 20 --rest-burst 10 --repeats 5 --rounds 3 --round-seconds 8 --deep 100 \
-	    --sweep 2000 $(BENCH_ARGS)
+	    --sweep 2000 --mail-queues 200 $(BENCH_ARGS)
 
 bench-report: venv
 	$(PY) -m bench.report

@@ -54,6 +54,7 @@ class Config:
     clients: int
     web_workers: int
     drain_timeout: float
+    mail_queues: int  # tickets for the worker's mail on each queue (0: not measured)
     out: Path
     docs: bool
     keep: bool
@@ -289,6 +290,47 @@ def compare(size: int, cfg: Config, template: Helpline, sink: Sink) -> dict[str,
     }
 
 
+# --- the worker's mail on each queue ----------------------------------------------------
+
+BENCH_REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
+
+
+def mail_queues(tickets: int) -> dict[str, Any]:
+    """One worker sending `tickets` tickets' mail (7 recipients each) from the
+    database queue, then from RQ on Redis (`BENCH_REDIS`, a database of its own,
+    emptied first): bench/mail_throughput.py, on SQLite, in a fresh folder each."""
+    out: dict[str, Any] = {}
+    for queue in ("database", "rq"):
+        print(f"--- the worker's mail, {queue} queue, {tickets:,} tickets", flush=True)
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.pop("HELPLINE_TASK_BROKER_URL", None)
+        if queue == "rq":
+            import redis
+
+            try:
+                redis.Redis.from_url(BENCH_REDIS).flushdb()
+            except redis.RedisError as error:
+                out[queue] = {"error": f"no Redis at {BENCH_REDIS}: {error}"}
+                continue
+            env["HELPLINE_TASK_BROKER_URL"] = BENCH_REDIS
+        # Our own interpreter and script, no shell.
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "mail_throughput.py"), "--tickets", str(tickets)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+        if done.returncode != 0:
+            raise BenchBroken(f"mail throughput on the {queue} queue: {done.stderr[-2000:]}")
+        figures = json.loads(done.stdout[done.stdout.index("{") :])
+        if figures["mails_received"] < figures["mails_expected"]:
+            raise BenchBroken(f"mail throughput on the {queue} queue: mail never arrived")
+        out[queue] = figures
+    return out
+
+
 def _timed(client: httpx.Client, url: str, headers: dict[str, str]) -> float:
     started = time.perf_counter()
     check(client.get(url, headers=headers))
@@ -377,6 +419,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--drain-timeout", type=float, default=600)
+    parser.add_argument(
+        "--mail-queues",
+        type=int,
+        default=1000,
+        help="Tickets whose mail one worker sends from each queue: the database's and "
+        "RQ on Redis (bench/mail_throughput.py; 0 to skip).",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
         "--docs", action="store_true", help="Rewrite docs/performance.md's table from --out."
@@ -397,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         clients=args.clients,
         web_workers=args.web_workers,
         drain_timeout=args.drain_timeout,
+        mail_queues=args.mail_queues,
         out=args.out,
         docs=args.docs,
         keep=args.keep,
@@ -434,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
                         save(results, cfg.out, started)
                 if not cfg.keep:
                     template.drop()
+        if cfg.mail_queues:
+            results["mail_queues"] = mail_queues(cfg.mail_queues)
+            save(results, cfg.out, started)
     except BenchBroken as broken:
         # What was measured is kept, and the run fails: a broken benchmark.
         results["broken"] = str(broken)

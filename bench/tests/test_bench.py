@@ -39,6 +39,7 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
             "--web-workers=2",
             "--clients=2",
             "--drain-timeout=60",
+            "--mail-queues=5",
             f"--out={out}",
         ],
         cwd=ROOT,
@@ -74,6 +75,11 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
         assert opened["drained_after_s"] is not None, phase
     assert run["sla_sweep"]["looked_at"] > 0
     assert run["sla_sweep"]["failed"] == 0
+    # The worker's mail from the database queue and from RQ on Redis, all delivered.
+    for queue in ("database", "rq"):
+        sent = results["mail_queues"][queue]
+        assert sent["mails_received"] == sent["mails_expected"] == 5 * 7, queue
+        assert sent["worker_mails_per_s"] > 0, queue
 
     # The document's section is rewritten from these results, and only that section.
     doc = tmp_path / "performance.md"
@@ -83,3 +89,4 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
     assert text.startswith("# Before") and text.endswith("After.\n")
     assert "old" not in text and "| admin: dashboard |" in text
     assert any("osTicket API tickets/s" in line for line in tables(results))
+    assert any(line.startswith("| rq | 5 |") for line in tables(results))
