@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,32 @@ def test_it_reports_the_requests_own_statements_and_process(rf: RequestFactory) 
     assert int(count) == len(queries) == 2
     assert 0 < float(sql_ms) <= float(answer["X-Helpline-Time"])
     assert answer["X-Helpline-Pid"] == str(os.getpid())
+
+
+@pytest.mark.django_db
+def test_the_sql_time_includes_fetching_the_rows(rf: RequestFactory) -> None:
+    """SQLite steps through a SELECT's rows as they are fetched: each of these
+    three rows takes 60 ms to make, and only the first is made in execute()."""
+    if connection.vendor == "sqlite":
+
+        def slow(x: int) -> int:
+            time.sleep(0.06)
+            return x
+
+        connection.ensure_connection()
+        connection.connection.create_function("slow", 1, slow)
+        sql = "SELECT slow(x) FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3)"
+    else:
+        sql = "SELECT pg_sleep(0.06), x FROM generate_series(1, 3) AS x"
+
+    def view(request: HttpRequest) -> HttpResponse:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            assert len(cursor.fetchall()) == 3
+        return HttpResponse("ok")
+
+    answer = BenchTimingMiddleware(view)(rf.get("/"))
+
+    sql_ms, _, count = answer["X-Helpline-SQL"].partition(";n=")
+    assert int(count) == 1
+    assert 170 <= float(sql_ms) <= float(answer["X-Helpline-Time"])
