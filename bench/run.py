@@ -292,43 +292,50 @@ def compare(size: int, cfg: Config, template: Helpline, sink: Sink) -> dict[str,
 
 # --- the worker's mail on each queue ----------------------------------------------------
 
-BENCH_REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
-
 
 def mail_queues(tickets: int) -> dict[str, Any]:
     """One worker sending `tickets` tickets' mail (7 recipients each) from the
-    database queue, then from RQ on Redis (`BENCH_REDIS`, a database of its own,
-    emptied first): bench/mail_throughput.py, on SQLite, in a fresh folder each."""
-    out: dict[str, Any] = {}
-    for queue in ("database", "rq"):
-        print(f"--- the worker's mail, {queue} queue, {tickets:,} tickets", flush=True)
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env.pop("HELPLINE_TASK_BROKER_URL", None)
-        if queue == "rq":
-            import redis
+    database queue, then from RQ on Redis: bench/mail_throughput.py, on SQLite, in a
+    fresh folder each. Redis is a private `redis-server` on a free port (the tests'
+    helpline.tests.instances.redis), or `BENCH_REDIS` (a database of its own: it is
+    emptied first)."""
+    from helpline.tests.instances.redis import RedisServer
 
-            try:
-                redis.Redis.from_url(BENCH_REDIS).flushdb()
-            except redis.RedisError as error:
-                out[queue] = {"error": f"no Redis at {BENCH_REDIS}: {error}"}
-                continue
-            env["HELPLINE_TASK_BROKER_URL"] = BENCH_REDIS
-        # Our own interpreter and script, no shell.
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "mail_throughput.py"), "--tickets", str(tickets)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if done.returncode != 0:
-            raise BenchBroken(f"mail throughput on the {queue} queue: {done.stderr[-2000:]}")
-        figures = json.loads(done.stdout[done.stdout.index("{") :])
-        if figures["mails_received"] < figures["mails_expected"]:
-            raise BenchBroken(f"mail throughput on the {queue} queue: mail never arrived")
-        out[queue] = figures
+    out: dict[str, Any] = {"database": _mail_queue(tickets, None)}
+    if url := os.environ.get("BENCH_REDIS"):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+        out["rq"] = _mail_queue(tickets, url)
+    else:
+        with RedisServer() as server:
+            out["rq"] = _mail_queue(tickets, server.url(0))
     return out
+
+
+def _mail_queue(tickets: int, broker: str | None) -> dict[str, Any]:
+    queue = "rq" if broker else "database"
+    print(f"--- the worker's mail, {queue} queue, {tickets:,} tickets", flush=True)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.pop("HELPLINE_TASK_BROKER_URL", None)
+    if broker:
+        env["HELPLINE_TASK_BROKER_URL"] = broker
+    # Our own interpreter and script, no shell.
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "mail_throughput.py"), "--tickets", str(tickets)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise BenchBroken(f"mail throughput on the {queue} queue: {done.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout[done.stdout.index("{") :])
+    if figures["mails_received"] < figures["mails_expected"]:
+        raise BenchBroken(f"mail throughput on the {queue} queue: mail never arrived")
+    figures["queue"] = queue
+    return figures
 
 
 def _timed(client: httpx.Client, url: str, headers: dict[str, str]) -> float:

@@ -40,6 +40,11 @@ COUNTS = (
     "handled",  # tickets handled that day in the group, each once
     "handled_own",  # the same, once per agent (scope 1: an agent's own figures)
     "backlog",  # the day's change of the open tickets in the group
+    # Customer ratings given that day, by score, in the groups of the moment and
+    # by agent to the agent whose resolution was rated (Rating.agent).
+    "rated_good",
+    "rated_okay",
+    "rated_bad",
 )
 # The time series: how many values and their sum, in seconds (means are exact).
 SERIES = ("fr", "frb", "res", "resb")
@@ -113,6 +118,9 @@ class DailyRollup(_Keyed):
     handled = models.IntegerField(default=0, verbose_name=_("handled"))
     handled_own = models.IntegerField(default=0, verbose_name=_("handled by the agent"))
     backlog = models.IntegerField(default=0, verbose_name=_("backlog change"))
+    rated_good = models.IntegerField(default=0, verbose_name=_("rated good"))
+    rated_okay = models.IntegerField(default=0, verbose_name=_("rated okay"))
+    rated_bad = models.IntegerField(default=0, verbose_name=_("rated bad"))
     fr_n = models.IntegerField(default=0, verbose_name=_("first responses"))
     fr_sum = models.FloatField(default=0, verbose_name=_("first response seconds"))
     frb_n = models.IntegerField(default=0, verbose_name=_("first responses (business hours)"))

@@ -206,7 +206,15 @@ def report(
         total = events.aggregate(**sql.aggregates(postgres))
         ranks = {} if postgres else sql.sqlite_percentiles(events, by)
         moves = sql.backlog(start, end, period.tz, by, agent=agent, visible_to=visible_to)
-    rated = sql.ratings(start, end, by, agent=agent, visible_to=visible_to)
+    if from_rollups:
+        # The ratings are counted in the rollups too (by the groups of the moment);
+        # read per rating they were most of a year's report at a million tickets.
+        rated = {
+            key: {score: int(figures.get(f"rated_{score}") or 0) for score in Score.values}
+            for key, figures in (per_group.items() if by else [(None, total)])
+        }
+    else:
+        rated = sql.ratings(start, end, by, agent=agent, visible_to=visible_to)
 
     def series(key: object) -> list[tuple[date, int]]:
         running = moves.baseline.get(key, 0)

@@ -146,6 +146,7 @@ def rebuild(
 class _Told:
     """An event as the generator's stories built it (see GeneratedFeed)."""
 
+    id: int
     kind: str
     field: str
     new_value: str
@@ -175,6 +176,7 @@ class GeneratedFeed:
             state: TicketState | None = None
             for event in sorted(by_ticket[pk], key=lambda e: (e["created_at"], e["id"])):
                 told = _Told(
+                    event["id"],
                     event["kind"],
                     event["field"],
                     event["new_value"],

@@ -60,6 +60,8 @@ class Fact(Protocol):
     read (`_ticket_events`: a named tuple, without building a model per event)."""
 
     @property
+    def id(self) -> int: ...
+    @property
     def kind(self) -> str: ...
     @property
     def field(self) -> str: ...
@@ -86,6 +88,9 @@ class TicketState:
     assignee: int = 0
     handled_day: str = ""  # the local day of its last answer, ISO
     handled_by: list[int] = field(default_factory=list)  # agents who answered that day
+    # Its resolutions not rated yet: {event id: the agent who resolved}. A rating
+    # counts for the agent of the resolution it rates, as Rating.agent says.
+    resolvers: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items()}
@@ -136,7 +141,11 @@ class Replay:
     def apply(self, before: TicketState | None, event: Fact, count: bool = True) -> TicketState:
         """The ticket's state after `event`; with `count`, add what it counts."""
         data = event.data if isinstance(event.data, dict) else {}
-        after = replace(before, handled_by=list(before.handled_by)) if before else TicketState()
+        after = (
+            replace(before, handled_by=list(before.handled_by), resolvers=dict(before.resolvers))
+            if before
+            else TicketState()
+        )
         kind = event.kind
         if kind == K.CREATED:
             after = TicketState(
@@ -152,8 +161,12 @@ class Replay:
             state = self.state_of(_id(data.get("new")))
             if state is not None:
                 after.open = state == State.OPEN
+        if kind == K.RESOLVED:
+            after.resolvers[str(event.id)] = event.agent_id or 0
         if not count:
             self._handled(after, event, None)
+            if kind == K.RATED:
+                after.resolvers.pop(str(data.get("resolution")), None)
             return after
         day = self.day(event.created_at)
         self._backlog(before, after, day)
@@ -232,6 +245,9 @@ class Replay:
             about = after.assignee or None
         elif kind == K.CLOSED:
             out["closed"] = 1
+        elif kind == K.RATED and data.get("score") in ("good", "okay", "bad"):
+            out[f"rated_{data['score']}"] = 1
+            about = after.resolvers.pop(str(data.get("resolution")), 0) or None
         elif kind == K.REOPENED:
             out["reopened"] = 1
         if kind == K.RESOLVED:
@@ -302,4 +318,13 @@ def _row_keys(dim: str, key: str, day: date, state: TicketState, agent: int) -> 
 
 
 # What the replay reads of an event (the reads of `record` and `rebuild`).
-EVENT_FIELDS = ("ticket_id", "kind", "field", "new_value", "data", "agent_id", "created_at")
+EVENT_FIELDS = (
+    "id",
+    "ticket_id",
+    "kind",
+    "field",
+    "new_value",
+    "data",
+    "agent_id",
+    "created_at",
+)

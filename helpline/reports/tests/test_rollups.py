@@ -13,6 +13,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
@@ -85,6 +86,7 @@ def test_a_report_in_the_desks_zone_reads_the_rollups(history: History) -> None:
         report(PERIOD, group="department")
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "reports_dailyrollup" in read and "tickets_event" not in read
+    assert "tickets_rating" not in read  # the ratings are counted in the rollups
 
 
 def test_a_report_in_another_zone_is_computed_from_the_events(history: History) -> None:
@@ -340,8 +342,8 @@ def test_the_percentile_is_the_bucket_of_the_nearest_rank() -> None:
 
 # --- cost ---------------------------------------------------------------------------
 
-# ratings, rollup figures, buckets, backlog, [labels]
-QUERIES = {"none": 4, "department": 5, "agent": 5, "source": 4}
+# rollup figures (with the ratings), buckets, backlog, [labels]
+QUERIES = {"none": 3, "department": 4, "agent": 4, "source": 3}
 
 
 @pytest.mark.parametrize("group", list(QUERIES))
@@ -480,3 +482,29 @@ def test_the_upsert_adds_histograms_bucket_by_bucket() -> None:
     assert (first.fr_n, first.res_n, first.opened, first.fr_sum) == (5, 1, 1, 10.0)
     second = DailyRollup.objects.get(dim="department", day=day)
     assert second.fr_hist == {"12": 1} and second.opened == 1
+
+
+def test_a_rating_counts_for_the_agent_whose_resolution_it_rates(world: World) -> None:
+    """Rating.agent: the agent of the rated resolution, not whoever resolved last or
+    holds the ticket when the customer rates (an older resolution can be rated
+    after the ticket was reopened and resolved again)."""
+    ticket = world.open("Rate the first answer")
+    ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>One.</p>")
+    first = ticket.events.filter(kind="resolved").latest("id")
+    ticket = lifecycle.reopen(ticket, actor=world.admin, reason="Not quite")
+    ticket = lifecycle.resolve(ticket, actor=world.supervisor, explanation_html="<p>Two.</p>")
+    lifecycle.rate(ticket, customer=world.customer, resolution_event_id=first.pk, score="bad")
+    period = Period(date.today() - timedelta(days=1), date.today(), settings.REPORTS_TIME_ZONE)
+
+    rolled = report(period, group="agent", from_rollups=True)
+    exact = report(period, group="agent", from_rollups=False)
+
+    def bad(rows: list[Row]) -> dict[str, int]:
+        return {row.key: n for row in rows if (n := (row.satisfaction or {}).get("bad", 0))}
+
+    assert bad(rolled.rows) == bad(exact.rows) == {str(world.agent.pk): 1}
+    assert rolled.total.satisfaction == exact.total.satisfaction
+    mine = report(period, group="none", agent=world.agent, from_rollups=True)
+    assert (mine.total.satisfaction or {}).get("bad") == 1
+    theirs = report(period, group="none", agent=world.supervisor, from_rollups=True)
+    assert (theirs.total.satisfaction or {}).get("total") == 0
