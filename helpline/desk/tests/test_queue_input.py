@@ -77,7 +77,12 @@ PARAMETERS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "value"), PARAMETERS)
+# Ids by position: a signed cursor holds the second it was signed in, so the
+# values differ between two test processes that collected them a second apart
+# (pytest-xdist refuses workers whose collected ids differ).
+@pytest.mark.parametrize(
+    ("name", "value"), PARAMETERS, ids=[f"{name}-{i}" for i, (name, _) in enumerate(PARAMETERS)]
+)
 def test_a_number_that_cannot_be_an_id_or_a_page_is_a_clear_400_on_every_queue_url(
     world: World, client: Client, name: str, value: str
 ) -> None:

@@ -17,7 +17,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from helpline.conftest import World
 from helpline.notify.models import OutboundMessage
@@ -69,8 +68,7 @@ def test_a_tick_whose_task_cannot_be_queued_is_claimed_again_next_turn(
 ) -> None:
     settings.HELPLINE_PERIODIC_JOBS = JOB
     now = timezone.now()
-    with pytest.raises(RedisConnectionError):
-        scheduler.tick(now)
+    assert scheduler.tick(now) == []  # the failure is logged; the other jobs go on
     assert JobSchedule.objects.get(name="count").next_run_at == now  # given back
 
     settings.TASKS = tasks_setting("")  # the queue answers again
