@@ -41,7 +41,7 @@ from helpline.reports.rollups.replay import (
     keeps,
     zone_name,
 )
-from helpline.reports.rollups.store import prepare, record, write
+from helpline.reports.rollups.store import record, write
 
 __all__ = [
     "DIMS",
@@ -51,7 +51,6 @@ __all__ = [
     "bucket_of",
     "bucket_value",
     "keeps",
-    "prepare",
     "rebuild",
     "record",
     "write",

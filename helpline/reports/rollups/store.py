@@ -107,16 +107,15 @@ def _upsert(table: str, columns: Sequence[str], add: Sequence[str], rows: list[l
 def write(rows: Rows, buckets: Buckets) -> None:
     """Add the replayed figures to the table: one statement per 500 rows (SQLite)
     or 5,000 (PostgreSQL)."""
-    _upsert_rows(prepare(rows, buckets))
-
-
-def _upsert_rows(table_rows: list[list[Any]]) -> None:
     _upsert(
-        DailyRollup._meta.db_table, [*KEY_FIELDS, *ROW_VALUES, *HISTOGRAMS], ROW_VALUES, table_rows
+        DailyRollup._meta.db_table,
+        [*KEY_FIELDS, *ROW_VALUES, *HISTOGRAMS],
+        ROW_VALUES,
+        _prepare(rows, buckets),
     )
 
 
-def prepare(rows: Rows, buckets: Buckets) -> list[list[Any]]:
+def _prepare(rows: Rows, buckets: Buckets) -> list[list[Any]]:
     """The table's rows for the replayed figures, their values adapted, in key
     order. Reads nothing from the database."""
     histograms: dict[RowKey, dict[str, dict[str, int]]] = defaultdict(dict)
