@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "helpline.automation",
     "helpline.worker",
     "helpline.notify",
+    "helpline.search",
     "helpline.intake",
     "helpline.api",
     "helpline.portal",
@@ -398,6 +399,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "automation.auto_close": ("helpline.automation.tasks.auto_close", 15 * 60),
     # Expired rate-limit counters, so the limits cache's table holds live ones only.
     "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
+    # Tickets whose text changed and whose indexing task was lost.
+    "search.index": ("helpline.search.tasks.index_pending", 60),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------

@@ -1,0 +1,100 @@
+"""PostgreSQL: the documents' generated tsvector (migration search 0001), its GIN
+index, ranked by ts_rank_cd."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.utils.safestring import SafeString
+
+from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
+
+CONFIG = "helpline_search"
+# The parts a customer may search: weights A (subject), B (people), C (public).
+PUBLIC_WEIGHTS = "{a,b,c}"
+# ts_rank_cd normalization 1: divided by 1 + the log of the document's length, so a
+# word in a short ticket outranks the same word once in a long thread.
+NORMALIZATION = 1
+# ts_headline reads the text it highlights: no more than this of each part. Its
+# "<" are followed by a zero-width space, taken out again, or the parser would read
+# "<script>" as a tag and hide the rest (the index puts a space there: 0001).
+HEADLINE_CHARS = 100_000
+HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+NOT_A_TAG = "\u200b"
+_WORDLIKE = re.compile(r"\w")
+
+
+def tsquery(text: TextQuery) -> tuple[str, list[Any]]:
+    """The text query as a tsquery expression and its parameters: every term goes
+    through plainto_ / phraseto_tsquery as a parameter, so none is syntax."""
+    parts: list[str] = []
+    params: list[Any] = []
+    last = len(text.words) - 1
+    for index, word in enumerate(text.words):
+        if text.prefix and index == last and re.fullmatch(r"\w+", word):
+            # to_tsquery reads syntax: the word, of letters and digits only, quoted.
+            parts.append(f"to_tsquery('{CONFIG}', %s)")
+            params.append(f"'{word}':*")
+        else:
+            parts.append(f"plainto_tsquery('{CONFIG}', %s)")
+            params.append(word)
+    for phrase in text.phrases:
+        parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
+        params.append(phrase)
+    for excluded in text.excluded:
+        if _WORDLIKE.search(excluded):
+            parts.append(f"!!phraseto_tsquery('{CONFIG}', %s)")
+            params.append(excluded)
+    return "(" + " && ".join(parts or ["''::tsquery"]) + ")", params
+
+
+class PostgresBackend(Backend):
+    table = "search_document"
+    id_column = "ticket_id"
+
+    def _vector(self, text: TextQuery) -> str:
+        return f"ts_filter(vec, '{PUBLIC_WEIGHTS}')" if text.public_only else "vec"
+
+    def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
+        query, params = tsquery(text)
+        if text.public_only:
+            # ts_filter cannot use the GIN index; a customer's search is limited to
+            # their own tickets by the EXISTS, and the index still narrows it first.
+            return f"vec @@ {query} AND {self._vector(text)} @@ {query}", params + params
+        return f"vec @@ {query}", params
+
+    def score(self, text: TextQuery) -> tuple[str, list[Any]]:
+        query, params = tsquery(text)
+        return f"(-ts_rank_cd({self._vector(text)}, {query}, {NORMALIZATION}))", params
+
+    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, tuple[SafeString, bool]]:
+        if not ids:
+            return {}
+        query, params = tsquery(text)
+        headline = (
+            f"ts_headline('{CONFIG}', "
+            f"replace(left({{part}}, {HEADLINE_CHARS}), '<', '<{NOT_A_TAG}'), "
+            f"{query}, %s)"
+        )
+        internal = "''" if text.public_only else headline.format(part="internal_text")
+        internal_params = [] if text.public_only else [*params, HEADLINE_OPTIONS]
+        sql = (
+            f"SELECT ticket_id, {headline.format(part='public_text')}, {internal} "  # noqa: S608
+            "FROM search_document WHERE ticket_id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, HEADLINE_OPTIONS, *internal_params, ids])
+            rows = cursor.fetchall()
+        found: dict[int, tuple[SafeString, bool]] = {}
+        for pk, public, note in rows:
+            public, note = public.replace(NOT_A_TAG, ""), note.replace(NOT_A_TAG, "")
+            if not text.public_only and not has_hit(public) and has_hit(note):
+                found[pk] = (marked(note), True)
+            else:
+                found[pk] = (marked(public), False)
+        return found

@@ -1,0 +1,72 @@
+"""SQLite: FTS5 over the documents (migration search 0001), ranked by bm25."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.utils.safestring import SafeString
+
+from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
+
+# bm25 weights of the columns: subject, people, public text, internal text.
+WEIGHTS = (10.0, 4.0, 1.0, 1.0)
+PUBLIC_COLUMNS = "{subject people public_text}"
+PUBLIC, INTERNAL = 2, 3  # column numbers, for snippet()
+SNIPPET_TOKENS = 24
+_WORDLIKE = re.compile(r"\w")
+
+
+def fts_string(term: str) -> str:
+    """A term as an FTS5 string: whatever it holds is words, never syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_query(text: TextQuery) -> str:
+    """The FTS5 query of `text`: every term a string, all of them required, the
+    excluded ones after NOT, and a customer's limited to the public columns."""
+    words = [w for w in text.words if _WORDLIKE.search(w)]
+    parts = [fts_string(w) for w in words]
+    if text.prefix and words and words[-1] == text.words[-1]:
+        parts[-1] += " *"
+    parts += [fts_string(p) for p in text.phrases if _WORDLIKE.search(p)]
+    query = " AND ".join(parts) or '""'
+    for excluded in text.excluded:
+        if _WORDLIKE.search(excluded):
+            query = f"({query}) NOT {fts_string(excluded)}"
+    if text.public_only:
+        query = f"{PUBLIC_COLUMNS} : ({query})"
+    return query
+
+
+class SqliteBackend(Backend):
+    table = "search_fts"
+    id_column = "rowid"
+
+    def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
+        return "search_fts MATCH %s", [fts_query(text)]
+
+    def score(self, text: TextQuery) -> tuple[str, list[Any]]:
+        return "bm25(search_fts, {})".format(", ".join(map(str, WEIGHTS))), []
+
+    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, tuple[SafeString, bool]]:
+        if not ids:
+            return {}
+        marks = f"'{START}', '{STOP}', '…', {SNIPPET_TOKENS}"
+        placeholders = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT rowid, snippet(search_fts, {PUBLIC}, {marks}), "  # noqa: S608
+            f"snippet(search_fts, {INTERNAL}, {marks}) FROM search_fts "
+            f"WHERE search_fts MATCH %s AND rowid IN ({placeholders})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [fts_query(text), *ids])
+            rows = cursor.fetchall()
+        found: dict[int, tuple[SafeString, bool]] = {}
+        for pk, public, internal in rows:
+            if not text.public_only and not has_hit(public) and has_hit(internal):
+                found[pk] = (marked(internal), True)
+            else:
+                found[pk] = (marked(public), False)
+        return found

@@ -1,0 +1,277 @@
+"""Qualifiers (`status:open`, `assignee:me`, `created:>2026-01-01`...) as filters
+on the ticket row: the same columns, and so the same indexes, as the queues.
+
+Names are matched as people type them: a whole name, in any case, else the one
+name that starts with what was typed. No match, or several, is a `BadSearch`
+that says which ("No status is called “pend”", "“s” could be Sales or
+Support"); a search never runs wider than asked. Several values separated by
+commas mean any of them (`priority:high,emergency`).
+
+Dates are the searcher's time zone's days: `created:2026-01-31` is that day,
+`>`/`>=`/`<`/`<=` compare with it, `2026-01-01..2026-01-31` is a range (both days
+in). An age is a number and a unit (h, d, w, m for 30 days, y for 365):
+`updated:<7d` is "updated less than 7 days ago", `created:>1y` "more than a
+year ago".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Agent, Department, Organization, Team
+from helpline.search.query import EXAMPLES, BadSearch
+from helpline.tickets.models import (
+    Attachment,
+    EntryKind,
+    HelpTopic,
+    Priority,
+    State,
+    Status,
+)
+
+MAX_VALUES = 10  # comma-separated values of one qualifier
+# Qualifiers a customer may use on the portal (their own tickets, public thread).
+CUSTOMER_QUALIFIERS = frozenset({"status", "state", "created", "updated", "has"})
+
+
+def qualifier_filter(key: str, value: str, *, agent: Agent | None, public_only: bool = False) -> Q:
+    """The filter of one qualifier, for `agent` (None: a customer)."""
+    if agent is None and key not in CUSTOMER_QUALIFIERS:
+        raise BadSearch(
+            _("“%(key)s:” is for agents; here you can use %(allowed)s.")
+            % {"key": key, "allowed": ", ".join(f"{k}:" for k in sorted(CUSTOMER_QUALIFIERS))}
+        )
+    values = [v.strip() for v in value.split(",") if v.strip()]
+    if not values or len(values) > MAX_VALUES:
+        raise BadSearch(
+            _("“%(key)s:” takes one to %(limit)d values separated by commas.")
+            % {"key": key, "limit": MAX_VALUES}
+        )
+    if key in ("created", "updated"):
+        return _combined(values, lambda v: _when(key, v))
+    if key == "is":
+        return _combined(values, lambda v: _is(v, agent))
+    if key == "has":
+        return _combined(values, lambda v: _has(v, public_only))
+    return _combined(values, lambda v: ONE_VALUE[key](v, agent))
+
+
+def _combined(values: list[str], one: Callable[[str], Q]) -> Q:
+    q = Q(pk__in=[])
+    for value in values:
+        q |= one(value)
+    return q
+
+
+def named[M: Model](qs: QuerySet[M], field: str, typed: str, noun: str, key: str) -> M:
+    """The one row whose `field` is `typed` (any case), else the one it starts."""
+    exact = list(qs.filter(**{f"{field}__iexact": typed})[:2])
+    if len(exact) == 1:
+        return exact[0]
+    starting = list(qs.filter(**{f"{field}__istartswith": typed}).order_by(field)[:3])
+    if len(starting) == 1:
+        return starting[0]
+    if not starting:
+        raise BadSearch(
+            _("No %(noun)s is called “%(typed)s” (%(example)s).")
+            % {"noun": noun, "typed": typed, "example": EXAMPLES[key]}
+        )
+    names = ", ".join(str(getattr(row, field)) for row in starting[:2])
+    raise BadSearch(
+        _("“%(typed)s” could be more than one %(noun)s (%(names)s...): type more of it.")
+        % {"typed": typed, "noun": noun, "names": names}
+    )
+
+
+def _status(value: str, agent: Agent | None) -> Q:
+    # A status, or a state by its name ("open", "closed") when no status is called so.
+    exact = Status.objects.filter(name__iexact=value)
+    if not exact.exists() and value.lower() in State.values:
+        return Q(state=value.lower())
+    return Q(status=named(Status.objects.all(), "name", value, _("status"), "status"))
+
+
+def _state(value: str, agent: Agent | None) -> Q:
+    lowered = value.lower()
+    if lowered not in (State.OPEN, State.CLOSED):
+        raise BadSearch(_("“state:” is open or closed (%(example)s).") % {"example": "state:open"})
+    return Q(state=lowered)
+
+
+def _assignee(value: str, agent: Agent | None) -> Q:
+    lowered = value.lower()
+    if lowered == "me" and agent is not None:
+        return Q(assignee=agent)
+    if lowered == "none":
+        return Q(assignee__isnull=True)
+    agents = Agent.objects.select_related("user")
+    by_login = agents.filter(user__username__iexact=value).first()
+    if by_login is not None:
+        return Q(assignee=by_login)
+    full = agents.filter(Q(user__first_name__istartswith=value) | Q(user__last_name__iexact=value))
+    found = list(full[:3])
+    if len(found) == 1:
+        return Q(assignee=found[0])
+    if not found:
+        raise BadSearch(
+            _(
+                "No agent is called “%(typed)s”: type their user name, first name or last name, "
+                "or me, or none."
+            )
+            % {"typed": value}
+        )
+    raise BadSearch(
+        _("“%(typed)s” could be more than one agent (%(names)s...): type their user name.")
+        % {"typed": value, "names": ", ".join(a.name for a in found[:2])}
+    )
+
+
+def _team(value: str, agent: Agent | None) -> Q:
+    if value.lower() == "none":
+        return Q(team__isnull=True)
+    return Q(team=named(Team.objects.all(), "name", value, _("team"), "team"))
+
+
+def _department(value: str, agent: Agent | None) -> Q:
+    return Q(
+        department=named(Department.objects.all(), "name", value, _("department"), "department")
+    )
+
+
+def _topic(value: str, agent: Agent | None) -> Q:
+    if value.lower() == "none":
+        return Q(topic__isnull=True)
+    return Q(topic=named(HelpTopic.objects.all(), "name", value, _("help topic"), "topic"))
+
+
+def _priority(value: str, agent: Agent | None) -> Q:
+    return Q(priority=named(Priority.objects.all(), "name", value, _("priority"), "priority"))
+
+
+def _from(value: str, agent: Agent | None) -> Q:
+    """An address (the customer's), or a domain: `acme.com`, `@acme.com`."""
+    address = value.strip("<>").lower()
+    if "@" in address.lstrip("@"):
+        return Q(customer__email__iexact=address)
+    domain = address.lstrip("@")
+    if not re.fullmatch(r"[\w.-]+\.[\w-]+", domain):
+        raise BadSearch(
+            _("“from:” takes an email address or a domain (%(example)s).")
+            % {"example": EXAMPLES["from"]}
+        )
+    return Q(customer__email__iendswith=f"@{domain}")
+
+
+def _customer(value: str, agent: Agent | None) -> Q:
+    if "@" in value:
+        return Q(customer__email__iexact=value)
+    return Q(customer__name__icontains=value)
+
+
+def _org(value: str, agent: Agent | None) -> Q:
+    return Q(
+        customer__organization=named(
+            Organization.objects.all(), "name", value, _("organization"), "org"
+        )
+    )
+
+
+ONE_VALUE: dict[str, Callable[[str, Agent | None], Q]] = {
+    "status": _status,
+    "state": _state,
+    "assignee": _assignee,
+    "team": _team,
+    "department": _department,
+    "topic": _topic,
+    "priority": _priority,
+    "from": _from,
+    "customer": _customer,
+    "org": _org,
+}
+
+
+def _is(value: str, agent: Agent | None) -> Q:
+    match value.lower():
+        case "open":
+            return Q(state=State.OPEN)
+        case "closed":
+            return Q(state=State.CLOSED)
+        case "overdue":
+            return Q(state=State.OPEN, is_overdue=True)
+        case "unassigned":
+            return Q(assignee__isnull=True, team__isnull=True)
+        case "assigned":
+            return Q(assignee__isnull=False) | Q(team__isnull=False)
+        case "mine" if agent is not None:
+            return Q(assignee=agent)
+    raise BadSearch(
+        _("“is:” is one of %(values)s.")
+        % {"values": "open, closed, overdue, unassigned, assigned, mine"}
+    )
+
+
+def _has(value: str, public_only: bool) -> Q:
+    if value.lower() not in ("attachment", "attachments"):
+        raise BadSearch(_("“has:” takes attachment (%(example)s).") % {"example": "has:attachment"})
+    files = Attachment.objects.filter(entry__ticket=OuterRef("pk"))
+    if public_only:
+        files = files.exclude(entry__kind=EntryKind.NOTE)
+    return Q(Exists(files))
+
+
+# --- dates ------------------------------------------------------------------------
+
+_AGE = re.compile(r"(\d{1,4})([hdwmy])")
+_UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
+_COMPARE = re.compile(r"(>=|<=|>|<)?(.+)")
+
+
+def _when(key: str, value: str) -> Q:
+    column = "created_at" if key == "created" else "updated_at"
+    if ".." in value:
+        start_text, _sep, end_text = value.partition("..")
+        start, _end = _day(key, start_text)
+        _start, end = _day(key, end_text)
+        return Q(**{f"{column}__gte": start, f"{column}__lt": end})
+    match = _COMPARE.fullmatch(value)
+    assert match is not None  # `.+` matches any non-empty value
+    op, rest = match.group(1) or "", match.group(2)
+    if (age := _AGE.fullmatch(rest.lower())) is not None:
+        moment = timezone.now() - timedelta(days=int(age.group(1)) * _UNITS[age.group(2)])
+        # An age: "<7d" is younger than seven days, so after the moment.
+        newer = op in ("<", "<=", "")
+        return Q(**{f"{column}__{'gte' if newer else 'lt'}": moment})
+    start, end = _day(key, rest)
+    lookups = {
+        "": {f"{column}__gte": start, f"{column}__lt": end},
+        ">": {f"{column}__gte": end},
+        ">=": {f"{column}__gte": start},
+        "<": {f"{column}__lt": start},
+        "<=": {f"{column}__lt": end},
+    }
+    return Q(**lookups[op])
+
+
+def _day(key: str, text: str) -> tuple[datetime, datetime]:
+    """The start and the end of the day `text` (YYYY-MM-DD), in the current zone."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        day = None
+    if day is None or not 1970 <= day.year <= 9998:
+        raise BadSearch(
+            _(
+                "“%(key)s:” takes a day such as 2026-01-31, a range such as "
+                "2026-01-01..2026-01-31, or an age such as 7d, each after > or < if you like."
+            )
+            % {"key": key}
+        )
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return start, end

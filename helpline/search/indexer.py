@@ -1,0 +1,128 @@
+"""Keeping the documents in step: the worker indexes what changes marked.
+
+`index_pending` (the task queued when a change commits, and the periodic job
+that finds marks whose task was lost) claims a batch of `Pending` marks, builds
+their documents with no transaction open (`documents.build`), then writes them
+in one short transaction together with the removal of the marks it still owns.
+
+Why "still owns": a change that lands while a document is being built sets its
+mark back to unclaimed, so the mark stays and the ticket is indexed again, and a
+document built from older text is not written over a newer one by a slower
+worker (its claim is gone, so it writes nothing). A worker that dies holding a
+claim leaves it to be taken again after `CLAIM_SECONDS`.
+
+Lag: a change is searchable once the worker has run its task, about a second
+after the commit when the worker is idle (`HELPLINE_SCHEDULER_SECONDS` and the
+database queue's poll); with the task lost, within the periodic job's minute.
+
+`reindex` rebuilds every document (`helpline search reindex`), in the same small
+claimed batches, so the desk keeps working and later changes win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from helpline.search import documents
+from helpline.search.models import Document, Pending
+from helpline.search.staleness import mark
+from helpline.tickets.models import Ticket
+
+# Documents written per transaction. On SQLite the FTS5 triggers tokenize the old
+# and the new text inside it, holding the site's write lock: a few milliseconds a
+# document, so a batch keeps other writers waiting well under a tenth of a second.
+WRITE_BATCH = 50
+# A claim older than this belongs to a worker that died.
+CLAIM_SECONDS = 300
+
+
+def index_pending(limit: int = 2_000) -> int:
+    """Index up to `limit` marked tickets, oldest marks first; the number indexed."""
+    done = 0
+    while done < limit:
+        claimed = claim(min(WRITE_BATCH, limit - done))
+        if claimed is None:
+            break
+        stamp, ids = claimed
+        done += write(stamp, documents.build(ids), ids)
+    return done
+
+
+def claim(size: int, among: Iterable[int] | None = None) -> tuple[datetime, list[int]] | None:
+    """Claim up to `size` unclaimed (or abandoned) marks, `among` these tickets if
+    given: (the claim's stamp, the tickets), or None when there are none."""
+    now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=CLAIM_SECONDS))
+    marks = Pending.objects.filter(free)
+    if among is not None:
+        marks = marks.filter(ticket_id__in=list(among))
+    with transaction.atomic():
+        ids = list(
+            marks.order_by("marked_at", "ticket_id")
+            .select_for_update(skip_locked=True)
+            .values_list("ticket_id", flat=True)[:size]
+        )
+        if not ids:
+            return None
+        # The condition again: on SQLite another worker may have claimed some
+        # between the read and this write (PostgreSQL skipped the locked rows).
+        Pending.objects.filter(free, ticket_id__in=ids).update(claimed_at=now)
+    owned = list(
+        Pending.objects.filter(ticket_id__in=ids, claimed_at=now).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    return (now, owned) if owned else None
+
+
+def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> int:
+    """Write the documents whose marks are still claimed by `stamp`, and drop those
+    marks (a deleted ticket's too); the number of documents written."""
+    now = timezone.now()
+    with transaction.atomic():
+        mine = Pending.objects.select_for_update().filter(ticket_id__in=ids, claimed_at=stamp)
+        owned = set(mine.values_list("ticket_id", flat=True))
+        docs = [
+            Document(ticket_id=pk, indexed_at=now, **vars(text))
+            for pk, text in texts.items()
+            if pk in owned
+        ]
+        Document.objects.bulk_create(
+            docs,
+            update_conflicts=True,
+            unique_fields=["ticket"],
+            update_fields=["subject", "people", "public_text", "internal_text", "indexed_at"],
+        )
+        Pending.objects.filter(ticket_id__in=owned, claimed_at=stamp).delete()
+    return len(docs)
+
+
+def reindex(
+    start_after: int = 0, batch: int = 500, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Rebuild the document of every ticket with an id above `start_after`, in id
+    order; `progress(done, last id)` after each batch. The number indexed."""
+    done = 0
+    last = start_after
+    while True:
+        ids = list(
+            Ticket.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return done
+        with transaction.atomic():
+            mark(Ticket.objects.filter(pk__in=ids), wake_worker=False)
+        for start in range(0, len(ids), WRITE_BATCH):
+            chunk = ids[start : start + WRITE_BATCH]
+            claimed = claim(len(chunk), among=chunk)
+            if claimed is not None:
+                stamp, owned = claimed
+                done += write(stamp, documents.build(owned), owned)
+        last = ids[-1]
+        if progress is not None:
+            progress(done, last)

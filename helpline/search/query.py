@@ -1,0 +1,168 @@
+"""Reading what was typed into a search box: words, phrases, exclusions, qualifiers.
+
+    vpn "cannot connect" -printer status:open assignee:me created:>2026-01-01
+
+- a word, or a "quoted phrase", must be in the ticket (stemmed: "connecting"
+  finds "connected");
+- `-word` or `-"a phrase"` must not be;
+- `key:value` (or `key:"a value"`) is a qualifier (helpline.search.filters), and
+  `-key:value` its opposite;
+- a search that is only a ticket number, whole or its first digits (`#` allowed),
+  finds tickets by number.
+
+Nothing typed reaches a database's query language as syntax: the words go as
+parameters, quoted (backends). Bounds: `MAX_CHARS` characters, `MAX_TERMS`
+words, phrases and exclusions, `MAX_QUALIFIERS` qualifiers; more is a
+`BadSearch`, whose message is shown as is. A `key:` that is not a qualifier is
+refused with the list of those that are, never searched as words or dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MAX_CHARS = 500
+MAX_TERMS = 16
+MAX_QUALIFIERS = 12
+# The longest number a search by number looks at (ticket numbers are at most 20).
+MAX_NUMBER = 20
+QUALIFIERS = (
+    "status",
+    "state",
+    "assignee",
+    "team",
+    "department",
+    "topic",
+    "priority",
+    "from",
+    "customer",
+    "org",
+    "created",
+    "updated",
+    "is",
+    "has",
+)
+# Said when somebody types one we do not have (yet).
+NOT_YET = {"tag": gettext_lazy("Tickets have no tags in Helpline.")}
+
+# -? (key:)? ("quoted" | bare)
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):(?!//))?(?:"([^"]*)"?|(\S+))')
+_NUMBER = re.compile(rf"#?(\d{{1,{MAX_NUMBER}}})")
+
+
+class BadSearch(ValueError):
+    """A search that cannot run as typed; `message` says why, for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Parsed:
+    text: str  # as typed (stripped)
+    words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)  # words and phrases
+    qualifiers: list[tuple[str, str, bool]] = field(default_factory=list)  # key, value, excluded
+    number: str | None = None  # the search is this (partial) ticket number
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.has_text or self.excluded or self.qualifiers or self.number)
+
+
+def parse(typed: str) -> Parsed:
+    # Control characters are no words (and PostgreSQL refuses a NUL in a query).
+    text = " ".join("".join(c if c.isprintable() else " " for c in typed).split())
+    if len(text) > MAX_CHARS:
+        raise BadSearch(
+            _("A search can be at most %(limit)d characters long; this one has %(count)d.")
+            % {"limit": MAX_CHARS, "count": len(text)}
+        )
+    parsed = Parsed(text=text)
+    if (lone := _NUMBER.fullmatch(text)) is not None:
+        parsed.number = lone.group(1)
+        return parsed
+    unknown: list[str] = []
+    for match in _TOKEN.finditer(text):
+        minus, key, quoted, bare = match.groups()
+        value = (quoted if quoted is not None else bare or "").strip()
+        if key is not None:
+            key = key.lower()
+            if key not in QUALIFIERS:
+                unknown.append(key)
+                continue
+            if not value:
+                raise BadSearch(
+                    _("“%(key)s:” needs a value, such as %(example)s.")
+                    % {"key": key, "example": EXAMPLES[key]}
+                )
+            parsed.qualifiers.append((key, value, bool(minus)))
+            continue
+        if not value or value == "-":
+            continue
+        if minus:
+            parsed.excluded.append(value)
+        elif quoted is not None and " " in value:
+            parsed.phrases.append(value)
+        else:
+            parsed.words.append(value)
+    if unknown:
+        raise BadSearch(unknown_message(unknown))
+    terms = len(parsed.words) + len(parsed.phrases) + len(parsed.excluded)
+    if terms > MAX_TERMS:
+        raise BadSearch(
+            _("A search can have at most %(limit)d words and phrases; this one has %(count)d.")
+            % {"limit": MAX_TERMS, "count": terms}
+        )
+    if len(parsed.qualifiers) > MAX_QUALIFIERS:
+        raise BadSearch(
+            _("A search can have at most %(limit)d filters; this one has %(count)d.")
+            % {"limit": MAX_QUALIFIERS, "count": len(parsed.qualifiers)}
+        )
+    return parsed
+
+
+def unknown_message(keys: list[str]) -> str:
+    reasons = [str(NOT_YET[k]) for k in keys if k in NOT_YET]
+    names = ", ".join(f"“{k}:”" for k in dict.fromkeys(keys))
+    known = ", ".join(f"{k}:" for k in QUALIFIERS)
+    message = _("Unknown filter %(names)s. The filters are: %(known)s.") % {
+        "names": names,
+        "known": known,
+    }
+    return " ".join([*reasons, message])
+
+
+# One example value per qualifier, for messages and the help beside the box.
+EXAMPLES = {
+    "status": "status:open",
+    "state": "state:closed",
+    "assignee": "assignee:me",
+    "team": "team:“Level II”",
+    "department": "department:support",
+    "topic": "topic:billing",
+    "priority": "priority:high",
+    "from": "from:acme.com",
+    "customer": "customer:ken",
+    "org": "org:acme",
+    "created": "created:>2026-01-01",
+    "updated": "updated:<7d",
+    "is": "is:overdue",
+    "has": "has:attachment",
+}
+HELP = format_lazy(
+    "{} {}",
+    gettext_lazy("Words, “quoted phrases”, -excluded, a ticket number, or filters:"),
+    ", ".join(EXAMPLES.values()),
+)

@@ -1,0 +1,201 @@
+"""Searching tickets: what the desk, the portal and the API call.
+
+`search(typed, agent=...)` (or `customer=...`) reads the search (query.parse),
+limits the tickets to those the searcher may see (the queues' own
+`visible_to`, or a customer's own tickets) and to its qualifiers (filters), and
+then:
+
+- a (partial) ticket number: the tickets whose number starts so, by number;
+- words or phrases: the full-text backend's matches, by relevance or newest
+  first, each with a highlighted snippet;
+- only exclusions or qualifiers: the tickets that pass, newest first.
+
+Pages are keyset pages behind a signed cursor. The counts per state
+("12 open, 230 closed") are counted up to `COUNT_CAP` matches and say "more"
+beyond, so a common word costs a bounded count.
+
+Permissions are applied before anything is read from the index, in the same
+query: a ticket the searcher may not see is neither a hit, nor a snippet, nor
+counted. A customer's search reads only the subject, the people and the public
+thread of their own tickets (backends: `public_only`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import signing
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Agent, Customer
+from helpline.search.backends import TextQuery, backend
+from helpline.search.filters import qualifier_filter
+from helpline.search.query import MAX_NUMBER, BadSearch, Parsed, parse
+from helpline.tickets.models import Ticket
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+COUNT_CAP = 10_000
+ORDERS = ("relevance", "newest")
+RELATED = ("customer", "status", "priority", "department", "topic", "assignee__user", "team")
+_CURSOR_SALT = "helpline.search.cursor"
+
+
+@dataclass
+class Hit:
+    ticket: Ticket
+    snippet: SafeString | None = None
+    in_note: bool = False  # the snippet is from an internal note
+
+
+@dataclass
+class Results:
+    parsed: Parsed
+    order: str
+    hits: list[Hit] = field(default_factory=list)
+    next_cursor: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # by state
+    counts_capped: bool = False
+    by_number: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def search(
+    typed: str,
+    *,
+    agent: Agent | None = None,
+    customer: Customer | None = None,
+    order: str = "relevance",
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+    prefix: bool = False,
+    counts: bool = True,
+) -> Results:
+    """One page of the search `typed` as `agent` (or `customer`) may see it.
+    BadSearch (a message to show) for a search, order or cursor that cannot run."""
+    if (agent is None) == (customer is None):
+        raise ValueError("search() needs an agent or a customer")
+    if order not in ORDERS:
+        raise BadSearch(_("Results are ordered by relevance or newest first."))
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    parsed = parse(typed)
+    results = Results(parsed=parsed, order=order)
+    if parsed.is_empty:
+        return results
+    public_only = agent is None
+    tickets = _scope(agent, customer)
+    for key, value, negated in parsed.qualifiers:
+        q = qualifier_filter(key, value, agent=agent, public_only=public_only)
+        tickets = tickets.filter(~q if negated else q)
+    after = read_cursor(cursor, order) if cursor else None
+    if parsed.number is not None:
+        results.by_number = True
+        ids, next_at = _by_number(tickets, parsed.number, after, limit)
+        matched = _number_range(tickets, parsed.number)
+        snippets: dict[int, tuple[SafeString, bool]] = {}
+    elif parsed.has_text:
+        text = TextQuery(
+            tuple(parsed.words), tuple(parsed.phrases), tuple(parsed.excluded), prefix, public_only
+        )
+        engine = backend()
+        rows = engine.ranked(
+            text,
+            tickets,
+            newest=order == "newest" or prefix,
+            after=(after["s"], after["i"]) if after else None,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        ids = [pk for pk, _score in rows]
+        next_at = {"s": rows[-1][1], "i": rows[-1][0]} if more else None
+        matched = tickets.filter(pk__in=engine.matching(text))
+        snippets = engine.snippets(text, ids)
+    else:
+        engine = backend()
+        for term in parsed.excluded:
+            tickets = tickets.exclude(
+                pk__in=engine.matching(TextQuery(phrases=(term,), public_only=public_only))
+            )
+        ids, next_at = _newest(tickets, after, limit)
+        matched = tickets
+        snippets = {}
+    by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*RELATED)}
+    for pk in ids:
+        if pk in by_id:  # one may have been deleted meanwhile
+            snippet, in_note = snippets.get(pk, (None, False))
+            results.hits.append(Hit(by_id[pk], snippet, in_note))
+    if next_at is not None:
+        results.next_cursor = make_cursor({**next_at, "o": order})
+    if counts:
+        results.counts, results.counts_capped = count_by_state(matched)
+    return results
+
+
+def _scope(agent: Agent | None, customer: Customer | None) -> QuerySet[Ticket]:
+    if agent is not None:
+        return Ticket.objects.visible_to(agent)
+    return Ticket.objects.filter(customer=customer)
+
+
+def _number_range(tickets: QuerySet[Ticket], digits: str) -> QuerySet[Ticket]:
+    # A range on the unique index rather than LIKE 'digits%', which neither
+    # database serves from a plain index (numbers are at most MAX_NUMBER long).
+    return tickets.filter(number__gte=digits, number__lte=digits + "9" * (MAX_NUMBER - len(digits)))
+
+
+def _by_number(
+    tickets: QuerySet[Ticket], digits: str, after: dict[str, Any] | None, limit: int
+) -> tuple[list[int], dict[str, Any] | None]:
+    found = _number_range(tickets, digits)
+    if after is not None:
+        found = found.filter(number__gt=str(after.get("n", "")))
+    rows = list(found.order_by("number").values_list("pk", "number")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [pk for pk, _n in rows], ({"n": rows[-1][1]} if more else None)
+
+
+def _newest(
+    tickets: QuerySet[Ticket], after: dict[str, Any] | None, limit: int
+) -> tuple[list[int], dict[str, Any] | None]:
+    if after is not None:
+        tickets = tickets.filter(pk__lt=int(after.get("i", 0)))
+    ids = list(tickets.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    more = len(ids) > limit
+    ids = ids[:limit]
+    return ids, ({"s": 0.0, "i": ids[-1]} if more else None)
+
+
+def count_by_state(tickets: QuerySet[Ticket]) -> tuple[dict[str, int], bool]:
+    """{state: count} of the first COUNT_CAP + 1 tickets, and whether there were
+    more than COUNT_CAP (the counts then say "at least")."""
+    sql, params = tickets.order_by().values("state")[: COUNT_CAP + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT state, COUNT(*) FROM ({sql}) AS capped GROUP BY state",  # noqa: S608
+            params,
+        )
+        found = {state: int(n) for state, n in cursor.fetchall()}
+    return found, sum(found.values()) > COUNT_CAP
+
+
+def make_cursor(position: dict[str, Any]) -> str:
+    return signing.dumps(position, salt=_CURSOR_SALT, compress=False)
+
+
+def read_cursor(raw: str, order: str) -> dict[str, Any]:
+    try:
+        position = signing.loads(raw[:500], salt=_CURSOR_SALT)
+    except signing.BadSignature:
+        position = None
+    if not isinstance(position, dict) or position.get("o") != order:
+        raise BadSearch(_("This page link is not valid any more: start the search again."))
+    return position

@@ -1,0 +1,127 @@
+"""Marking tickets whose searchable text changed, in the transaction that changed it.
+
+`mark_changed` receives the lifecycle's `events_recorded` signal: a change that
+touches what a ticket's document holds (a message, a reply, a note, an edit of the
+subject or the customer, a collaborator) marks the ticket `Pending` in the same
+transaction, with one INSERT, and asks the worker to index it once the change
+commits. Nothing is read or tokenized here: the write transaction (on SQLite, the
+write lock of the whole site) is not held for it. A change that rolls back takes
+its mark with it; a change that commits is always indexed, even if the task is
+lost (the periodic `search.index` job finds the mark).
+
+People change outside the lifecycle (an agent edits a customer's name; an
+organization is renamed): their tickets are marked the same way, after the row is
+saved, only when a searchable field changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
+
+from helpline.accounts.models import Customer, Organization
+from helpline.search.models import Pending
+from helpline.tickets.models import Collaborator, Event, EventKind, Ticket
+
+# Changes that leave the document as it was: the ticket's columns (status,
+# assignee, department, due time...) are searched on the ticket row itself. Any
+# other kind, including one added later, re-indexes: a stale index is the worse
+# mistake.
+UNTEXTUAL = frozenset(
+    {
+        EventKind.ASSIGNED,
+        EventKind.RELEASED,
+        EventKind.TRANSFERRED,
+        EventKind.STATUS,
+        EventKind.OVERDUE,
+        EventKind.SLA,
+        EventKind.ESCALATED,
+        EventKind.ROUTED,
+        EventKind.UNASSIGNABLE,
+        EventKind.RATED,
+    }
+)
+CUSTOMER_FIELDS = ("name", "email", "organization_id")
+
+
+def mark_changed(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
+    """The `events_recorded` receiver: mark the tickets whose text changed."""
+    ids = sorted({e.ticket_id for e in events if e.kind not in UNTEXTUAL})
+    if ids:
+        mark(Ticket.objects.filter(pk__in=ids))
+
+
+def mark(tickets: QuerySet[Ticket], *, wake_worker: bool = True) -> None:
+    """Mark these tickets for indexing (again, if a worker holds them now), in one
+    INSERT ... SELECT, and ask the worker to index them when the transaction
+    commits (unless the caller indexes them itself: `indexer.reindex`)."""
+    sql, params = tickets.values("id").query.sql_with_params()
+    table = Pending._meta.db_table
+    with connection.cursor() as cursor:
+        # Both databases take ON CONFLICT; SQLite needs the SELECT to have a WHERE
+        # (every caller's has one) to tell its ON from a join's.
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, marked_at, claimed_at) "  # noqa: S608
+            f"SELECT U.id, %s, NULL FROM ({sql}) U WHERE U.id IS NOT NULL "
+            "ON CONFLICT (ticket_id) DO UPDATE SET marked_at = excluded.marked_at, "
+            "claimed_at = NULL",
+            [timezone.now(), *params],
+        )
+        marked = cursor.rowcount
+    if marked and wake_worker:
+        transaction.on_commit(enqueue_indexing, robust=True)
+
+
+def enqueue_indexing() -> None:
+    from helpline.search.tasks import index_pending
+
+    index_pending.enqueue()
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+def _remember_customer(sender: type, instance: Customer, **kwargs: Any) -> None:
+    """pre_save: what the searchable fields were, to compare after the save."""
+    fields = kwargs.get("update_fields")
+    if instance.pk is None or (
+        fields is not None and not set(fields) & {"name", "email", "organization"}
+    ):
+        instance._search_before = None  # type: ignore[attr-defined]
+        return
+    instance._search_before = (  # type: ignore[attr-defined]
+        Customer.objects.filter(pk=instance.pk).values_list(*CUSTOMER_FIELDS).first()
+    )
+
+
+def _customer_saved(sender: type, instance: Customer, created: bool, **kwargs: Any) -> None:
+    before = getattr(instance, "_search_before", None)
+    if created or before is None:
+        return
+    if before != tuple(getattr(instance, f) for f in CUSTOMER_FIELDS):
+        mark_people(Q(customer=instance))
+
+
+def _organization_saved(sender: type, instance: Organization, created: bool, **kwargs: Any) -> None:
+    if not created:
+        mark_people(Q(customer__organization=instance))
+
+
+def mark_people(customers: Q) -> None:
+    """Mark the tickets whose documents name these customers (`customers` is a Q
+    on a `customer` relation): theirs, and those they collaborate on."""
+    mark(Ticket.objects.filter(customers))
+    mark(Ticket.objects.filter(pk__in=Collaborator.objects.filter(customers).values("ticket_id")))
+
+
+def connect_people_signals() -> None:
+    pre_save.connect(_remember_customer, sender=Customer, dispatch_uid="search.customer.pre")
+    post_save.connect(_customer_saved, sender=Customer, dispatch_uid="search.customer.post")
+    post_save.connect(
+        _organization_saved, sender=Organization, dispatch_uid="search.organization.post"
+    )

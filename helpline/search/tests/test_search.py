@@ -1,0 +1,171 @@
+"""Searching tickets: words, phrases, exclusions, ranking, snippets, numbers."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from helpline.conftest import World, make_customer
+from helpline.search.query import BadSearch
+from helpline.search.service import search
+from helpline.search.tests.helpers import index, numbers
+from helpline.tickets import lifecycle
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_finds_a_ticket_by_a_word_of_its_message(world: World) -> None:
+    vpn = world.open("Cannot work from home", body_html="<p>The VPN drops every hour.</p>")
+    world.open("Printer jam")
+    index()
+    assert numbers("vpn", agent=world.admin) == [vpn.number]
+
+
+def test_it_stems_words_and_folds_case_and_accents(world: World) -> None:
+    ticket = world.open("Résumé upload", body_html="<p>Uploading keeps FAILING.</p>")
+    index()
+    assert numbers("resume", agent=world.admin) == [ticket.number]
+    assert numbers("failed uploads", agent=world.admin) == [ticket.number]
+
+
+def test_the_exact_subject_hit_comes_before_a_word_deep_in_a_long_thread(world: World) -> None:
+    long = world.open("Weekly questions", body_html="<p>Hello.</p>")
+    for n in range(12):
+        lifecycle.reply(long, actor=world.agent, body_html=f"<p>Answer {n} about many things.</p>")
+    lifecycle.customer_reply(long, actor=world.customer, body_html="<p>Also the invoice.</p>")
+    subject = world.open("Invoice missing", body_html="<p>Where is it?</p>")
+    index()
+    assert numbers("invoice", agent=world.admin) == [subject.number, long.number]
+
+
+def test_a_phrase_must_appear_as_typed(world: World) -> None:
+    both = world.open("Mail", body_html="<p>Cannot connect to the server.</p>")
+    apart = world.open("Mail too", body_html="<p>The server said I cannot connect.</p>")
+    index()
+    assert numbers('"connect to the server"', agent=world.admin) == [both.number]
+    assert set(numbers("connect server", agent=world.admin)) == {both.number, apart.number}
+
+
+def test_an_excluded_word_leaves_its_tickets_out(world: World) -> None:
+    printer = world.open("Printer and scanner", body_html="<p>Both broken.</p>")
+    scanner = world.open("Scanner only", body_html="<p>Broken.</p>")
+    index()
+    assert numbers("broken -printer", agent=world.admin) == [scanner.number]
+    assert numbers("-printer", agent=world.admin) == [scanner.number]
+    assert printer.number in numbers("broken", agent=world.admin)
+
+
+def test_the_snippet_highlights_the_words_and_escapes_the_rest(world: World) -> None:
+    world.open("Error", body_html="<p>Then &lt;script&gt; said the token expired.</p>")
+    index()
+    hit = search("expired", agent=world.admin).hits[0]
+    assert hit.snippet is not None
+    assert "<mark>expired</mark>" in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
+    assert not hit.in_note
+
+
+def test_an_agent_finds_notes_and_sees_where_the_snippet_is_from(world: World) -> None:
+    ticket = world.open("Quiet one")
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Customer is a reseller.</p>")
+    index()
+    [hit] = search("reseller", agent=world.agent).hits
+    assert hit.in_note and hit.snippet is not None and "<mark>reseller</mark>" in hit.snippet
+
+
+def test_a_customer_never_finds_an_internal_note(world: World) -> None:
+    ticket = world.open("Quiet one")
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Customer is a reseller.</p>")
+    lifecycle.reply(ticket, actor=world.agent, body_html="<p>We are working on it.</p>")
+    index()
+    assert numbers("reseller", customer=world.customer) == []
+    assert numbers("reseller -printer", customer=world.customer) == []
+    assert numbers("working", customer=world.customer) == [ticket.number]
+    snippet = search("working", customer=world.customer).hits[0].snippet
+    assert snippet is not None and "reseller" not in snippet
+
+
+def test_a_customer_finds_only_their_own_tickets(world: World) -> None:
+    mine = world.open("Toner", body_html="<p>Toner empty.</p>")
+    world.open(
+        "Toner", body_html="<p>Toner empty.</p>", customer=world.outsider, actor=world.outsider
+    )
+    index()
+    assert numbers("toner", customer=world.customer) == [mine.number]
+    assert search("toner", customer=world.customer).counts == {"open": 1}
+
+
+def test_it_finds_by_the_customers_name_address_and_domain(world: World) -> None:
+    acme = make_customer("Wile Coyote", "wile@acme.example")
+    ticket = world.open("Rockets", customer=acme, actor=acme)
+    world.open("Other")
+    index()
+    for typed in ("coyote", "wile@acme.example", "acme.example"):
+        assert numbers(typed, agent=world.admin) == [ticket.number], typed
+
+
+def test_a_number_or_its_first_digits_finds_tickets_by_number(world: World) -> None:
+    first = world.open("One")
+    second = world.open("Two")
+    index()
+    assert numbers(first.number, agent=world.admin) == [first.number]
+    assert numbers(f"#{first.number}", agent=world.admin) == [first.number]
+    common = first.number[:1] if first.number[0] == second.number[0] else None
+    if common:
+        assert set(numbers(common, agent=world.admin)) >= {first.number}
+    assert search(first.number[:3], agent=world.admin).by_number
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(world: World) -> None:
+    opened = [world.open(f"Disk full {n}", body_html="<p>disk</p>" * (n + 1)) for n in range(7)]
+    index()
+    for order in ("relevance", "newest"):
+        seen: list[str] = []
+        cursor = ""
+        while True:
+            page = search("disk", agent=world.admin, order=order, cursor=cursor, limit=3)
+            seen += [hit.ticket.number for hit in page.hits]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert sorted(seen) == sorted(t.number for t in opened), order
+        assert len(seen) == len(set(seen))
+    newest = numbers("disk", agent=world.admin, order="newest")
+    assert newest == [t.number for t in reversed(opened)]
+
+
+def test_counts_are_per_state(world: World) -> None:
+    world.open("Fan noise")
+    closed = world.open("Fan noise again")
+    lifecycle.close(closed, actor=world.agent)
+    index()
+    found = search("fan", agent=world.admin)
+    assert found.counts == {"open": 1, "closed": 1} and not found.counts_capped
+
+
+def test_a_cursor_that_was_not_ours_is_refused(world: World) -> None:
+    with pytest.raises(BadSearch, match="not valid"):
+        search("fan", agent=world.admin, cursor="forged")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'a"b',
+        '"unclosed phrase',
+        "NEAR(a b)",
+        "a OR b AND NOT c",
+        "* ^ : {subject}",
+        "col:value",
+        "'; DROP TABLE tickets_ticket; --",
+        "\x00",
+        "é ü ß 中文",
+    ],
+)
+def test_no_typed_text_acts_as_query_syntax(world: World, typed: str) -> None:
+    world.open("Plain")
+    index()
+    # Refused with a reason is fine; an error of the database is not.
+    with contextlib.suppress(BadSearch):
+        search(typed, agent=world.admin)
