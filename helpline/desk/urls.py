@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.desk.views import auth, dashboard, new, profile, ticket, twofactor
+from helpline.desk.views import auth, dashboard, new, profile, search, ticket, twofactor
 from helpline.tickets import numbers  # noqa: F401  (registers <ticket:...>)
 
 app_name = "desk"
@@ -25,6 +25,8 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("queues/<slug:queue>/", dashboard.dashboard, name="queue"),
     path("go/", dashboard.jump, name="jump"),
+    path("search/", search.search_page, name="search"),
+    path("search/suggest/", search.suggest, name="search_suggest"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),
     path("tickets/<ticket:number>/", ticket.ticket_view, name="ticket"),
     path(

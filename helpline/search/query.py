@@ -81,9 +81,15 @@ class Parsed:
         return not (self.has_text or self.excluded or self.qualifiers or self.number)
 
 
+def clean(typed: str) -> str:
+    """The typed text with its runs of spaces made one, and control characters
+    made spaces: they are no words, PostgreSQL refuses a NUL in a query and FTS5
+    ends a string at one."""
+    return " ".join("".join(c if c.isprintable() else " " for c in typed).split())
+
+
 def parse(typed: str) -> Parsed:
-    # Control characters are no words (and PostgreSQL refuses a NUL in a query).
-    text = " ".join("".join(c if c.isprintable() else " " for c in typed).split())
+    text = clean(typed)
     if len(text) > MAX_CHARS:
         raise BadSearch(
             _("A search can be at most %(limit)d characters long; this one has %(count)d.")

@@ -3,11 +3,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Department, Team
@@ -74,15 +72,9 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
 @agent_required
 @require_safe
 def jump(request: HttpRequest) -> HttpResponse:
-    """The "go to ticket" box: a number opens the ticket page (404 if not visible)."""
-    typed = request.GET.get("number", "").strip()
-    number = typed.lstrip("#")
-    if number.isdigit():
-        return redirect("desk:ticket", number=number)
-    if typed:  # said, rather than landing on the queue without a word
-        messages.warning(
-            request,
-            gettext("“%(typed)s” is not a ticket number: type its digits, such as 123456.")
-            % {"typed": typed[:40]},
-        )
-    return redirect("desk:dashboard")
+    """The old "go to ticket" box (bookmarks of /desk/go/?number=): the search,
+    which opens a ticket whose whole number is typed."""
+    typed = request.GET.get("number", "").strip()[:500]
+    if not typed:
+        return redirect("desk:dashboard")
+    return redirect(f"{reverse('desk:search')}?{urlencode({'q': typed})}")

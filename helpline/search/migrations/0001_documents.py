@@ -3,72 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-# The text index itself, for each database (see helpline.search.models):
-# SQLite: an FTS5 table over search_document, kept by triggers ("external
-# content": the text is stored once, in search_document). Porter stemming
-# (English), case and accents folded by unicode61.
-# PostgreSQL: a text search configuration that folds accents (the unaccent
-# dictionary before the English stemmer), a generated tsvector column weighing the
-# parts A (number, subject) to D (notes), and its GIN index. unaccent is a trusted
-# extension: the database's owner may create it without being a superuser.
-# PostgreSQL's parser reads "<script>" in plain text as a tag and skips all that
-# follows it: every "<" gets a space after it first (and in the snippets too).
-
-SQLITE = [
-    """CREATE VIRTUAL TABLE search_fts USING fts5(
-        subject, people, public_text, internal_text,
-        content='search_document', content_rowid='ticket_id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER search_document_ai AFTER INSERT ON search_document BEGIN
-        INSERT INTO search_fts(rowid, subject, people, public_text, internal_text)
-        VALUES (new.ticket_id, new.subject, new.people, new.public_text, new.internal_text);
-    END""",
-    """CREATE TRIGGER search_document_ad AFTER DELETE ON search_document BEGIN
-        INSERT INTO search_fts(search_fts, rowid, subject, people, public_text, internal_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.people, old.public_text,
-                old.internal_text);
-    END""",
-    """CREATE TRIGGER search_document_au AFTER UPDATE ON search_document BEGIN
-        INSERT INTO search_fts(search_fts, rowid, subject, people, public_text, internal_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.people, old.public_text,
-                old.internal_text);
-        INSERT INTO search_fts(rowid, subject, people, public_text, internal_text)
-        VALUES (new.ticket_id, new.subject, new.people, new.public_text, new.internal_text);
-    END""",
-]
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS search_document_au",
-    "DROP TRIGGER IF EXISTS search_document_ad",
-    "DROP TRIGGER IF EXISTS search_document_ai",
-    "DROP TABLE IF EXISTS search_fts",
-]
-POSTGRESQL = [
-    "CREATE EXTENSION IF NOT EXISTS unaccent",
-    "CREATE TEXT SEARCH CONFIGURATION helpline_search (COPY = pg_catalog.english)",
-    """ALTER TEXT SEARCH CONFIGURATION helpline_search
-        ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem""",
-    """ALTER TABLE search_document ADD COLUMN vec tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('helpline_search'::regconfig, replace(subject, '<', '< ')), 'A')
-        || setweight(to_tsvector('helpline_search'::regconfig, replace(people, '<', '< ')), 'B')
-        || setweight(to_tsvector('helpline_search'::regconfig, replace(public_text, '<', '< ')), 'C')
-        || setweight(to_tsvector('helpline_search'::regconfig, replace(internal_text, '<', '< ')), 'D')
-    ) STORED""",
-    "CREATE INDEX search_document_vec ON search_document USING gin (vec)",
-]
-POSTGRESQL_REVERSE = [
-    "DROP INDEX IF EXISTS search_document_vec",
-    "ALTER TABLE search_document DROP COLUMN IF EXISTS vec",
-    "DROP TEXT SEARCH CONFIGURATION IF EXISTS helpline_search",
-]
-
-
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
+from helpline.search import schema
 
 
 class Migration(migrations.Migration):
@@ -110,8 +45,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['claimed_at', 'marked_at'], name='search_pending_claim')],
             },
         ),
+        # The text index for each database: see helpline.search.schema.
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRESQL}),
-            _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRESQL_REVERSE}),
+            schema.runner(schema.INSTALL, "documents"),
+            schema.runner(schema.UNINSTALL, "documents"),
         ),
     ]

@@ -85,7 +85,30 @@
       update();
     });
   }
+  // The desk's search box: "/" anywhere but in a text field goes to it (the
+  // results page's own box first); Escape, or a click elsewhere, closes its
+  // suggestions.
+  function searchShortcut() {
+    var header = document.getElementById("header-search");
+    if (!header) return;
+    var box = document.getElementById("search-suggestions");
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var t = event.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      event.preventDefault();
+      var target = document.getElementById("search-q") || header;
+      target.focus();
+      target.select();
+    });
+    function close() { if (box) box.innerHTML = ""; }
+    header.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    document.addEventListener("click", function (event) {
+      if (box && !header.form.contains(event.target)) close();
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    searchShortcut();
     initTabs(document);
     paintPriorities(document);
     guardDoubleSubmit();

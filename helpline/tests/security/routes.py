@@ -360,6 +360,10 @@ def _jump(scene: Scene) -> dict[str, Any]:
     return {"number": scene.support.number}
 
 
+def _search(scene: Scene) -> dict[str, Any]:
+    return {"q": scene.support.number}
+
+
 def account_uid(user: User) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
@@ -539,6 +543,8 @@ def _web() -> list[Case]:
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
         Case("desk:jump", query=_jump, params=("number",)),
+        Case("desk:search", query=_search, params=("q", "order", "cursor")),
+        Case("desk:search_suggest", query=_search, params=("q",)),
         Case("desk:new_ticket", methods=both, fields=_fields(NewTicketForm)),
         Case("desk:ticket", "support", _ticket("support")),
         Case("desk:ticket", "sales", _ticket("sales")),

@@ -107,6 +107,8 @@ MY = Redirect("portal:my_tickets")
 HOME = Redirect("portal:home")
 OPEN = Redirect("portal:open")
 TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.support.number]))
+# The old "go to ticket" box searches; a whole number the agent may see opens it.
+SEARCH = Redirect("desk:search")
 RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
 PROFILE = Redirect("desk:profile")
@@ -216,8 +218,13 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:queue[closed]", "POST"): NOT_POSTED,
     ("desk:queue[no such queue]", "GET"): NO_AGENT,
     ("desk:queue[no such queue]", "POST"): NOT_POSTED,
-    ("desk:jump", "GET"): row(DESK, DESK, DESK, TICKET, TICKET, TICKET, TICKET),
+    ("desk:jump", "GET"): row(DESK, DESK, DESK, SEARCH, SEARCH, SEARCH, SEARCH),
     ("desk:jump", "POST"): NOT_POSTED,
+    # The Support ticket's number: its page for who may see it, else no results.
+    ("desk:search", "GET"): row(DESK, DESK, DESK, 200, TICKET, TICKET, TICKET),
+    ("desk:search", "POST"): NOT_POSTED,
+    ("desk:search_suggest", "GET"): AGENTS_ONLY,
+    ("desk:search_suggest", "POST"): NOT_POSTED,
     ("desk:new_ticket", "GET"): AGENTS_ONLY,
     ("desk:new_ticket", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:ticket[support]", "GET"): SUPPORT_ONLY,

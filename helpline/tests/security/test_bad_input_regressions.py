@@ -140,13 +140,14 @@ def test_a_ticket_number_of_no_ticket_shape_is_not_found_before_any_query(
 def test_the_go_to_ticket_box_takes_any_run_of_digits(
     client: Client, world: World, number: str
 ) -> None:
-    """The box redirects any run of digits (`str.isdigit`) to its ticket page,
-    which then says 404; the ticket URL must take all of them."""
+    """The old box (/desk/go/) now searches: any run of digits (`str.isdigit`) is
+    a search that finds no ticket, answered with a page, never an error."""
     client.force_login(world.agent.user)
 
     response = client.get(reverse("desk:jump"), {"number": number}, follow=True)
 
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert "No ticket you can see matches this search." in response.content.decode()
 
 
 @pytest.mark.parametrize("number", ["1" * 21, "9" * 30])

@@ -166,6 +166,8 @@ def reflected(detector: Detector, agent: Page, visitor: Page, base: str, rated: 
         (agent, "/desk/queues/closed/", ["customer", "team"], "desk queue"),
         (agent, "/desk/reports/", ["preset", "start", "end", "group", "tz"], "reports"),
         (agent, "/desk/go/", ["number"], "desk jump"),
+        (agent, "/desk/search/", ["q", "order", "cursor"], "desk search"),
+        (agent, "/desk/search/suggest/", ["q"], "desk search suggestions"),
         (visitor, "/login/", ["next"], "portal sign-in form"),
         (visitor, "/desk/login/", ["next"], "desk sign-in form"),
         (visitor, rated, ["score", "next"], "rating page"),

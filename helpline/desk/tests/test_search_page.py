@@ -1,0 +1,105 @@
+"""The desk's search page and its suggestions."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from helpline.conftest import World, make_customer
+from helpline.search.tests.helpers import index
+from helpline.tickets import lifecycle
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client: Client, **params: str) -> tuple[int, str]:
+    response = client.get(reverse("desk:search"), params)
+    return response.status_code, response.content.decode()
+
+
+def test_it_shows_the_hits_with_their_snippets_and_counts(client: Client, world: World) -> None:
+    ticket = world.open("Laptop", body_html="<p>The battery swells after a week.</p>")
+    closed = world.open("Old laptop", body_html="<p>Battery again.</p>")
+    lifecycle.close(closed, actor=world.agent)
+    index()
+    client.force_login(world.agent.user)
+    status, html = page(client, q="battery")
+    assert status == 200
+    assert f"#{ticket.number}" in html and f"#{closed.number}" in html
+    assert "<mark>battery</mark>" in html.lower()
+    assert "2 tickets match: 1 open, 1 closed." in html
+
+
+def test_a_search_that_cannot_run_says_why_and_keeps_the_text(client: Client, world: World) -> None:
+    client.force_login(world.agent.user)
+    status, html = page(client, q="printer colour:red")
+    assert status == 400
+    assert "Unknown filter “colour:”" in html
+    assert 'value="printer colour:red"' in html
+
+
+def test_a_whole_number_opens_the_ticket(client: Client, world: World) -> None:
+    ticket = world.open()
+    client.force_login(world.agent.user)
+    response = client.get(reverse("desk:search"), {"q": f"#{ticket.number}"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:ticket", args=[ticket.number])
+
+
+def test_an_agent_finds_nothing_of_a_department_they_cannot_see(
+    client: Client, world: World
+) -> None:
+    secret = world.open("Merger", body_html="<p>Project kestrel is confidential.</p>")
+    index()
+    client.force_login(world.other_agent.user)  # Sales only; the ticket is Support's
+    for typed in ("kestrel", "merger", secret.number, secret.number[:3], "from:ken@example.com"):
+        status, html = page(client, q=typed)
+        assert status == 200, typed
+        # The counts and the table (what was typed is in the box and the links).
+        counts = html[
+            html.index('id="search-counts"') : html.index("</p>", html.index('id="search-counts"'))
+        ]
+        results = counts + html[html.index("<tbody>") : html.index("</tbody>")]
+        assert secret.number not in results and "kestrel" not in results.lower(), typed
+        assert "No ticket you can see matches this search." in results, typed
+        assert "0 tickets match" in results, typed
+    response = client.get(reverse("desk:search_suggest"), {"q": "kestrel"})
+    assert secret.number not in response.content.decode()
+
+
+def test_suggestions_offer_tickets_and_customers_as_the_agent_types(
+    client: Client, world: World
+) -> None:
+    make_customer("Wile Coyote", "wile@acme.example")
+    ticket = world.open("Anvil delivery", body_html="<p>Where is my anvil?</p>")
+    index()
+    client.force_login(world.agent.user)
+    html = client.get(reverse("desk:search_suggest"), {"q": "anv"}).content.decode()
+    assert f"#{ticket.number}" in html
+    html = client.get(reverse("desk:search_suggest"), {"q": "coyo"}).content.decode()
+    assert "Wile Coyote" in html and "from:wile%40acme.example" in html
+    assert client.get(reverse("desk:search_suggest"), {"q": "an"}).content.decode().strip() in (
+        "",
+        '<div class="suggestions card small muted" role="status">Press Enter to search.</div>',
+    )
+
+
+def test_the_results_page_query_count_does_not_grow_with_the_hits(
+    client: Client, world: World, django_assert_num_queries
+) -> None:
+    world.open("Fan", body_html="<p>fan</p>")
+    index()
+    client.force_login(world.agent.user)
+    url = reverse("desk:search")
+    client.get(url, {"q": "fan"})
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url, {"q": "fan"}).status_code == 200
+    for n in range(12):
+        ticket = world.open(f"Fan {n}", body_html="<p>fan</p>")
+        lifecycle.assign(ticket, actor=world.supervisor, agent=world.agent, team=world.team)
+    index()
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get(url, {"q": "fan"}).status_code == 200

@@ -1,0 +1,93 @@
+"""The desk's search: the box in the header, its results page and its suggestions.
+
+`/desk/search/?q=...` shows the tickets the agent may see that match, ranked or
+newest first, with snippets and the counts per state; a search that cannot run
+(an unknown filter, a name that matches nothing) is answered 400 with the reason,
+the typed text kept in the box. A whole ticket number the agent may see opens
+that ticket, as the old "Ticket #" box did.
+
+`/desk/search/suggest/?q=...` (htmx, as the agent types) suggests a few tickets
+and customers once three characters (or one digit) are typed.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from helpline.search import customers
+from helpline.search.query import HELP, BadSearch
+from helpline.search.service import ORDERS, Results, search
+from helpline.tickets.models import State, Ticket
+from helpline.web.auth import agent_required, current_agent
+
+SUGGESTIONS = 5
+MIN_SUGGEST_CHARS = 3
+
+
+@agent_required
+@require_safe
+def search_page(request: HttpRequest) -> HttpResponse:
+    agent = current_agent(request)
+    typed = request.GET.get("q", "")[:1000]
+    order = request.GET.get("order", "relevance")
+    cursor = request.GET.get("cursor", "")
+    context: dict[str, object] = {"nav": "search", "typed": typed, "help": HELP, "order": order}
+    if not typed.strip():
+        return render(request, "desk/search.html", context)
+    try:
+        results = search(typed, agent=agent, order=order, cursor=cursor)
+    except BadSearch as bad:
+        context["error"] = bad.message
+        return render(request, "desk/search.html", context, status=400)
+    exact = _exact_number(results)
+    if exact is not None and not cursor:
+        return redirect("desk:ticket", number=exact.number)
+    base = reverse("desk:search")
+
+    def link(**changes: str) -> str:
+        query = {"q": typed, "order": order, **changes}
+        return f"{base}?{urlencode({k: v for k, v in query.items() if v})}"
+
+    context.update(
+        {
+            "results": results,
+            "orders": [(key, link(order=key)) for key in ORDERS],
+            "next_url": link(cursor=results.next_cursor) if results.next_cursor else "",
+            "first_url": link() if cursor else "",
+            "open_count": results.counts.get(State.OPEN, 0),
+            "closed_count": results.counts.get(State.CLOSED, 0)
+            + results.counts.get(State.ARCHIVED, 0),
+        }
+    )
+    return render(request, "desk/search.html", context)
+
+
+def _exact_number(results: Results) -> Ticket | None:
+    """The ticket whose whole number was typed, if it is the one hit."""
+    if results.by_number and len(results.hits) == 1:
+        ticket = results.hits[0].ticket
+        if ticket.number == results.parsed.number:
+            return ticket
+    return None
+
+
+@agent_required
+@require_safe
+def suggest(request: HttpRequest) -> HttpResponse:
+    agent = current_agent(request)
+    typed = request.GET.get("q", "")[:200].strip()
+    context: dict[str, object] = {"typed": typed, "tickets": [], "people": []}
+    long_enough = len(typed) >= MIN_SUGGEST_CHARS or typed.lstrip("#").isdigit()
+    if long_enough:
+        try:
+            found = search(typed, agent=agent, prefix=True, limit=SUGGESTIONS, counts=False)
+            context["tickets"] = [hit.ticket for hit in found.hits]
+        except BadSearch:
+            pass  # half-typed filters: the results page explains them on Enter
+        context["people"] = customers.lookup(typed, limit=SUGGESTIONS)
+    return render(request, "desk/_search_suggestions.html", context)

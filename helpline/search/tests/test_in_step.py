@@ -1,0 +1,147 @@
+"""The index stays in step with the tickets: every change to what a document
+holds marks the ticket in the change's transaction, and the worker's indexing
+makes it searchable; a change made while a document is being built is indexed
+again, never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from helpline.conftest import World, make_customer
+from helpline.search import documents, indexer
+from helpline.search.models import Document, Pending
+from helpline.search.staleness import mark
+from helpline.search.tests.helpers import index, numbers
+from helpline.tickets import lifecycle
+from helpline.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_reply_a_customer_message_and_a_note_become_searchable(world: World) -> None:
+    ticket = world.open("Mail")
+    index()
+    lifecycle.reply(ticket, actor=world.agent, body_html="<p>Try the quokka setting.</p>")
+    lifecycle.customer_reply(ticket, actor=world.customer, body_html="<p>Wombat error now.</p>")
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Numbat on the server.</p>")
+    assert numbers("quokka", agent=world.admin) == []  # not indexed yet
+    assert Pending.objects.filter(ticket_id=ticket.pk).exists()
+    index()
+    for word in ("quokka", "wombat", "numbat"):
+        assert numbers(word, agent=world.admin) == [ticket.number], word
+    assert not Pending.objects.exists()
+
+
+def test_a_resolution_explanation_is_searchable(world: World) -> None:
+    ticket = world.open("Mail")
+    lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>Flushed the dingo cache.</p>")
+    index()
+    assert numbers("dingo", agent=world.admin) == [ticket.number]
+
+
+def test_an_edited_subject_replaces_the_old_one(world: World) -> None:
+    ticket = world.open("Platypus")
+    index()
+    lifecycle.edit(ticket, actor=world.agent, subject="Echidna")
+    index()
+    assert numbers("echidna", agent=world.admin) == [ticket.number]
+    assert numbers("platypus", agent=world.admin) == []
+
+
+def test_a_transfer_changes_who_finds_it(world: World) -> None:
+    ticket = world.open("Kangaroo")
+    index()
+    assert numbers("kangaroo", agent=world.other_agent) == []
+    lifecycle.transfer(ticket, actor=world.admin, department=world.sales)
+    # Visibility is the ticket's own column: no reindexing needed, and none done.
+    assert not Pending.objects.filter(ticket_id=ticket.pk).exists()
+    assert numbers("kangaroo", agent=world.other_agent) == [ticket.number]
+    assert numbers("kangaroo", agent=world.agent) == []
+
+
+def test_a_collaborator_and_a_renamed_customer_are_found_by_their_new_names(
+    world: World,
+) -> None:
+    ticket = world.open("Koala")
+    index()
+    lifecycle.add_collaborator(
+        ticket, actor=world.agent, customer=make_customer("Bilby Smith", "bilby@example.net")
+    )
+    world.customer.name = "Kenneth Wallaby"
+    world.customer.save()
+    index()
+    assert numbers("bilby", agent=world.admin) == [ticket.number]
+    assert numbers("wallaby", agent=world.admin) == [ticket.number]
+
+
+def test_a_save_that_changes_nothing_searchable_marks_nothing(world: World) -> None:
+    world.open("Emu")
+    index()
+    world.customer.last_language = "de"
+    world.customer.save()
+    world.customer.save(update_fields=["last_language"])
+    assert not Pending.objects.exists()
+
+
+def test_a_change_that_rolls_back_leaves_no_mark(world: World) -> None:
+    ticket = world.open("Cassowary")
+    index()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lifecycle.add_note(ticket, actor=world.agent, body_html="<p>gone</p>")
+        raise RuntimeError
+    assert not Pending.objects.exists()
+
+
+def test_a_change_made_while_a_document_is_built_is_indexed_again(world: World) -> None:
+    ticket = world.open("Possum")
+    claimed = indexer.claim(10)
+    assert claimed is not None
+    stamp, ids = claimed
+    texts = documents.build(ids)  # read before the note below
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Tasmanian devil.</p>")
+    # The slower worker's claim is gone: it writes nothing over newer text.
+    assert indexer.write(stamp, texts, ids) == 0
+    assert Pending.objects.filter(ticket_id=ticket.pk, claimed_at__isnull=True).exists()
+    index()
+    assert numbers("tasmanian", agent=world.admin) == [ticket.number]
+
+
+def test_an_abandoned_claim_is_taken_again(world: World) -> None:
+    ticket = world.open("Quoll")
+    assert indexer.claim(10) is not None  # a worker that then died
+    assert indexer.claim(10) is None  # not while the claim is fresh
+    Pending.objects.update(claimed_at=Pending.objects.get().claimed_at - timedelta(minutes=6))
+    index()
+    assert numbers("quoll", agent=world.admin) == [ticket.number]
+
+
+def test_a_deleted_tickets_document_and_mark_go(world: World) -> None:
+    ticket = world.open("Bandicoot")
+    index()
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>more</p>")
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    index()
+    assert not Document.objects.exists() and not Pending.objects.exists()
+    assert numbers("bandicoot", agent=world.admin) == []
+
+
+def test_reindex_rebuilds_every_document_and_can_start_after_an_id(world: World) -> None:
+    first = world.open("Dugong one")
+    second = world.open("Dugong two")
+    Document.objects.all().delete()
+    assert indexer.reindex(start_after=first.pk) == 1
+    assert numbers("dugong", agent=world.admin) == [second.number]
+    assert indexer.reindex() == 2
+    assert set(numbers("dugong", agent=world.admin)) == {first.number, second.number}
+
+
+def test_marking_queues_the_worker_once_the_change_commits(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    ticket = world.open("Wombat")
+    with django_capture_on_commit_callbacks() as callbacks:
+        mark(Ticket.objects.filter(pk=ticket.pk))
+    assert len(callbacks) == 1
