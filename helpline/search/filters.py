@@ -40,9 +40,12 @@ MAX_VALUES = 10  # comma-separated values of one qualifier
 CUSTOMER_QUALIFIERS = frozenset({"status", "state", "created", "updated", "has"})
 
 
-def qualifier_filter(key: str, value: str, *, agent: Agent | None, public_only: bool = False) -> Q:
-    """The filter of one qualifier, for `agent` (None: a customer)."""
-    if agent is None and key not in CUSTOMER_QUALIFIERS:
+def qualifier_filter(
+    key: str, value: str, *, agent: Agent | None, customer: bool = False, public_only: bool = False
+) -> Q:
+    """The filter of one qualifier, for `agent` (None: a customer, or the API
+    channel), a `customer` (fewer qualifiers), reading only the public thread or not."""
+    if customer and key not in CUSTOMER_QUALIFIERS:
         raise BadSearch(
             _("“%(key)s:” is for agents; here you can use %(allowed)s.")
             % {"key": key, "allowed": ", ".join(f"{k}:" for k in sorted(CUSTOMER_QUALIFIERS))}

@@ -41,7 +41,18 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 COUNT_CAP = 10_000
 ORDERS = ("relevance", "newest")
-RELATED = ("customer", "status", "priority", "department", "topic", "assignee__user", "team")
+# What the desk's rows and the API's tickets show (helpline.api.common.TICKET_RELATIONS).
+RELATED = (
+    "customer",
+    "status",
+    "priority",
+    "department",
+    "topic",
+    "assignee__user",
+    "team",
+    "sla",
+    "follows",
+)
 _CURSOR_SALT = "helpline.search.cursor"
 
 
@@ -72,16 +83,22 @@ def search(
     *,
     agent: Agent | None = None,
     customer: Customer | None = None,
+    channel: bool = False,
+    within: QuerySet[Ticket] | None = None,
     order: str = "relevance",
     cursor: str = "",
     limit: int = PAGE_SIZE,
     prefix: bool = False,
     counts: bool = True,
 ) -> Results:
-    """One page of the search `typed` as `agent` (or `customer`) may see it.
-    BadSearch (a message to show) for a search, order or cursor that cannot run."""
-    if (agent is None) == (customer is None):
-        raise ValueError("search() needs an agent or a customer")
+    """One page of the search `typed` as one searcher may see it: an `agent` (the
+    tickets they may see, notes included), a `customer` (their own tickets, the
+    public thread), or the API `channel` (a key without an agent: every ticket,
+    the public thread). `within` narrows the searcher's tickets further (the API
+    list's filters); it never widens them. BadSearch (a message to show) for a
+    search, order or cursor that cannot run."""
+    if sum((agent is not None, customer is not None, channel)) != 1:
+        raise ValueError("search() needs one searcher: an agent, a customer or the channel")
     if order not in ORDERS:
         raise BadSearch(_("Results are ordered by relevance or newest first."))
     limit = max(1, min(limit, MAX_PAGE_SIZE))
@@ -91,8 +108,12 @@ def search(
         return results
     public_only = agent is None
     tickets = _scope(agent, customer)
+    if within is not None:
+        tickets = tickets.filter(pk__in=within.values("pk"))
     for key, value, negated in parsed.qualifiers:
-        q = qualifier_filter(key, value, agent=agent, public_only=public_only)
+        q = qualifier_filter(
+            key, value, agent=agent, customer=customer is not None, public_only=public_only
+        )
         tickets = tickets.filter(~q if negated else q)
     after = read_cursor(cursor, order) if cursor else None
     if parsed.number is not None:
@@ -142,7 +163,9 @@ def search(
 def _scope(agent: Agent | None, customer: Customer | None) -> QuerySet[Ticket]:
     if agent is not None:
         return Ticket.objects.visible_to(agent)
-    return Ticket.objects.filter(customer=customer)
+    if customer is not None:
+        return Ticket.objects.filter(customer=customer)
+    return Ticket.objects.all()  # the API channel reads every ticket's public thread
 
 
 def _number_range(tickets: QuerySet[Ticket], digits: str) -> QuerySet[Ticket]:

@@ -43,6 +43,8 @@ from helpline.api.inputs import (
     topic_answers,
 )
 from helpline.api.models import Scope
+from helpline.api.routers import search as search_api
+from helpline.api.routers.search import SearchText
 from helpline.api.schemas import (
     Address,
     AttachmentIn,
@@ -207,6 +209,11 @@ class TicketFilters(Schema):
         description="The desk's queue of that name (`mine` needs an agent token); the "
         "other filters narrow it, as on the queue page.",
     )
+    q: SearchText | None = Field(
+        None,
+        description="A search, as `GET /api/v1/search` takes it: the tickets that match, "
+        "newest first, narrowed by the other filters.",
+    )
     cursor: Cursor | None = Field(None, description="`next_cursor` from the previous page.")
     limit: Annotated[int, Field(ge=1, le=100)] = 25
 
@@ -279,6 +286,21 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     """
     caller = caller_of(request)
     qs = _filtered(visible_tickets(caller), filters, caller.agent)
+    if filters.q is not None:
+        # The search's own pages (its cursor is signed), within the list's filters.
+        found = search_api.run(
+            request,
+            filters.q,
+            within=qs.filter(state__in=_states(filters)),
+            order="newest",
+            cursor=filters.cursor or "",
+            limit=filters.limit,
+            counts=False,
+        )
+        return {
+            "items": [ticket_out(hit.ticket) for hit in found.hits],
+            "next_cursor": found.next_cursor,
+        }
     if filters.cursor:
         qs = qs.filter(listing.after(*decode_cursor(filters.cursor)))
     limit = filters.limit

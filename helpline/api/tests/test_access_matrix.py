@@ -119,6 +119,7 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{number}/due"): R_SUPERVISOR_WORK,
     ("POST", "/api/v1/tickets/{number}/sla-plan"): R_SUPERVISOR_WORK,
     ("GET", "/api/v1/customers"): R_CUSTOMER,
+    ("GET", "/api/v1/search"): R_LIST,
     ("GET", "/api/v1/topics"): R_LOOKUP,
     ("GET", "/api/v1/statuses"): R_LOOKUP,
     ("GET", "/api/v1/priorities"): R_LOOKUP,
@@ -239,6 +240,8 @@ def rest_call(stage: Stage, method: str, route: str) -> Call:
         target, body = bodies[action]
         return Call("POST", path.replace("{number}", target), body)
     params = {"email": w.customer.email} if route == "/api/v1/customers" else None
+    if route == "/api/v1/search":
+        params = {"q": number}
     return Call("GET", path.replace("{number}", number), params=params)
 
 

@@ -113,7 +113,9 @@ def test_an_abandoned_claim_is_taken_again(world: World) -> None:
     ticket = world.open("Quoll")
     assert indexer.claim(10) is not None  # a worker that then died
     assert indexer.claim(10) is None  # not while the claim is fresh
-    Pending.objects.update(claimed_at=Pending.objects.get().claimed_at - timedelta(minutes=6))
+    claimed_at = Pending.objects.get().claimed_at
+    assert claimed_at is not None
+    Pending.objects.update(claimed_at=claimed_at - timedelta(minutes=6))
     index()
     assert numbers("quoll", agent=world.admin) == [ticket.number]
 

@@ -1,0 +1,85 @@
+"""The desk's search in a real Chromium: "/" focuses the header box, suggestions
+come as John types, Enter shows the results with their snippets, and a filter
+that does not exist is explained with the text kept. Screenshots (desktop and
+390 px wide) go to test-artifacts/desk/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from helpline.accounts.models import Agent, Customer
+from helpline.search import indexer
+from helpline.tickets import lifecycle
+from helpline.tickets.demo import DEMO_PASSWORD, load_demo
+from helpline.tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "desk"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Page) -> None:
+    load_demo()
+    john = Agent.objects.get(user__username="john.doe")
+    ken = Customer.objects.get(email="ken@example.com")
+    ticket = Ticket.objects.filter(customer=ken, department__in=john.access.values("department"))[0]
+    lifecycle.customer_reply(
+        ticket, actor=ken, body_html="<p>The invoice PDF shows the wrong VAT number.</p>"
+    )
+    indexer.index_pending(limit=10_000)
+
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("john.doe")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Open")).to_be_visible()
+
+    page.keyboard.press("/")
+    box = page.get_by_role("searchbox", name="Search")
+    expect(box).to_be_focused()
+    box.press_sequentially("invo", delay=30)
+    suggestions = page.locator("#search-suggestions")
+    expect(suggestions.get_by_role("link", name=f"#{ticket.number}")).to_be_visible()
+    shot(page, "search-suggestions")
+
+    box.fill("invoice vat")
+    box.press("Enter")
+    expect(page.get_by_role("heading", name="Search")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("1 ticket matches: 1 open, 0 closed.")
+    row = page.locator(f'tr[data-ticket="{ticket.number}"]')
+    expect(row.locator("mark").first).to_have_text("invoice", ignore_case=True)
+    shot(page, "search-results")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "search-results-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    search_box = page.get_by_role("searchbox", name="Search tickets")
+    search_box.fill("invoice colour:red")
+    search_box.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Unknown filter “colour:”")
+    expect(search_box).to_have_value("invoice colour:red")
+    shot(page, "search-error")
+
+    row_link = f"#{ticket.number}"
+    search_box.fill("invoice")
+    search_box.press("Enter")
+    page.get_by_role("link", name=row_link).click()
+    expect(page).to_have_url(f"{live_server.url}/desk/tickets/{ticket.number}/")
