@@ -210,12 +210,43 @@ def refuse(tickets: int, append: bool) -> None:
             _("--tickets must be between 1 and %(max)s; it was %(n)s.")
             % {"max": f"{MAX_TICKETS:,}", "n": f"{tickets:,}"}
         )
+    refuse_reassigning_levels()
     if not append and Ticket.objects.exists():
         raise GenerateError(
             _(
                 "The database holds tickets already; nothing was generated. Use an empty "
                 "database, or add --append to add the generated history to what is there."
             )
+        )
+
+
+def refuse_reassigning_levels() -> None:
+    """The stories fire escalation levels that alert and raise the priority; one
+    that assigns or transfers would need the assignment rules replayed, which the
+    generator does not do. Refused before anything is written, naming the level."""
+    from django.db.models import Q
+
+    from helpline.sla.models import EscalationLevel
+
+    level = (
+        EscalationLevel.objects.filter(policy__plans__isnull=False)
+        .filter(
+            Q(transfer_to__isnull=False)
+            | Q(assign_team__isnull=False)
+            | Q(assign_agent__isnull=False)
+        )
+        .select_related("policy")
+        .first()
+    )
+    if level is not None:
+        raise GenerateError(
+            _(
+                "The escalation policy “%(policy)s” has a level that assigns or transfers "
+                "tickets (%(level)s); generated history only has levels that alert and raise "
+                "the priority. Remove the assignment and transfer from that level, or take the "
+                "policy off its SLA plans, while generating; nothing was written."
+            )
+            % {"policy": level.policy, "level": level}
         )
 
 
@@ -236,7 +267,10 @@ def generate(
     began = time.monotonic()
     refuse(tickets, append)
     rng = random.Random(seed)  # noqa: S311 - test data, reproducible on purpose
-    tag = f"s{seed}n{Ticket.objects.count()}"
+    # Names of generated customers and organizations carry the tag: a run after one
+    # that failed part way (its world written, its tickets not) gets a new tag
+    # from the customers it left, so --append never collides with them.
+    tag = f"s{seed}n{Ticket.objects.count()}c{Customer.objects.count()}"
     _tune_sqlite()
     world = build_world(rng, tickets, tag, now)
     desk = Desk(rng, now, world)
