@@ -27,6 +27,7 @@ urlpatterns = [
     path("go/", dashboard.jump, name="jump"),
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.suggest, name="search_suggest"),
+    path("search/customers/", search.customer_lookup, name="customer_lookup"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),
     path("tickets/<ticket:number>/", ticket.ticket_view, name="ticket"),
     path(

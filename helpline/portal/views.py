@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,6 +45,8 @@ from helpline.portal.forms import (
     StatusForm,
 )
 from helpline.portal.tasks import mail_ticket_link
+from helpline.search.query import BadSearch
+from helpline.search.service import search
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.lifecycle import LifecycleError
@@ -429,8 +432,30 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-id")
     )
+    typed = request.GET.get("q", "")[:1000]
+    if typed.strip():
+        return _search_mine(request, customer, typed)
     page = Paginator(tickets, MY_TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
+
+
+def _search_mine(request: HttpRequest, customer: Customer, typed: str) -> HttpResponse:
+    """The customer's search of their own tickets: the subject and the public
+    thread (never a note), newest first, a page at a time."""
+    context: dict[str, Any] = {"section": "my", "typed": typed}
+    cursor = request.GET.get("cursor", "")
+    try:
+        context["results"] = search(
+            typed, customer=customer, order="newest", cursor=cursor, limit=MY_TICKETS_PAGE_SIZE
+        )
+    except BadSearch as bad:
+        context["error"] = bad.message
+        return render(request, "portal/my_tickets.html", context, status=400)
+    if (after := context["results"].next_cursor) is not None:
+        context["next_url"] = "?" + urlencode({"q": typed, "cursor": after})
+    if cursor:
+        context["first_url"] = "?" + urlencode({"q": typed})
+    return render(request, "portal/my_tickets.html", context)
 
 
 def is_staff_login(user: Any) -> bool:

@@ -83,3 +83,21 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     search_box.press("Enter")
     page.get_by_role("link", name=row_link).click()
     expect(page).to_have_url(f"{live_server.url}/desk/tickets/{ticket.number}/")
+
+
+def test_john_picks_ken_on_the_new_ticket_form(live_server: Any, page: Page) -> None:
+    load_demo()
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("john.doe")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="New ticket").first.click()
+
+    page.get_by_label("Find a customer").press_sequentially("adams", delay=30)
+    pick = page.get_by_role("button", name="Ken Adams")
+    expect(pick).to_be_visible()
+    shot(page, "new-ticket-lookup")
+    pick.click()
+    expect(page.get_by_label("Customer email")).to_have_value("ken@example.com")
+    expect(page.get_by_label("Customer name")).to_have_value("Ken Adams")
+    expect(page.get_by_label("Subject")).to_be_focused()

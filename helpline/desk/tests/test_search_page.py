@@ -103,3 +103,15 @@ def test_the_results_page_query_count_does_not_grow_with_the_hits(
     index()
     with django_assert_num_queries(len(first.captured_queries)):
         assert client.get(url, {"q": "fan"}).status_code == 200
+
+
+def test_the_new_ticket_form_looks_customers_up(client: Client, world: World) -> None:
+    wile = make_customer("Wile Coyote", "wile@acme.example")
+    wile.phone = "555 0199"
+    wile.save()
+    client.force_login(world.agent.user)
+    html = client.get(reverse("desk:customer_lookup"), {"lookup": "0199"}).content.decode()
+    assert 'data-email="wile@acme.example"' in html and 'data-name="Wile Coyote"' in html
+    html = client.get(reverse("desk:customer_lookup"), {"lookup": "zzzz"}).content.decode()
+    assert "No customer matches" in html
+    assert 'id="customer-lookup"' in client.get(reverse("desk:new_ticket")).content.decode()

@@ -26,6 +26,7 @@ from helpline.tickets.models import State, Ticket
 from helpline.web.auth import agent_required, current_agent
 
 SUGGESTIONS = 5
+CUSTOMER_MATCHES = 8
 MIN_SUGGEST_CHARS = 3
 
 
@@ -91,3 +92,13 @@ def suggest(request: HttpRequest) -> HttpResponse:
             pass  # half-typed filters: the results page explains them on Enter
         context["people"] = customers.lookup(typed, limit=SUGGESTIONS)
     return render(request, "desk/_search_suggestions.html", context)
+
+
+@agent_required
+@require_safe
+def customer_lookup(request: HttpRequest) -> HttpResponse:
+    """The new-ticket form's "find a customer" box (htmx): matching customers,
+    each a button that fills the form's customer fields."""
+    typed = request.GET.get("lookup", "")[:200].strip()
+    people = customers.lookup(typed, limit=CUSTOMER_MATCHES) if typed else []
+    return render(request, "desk/_customer_matches.html", {"typed": typed, "people": people})

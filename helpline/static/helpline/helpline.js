@@ -107,8 +107,25 @@
       if (box && !header.form.contains(event.target)) close();
     });
   }
+  // The new-ticket form's customer lookup: a picked customer fills the fields.
+  function fillCustomer() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-fill-customer]");
+      if (!button) return;
+      var form = button.form;
+      ["email", "name", "phone"].forEach(function (name) {
+        var input = form && form.elements.namedItem(name);
+        if (input) input.value = button.getAttribute("data-" + name) || "";
+      });
+      var matches = document.getElementById("customer-matches");
+      if (matches) matches.innerHTML = "";
+      var subject = form && form.elements.namedItem("subject");
+      if (subject) subject.focus();
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     searchShortcut();
+    fillCustomer();
     initTabs(document);
     paintPriorities(document);
     guardDoubleSubmit();

@@ -364,6 +364,10 @@ def _search(scene: Scene) -> dict[str, Any]:
     return {"q": scene.support.number}
 
 
+def _lookup(scene: Scene) -> dict[str, Any]:
+    return {"lookup": scene.support.customer.email}
+
+
 def account_uid(user: User) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
@@ -545,6 +549,7 @@ def _web() -> list[Case]:
         Case("desk:jump", query=_jump, params=("number",)),
         Case("desk:search", query=_search, params=("q", "order", "cursor")),
         Case("desk:search_suggest", query=_search, params=("q",)),
+        Case("desk:customer_lookup", query=_lookup, params=("lookup",)),
         Case("desk:new_ticket", methods=both, fields=_fields(NewTicketForm)),
         Case("desk:ticket", "support", _ticket("support")),
         Case("desk:ticket", "sales", _ticket("sales")),
@@ -615,7 +620,7 @@ def _web() -> list[Case]:
             _fields(NewPasswordForm),
             stranger=("an agent's link", "reset_agent"),
         ),
-        Case("portal:my_tickets", params=("page",)),
+        Case("portal:my_tickets", params=("page", "q", "cursor")),
         Case("portal:ticket", "support", _ticket("support")),
         Case("portal:ticket", "missing", _ticket("missing")),
         Case(

@@ -225,6 +225,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:search", "POST"): NOT_POSTED,
     ("desk:search_suggest", "GET"): AGENTS_ONLY,
     ("desk:search_suggest", "POST"): NOT_POSTED,
+    ("desk:customer_lookup", "GET"): AGENTS_ONLY,
+    ("desk:customer_lookup", "POST"): NOT_POSTED,
     ("desk:new_ticket", "GET"): AGENTS_ONLY,
     ("desk:new_ticket", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:ticket[support]", "GET"): SUPPORT_ONLY,

@@ -34,6 +34,7 @@ from helpline.accounts.models import Customer
 from helpline.conftest import World
 from helpline.intake.models import ProcessedMessage, QuarantinedMessage
 from helpline.notify.models import OutboundMessage
+from helpline.search import indexer
 from helpline.tests.security.browser import sign_in
 from helpline.tests.security.channels import Channels, api_key
 from helpline.tests.security.payloads import PAYLOADS
@@ -67,6 +68,10 @@ def sweep(browser: Browser) -> Iterator[tuple[Detector, BrowserContext, BrowserC
     yield detector, agent, visitor
     agent.close()
     visitor.close()
+
+
+# Words of the payloads (helpline/tests/security/payloads.py), as the search finds them.
+SNIPPET_WORDS = ("alert", "script", "onerror", "img", "svg", "javascript", "iframe")
 
 
 def send_everything(world: World, markers: Markers) -> Channels:
@@ -104,6 +109,13 @@ def stored(
     """Every page that shows what the channels stored."""
     for queue in ("open", "closed"):
         detector.visit(agent, f"{base}/desk/queues/{queue}/", "desk queue")
+    # Search results quote the stored text in their snippets (and the suggestions
+    # its subjects): words the payloads share, so every snippet holds some.
+    indexer.index_pending(limit=100_000)
+    for word in SNIPPET_WORDS:
+        detector.visit(agent, f"{base}/desk/search/?q={word}&order=newest", "desk search")
+        detector.visit(agent, f"{base}/desk/search/suggest/?q={word}", "desk suggestions")
+        detector.visit(agent, f"{base}/desk/search/customers/?lookup={word}", "customer lookup")
     tickets = list(Ticket.objects.order_by("id"))
     for ticket in tickets:
         detector.visit(agent, f"{base}/desk/tickets/{ticket.number}/", "desk ticket")
@@ -116,6 +128,8 @@ def stored(
     assert world.customer.user is not None
     sign_in(visitor.context, base, world.customer.user)
     detector.visit(visitor, f"{base}/my/", "portal my tickets")
+    for word in SNIPPET_WORDS:
+        detector.visit(visitor, f"{base}/my/?q={word}", "portal search")
     detector.visit(visitor, f"{base}/tickets/{channels.kens_first}/", "portal ticket (signed in)")
     visitor.context.clear_cookies()
     for path in channels.rated:
@@ -165,9 +179,12 @@ def reflected(detector: Detector, agent: Page, visitor: Page, base: str, rated: 
         ),
         (agent, "/desk/queues/closed/", ["customer", "team"], "desk queue"),
         (agent, "/desk/reports/", ["preset", "start", "end", "group", "tz"], "reports"),
+        # Fragments (no <main>) before the agent's last full page: the control
+        # below writes into the page each context ends on.
+        (agent, "/desk/search/suggest/", ["q"], "desk search suggestions"),
+        (agent, "/desk/search/customers/", ["lookup"], "desk customer lookup"),
         (agent, "/desk/go/", ["number"], "desk jump"),
         (agent, "/desk/search/", ["q", "order", "cursor"], "desk search"),
-        (agent, "/desk/search/suggest/", ["q"], "desk search suggestions"),
         (visitor, "/login/", ["next"], "portal sign-in form"),
         (visitor, "/desk/login/", ["next"], "desk sign-in form"),
         (visitor, rated, ["score", "next"], "rating page"),
