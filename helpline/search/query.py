@@ -52,6 +52,7 @@ NOT_YET = {"tag": gettext_lazy("Tickets have no tags in Helpline.")}
 
 # -? (key:)? ("quoted" | bare)
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):(?!//))?(?:"([^"]*)"?|(\S+))')
+_BARE_KEY = re.compile(r"[A-Za-z]+:")
 _NUMBER = re.compile(rf"#?(\d{{1,{MAX_NUMBER}}})")
 
 
@@ -102,6 +103,8 @@ def parse(typed: str) -> Parsed:
     unknown: list[str] = []
     for match in _TOKEN.finditer(text):
         minus, key, quoted, bare = match.groups()
+        if key is None and bare is not None and _BARE_KEY.fullmatch(bare):
+            key, bare = bare[:-1], ""  # "status:" with nothing after it
         value = (quoted if quoted is not None else bare or "").strip()
         if key is not None:
             key = key.lower()

@@ -1,0 +1,102 @@
+"""No searcher learns of a ticket, or a note, they may not read: not by a hit, not
+by a snippet, not by a count. Swept over the roles of the access matrix (two
+customers, an agent of another department, an agent, a supervisor, an
+administrator, and the API channel) and over searches that could leak: a word of
+the message, a word of a note, the number, its first digits, the customer's
+address, a qualifier, an exclusion."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpline.conftest import World
+from helpline.search.service import Results, search
+from helpline.search.tests.helpers import index
+from helpline.tickets import lifecycle
+from helpline.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_WORD, NOTE_WORD = "pelican", "cormorant"
+
+
+def searchers(world: World) -> dict[str, dict[str, object]]:
+    return {
+        "ken": {"customer": world.customer},
+        "olive": {"customer": world.outsider},
+        "bob (sales)": {"agent": world.other_agent},
+        "alice (support)": {"agent": world.agent},
+        "sam (supervisor)": {"agent": world.supervisor},
+        "ada (admin)": {"agent": world.admin},
+        "api channel": {"channel": True},
+    }
+
+
+def may_read(who: dict[str, object], ticket: Ticket) -> tuple[bool, bool]:
+    """(may read the ticket's public thread, may read its notes)."""
+    if "customer" in who:
+        return ticket.customer_id == who["customer"].pk, False  # type: ignore[attr-defined]
+    if "agent" in who:
+        visible = Ticket.objects.visible_to(who["agent"]).filter(pk=ticket.pk).exists()  # type: ignore[arg-type]
+        return visible, visible
+    return True, False  # the API channel: every public thread, no note
+
+
+def test_no_search_leaks_a_ticket_or_a_note(world: World) -> None:
+    support = world.open("Support matter", body_html=f"<p>A {PUBLIC_WORD} flew in.</p>")
+    lifecycle.add_note(support, actor=world.agent, body_html=f"<p>A {NOTE_WORD} too.</p>")
+    sales = world.open(
+        "Sales matter", topic=world.sales_topic, body_html=f"<p>A {PUBLIC_WORD} flew in.</p>"
+    )
+    lifecycle.add_note(sales, actor=world.other_agent, body_html=f"<p>{NOTE_WORD} here.</p>")
+    olives = world.open(
+        "Olive's",
+        customer=world.outsider,
+        actor=world.outsider,
+        body_html=f"<p>A {PUBLIC_WORD} flew in.</p>",
+    )
+    index()
+    tickets = [support, sales, olives]
+    searches = {
+        "public word": (PUBLIC_WORD, lambda r, n: r),
+        "note word": (NOTE_WORD, lambda r, n: n),
+        "note word, excluded": (f"matter -{NOTE_WORD}", None),
+        "phrase": (f'"a {PUBLIC_WORD}"', lambda r, n: r),
+    }
+    for name, who in searchers(world).items():
+        for label, (typed, rule) in searches.items():
+            results = search(typed, **who)  # type: ignore[arg-type]
+            shown = {hit.ticket.pk for hit in results.hits}
+            for ticket in tickets:
+                readable, notes = may_read(who, ticket)
+                if not readable:
+                    assert ticket.pk not in shown, (name, label, ticket.subject)
+                if rule is not None:
+                    expected = readable and rule(readable, notes) and _says(ticket, typed)
+                    assert (ticket.pk in shown) == expected, (name, label, ticket.subject)
+            _no_secret_in_snippets(name, label, results, who)
+            assert sum(results.counts.values()) == len(shown), (name, label)
+        for ticket in tickets:
+            readable, _notes = may_read(who, ticket)
+            for typed in (ticket.number, ticket.number[:4], f"from:{ticket.customer.email}"):
+                if "customer" in who and typed.startswith("from:"):
+                    continue  # not a customer's qualifier
+                results = search(typed, **who)  # type: ignore[arg-type]
+                shown = {hit.ticket.pk for hit in results.hits}
+                assert (ticket.pk in shown) == readable, (name, typed, ticket.subject)
+                assert sum(results.counts.values()) == len(shown), (name, typed)
+
+
+def _says(ticket: Ticket, typed: str) -> bool:
+    # Each of the three tickets says "A pelican flew in"; Olive's has no note.
+    if NOTE_WORD in typed:
+        return ticket.subject != "Olive's"
+    return True
+
+
+def _no_secret_in_snippets(name: str, label: str, results: Results, who: dict[str, object]) -> None:
+    for hit in results.hits:
+        _readable, notes = may_read(who, hit.ticket)
+        if not notes:
+            assert NOTE_WORD not in (hit.snippet or ""), (name, label)
+            assert not hit.in_note, (name, label)

@@ -1,0 +1,163 @@
+"""Every qualifier, its values and its refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from helpline.accounts.models import Organization
+from helpline.conftest import World, make_customer
+from helpline.search.query import BadSearch, parse
+from helpline.search.service import search
+from helpline.search.tests.helpers import index, numbers
+from helpline.tickets import lifecycle
+from helpline.tickets.models import Priority, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(world: World) -> dict[str, Ticket]:
+    """Four tickets that differ in one respect each, all saying "router"."""
+    acme = Organization.objects.create(name="Acme Corp")
+    wile = make_customer("Wile Coyote", "wile@acme.example")
+    wile.organization = acme
+    wile.save()
+    body = "<p>The router blinks.</p>"
+    mine = world.open("Mine", body_html=body)
+    lifecycle.assign(mine, actor=world.supervisor, agent=world.agent)
+    teamed = world.open("Teamed", body_html=body)
+    lifecycle.assign(teamed, actor=world.supervisor, team=world.team)
+    acme_ticket = world.open("Acme", body_html=body, customer=wile, actor=wile)
+    closed = world.open("Closed", body_html=body)
+    lifecycle.close(closed, actor=world.agent)
+    sales = world.open("Sales", body_html=body, topic=world.sales_topic)
+    urgent = Priority.objects.exclude(name="Normal").order_by("-urgency").first()
+    assert urgent is not None
+    lifecycle.change_priority(acme_ticket, actor=world.agent, priority=urgent)
+    lifecycle.add_note(
+        teamed,
+        actor=world.agent,
+        body_html="<p>log</p>",
+        uploads=[lifecycle.Upload("log.txt", "text/plain", b"x")],
+    )
+    index()
+    return {"mine": mine, "teamed": teamed, "acme": acme_ticket, "closed": closed, "sales": sales}
+
+
+def found(world: World, typed: str) -> set[str]:
+    return {t.subject for t in Ticket.objects.filter(number__in=numbers(typed, agent=world.admin))}
+
+
+@pytest.mark.parametrize(
+    ("typed", "subjects"),
+    [
+        ("router state:open", {"Mine", "Teamed", "Acme", "Sales"}),
+        ("router state:closed", {"Closed"}),
+        ("router is:closed", {"Closed"}),
+        ("router status:closed", {"Closed"}),
+        ("router -state:closed", {"Mine", "Teamed", "Acme", "Sales"}),
+        ("router assignee:alice.agent", {"Mine"}),
+        ("router assignee:Alice", {"Mine"}),
+        ("router assignee:none is:open", {"Teamed", "Acme", "Sales"}),
+        ("router team:level", {"Teamed"}),
+        ('router team:"Level II"', {"Teamed"}),
+        ("router department:sales", {"Sales"}),
+        ("router department:sup", {"Mine", "Teamed", "Acme", "Closed"}),
+        ("router topic:pricing", {"Sales"}),
+        ("router from:wile@acme.example", {"Acme"}),
+        ("router from:acme.example", {"Acme"}),
+        ("router from:@acme.example", {"Acme"}),
+        ("router customer:coyote", {"Acme"}),
+        ("router org:acme", {"Acme"}),
+        ("router is:unassigned state:open", {"Acme", "Sales"}),
+        ("router is:assigned", {"Mine", "Teamed"}),
+        ("router has:attachment", {"Teamed"}),
+        ("router department:sales,support state:closed", {"Closed"}),
+        ("department:sales", {"Sales"}),  # qualifiers only
+        ("org:acme -router", set()),
+    ],
+)
+def test_each_qualifier_narrows_the_search(
+    world: World, desk: dict[str, Ticket], typed: str, subjects: set[str]
+) -> None:
+    assert found(world, typed) == subjects
+
+
+def test_priority_and_me(world: World, desk: dict[str, Ticket]) -> None:
+    urgent = Ticket.objects.get(pk=desk["acme"].pk).priority
+    assert found(world, f'router priority:"{urgent.name}"') == {"Acme"}
+    assert numbers("router assignee:me", agent=world.agent) == [desk["mine"].number]
+    assert numbers("router is:mine", agent=world.agent) == [desk["mine"].number]
+
+
+def test_dates_and_ages(world: World) -> None:
+    with time_machine.travel(timezone.now() - timedelta(days=40), tick=False):
+        old = world.open("Old router")
+    new = world.open("New router")
+    index()
+    day = timezone.localdate(old.created_at).isoformat()
+    assert numbers(f"router created:{day}", agent=world.admin) == [old.number]
+    assert numbers(f"router created:<{day}", agent=world.admin) == []
+    assert numbers(f"router created:>{day}", agent=world.admin) == [new.number]
+    assert numbers(f"router created:>={day}", agent=world.admin, order="newest") == [
+        new.number,
+        old.number,
+    ]
+    assert numbers("router created:<7d", agent=world.admin) == [new.number]
+    assert numbers("router created:>7d", agent=world.admin) == [old.number]
+    assert numbers("router updated:<1w", agent=world.admin) == [new.number]
+    today = timezone.localdate().isoformat()
+    assert numbers(f"router created:{day}..{today}", agent=world.admin, order="newest") == [
+        new.number,
+        old.number,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("router tag:vip", "no tags"),
+        ("router colour:red", "Unknown filter “colour:”"),
+        ("router status:", "needs a value"),
+        ("router status:nope", "No status is called “nope”"),
+        ("router department:s", "could be more than one department"),
+        ("router assignee:zed", "No agent is called “zed”"),
+        ("router state:maybe", "open or closed"),
+        ("router is:happy", "“is:” is one of"),
+        ("router has:cats", "“has:” takes attachment"),
+        ("router created:yesterday", "takes a day"),
+        ("router created:2026-02-30", "takes a day"),
+        ("router created:0001-01-01", "takes a day"),
+        ("router from:not an address", "takes an email address or a domain"),
+        ("router priority:" + ",".join(["high"] * 11), "one to 10 values"),
+        ("x " * 17, "at most 16 words"),
+        ("status:open " * 13, "at most 12 filters"),
+        ("x" * 501, "at most 500 characters"),
+    ],
+)
+def test_what_cannot_run_is_explained(world: World, typed: str, says: str) -> None:
+    with pytest.raises(BadSearch) as refused:
+        search(typed, agent=world.admin)
+    assert says in refused.value.message
+
+
+def test_a_customer_may_use_only_the_customer_qualifiers(world: World) -> None:
+    world.open("Router")
+    index()
+    assert numbers("router state:open", customer=world.customer)
+    with pytest.raises(BadSearch, match="is for agents"):
+        search("router department:support", customer=world.customer)
+
+
+def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:
+    parsed = parse('vpn "cannot connect" -printer -"out of toner" status:"on hold" 10:30')
+    assert parsed.words == ["vpn", "10:30"]
+    assert parsed.phrases == ["cannot connect"]
+    assert parsed.excluded == ["printer", "out of toner"]
+    assert parsed.qualifiers == [("status", "on hold", False)]
+    assert parse("#123").number == "123" and parse("123 456").number is None
+    assert parse("http://example.com/x").words == ["http://example.com/x"]
