@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Organization, Team
 from helpline.search.query import EXAMPLES, BadSearch
@@ -72,7 +73,37 @@ def _combined(values: list[str], one: Callable[[str], Q]) -> Q:
     return q
 
 
-def named[M: Model](qs: QuerySet[M], field: str, typed: str, noun: str, key: str) -> M:
+# Per qualifier, whole sentences (a noun put into one sentence does not agree in
+# every language): no such name, and more than one name starting so.
+NOT_FOUND = {
+    "status": gettext_lazy("No status is called “%(typed)s” (%(example)s)."),
+    "team": gettext_lazy("No team is called “%(typed)s” (%(example)s)."),
+    "department": gettext_lazy("No department is called “%(typed)s” (%(example)s)."),
+    "topic": gettext_lazy("No help topic is called “%(typed)s” (%(example)s)."),
+    "priority": gettext_lazy("No priority is called “%(typed)s” (%(example)s)."),
+    "org": gettext_lazy("No organization is called “%(typed)s” (%(example)s)."),
+}
+AMBIGUOUS = {
+    "status": gettext_lazy(
+        "“%(typed)s” could be more than one status (%(names)s…): type more of it."
+    ),
+    "team": gettext_lazy("“%(typed)s” could be more than one team (%(names)s…): type more of it."),
+    "department": gettext_lazy(
+        "“%(typed)s” could be more than one department (%(names)s…): type more of it."
+    ),
+    "topic": gettext_lazy(
+        "“%(typed)s” could be more than one help topic (%(names)s…): type more of it."
+    ),
+    "priority": gettext_lazy(
+        "“%(typed)s” could be more than one priority (%(names)s…): type more of it."
+    ),
+    "org": gettext_lazy(
+        "“%(typed)s” could be more than one organization (%(names)s…): type more of it."
+    ),
+}
+
+
+def named[M: Model](qs: QuerySet[M], field: str, typed: str, key: str) -> M:
     """The one row whose `field` is `typed` (any case), else the one it starts."""
     exact = list(qs.filter(**{f"{field}__iexact": typed})[:2])
     if len(exact) == 1:
@@ -81,15 +112,9 @@ def named[M: Model](qs: QuerySet[M], field: str, typed: str, noun: str, key: str
     if len(starting) == 1:
         return starting[0]
     if not starting:
-        raise BadSearch(
-            _("No %(noun)s is called “%(typed)s” (%(example)s).")
-            % {"noun": noun, "typed": typed, "example": EXAMPLES[key]}
-        )
+        raise BadSearch(str(NOT_FOUND[key]) % {"typed": typed, "example": EXAMPLES[key]})
     names = ", ".join(str(getattr(row, field)) for row in starting[:2])
-    raise BadSearch(
-        _("“%(typed)s” could be more than one %(noun)s (%(names)s...): type more of it.")
-        % {"typed": typed, "noun": noun, "names": names}
-    )
+    raise BadSearch(str(AMBIGUOUS[key]) % {"typed": typed, "names": names})
 
 
 def _status(value: str, agent: Agent | None) -> Q:
@@ -97,7 +122,7 @@ def _status(value: str, agent: Agent | None) -> Q:
     exact = Status.objects.filter(name__iexact=value)
     if not exact.exists() and value.lower() in State.values:
         return Q(state=value.lower())
-    return Q(status=named(Status.objects.all(), "name", value, _("status"), "status"))
+    return Q(status=named(Status.objects.all(), "name", value, "status"))
 
 
 def _state(value: str, agent: Agent | None) -> Q:
@@ -138,23 +163,21 @@ def _assignee(value: str, agent: Agent | None) -> Q:
 def _team(value: str, agent: Agent | None) -> Q:
     if value.lower() == "none":
         return Q(team__isnull=True)
-    return Q(team=named(Team.objects.all(), "name", value, _("team"), "team"))
+    return Q(team=named(Team.objects.all(), "name", value, "team"))
 
 
 def _department(value: str, agent: Agent | None) -> Q:
-    return Q(
-        department=named(Department.objects.all(), "name", value, _("department"), "department")
-    )
+    return Q(department=named(Department.objects.all(), "name", value, "department"))
 
 
 def _topic(value: str, agent: Agent | None) -> Q:
     if value.lower() == "none":
         return Q(topic__isnull=True)
-    return Q(topic=named(HelpTopic.objects.all(), "name", value, _("help topic"), "topic"))
+    return Q(topic=named(HelpTopic.objects.all(), "name", value, "topic"))
 
 
 def _priority(value: str, agent: Agent | None) -> Q:
-    return Q(priority=named(Priority.objects.all(), "name", value, _("priority"), "priority"))
+    return Q(priority=named(Priority.objects.all(), "name", value, "priority"))
 
 
 def _from(value: str, agent: Agent | None) -> Q:
@@ -178,11 +201,7 @@ def _customer(value: str, agent: Agent | None) -> Q:
 
 
 def _org(value: str, agent: Agent | None) -> Q:
-    return Q(
-        customer__organization=named(
-            Organization.objects.all(), "name", value, _("organization"), "org"
-        )
-    )
+    return Q(customer__organization=named(Organization.objects.all(), "name", value, "org"))
 
 
 ONE_VALUE: dict[str, Callable[[str, Agent | None], Q]] = {

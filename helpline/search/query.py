@@ -22,9 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 MAX_CHARS = 500
 MAX_TERMS = 16
@@ -146,10 +145,12 @@ def unknown_message(keys: list[str]) -> str:
     reasons = [str(NOT_YET[k]) for k in keys if k in NOT_YET]
     names = ", ".join(f"“{k}:”" for k in dict.fromkeys(keys))
     known = ", ".join(f"{k}:" for k in QUALIFIERS)
-    message = _("Unknown filter %(names)s. The filters are: %(known)s.") % {
-        "names": names,
-        "known": known,
-    }
+    count = len(dict.fromkeys(keys))
+    message = ngettext(
+        "Unknown filter %(names)s. The filters are: %(known)s.",
+        "Unknown filters %(names)s. The filters are: %(known)s.",
+        count,
+    ) % {"names": names, "known": known}
     return " ".join([*reasons, message])
 
 
@@ -158,7 +159,7 @@ EXAMPLES = {
     "status": "status:open",
     "state": "state:closed",
     "assignee": "assignee:me",
-    "team": "team:“Level II”",
+    "team": 'team:"Level II"',
     "department": "department:support",
     "topic": "topic:billing",
     "priority": "priority:high",
@@ -170,8 +171,4 @@ EXAMPLES = {
     "is": "is:overdue",
     "has": "has:attachment",
 }
-HELP = format_lazy(
-    "{} {}",
-    gettext_lazy("Words, “quoted phrases”, -excluded, a ticket number, or filters:"),
-    ", ".join(EXAMPLES.values()),
-)
+HELP = gettext_lazy("Words, “quoted phrases”, -excluded words, a ticket number, or filters:")

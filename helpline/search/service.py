@@ -12,7 +12,8 @@ then:
 
 Pages are keyset pages behind a signed cursor. The counts per state
 ("12 open, 230 closed") are counted up to `COUNT_CAP` matches and say "more"
-beyond, so a common word costs a bounded count.
+beyond, so a common word costs a bounded count; a text search reads a bounded
+window of the index (helpline.search.window), and says so when more matched.
 
 Permissions are applied before anything is read from the index, in the same
 query: a ticket the searcher may not see is neither a hit, nor a snippet, nor
@@ -35,11 +36,11 @@ from helpline.accounts.models import Agent, Customer
 from helpline.search.backends import TextQuery, backend
 from helpline.search.filters import qualifier_filter
 from helpline.search.query import MAX_NUMBER, BadSearch, Parsed, parse
+from helpline.search.window import COUNT_CAP, text_page
 from helpline.tickets.models import Ticket
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
-COUNT_CAP = 10_000
 ORDERS = ("relevance", "newest")
 # What the desk's rows and the API's tickets show (helpline.api.common.TICKET_RELATIONS).
 RELATED = (
@@ -72,6 +73,8 @@ class Results:
     counts: dict[str, int] = field(default_factory=dict)  # by state
     counts_capped: bool = False
     by_number: bool = False
+    # Best match ranked the newest window.RANK_WINDOW matches only: more matched.
+    windowed: bool = False
 
     @property
     def total(self) -> int:
@@ -119,31 +122,26 @@ def search(
     if parsed.number is not None:
         results.by_number = True
         ids, next_at = _by_number(tickets, parsed.number, after, limit)
-        matched = _number_range(tickets, parsed.number)
+        matched: QuerySet[Ticket] | None = _number_range(tickets, parsed.number)
         snippets: dict[int, tuple[SafeString, bool]] = {}
     elif parsed.has_text:
         text = TextQuery(
             tuple(parsed.words), tuple(parsed.phrases), tuple(parsed.excluded), prefix, public_only
         )
         engine = backend()
-        rows = engine.ranked(
-            text,
-            tickets,
-            newest=order == "newest" or prefix,
-            after=(after["s"], after["i"]) if after else None,
-            limit=limit + 1,
+        found = text_page(
+            engine, text, tickets, newest=order == "newest" or prefix, after=after, limit=limit
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        ids = [pk for pk, _score in rows]
-        next_at = {"s": rows[-1][1], "i": rows[-1][0]} if more else None
-        matched = tickets.filter(pk__in=engine.matching(text))
+        ids, next_at = found.ids, found.next_at
+        results.windowed = found.ranked_newest
+        results.counts, results.counts_capped = found.counts, found.capped
+        matched = None  # counted above, from the same window
         snippets = engine.snippets(text, ids)
     else:
         engine = backend()
         for term in parsed.excluded:
-            tickets = tickets.exclude(
-                pk__in=engine.matching(TextQuery(phrases=(term,), public_only=public_only))
+            tickets = tickets.filter(
+                engine.absent(TextQuery(phrases=(term,), public_only=public_only))
             )
         ids, next_at = _newest(tickets, after, limit)
         matched = tickets
@@ -153,10 +151,16 @@ def search(
         if pk in by_id:  # one may have been deleted meanwhile
             snippet, in_note = snippets.get(pk, (None, False))
             results.hits.append(Hit(by_id[pk], snippet, in_note))
-    if next_at is not None:
-        results.next_cursor = make_cursor({**next_at, "o": order})
-    if counts:
+    if after is not None and "c" in after:
+        # Counted on the first page; later pages carry the counts in their cursor.
+        results.counts, results.counts_capped = dict(after["c"]), bool(after["k"])
+    elif counts and matched is not None:
         results.counts, results.counts_capped = count_by_state(matched)
+    if next_at is not None:
+        position = {**next_at, "o": order}
+        if counts:
+            position |= {"c": results.counts, "k": results.counts_capped}
+        results.next_cursor = make_cursor(position)
     return results
 
 

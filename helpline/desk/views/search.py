@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from helpline.search import customers
-from helpline.search.query import HELP, BadSearch
+from helpline.search.query import EXAMPLES, HELP, BadSearch
 from helpline.search.service import ORDERS, Results, search
 from helpline.tickets.models import State, Ticket
 from helpline.web.auth import agent_required, current_agent
@@ -37,7 +37,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("q", "")[:1000]
     order = request.GET.get("order", "relevance")
     cursor = request.GET.get("cursor", "")
-    context: dict[str, object] = {"nav": "search", "typed": typed, "help": HELP, "order": order}
+    context: dict[str, object] = {
+        "nav": "search",
+        "typed": typed,
+        "help": HELP,
+        "examples": EXAMPLES.values(),
+        "order": order,
+    }
     if not typed.strip():
         return render(request, "desk/search.html", context)
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,7 +18,6 @@ from helpline.tickets.models import Ticket
 # then turned into <mark>.
 START, STOP = "\x02", "\x03"
 Score = float
-Cursor = tuple[float, int] | None  # (score, id) by relevance; (0, id) newest first
 
 
 @dataclass(frozen=True)
@@ -54,57 +53,43 @@ class Backend:
         """{ticket id: (highlighted passage, whether it is from a note)}."""
         raise NotImplementedError
 
-    def matching(self, text: TextQuery) -> RawSQL:
-        """The ids of the tickets whose documents match `text`, for `pk__in`."""
+    def absent(self, text: TextQuery) -> RawSQL:
+        """A condition on the tickets table: its document does not match `text`.
+        Correlated, one index probe per ticket read, so "-word" alone reads the
+        newest tickets until a page is full instead of every match of the word."""
         where, params = self.condition(text)
-        # Our own table and column names, the condition's values as parameters.
+        own = f"{self.table}.{self.id_column}"
+        table = Ticket._meta.db_table
         return RawSQL(  # noqa: S611
-            f"SELECT {self.id_column} FROM {self.table} WHERE {where}",  # noqa: S608
+            f'NOT EXISTS (SELECT 1 FROM {self.table} WHERE {where} AND {own} = "{table}"."id")',  # noqa: S608
             params,
+            output_field=BooleanField(),
         )
 
-    def ranked(
-        self,
-        text: TextQuery,
-        tickets: QuerySet[Ticket],
-        *,
-        newest: bool,
-        after: Cursor,
-        limit: int,
+    def newest_matches(
+        self, text: TextQuery, *, before: int | None, limit: int, scored: bool
     ) -> list[tuple[int, Score]]:
-        """Up to `limit` (ticket id, score) of the matching `tickets`, best (or
-        newest) first, after the cursor."""
+        """Up to `limit` (ticket id, score) of the documents that match, newest
+        (highest id) first, below `before` if given; the score 0.0 unless
+        `scored`. The index alone answers: no ticket is read (see service)."""
         where, params = self.condition(text)
-        score, score_params = self.score(text)
-        # A double on both sides of the cursor's comparison: PostgreSQL's rank is a
-        # real, which psycopg reads through its shortest text (not the same
-        # double), and a float parameter goes as a numeric, to which PostgreSQL
-        # turns a real with six digits.
-        score = f"CAST({score} AS DOUBLE PRECISION)"
         own = f"{self.table}.{self.id_column}"
-        exists_sql, exists_params = (
-            tickets.filter(pk=RawSQL(own, ())).values("pk").query.sql_with_params()  # noqa: S611
-        )
-        sql = [
-            f"SELECT {own}, {score} AS hit_score FROM {self.table}",  # noqa: S608
-            f"WHERE {where} AND EXISTS ({exists_sql})",
-        ]
-        args = [*score_params, *params, *exists_params]
-        if newest:
-            if after is not None:
-                sql.append(f"AND {own} < %s")
-                args.append(after[1])
-            sql.append(f"ORDER BY {own} DESC")
+        if scored:
+            score, score_params = self.score(text)
+            # A double: PostgreSQL's rank is a real, which psycopg reads through
+            # its shortest text; the cursor compares it with a Python float.
+            columns = f"{own}, CAST({score} AS DOUBLE PRECISION)"
         else:
-            if after is not None:
-                mark = "CAST(%s AS DOUBLE PRECISION)"
-                sql.append(f"AND ({score} > {mark} OR ({score} = {mark} AND {own} > %s))")
-                args += [*score_params, after[0], *score_params, after[0], after[1]]
-            sql.append(f"ORDER BY hit_score, {own}")
-        sql.append("LIMIT %s")
+            columns, score_params = f"{own}, 0.0", []
+        sql = f"SELECT {columns} FROM {self.table} WHERE {where}"  # noqa: S608
+        args = [*score_params, *params]
+        if before is not None:
+            sql += f" AND {own} < %s"
+            args.append(before)
+        sql += f" ORDER BY {own} DESC LIMIT %s"
         args.append(limit)
         with connection.cursor() as cursor:
-            cursor.execute(" ".join(sql), args)
+            cursor.execute(sql, args)
             return [(int(pk), float(value)) for pk, value in cursor.fetchall()]
 
 
