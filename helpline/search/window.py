@@ -34,7 +34,7 @@ from helpline.tickets.models import Ticket
 EXAMINE = 20_000
 RANK_WINDOW = 2_000
 COUNT_CAP = 1_000
-FIRST_CHUNK, LAST_CHUNK = 1_000, 8_000
+FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
 
 
 @dataclass
@@ -61,7 +61,7 @@ def text_page(
     more_matches = len(matches) > EXAMINE
     matches = matches[:EXAMINE]
     need = max(COUNT_CAP + 1, limit + 1 if newest else RANK_WINDOW + 1)
-    visible, read_all = _visible(tickets, [pk for pk, _s in matches], need)
+    visible, read_all = _visible(engine, tickets, [pk for pk, _s in matches], need)
     window = Window()
     counted = Counter(state for _pk, state in visible[: COUNT_CAP + 1])
     window.counts = dict(counted)
@@ -93,7 +93,7 @@ def text_page(
 
 
 def _visible(
-    tickets: QuerySet[Ticket], ids: list[int], need: int
+    engine: Backend, tickets: QuerySet[Ticket], ids: list[int], need: int
 ) -> tuple[list[tuple[int, str]], bool]:
     """(id, state) of the tickets among `ids` (newest first) that `tickets`
     holds, in that order, until `need` are found; and whether all were read."""
@@ -101,7 +101,7 @@ def _visible(
     start, size = 0, FIRST_CHUNK
     while start < len(ids) and len(found) < need:
         chunk = ids[start : start + size]
-        states = dict(tickets.filter(pk__in=chunk).values_list("pk", "state"))
+        states = dict(tickets.filter(pk__in=engine.id_set(chunk)).values_list("pk", "state"))
         found += [(pk, states[pk]) for pk in chunk if pk in states]
         start += len(chunk)
         size = min(size * 2, LAST_CHUNK)

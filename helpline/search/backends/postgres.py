@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
 from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
@@ -67,6 +68,9 @@ class PostgresBackend(Backend):
             # their own tickets by the EXISTS, and the index still narrows it first.
             return f"vec @@ {query} AND {self._vector(text)} @@ {query}", params + params
         return f"vec @@ {query}", params
+
+    def id_set(self, ids: list[int]) -> RawSQL:
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
 
     def score(self, text: TextQuery) -> tuple[str, list[Any]]:
         query, params = tsquery(text)

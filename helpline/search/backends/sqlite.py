@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
 from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
@@ -46,6 +48,9 @@ class SqliteBackend(Backend):
 
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         return "search_fts MATCH %s", [fts_query(text)]
+
+    def id_set(self, ids: list[int]) -> RawSQL:
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
     def score(self, text: TextQuery) -> tuple[str, list[Any]]:
         return "bm25(search_fts, {})".format(", ".join(map(str, WEIGHTS))), []
