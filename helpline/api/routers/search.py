@@ -55,6 +55,10 @@ class SearchPage(Schema):
     counts_capped: bool = Field(
         description="More tickets match than were counted: the counts are a lower bound."
     )
+    ranked_newest_only: bool = Field(
+        description="More tickets match than best match ranks: it ranked the newest "
+        "matching tickets (order=newest pages through all of them)."
+    )
 
 
 def run(request: HttpRequest, typed: str, **kwargs: Any) -> Results:
@@ -93,4 +97,5 @@ def search_tickets(request: HttpRequest, filters: Query[SearchFilters]) -> dict[
         "next_cursor": results.next_cursor,
         "counts": results.counts,
         "counts_capped": results.counts_capped,
+        "ranked_newest_only": results.windowed,
     }

@@ -1,0 +1,75 @@
+"""The bounded window of a text search (helpline.search.window), with the bounds
+made small: counts past the cap say "more", best match ranks the newest matches
+and says so, and newest first pages on below what it examined, without gaps."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from helpline.conftest import World
+from helpline.search import window
+from helpline.search.service import search
+from helpline.search.tests.helpers import index
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(window, "EXAMINE", 6)
+    monkeypatch.setattr(window, "RANK_WINDOW", 3)
+    monkeypatch.setattr(window, "COUNT_CAP", 4)
+    monkeypatch.setattr(window, "FIRST_CHUNK", 2)
+
+
+def test_counts_past_the_cap_say_more(world: World, small: None) -> None:
+    for n in range(5):
+        world.open(f"Kettle {n}", body_html="<p>kettle</p>")
+    index()
+    found = search("kettle", agent=world.admin)
+    assert found.counts_capped and found.total == 5  # counted 4 + 1: "more than 4"
+
+
+def test_best_match_ranks_the_newest_and_says_so(world: World, small: None) -> None:
+    subject_hit = world.open("Kettle", body_html="<p>Hello</p>")  # the oldest: out of the window
+    newer = [world.open(f"Other {n}", body_html="<p>the kettle</p>") for n in range(4)]
+    index()
+    found = search("kettle", agent=world.admin)
+    assert found.windowed
+    shown = [hit.ticket.number for hit in found.hits]
+    assert subject_hit.number not in shown and set(shown) <= {t.number for t in newer}
+    # With few matches everything is ranked: the subject hit comes first.
+    assert not search("hello", agent=world.admin).windowed
+
+
+def test_newest_first_pages_on_below_what_it_examined(world: World, small: None) -> None:
+    mine = world.open("Support kettle")  # the oldest of all
+    for n in range(7):
+        world.open(f"Sales kettle {n}", topic=world.sales_topic)
+    index()
+    # Alice sees only Support: the newest 6 matches are all Sales' tickets.
+    first = search("kettle", agent=world.agent, order="newest")
+    assert first.hits == [] and first.next_cursor is not None and first.counts_capped
+    second = search("kettle", agent=world.agent, order="newest", cursor=first.next_cursor)
+    assert [hit.ticket.number for hit in second.hits] == [mine.number]
+    assert second.next_cursor is None
+
+
+def test_the_page_says_at_least_and_best_among_the_newest(
+    client: Client, world: World, small: None
+) -> None:
+    world.open("Support kettle")
+    for n in range(7):
+        world.open(f"Kettle {n}", body_html="<p>kettle</p>", topic=world.sales_topic)
+    index()
+    client.force_login(world.admin.user)
+    html = client.get(reverse("desk:search"), {"q": "kettle"}).content.decode()
+    assert "More than 4 tickets match." in html
+    assert 'id="search-window"' in html
+    client.force_login(world.agent.user)
+    html = client.get(reverse("desk:search"), {"q": "kettle", "order": "newest"}).content.decode()
+    assert "At least 0 tickets match: 0 open, 0 closed." in html
+    assert "None of the newest matching tickets is one you can see" in html
+    assert 'rel="next"' in html
