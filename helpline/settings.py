@@ -399,8 +399,9 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "automation.auto_close": ("helpline.automation.tasks.auto_close", 15 * 60),
     # Expired rate-limit counters, so the limits cache's table holds live ones only.
     "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
-    # Tickets whose text changed and whose indexing task was lost.
-    "search.index": ("helpline.search.tasks.index_pending", 60),
+    # Tickets whose text changed, into the search index: the lag of a search
+    # behind a change (no task per change: a statement fewer in each).
+    "search.index": ("helpline.search.tasks.index_pending", 5),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------

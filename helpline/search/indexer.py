@@ -1,7 +1,7 @@
 """Keeping the documents in step: the worker indexes what changes marked.
 
-`index_pending` (the task queued when a change commits, and the periodic job
-that finds marks whose task was lost) claims a batch of `Pending` marks, builds
+`index_pending` (the worker's periodic job `search.index`, every 5 seconds)
+claims a batch of `Pending` marks, builds
 their documents with no transaction open (`documents.build`), then writes them
 in one short transaction together with the removal of the marks it still owns.
 
@@ -11,9 +11,9 @@ document built from older text is not written over a newer one by a slower
 worker (its claim is gone, so it writes nothing). A worker that dies holding a
 claim leaves it to be taken again after `CLAIM_SECONDS`.
 
-Lag: a change is searchable once the worker has run its task, about a second
-after the commit when the worker is idle (`HELPLINE_SCHEDULER_SECONDS` and the
-database queue's poll); with the task lost, within the periodic job's minute.
+Lag: a change is searchable once the job has run after it: within about ten
+seconds of the commit (the job's 5 seconds, plus the scheduler's turn,
+`HELPLINE_SCHEDULER_SECONDS`, and the queue's poll), when the worker keeps up.
 
 `reindex` rebuilds every document (`helpline search reindex`), in the same small
 claimed batches, so the desk keeps working and later changes win.
@@ -116,7 +116,7 @@ def reindex(
         if not ids:
             return done
         with transaction.atomic():
-            mark(Ticket.objects.filter(pk__in=ids), wake_worker=False)
+            mark(Ticket.objects.filter(pk__in=ids))
         for start in range(0, len(ids), WRITE_BATCH):
             chunk = ids[start : start + WRITE_BATCH]
             claimed = claim(len(chunk), among=chunk)

@@ -6,8 +6,8 @@ subject or the customer, a collaborator) marks the ticket `Pending` in the same
 transaction, with one INSERT, and asks the worker to index it once the change
 commits. Nothing is read or tokenized here: the write transaction (on SQLite, the
 write lock of the whole site) is not held for it. A change that rolls back takes
-its mark with it; a change that commits is always indexed, even if the task is
-lost (the periodic `search.index` job finds the mark).
+its mark with it; a change that commits is always indexed, by the worker's
+periodic `search.index` job (settings.HELPLINE_PERIODIC_JOBS, every 5 seconds).
 
 People change outside the lifecycle (an agent edits a customer's name; an
 organization is renamed): their tickets are marked the same way, after the row is
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
@@ -56,10 +56,12 @@ def mark_changed(sender: object, events: Sequence[Event], **kwargs: Any) -> None
         mark(Ticket.objects.filter(pk__in=ids))
 
 
-def mark(tickets: QuerySet[Ticket], *, wake_worker: bool = True) -> None:
+def mark(tickets: QuerySet[Ticket]) -> None:
     """Mark these tickets for indexing (again, if a worker holds them now), in one
-    INSERT ... SELECT, and ask the worker to index them when the transaction
-    commits (unless the caller indexes them itself: `indexer.reindex`)."""
+    INSERT ... SELECT. The worker's periodic `search.index` job indexes them
+    (every INDEX_SECONDS): one statement per change, where a task queued per
+    change cost a second one (the opening of a ticket counts its statements:
+    docs/performance.md)."""
     sql, params = tickets.values("id").query.sql_with_params()
     table = Pending._meta.db_table
     with connection.cursor() as cursor:
@@ -72,15 +74,6 @@ def mark(tickets: QuerySet[Ticket], *, wake_worker: bool = True) -> None:
             "claimed_at = NULL",
             [timezone.now(), *params],
         )
-        marked = cursor.rowcount
-    if marked and wake_worker:
-        transaction.on_commit(enqueue_indexing, robust=True)
-
-
-def enqueue_indexing() -> None:
-    from helpline.search.tasks import index_pending
-
-    index_pending.enqueue()
 
 
 # --- people ---------------------------------------------------------------------------
@@ -139,4 +132,4 @@ class GeneratedFeed:
 
     def write(self, payload: object) -> None:
         assert isinstance(payload, list)
-        mark(Ticket.objects.filter(pk__in=payload), wake_worker=False)
+        mark(Ticket.objects.filter(pk__in=payload))

@@ -9,7 +9,7 @@ from helpline.search import indexer
 
 @task()
 def index_pending() -> int:
-    """Index the tickets whose text changed (queued when a change commits, and the
-    periodic job `search.index` in HELPLINE_PERIODIC_JOBS, for marks whose task
-    was lost). Safe to run twice and side by side: each mark is claimed first."""
+    """Index the tickets whose text changed: the periodic job `search.index` in
+    HELPLINE_PERIODIC_JOBS. Safe to run twice and side by side: each mark is
+    claimed first."""
     return indexer.index_pending()
