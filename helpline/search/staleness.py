@@ -63,7 +63,7 @@ def mark(tickets: QuerySet[Ticket]) -> None:
     change cost a second one (the opening of a ticket counts its statements:
     docs/performance.md)."""
     sql, params = tickets.values("id").query.sql_with_params()
-    table = Pending._meta.db_table
+    table = connection.ops.quote_name(Pending._meta.db_table)
     with connection.cursor() as cursor:
         # Both databases take ON CONFLICT; SQLite needs the SELECT to have a WHERE
         # (every caller's has one) to tell its ON from a join's.

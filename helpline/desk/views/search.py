@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from helpline.search import customers
 from helpline.search.query import EXAMPLES, HELP, BadSearch
 from helpline.search.service import ORDERS, Results, search
-from helpline.search.window import COUNT_CAP
+from helpline.search import window
 from helpline.tickets.models import State, Ticket
 from helpline.web.auth import agent_required, current_agent
 
@@ -67,7 +67,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "orders": [(key, link(order=key)) for key in ORDERS],
             "next_url": link(cursor=results.next_cursor) if results.next_cursor else "",
             "first_url": link() if cursor else "",
-            "count_cap": COUNT_CAP,
+            "count_cap": window.COUNT_CAP,
             "open_count": results.counts.get(State.OPEN, 0),
             "closed_count": results.counts.get(State.CLOSED, 0)
             + results.counts.get(State.ARCHIVED, 0),
