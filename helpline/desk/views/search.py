@@ -19,10 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from helpline.search import customers
+from helpline.search import customers, window
 from helpline.search.query import EXAMPLES, HELP, BadSearch
 from helpline.search.service import ORDERS, Results, search
-from helpline.search import window
 from helpline.tickets.models import State, Ticket
 from helpline.web.auth import agent_required, current_agent
 
