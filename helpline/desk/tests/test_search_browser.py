@@ -101,3 +101,25 @@ def test_john_picks_ken_on_the_new_ticket_form(live_server: Any, page: Page) -> 
     expect(page.get_by_label("Customer email")).to_have_value("ken@example.com")
     expect(page.get_by_label("Customer name")).to_have_value("Ken Adams")
     expect(page.get_by_label("Subject")).to_be_focused()
+
+
+def test_ken_searches_his_tickets_on_the_portal(live_server: Any, page: Page) -> None:
+    load_demo()
+    ken = Customer.objects.get(email="ken@example.com")
+    jane = Agent.objects.get(user__username="jane.doe")  # the administrator
+    ticket = Ticket.objects.filter(customer=ken).order_by("pk")[0]
+    lifecycle.reply(ticket, actor=jane, body_html="<p>Please update the BIOS first.</p>")
+    lifecycle.add_note(ticket, actor=jane, body_html="<p>BIOS vendor is slow.</p>")
+    indexer.index_pending(limit=10_000)
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("ken@example.com")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    box = page.get_by_role("searchbox", name="Search your tickets")
+    box.fill("bios")
+    box.press("Enter")
+    row = page.get_by_role("row").filter(has_text=ticket.number)
+    expect(row.locator("mark").first).to_have_text("BIOS")
+    expect(page.get_by_text("vendor")).to_have_count(0)
+    shot(page, "portal-search")
