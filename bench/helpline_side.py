@@ -7,6 +7,7 @@ named by the environment), one JSON object on stdout each:
     python bench/helpline_side.py backlog        mail and tasks still waiting
     python bench/helpline_side.py sweep N        N open tickets fall due; the sweep timed
     python bench/helpline_side.py stub-fill N    N tickets through the lifecycle (slow)
+    python bench/helpline_side.py search-index   index what is marked (after fill), timed
 
 Each is one process (Django starts once, which on a busy 2-core machine is seconds).
 `stub-fill` only stands in for `helpline demo generate` where that command is not
@@ -18,7 +19,9 @@ history) and figures measured on it say so in results.json.
 - the department "Bench alerts" with six agents who get its new-ticket alerts, and
   a help topic routed there, so each ticket opened by the load sends 7 mails (an
   autoresponse and 6 alerts, the issue's figure);
-- an API key that may open tickets, and the administrator's token for the REST list.
+- an API key that may open tickets, and the administrator's token for the REST list;
+- an agent of one department (the issue's "one department among ten", for the
+  search), and the words the search pages look for, taken from the data.
 """
 
 from __future__ import annotations
@@ -107,9 +110,14 @@ def prepare() -> dict[str, Any]:
         .values_list("number", "n")
         .first()
     )
+    one = _user("bench.one", Role.AGENT)
+    only = departments[0]
+    DepartmentAccess.objects.get_or_create(agent=one, department=only)
     return {
         "admin": {"username": admin.user.username, "password": PASSWORD},
         "agent": {"username": agent.user.username, "password": PASSWORD},
+        "one": {"username": one.user.username, "password": PASSWORD},
+        "search": search_terms(only),
         "agent_departments": len(seen),
         "departments": len(departments),
         "api_key": key_secret,
@@ -118,6 +126,60 @@ def prepare() -> dict[str, Any]:
         "ticket": longest[0] if longest else None,
         "ticket_entries": longest[1] if longest else 0,
         "tickets": Ticket.objects.count(),
+    }
+
+
+def search_terms(department: Department) -> dict[str, str]:
+    """What the search pages look for (the generated history's vocabulary is a few
+    dozen canned sentences: helpline.tickets.generate.story):
+    a word nearly every ticket holds, one of the notes, a phrase, a customer's
+    surname (a few tickets), the first digits of a number, and filters only."""
+    sample = (
+        Ticket.objects.filter(department=department)
+        .select_related("customer")
+        .order_by("-pk")
+        .first()
+    )
+    surname = sample.customer.name.split()[-1] if sample else "nobody"
+    return {
+        "common word": "working",
+        "note word": "vendor",
+        "rare word": surname,
+        "phrase": '"could you have a look"',
+        "partial number": (sample.number if sample else "123456")[:3],
+        "filters only": f'status:open department:"{department.name}"',
+    }
+
+
+def search_index() -> dict[str, Any]:
+    """Index every ticket the fill marked (as `helpline search pending`), timed,
+    and the index's size on disk."""
+    from django.db import connection
+
+    from helpline.search import indexer
+
+    started = time.monotonic()
+    done = 0
+    while step := indexer.index_pending(limit=5_000):
+        done += step
+    seconds = time.monotonic() - started
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_total_relation_size('search_document') + "
+                "pg_total_relation_size('search_pending')"
+            )
+        else:
+            cursor.execute(
+                "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'search%' "
+                "OR name LIKE 'sqlite_autoindex_search%'"
+            )
+        size = cursor.fetchone()[0] or 0
+    return {
+        "indexed": done,
+        "seconds": round(seconds, 1),
+        "per_s": round(done / seconds, 1) if seconds else None,
+        "size_mb": round(size / 2**20, 1),
     }
 
 
@@ -277,6 +339,8 @@ def main(argv: list[str]) -> int:
         result = sweep(int(argv[1]))
     elif action == "stub-fill":
         result = stub_fill(int(argv[1]))
+    elif action == "search-index":
+        result = search_index()
     else:
         raise SystemExit(f"unknown action {action!r}")
     print(json.dumps(result))

@@ -25,12 +25,15 @@ NEXT_LINK = re.compile(r'href="([^"]+)"[^>]*>\s*Next\b')
 def summary(values: list[float]) -> dict[str, float | int | None]:
     if not values:
         return {"median": None, "min": None, "max": None, "n": 0}
-    return {
+    out: dict[str, float | int | None] = {
         "median": round(statistics.median(values), 3),
         "min": round(min(values), 3),
         "max": round(max(values), 3),
         "n": len(values),
     }
+    if len(values) >= 20:  # fewer samples say nothing about the 95th percentile
+        out["p95"] = round(statistics.quantiles(values, n=20, method="inclusive")[-1], 3)
+    return out
 
 
 def check(response: httpx.Response, *ok: int) -> httpx.Response:

@@ -150,6 +150,7 @@ def tables(results: dict[str, Any]) -> list[str]:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    lines += search_tables(results)
     if results.get("mail_queues"):
         lines += [
             "### The worker's mail on each queue (bench/mail_throughput.py, SQLite)",
@@ -176,6 +177,49 @@ def tables(results: dict[str, Any]) -> list[str]:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    return lines
+
+
+def search_tables(results: dict[str, Any]) -> list[str]:
+    """The search (issue 12): p50 and p95 of each kind of search per database and
+    size, then the index's build time and size."""
+    lines: list[str] = []
+    for engine, by_size in results["helpline"].items():
+        sizes = sorted((s for s in by_size if by_size[s].get("search_pages")), key=int)
+        if not sizes:
+            continue
+        lines += [
+            f"### Search on {engine}",
+            "",
+            "Each search of the desk's results page (and the API's), ms as the client sees "
+            "it: median and 95th percentile of the samples (p95 needs 20); `one` is an "
+            "agent of one department.",
+            "",
+        ]
+        head = ["search"] + [f"{int(s):,}: p50 / p95" for s in sizes] + ["queries"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        names = list(by_size[sizes[-1]]["search_pages"])
+        for name in names:
+            cells = [name]
+            for size in sizes:
+                page = by_size[size]["search_pages"].get(name, {})
+                stats = page.get("ms", {})
+                cells.append(f"{_f(stats.get('median'))} / {_f(stats.get('p95'))}")
+            last = by_size[sizes[-1]]["search_pages"].get(name, {})
+            cells.append(str(last.get("queries", "")))
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+        index = [(s, by_size[s].get("search_index")) for s in sizes]
+        lines += [
+            "| tickets | indexing s | documents/s | index MB |",
+            "|---|---|---|---|",
+            *(
+                f"| {int(s):,} | {_f(i['seconds'])} | {_f(i['per_s'])} | {_f(i['size_mb'])} |"
+                for s, i in index
+                if i
+            ),
+            "",
+        ]
     return lines
 
 

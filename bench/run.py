@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -32,7 +33,7 @@ from bench.measure import (
     ratio_summary,
     time_pages,
 )
-from bench.report import print_table
+from bench.report import print_table, search_tables
 from bench.servers import ROOT, WORK, BenchBroken, Helpline
 from bench.sink import Sink
 
@@ -47,6 +48,8 @@ class Config:
     burst: float  # seconds of the opening burst (the issue's: 60)
     rest_burst: float
     repeats: int  # timed requests per page
+    search_repeats: int  # timed requests per search (p95 needs 20)
+    only: str  # "" (everything) or "search": fill, index and time the searches only
     rounds: int  # interleaved rounds against django-helpdesk
     round_seconds: float
     deep: int  # "Next" links followed for the deep page
@@ -116,6 +119,22 @@ def desk_pages(h: Helpline, info: dict[str, Any], cfg: Config) -> tuple[list, di
     api = httpx.Client(base_url=h.url, timeout=120)
     pages.append(("api: REST list", api, "/api/v1/tickets?limit=25", token))
     return pages, depth
+
+
+def search_pages(h: Helpline, info: dict[str, Any]) -> list:
+    """The desk's search (issue 12) for the administrator and for an agent of one
+    department, each kind of search the issue names; and the API's."""
+    pages: list = []
+    for role in ("admin", "one"):
+        client = desk_login(h.url, info[role]["username"], info[role]["password"])
+        for kind, typed in info["search"].items():
+            url = "/desk/search/?" + urlencode({"q": typed})
+            pages.append((f"{role}: search {kind}", client, url, {}))
+    api = httpx.Client(base_url=h.url, timeout=120)
+    token = {"Authorization": f"Bearer {info['admin_token']}"}
+    common = urlencode({"q": info["search"]["common word"]})
+    pages.append(("api: search common word", api, f"/api/v1/search?{common}", token))
+    return pages
 
 
 def expect_page(name: str, body: str) -> None:
@@ -213,14 +232,27 @@ def bench_helpline(
     print(f"--- Helpline on {engine}, {size:,} tickets", flush=True)
     h.create_from(template)
     result: dict[str, Any] = fill_helpline(h, size)
+    print("    search index", flush=True)
+    result["search_index"] = h.side("search-index")
     info = h.side("prepare")
     result["tickets"] = info["tickets"]
     result["ticket_page_entries"] = info["ticket_entries"]
+    if cfg.only == "search":
+        with h.serving(sink.port):
+            print("    search", flush=True)
+            result["search_pages"] = time_pages(
+                search_pages(h, info), cfg.search_repeats, expect_page
+            )
+        if not cfg.keep:
+            h.drop()
+        return result
     with h.serving(sink.port):
         pages, depth = desk_pages(h, info, cfg)
         result["deep_pages_followed"] = depth
         print("    pages", flush=True)
         result["pages"] = time_pages(pages, cfg.repeats, expect_page)
+        print("    search", flush=True)
+        result["search_pages"] = time_pages(search_pages(h, info), cfg.search_repeats, expect_page)
         result["rss_mb_after_pages"] = {
             str(pid): rss for pid in h.web_pids() if (rss := _rss(pid)) is not None
         }
@@ -419,6 +451,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", type=float, default=60)
     parser.add_argument("--rest-burst", type=float, default=20)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--search-repeats", type=int, default=20, help="Samples of each search (p95 from 20)."
+    )
+    parser.add_argument(
+        "--only",
+        choices=["", "search"],
+        default="",
+        help="search: per database and size only fill, index and time the searches "
+        "(no django-helpdesk, no opening, no sweep, no mail queues).",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--round-seconds", type=float, default=10)
     parser.add_argument("--deep", type=int, default=1000)
@@ -446,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         burst=args.burst,
         rest_burst=args.rest_burst,
         repeats=args.repeats,
+        search_repeats=args.search_repeats,
+        only=args.only,
         rounds=args.rounds,
         round_seconds=args.round_seconds,
         deep=args.deep,
@@ -485,13 +529,13 @@ def main(argv: list[str] | None = None) -> int:
                 for size in cfg.sizes:
                     by_size[str(size)] = bench_helpline(engine, size, cfg, template, sink)
                     save(results, cfg.out, started)
-                if engine == "sqlite":
+                if engine == "sqlite" and not cfg.only:
                     for size in cfg.compare_sizes:
                         results["helpdesk"][str(size)] = compare(size, cfg, template, sink)
                         save(results, cfg.out, started)
                 if not cfg.keep:
                     template.drop()
-        if cfg.mail_queues:
+        if cfg.mail_queues and not cfg.only:
             results["mail_queues"] = mail_queues(cfg.mail_queues)
             save(results, cfg.out, started)
     except BenchBroken as broken:
@@ -501,8 +545,13 @@ def main(argv: list[str] | None = None) -> int:
         cfg.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"\nThe benchmark is broken: {broken}", file=sys.stderr)
         return 1
-    results["scaling"] = ratios(results)
     results["seconds"] = round(time.monotonic() - started, 1)
+    if cfg.only == "search":
+        cfg.out.write_text(json.dumps(results, indent=2) + "\n")
+        print("\n".join(search_tables(results)))
+        print(f"\nResults: {cfg.out}")
+        return 0
+    results["scaling"] = ratios(results)
     failed = [
         f"{engine} {size}: {name}: {error}"
         for engine, by_size in results["helpline"].items()

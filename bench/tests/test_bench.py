@@ -34,6 +34,7 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
             "--burst=1.5",
             "--rest-burst=1",
             "--repeats=1",
+            "--search-repeats=1",
             "--deep=1",
             "--sweep=3",
             "--web-workers=2",
@@ -59,6 +60,14 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
         for page in ("dashboard", "queue closed", "sort due", "deep page", "report 1 year"):
             assert f"{role}: {page}" in pages
     assert "api: REST list" in pages
+    # The search (issue 12): each kind, for an administrator and a one-department
+    # agent, after the fill's tickets were indexed.
+    searches = run["search_pages"]
+    for role in ("admin", "one"):
+        for kind in ("common word", "rare word", "phrase", "partial number", "filters only"):
+            assert searches[f"{role}: search {kind}"]["queries"] > 0, (role, kind)
+    assert "api: search common word" in searches
+    assert run["search_index"]["indexed"] >= 12 and run["search_index"]["size_mb"] > 0
     for name, page in pages.items():
         # The bench-only middleware answered: SQL time, statements, the process's RSS.
         assert page["ms"]["n"] == 1, name
