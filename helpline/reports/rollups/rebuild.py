@@ -25,8 +25,8 @@ from helpline.reports.rollups.replay import (
     zone_name,
 )
 from helpline.reports.rollups.store import (
-    _save_state_rows,
-    _save_states,
+    save_state_rows,
+    save_states,
     write,
 )
 from helpline.tickets.models import Event, Status
@@ -132,7 +132,7 @@ def rebuild(
                 if state is not None:
                     states[pk] = state
             write(replay.rows, replay.buckets)
-            _save_states(states)
+            save_states(states)
             done += len(part)
             if progress is not None:
                 progress(done)
@@ -196,4 +196,4 @@ class GeneratedFeed:
             tuple[Rows, Buckets, list[tuple[int, dict[str, Any]]]], payload
         )
         write(rows, buckets)
-        _save_state_rows(states)
+        save_state_rows(states)
