@@ -326,16 +326,30 @@ def rewrite_docs(results: dict[str, Any], doc: Path = DOC) -> None:
     doc.write_text(head + BEGIN + "\n\n" + "\n".join(tables(results)) + "\n" + END + tail)
 
 
+def _runs_of(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs a results file holds figures of: those it names in `runs` (it was
+    merged before), else the one its header describes."""
+    if results.get("runs"):
+        return [dict(run) for run in results["runs"]]
+    return [
+        {k: results.get(k) for k in ("commit", "started_at", "seconds", "config")}
+        | {"load_average_at_start": results["machine"]["load_average_at_start"]}
+    ]
+
+
 def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Several runs' results as one (e.g. SQLite and PostgreSQL run apart): each
     database's and comparison's figures from the run that measured them; the first
-    run's header, and every run named in `runs`."""
+    run's header, and every run named in `runs`. A file merged before keeps its
+    `runs` (rebuilt from its header alone, the committed bench/results.json lost
+    the record that its PostgreSQL figures came from another run and commit); a
+    run named twice is named once."""
     out = json.loads(json.dumps(runs[0]))
-    out["runs"] = [
-        {k: run.get(k) for k in ("commit", "started_at", "seconds", "config")}
-        | {"load_average_at_start": run["machine"]["load_average_at_start"]}
-        for run in runs
-    ]
+    named: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for results in runs:
+        for run in _runs_of(results):
+            named.setdefault((run.get("commit"), run.get("started_at")), run)
+    out["runs"] = list(named.values())
     for run in runs[1:]:
         out["helpline"].update(run["helpline"])
         out["helpdesk"].update(run.get("helpdesk") or {})
