@@ -33,7 +33,7 @@ from bench.measure import (
     ratio_summary,
     time_pages,
 )
-from bench.report import print_table
+from bench.report import SQL_TIME, print_table
 from bench.servers import ROOT, WORK, BenchBroken, Helpline
 from bench.sink import Sink, burst_marker
 
@@ -478,9 +478,14 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "config": {
-            k: (str(v) if isinstance(v, Path) else v)
-            for k, v in vars(cfg).items()
-            if k not in ("out", "docs", "keep")
+            **{
+                k: (str(v) if isinstance(v, Path) else v)
+                for k, v in vars(cfg).items()
+                if k not in ("out", "docs", "keep")
+            },
+            # What X-Helpline-SQL counts (helpline/lib/benchtiming.py); runs before
+            # 57c7348 timed execute() alone, which on SQLite overstated the overhead.
+            "sql_time": SQL_TIME,
         },
         "helpline": {},
         "helpdesk": {},
