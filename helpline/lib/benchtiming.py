@@ -5,7 +5,8 @@ With HELPLINE_BENCH_TIMING on (never in production: off unless the environment s
 it, and the middleware is not even in MIDDLEWARE otherwise), every response says
 
     X-Helpline-Time: <ms>       the request through every middleware and the view
-    X-Helpline-SQL: <ms>;n=<N>  the time spent in cursor.execute(), and how many
+    X-Helpline-SQL: <ms>;n=<N>  the time spent in SQL (executing statements and
+                                fetching their rows), and how many statements
     X-Helpline-Pid: <pid>       the process that served it (the bench reads its RSS)
 
 SQL time is `cursor.execute()` (Django's own hook, `connection.execute_wrapper`)

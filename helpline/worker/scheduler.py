@@ -60,25 +60,61 @@ def release(job: Job, now: datetime) -> bool:
     return released == 1
 
 
-def tick(now: datetime | None = None) -> list[str]:
+class QueueFailures:
+    """The jobs that could not be queued on the last turns, so that a broker that
+    stays down is not logged as a full traceback for every job on every turn (12
+    times a minute each): the traceback at a job's first failure, then one line
+    per job and turn saying it still fails and why, and one when it is queued
+    again. One per scheduler loop (`run_forever`)."""
+
+    def __init__(self) -> None:
+        self.turns: dict[str, int] = {}
+
+    def failed(self, job: Job, error: BaseException) -> None:
+        """Log the failure; called in the `except` block, for its traceback."""
+        turns = self.turns[job.name] = self.turns.get(job.name, 0) + 1
+        if turns == 1:
+            log.exception(
+                "Could not queue periodic job %s; trying again next turn "
+                "(one line a turn while it keeps failing)",
+                job.name,
+            )
+        else:
+            log.warning(
+                "Could not queue periodic job %s, %d turns in a row: %s: %s",
+                job.name,
+                turns,
+                type(error).__name__,
+                error,
+            )
+
+    def queued(self, job: Job) -> None:
+        if turns := self.turns.pop(job.name, 0):
+            log.warning("Queued periodic job %s again, after %d failed turns", job.name, turns)
+
+
+def tick(now: datetime | None = None, failures: QueueFailures | None = None) -> list[str]:
     """Queue every due job once; returns the names queued.
 
     The claim is in the database whatever queue the task goes to (the database's
     or a broker's), so it holds for any number of workers either way. A task that
     cannot be queued (the broker is down) gives its tick back rather than losing
-    it for a whole interval, is logged, and the jobs after it are still queued.
+    it for a whole interval, is logged (through `failures`, which remembers the
+    failures of earlier turns), and the jobs after it are still queued.
     (A broker that took the task but failed to say so gets it again next turn:
     the periodic jobs are sweeps, which find nothing left to do the second time.)"""
     now = now or timezone.now()
+    failures = failures or QueueFailures()
     queued = []
     for job in configured_jobs():
         if claim(job, now):
             try:
                 import_string(job.task_path).enqueue()
-            except Exception:
+            except Exception as error:
                 release(job, now)
-                log.exception("Could not queue periodic job %s; trying again next turn", job.name)
+                failures.failed(job, error)
                 continue
+            failures.queued(job)
             queued.append(job.name)
     return queued
 
@@ -88,12 +124,13 @@ def run_forever(stop: threading.Event, interval: float | None = None) -> None:
     keeps the worker's heartbeat (helpline.worker.heartbeat) fresh, so /readyz
     sees a worker whose clock is turning."""
     heartbeat = Heartbeat(settings.HELPLINE_WORKER_HEARTBEAT_SECONDS)
+    failures = QueueFailures()
     if interval is None:
         interval = settings.HELPLINE_SCHEDULER_SECONDS
     while not stop.is_set():
         try:
             close_old_connections()
-            for name in tick():
+            for name in tick(failures=failures):
                 log.info("Queued periodic job %s", name)
             heartbeat.beat()
         except Exception:  # a broken database must not kill the worker

@@ -1,5 +1,6 @@
 """Writing the rollups (one UPSERT per 500 or 5,000 rows, the histograms merged in
-SQL) and keeping them in step with the lifecycle (`record`)."""
+SQL) and the tickets' replay states (`save_states`), and keeping them in step with
+the lifecycle (`record`)."""
 
 from __future__ import annotations
 
@@ -160,11 +161,14 @@ def _prepare(rows: Rows, buckets: Buckets) -> list[list[Any]]:
     return table_rows
 
 
-def _save_states(states: dict[int, TicketState]) -> None:
-    _save_state_rows([(pk, states[pk].as_json()) for pk in sorted(states)])
+def save_states(states: dict[int, TicketState]) -> None:
+    """Keep the tickets' replay states (`RollupTicket`), for `record` to go on from."""
+    save_state_rows([(pk, states[pk].as_json()) for pk in sorted(states)])
 
 
-def _save_state_rows(states: list[tuple[int, dict[str, Any]]]) -> None:
+def save_state_rows(states: list[tuple[int, dict[str, Any]]]) -> None:
+    """`save_states` for states already encoded (`TicketState.as_json`), given in
+    ticket order: one UPSERT per 500 tickets."""
     if states:
         RollupTicket.objects.bulk_create(
             # In ticket order, as the rows above.
@@ -219,7 +223,7 @@ def record(sender: object, events: Sequence[Event], **kwargs: Any) -> None:
         if state is not None:
             states[pk] = state
     write(replay.rows, replay.buckets)
-    _save_states(states)
+    save_states(states)
 
 
 def _state_from_history(

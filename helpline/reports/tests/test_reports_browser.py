@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpline.accounts.models import Agent, Customer
 from helpline.reports.metrics import as_json, report
-from helpline.reports.periods import preset
+from helpline.reports.periods import preset, zone
 from helpline.tests.a11y import assert_accessible_controls
 from helpline.tickets import lifecycle
 from helpline.tickets.demo import DEMO_PASSWORD, load_demo
@@ -154,7 +154,7 @@ def test_a_supervisor_changes_period_and_grouping_and_the_report_follows(
     # The last 7 days, no grouping: one row, seven days.
     charts_drawn(page, 7)
     tz = page.evaluate("JSON.parse(document.getElementById('report-data').textContent).period.tz")
-    today = timezone.now().astimezone(timezone.get_default_timezone()).date()
+    today = timezone.localdate(timezone=zone(tz))  # the page's today: its zone's
     week = as_json(report(preset("7d", today=today, tz=tz), visible_to=mia))
     daily = chart(page, "chart-daily")
     assert [d["label"] for d in daily["datasets"]] == ["Opened", "Resolved"]

@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from helpline.accounts.models import Agent, Role
 from helpline.conftest import World, make_agent
@@ -484,17 +487,32 @@ def test_the_upsert_adds_histograms_bucket_by_bucket() -> None:
     assert second.fr_hist == {"12": 1} and second.opened == 1
 
 
-def test_a_rating_counts_for_the_agent_whose_resolution_it_rates(world: World) -> None:
+@pytest.mark.parametrize("clock", ["now", "23:30 UTC"])
+def test_a_rating_counts_for_the_agent_whose_resolution_it_rates(world: World, clock: str) -> None:
     """Rating.agent: the agent of the rated resolution, not whoever resolved last or
     holds the ticket when the customer rates (an older resolution can be rated
-    after the ticket was reopened and resolved again)."""
+    after the ticket was reopened and resolved again).
+
+    The period ends on the report zone's today, not UTC's: at 23:30 UTC it is
+    already tomorrow in Berlin, where the rollups put these events (date.today()
+    missed them for that hour)."""
+    if clock == "now":
+        _rate_the_first_answer(world)
+        return
+    late = timezone.now().replace(hour=23, minute=30, second=0, microsecond=0)
+    with time_machine.travel(late, tick=True):
+        _rate_the_first_answer(world)
+
+
+def _rate_the_first_answer(world: World) -> None:
     ticket = world.open("Rate the first answer")
     ticket = lifecycle.resolve(ticket, actor=world.agent, explanation_html="<p>One.</p>")
     first = ticket.events.filter(kind="resolved").latest("id")
     ticket = lifecycle.reopen(ticket, actor=world.admin, reason="Not quite")
     ticket = lifecycle.resolve(ticket, actor=world.supervisor, explanation_html="<p>Two.</p>")
     lifecycle.rate(ticket, customer=world.customer, resolution_event_id=first.pk, score="bad")
-    period = Period(date.today() - timedelta(days=1), date.today(), settings.REPORTS_TIME_ZONE)
+    today = timezone.localdate(timezone=ZoneInfo(settings.REPORTS_TIME_ZONE))
+    period = Period(today - timedelta(days=1), today, settings.REPORTS_TIME_ZONE)
 
     rolled = report(period, group="agent", from_rollups=True)
     exact = report(period, group="agent", from_rollups=False)

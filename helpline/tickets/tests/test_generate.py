@@ -448,34 +448,6 @@ def test_a_generated_attachment_without_its_file_answers_404(client: Client) -> 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("group", ["none", "department", "topic", "source"])
-def test_the_reports_rollups_equal_a_recount_from_the_generated_events(group: str) -> None:
-    """The generator rebuilds the reports' daily rollups from what it wrote: the
-    report read from them is the one computed from the events (no generated
-    ticket changes department, topic or source, so the time of the event and the
-    ticket's current value agree)."""
-    from django.conf import settings
-
-    from helpline.reports.metrics import report
-    from helpline.reports.periods import Period
-    from helpline.reports.tests.test_rollups import same_row
-
-    make()
-    period = Period((NOW - timedelta(days=365)).date(), NOW.date(), settings.REPORTS_TIME_ZONE)
-
-    rolled = report(period, group=group, from_rollups=True)
-    exact = report(period, group=group, from_rollups=False)
-
-    assert rolled.total.opened > SMALL // 2
-    assert [r.key for r in rolled.rows] == [r.key for r in exact.rows]
-    for mine, theirs in zip(rolled.rows, exact.rows, strict=True):
-        same_row(mine, theirs)
-    same_row(rolled.total, exact.total)
-    assert rolled.backlog == exact.backlog
-    assert rolled.daily == exact.daily
-
-
-@pytest.mark.django_db
 def test_new_customers_and_organizations_after_generating_get_fresh_ids() -> None:
     """The generator hands out their ids itself: PostgreSQL's sequences must be
     moved past them, or the next customer (a new ticket's) fails on a duplicate key."""
@@ -489,27 +461,3 @@ def test_new_customers_and_organizations_after_generating_get_fresh_ids() -> Non
 
     assert highest is not None and customer.pk > highest
     assert organization.pk is not None
-
-
-@pytest.mark.django_db
-def test_the_rollups_kept_while_generating_equal_a_rebuild_from_the_events(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The generator replays each batch's events as its stories build them, in the
-    child process that tells them; a rebuild reads the written events back. The
-    same rows come out, histograms and every ticket's replay state included, over
-    several batches and when appending to a desk."""
-    from helpline.reports import rollups
-    from helpline.reports.tests.test_rollups import snapshot
-    from helpline.tickets.generate import run
-
-    monkeypatch.setattr(run, "BATCH", 70)
-    make()
-    make(120, append=True, seed=8)
-    kept = snapshot()
-    assert len(kept["RollupTicket"]) == Ticket.objects.count() == SMALL + 120
-    assert any(any(row[-4:]) for row in kept["DailyRollup"])  # histograms
-
-    rollups.rebuild()
-
-    assert snapshot() == kept

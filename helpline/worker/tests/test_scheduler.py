@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 from typing import Any
@@ -60,7 +61,7 @@ def test_two_schedulers_at_the_same_moment_queue_a_job_once(one_job: None) -> No
 def test_the_scheduler_loop_survives_a_failing_tick(one_job: None, monkeypatch) -> None:
     calls = []
 
-    def broken_tick() -> list[str]:
+    def broken_tick(**kwargs: Any) -> list[str]:
         calls.append(1)
         stop.set()
         raise RuntimeError("database is down")
@@ -89,3 +90,54 @@ def test_a_job_that_cannot_be_queued_gives_its_tick_back_and_the_others_are_queu
     # Its tick is given back: the next turn claims it again, not a minute later.
     assert JobSchedule.objects.get(name="down").next_run_at == now
     assert JobSchedule.objects.get(name="count").next_run_at == now + timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_a_job_that_keeps_failing_is_logged_in_full_once_then_a_line_a_turn(
+    settings: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the broker is down the loop turns every few seconds: a traceback per
+    job and turn buried the log. The traceback once, then one line a turn, a line
+    when the job is queued again, and the traceback again at a new failure."""
+    down = {"count": ("helpline.worker.tests.jobs.unqueueable", 60)}
+    turns = [down, down, down, JOB, down]
+    stop = threading.Event()
+    real_tick = scheduler.tick
+
+    def tick(**kwargs: Any) -> list[str]:
+        settings.HELPLINE_PERIODIC_JOBS = turns.pop(0)
+        if not turns:
+            stop.set()
+            JobSchedule.objects.update(next_run_at=timezone.now())  # due again
+        return real_tick(**kwargs)
+
+    monkeypatch.setattr(scheduler, "tick", tick)
+    monkeypatch.setattr(scheduler, "close_old_connections", lambda: None)
+    monkeypatch.setattr(scheduler.connection, "close", lambda: None)
+    with caplog.at_level(logging.WARNING, logger=scheduler.__name__):
+        scheduler.run_forever(stop, interval=0)
+
+    logged = [(r.getMessage(), r.exc_info is not None) for r in caplog.records]
+    assert logged == [
+        (
+            "Could not queue periodic job count; trying again next turn "
+            "(one line a turn while it keeps failing)",
+            True,
+        ),
+        (
+            "Could not queue periodic job count, 2 turns in a row: "
+            "ConnectionError: the broker is down",
+            False,
+        ),
+        (
+            "Could not queue periodic job count, 3 turns in a row: "
+            "ConnectionError: the broker is down",
+            False,
+        ),
+        ("Queued periodic job count again, after 3 failed turns", False),
+        (
+            "Could not queue periodic job count; trying again next turn "
+            "(one line a turn while it keeps failing)",
+            True,
+        ),
+    ]

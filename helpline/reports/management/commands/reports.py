@@ -4,7 +4,9 @@
 
 recounts the rollups of those local days (in REPORTS_TIME_ZONE; without dates,
 all of them) from the events: after an import, a change of REPORTS_TIME_ZONE,
-or when upgrading to a version that keeps them. Run it on a quiet desk.
+or when upgrading to a version that keeps them. It commits every 500 tickets:
+the desk keeps working meanwhile, and a change made then is counted once, but the
+reports of those days show partial figures until it ends (rollups/rebuild.py).
 """
 
 from __future__ import annotations
