@@ -465,3 +465,22 @@ def test_an_agent_cannot_open_a_ticket_in_a_department_they_cannot_access(
     assert response.status_code == 400
     assert b"no access to the Support department" in response.content
     assert not Ticket.objects.filter(subject="Nope").exists()
+
+
+def test_the_department_filter_lists_the_agents_own_departments(
+    client: Client, world: World
+) -> None:
+    """Found by a new user: an agent could pick a department they cannot see and
+    got an empty queue without a word why."""
+    login(client, world.agent)  # Support only
+    html = client.get(reverse("desk:dashboard")).content.decode()
+    select = html[
+        html.index('name="department"') : html.index("</select>", html.index('name="department"'))
+    ]
+    assert "Support" in select and "Sales" not in select
+    login(client, world.admin)
+    html = client.get(reverse("desk:dashboard")).content.decode()
+    select = html[
+        html.index('name="department"') : html.index("</select>", html.index('name="department"'))
+    ]
+    assert "Support" in select and "Sales" in select

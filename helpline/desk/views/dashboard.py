@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.tickets.models import HelpTopic, Priority, Status
+from helpline.tickets.permissions import department_roles
 from helpline.tickets.queues import (
     QUEUES,
     SORTS,
@@ -57,7 +58,13 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
         "options": {
-            "departments": list(Department.objects.all()),
+            # The departments the agent works in (an administrator: all). A ticket
+            # of another one assigned to them is still in "All departments".
+            "departments": list(
+                Department.objects.all()
+                if agent.is_admin
+                else Department.objects.filter(pk__in=list(department_roles(agent)))
+            ),
             "topics": list(HelpTopic.objects.all()),
             "priorities": list(Priority.objects.all()),
             "statuses": list(Status.objects.all()),
