@@ -54,30 +54,41 @@ def index_pending(limit: int = 2_000) -> int:
 
 
 def claim(size: int, among: Iterable[int] | None = None) -> tuple[datetime, list[int]] | None:
-    """Claim up to `size` unclaimed (or abandoned) marks, `among` these tickets if
-    given: (the claim's stamp, the tickets), or None when there are none."""
+    """Claim up to `size` unclaimed marks, oldest first, else abandoned ones,
+    `among` these tickets if given: (the claim's stamp, the tickets), or None when
+    there are none.
+
+    Unclaimed and abandoned are read apart, each an index range of
+    search_pending_claim in order: one query for both (an OR) read and sorted the
+    whole table on each claim, and indexing a million generated tickets slowed
+    down as it went (550 documents a second instead of 1,700)."""
     now = timezone.now()
-    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=CLAIM_SECONDS))
-    marks = Pending.objects.filter(free)
-    if among is not None:
-        marks = marks.filter(ticket_id__in=list(among))
-    with transaction.atomic():
-        ids = list(
-            marks.order_by("marked_at", "ticket_id")
-            .select_for_update(skip_locked=True)
-            .values_list("ticket_id", flat=True)[:size]
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    for free in (Q(claimed_at__isnull=True), Q(claimed_at__lt=stale)):
+        marks = Pending.objects.filter(free)
+        if among is not None:
+            marks = marks.filter(ticket_id__in=list(among))
+        with transaction.atomic():
+            ids = list(
+                # claimed_at first: at NULL it orders nothing, but PostgreSQL then
+                # sees the index's order (it takes IS NULL for no equality).
+                marks.order_by("claimed_at", "marked_at")
+                .select_for_update(skip_locked=True)
+                .values_list("ticket_id", flat=True)[:size]
+            )
+            if not ids:
+                continue
+            # The condition again: on SQLite another worker may have claimed some
+            # between the read and this write (PostgreSQL skipped the locked rows).
+            Pending.objects.filter(free, ticket_id__in=ids).update(claimed_at=now)
+        owned = list(
+            Pending.objects.filter(ticket_id__in=ids, claimed_at=now).values_list(
+                "ticket_id", flat=True
+            )
         )
-        if not ids:
-            return None
-        # The condition again: on SQLite another worker may have claimed some
-        # between the read and this write (PostgreSQL skipped the locked rows).
-        Pending.objects.filter(free, ticket_id__in=ids).update(claimed_at=now)
-    owned = list(
-        Pending.objects.filter(ticket_id__in=ids, claimed_at=now).values_list(
-            "ticket_id", flat=True
-        )
-    )
-    return (now, owned) if owned else None
+        if owned:
+            return now, owned
+    return None
 
 
 def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> int:

@@ -159,3 +159,25 @@ def test_marking_is_one_statement(world: World, django_assert_num_queries) -> No
     ticket = world.open("Wombat")
     with django_assert_num_queries(1):
         mark(Ticket.objects.filter(pk=ticket.pk))
+
+
+def test_a_claim_reads_the_claim_index_in_order(world: World) -> None:
+    """Each claim is an index range read in order, never a sort of every mark (with
+    a million marks waiting, that made indexing slow down as it went)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpline.tests.plans import explain
+
+    with CaptureQueriesContext(connection) as queries:
+        assert indexer.claim(50) is None  # nothing waits: both ranges are read
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "ORDER BY" in q["sql"]
+    ]
+    assert len(reads) == 2
+    for sql in reads:
+        plan = explain(sql.replace(" FOR UPDATE SKIP LOCKED", ""), (), analyze="search_pending")
+        assert "search_pending_claim" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
