@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from helpline.lib.html import html_to_text
+from helpline.search.backends.base import START, STOP
 from helpline.tickets.models import Attachment, Collaborator, Entry, EntryKind, Ticket
 
 PART_CHARS = 200_000
@@ -64,7 +65,7 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
     rows = entries.values_list("id", "ticket_id", "kind", "body").iterator(chunk_size=500)
     for entry_id, ticket_id, kind, body in rows:
         part = internal[ticket_id] if kind == EntryKind.NOTE else public[ticket_id]
-        part.add(html_to_text(body), names.get(entry_id, ()))
+        part.add(_plain(html_to_text(body)), names.get(entry_id, ()))
     found: dict[int, Text] = {}
     for ticket in tickets:
         customer = ticket.customer
@@ -72,12 +73,19 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
         if customer.organization is not None:
             people.append(customer.organization.name)
         found[ticket.pk] = Text(
-            subject=f"{ticket.number} {ticket.subject}",
+            subject=_plain(f"{ticket.number} {ticket.subject}"),
             people="\n".join(people + followers[ticket.pk]),
             public_text=public[ticket.pk].text(),
             internal_text=internal[ticket.pk].text(),
         )
     return found
+
+
+def _plain(text: str) -> str:
+    """The text without the two characters the snippets mark hits with
+    (backends.base.START and STOP): one in a message would open a <mark> that
+    never closes."""
+    return text.replace(START, " ").replace(STOP, " ")
 
 
 class _Part:

@@ -250,6 +250,7 @@ def _has(value: str, public_only: bool) -> Q:
 # --- dates ------------------------------------------------------------------------
 
 _AGE = re.compile(r"(\d{1,4})([hdwmy])")
+MAX_AGE_DAYS = 100 * 365
 _UNITS = {"h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
 _COMPARE = re.compile(r"(>=|<=|>|<)?(.+)")
 
@@ -265,7 +266,12 @@ def _when(key: str, value: str) -> Q:
     assert match is not None  # `.+` matches any non-empty value
     op, rest = match.group(1) or "", match.group(2)
     if (age := _AGE.fullmatch(rest.lower())) is not None:
-        moment = timezone.now() - timedelta(days=int(age.group(1)) * _UNITS[age.group(2)])
+        days = int(age.group(1)) * _UNITS[age.group(2)]
+        if days > MAX_AGE_DAYS:  # "3000y" reached back before year 1: a 500
+            raise BadSearch(
+                _("“%(key)s:” looks back at most %(years)d years.") % {"key": key, "years": 100}
+            )
+        moment = timezone.now() - timedelta(days=days)
         # An age: "<7d" is younger than seven days, so after the moment.
         newer = op in ("<", "<=", "")
         return Q(**{f"{column}__{'gte' if newer else 'lt'}": moment})

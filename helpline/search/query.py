@@ -56,11 +56,13 @@ _NUMBER = re.compile(rf"#?(\d{{1,{MAX_NUMBER}}})")
 
 
 class BadSearch(ValueError):
-    """A search that cannot run as typed; `message` says why, for the person."""
+    """A search that cannot run as typed; `message` says why, for the person, and
+    `field` which input it is about ("q", "order" or "cursor")."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str = "q") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass
@@ -103,6 +105,10 @@ def parse(typed: str) -> Parsed:
     for match in _TOKEN.finditer(text):
         minus, key, quoted, bare = match.groups()
         if key is None and bare is not None and _BARE_KEY.fullmatch(bare):
+            if bare[:-1].lower() not in QUALIFIERS:
+                # "Re: invoice", "Error: disk full": pasted text, not a filter.
+                parsed.words.append(bare[:-1])
+                continue
             key, bare = bare[:-1], ""  # "status:" with nothing after it
         value = (quoted if quoted is not None else bare or "").strip()
         if key is not None:

@@ -103,7 +103,7 @@ def search(
     if sum((agent is not None, customer is not None, channel)) != 1:
         raise ValueError("search() needs one searcher: an agent, a customer or the channel")
     if order not in ORDERS:
-        raise BadSearch(_("Results are ordered by relevance or newest first."))
+        raise BadSearch(_("Results are ordered by relevance or newest first."), "order")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     parsed = parse(typed)
     results = Results(parsed=parsed, order=order)
@@ -118,7 +118,8 @@ def search(
             key, value, agent=agent, customer=customer is not None, public_only=public_only
         )
         tickets = tickets.filter(~q if negated else q)
-    after = read_cursor(cursor, order) if cursor else None
+    kind = "n" if parsed.number is not None else "x" if parsed.has_text else "f"
+    after = read_cursor(cursor, order, kind) if cursor else None
     if parsed.number is not None:
         results.by_number = True
         ids, next_at = _by_number(tickets, parsed.number, after, limit)
@@ -157,7 +158,7 @@ def search(
     elif counts and matched is not None:
         results.counts, results.counts_capped = count_by_state(matched)
     if next_at is not None:
-        position = {**next_at, "o": order}
+        position = {**next_at, "o": order, "t": kind}
         if counts:
             position |= {"c": results.counts, "k": results.counts_capped}
         results.next_cursor = make_cursor(position)
@@ -218,11 +219,15 @@ def make_cursor(position: dict[str, Any]) -> str:
     return signing.dumps(position, salt=_CURSOR_SALT, compress=False)
 
 
-def read_cursor(raw: str, order: str) -> dict[str, Any]:
+def read_cursor(raw: str, order: str, kind: str) -> dict[str, Any]:
+    """The position of a cursor made for this order and kind of search (by number,
+    by text, by filters); another search's cursor is refused, not misread."""
     try:
         position = signing.loads(raw[:500], salt=_CURSOR_SALT)
     except signing.BadSignature:
         position = None
-    if not isinstance(position, dict) or position.get("o") != order:
-        raise BadSearch(_("This page link is not valid any more: start the search again."))
+    if not isinstance(position, dict) or (position.get("o"), position.get("t")) != (order, kind):
+        raise BadSearch(
+            _("This page link is not valid any more: start the search again."), "cursor"
+        )
     return position

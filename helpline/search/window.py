@@ -6,19 +6,26 @@ in 5 ms at 100,000 tickets on SQLite, and their scores in 22 ms). What costs is
 the ticket row behind each match: the searcher's visibility and qualifiers are
 columns of the ticket, about 2 microseconds a row. A page therefore:
 
-1. takes the newest `EXAMINE` matches from the index (with their scores for
-   best match), below the cursor for newest first;
+1. takes the newest matches from the index, `EXAMINE` at a time (with their
+   scores for best match), below the cursor for newest first;
 2. reads the ticket rows behind them, newest first, in growing chunks, only
    until it has what the page needs: a page and one more (newest first), or the
-   newest `RANK_WINDOW` (best match), and `COUNT_CAP` + 1 for the counts;
+   newest `RANK_WINDOW` (best match), and `COUNT_CAP` + 1 for the counts; it
+   takes more matches until it has, or none are left, or `EXAMINE_MAX` were
+   looked at;
 3. ranks, pages and counts those in Python.
 
-So no search reads more than EXAMINE ticket rows, whatever the word and the
-size of the desk, and an administrator's page of a common word reads about a
-thousand. The price is said on the page: counts past COUNT_CAP are "more than",
-best match ranks the newest RANK_WINDOW visible matches, and with more than
-EXAMINE matches newest first goes on from where it looked ("continue") and the
-counts are "at least" (`Window.capped`).
+So an administrator's page of a common word reads about a thousand ticket rows,
+an agent who sees a tenth of the desk about ten thousand, and no page more than
+EXAMINE_MAX. The price is said on the page: counts past COUNT_CAP are "more
+than", best match ranks the newest RANK_WINDOW matches the searcher may see, and
+when EXAMINE_MAX matches held too few of those, newest first goes on below them
+("continue") and the counts are "at least" (`Window.capped`).
+
+What a page says depends on the tickets the searcher may read, never on others:
+its cursor holds the id of a hit shown and a number of windows, not the id of a
+match they may not see. The one exception is the bound on work: that more than
+EXAMINE_MAX tickets match (a word that common says nothing about one ticket).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from django.db.models import QuerySet
 from helpline.search.backends import Backend, TextQuery
 from helpline.tickets.models import Ticket
 
-EXAMINE = 20_000
+EXAMINE = 20_000  # matches taken from the index at a time
+EXAMINE_MAX = 200_000  # and at most, for one page
 RANK_WINDOW = 2_000
 COUNT_CAP = 1_000
 FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
@@ -41,7 +49,7 @@ FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
 class Window:
     ids: list[int] = field(default_factory=list)  # the page, in order
     scores: dict[int, float] = field(default_factory=dict)
-    next_at: dict[str, float | int] | None = None  # the cursor's position
+    next_at: dict[str, float | int | None] | None = None  # the cursor's position
     counts: dict[str, int] = field(default_factory=dict)
     capped: bool = False  # the counts are a lower bound
     ranked_newest: bool = False  # best match ranked the newest RANK_WINDOW only
@@ -53,36 +61,55 @@ def text_page(
     tickets: QuerySet[Ticket],
     *,
     newest: bool,
-    after: dict[str, float | int] | None,
+    after: dict[str, float | int | None] | None,
     limit: int,
 ) -> Window:
-    before = int(after["i"]) if newest and after is not None else None
-    matches = engine.newest_matches(text, before=before, limit=EXAMINE + 1, scored=not newest)
-    more_matches = len(matches) > EXAMINE
-    matches = matches[:EXAMINE]
+    # Newest first goes on below the last hit shown (`i`), past `w` matches
+    # already looked at there. Both come from what the searcher saw: `i` is a
+    # ticket they may read, `k` a whole number of windows. Never the id of a match
+    # they may not read, which a cursor would give away (it is signed, not secret).
+    anchor = after.get("i") if newest and after is not None else None
+    skip = int(after.get("w") or 0) if newest and after is not None else 0
     need = max(COUNT_CAP + 1, limit + 1 if newest else RANK_WINDOW + 1)
-    visible, read_all = _visible(engine, tickets, [pk for pk, _s in matches], need)
+    visible: list[tuple[int, str]] = []
+    scores: dict[int, float] = {}
+    examined = 0
+    exhausted = False
+    while len(visible) < need and examined < EXAMINE_MAX:
+        batch = engine.newest_matches(
+            text,
+            before=int(anchor) if anchor is not None else None,
+            offset=skip + examined,
+            limit=EXAMINE,
+            scored=not newest,
+        )
+        examined += EXAMINE
+        scores.update(batch)
+        visible += _visible(engine, tickets, [pk for pk, _s in batch], need - len(visible))
+        if len(batch) < EXAMINE:
+            exhausted = True
+            break
+    # Stopped by the bound on work before finding what the page needs: more may
+    # match further down. (All this says about tickets the searcher may not read is
+    # that more than EXAMINE_MAX match, and only then.)
+    stopped = not exhausted and len(visible) < need
     window = Window()
-    counted = Counter(state for _pk, state in visible[: COUNT_CAP + 1])
-    window.counts = dict(counted)
-    window.capped = len(visible) > COUNT_CAP or more_matches
+    window.counts = dict(Counter(state for _pk, state in visible[: COUNT_CAP + 1]))
+    window.capped = len(visible) > COUNT_CAP or stopped
     if newest:
         page = [pk for pk, _state in visible[: limit + 1]]
+        window.ids = page[:limit]
         if len(page) > limit:
-            window.ids = page[:limit]
-            window.next_at = {"s": 0.0, "i": page[limit - 1]}
-        else:
-            window.ids = page
-            if more_matches and read_all:
-                # Fewer than a page among the matches looked at: go on below them.
-                window.next_at = {"s": 0.0, "i": matches[-1][0]}
+            window.next_at = {"s": 0.0, "i": page[limit - 1], "w": 0}
+        elif stopped:
+            # Every visible match looked at is on this page: go on below them.
+            window.next_at = {"s": 0.0, "i": anchor, "w": skip + examined}
         return window
-    scores = dict(matches)
     candidates = [pk for pk, _state in visible[:RANK_WINDOW]]
-    window.ranked_newest = len(visible) > RANK_WINDOW or more_matches
+    window.ranked_newest = len(visible) > RANK_WINDOW or stopped
     ordered = sorted(candidates, key=lambda pk: (scores[pk], pk))
     if after is not None:
-        mark = (float(after["s"]), int(after["i"]))
+        mark = (float(after["s"] or 0.0), int(after["i"] or 0))
         ordered = [pk for pk in ordered if (scores[pk], pk) > mark]
     window.ids = ordered[:limit]
     window.scores = {pk: scores[pk] for pk in window.ids}
@@ -94,9 +121,9 @@ def text_page(
 
 def _visible(
     engine: Backend, tickets: QuerySet[Ticket], ids: list[int], need: int
-) -> tuple[list[tuple[int, str]], bool]:
-    """(id, state) of the tickets among `ids` (newest first) that `tickets`
-    holds, in that order, until `need` are found; and whether all were read."""
+) -> list[tuple[int, str]]:
+    """(id, state) of the tickets among `ids` (newest first) that `tickets` holds,
+    in that order, until `need` are found."""
     found: list[tuple[int, str]] = []
     start, size = 0, FIRST_CHUNK
     while start < len(ids) and len(found) < need:
@@ -105,4 +132,4 @@ def _visible(
         found += [(pk, states[pk]) for pk in chunk if pk in states]
         start += len(chunk)
         size = min(size * 2, LAST_CHUNK)
-    return found, start >= len(ids)
+    return found[:need]

@@ -68,8 +68,7 @@ def run(request: HttpRequest, typed: str, **kwargs: Any) -> Results:
     try:
         return search(typed, **who, **kwargs)
     except BadSearch as bad:
-        field = "cursor" if kwargs.get("cursor") and "page link" in bad.message else "q"
-        raise BadInput(f"{field}: {bad.message}", field) from None
+        raise BadInput(f"{bad.field}: {bad.message}", bad.field) from None
 
 
 @router.get(

@@ -72,11 +72,11 @@ class Backend:
         raise NotImplementedError
 
     def newest_matches(
-        self, text: TextQuery, *, before: int | None, limit: int, scored: bool
+        self, text: TextQuery, *, before: int | None, limit: int, scored: bool, offset: int = 0
     ) -> list[tuple[int, Score]]:
         """Up to `limit` (ticket id, score) of the documents that match, newest
-        (highest id) first, below `before` if given; the score 0.0 unless
-        `scored`. The index alone answers: no ticket is read (see service)."""
+        (highest id) first, below `before` if given, after skipping `offset`; the
+        score 0.0 unless `scored`. The index alone answers: no ticket is read."""
         where, params = self.condition(text)
         own = f"{self.table}.{self.id_column}"
         if scored:
@@ -91,8 +91,8 @@ class Backend:
         if before is not None:
             sql += f" AND {own} < %s"
             args.append(before)
-        sql += f" ORDER BY {own} DESC LIMIT %s"
-        args.append(limit)
+        sql += f" ORDER BY {own} DESC LIMIT %s OFFSET %s"
+        args += [limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             return [(int(pk), float(value)) for pk, value in cursor.fetchall()]

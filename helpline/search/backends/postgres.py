@@ -30,9 +30,11 @@ NOT_A_TAG = "\u200b"
 _WORDLIKE = re.compile(r"\w")
 
 
-def tsquery(text: TextQuery) -> tuple[str, list[Any]]:
+def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[Any]]:
     """The text query as a tsquery expression and its parameters: every term goes
-    through plainto_ / phraseto_tsquery as a parameter, so none is syntax."""
+    through plainto_ / phraseto_tsquery as a parameter, so none is syntax.
+    `positive_only` leaves the exclusions out (what the GIN index can narrow by
+    before the public parts are filtered)."""
     parts: list[str] = []
     params: list[Any] = []
     last = len(text.words) - 1
@@ -47,7 +49,7 @@ def tsquery(text: TextQuery) -> tuple[str, list[Any]]:
     for phrase in text.phrases:
         parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
         params.append(phrase)
-    for excluded in text.excluded:
+    for excluded in () if positive_only else text.excluded:
         if _WORDLIKE.search(excluded):
             parts.append(f"!!phraseto_tsquery('{CONFIG}', %s)")
             params.append(excluded)
@@ -64,9 +66,15 @@ class PostgresBackend(Backend):
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         query, params = tsquery(text)
         if text.public_only:
-            # ts_filter cannot use the GIN index; a customer's search is limited to
-            # their own tickets by the EXISTS, and the index still narrows it first.
-            return f"vec @@ {query} AND {self._vector(text)} @@ {query}", params + params
+            # The index narrows by the words sought; the exclusions are checked on
+            # the public parts only (ts_filter, which no index serves): against the
+            # whole vector, a word in a note would hide the ticket from a customer
+            # and so give the note away.
+            positive, positive_params = tsquery(text, positive_only=True)
+            return (
+                f"vec @@ {positive} AND {self._vector(text)} @@ {query}",
+                positive_params + params,
+            )
         return f"vec @@ {query}", params
 
     def id_set(self, ids: list[int]) -> RawSQL:

@@ -60,7 +60,9 @@ def test_no_search_leaks_a_ticket_or_a_note(world: World) -> None:
     searches = {
         "public word": (PUBLIC_WORD, lambda r, n: r),
         "note word": (NOTE_WORD, lambda r, n: n),
-        "note word, excluded": (f"matter -{NOTE_WORD}", None),
+        # Excluded by a note's word only for who may read the note: for anyone
+        # else the ticket must still be found, or its absence gives the note away.
+        "note word, excluded": (f"matter -{NOTE_WORD}", lambda r, n: not n),
         "phrase": (f'"a {PUBLIC_WORD}"', lambda r, n: r),
     }
     for name, who in searchers(world).items():
@@ -88,8 +90,9 @@ def test_no_search_leaks_a_ticket_or_a_note(world: World) -> None:
 
 
 def _says(ticket: Ticket, typed: str) -> bool:
-    # Each of the three tickets says "A pelican flew in"; Olive's has no note.
-    if NOTE_WORD in typed:
+    # Each of the three tickets says "A pelican flew in"; Olive's has no note, and
+    # no "matter" in its subject.
+    if NOTE_WORD in typed or "matter" in typed:
         return ticket.subject != "Olive's"
     return True
 

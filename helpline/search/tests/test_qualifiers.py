@@ -132,6 +132,7 @@ def test_dates_and_ages(world: World) -> None:
         ("router created:yesterday", "takes a day"),
         ("router created:2026-02-30", "takes a day"),
         ("router created:0001-01-01", "takes a day"),
+        ("router created:<3000y", "looks back at most 100 years"),
         ("router from:not an address", "takes an email address or a domain"),
         ("router priority:" + ",".join(["high"] * 11), "one to 10 values"),
         ("x " * 17, "at most 16 words"),
@@ -161,3 +162,5 @@ def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:
     assert parsed.qualifiers == [("status", "on hold", False)]
     assert parse("#123").number == "123" and parse("123 456").number is None
     assert parse("http://example.com/x").words == ["http://example.com/x"]
+    # Pasted text: "Re:" and "Error:" are words, not unknown filters.
+    assert parse("Re: invoice Error: disk").words == ["Re", "invoice", "Error", "disk"]

@@ -11,6 +11,7 @@ from helpline.search.query import BadSearch
 from helpline.search.service import search
 from helpline.search.tests.helpers import index, numbers
 from helpline.tickets import lifecycle
+from helpline.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,22 @@ def test_no_typed_text_acts_as_query_syntax(world: World, typed: str) -> None:
     # Refused with a reason is fine; an error of the database is not.
     with contextlib.suppress(BadSearch):
         search(typed, agent=world.admin)
+
+
+def test_a_cursor_of_another_kind_of_search_is_refused(world: World) -> None:
+    """A client that changes q but keeps its cursor got a KeyError (a 500)."""
+    for n in range(3):
+        world.open(f"Fan {n}", body_html="<p>fan</p>")
+    index()
+    by_number = search(Ticket.objects.order_by("pk")[0].number[:1], agent=world.admin, limit=1)
+    assert by_number.next_cursor is not None
+    with pytest.raises(BadSearch, match="not valid") as refused:
+        search("fan", agent=world.admin, cursor=by_number.next_cursor)
+    assert refused.value.field == "cursor"
+
+
+def test_the_snippet_markers_in_a_message_are_not_taken_for_hits(world: World) -> None:
+    world.open("Odd", body_html="<p>bytes \x02 and \x03 around the kettle</p>")
+    index()
+    snippet = search("kettle", agent=world.admin).hits[0].snippet
+    assert snippet is not None and snippet.count("<mark>") == snippet.count("</mark>") == 1

@@ -5,6 +5,7 @@ and says so, and newest first pages on below what it examined, without gaps."""
 from __future__ import annotations
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -18,10 +19,27 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(window, "EXAMINE", 6)
+    monkeypatch.setattr(window, "EXAMINE", 3)
+    monkeypatch.setattr(window, "EXAMINE_MAX", 6)
     monkeypatch.setattr(window, "RANK_WINDOW", 3)
     monkeypatch.setattr(window, "COUNT_CAP", 4)
     monkeypatch.setattr(window, "FIRST_CHUNK", 2)
+
+
+def test_no_cursor_or_message_depends_on_tickets_the_searcher_may_not_read(
+    world: World, small: None
+) -> None:
+    """The review's probe: Alice (Support) compares the cursors of two searches that
+    differ by a word only a Sales ticket holds; they must not differ."""
+    for n in range(8):
+        body = "<p>kettle merger</p>" if n == 5 else "<p>kettle</p>"
+        world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html=body)
+    index()
+    one = search("kettle is:closed", agent=world.agent, order="newest")
+    two = search("kettle -merger is:closed", agent=world.agent, order="newest")
+    read = [signing.loads(r.next_cursor, salt="helpline.search.cursor") for r in (one, two)]
+    assert read[0]["i"] == read[1]["i"] is None and read[0]["w"] == read[1]["w"]
+    assert (one.counts, one.counts_capped) == (two.counts, two.counts_capped)
 
 
 def test_counts_past_the_cap_say_more(world: World, small: None) -> None:
@@ -52,6 +70,10 @@ def test_newest_first_pages_on_below_what_it_examined(world: World, small: None)
     # Alice sees only Support: the newest 6 matches are all Sales' tickets.
     first = search("kettle", agent=world.agent, order="newest")
     assert first.hits == [] and first.next_cursor is not None and first.counts_capped
+    # The cursor names no ticket Alice may not read: no hit yet, so no id at all;
+    # what it counts is windows looked at (reading it needs no key: it is signed).
+    position = signing.loads(first.next_cursor, salt="helpline.search.cursor")
+    assert position["i"] is None and position["w"] == 6
     second = search("kettle", agent=world.agent, order="newest", cursor=first.next_cursor)
     assert [hit.ticket.number for hit in second.hits] == [mine.number]
     assert second.next_cursor is None
