@@ -37,7 +37,7 @@ def test_no_cursor_or_message_depends_on_tickets_the_searcher_may_not_read(
     index()
     one = search("kettle is:closed", agent=world.agent, order="newest")
     two = search("kettle -merger is:closed", agent=world.agent, order="newest")
-    read = [signing.loads(r.next_cursor, salt="helpline.search.cursor") for r in (one, two)]
+    read = [signing.loads(r.next_cursor or "", salt="helpline.search.cursor") for r in (one, two)]
     assert read[0]["i"] == read[1]["i"] is None and read[0]["w"] == read[1]["w"]
     assert (one.counts, one.counts_capped) == (two.counts, two.counts_capped)
 
