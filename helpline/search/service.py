@@ -137,7 +137,8 @@ def search(
         results.windowed = found.ranked_newest
         results.counts, results.counts_capped = found.counts, found.capped
         matched = None  # counted above, from the same window
-        snippets = engine.snippets(text, ids)
+        # Suggestions show no snippet: not worth ts_headline's reading.
+        snippets = {} if prefix else engine.snippets(text, ids)
     else:
         engine = backend()
         for term in parsed.excluded:

@@ -100,8 +100,18 @@ def _customer_saved(sender: type, instance: Customer, created: bool, **kwargs: A
         mark_people(Q(customer=instance))
 
 
+def _remember_organization(sender: type, instance: Organization, **kwargs: Any) -> None:
+    """pre_save: the name as it was (the only part of an organization a document
+    holds), so that a save that keeps it marks none of its tickets."""
+    before = None
+    if instance.pk is not None:
+        before = Organization.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    instance._search_before = before  # type: ignore[attr-defined]
+
+
 def _organization_saved(sender: type, instance: Organization, created: bool, **kwargs: Any) -> None:
-    if not created:
+    before = getattr(instance, "_search_before", None)
+    if not created and before is not None and before != instance.name:
         mark_people(Q(customer__organization=instance))
 
 
@@ -115,6 +125,9 @@ def mark_people(customers: Q) -> None:
 def connect_people_signals() -> None:
     pre_save.connect(_remember_customer, sender=Customer, dispatch_uid="search.customer.pre")
     post_save.connect(_customer_saved, sender=Customer, dispatch_uid="search.customer.post")
+    pre_save.connect(
+        _remember_organization, sender=Organization, dispatch_uid="search.organization.pre"
+    )
     post_save.connect(
         _organization_saved, sender=Organization, dispatch_uid="search.organization.post"
     )

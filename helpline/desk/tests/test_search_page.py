@@ -115,3 +115,16 @@ def test_the_new_ticket_form_looks_customers_up(client: Client, world: World) ->
     html = client.get(reverse("desk:customer_lookup"), {"lookup": "zzzz"}).content.decode()
     assert "No customer matches" in html
     assert 'id="customer-lookup"' in client.get(reverse("desk:new_ticket")).content.decode()
+
+
+def test_a_whole_number_opens_its_ticket_even_when_longer_numbers_start_so(
+    client: Client, world: World
+) -> None:
+    from helpline.tickets.models import Ticket
+
+    ticket = world.open()
+    longer = world.open("Longer")
+    Ticket.objects.filter(pk=longer.pk).update(number=ticket.number + "7")
+    client.force_login(world.agent.user)
+    response = client.get(reverse("desk:search"), {"q": ticket.number})
+    assert response["Location"] == reverse("desk:ticket", args=[ticket.number])

@@ -76,8 +76,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 def _exact_number(results: Results) -> Ticket | None:
-    """The ticket whose whole number was typed, if it is the one hit."""
-    if results.by_number and len(results.hits) == 1:
+    """The ticket whose whole number was typed (first among the numbers that
+    start so, which come in order), if the agent may see it."""
+    if results.by_number and results.hits:
         ticket = results.hits[0].ticket
         if ticket.number == results.parsed.number:
             return ticket

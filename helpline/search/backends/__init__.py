@@ -4,18 +4,16 @@ Each turns a `TextQuery` (the words, phrases and exclusions a person typed, as
 `query.parse` read them) into its own query language without letting any of it
 act as syntax (SQLite: every term a quoted FTS5 string; PostgreSQL: every term a
 parameter of plainto_tsquery / phraseto_tsquery), and answers three questions
-about a set of tickets (a queryset already limited to what the searcher may see
-and to the qualifiers):
+about the documents that match:
 
-- `ranked`: a page of matching ticket ids, by relevance or newest first, after
-  a cursor;
-- `matching`: the SQL of the ids of the tickets that match (for counts);
+- `newest_matches`: their ids, newest first (below an id, after an offset), with
+  their scores for best match; the index alone answers, no ticket is read (the
+  searcher's visibility and qualifiers are applied by helpline.search.window);
+- `absent`: a condition on tickets, that their document does not match ("-word"
+  alone);
 - `snippets`: a highlighted passage of each ticket's text, from the parts the
-  searcher may read.
-
-The tickets queryset becomes a correlated EXISTS (one primary-key lookup per
-candidate document), so the full-text index drives: a rare word reads few rows
-whatever the filters.
+  searcher may read;
+- `id_set`: ticket ids as one parameter, for the window's reads.
 """
 
 from __future__ import annotations

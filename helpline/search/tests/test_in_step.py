@@ -181,3 +181,20 @@ def test_a_claim_reads_the_claim_index_in_order(world: World) -> None:
         plan = explain(sql.replace(" FOR UPDATE SKIP LOCKED", ""), (), analyze="search_pending")
         assert "search_pending_claim" in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_an_organization_rename_marks_its_tickets_and_other_saves_none(world: World) -> None:
+    from helpline.accounts.models import Organization
+
+    acme = Organization.objects.create(name="Acme")
+    world.customer.organization = acme
+    world.customer.save()
+    ticket = world.open("Anvil")
+    index()
+    acme.domain = "acme.example"
+    acme.save()  # the name stays: nothing to index
+    assert not Pending.objects.exists()
+    acme.name = "Acme Corporation"
+    acme.save()
+    index()
+    assert numbers("corporation", agent=world.admin) == [ticket.number]

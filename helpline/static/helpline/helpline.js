@@ -109,6 +109,12 @@
   }
   // The new-ticket form's customer lookup: a picked customer fills the fields.
   function fillCustomer() {
+    // Enter in the lookup box looks up (htmx) instead of sending the whole form.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target && event.target.id === "customer-lookup") {
+        event.preventDefault();
+      }
+    });
     document.addEventListener("click", function (event) {
       var button = event.target.closest && event.target.closest("[data-fill-customer]");
       if (!button) return;
