@@ -48,7 +48,6 @@ FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
 @dataclass
 class Window:
     ids: list[int] = field(default_factory=list)  # the page, in order
-    scores: dict[int, float] = field(default_factory=dict)
     next_at: dict[str, float | int | None] | None = None  # the cursor's position
     counts: dict[str, int] = field(default_factory=dict)
     capped: bool = False  # the counts are a lower bound
@@ -112,7 +111,6 @@ def text_page(
         mark = (float(after["s"] or 0.0), int(after["i"] or 0))
         ordered = [pk for pk in ordered if (scores[pk], pk) > mark]
     window.ids = ordered[:limit]
-    window.scores = {pk: scores[pk] for pk in window.ids}
     if len(ordered) > limit:
         last = window.ids[-1]
         window.next_at = {"s": scores[last], "i": last}
