@@ -16,21 +16,11 @@ from django.utils.translation import gettext_lazy
 from helpline.accounts.models import Agent
 from helpline.api.auth import Caller
 from helpline.api.inputs import BadInput
-from helpline.tickets.models import Attachment, Entry, Ticket
+from helpline.tickets.models import ROW_RELATIONS, Attachment, Entry, Ticket
 
 # What a ticket number can look like; anything else is not looked up at all.
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,20}")
-TICKET_RELATIONS = (
-    "customer",
-    "status",
-    "priority",
-    "department",
-    "topic",
-    "assignee__user",
-    "team",
-    "sla",
-    "follows",
-)
+TICKET_RELATIONS = ROW_RELATIONS  # what ticket_out reads
 
 
 class ApiError(Exception):

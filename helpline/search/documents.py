@@ -35,6 +35,23 @@ class Text:
     people: str
     public_text: str
     internal_text: str
+    scope: str
+
+
+def scope_of(
+    department_id: int, assignee_id: int | None, team_id: int | None, customer_id: int
+) -> str:
+    """Who may find a ticket, as index tokens: its department (`d`), assignee
+    (`a`), team (`t`) and customer (`c`), the columns of the queues' visibility
+    (tickets.permissions.visibility_filter) and of a customer's own tickets. The
+    same string as migration 0003's SQL (schema.SCOPE_OF_TICKET)."""
+    tokens = [f"d{department_id}"]
+    if assignee_id is not None:
+        tokens.append(f"a{assignee_id}")
+    if team_id is not None:
+        tokens.append(f"t{team_id}")
+    tokens.append(f"c{customer_id}")
+    return " ".join(tokens)
 
 
 def person(name: str, email: str) -> str:
@@ -77,6 +94,7 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
             people="\n".join(people + followers[ticket.pk]),
             public_text=public[ticket.pk].text(),
             internal_text=internal[ticket.pk].text(),
+            scope=scope_of(ticket.department_id, ticket.assignee_id, ticket.team_id, customer.pk),
         )
     return found
 

@@ -107,7 +107,14 @@ def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> 
             docs,
             update_conflicts=True,
             unique_fields=["ticket"],
-            update_fields=["subject", "people", "public_text", "internal_text", "indexed_at"],
+            update_fields=[
+                "subject",
+                "people",
+                "public_text",
+                "internal_text",
+                "scope",
+                "indexed_at",
+            ],
         )
         Pending.objects.filter(ticket_id__in=owned, claimed_at=stamp).delete()
     return len(docs)

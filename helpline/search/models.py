@@ -42,6 +42,10 @@ class Document(models.Model):
     public_text = models.TextField(verbose_name=_("public text"))
     # Internal notes and their attachments' names: agents only.
     internal_text = models.TextField(verbose_name=_("internal text"))
+    # Who may find it: tokens of the ticket's department, assignee, team and
+    # customer (documents.scope_of). Indexed with the text, so that a search reads
+    # only the matches its searcher may see (migration 0003).
+    scope = models.TextField(default="", verbose_name=_("scope"))
     indexed_at = models.DateTimeField(verbose_name=_("indexed at"))
 
     class Meta:

@@ -12,6 +12,10 @@ Documents (helpline.search.models.Document):
   skips all that follows it: every "<" gets a space after it first (the snippets
   do the same, backends.postgres).
 
+Each document's scope (who may find it, migration 0003) is indexed with it: a
+fifth FTS5 column that no search word may match (backends.sqlite), and on
+PostgreSQL a tsvector of its own ('simple': no stemming) with a GIN index.
+
 Customers (helpline.search.customers):
 - SQLite: an FTS5 trigram table over accounts_customer, kept by triggers.
 - PostgreSQL: pg_trgm (trusted too) and a GIN index on name, address and phone.
@@ -26,28 +30,41 @@ from __future__ import annotations
 
 from typing import Any
 
-DOCUMENTS_SQLITE = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        subject, people, public_text, internal_text,
-        content='search_document', content_rowid='ticket_id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_ai AFTER INSERT ON search_document BEGIN
-        INSERT INTO search_fts(rowid, subject, people, public_text, internal_text)
-        VALUES (new.ticket_id, new.subject, new.people, new.public_text, new.internal_text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON search_document BEGIN
-        INSERT INTO search_fts(search_fts, rowid, subject, people, public_text, internal_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.people, old.public_text,
-                old.internal_text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON search_document BEGIN
-        INSERT INTO search_fts(search_fts, rowid, subject, people, public_text, internal_text)
-        VALUES ('delete', old.ticket_id, old.subject, old.people, old.public_text,
-                old.internal_text);
-        INSERT INTO search_fts(rowid, subject, people, public_text, internal_text)
-        VALUES (new.ticket_id, new.subject, new.people, new.public_text, new.internal_text);
-    END""",
-]
+# The FTS5 table's columns: the text parts (migration 0001), then the scope
+# (0003), which the triggers must copy as well.
+TEXT_COLUMNS = ("subject", "people", "public_text", "internal_text")
+COLUMNS = (*TEXT_COLUMNS, "scope")
+
+
+def _documents_sqlite(columns: tuple[str, ...]) -> list[str]:
+    """The FTS5 table over search_document with these columns, and its triggers."""
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    # Our own column names only: no value is ever spliced into these statements.
+    delete = (
+        f"INSERT INTO search_fts(search_fts, rowid, {names}) "  # noqa: S608
+        f"VALUES ('delete', old.ticket_id, {old});"
+    )
+    insert = f"INSERT INTO search_fts(rowid, {names}) VALUES (new.ticket_id, {new});"  # noqa: S608
+    return [
+        f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+            {names}, content='search_document', content_rowid='ticket_id',
+            tokenize='porter unicode61 remove_diacritics 2')""",
+        f"""CREATE TRIGGER IF NOT EXISTS search_document_ai AFTER INSERT ON search_document BEGIN
+            {insert}
+        END""",
+        f"""CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON search_document BEGIN
+            {delete}
+        END""",
+        f"""CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON search_document BEGIN
+            {delete}
+            {insert}
+        END""",
+    ]
+
+
+DOCUMENTS_SQLITE = _documents_sqlite(TEXT_COLUMNS)
 
 DOCUMENTS_SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS search_document_au",
@@ -78,6 +95,48 @@ DOCUMENTS_POSTGRESQL_REVERSE = [
     "DROP INDEX IF EXISTS search_document_vec",
     "ALTER TABLE search_document DROP COLUMN IF EXISTS vec",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS helpline_search",
+]
+
+# Migration 0003: each document's scope, the tokens of who may find it
+# (documents.scope_of), filled from the tickets, then indexed with the text: the
+# FTS5 table is made again with a fifth column (a virtual table takes no new
+# column); PostgreSQL indexes it as a tsvector of its own, with no stemming.
+SCOPE_OF_TICKET = (
+    "'d' || t.department_id || coalesce(' a' || t.assignee_id, '')"
+    " || coalesce(' t' || t.team_id, '') || ' c' || t.customer_id"
+)
+# Our own SQL, no value in it.
+FILL_SCOPE = {
+    "sqlite": f"UPDATE search_document SET scope = (SELECT {SCOPE_OF_TICKET} "  # noqa: S608
+    "FROM tickets_ticket t WHERE t.id = search_document.ticket_id)",
+    "postgresql": f"UPDATE search_document SET scope = {SCOPE_OF_TICKET} "  # noqa: S608
+    "FROM tickets_ticket t WHERE t.id = search_document.ticket_id",
+}
+_ADD_SCOPE = "ALTER TABLE search_document ADD COLUMN scope text NOT NULL DEFAULT ''"
+SCOPE_SQLITE = [
+    *DOCUMENTS_SQLITE_REVERSE,
+    _ADD_SCOPE,
+    FILL_SCOPE["sqlite"],
+    *_documents_sqlite(COLUMNS),
+    "INSERT INTO search_fts(search_fts) VALUES ('rebuild')",
+]
+SCOPE_SQLITE_REVERSE = [
+    *DOCUMENTS_SQLITE_REVERSE,
+    "ALTER TABLE search_document DROP COLUMN scope",
+    *DOCUMENTS_SQLITE,
+    "INSERT INTO search_fts(search_fts) VALUES ('rebuild')",
+]
+SCOPE_POSTGRESQL = [
+    _ADD_SCOPE,
+    FILL_SCOPE["postgresql"],
+    """ALTER TABLE search_document ADD COLUMN scope_vec tsvector
+        GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, scope)) STORED""",
+    "CREATE INDEX search_document_scope ON search_document USING gin (scope_vec)",
+]
+SCOPE_POSTGRESQL_REVERSE = [
+    "DROP INDEX IF EXISTS search_document_scope",
+    "ALTER TABLE search_document DROP COLUMN IF EXISTS scope_vec",
+    "ALTER TABLE search_document DROP COLUMN IF EXISTS scope",
 ]
 
 CUSTOMERS_SQLITE = [
@@ -122,10 +181,12 @@ CUSTOMERS_POSTGRESQL_REVERSE = [
 INSTALL = {
     "documents": {"sqlite": DOCUMENTS_SQLITE, "postgresql": DOCUMENTS_POSTGRESQL},
     "customers": {"sqlite": CUSTOMERS_SQLITE, "postgresql": CUSTOMERS_POSTGRESQL},
+    "scope": {"sqlite": SCOPE_SQLITE, "postgresql": SCOPE_POSTGRESQL},
 }
 UNINSTALL = {
     "documents": {"sqlite": DOCUMENTS_SQLITE_REVERSE, "postgresql": DOCUMENTS_POSTGRESQL_REVERSE},
     "customers": {"sqlite": CUSTOMERS_SQLITE_REVERSE, "postgresql": CUSTOMERS_POSTGRESQL_REVERSE},
+    "scope": {"sqlite": SCOPE_SQLITE_REVERSE, "postgresql": SCOPE_POSTGRESQL_REVERSE},
 }
 # The FTS5 table each part's triggers feed.
 FTS_TABLES = {"documents": "search_fts", "customers": "search_customer_fts"}
@@ -143,7 +204,7 @@ def runner(statements: dict[str, dict[str, list[str]]], part: str) -> Any:
 
 def repair(connection: Any) -> None:
     """Create the SQLite triggers a table remake dropped (a no-op when all are
-    there, and on PostgreSQL)."""
+    there, and on PostgreSQL), for the columns the FTS5 tables have now."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
@@ -152,6 +213,11 @@ def repair(connection: Any) -> None:
         for part, fts in FTS_TABLES.items():
             if fts not in tables:
                 continue  # not migrated this far yet
-            for sql in INSTALL[part]["sqlite"]:
+            statements = INSTALL[part]["sqlite"]
+            if part == "documents":
+                cursor.execute("SELECT name FROM pragma_table_info('search_fts')")
+                columns = tuple(row[0] for row in cursor.fetchall())
+                statements = _documents_sqlite(columns)
+            for sql in statements:
                 if sql.lstrip().startswith("CREATE TRIGGER"):
                     cursor.execute(sql)

@@ -15,10 +15,13 @@ Pages are keyset pages behind a signed cursor. The counts per state
 beyond, so a common word costs a bounded count; a text search reads a bounded
 window of the index (helpline.search.window), and says so when more matched.
 
-Permissions are applied before anything is read from the index, in the same
-query: a ticket the searcher may not see is neither a hit, nor a snippet, nor
-counted. A customer's search reads only the subject, the people and the public
-thread of their own tickets (backends: `public_only`).
+Permissions are applied twice: the index yields only the documents in the
+searcher's scope (`scope_tokens`), and the tickets behind them are filtered by
+the queues' `visible_to` (the authority: a document's scope may be one indexing
+turn behind a transfer). A ticket the searcher may not see is neither a hit, nor
+a snippet, nor counted, nor a reason to stop looking. A customer's search reads
+only the subject, the people and the public thread of their own tickets
+(backends: `public_only`).
 """
 
 from __future__ import annotations
@@ -37,23 +40,12 @@ from helpline.search.backends import TextQuery, backend
 from helpline.search.filters import qualifier_filter
 from helpline.search.query import MAX_NUMBER, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
-from helpline.tickets.models import Ticket
+from helpline.tickets.models import ROW_RELATIONS, Ticket
+from helpline.tickets.permissions import department_roles, team_ids
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 ORDERS = ("relevance", "newest")
-# What the desk's rows and the API's tickets show (helpline.api.common.TICKET_RELATIONS).
-RELATED = (
-    "customer",
-    "status",
-    "priority",
-    "department",
-    "topic",
-    "assignee__user",
-    "team",
-    "sla",
-    "follows",
-)
 _CURSOR_SALT = "helpline.search.cursor"
 
 
@@ -127,7 +119,12 @@ def search(
         snippets: dict[int, tuple[SafeString, bool]] = {}
     elif parsed.has_text:
         text = TextQuery(
-            tuple(parsed.words), tuple(parsed.phrases), tuple(parsed.excluded), prefix, public_only
+            tuple(parsed.words),
+            tuple(parsed.phrases),
+            tuple(parsed.excluded),
+            prefix,
+            public_only,
+            scope_tokens(agent, customer),
         )
         engine = backend()
         found = text_page(
@@ -148,7 +145,7 @@ def search(
         ids, next_at = _newest(tickets, after, limit)
         matched = tickets
         snippets = {}
-    by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*RELATED)}
+    by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATIONS)}
     for pk in ids:
         if pk in by_id:  # one may have been deleted meanwhile
             snippet, in_note = snippets.get(pk, (None, False))
@@ -172,6 +169,24 @@ def _scope(agent: Agent | None, customer: Customer | None) -> QuerySet[Ticket]:
     if customer is not None:
         return Ticket.objects.filter(customer=customer)
     return Ticket.objects.all()  # the API channel reads every ticket's public thread
+
+
+def scope_tokens(agent: Agent | None, customer: Customer | None) -> tuple[str, ...] | None:
+    """The index's scope tokens of what the searcher may see (`_scope` as the
+    index says it, documents.scope_of): the index then yields only their matches,
+    and the tickets' own columns are checked after it (the document's scope may
+    be up to one indexing turn behind a transfer or an assignment). None: every
+    ticket."""
+    if customer is not None:
+        return (f"c{customer.pk}",)
+    if agent is None or (agent.is_admin and agent.user.is_active):
+        return None
+    if not agent.user.is_active:
+        return ()
+    tokens = [f"d{pk}" for pk in sorted(department_roles(agent))]
+    tokens.append(f"a{agent.pk}")
+    tokens += [f"t{pk}" for pk in sorted(team_ids(agent))]
+    return tuple(tokens)
 
 
 def _number_range(tickets: QuerySet[Ticket], digits: str) -> QuerySet[Ticket]:

@@ -2,7 +2,8 @@
 
 `mark_changed` receives the lifecycle's `events_recorded` signal: a change that
 touches what a ticket's document holds (a message, a reply, a note, an edit of the
-subject or the customer, a collaborator) marks the ticket `Pending` in the same
+subject or the customer, a collaborator; an assignment or a transfer, which
+change who may find it) marks the ticket `Pending` in the same
 transaction, with one INSERT, and asks the worker to index it once the change
 commits. Nothing is read or tokenized here: the write transaction (on SQLite, the
 write lock of the whole site) is not held for it. A change that rolls back takes
@@ -28,15 +29,13 @@ from helpline.accounts.models import Customer, Organization
 from helpline.search.models import Pending
 from helpline.tickets.models import Collaborator, Event, EventKind, Ticket
 
-# Changes that leave the document as it was: the ticket's columns (status,
-# assignee, department, due time...) are searched on the ticket row itself. Any
-# other kind, including one added later, re-indexes: a stale index is the worse
-# mistake.
+# Changes that leave the document as it was: the ticket's other columns (status,
+# priority, due time...) are searched on the ticket row itself. Any other kind,
+# including one added later, re-indexes: a stale index is the worse mistake. An
+# assignment, a release and a transfer re-index too: they change who may find the
+# ticket (the document's scope, documents.scope_of).
 UNTEXTUAL = frozenset(
     {
-        EventKind.ASSIGNED,
-        EventKind.RELEASED,
-        EventKind.TRANSFERRED,
         EventKind.STATUS,
         EventKind.OVERDUE,
         EventKind.SLA,

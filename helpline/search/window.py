@@ -2,9 +2,13 @@
 
 The full-text index answers fast which documents match and in which order of
 id (a doclist walk: the newest 20,000 matches of a word that every ticket holds
-in 5 ms at 100,000 tickets on SQLite, and their scores in 22 ms). What costs is
-the ticket row behind each match: the searcher's visibility and qualifiers are
-columns of the ticket, about 2 microseconds a row. A page therefore:
+in 5 ms at 100,000 tickets on SQLite, and their scores in 22 ms). It answers
+only for the searcher: each document holds the tokens of who may find it (its
+scope: department, assignee, team, customer; documents.scope_of), and the
+index takes the searcher's tokens with the words. What costs is the ticket row
+behind each match: the searcher's visibility (checked again, the scope may be
+one indexing turn behind a transfer) and the qualifiers are columns of the
+ticket, about 2 microseconds a row. A page therefore:
 
 1. takes the newest matches from the index, `EXAMINE` at a time (with their
    scores for best match), below the cursor for newest first;
@@ -15,17 +19,17 @@ columns of the ticket, about 2 microseconds a row. A page therefore:
    looked at;
 3. ranks, pages and counts those in Python.
 
-So an administrator's page of a common word reads about a thousand ticket rows,
-an agent who sees a tenth of the desk about ten thousand, and no page more than
+So a page of a common word reads about a thousand ticket rows, a search whose
+qualifiers pass one match in ten about ten thousand, and no page more than
 EXAMINE_MAX. The price is said on the page: counts past COUNT_CAP are "more
 than", best match ranks the newest RANK_WINDOW matches the searcher may see, and
-when EXAMINE_MAX matches held too few of those, newest first goes on below them
-("continue") and the counts are "at least" (`Window.capped`).
+when EXAMINE_MAX matches held too few that pass the qualifiers, newest first
+goes on below them ("continue") and the counts are "at least"
+(`Window.capped`).
 
 What a page says depends on the tickets the searcher may read, never on others:
-its cursor holds the id of a hit shown and a number of windows, not the id of a
-match they may not see. The one exception is the bound on work: that more than
-EXAMINE_MAX tickets match (a word that common says nothing about one ticket).
+the index yields only matches in the searcher's scope, and the cursor holds the
+id of a hit shown and a number of windows, not the id of a match.
 """
 
 from __future__ import annotations
@@ -89,8 +93,7 @@ def text_page(
             exhausted = True
             break
     # Stopped by the bound on work before finding what the page needs: more may
-    # match further down. (All this says about tickets the searcher may not read is
-    # that more than EXAMINE_MAX match, and only then.)
+    # match further down. (Only matches in the searcher's scope were counted.)
     stopped = not exhausted and len(visible) < need
     window = Window()
     window.counts = dict(Counter(state for _pk, state in visible[: COUNT_CAP + 1]))

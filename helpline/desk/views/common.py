@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from helpline.tickets.models import Ticket
+from helpline.tickets.models import ROW_RELATIONS, Ticket
 from helpline.web.auth import current_agent
 
 
@@ -15,17 +15,8 @@ def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
     agent = current_agent(request)
     rows = (
         Ticket.objects.visible_to(agent)
-        .select_related(
-            "customer__organization",
-            "status",
-            "priority",
-            "department",
-            "topic",
-            "assignee__user",
-            "team",
-            "sla",
-            "follows",
-        )
+        # The customer panel shows their organization too.
+        .select_related(*ROW_RELATIONS, "customer__organization")
         .filter(number=number)
     )
     # A slice, not first(): the number is unique, and first()'s ORDER BY id made

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from helpline.tickets.models import Ticket
 # then turned into <mark>.
 START, STOP = "\x02", "\x03"
 Score = float
+NO_SCOPE = "x0"
+_WORDLIKE = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,13 @@ class TextQuery:
     prefix: bool = False
     # Only the subject, the people and the public thread (customers): never notes.
     public_only: bool = False
+    # The scope tokens the searcher may see (documents.scope_of), any of which a
+    # document must hold; None: every document (administrators, the API channel).
+    scope: tuple[str, ...] | None = None
+
+    def scope_tokens(self) -> tuple[str, ...]:
+        # A token no document holds when the searcher may see none.
+        return self.scope or (NO_SCOPE,)
 
     @property
     def positive(self) -> bool:
@@ -108,3 +118,17 @@ def marked(passage: str) -> SafeString:
 
 def has_hit(passage: str) -> bool:
     return START in passage
+
+
+def best_passage(public: str, note: str, text: TextQuery) -> tuple[SafeString, bool]:
+    """The snippet to show, and whether it is from a note: the public thread's
+    unless only a note holds a hit (and the searcher may read notes)."""
+    if not text.public_only and not has_hit(public) and has_hit(note):
+        return marked(note), True
+    return marked(public), False
+
+
+def has_word(term: str) -> bool:
+    """Whether a term holds a letter or digit: one of punctuation only is no
+    word to either database (FTS5 finds nothing by it, PostgreSQL warns)."""
+    return _WORDLIKE.search(term) is not None

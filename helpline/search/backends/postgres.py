@@ -10,7 +10,14 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
-from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
+from helpline.search.backends.base import (
+    START,
+    STOP,
+    Backend,
+    TextQuery,
+    best_passage,
+    has_word,
+)
 
 CONFIG = "helpline_search"
 # The parts a customer may search: weights A (subject), B (people), C (public).
@@ -27,7 +34,6 @@ HEADLINE_OPTIONS = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 NOT_A_TAG = "\u200b"
-_WORDLIKE = re.compile(r"\w")
 
 
 def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[Any]]:
@@ -50,7 +56,7 @@ def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[
         parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
         params.append(phrase)
     for excluded in () if positive_only else text.excluded:
-        if _WORDLIKE.search(excluded):
+        if has_word(excluded):
             parts.append(f"!!phraseto_tsquery('{CONFIG}', %s)")
             params.append(excluded)
     return "(" + " && ".join(parts or ["''::tsquery"]) + ")", params
@@ -64,6 +70,15 @@ class PostgresBackend(Backend):
         return f"ts_filter(vec, '{PUBLIC_WEIGHTS}')" if text.public_only else "vec"
 
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
+        where, params = self._text_condition(text)
+        if text.scope is not None:
+            # The scope's own GIN index (migration 0003); its tokens are ours, a
+            # letter and digits (documents.scope_of), never the searcher's.
+            where += " AND scope_vec @@ to_tsquery('simple', %s)"
+            params = [*params, " | ".join(text.scope_tokens())]
+        return where, params
+
+    def _text_condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         query, params = tsquery(text)
         if text.public_only:
             # The index narrows by the words sought; the exclusions are checked on
@@ -104,9 +119,7 @@ class PostgresBackend(Backend):
             rows = cursor.fetchall()
         found: dict[int, tuple[SafeString, bool]] = {}
         for pk, public, note in rows:
-            public, note = public.replace(NOT_A_TAG, ""), note.replace(NOT_A_TAG, "")
-            if not text.public_only and not has_hit(public) and has_hit(note):
-                found[pk] = (marked(note), True)
-            else:
-                found[pk] = (marked(public), False)
+            found[pk] = best_passage(
+                public.replace(NOT_A_TAG, ""), note.replace(NOT_A_TAG, ""), text
+            )
         return found

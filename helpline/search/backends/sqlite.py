@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
-from helpline.search.backends.base import START, STOP, Backend, TextQuery, has_hit, marked
+from helpline.search.backends.base import (
+    START,
+    STOP,
+    Backend,
+    TextQuery,
+    best_passage,
+    has_word,
+)
 
-# bm25 weights of the columns: subject, people, public text, internal text.
-WEIGHTS = (10.0, 4.0, 1.0, 1.0)
+# bm25 weights of the columns: subject, people, public text, internal text, and
+# the scope, which no search word ever matches.
+WEIGHTS = (10.0, 4.0, 1.0, 1.0, 0.0)
+# What the searcher's words may match: never the scope's tokens.
+TEXT_COLUMNS = "{subject people public_text internal_text}"
 PUBLIC_COLUMNS = "{subject people public_text}"
 PUBLIC, INTERNAL = 2, 3  # column numbers, for snippet()
 SNIPPET_TOKENS = 24
-_WORDLIKE = re.compile(r"\w")
 
 
 def fts_string(term: str) -> str:
@@ -27,18 +35,21 @@ def fts_string(term: str) -> str:
 
 def fts_query(text: TextQuery) -> str:
     """The FTS5 query of `text`: every term a string, all of them required, the
-    excluded ones after NOT, and a customer's limited to the public columns."""
-    words = [w for w in text.words if _WORDLIKE.search(w)]
+    excluded ones after NOT, in the text columns (a customer's in the public
+    ones), and one of the searcher's scope tokens required."""
+    words = [w for w in text.words if has_word(w)]
     parts = [fts_string(w) for w in words]
     if text.prefix and words and words[-1] == text.words[-1]:
         parts[-1] += " *"
-    parts += [fts_string(p) for p in text.phrases if _WORDLIKE.search(p)]
+    parts += [fts_string(p) for p in text.phrases if has_word(p)]
     query = " AND ".join(parts) or '""'
     for excluded in text.excluded:
-        if _WORDLIKE.search(excluded):
+        if has_word(excluded):
             query = f"({query}) NOT {fts_string(excluded)}"
-    if text.public_only:
-        query = f"{PUBLIC_COLUMNS} : ({query})"
+    query = f"{PUBLIC_COLUMNS if text.public_only else TEXT_COLUMNS} : ({query})"
+    if text.scope is not None:
+        tokens = " OR ".join(fts_string(token) for token in text.scope_tokens())
+        query = f"({query}) AND scope : ({tokens})"
     return query
 
 
@@ -70,8 +81,5 @@ class SqliteBackend(Backend):
             rows = cursor.fetchall()
         found: dict[int, tuple[SafeString, bool]] = {}
         for pk, public, internal in rows:
-            if not text.public_only and not has_hit(public) and has_hit(internal):
-                found[pk] = (marked(internal), True)
-            else:
-                found[pk] = (marked(public), False)
+            found[pk] = best_passage(public, internal, text)
         return found

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpline.conftest import World, make_customer
-from helpline.search import documents, indexer
+from helpline.search import documents, indexer, schema
 from helpline.search.models import Document, Pending
 from helpline.search.staleness import mark
 from helpline.search.tests.helpers import index, numbers
@@ -51,15 +51,55 @@ def test_an_edited_subject_replaces_the_old_one(world: World) -> None:
     assert numbers("platypus", agent=world.admin) == []
 
 
-def test_a_transfer_changes_who_finds_it(world: World) -> None:
+def test_a_transfer_and_an_assignment_change_who_finds_it(world: World) -> None:
+    """Who may find a ticket is in its document (its scope): a transfer and an
+    assignment mark it, and until it is indexed again the ticket's own columns
+    still decide: nobody finds a ticket they may no longer see, and the new
+    department finds it once the worker has indexed it."""
     ticket = world.open("Kangaroo")
     index()
     assert numbers("kangaroo", agent=world.other_agent) == []
     lifecycle.transfer(ticket, actor=world.admin, department=world.sales)
-    # Visibility is the ticket's own column: no reindexing needed, and none done.
-    assert not Pending.objects.filter(ticket_id=ticket.pk).exists()
+    assert Pending.objects.filter(ticket_id=ticket.pk).exists()
+    assert numbers("kangaroo", agent=world.agent) == []  # the column says Sales now
+    index()
     assert numbers("kangaroo", agent=world.other_agent) == [ticket.number]
     assert numbers("kangaroo", agent=world.agent) == []
+    # Handed to Level II (Sam and Alice, Support only): they find it by its team.
+    lifecycle.assign(ticket, actor=world.admin, team=world.team)
+    assert Pending.objects.filter(ticket_id=ticket.pk).exists()
+    assert numbers("kangaroo", agent=world.agent) == []  # not indexed yet
+    index()
+    assert Document.objects.get(ticket=ticket).scope == (
+        f"d{world.sales.pk} t{world.team.pk} c{world.customer.pk}"
+    )
+    assert numbers("kangaroo", agent=world.agent) == [ticket.number]
+    assert numbers("kangaroo", agent=world.supervisor) == [ticket.number]
+    lifecycle.assign(ticket, actor=world.admin, agent=world.other_agent)
+    index()
+    assert Document.objects.get(ticket=ticket).scope == (
+        f"d{world.sales.pk} a{world.other_agent.pk} t{world.team.pk} c{world.customer.pk}"
+    )
+
+
+def test_the_migrations_scope_is_the_indexers(world: World) -> None:
+    """Migration 0003 fills the scope of existing documents in SQL
+    (schema.SCOPE_OF_TICKET): the same string the indexer writes, with and
+    without an assignee and a team."""
+    plain = world.open("Plain")
+    both = lifecycle.assign(
+        world.open("Both"), actor=world.admin, agent=world.agent, team=world.team
+    )
+    index()
+    written = dict(Document.objects.values_list("ticket_id", "scope"))
+    Document.objects.update(scope="")
+    with connection.cursor() as cursor:
+        cursor.execute(schema.FILL_SCOPE[connection.vendor])
+    assert dict(Document.objects.values_list("ticket_id", "scope")) == written
+    assert written[both.pk] == (
+        f"d{world.support.pk} a{world.agent.pk} t{world.team.pk} c{world.customer.pk}"
+    )
+    assert written[plain.pk].startswith(f"d{world.support.pk} ")
 
 
 def test_a_collaborator_and_a_renamed_customer_are_found_by_their_new_names(

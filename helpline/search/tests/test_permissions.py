@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpline.conftest import World
+from helpline.accounts.models import Role
+from helpline.conftest import World, make_agent
+from helpline.search.models import Document
 from helpline.search.service import Results, search
 from helpline.search.tests.helpers import index
 from helpline.tickets import lifecycle
@@ -103,3 +105,27 @@ def _no_secret_in_snippets(name: str, label: str, results: Results, who: dict[st
         if not notes:
             assert NOTE_WORD not in (hit.snippet or ""), (name, label)
             assert not hit.in_note, (name, label)
+
+
+def test_the_scope_tokens_are_not_words_anybody_can_search(world: World) -> None:
+    """The document's scope (d1, a2, c3...) is in the same FTS5 table as its text:
+    a search for a token finds nothing by it, and an exclusion of one hides
+    nothing."""
+    ticket = lifecycle.assign(world.open("Scoped"), actor=world.admin, agent=world.agent)
+    index()
+    tokens = Document.objects.get(ticket=ticket).scope.split()
+    assert len(tokens) == 3
+    for token in tokens:
+        for who in searchers(world).values():
+            assert not search(token, **who).hits, (token, who)  # type: ignore[arg-type]
+        assert [h.ticket for h in search(f"scoped -{token}", agent=world.admin).hits] == [ticket]
+
+
+def test_an_agent_without_access_or_inactive_finds_nothing(world: World) -> None:
+    world.open("Hidden wombat")
+    index()
+    nobody = make_agent("nora.none", Role.AGENT)
+    assert search("wombat", agent=nobody).hits == []
+    world.agent.user.is_active = False
+    world.agent.user.save()
+    assert search("wombat", agent=world.agent).hits == []
