@@ -11,8 +11,9 @@ its mark with it; a change that commits is always indexed, by the worker's
 periodic `search.index` job (settings.HELPLINE_PERIODIC_JOBS, every 5 seconds).
 
 People change outside the lifecycle (an agent edits a customer's name; an
-organization is renamed): their tickets are marked the same way, after the row is
-saved, only when a searchable field changed.
+organization is renamed; a customer who only followed tickets is deleted): their
+tickets are marked the same way, after the row is saved, only when a searchable
+field changed (before it is deleted).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from helpline.accounts.models import Customer, Organization
@@ -114,6 +115,13 @@ def _organization_saved(sender: type, instance: Organization, created: bool, **k
         mark_people(Q(customer__organization=instance))
 
 
+def _customer_deleted(sender: type, instance: Customer, **kwargs: Any) -> None:
+    """pre_delete: a customer goes (one with tickets cannot: they are protected),
+    and with them their collaborations; the tickets they followed must forget
+    their name."""
+    mark_people(Q(customer=instance))
+
+
 def mark_people(customers: Q) -> None:
     """Mark the tickets whose documents name these customers (`customers` is a Q
     on a `customer` relation): theirs, and those they collaborate on."""
@@ -124,6 +132,7 @@ def mark_people(customers: Q) -> None:
 def connect_people_signals() -> None:
     pre_save.connect(_remember_customer, sender=Customer, dispatch_uid="search.customer.pre")
     post_save.connect(_customer_saved, sender=Customer, dispatch_uid="search.customer.post")
+    pre_delete.connect(_customer_deleted, sender=Customer, dispatch_uid="search.customer.delete")
     pre_save.connect(
         _remember_organization, sender=Organization, dispatch_uid="search.organization.pre"
     )

@@ -1,7 +1,7 @@
 """The desk's search in a real Chromium: "/" focuses the header box, suggestions
-come as John types, Enter shows the results with their snippets, and a filter
-that does not exist is explained with the text kept. Screenshots (desktop and
-390 px wide) go to test-artifacts/desk/."""
+come as John types (the arrow keys walk them), Enter shows the results with
+their snippets, and a filter that does not exist is explained with the text
+kept. Screenshots (desktop and 390 px wide) go to test-artifacts/desk/."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     suggestions = page.locator("#search-suggestions")
     expect(suggestions.get_by_role("link", name=f"#{ticket.number}")).to_be_visible()
     shot(page, "search-suggestions")
+    # The arrow keys walk the suggestions and come back to the box.
+    box.press("ArrowDown")
+    expect(suggestions.get_by_role("link").first).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(box).to_be_focused()
+    box.press("ArrowDown")
+    page.keyboard.press("Escape")
+    expect(box).to_be_focused()
+    expect(suggestions.get_by_role("link")).to_have_count(0)
 
     box.fill("invoice vat")
     box.press("Enter")

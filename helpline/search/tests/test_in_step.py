@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 
+from helpline.accounts.models import Customer
 from helpline.conftest import World, make_customer
 from helpline.search import documents, indexer, schema
 from helpline.search.models import Document, Pending
@@ -238,3 +239,18 @@ def test_an_organization_rename_marks_its_tickets_and_other_saves_none(world: Wo
     acme.save()
     index()
     assert numbers("corporation", agent=world.admin) == [ticket.number]
+
+
+def test_a_deleted_collaborator_is_forgotten(world: World) -> None:
+    """A customer who only followed a ticket may be deleted (one with tickets of
+    their own may not): the tickets they followed are indexed without them."""
+    ticket = world.open("Koala")
+    lifecycle.add_collaborator(
+        ticket, actor=world.agent, customer=make_customer("Quoll Jones", "quoll@example.net")
+    )
+    index()
+    assert numbers("quoll", agent=world.admin) == [ticket.number]
+    Customer.objects.get(email="quoll@example.net").delete()
+    assert Pending.objects.filter(ticket_id=ticket.pk).exists()
+    index()
+    assert numbers("quoll", agent=world.admin) == []

@@ -87,7 +87,7 @@
   }
   // The desk's search box: "/" anywhere but in a text field goes to it (the
   // results page's own box first); Escape, or a click elsewhere, closes its
-  // suggestions.
+  // suggestions, which the arrow keys walk.
   function searchShortcut() {
     var header = document.getElementById("header-search");
     if (!header) return;
@@ -103,6 +103,24 @@
     });
     function close() { if (box) box.innerHTML = ""; }
     header.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    // Up and down arrows walk the suggestions' links, from the box and back to
+    // it; Escape on a link closes them and returns to the box.
+    function links() { return box ? Array.prototype.slice.call(box.querySelectorAll("a")) : []; }
+    header.form.addEventListener("keydown", function (event) {
+      var all = links();
+      if (!all.length) return;
+      var at = all.indexOf(document.activeElement);
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        all[Math.min(at + 1, all.length - 1)].focus();
+      } else if (event.key === "ArrowUp" && at >= 0) {
+        event.preventDefault();
+        if (at === 0) header.focus(); else all[at - 1].focus();
+      } else if (event.key === "Escape" && at >= 0) {
+        close();
+        header.focus();
+      }
+    });
     document.addEventListener("click", function (event) {
       if (box && !header.form.contains(event.target)) close();
     });
