@@ -19,6 +19,12 @@ ticket, about 2 microseconds a row. A page therefore:
    looked at;
 3. ranks, pages and counts those in Python.
 
+On SQLite a scoped search first reads without its scope (Backend
+.probes_unscoped), up to `PROBE_ROWS` ticket rows: a searcher who sees most of
+the matches (an agent of most departments) fills the page so, where FTS5 would
+walk every scope token's whole list; one who sees too few of them (or whose
+read would stop at EXAMINE_MAX) is read again with the scope.
+
 So a page of a common word reads about a thousand ticket rows, a search whose
 qualifiers pass one match in ten about ten thousand, and no page more than
 EXAMINE_MAX. The price is said on the page: counts past COUNT_CAP are "more
@@ -35,7 +41,7 @@ id of a hit shown and a number of windows, not the id of a match.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import QuerySet
 
@@ -47,6 +53,10 @@ EXAMINE_MAX = 200_000  # and at most, for one page
 RANK_WINDOW = 2_000
 COUNT_CAP = 1_000
 FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
+# Rows read without the scope before the scope is taken (Backend.probes_unscoped):
+# a searcher who sees fewer than a page's needs of this many newest matches sees
+# too few of them for reading past the others to pay.
+PROBE_ROWS = 8_000
 
 
 @dataclass
@@ -69,31 +79,25 @@ def text_page(
 ) -> Window:
     # Newest first goes on below the last hit shown (`i`), past `w` matches
     # already looked at there. Both come from what the searcher saw: `i` is a
-    # ticket they may read, `k` a whole number of windows. Never the id of a match
+    # ticket they may read, `w` a whole number of windows. Never the id of a match
     # they may not read, which a cursor would give away (it is signed, not secret).
     anchor = after.get("i") if newest and after is not None else None
     skip = int(after.get("w") or 0) if newest and after is not None else 0
     need = max(COUNT_CAP + 1, limit + 1 if newest else RANK_WINDOW + 1)
-    visible: list[tuple[int, str]] = []
-    scores: dict[int, float] = {}
-    examined = 0
-    exhausted = False
-    while len(visible) < need and examined < EXAMINE_MAX:
-        batch = engine.newest_matches(
-            text,
-            before=int(anchor) if anchor is not None else None,
-            offset=skip + examined,
-            limit=EXAMINE,
-            scored=not newest,
-        )
-        examined += EXAMINE
-        scores.update(batch)
-        visible += _visible(engine, tickets, [pk for pk, _s in batch], need - len(visible))
-        if len(batch) < EXAMINE:
-            exhausted = True
-            break
+    before = int(anchor) if anchor is not None else None
+    found = None
+    if text.scope is not None and engine.probes_unscoped and skip == 0:
+        # Without the scope first (SQLite: see Backend.probes_unscoped), for as
+        # long as the searcher sees enough of the matches to fill the page.
+        wide = replace(text, scope=None)
+        found = _collect(engine, wide, tickets, before, 0, need, not newest, PROBE_ROWS)
+    if found is None:
+        found = _collect(engine, text, tickets, before, skip, need, not newest, None)
+    assert found is not None
+    visible, scores, examined, exhausted = found
     # Stopped by the bound on work before finding what the page needs: more may
-    # match further down. (Only matches in the searcher's scope were counted.)
+    # match further down. (Only matches in the searcher's scope were counted:
+    # `_collect` without the scope never stops so.)
     stopped = not exhausted and len(visible) < need
     window = Window()
     window.counts = dict(Counter(state for _pk, state in visible[: COUNT_CAP + 1]))
@@ -104,7 +108,8 @@ def text_page(
         if len(page) > limit:
             window.next_at = {"s": 0.0, "i": page[limit - 1], "w": 0}
         elif stopped:
-            # Every visible match looked at is on this page: go on below them.
+            # Every visible match looked at is on this page: go on below them
+            # (in the scope's matches: a cursor past 0 is read with the scope).
             window.next_at = {"s": 0.0, "i": anchor, "w": skip + examined}
         return window
     candidates = [pk for pk, _state in visible[:RANK_WINDOW]]
@@ -120,17 +125,64 @@ def text_page(
     return window
 
 
+Collected = tuple[list[tuple[int, str]], dict[int, float], int, bool]
+
+
+def _collect(
+    engine: Backend,
+    text: TextQuery,
+    tickets: QuerySet[Ticket],
+    before: int | None,
+    skip: int,
+    need: int,
+    scored: bool,
+    budget: int | None,
+) -> Collected | None:
+    """The visible matches, newest first, until `need` are found, none are left
+    or EXAMINE_MAX were looked at: (id and state of each, scores, matches looked
+    at, whether none are left). None, with a `budget`, when `budget` ticket rows
+    were read without finding `need`, or when it would stop at EXAMINE_MAX."""
+    visible: list[tuple[int, str]] = []
+    scores: dict[int, float] = {}
+    examined = rows = 0
+    while len(visible) < need and examined < EXAMINE_MAX:
+        batch = engine.newest_matches(
+            text, before=before, offset=skip + examined, limit=EXAMINE, scored=scored
+        )
+        examined += EXAMINE
+        scores.update(batch)
+        ids = [pk for pk, _s in batch]
+        more, read = _visible(engine, tickets, ids, need - len(visible), budget, rows)
+        visible += more
+        rows += read
+        if len(batch) < EXAMINE:
+            return visible, scores, examined, True
+        if budget is not None and rows >= budget and len(visible) < need:
+            return None
+    if budget is not None and len(visible) < need:
+        return None
+    return visible, scores, examined, False
+
+
 def _visible(
-    engine: Backend, tickets: QuerySet[Ticket], ids: list[int], need: int
-) -> list[tuple[int, str]]:
+    engine: Backend,
+    tickets: QuerySet[Ticket],
+    ids: list[int],
+    need: int,
+    budget: int | None = None,
+    read: int = 0,
+) -> tuple[list[tuple[int, str]], int]:
     """(id, state) of the tickets among `ids` (newest first) that `tickets` holds,
-    in that order, until `need` are found."""
+    in that order, until `need` are found (or, with a `budget`, until that many
+    rows, `read` of them before, were read); and the number of rows read."""
     found: list[tuple[int, str]] = []
     start, size = 0, FIRST_CHUNK
     while start < len(ids) and len(found) < need:
+        if budget is not None and read + start >= budget:
+            break
         chunk = ids[start : start + size]
         states = dict(tickets.filter(pk__in=engine.id_set(chunk)).values_list("pk", "state"))
         found += [(pk, states[pk]) for pk in chunk if pk in states]
         start += len(chunk)
         size = min(size * 2, LAST_CHUNK)
-    return found[:need]
+    return found[:need], start

@@ -73,7 +73,7 @@ class PostgresBackend(Backend):
         where, params = self._text_condition(text)
         if text.scope is not None:
             # The scope's own GIN index (migration 0003); its tokens are ours, a
-            # letter and digits (documents.scope_of), never the searcher's.
+            # letter and digits (documents.scope_of), never typed by the searcher.
             where += " AND scope_vec @@ to_tsquery('simple', %s)"
             params = [*params, " | ".join(text.scope_tokens())]
         return where, params

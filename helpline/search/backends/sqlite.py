@@ -56,6 +56,7 @@ def fts_query(text: TextQuery) -> str:
 class SqliteBackend(Backend):
     table = "search_fts"
     id_column = "rowid"
+    probes_unscoped = True
 
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         return "search_fts MATCH %s", [fts_query(text)]

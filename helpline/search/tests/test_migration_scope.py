@@ -29,6 +29,11 @@ def test_existing_documents_get_their_scope(world: World) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT ticket_id FROM search_document WHERE subject LIKE '%%Wallaby%%'")
         assert len(cursor.fetchall()) == 2  # the documents stay when it is undone
+        columns = {
+            c.name
+            for c in connection.introspection.get_table_description(cursor, "search_document")
+        }
+    assert not columns & {"scope", "scope_vec"}
     MigrationExecutor(connection).migrate(AFTER)  # a fresh graph, as `migrate` has
 
     assert dict(Document.objects.values_list("ticket_id", "scope")) == written

@@ -118,7 +118,13 @@ def test_the_scope_tokens_are_not_words_anybody_can_search(world: World) -> None
     for token in tokens:
         for who in searchers(world).values():
             assert not search(token, **who).hits, (token, who)  # type: ignore[arg-type]
-        assert [h.ticket for h in search(f"scoped -{token}", agent=world.admin).hits] == [ticket]
+        for agent in (world.admin, world.agent):
+            # An exclusion with the words, or alone (the tickets' own check).
+            assert [h.ticket for h in search(f"scoped -{token}", agent=agent).hits] == [ticket]
+            assert [h.ticket for h in search(f"-{token}", agent=agent).hits] == [ticket]
+        # Search as you type: the token is the start of no word of the ticket's.
+        assert search(token, agent=world.agent, prefix=True).hits == []
+        assert search(token, customer=world.customer, prefix=True).hits == []
 
 
 def test_an_agent_without_access_or_inactive_finds_nothing(world: World) -> None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from helpline.conftest import World
 from helpline.search import window
+from helpline.search.backends import backend
 from helpline.search.service import search
 from helpline.search.tests.helpers import index
 
@@ -102,3 +103,49 @@ def test_the_page_says_at_least_and_best_among_the_newest(
     assert "At least 0 tickets match: 0 open, 0 closed." in html
     assert "None of the newest tickets with these words meets the rest of the search" in html
     assert 'rel="next"' in html
+
+
+@pytest.fixture(params=[True, False], ids=["probing", "scoped"])
+def probing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways of a scoped search, on either database: without the scope first
+    (SQLite's way), or with it from the start (PostgreSQL's)."""
+    monkeypatch.setattr(type(backend()), "probes_unscoped", request.param)
+    return bool(request.param)
+
+
+@pytest.mark.parametrize("budget", [2, 100], ids=["over-budget", "stopped"])
+def test_a_narrow_scope_is_exact_whichever_way_it_is_read(
+    world: World, small: None, probing: bool, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice sees one Support ticket among many Sales ones: without the scope, the
+    search reads past its row budget (2) or stops at EXAMINE_MAX (6) without
+    filling the page, and then reads with the scope: the same exact answer."""
+    monkeypatch.setattr(window, "PROBE_ROWS", budget)
+    mine = world.open("Support kettle", body_html="<p>kettle</p>")
+    for n in range(8):
+        world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html="<p>kettle</p>")
+    index()
+    for order in ("newest", "relevance"):
+        found = search("kettle", agent=world.agent, order=order)
+        assert [hit.ticket.number for hit in found.hits] == [mine.number]
+        assert (found.counts, found.counts_capped, found.next_cursor) == ({"open": 1}, False, None)
+        assert not found.windowed
+
+
+def test_a_wide_scope_pages_the_same_whichever_way_it_is_read(
+    world: World, small: None, probing: bool
+) -> None:
+    """Alice sees every match: read without the scope or with it, the pages, the
+    counts and the cursors are the same."""
+    opened = [world.open(f"Support kettle {n}", body_html="<p>kettle</p>") for n in range(7)]
+    world.open("Sales kettle", topic=world.sales_topic, body_html="<p>kettle</p>")
+    index()
+    shown: list[str] = []
+    cursor = ""
+    for _page in range(4):
+        found = search("kettle", agent=world.agent, order="newest", cursor=cursor, limit=3)
+        shown += [hit.ticket.number for hit in found.hits]
+        if found.next_cursor is None:
+            break
+        cursor = found.next_cursor
+    assert shown == [t.number for t in reversed(opened)]
