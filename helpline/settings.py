@@ -388,7 +388,7 @@ if HELPLINE_TASK_BROKER_URL:
 # How often the worker's scheduler loop looks for due periodic jobs, in seconds.
 HELPLINE_SCHEDULER_SECONDS = 5.0
 # Periodic jobs the worker queues: {name: (task, seconds between runs)}.
-HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
+HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
     # Mail whose own send task was lost, or whose sender died mid-send.
     "notify.send_due": ("helpline.notify.tasks.send_due_mail", 60),
     # Each mailbox also keeps its own poll interval; this is how often to look.
@@ -400,8 +400,13 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     # Expired rate-limit counters, so the limits cache's table holds live ones only.
     "api.purge_limits": ("helpline.api.tasks.purge_expired_limits", 60),
     # Tickets whose text changed, into the search index: the lag of a search
-    # behind a change (no task per change: a statement fewer in each).
-    "search.index": ("helpline.search.tasks.index_pending", 5),
+    # behind a change (no task per change: a statement fewer in each). Only when
+    # a ticket is waiting: an idle desk queues, writes and logs nothing for it.
+    "search.index": (
+        "helpline.search.tasks.index_pending",
+        5,
+        "helpline.search.indexer.has_pending",
+    ),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------

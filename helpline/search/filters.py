@@ -134,7 +134,10 @@ def _state(value: str, agent: Agent | None) -> Q:
 
 def _assignee(value: str, agent: Agent | None) -> Q:
     lowered = value.lower()
-    if lowered == "me" and agent is not None:
+    if lowered == "me":
+        if agent is None:
+            # The API's channel key is nobody: "me" means no agent there.
+            raise BadSearch(_("“assignee:me” needs an agent's key; this one is the channel's."))
         return Q(assignee=agent)
     if lowered == "none":
         return Q(assignee__isnull=True)
@@ -142,15 +145,19 @@ def _assignee(value: str, agent: Agent | None) -> Q:
     by_login = agents.filter(user__username__iexact=value).first()
     if by_login is not None:
         return Q(assignee=by_login)
-    full = agents.filter(Q(user__first_name__istartswith=value) | Q(user__last_name__iexact=value))
-    found = list(full[:3])
+    named = Q(user__first_name__istartswith=value) | Q(user__last_name__iexact=value)
+    first, _space, last = value.strip().rpartition(" ")
+    if first:
+        # The whole name, as the queues show it: "John Doe".
+        named |= Q(user__first_name__iexact=first.strip(), user__last_name__iexact=last)
+    found = list(agents.filter(named)[:3])
     if len(found) == 1:
         return Q(assignee=found[0])
     if not found:
         raise BadSearch(
             _(
-                "No agent is called “%(typed)s”: type their user name, first name or last name, "
-                "or me, or none."
+                "No agent is called “%(typed)s”: type their user name, their name (in quotes "
+                "with a space in it), or me, or none."
             )
             % {"typed": value}
         )
@@ -232,10 +239,8 @@ def _is(value: str, agent: Agent | None) -> Q:
             return Q(assignee__isnull=False) | Q(team__isnull=False)
         case "mine" if agent is not None:
             return Q(assignee=agent)
-    raise BadSearch(
-        _("“is:” is one of %(values)s.")
-        % {"values": "open, closed, overdue, unassigned, assigned, mine"}
-    )
+    values = "open, closed, overdue, unassigned, assigned" + (", mine" if agent else "")
+    raise BadSearch(_("“is:” is one of %(values)s.") % {"values": values})
 
 
 def _has(value: str, public_only: bool) -> Q:

@@ -91,6 +91,12 @@ def claim(size: int, among: Iterable[int] | None = None) -> tuple[datetime, list
     return None
 
 
+def has_pending() -> bool:
+    """Whether any ticket waits for its document (the scheduler asks before it
+    queues the `search.index` job): one read of the claim index."""
+    return Pending.objects.exists()
+
+
 def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> int:
     """Write the documents whose marks are still claimed by `stamp`, and drop those
     marks (a deleted ticket's too); the number of documents written."""

@@ -20,6 +20,7 @@ refused with the list of those that are, never searched as words or dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -90,7 +91,9 @@ def clean(typed: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in typed).split())
 
 
-def parse(typed: str) -> Parsed:
+def parse(typed: str, known: Sequence[str] = QUALIFIERS) -> Parsed:
+    """The search `typed`; BadSearch (a sentence) if it cannot run. `known` are
+    the filters the searcher may use, named when an unknown one is typed."""
     text = clean(typed)
     if len(text) > MAX_CHARS:
         raise BadSearch(
@@ -102,6 +105,7 @@ def parse(typed: str) -> Parsed:
         parsed.number = lone.group(1)
         return parsed
     unknown: list[str] = []
+    typed_unknown: list[str] = []
     for match in _TOKEN.finditer(text):
         minus, key, quoted, bare = match.groups()
         if key is None and bare is not None and _BARE_KEY.fullmatch(bare):
@@ -115,6 +119,7 @@ def parse(typed: str) -> Parsed:
             key = key.lower()
             if key not in QUALIFIERS:
                 unknown.append(key)
+                typed_unknown.append(match.group().lstrip("-"))
                 continue
             if not value:
                 raise BadSearch(
@@ -132,7 +137,7 @@ def parse(typed: str) -> Parsed:
         else:
             parsed.words.append(value)
     if unknown:
-        raise BadSearch(unknown_message(unknown))
+        raise BadSearch(unknown_message(unknown, typed_unknown[0], known))
     terms = len(parsed.words) + len(parsed.phrases) + len(parsed.excluded)
     if terms > MAX_TERMS:
         raise BadSearch(
@@ -147,17 +152,22 @@ def parse(typed: str) -> Parsed:
     return parsed
 
 
-def unknown_message(keys: list[str]) -> str:
+def unknown_message(keys: list[str], typed: str, known: Sequence[str]) -> str:
+    """Why a search with unknown filters cannot run: the filters the searcher
+    has, and how to search for text with a colon in it (`typed`, the first)."""
     reasons = [str(NOT_YET[k]) for k in keys if k in NOT_YET]
     names = ", ".join(f"“{k}:”" for k in dict.fromkeys(keys))
-    known = ", ".join(f"{k}:" for k in QUALIFIERS)
     count = len(dict.fromkeys(keys))
     message = ngettext(
         "Unknown filter %(names)s. The filters are: %(known)s.",
         "Unknown filters %(names)s. The filters are: %(known)s.",
         count,
-    ) % {"names": names, "known": known}
-    return " ".join([*reasons, message])
+    ) % {"names": names, "known": ", ".join(f"{k}:" for k in known)}
+    quoted = '"' + typed.replace('"', "") + '"'
+    hint = _("To search for text with a colon in it, put it in quotes: %(quoted)s.") % {
+        "quoted": quoted
+    }
+    return " ".join([*reasons, message, hint])
 
 
 # One example value per qualifier, for messages and the help beside the box.

@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer
 from helpline.search.backends import TextQuery, backend
-from helpline.search.filters import qualifier_filter
-from helpline.search.query import MAX_NUMBER, BadSearch, Parsed, parse
+from helpline.search.filters import CUSTOMER_QUALIFIERS, qualifier_filter
+from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
 from helpline.tickets.models import ROW_RELATIONS, Ticket
 from helpline.tickets.permissions import department_roles, team_ids
@@ -65,6 +65,7 @@ class Results:
     counts: dict[str, int] = field(default_factory=dict)  # by state
     counts_capped: bool = False
     by_number: bool = False
+    by_text: bool = False  # words or phrases (or a number no ticket's starts with)
     # Best match ranked the newest window.RANK_WINDOW matches only: more matched.
     windowed: bool = False
 
@@ -97,7 +98,7 @@ def search(
     if order not in ORDERS:
         raise BadSearch(_("Results are ordered by relevance or newest first."), "order")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    parsed = parse(typed)
+    parsed = parse(typed, sorted(CUSTOMER_QUALIFIERS) if customer is not None else QUALIFIERS)
     results = Results(parsed=parsed, order=order)
     if parsed.is_empty:
         return results
@@ -111,15 +112,27 @@ def search(
         )
         tickets = tickets.filter(~q if negated else q)
     kind = "n" if parsed.number is not None else "x" if parsed.has_text else "f"
-    after = read_cursor(cursor, order, kind) if cursor else None
-    if parsed.number is not None:
+    # A number that starts no ticket's number is searched as a word ("invoice
+    # 55512" in a message, "E-4711"); its next pages are a text search's.
+    kinds = ("n", "x") if kind == "n" else (kind,)
+    after = read_cursor(cursor, order, kinds) if cursor else None
+    words = tuple(parsed.words)
+    if after is not None:
+        kind = str(after["t"])
+    if kind == "n":
+        ids, next_at = _by_number(tickets, parsed.number or "", after, limit)
+        if not ids and after is None:
+            kind = "x"
+    if kind == "n":
         results.by_number = True
-        ids, next_at = _by_number(tickets, parsed.number, after, limit)
-        matched: QuerySet[Ticket] | None = _number_range(tickets, parsed.number)
+        matched: QuerySet[Ticket] | None = _number_range(tickets, parsed.number or "")
         snippets: dict[int, tuple[SafeString, bool]] = {}
-    elif parsed.has_text:
+    elif kind == "x":
+        results.by_text = True
+        if parsed.number is not None:
+            words = (parsed.number,)
         text = TextQuery(
-            tuple(parsed.words),
+            words,
             tuple(parsed.phrases),
             tuple(parsed.excluded),
             prefix,
@@ -235,14 +248,19 @@ def make_cursor(position: dict[str, Any]) -> str:
     return signing.dumps(position, salt=_CURSOR_SALT, compress=False)
 
 
-def read_cursor(raw: str, order: str, kind: str) -> dict[str, Any]:
-    """The position of a cursor made for this order and kind of search (by number,
-    by text, by filters); another search's cursor is refused, not misread."""
+def read_cursor(raw: str, order: str, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The position of a cursor made for this order and one of these kinds of
+    search (by number, by text, by filters); another search's cursor is refused,
+    not misread."""
     try:
         position = signing.loads(raw[:500], salt=_CURSOR_SALT)
     except signing.BadSignature:
         position = None
-    if not isinstance(position, dict) or (position.get("o"), position.get("t")) != (order, kind):
+    if (
+        not isinstance(position, dict)
+        or position.get("o") != order
+        or position.get("t") not in kinds
+    ):
         raise BadSearch(
             _("This page link is not valid any more: start the search again."), "cursor"
         )

@@ -2,7 +2,10 @@
 escalation and auto-close.
 
 Jobs are django.tasks tasks named in settings.HELPLINE_PERIODIC_JOBS
-({name: (dotted path of the task, seconds between runs)}). The scheduler does
+({name: (dotted path of the task, seconds between runs)}, and optionally a third
+item: the dotted path of a function that says whether there is work, asked
+before each run: a job every few seconds then queues nothing, writes nothing and
+logs nothing while there is none). The scheduler does
 not run them itself: it queues them, and the worker runs them like any other task,
 with its logging, failure records and clean shutdown. Claims go through
 JobSchedule (see its docstring), so any number of workers can run the scheduler.
@@ -31,12 +34,13 @@ class Job:
     name: str
     task_path: str
     every: timedelta
+    has_work: str = ""  # the dotted path of a function: is there anything to do?
 
 
 def configured_jobs() -> list[Job]:
     return [
-        Job(name, path, timedelta(seconds=seconds))
-        for name, (path, seconds) in settings.HELPLINE_PERIODIC_JOBS.items()
+        Job(name, spec[0], timedelta(seconds=spec[1]), *spec[2:])
+        for name, spec in settings.HELPLINE_PERIODIC_JOBS.items()
     ]
 
 
@@ -107,6 +111,8 @@ def tick(now: datetime | None = None, failures: QueueFailures | None = None) -> 
     failures = failures or QueueFailures()
     queued = []
     for job in configured_jobs():
+        if job.has_work and not import_string(job.has_work)():
+            continue  # nothing to do: not even a claim (a write) for it
         if claim(job, now):
             try:
                 import_string(job.task_path).enqueue()

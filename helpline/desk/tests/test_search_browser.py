@@ -68,6 +68,12 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     page.keyboard.press("Escape")
     expect(box).to_be_focused()
     expect(suggestions.get_by_role("link")).to_have_count(0)
+    # Escape in the box closes the suggestions and keeps what was typed.
+    box.press_sequentially("i", delay=30)
+    expect(suggestions.get_by_role("link", name=f"#{ticket.number}")).to_be_visible()
+    box.press("Escape")
+    expect(suggestions.get_by_role("link")).to_have_count(0)
+    expect(box).to_have_value("invoi")
 
     box.fill("invoice vat")
     box.press("Enter")
@@ -92,6 +98,15 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     search_box.press("Enter")
     page.get_by_role("link", name=row_link).click()
     expect(page).to_have_url(f"{live_server.url}/desk/tickets/{ticket.number}/")
+
+    # On a phone the suggestions open inside the screen (the box is at the left).
+    page.set_viewport_size({"width": 390, "height": 844})
+    box.press_sequentially("invo", delay=30)
+    link = suggestions.get_by_role("link", name=f"#{ticket.number}")
+    expect(link).to_be_visible()
+    area = suggestions.bounding_box()
+    assert area is not None and area["x"] >= 0 and area["x"] + area["width"] <= 390, area
+    shot(page, "search-suggestions-390")
 
 
 def test_john_picks_ken_on_the_new_ticket_form(live_server: Any, page: Page) -> None:

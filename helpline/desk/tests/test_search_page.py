@@ -41,6 +41,19 @@ def test_a_search_that_cannot_run_says_why_and_keeps_the_text(client: Client, wo
     assert 'value="printer colour:red"' in html
 
 
+def test_a_number_no_ticket_has_finds_the_messages_that_mention_it(
+    client: Client, world: World
+) -> None:
+    ticket = world.open("Order", body_html="<p>Our order 55512987 is late.</p>")
+    index()
+    client.force_login(world.agent.user)
+    status, html = page(client, q="55512987")
+    assert status == 200
+    assert "No ticket number starts with these digits: tickets that mention them." in html
+    assert f"#{ticket.number}" in html and "<mark>55512987</mark>" in html
+    assert "Best match" in html  # the orders of a text search
+
+
 def test_a_whole_number_opens_the_ticket(client: Client, world: World) -> None:
     ticket = world.open()
     client.force_login(world.agent.user)

@@ -62,6 +62,7 @@ def found(world: World, typed: str) -> set[str]:
         ("router -state:closed", {"Mine", "Teamed", "Acme", "Sales"}),
         ("router assignee:alice.agent", {"Mine"}),
         ("router assignee:Alice", {"Mine"}),
+        ('router assignee:"alice agent"', {"Mine"}),
         ("router assignee:none is:open", {"Teamed", "Acme", "Sales"}),
         ("router team:level", {"Teamed"}),
         ('router team:"Level II"', {"Teamed"}),
@@ -122,6 +123,8 @@ def test_dates_and_ages(world: World) -> None:
     [
         ("router tag:vip", "no tags"),
         ("router colour:red", "Unknown filter “colour:”"),
+        ("C:\\Windows", 'with a colon in it, put it in quotes: "C:\\Windows".'),
+        ("re:invoice", 'put it in quotes: "re:invoice".'),
         ("router status:", "needs a value"),
         ("router status:nope", "No status is called “nope”"),
         ("router department:s", "could be more than one department"),
@@ -146,12 +149,26 @@ def test_what_cannot_run_is_explained(world: World, typed: str, says: str) -> No
     assert says in refused.value.message
 
 
+def test_the_api_channel_has_no_me(world: World) -> None:
+    """A channel key is nobody: "me" and "mine" are refused with a sentence that
+    does not offer them."""
+    with pytest.raises(BadSearch, match="needs an agent's key"):
+        search("router assignee:me", channel=True)
+    with pytest.raises(BadSearch) as refused:
+        search("router is:mine", channel=True)
+    assert "mine" not in refused.value.message.replace("is:mine", "")
+
+
 def test_a_customer_may_use_only_the_customer_qualifiers(world: World) -> None:
     world.open("Router")
     index()
     assert numbers("router state:open", customer=world.customer)
     with pytest.raises(BadSearch, match="is for agents"):
         search("router department:support", customer=world.customer)
+    # An unknown filter names only the customer's own.
+    with pytest.raises(BadSearch) as refused:
+        search("router foo:bar", customer=world.customer)
+    assert "The filters are: created:, has:, state:, status:, updated:." in refused.value.message
 
 
 def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:

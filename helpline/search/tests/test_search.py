@@ -118,6 +118,29 @@ def test_a_number_or_its_first_digits_finds_tickets_by_number(world: World) -> N
     assert search(first.number[:3], agent=world.admin).by_number
 
 
+def test_a_number_no_ticket_number_starts_with_is_searched_as_a_word(world: World) -> None:
+    """The trial's "invoice 55512": a number that is the start of no ticket's
+    number (ticket numbers have six digits: eight cannot be) finds the messages
+    that hold it, and pages on as a text search."""
+    quoted = [
+        world.open(f"Invoice {n}", body_html="<p>Our order 55512987 is late.</p>") for n in range(3)
+    ]
+    index()
+    first = search("55512987", agent=world.admin, order="newest", limit=2)
+    assert not first.by_number
+    assert [hit.ticket.number for hit in first.hits] == [quoted[2].number, quoted[1].number]
+    assert first.hits[0].snippet is not None and "<mark>55512987</mark>" in first.hits[0].snippet
+    assert first.next_cursor is not None
+    second = search(
+        "55512987", agent=world.admin, order="newest", limit=2, cursor=first.next_cursor
+    )
+    assert [hit.ticket.number for hit in second.hits] == [quoted[0].number]
+    # A number that starts a ticket's number stays a search by number.
+    assert search(quoted[0].number[:4], agent=world.admin).by_number
+    # The customer's own search too, in their public thread only.
+    assert set(numbers("55512987", customer=world.customer)) == {t.number for t in quoted}
+
+
 def test_pages_follow_each_other_without_gaps_or_repeats(world: World) -> None:
     opened = [world.open(f"Disk full {n}", body_html="<p>disk</p>" * (n + 1)) for n in range(7)]
     index()

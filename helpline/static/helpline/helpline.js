@@ -102,7 +102,13 @@
       target.select();
     });
     function close() { if (box) box.innerHTML = ""; }
-    header.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    // Escape closes the suggestions and keeps the text (a search box's own
+    // Escape, which empties it, only once they are closed).
+    header.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !box || !box.innerHTML.trim()) return;
+      event.preventDefault();
+      close();
+    });
     // Up and down arrows walk the suggestions' links, from the box and back to
     // it; Escape on a link closes them and returns to the box.
     function links() { return box ? Array.prototype.slice.call(box.querySelectorAll("a")) : []; }

@@ -25,7 +25,7 @@ STORAGES = {
 TICK = "instances.tick"
 TICK_SECONDS = 2
 HELPLINE_PERIODIC_JOBS = {
-    **{name: (path, 2) for name, (path, _) in HELPLINE_PERIODIC_JOBS.items()},
+    **{name: (spec[0], 2, *spec[2:]) for name, spec in HELPLINE_PERIODIC_JOBS.items()},
     TICK: ("helpline.tests.instances.jobs.record_tick", TICK_SECONDS),
 }
 HELPLINE_SCHEDULER_SECONDS = 0.25

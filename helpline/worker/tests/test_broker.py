@@ -91,7 +91,7 @@ def test_a_change_committed_while_the_broker_is_down_stands_and_its_mail_goes_ou
     # The broker is back; the workers' periodic jobs run (the outbox's sweep
     # among them), and whatever they queue.
     settings.TASKS = tasks_setting("")
-    for path, _ in settings.HELPLINE_PERIODIC_JOBS.values():
+    for path, *_rest in settings.HELPLINE_PERIODIC_JOBS.values():
         import_string(path).call()
     call_command("worker", batch=True, verbosity=0)
 

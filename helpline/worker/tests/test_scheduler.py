@@ -141,3 +141,32 @@ def test_a_job_that_keeps_failing_is_logged_in_full_once_then_a_line_a_turn(
             True,
         ),
     ]
+
+
+def nothing_to_do() -> bool:
+    return bool(cache.get("work_waiting"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_with_nothing_to_do_is_not_even_claimed(settings) -> None:
+    """A job's optional third item says whether there is work: without any, the
+    tick queues nothing and writes no claim (search.index, every 5 seconds)."""
+    settings.HELPLINE_PERIODIC_JOBS = {
+        "count": (*JOB["count"], "helpline.worker.tests.test_scheduler.nothing_to_do")
+    }
+    now = timezone.now()
+    cache.set("work_waiting", False)
+    assert scheduler.tick(now) == []
+    assert not JobSchedule.objects.filter(name="count").exists()
+    cache.set("work_waiting", True)
+    assert scheduler.tick(now) == ["count"]
+
+
+@pytest.mark.django_db
+def test_the_search_index_job_runs_only_when_a_ticket_waits() -> None:
+    from helpline.search.indexer import has_pending
+    from helpline.search.models import Pending
+
+    assert not has_pending()
+    Pending.objects.create(ticket_id=1, marked_at=timezone.now())
+    assert has_pending()
