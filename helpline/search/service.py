@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer
 from helpline.search.backends import TextQuery, backend
+from helpline.search.backends.base import Passages
 from helpline.search.filters import CUSTOMER_QUALIFIERS, qualifier_filter
 from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
@@ -54,6 +55,7 @@ class Hit:
     ticket: Ticket
     snippet: SafeString | None = None
     in_note: bool = False  # the snippet is from an internal note
+    subject: SafeString | None = None  # the subject with its hits marked, if any
 
 
 @dataclass
@@ -126,7 +128,7 @@ def search(
     if kind == "n":
         results.by_number = True
         matched: QuerySet[Ticket] | None = _number_range(tickets, parsed.number or "")
-        snippets: dict[int, tuple[SafeString, bool]] = {}
+        snippets: dict[int, Passages] = {}
     elif kind == "x":
         results.by_text = True
         if parsed.number is not None:
@@ -161,8 +163,8 @@ def search(
     by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATIONS)}
     for pk in ids:
         if pk in by_id:  # one may have been deleted meanwhile
-            snippet, in_note = snippets.get(pk, (None, False))
-            results.hits.append(Hit(by_id[pk], snippet, in_note))
+            shown = snippets.get(pk, Passages())
+            results.hits.append(Hit(by_id[pk], shown.snippet, shown.in_note, shown.subject))
     if after is not None and "c" in after:
         # Counted on the first page; later pages carry the counts in their cursor.
         results.counts, results.counts_capped = dict(after["c"]), bool(after["k"])

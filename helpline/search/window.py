@@ -19,11 +19,11 @@ ticket, about 2 microseconds a row. A page therefore:
    looked at;
 3. ranks, pages and counts those in Python.
 
-On SQLite a scoped search first reads without its scope (Backend
-.probes_unscoped), up to `PROBE_ROWS` ticket rows: a searcher who sees most of
-the matches (an agent of most departments) fills the page so, where FTS5 would
-walk every scope token's whole list; one who sees too few of them (or whose
-read would stop at EXAMINE_MAX) is read again with the scope.
+On SQLite a scoped search first reads the newest `PROBE_ROWS` matches without
+its scope (Backend.probes_unscoped): a searcher who sees most of the matches
+(an agent of most departments) fills the page from them, or they are all there
+is, where FTS5 would walk every scope token's whole list; otherwise the page is
+read with the scope.
 
 So a page of a common word reads about a thousand ticket rows, a search whose
 qualifiers pass one match in ten about ten thousand, and no page more than
@@ -53,10 +53,11 @@ EXAMINE_MAX = 200_000  # and at most, for one page
 RANK_WINDOW = 2_000
 COUNT_CAP = 1_000
 FIRST_CHUNK, LAST_CHUNK = 1_000, 16_000
-# Rows read without the scope before the scope is taken (Backend.probes_unscoped):
-# a searcher who sees fewer than a page's needs of this many newest matches sees
-# too few of them for reading past the others to pay.
-PROBE_ROWS = 8_000
+# The newest matches read without the scope before the scope is taken
+# (Backend.probes_unscoped): a searcher who sees fewer than a page's needs (1,001
+# or 2,001) of this many sees too few of the matches for reading past the others
+# to pay. At about 2 us a ticket row, the most a probe wastes is some 10 ms.
+PROBE_ROWS = 4_000
 
 
 @dataclass
@@ -87,17 +88,16 @@ def text_page(
     before = int(anchor) if anchor is not None else None
     found = None
     if text.scope is not None and engine.probes_unscoped and skip == 0:
-        # Without the scope first (SQLite: see Backend.probes_unscoped), for as
-        # long as the searcher sees enough of the matches to fill the page.
-        wide = replace(text, scope=None)
-        found = _collect(engine, wide, tickets, before, 0, need, not newest, PROBE_ROWS)
+        # Without the scope first (SQLite: see Backend.probes_unscoped), if the
+        # searcher sees enough of the newest matches to fill the page.
+        found = _probe(engine, replace(text, scope=None), tickets, before, need, not newest)
     if found is None:
-        found = _collect(engine, text, tickets, before, skip, need, not newest, None)
-    assert found is not None
+        found = _collect(engine, text, tickets, before, skip, need, not newest)
     visible, scores, examined, exhausted = found
     # Stopped by the bound on work before finding what the page needs: more may
-    # match further down. (Only matches in the searcher's scope were counted:
-    # `_collect` without the scope never stops so.)
+    # match further down. (Only matches in the searcher's scope were counted: a
+    # read without the scope is kept only when it found what the page needs or
+    # every match.)
     stopped = not exhausted and len(visible) < need
     window = Window()
     window.counts = dict(Counter(state for _pk, state in visible[: COUNT_CAP + 1]))
@@ -136,53 +136,59 @@ def _collect(
     skip: int,
     need: int,
     scored: bool,
-    budget: int | None,
-) -> Collected | None:
+) -> Collected:
     """The visible matches, newest first, until `need` are found, none are left
     or EXAMINE_MAX were looked at: (id and state of each, scores, matches looked
-    at, whether none are left). None, with a `budget`, when `budget` ticket rows
-    were read without finding `need`, or when it would stop at EXAMINE_MAX."""
+    at, whether none are left)."""
     visible: list[tuple[int, str]] = []
     scores: dict[int, float] = {}
-    examined = rows = 0
+    examined = 0
     while len(visible) < need and examined < EXAMINE_MAX:
         batch = engine.newest_matches(
             text, before=before, offset=skip + examined, limit=EXAMINE, scored=scored
         )
         examined += EXAMINE
         scores.update(batch)
-        ids = [pk for pk, _s in batch]
-        more, read = _visible(engine, tickets, ids, need - len(visible), budget, rows)
-        visible += more
-        rows += read
+        visible += _visible(engine, tickets, [pk for pk, _s in batch], need - len(visible))
         if len(batch) < EXAMINE:
             return visible, scores, examined, True
-        if budget is not None and rows >= budget and len(visible) < need:
-            return None
-    if budget is not None and len(visible) < need:
-        return None
     return visible, scores, examined, False
 
 
-def _visible(
+def _probe(
     engine: Backend,
+    wide: TextQuery,
     tickets: QuerySet[Ticket],
-    ids: list[int],
+    before: int | None,
     need: int,
-    budget: int | None = None,
-    read: int = 0,
-) -> tuple[list[tuple[int, str]], int]:
+    scored: bool,
+) -> Collected | None:
+    """The page's matches read without the scope: the newest PROBE_ROWS, unscored;
+    None unless they hold what the page needs or are all there is. Then their
+    scores (best match), from the same newest matches."""
+    batch = engine.newest_matches(wide, before=before, limit=PROBE_ROWS, scored=False)
+    ids = [pk for pk, _s in batch]
+    exhausted = len(ids) < PROBE_ROWS
+    visible = _visible(engine, tickets, ids, need)
+    if len(visible) < need and not exhausted:
+        return None
+    scores = dict(batch)
+    if scored and ids:
+        scores = dict(engine.newest_matches(wide, before=before, limit=len(ids), scored=True))
+    return visible, scores, len(ids), exhausted
+
+
+def _visible(
+    engine: Backend, tickets: QuerySet[Ticket], ids: list[int], need: int
+) -> list[tuple[int, str]]:
     """(id, state) of the tickets among `ids` (newest first) that `tickets` holds,
-    in that order, until `need` are found (or, with a `budget`, until that many
-    rows, `read` of them before, were read); and the number of rows read."""
+    in that order, until `need` are found."""
     found: list[tuple[int, str]] = []
     start, size = 0, FIRST_CHUNK
     while start < len(ids) and len(found) < need:
-        if budget is not None and read + start >= budget:
-            break
         chunk = ids[start : start + size]
         states = dict(tickets.filter(pk__in=engine.id_set(chunk)).values_list("pk", "state"))
         found += [(pk, states[pk]) for pk in chunk if pk in states]
         start += len(chunk)
         size = min(size * 2, LAST_CHUNK)
-    return found[:need], start
+    return found[:need]

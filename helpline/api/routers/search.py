@@ -42,10 +42,14 @@ class SearchFilters(Schema):
 class SearchHit(Schema):
     ticket: TicketOut
     snippet_html: str | None = Field(
-        description="Where the ticket matched, HTML-escaped, the words in <mark>; null for "
-        "a search by number or by filters only."
+        description="Where the thread matched, HTML-escaped, the words in <mark>; null when "
+        "only the subject or the people matched, and for a search by number or by filters."
     )
     in_note: bool = Field(description="The snippet is from an internal note (agents only).")
+    subject_html: str | None = Field(
+        description="The subject, HTML-escaped, the words found in it in <mark>; null when "
+        "it holds none."
+    )
 
 
 class SearchPage(Schema):
@@ -90,6 +94,7 @@ def search_tickets(request: HttpRequest, filters: Query[SearchFilters]) -> dict[
                 "ticket": ticket_out(hit.ticket),
                 "snippet_html": str(hit.snippet) if hit.snippet is not None else None,
                 "in_note": hit.in_note,
+                "subject_html": str(hit.subject) if hit.subject is not None else None,
             }
             for hit in results.hits
         ],

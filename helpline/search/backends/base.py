@@ -66,8 +66,8 @@ class Backend:
     def score(self, text: TextQuery) -> tuple[str, list[Any]]:
         raise NotImplementedError
 
-    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, tuple[SafeString, bool]]:
-        """{ticket id: (highlighted passage, whether it is from a note)}."""
+    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, Passages]:
+        """{ticket id: what its hit shows (Passages)}."""
         raise NotImplementedError
 
     def absent(self, text: TextQuery) -> RawSQL:
@@ -127,12 +127,29 @@ def has_hit(passage: str) -> bool:
     return START in passage
 
 
-def best_passage(public: str, note: str, text: TextQuery) -> tuple[SafeString, bool]:
-    """The snippet to show, and whether it is from a note: the public thread's
-    unless only a note holds a hit (and the searcher may read notes)."""
-    if not text.public_only and not has_hit(public) and has_hit(note):
-        return marked(note), True
-    return marked(public), False
+@dataclass(frozen=True)
+class Passages:
+    """What a hit shows of its document: a passage of the thread with the hits
+    marked (None when only the subject or the people matched: a passage without
+    a hit would say nothing), whether it is from a note, and the subject with its
+    hits marked (None when it has none)."""
+
+    snippet: SafeString | None = None
+    in_note: bool = False
+    subject: SafeString | None = None
+
+
+def passages(public: str, note: str, subject: str, text: TextQuery) -> Passages:
+    """The thread's passage to show: the public thread's unless only a note holds
+    a hit (and the searcher may read notes). `subject` is the document's, the
+    number first (documents.build), which the row shows apart."""
+    _number, _space, title = subject.partition(" ")
+    marked_subject = marked(title) if has_hit(title) else None
+    if has_hit(public):
+        return Passages(marked(public), False, marked_subject)
+    if not text.public_only and has_hit(note):
+        return Passages(marked(note), True, marked_subject)
+    return Passages(None, False, marked_subject)
 
 
 def has_word(term: str) -> bool:

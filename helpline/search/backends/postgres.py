@@ -8,15 +8,15 @@ from typing import Any
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
-from django.utils.safestring import SafeString
 
 from helpline.search.backends.base import (
     START,
     STOP,
     Backend,
+    Passages,
     TextQuery,
-    best_passage,
     has_word,
+    passages,
 )
 
 CONFIG = "helpline_search"
@@ -33,6 +33,7 @@ HEADLINE_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+SUBJECT_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 NOT_A_TAG = "\u200b"
 
 
@@ -99,7 +100,7 @@ class PostgresBackend(Backend):
         query, params = tsquery(text)
         return f"(-ts_rank_cd({self._vector(text)}, {query}, {NORMALIZATION}))", params
 
-    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, tuple[SafeString, bool]]:
+    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, Passages]:
         if not ids:
             return {}
         query, params = tsquery(text)
@@ -110,16 +111,21 @@ class PostgresBackend(Backend):
         )
         internal = "''" if text.public_only else headline.format(part="internal_text")
         internal_params = [] if text.public_only else [*params, HEADLINE_OPTIONS]
+        # The whole subject, every hit in it marked.
+        subject = headline.format(part="subject")
         sql = (
-            f"SELECT ticket_id, {headline.format(part='public_text')}, {internal} "  # noqa: S608
-            "FROM search_document WHERE ticket_id = ANY(%s)"
+            f"SELECT ticket_id, {headline.format(part='public_text')}, {internal}, "  # noqa: S608
+            f"{subject} FROM search_document WHERE ticket_id = ANY(%s)"
         )
+        args = [*params, HEADLINE_OPTIONS, *internal_params, *params, SUBJECT_OPTIONS, ids]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, HEADLINE_OPTIONS, *internal_params, ids])
+            cursor.execute(sql, args)
             rows = cursor.fetchall()
-        found: dict[int, tuple[SafeString, bool]] = {}
-        for pk, public, note in rows:
-            found[pk] = best_passage(
-                public.replace(NOT_A_TAG, ""), note.replace(NOT_A_TAG, ""), text
-            )
-        return found
+        return {
+            pk: passages(_shown(public), _shown(note), _shown(title), text)
+            for pk, public, note, title in rows
+        }
+
+
+def _shown(headline: str) -> str:
+    return headline.replace(NOT_A_TAG, "")

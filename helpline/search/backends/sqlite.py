@@ -7,15 +7,15 @@ from typing import Any
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
-from django.utils.safestring import SafeString
 
 from helpline.search.backends.base import (
     START,
     STOP,
     Backend,
+    Passages,
     TextQuery,
-    best_passage,
     has_word,
+    passages,
 )
 
 # bm25 weights of the columns: subject, people, public text, internal text, and
@@ -24,7 +24,7 @@ WEIGHTS = (10.0, 4.0, 1.0, 1.0, 0.0)
 # What the searcher's words may match: never the scope's tokens.
 TEXT_COLUMNS = "{subject people public_text internal_text}"
 PUBLIC_COLUMNS = "{subject people public_text}"
-PUBLIC, INTERNAL = 2, 3  # column numbers, for snippet()
+SUBJECT, PUBLIC, INTERNAL = 0, 2, 3  # column numbers, for snippet() and highlight()
 SNIPPET_TOKENS = 24
 
 
@@ -67,20 +67,18 @@ class SqliteBackend(Backend):
     def score(self, text: TextQuery) -> tuple[str, list[Any]]:
         return "bm25(search_fts, {})".format(", ".join(map(str, WEIGHTS))), []
 
-    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, tuple[SafeString, bool]]:
+    def snippets(self, text: TextQuery, ids: list[int]) -> dict[int, Passages]:
         if not ids:
             return {}
         marks = f"'{START}', '{STOP}', '…', {SNIPPET_TOKENS}"
         placeholders = ", ".join(["%s"] * len(ids))
         sql = (
             f"SELECT rowid, snippet(search_fts, {PUBLIC}, {marks}), "  # noqa: S608
-            f"snippet(search_fts, {INTERNAL}, {marks}) FROM search_fts "
+            f"snippet(search_fts, {INTERNAL}, {marks}), "
+            f"highlight(search_fts, {SUBJECT}, '{START}', '{STOP}') FROM search_fts "
             f"WHERE search_fts MATCH %s AND rowid IN ({placeholders})"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [fts_query(text), *ids])
             rows = cursor.fetchall()
-        found: dict[int, tuple[SafeString, bool]] = {}
-        for pk, public, internal in rows:
-            found[pk] = best_passage(public, internal, text)
-        return found
+        return {pk: passages(public, note, subject, text) for pk, public, note, subject in rows}

@@ -214,3 +214,23 @@ def test_the_snippet_markers_in_a_message_are_not_taken_for_hits(world: World) -
     index()
     snippet = search("kettle", agent=world.admin).hits[0].snippet
     assert snippet is not None and snippet.count("<mark>") == snippet.count("</mark>") == 1
+
+
+def test_the_subject_shows_its_hits_and_a_thread_without_one_shows_no_passage(
+    world: World,
+) -> None:
+    """The trial: a ticket found by its subject showed an unrelated passage of its
+    message, and the subject's own hit unmarked."""
+    by_subject = world.open("Laptop <b>broken</b>", body_html="<p>Hello there.</p>")
+    by_thread = world.open("Other", body_html="<p>My laptop is slow.</p>")
+    index()
+    for who in ({"agent": world.admin}, {"customer": world.customer}):
+        hits = {hit.ticket: hit for hit in search("laptop", **who).hits}  # type: ignore[arg-type]
+        subject_hit, thread_hit = hits[by_subject], hits[by_thread]
+        assert subject_hit.snippet is None
+        assert subject_hit.subject == "<mark>Laptop</mark> &lt;b&gt;broken&lt;/b&gt;"
+        assert thread_hit.subject is None
+        assert thread_hit.snippet is not None and "<mark>laptop</mark>" in thread_hit.snippet
+    # The number is the document's too (for searching by it), never shown twice.
+    found = search(f"laptop {by_subject.number}", agent=world.admin)
+    assert found.hits and by_subject.number not in str(found.hits[0].subject)

@@ -25,6 +25,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(window, "RANK_WINDOW", 3)
     monkeypatch.setattr(window, "COUNT_CAP", 4)
     monkeypatch.setattr(window, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(window, "PROBE_ROWS", 2)
 
 
 def test_no_cursor_or_message_depends_on_tickets_the_searcher_may_not_read(
@@ -113,14 +114,15 @@ def probing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return bool(request.param)
 
 
-@pytest.mark.parametrize("budget", [2, 100], ids=["over-budget", "stopped"])
+@pytest.mark.parametrize("probe", [2, 100], ids=["too-few-seen", "all-read"])
 def test_a_narrow_scope_is_exact_whichever_way_it_is_read(
-    world: World, small: None, probing: bool, budget: int, monkeypatch: pytest.MonkeyPatch
+    world: World, small: None, probing: bool, probe: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Alice sees one Support ticket among many Sales ones: without the scope, the
-    search reads past its row budget (2) or stops at EXAMINE_MAX (6) without
-    filling the page, and then reads with the scope: the same exact answer."""
-    monkeypatch.setattr(window, "PROBE_ROWS", budget)
+    """Alice sees one Support ticket among many Sales ones: the newest matches
+    read without the scope hold none of hers (2), and the page is read with the
+    scope; or they are every match (100), and the page is made of them. The same
+    exact answer either way, by relevance and newest first."""
+    monkeypatch.setattr(window, "PROBE_ROWS", probe)
     mine = world.open("Support kettle", body_html="<p>kettle</p>")
     for n in range(8):
         world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html="<p>kettle</p>")
