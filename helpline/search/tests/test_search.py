@@ -225,7 +225,7 @@ def test_the_subject_shows_its_hits_and_a_thread_without_one_shows_no_passage(
     by_thread = world.open("Other", body_html="<p>My laptop is slow.</p>")
     index()
     for who in ({"agent": world.admin}, {"customer": world.customer}):
-        hits = {hit.ticket: hit for hit in search("laptop", **who).hits}  # type: ignore[arg-type]
+        hits = {hit.ticket: hit for hit in search("laptop", **who).hits}
         subject_hit, thread_hit = hits[by_subject], hits[by_thread]
         assert subject_hit.snippet is None
         assert subject_hit.subject == "<mark>Laptop</mark> &lt;b&gt;broken&lt;/b&gt;"
