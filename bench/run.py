@@ -431,6 +431,8 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         if len(sizes) < 2:
             continue
         small, large = by_size[sizes[0]], by_size[sizes[-1]]
+        if "pages" not in small or "pages" not in large:
+            continue  # a run of the search only (--only search) times no desk pages
         out[engine] = {
             name: round(large["pages"][name]["ms"]["median"] / page["ms"]["median"], 2)
             for name, page in small["pages"].items()

@@ -72,3 +72,16 @@ def test_a_deep_page_at_different_depths_says_so() -> None:
     text = "\n".join(tables(committed))
     assert '"Next" 324 times as admin, 221 times as agent at 10,000 tickets' in text
     assert "ratios compare pages at different depths" in text
+
+
+def test_a_search_only_run_of_two_sizes_is_saved(tmp_path: Path) -> None:
+    """`--only search --sizes 10000,1000000` times no desk pages: saving after the
+    second size computed the pages' scaling and failed (KeyError 'pages'), and
+    the million's search figures were lost with it."""
+    from bench.run import save
+
+    search_only = {"search_pages": {"admin: search common word": {"ms": {"median": 9.0}}}}
+    results = {"helpline": {"sqlite": {"10000": search_only, "1000000": search_only}}}
+    out = tmp_path / "r.json"
+    save(results, out, started=0.0)
+    assert json.loads(out.read_text())["helpline"]["sqlite"]["1000000"] == search_only

@@ -266,6 +266,11 @@ def _when(key: str, value: str) -> Q:
         start_text, _sep, end_text = value.partition("..")
         start, _end = _day(key, start_text)
         _start, end = _day(key, end_text)
+        if end <= start:
+            raise BadSearch(
+                _("“%(key)s:” has a range that ends before it starts: %(typed)s.")
+                % {"key": key, "typed": value}
+            )
         return Q(**{f"{column}__gte": start, f"{column}__lt": end})
     match = _COMPARE.fullmatch(value)
     assert match is not None  # `.+` matches any non-empty value

@@ -136,6 +136,7 @@ def test_dates_and_ages(world: World) -> None:
         ("router created:2026-02-30", "takes a day"),
         ("router created:0001-01-01", "takes a day"),
         ("router created:<3000y", "looks back at most 100 years"),
+        ("router created:2026-01-01..2025-01-01", "a range that ends before it starts"),
         ("router from:not an address", "takes an email address or a domain"),
         ("router priority:" + ",".join(["high"] * 11), "one to 10 values"),
         ("x " * 17, "at most 16 words"),
