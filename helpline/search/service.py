@@ -15,12 +15,14 @@ Pages are keyset pages behind a signed cursor. The counts per state
 beyond, so a common word costs a bounded count; a text search reads a bounded
 window of the index (helpline.search.window), and says so when more matched.
 
-Permissions are applied twice: the index yields only the documents in the
-searcher's scope (`scope_tokens`), and the tickets behind them are filtered by
-the queues' `visible_to` (the authority: a document's scope may be one indexing
-turn behind a transfer). A ticket the searcher may not see is neither a hit, nor
-a snippet, nor counted, nor a reason to stop looking. A customer's search reads
-only the subject, the people and the public thread of their own tickets
+Permissions are applied twice: the index is read with the searcher's scope
+(`scope_tokens`; on SQLite an agent's first read may go without it, kept only
+when it needs nothing more: helpline.search.window), and the tickets behind the
+matches are filtered by the queues' `visible_to` (the authority: a document's
+scope may be one indexing turn behind a transfer). A ticket the searcher may
+not see is neither a hit, nor a snippet, nor counted, nor a reason to stop
+looking. A customer's search reads only the subject, the people and the public
+thread of their own tickets
 (backends: `public_only`).
 """
 
@@ -37,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Agent, Customer
 from helpline.search.backends import TextQuery, backend
-from helpline.search.backends.base import Passages
+from helpline.search.backends.base import Passages, marked_subject
 from helpline.search.filters import CUSTOMER_QUALIFIERS, qualifier_filter
 from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
@@ -163,8 +165,9 @@ def search(
     by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATIONS)}
     for pk in ids:
         if pk in by_id:  # one may have been deleted meanwhile
-            shown = snippets.get(pk, Passages())
-            results.hits.append(Hit(by_id[pk], shown.snippet, shown.in_note, shown.subject))
+            ticket, shown = by_id[pk], snippets.get(pk, Passages())
+            subject = marked_subject(shown.subject, ticket.subject)
+            results.hits.append(Hit(ticket, shown.snippet, shown.in_note, subject))
     if after is not None and "c" in after:
         # Counted on the first page; later pages carry the counts in their cursor.
         results.counts, results.counts_capped = dict(after["c"]), bool(after["k"])

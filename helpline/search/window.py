@@ -34,8 +34,9 @@ goes on below them ("continue") and the counts are "at least"
 (`Window.capped`).
 
 What a page says depends on the tickets the searcher may read, never on others:
-the index yields only matches in the searcher's scope, and the cursor holds the
-id of a hit shown and a number of windows, not the id of a match.
+the matches it counts and ranks are in the searcher's scope (read with it, or
+read without it and kept only when they need nothing more), and the cursor holds
+the id of a hit shown and a number of windows, not the id of a match.
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def text_page(
     need = max(COUNT_CAP + 1, limit + 1 if newest else RANK_WINDOW + 1)
     before = int(anchor) if anchor is not None else None
     found = None
-    if text.scope is not None and engine.probes_unscoped and skip == 0:
+    if text.scope is not None and len(text.scope) > 1 and engine.probes_unscoped and skip == 0:
         # Without the scope first (SQLite: see Backend.probes_unscoped), if the
-        # searcher sees enough of the newest matches to fill the page.
+        # searcher sees enough of the newest matches to fill the page. Not for one
+        # token (a customer's own tickets): FTS5 reads that alone quickly, and a
+        # customer's page then never depends on how many other tickets match.
         found = _probe(engine, replace(text, scope=None), tickets, before, need, not newest)
     if found is None:
         found = _collect(engine, text, tickets, before, skip, need, not newest)
@@ -175,7 +178,14 @@ def _probe(
     scores = dict(batch)
     if scored and ids:
         scores = dict(engine.newest_matches(wide, before=before, limit=len(ids), scored=True))
-    return visible, scores, len(ids), exhausted
+        # The worker may have indexed (or removed) a match between the two reads:
+        # what has no score now is left out, never looked up.
+        visible = [hit for hit in visible if hit[0] in scores]
+        if len(visible) < need and not exhausted:
+            return None
+    # No matches "examined" for a cursor to go on past: a probe is kept only when
+    # it holds what the page needs or every match, so its page never stops.
+    return visible, scores, 0, exhausted
 
 
 def _visible(

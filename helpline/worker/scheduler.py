@@ -111,8 +111,21 @@ def tick(now: datetime | None = None, failures: QueueFailures | None = None) -> 
     failures = failures or QueueFailures()
     queued = []
     for job in configured_jobs():
-        if job.has_work and not import_string(job.has_work)():
-            continue  # nothing to do: not even a claim (a write) for it
+        if job.has_work:
+            try:
+                idle = not import_string(job.has_work)()
+            except Exception as error:
+                # Its question failed (a bad path, a lock): queue it anyway, the
+                # job finds out for itself; the jobs after it are not held up.
+                log.warning(
+                    "Could not ask whether periodic job %s has work (%s: %s); queuing it",
+                    job.name,
+                    type(error).__name__,
+                    error,
+                )
+                idle = False
+            if idle:
+                continue  # nothing to do: not even a claim (a write) for it
         if claim(job, now):
             try:
                 import_string(job.task_path).enqueue()

@@ -35,6 +35,11 @@ def test_an_agent_searches_with_the_desks_syntax(
     assert body["counts"] == {"open": 1} and body["counts_capped"] is False
     notes = agent_api.get("/search", q="refund").json()["items"]
     assert [(h["ticket"]["number"], h["in_note"]) for h in notes] == [(noted.number, True)]
+    # The subject's hits, marked; a search by number says so.
+    billing = agent_api.get("/search", q="billing").json()
+    assert billing["items"][0]["subject_html"] == "<mark>Billing</mark>"
+    assert billing["items"][0]["snippet_html"] is None and billing["by_number"] is False
+    assert agent_api.get("/search", q=noted.number[:4]).json()["by_number"] is True
 
 
 def test_the_api_channel_never_finds_a_note(channel: Api, noted: Ticket) -> None:

@@ -106,6 +106,8 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     expect(link).to_be_visible()
     area = suggestions.bounding_box()
     assert area is not None and area["x"] >= 0 and area["x"] + area["width"] <= 390, area
+    field = box.bounding_box()  # the box takes the row, less its button
+    assert field is not None and field["width"] > 220, field
     shot(page, "search-suggestions-390")
 
 

@@ -49,7 +49,7 @@ def test_a_number_no_ticket_has_finds_the_messages_that_mention_it(
     client.force_login(world.agent.user)
     status, html = page(client, q="55512987")
     assert status == 200
-    assert "No ticket number starts with these digits: tickets that mention them." in html
+    assert "No ticket you can see has a number that starts with these digits" in html
     assert f"#{ticket.number}" in html and "<mark>55512987</mark>" in html
     assert "Best match" in html  # the orders of a text search
 

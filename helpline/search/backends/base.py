@@ -131,25 +131,37 @@ def has_hit(passage: str) -> bool:
 class Passages:
     """What a hit shows of its document: a passage of the thread with the hits
     marked (None when only the subject or the people matched: a passage without
-    a hit would say nothing), whether it is from a note, and the subject with its
-    hits marked (None when it has none)."""
+    a hit would say nothing), whether it is from a note, and the subject as the
+    index holds it, its hits between START and STOP (None when it has none;
+    `marked_subject` shows it)."""
 
     snippet: SafeString | None = None
     in_note: bool = False
-    subject: SafeString | None = None
+    subject: str | None = None
 
 
 def passages(public: str, note: str, subject: str, text: TextQuery) -> Passages:
     """The thread's passage to show: the public thread's unless only a note holds
     a hit (and the searcher may read notes). `subject` is the document's, the
-    number first (documents.build), which the row shows apart."""
-    _number, _space, title = subject.partition(" ")
-    marked_subject = marked(title) if has_hit(title) else None
+    number first (documents.build), which the row shows apart; a hit that spans
+    both ("123456 laptop" as a phrase) is opened again after the number."""
+    number, _space, title = subject.partition(" ")
+    if number.count(START) > number.count(STOP):
+        title = START + title
+    shown_subject = title if has_hit(title) else None
     if has_hit(public):
-        return Passages(marked(public), False, marked_subject)
+        return Passages(marked(public), False, shown_subject)
     if not text.public_only and has_hit(note):
-        return Passages(marked(note), True, marked_subject)
-    return Passages(None, False, marked_subject)
+        return Passages(marked(note), True, shown_subject)
+    return Passages(None, False, shown_subject)
+
+
+def marked_subject(indexed: str | None, current: str) -> SafeString | None:
+    """The subject with its hits marked, if the index's copy is the ticket's
+    subject now (an edit not indexed yet shows the plain subject instead)."""
+    if indexed is None or indexed.replace(START, "").replace(STOP, "") != current:
+        return None
+    return marked(indexed)
 
 
 def has_word(term: str) -> bool:

@@ -234,3 +234,18 @@ def test_the_subject_shows_its_hits_and_a_thread_without_one_shows_no_passage(
     # The number is the document's too (for searching by it), never shown twice.
     found = search(f"laptop {by_subject.number}", agent=world.admin)
     assert found.hits and by_subject.number not in str(found.hits[0].subject)
+
+
+def test_a_hit_across_the_number_and_the_subject_is_marked_whole_and_an_edit_shows_plain(
+    world: World,
+) -> None:
+    """The review: a phrase of the number and the subject's first word left a
+    stray </mark> once the number was cut off; and the index's copy of an edited
+    subject, not indexed yet, must not be shown for the ticket's."""
+    ticket = world.open("Laptop broken", body_html="<p>Hello.</p>")
+    index()
+    [hit] = search(f'"{ticket.number} laptop" broken', agent=world.admin).hits
+    assert hit.subject == "<mark>Laptop</mark> <mark>broken</mark>"
+    lifecycle.edit(ticket, actor=world.agent, subject="Laptop broken again")
+    [hit] = search("broken", agent=world.admin).hits
+    assert hit.subject is None and hit.ticket.subject == "Laptop broken again"

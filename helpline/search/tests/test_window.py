@@ -151,3 +151,38 @@ def test_a_wide_scope_pages_the_same_whichever_way_it_is_read(
             break
         cursor = found.next_cursor
     assert shown == [t.number for t in reversed(opened)]
+
+
+def test_pages_from_a_probe_are_the_pages_of_the_scoped_read(
+    world: World, small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice sees every match (all Support): the probe without the scope fills the
+    page (its 6 newest matches hold the 5 a page needs). Paged by relevance and
+    newest first, with and without probing, the pages are the same, newest first
+    covers every match, and none repeats."""
+    monkeypatch.setattr(window, "PROBE_ROWS", 6)
+    opened = [
+        world.open(f"Support kettle {n}", body_html="<p>kettle</p>" * (n + 1)) for n in range(9)
+    ]
+    index()
+
+    def pages(order: str) -> list[list[str]]:
+        out: list[list[str]] = []
+        cursor = ""
+        for _page in range(8):
+            found = search("kettle", agent=world.agent, order=order, cursor=cursor, limit=2)
+            out.append([hit.ticket.number for hit in found.hits])
+            if found.next_cursor is None:
+                break
+            cursor = found.next_cursor
+        return out
+
+    engine = type(backend())
+    for order in ("relevance", "newest"):
+        monkeypatch.setattr(engine, "probes_unscoped", True)
+        probed = pages(order)
+        monkeypatch.setattr(engine, "probes_unscoped", False)
+        assert probed == pages(order), order
+        shown = [number for page in probed for number in page]
+        assert len(shown) == len(set(shown)), order
+    assert shown == [t.number for t in reversed(opened)]  # newest first: all of them

@@ -143,8 +143,12 @@ def test_a_job_that_keeps_failing_is_logged_in_full_once_then_a_line_a_turn(
     ]
 
 
-def nothing_to_do() -> bool:
+def work_waits() -> bool:
     return bool(cache.get("work_waiting"))
+
+
+def broken_question() -> bool:
+    raise RuntimeError("no such table: search_pending")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -152,7 +156,7 @@ def test_a_job_with_nothing_to_do_is_not_even_claimed(settings) -> None:
     """A job's optional third item says whether there is work: without any, the
     tick queues nothing and writes no claim (search.index, every 5 seconds)."""
     settings.HELPLINE_PERIODIC_JOBS = {
-        "count": (*JOB["count"], "helpline.worker.tests.test_scheduler.nothing_to_do")
+        "count": (*JOB["count"], "helpline.worker.tests.test_scheduler.work_waits")
     }
     now = timezone.now()
     cache.set("work_waiting", False)
@@ -162,8 +166,27 @@ def test_a_job_with_nothing_to_do_is_not_even_claimed(settings) -> None:
     assert scheduler.tick(now) == ["count"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_question_that_fails_queues_its_job_and_holds_up_no_other(settings, caplog) -> None:
+    settings.HELPLINE_PERIODIC_JOBS = {
+        "asks": (*JOB["count"], "helpline.worker.tests.test_scheduler.broken_question"),
+        "after": JOB["count"],
+    }
+    with caplog.at_level(logging.WARNING, logger="helpline.worker.scheduler"):
+        assert scheduler.tick(timezone.now()) == ["asks", "after"]
+    assert "Could not ask whether periodic job asks has work (RuntimeError" in caplog.text
+
+
+def test_the_search_index_job_asks_whether_a_ticket_waits(settings) -> None:
+    job = {j.name: j for j in scheduler.configured_jobs()}["search.index"]
+    assert (job.task_path, job.has_work) == (
+        "helpline.search.tasks.index_pending",
+        "helpline.search.indexer.has_pending",
+    )
+
+
 @pytest.mark.django_db
-def test_the_search_index_job_runs_only_when_a_ticket_waits() -> None:
+def test_has_pending_says_whether_a_ticket_waits() -> None:
     from helpline.search.indexer import has_pending
     from helpline.search.models import Pending
 
