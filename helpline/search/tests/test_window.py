@@ -186,3 +186,30 @@ def test_pages_from_a_probe_are_the_pages_of_the_scoped_read(
         shown = [number for page in probed for number in page]
         assert len(shown) == len(set(shown)), order
     assert shown == [t.number for t in reversed(opened)]  # newest first: all of them
+
+
+def test_batches_that_grow_leave_no_match_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matches are taken twice what the page needs first (4), then four times more
+    (16), up to EXAMINE (20) and the bound (24): the page stops at 24 matches
+    looked at, and the next goes on from there to Olive's, the oldest."""
+    monkeypatch.setattr(window, "EXAMINE", 20)
+    monkeypatch.setattr(window, "EXAMINE_MAX", 24)
+    monkeypatch.setattr(window, "COUNT_CAP", 1)
+    monkeypatch.setattr(window, "PROBE_ROWS", 2)
+    mine = world.open("Support kettle", customer=world.outsider, actor=world.outsider)
+    for n in range(29):
+        world.open(f"Support kettle {n}")
+    index()
+    first = search("kettle from:olive@example.org", agent=world.agent, order="newest", limit=1)
+    assert first.hits == [] and first.next_cursor is not None
+    assert signing.loads(first.next_cursor, salt="helpline.search.cursor")["w"] == 24
+    second = search(
+        "kettle from:olive@example.org",
+        agent=world.agent,
+        order="newest",
+        limit=1,
+        cursor=first.next_cursor,
+    )
+    assert [hit.ticket.number for hit in second.hits] == [mine.number]
