@@ -22,14 +22,13 @@ matches are filtered by the queues' `visible_to` (the authority: a document's
 scope may be one indexing turn behind a transfer). A ticket the searcher may
 not see is neither a hit, nor a snippet, nor counted, nor a reason to stop
 looking. A customer's search reads only the subject, the people and the public
-thread of their own tickets
-(backends: `public_only`).
+thread of their own tickets (backends: `public_only`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core import signing
 from django.db import connection
@@ -44,7 +43,7 @@ from helpline.search.filters import CUSTOMER_QUALIFIERS, qualifier_filter
 from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
 from helpline.tickets.models import ROW_RELATIONS, Ticket
-from helpline.tickets.permissions import department_roles, team_ids
+from helpline.tickets.permissions import visibility_branches
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -189,21 +188,26 @@ def _scope(agent: Agent | None, customer: Customer | None) -> QuerySet[Ticket]:
     return Ticket.objects.all()  # the API channel reads every ticket's public thread
 
 
+# The index's letter for each column of the queues' visibility (documents.scope_of).
+_SCOPE_LETTER = {"department_id": "d", "assignee_id": "a", "team_id": "t"}
+
+
 def scope_tokens(agent: Agent | None, customer: Customer | None) -> tuple[str, ...] | None:
-    """The index's scope tokens of what the searcher may see (`_scope` as the
-    index says it, documents.scope_of): the index then yields only their matches,
-    and the tickets' own columns are checked after it (the document's scope may
-    be up to one indexing turn behind a transfer or an assignment). None: every
-    ticket."""
+    """The index's scope tokens of what the searcher may see: a customer's own
+    tickets, or an agent's `visibility_branches` (the queues' own rule, one token
+    per branch), so the two never differ. The tickets' own columns are checked
+    after the index (a document's scope may be one indexing turn behind a
+    transfer or an assignment). None: every ticket."""
     if customer is not None:
         return (f"c{customer.pk}",)
-    if agent is None or (agent.is_admin and agent.user.is_active):
+    branches = visibility_branches(agent) if agent is not None else None
+    if branches is None:
         return None
-    if not agent.user.is_active:
-        return ()
-    tokens = [f"d{pk}" for pk in sorted(department_roles(agent))]
-    tokens.append(f"a{agent.pk}")
-    tokens += [f"t{pk}" for pk in sorted(team_ids(agent))]
+    tokens = []
+    for branch in branches:
+        [child] = branch.children  # one equality each: ("department_id", 5)
+        column, value = cast(tuple[str, int], child)
+        tokens.append(f"{_SCOPE_LETTER[column]}{value}")
     return tuple(tokens)
 
 
