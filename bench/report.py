@@ -246,10 +246,11 @@ def search_tables(results: dict[str, Any]) -> list[str]:
         lines.append("")
         index = [(s, by_size[s].get("search_index")) for s in sizes]
         lines += [
-            "| tickets | indexing s | documents/s | index MB |",
-            "|---|---|---|---|",
+            "| tickets | indexing s | documents/s | compacting s | index MB |",
+            "|---|---|---|---|---|",
             *(
-                f"| {int(s):,} | {_f(i['seconds'])} | {_f(i['per_s'])} | {_f(i['size_mb'])} |"
+                f"| {int(s):,} | {_f(i['seconds'])} | {_f(i['per_s'])} "
+                f"| {_f(i.get('compact_s'))} | {_f(i['size_mb'])} |"
                 for s, i in index
                 if i
             ),

@@ -407,6 +407,13 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
         5,
         "helpline.search.indexer.has_pending",
     ),
+    # The search index merged back into one piece for fast reading, in short
+    # transactions: once a day, when the day's writes left it in many.
+    "search.compact": (
+        "helpline.search.tasks.compact",
+        24 * 3600,
+        "helpline.search.indexer.needs_compacting",
+    ),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------

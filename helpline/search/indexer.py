@@ -17,10 +17,16 @@ seconds of the commit (the job's 5 seconds, plus the scheduler's turn,
 
 `reindex` rebuilds every document (`helpline search reindex`), in the same small
 claimed batches, so the desk keeps working and later changes win.
+
+`compact` puts the index back into its fastest form to read (on SQLite, FTS5's
+segments merged into one; Backend.compact_step), in small steps: after a bulk
+index or a rebuild, and each night (the periodic job `search.compact`) once the
+day's writes left it in more than `COMPACT_ABOVE` pieces.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -29,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpline.search import documents
+from helpline.search.backends import backend
 from helpline.search.models import Document, Pending
 from helpline.search.staleness import mark
 from helpline.tickets.models import Ticket
@@ -39,6 +46,10 @@ from helpline.tickets.models import Ticket
 WRITE_BATCH = 50
 # A claim older than this belongs to a worker that died.
 CLAIM_SECONDS = 300
+# The nightly compaction runs when the index is in more pieces than this: FTS5
+# keeps merging a few at a time by itself, and a rewrite of the whole index for
+# one more is not worth it.
+COMPACT_ABOVE = 4
 
 
 def index_pending(limit: int = 2_000) -> int:
@@ -95,6 +106,24 @@ def has_pending() -> bool:
     """Whether any ticket waits for its document (the scheduler asks before it
     queues the `search.index` job): one read of the claim index."""
     return Pending.objects.exists()
+
+
+def compact(seconds: float | None = None) -> bool:
+    """Merge the index into one piece, a step (a short transaction) at a time,
+    for at most `seconds` if given; True once a step found nothing left to merge,
+    False when the time ran out first."""
+    engine = backend()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while engine.compact_step():
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+    return True
+
+
+def needs_compacting() -> bool:
+    """Whether the index is in more than COMPACT_ABOVE pieces (the scheduler asks
+    before it queues `search.compact`)."""
+    return backend().fragments() > COMPACT_ABOVE
 
 
 def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> int:

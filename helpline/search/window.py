@@ -118,10 +118,12 @@ def text_page(
         return window
     candidates = [pk for pk, _state in visible[:RANK_WINDOW]]
     window.ranked_newest = len(visible) > RANK_WINDOW or stopped
-    ordered = sorted(candidates, key=lambda pk: (scores[pk], pk))
+    # Best first, and the newer of two equals first (a phrase on SQLite is scored
+    # by where it matched, so most are equal: backends.sqlite).
+    ordered = sorted(candidates, key=lambda pk: (scores[pk], -pk))
     if after is not None:
-        mark = (float(after["s"] or 0.0), int(after["i"] or 0))
-        ordered = [pk for pk in ordered if (scores[pk], pk) > mark]
+        mark = (float(after["s"] or 0.0), -int(after["i"] or 0))
+        ordered = [pk for pk in ordered if (scores[pk], -pk) > mark]
     window.ids = ordered[:limit]
     if len(ordered) > limit:
         last = window.ids[-1]

@@ -58,6 +58,15 @@ class Backend:
     # without it. PostgreSQL's planner makes that choice itself.
     probes_unscoped = False
 
+    def compact_step(self) -> bool:
+        """One bounded step of putting the index back into its fastest form for
+        reading, in its own short transaction; whether there was work to do."""
+        return False
+
+    def fragments(self) -> int:
+        """How many pieces the index is in (1 when compact)."""
+        return 1
+
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         """The WHERE condition of the documents matching `text` (which has words
         or phrases), and its parameters."""

@@ -48,6 +48,45 @@ def test_a_phrase_must_appear_as_typed(world: World) -> None:
     assert set(numbers("connect server", agent=world.admin)) == {both.number, apart.number}
 
 
+def test_a_phrase_ranks_the_subject_and_the_customer_before_the_thread_newest_first(
+    world: World,
+) -> None:
+    # SQLite ranks a search with a phrase by where it matched (bm25 would count
+    # every document holding the phrase's words); PostgreSQL's weights agree, and
+    # both put the newer of two equal matches first.
+    subject = world.open("Printer out of toner", body_html="<p>Hello.</p>")
+    thread_old = world.open("Office", body_html="<p>The printer out of toner again.</p>")
+    thread_new = world.open("Office", body_html="<p>The printer out of toner again.</p>")
+    index()
+    found = numbers('"printer out of toner"', agent=world.admin)
+    assert found == [subject.number, thread_new.number, thread_old.number]
+    customer = make_customer("Printer out of toner", "desk@example.com")
+    theirs = world.open("Office", body_html="<p>Hello.</p>", customer=customer, actor=customer)
+    noted = world.open("Front desk", body_html="<p>Help.</p>")
+    lifecycle.add_note(noted, actor=world.agent, body_html="<p>Printer out of toner.</p>")
+    index()
+    found = numbers('"printer out of toner"', agent=world.admin)
+    assert set(found[:2]) == {theirs.number, subject.number}
+    assert set(found[2:]) == {noted.number, thread_new.number, thread_old.number}
+    assert found.index(thread_new.number) < found.index(thread_old.number)
+    # A customer never finds the note, and their own tickets rank alike.
+    assert numbers('"printer out of toner"', customer=world.customer) == [
+        subject.number,
+        thread_new.number,
+        thread_old.number,
+    ]
+    # Pages of one by one go through the same order.
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = search('"printer out of toner"', agent=world.admin, cursor=cursor, limit=1)
+        seen += [hit.ticket.number for hit in page.hits]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == found
+
+
 def test_an_excluded_word_leaves_its_tickets_out(world: World) -> None:
     printer = world.open("Printer and scanner", body_html="<p>Both broken.</p>")
     scanner = world.open("Scanner only", body_html="<p>Broken.</p>")

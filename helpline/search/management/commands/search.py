@@ -8,6 +8,9 @@ helpline search reindex [--from ID]
                                   transactions: the desk keeps working, and a
                                   change made meanwhile is indexed again after.
                                   Stopped, it says the id to go on --from.
+helpline search compact           merge the index into its fastest form to read
+                                  (pending and reindex end with it; the worker
+                                  does it nightly when needed)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Max
 
 from helpline.search import indexer
+from helpline.search.backends import backend
 from helpline.search.models import Document, Pending
 from helpline.tickets.models import Ticket
 
@@ -28,7 +32,7 @@ class Command(BaseCommand):
     help = "The search index: status, index what is pending, or rebuild it all."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["status", "pending", "reindex"])
+        parser.add_argument("action", choices=["status", "pending", "reindex", "compact"])
         parser.add_argument(
             "--from",
             dest="start_after",
@@ -47,6 +51,8 @@ class Command(BaseCommand):
                 self._pending(progress)
             case "reindex":
                 self._reindex(options["start_after"], progress)
+        if options["action"] in ("pending", "reindex", "compact"):
+            self._compact()
 
     def _status(self) -> None:
         tickets = Ticket.objects.count()
@@ -54,7 +60,7 @@ class Command(BaseCommand):
         waiting = Pending.objects.count()
         self.stdout.write(
             f"{documents:,} documents for {tickets:,} tickets; {waiting:,} tickets waiting "
-            "for indexing."
+            f"for indexing; index pieces: {backend().fragments():,} (1 when compact)."
         )
 
     def _pending(self, progress: bool) -> None:
@@ -91,6 +97,11 @@ class Command(BaseCommand):
             raise SystemExit(1) from None
         self._end(progress)
         self.stdout.write(f"Reindexed {done:,} tickets in {time.monotonic() - started:.0f} s.")
+
+    def _compact(self) -> None:
+        started = time.monotonic()
+        indexer.compact()
+        self.stdout.write(f"Compacted the index in {time.monotonic() - started:.0f} s.")
 
     def _line(self, text: str, started: float) -> None:
         elapsed = time.monotonic() - started
