@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +30,7 @@ from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
 from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
-from helpline.tickets.permissions import TicketAction, can
+from helpline.tickets.permissions import TicketAction, can, visibility_filter
 from helpline.tickets.uploads import check_uploads
 from helpline.web.auth import agent_required, current_agent
 
@@ -277,6 +278,27 @@ def topic_answers(ticket: Ticket) -> list[tuple[str, str]]:
     ]
 
 
+# The customer's other tickets listed in the panel, newest first.
+CUSTOMER_RECENT = 5
+
+
+def _customer_panel(agent: Agent, ticket: Ticket) -> dict[str, Any]:
+    """The customer's tickets this agent may see (never a count of the others):
+    how many, the newest few besides this one, and the search that lists them all,
+    every state (filters only: read from the tickets, never behind the index)."""
+    theirs = Ticket.objects.filter(visibility_filter(agent), customer_id=ticket.customer_id)
+    recent = list(
+        theirs.exclude(pk=ticket.pk).select_related("status").order_by("-pk")[:CUSTOMER_RECENT]
+    )
+    return {
+        "customer_ticket_count": theirs.count(),
+        "customer_recent": recent,
+        "customer_search": urlencode(
+            {"q": f"customer:{ticket.customer.email}", "order": "newest"}
+        ),
+    }
+
+
 def render_ticket(
     request: HttpRequest,
     ticket: Ticket,
@@ -307,7 +329,7 @@ def render_ticket(
         "allowed": allowed,
         "error_action": error[0] if error else "",
         "error_message": error[1] if error else "",
-        "customer_ticket_count": Ticket.objects.filter(customer_id=ticket.customer_id).count(),
+        **_customer_panel(agent, ticket),
         "is_mine": ticket.assignee_id == agent.pk,
         "answers": topic_answers(ticket),
         "sla": sla_view(ticket),
