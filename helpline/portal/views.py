@@ -114,6 +114,7 @@ def _open(form: OpenTicketForm, customer: Customer | None) -> Ticket:
                 topic=data["topic"],
                 extra=data["extra"],
                 uploads=data["attachments"],
+                phone=data["phone"],
             ),
             actor=customer,
         )

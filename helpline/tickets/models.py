@@ -310,6 +310,14 @@ class Ticket(models.Model):
     source = models.CharField(
         max_length=10, choices=Source.choices, default=Source.WEB, verbose_name=_("source")
     )
+    # The number given with this ticket (the portal's or the phone ticket's form),
+    # kept even when the customer's own differs: a guest typing a known address
+    # may not change that customer's phone, and their number is not lost either.
+    # NULL rather than "": adding a NOT NULL column makes Django copy the whole
+    # tickets table on SQLite.
+    contact_phone = models.CharField(  # noqa: DJ001 (see above)
+        max_length=40, null=True, blank=True, verbose_name=_("phone given with the ticket")
+    )
     sla = models.ForeignKey(
         "sla.SLAPlan", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("SLA plan")
     )

@@ -177,6 +177,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Answer[dict[str, A
                     extra=extra,
                     collaborators=followers,
                     autorespond=payload.autorespond,
+                    phone=payload.phone,
                 ),
                 actor=caller.agent,
             )

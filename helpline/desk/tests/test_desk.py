@@ -416,6 +416,30 @@ def test_an_agent_opens_a_phone_ticket_for_a_new_customer(client: Client, world:
     assert ticket.entries.get().customer == ticket.customer
 
 
+def test_a_callers_number_is_kept_on_the_ticket_when_the_customer_has_another(
+    client: Client, world: World
+) -> None:
+    world.customer.phone = "555-0100"
+    world.customer.save(update_fields=["phone"])
+    login(client, world.agent)
+    client.post(
+        reverse("desk:new_ticket"),
+        {
+            "email": world.customer.email,
+            "name": world.customer.name,
+            "phone": "555-0142",
+            "source": Source.PHONE,
+            "topic": world.topic.pk,
+            "subject": "Calling from a hotel",
+            "body": "Call back on this number.",
+        },
+    )
+    ticket = Ticket.objects.get(subject="Calling from a hotel")
+    assert ticket.customer == world.customer and ticket.contact_phone == "555-0142"
+    world.customer.refresh_from_db()
+    assert world.customer.phone == "555-0100"
+
+
 def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, world: World) -> None:
     login(client, world.agent)
     response = client.post(

@@ -40,6 +40,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"],
                     uploads=uploads,
                     assignee=data["assignee"],
+                    phone=data["phone"],
                 ),
                 actor=agent,
             )

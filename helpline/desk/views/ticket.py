@@ -293,9 +293,7 @@ def _customer_panel(agent: Agent, ticket: Ticket) -> dict[str, Any]:
     return {
         "customer_ticket_count": theirs.count(),
         "customer_recent": recent,
-        "customer_search": urlencode(
-            {"q": f"customer:{ticket.customer.email}", "order": "newest"}
-        ),
+        "customer_search": urlencode({"q": f"customer:{ticket.customer.email}", "order": "newest"}),
     }
 
 

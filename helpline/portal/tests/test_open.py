@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.test import Client
+from django.urls import reverse
 
 from helpline.accounts.models import Customer
 from helpline.conftest import World
@@ -66,6 +67,26 @@ def test_a_guest_with_a_known_address_opens_the_ticket_for_that_customer(
     assert ticket.customer == world.customer
     world.customer.refresh_from_db()
     assert world.customer.name == "Ken Adams"  # a guest cannot rename a customer
+
+
+def test_a_guests_phone_is_kept_on_the_ticket_and_the_customers_own_is_left(
+    client: Client, world: World
+) -> None:
+    """Once dropped in favour of the known customer's number."""
+    world.customer.phone = "555-0100"
+    world.customer.save(update_fields=["phone"])
+    client.post("/open/", ticket_form(world, email="ken@example.com", phone=" 555-0177 "))
+
+    ticket = Ticket.objects.get()
+    assert ticket.customer == world.customer and ticket.contact_phone == "555-0177"
+    world.customer.refresh_from_db()
+    assert world.customer.phone == "555-0100"  # a guest cannot change it either
+    # The desk shows both.
+    agent = Client()
+    agent.force_login(world.agent.user)
+    page = agent.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert "555-0100" in page
+    assert '<dd translate="no" data-contact-phone>555-0177</dd>' in page
 
 
 def test_a_signed_in_customer_opens_a_ticket_that_is_theirs(client: Client, world: World) -> None:

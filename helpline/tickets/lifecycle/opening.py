@@ -123,7 +123,8 @@ class NewTicket:
     answers, `collaborators` the people copied in, `mailbox_id` and `recipients`
     where the mail came in (the rules read them), and `follows` the ended ticket a
     late reply continues. `autorespond=False` asks for no autoresponse (osTicket's
-    `autorespond: false`)."""
+    `autorespond: false`). `phone` is the number given with the ticket, kept on it
+    (Ticket.contact_phone)."""
 
     customer: Customer
     subject: str
@@ -140,6 +141,7 @@ class NewTicket:
     autorespond: bool = True
     mailbox_id: int | None = None
     recipients: Sequence[str] = ()
+    phone: str = ""
     follows: Ticket | None = None
 
 
@@ -299,6 +301,7 @@ def _write_ticket(
         status=place.status,
         state=place.status.state,
         source=new.source,
+        contact_phone=new.phone.strip()[:40] or None,
         sla=place.sla,
         sla_from=place.sla_from,
         extra=dict(new.extra or {}),
