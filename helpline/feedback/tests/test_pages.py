@@ -65,6 +65,19 @@ def test_rating_from_the_portal_card_shows_the_rating_on_the_page(
     assert Rating.objects.get().resolution == resolution
 
 
+def test_the_card_sits_below_the_reply_box_and_says_its_comment_is_no_reply(
+    client: Client, world: World
+) -> None:
+    """Once above the reply box, where customers typed their reply into the
+    rating's comment."""
+    ticket, _ = resolved(world)
+    html = portal(client, world, ticket.number)
+    assert 0 < html.index('id="reply"') < html.index('data-testid="rate-card"')
+    card = html.split('data-testid="rate-card"', 1)[1].split("</form>", 1)[0]
+    assert "to write about your request, use Reply above" in card
+    assert 'name="body"' not in card
+
+
 def test_no_invitation_on_an_open_ticket(client: Client, world: World) -> None:
     ticket = world.open()
     html = portal(client, world, ticket.number)
