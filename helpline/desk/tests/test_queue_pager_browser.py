@@ -87,6 +87,7 @@ def test_an_agent_pages_through_a_sorted_queue_and_back(
 
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "queue-pager-390")
+    _rows_are_cards(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     pager.get_by_role("link", name="← Previous").click()
@@ -101,3 +102,21 @@ def test_an_agent_pages_through_a_sorted_queue_and_back(
     # A mangled cursor: a clear message, not an error page.
     page.goto(f"{base}/desk/queues/open/?sort=priority&cursor=nonsense")
     expect(page.get_by_role("alert")).to_contain_text("This page link")
+
+
+def _rows_are_cards(page: Page) -> None:
+    """At phone width each ticket is a card: its subject spans the card, its
+    number and status share the first line, and nothing scrolls sideways (once a
+    table squeezed to a word a line)."""
+    row = page.locator("table.list tbody tr").first
+    card = row.bounding_box()
+    subject = row.locator("td.subject").bounding_box()
+    number = row.locator("td.num").first.bounding_box()
+    status = row.locator("td.status-cell").bounding_box()
+    assert card and subject and number and status
+    assert subject["width"] > card["width"] * 0.8
+    assert abs(number["y"] - status["y"]) < 8 and status["x"] > number["x"]
+    assert subject["y"] > number["y"]
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")
+    expect(page.locator("table.list thead")).to_be_attached()  # still read out
