@@ -48,12 +48,22 @@ class Watch:
             self._page(page)
 
     def _page(self, page: Page) -> None:
-        page.on("console", self._console)
+        page.on("console", lambda message: self._console(message, page))
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
 
-    def _console(self, message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text or "Refused to" in message.text:
-            self.console.append(f"{message.location.get('url')}: {message.text}")
+    def _console(self, message: ConsoleMessage, page: Page) -> None:
+        # Every console error, not only the policy's: a page that works should say
+        # nothing there (a failed fetch, a missing icon, a script's own error).
+        # Only the status of the page itself is no error (a test opens a 404 page
+        # on purpose; Chromium logs it as a failed load).
+        url = message.location.get("url")
+        own_status = url == page.url and message.text.startswith("Failed to load resource")
+        if (
+            "Content Security Policy" in message.text
+            or "Refused to" in message.text
+            or (message.type == "error" and not own_status)
+        ):
+            self.console.append(f"{url}: {message.text}")
 
     def settle(self, page: Page) -> None:
         """Let reports already sent by the page reach Python."""

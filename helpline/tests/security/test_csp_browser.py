@@ -312,3 +312,8 @@ def test_the_watch_hears_what_the_policy_refuses(
     directives = sorted(v["directive"] for v in watch.violations)
     assert directives == ["img-src", "script-src-elem", "style-src-attr"], watch.violations
     assert len(watch.console) >= 3
+    # Any other console error is heard too (a script's own, a failed fetch).
+    heard = len(watch.console)
+    page.evaluate("() => console.error('a script failed')")
+    watch.settle(page)
+    assert any("a script failed" in line for line in watch.console[heard:])
