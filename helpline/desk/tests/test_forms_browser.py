@@ -1,6 +1,7 @@
 """Forms as people use them, in a real Chromium (helpline.js): a double click sends
-a form once, a text box with a limit says when a paste was cut at it, and a
-subject of one long word does not widen the page. Found by a new user's trial."""
+a form once, a text box with a limit says when a paste was cut at it, a subject
+of one long word does not widen the page (found by a new user's trial), and
+Ctrl+Enter sends a reply, a note or the customer's reply."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from helpline.conftest import World
 from helpline.tests.security.browser import sign_in
+from helpline.tickets.links import ticket_token
 from helpline.tickets.models import Entry, EntryKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -92,3 +94,41 @@ def test_a_subject_of_one_long_word_does_not_widen_the_pages(
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1280, (path, width)
+
+
+def test_ctrl_enter_sends_the_reply_the_note_and_the_customers_reply(
+    page: Page, world: World, live_server: Any
+) -> None:
+    ticket = world.open()
+    sign_in(page.context, live_server.url, world.agent.user)
+    page.goto(f"/desk/tickets/{ticket.number}/")
+    expect(page.locator("#panel-reply .shortcut-hint")).to_have_text("or Ctrl+Enter")
+    box = page.get_by_label("Reply to the customer")
+    box.fill("Unplug it, please.")
+    box.press("Enter")  # a new line, nothing sent
+    assert not Entry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).exists()
+    with page.expect_navigation():
+        box.press("Control+Enter")
+    expect(page.get_by_text("Unplug it, please.")).to_be_visible()
+    assert Entry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).count() == 1
+
+    page.get_by_role("tab", name="Internal note").click()
+    note = page.locator("#panel-note textarea")
+    note.fill("Customer sounded calm.")
+    with page.expect_navigation():
+        note.press("Meta+Enter")
+    assert Entry.objects.filter(ticket=ticket, kind=EntryKind.NOTE).count() == 1
+
+    # An empty required box is not sent: the browser's own check stops it.
+    page.get_by_label("Reply to the customer").press("Control+Enter")
+    page.wait_for_timeout(300)
+    assert Entry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).count() == 1
+
+    customer = page.context.browser.new_page(base_url=live_server.url)  # type: ignore[union-attr]
+    customer.goto(f"/t/{ticket_token(ticket)}/")
+    reply = customer.locator("#reply textarea")
+    reply.fill("Done, it works.")
+    with customer.expect_navigation():
+        reply.press("Control+Enter")
+    assert Entry.objects.filter(ticket=ticket, kind=EntryKind.MESSAGE).count() == 2
+    customer.close()

@@ -55,6 +55,18 @@
       });
     });
   }
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a form marked data-send-shortcut sends it,
+  // as the button would: the browser's checks and the double-submit guard apply.
+  function sendShortcut() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+      var target = event.target;
+      var form = target && target.closest ? target.closest("form[data-send-shortcut]") : null;
+      if (!form) return;
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+  }
   // A text box with a limit says so as the limit nears, and when a paste was cut
   // at it (the browser drops what is beyond maxlength without a word).
   function watchLimits(root) {
@@ -159,6 +171,7 @@
     initTabs(document);
     paintPriorities(document);
     guardDoubleSubmit();
+    sendShortcut();
     watchLimits(document);
   });
   // Queue rows swapped in by htmx (the desk's filters).
