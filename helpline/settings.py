@@ -407,6 +407,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
         5,
         "helpline.search.indexer.has_pending",
     ),
+    # Who had a ticket open an hour ago, and drafts left for a month (desk.together).
+    "desk.tidy": ("helpline.desk.tasks.tidy", 3600),
     # The search index merged back into one piece for fast reading, in short
     # transactions: once a day, when the day's writes left it in many.
     "search.compact": (

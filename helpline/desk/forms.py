@@ -60,6 +60,9 @@ class LoginForm(forms.Form):
 
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # When the page was opened (seconds since the epoch): what changed since is
+    # shown when the change is refused (helpline.desk.together.changes_since).
+    opened = forms.FloatField(widget=forms.HiddenInput, required=False)
 
 
 class ReplyForm(VersionedForm):

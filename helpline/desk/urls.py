@@ -1,6 +1,15 @@
 from django.urls import path
 
-from helpline.desk.views import auth, dashboard, new, profile, search, ticket, twofactor
+from helpline.desk.views import (
+    auth,
+    dashboard,
+    new,
+    profile,
+    search,
+    ticket,
+    together,
+    twofactor,
+)
 from helpline.tickets import numbers  # noqa: F401  (registers <ticket:...>)
 
 app_name = "desk"
@@ -35,5 +44,8 @@ urlpatterns = [
         ticket.attachment_view,
         name="attachment",
     ),
+    # Before the actions: "presence" would read as one.
+    path("tickets/<ticket:number>/presence/", together.presence, name="presence"),
+    path("tickets/<ticket:number>/draft/<slug:kind>/", together.save_draft, name="draft"),
     path("tickets/<ticket:number>/<slug:action>/", ticket.ticket_action, name="action"),
 ]

@@ -8,8 +8,10 @@ the reason; after a conflict the page shows the ticket as it is now.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -19,17 +21,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.models import Agent
 from helpline.desk import forms as desk_forms
+from helpline.desk import together
 from helpline.desk.views.common import get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
-from helpline.tickets.models import Attachment, Entry, HeldReply, Ticket, TopicField
+from helpline.tickets.models import Attachment, Entry, Event, HeldReply, Ticket, TopicField
 from helpline.tickets.permissions import TicketAction, can, visibility_filter
 from helpline.tickets.uploads import check_uploads
 from helpline.web.auth import agent_required, current_agent
@@ -278,6 +282,18 @@ def topic_answers(ticket: Ticket) -> list[tuple[str, str]]:
     ]
 
 
+def _draft_attrs(ticket: Ticket, kind: str) -> dict[str, str]:
+    """A reply or note box saves itself as a draft a moment after each change
+    (htmx; the last one sent wins), and says so beside its button."""
+    return {
+        "hx-post": reverse("desk:draft", args=[ticket.number, kind]),
+        "hx-trigger": "input changed delay:800ms",
+        "hx-params": "body",
+        "hx-target": f"#draft-{kind}",
+        "hx-sync": "this:replace",
+    }
+
+
 # The customer's other tickets listed in the panel, newest first.
 CUSTOMER_RECENT = 5
 
@@ -304,6 +320,7 @@ def render_ticket(
     bound: dict[str, forms.Form] | None = None,
     error: tuple[str, str] | None = None,
     status: int = 200,
+    conflict_changes: list[Event] | None = None,
 ) -> HttpResponse:
     agent = current_agent(request)
     bound = bound or {}
@@ -319,6 +336,15 @@ def render_ticket(
     forms_by_name = {
         name: bound.get(name) or _make_form(name, ticket) for name, ok in allowed.items() if ok
     }
+    opened = round(time.time(), 3)
+    for form in forms_by_name.values():
+        form.initial["opened"] = opened
+    drafts = together.drafts_of(agent, ticket)
+    for kind in ("reply", "note"):
+        if (box := forms_by_name.get(kind)) is not None:
+            box.fields["body"].widget.attrs.update(_draft_attrs(ticket, kind))
+            if kind not in bound and kind in drafts:
+                box.initial["body"] = drafts[kind].body
     context = {
         "ticket": ticket,
         "entries": entries,
@@ -334,6 +360,10 @@ def render_ticket(
         "followups": list(ticket.followups.values_list("number", flat=True)),
         "ratings": list(ticket.ratings.order_by("created_at", "id")),
         "held_waiting": [e for e in entries if _waiting(e)],
+        "drafts": drafts,
+        "opened": f"{opened:.3f}",
+        "poll_seconds": together.POLL_SECONDS,
+        "conflict_changes": conflict_changes,
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -360,26 +390,31 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     form = _make_form(action, ticket, request.POST, request.FILES)
     if not form.is_valid():
         return render_ticket(request, ticket, bound={action: form}, status=400)
+    if action == "reply" and (changes := _changed_since_opened(form, ticket, agent)):
+        # A reply goes to the customer: one written on a page that others changed
+        # meanwhile (another agent's reply above all) is held back once, with what
+        # changed; sending it again sends it.
+        message = gettext(
+            "Others changed this ticket since you opened it. Read what changed before "
+            "your reply goes to the customer."
+        )
+        return _refused_with_changes(request, action, number, message, changes, version=None)
     try:
         ticket = spec.run(ticket, agent, form.cleaned_data)
     except ValidationError as exc:  # attachments over the limits
         form.add_error("attachments" if "attachments" in form.fields else None, exc)
         return render_ticket(request, ticket, bound={action: form}, status=400)
     except lifecycle.Conflict as exc:
-        # Keep what was typed, but against the version now shown, so that sending
-        # it again (after reading the new state) goes through.
-        data = request.POST.copy()
-        data["version"] = str(exc.ticket.version)
-        fresh = get_ticket_for_agent(request, number)
-        form = _make_form(action, fresh, data, request.FILES)
-        form.is_valid()
-        return render_ticket(
-            request, fresh, bound={action: form}, error=(action, exc.message), status=409
+        changes = _changed_since_opened(form, exc.ticket, agent)
+        return _refused_with_changes(
+            request, action, number, exc.message, changes, version=exc.ticket.version
         )
     except lifecycle.LifecycleError as exc:
         return render_ticket(
             request, ticket, bound={action: form}, error=(action, exc.message), status=400
         )
+    if action in ("reply", "note"):
+        together.discard_draft(agent, ticket, action)
     messages.success(request, spec.done)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
         messages.info(
@@ -389,6 +424,42 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         )
         return redirect("desk:dashboard")
     return redirect("desk:ticket", number=ticket.number)
+
+
+def _changed_since_opened(form: forms.Form, ticket: Ticket, agent: Agent) -> list[Event]:
+    opened = form.cleaned_data.get("opened")
+    if opened is None:
+        return []
+    changes, _count = together.changes_since(ticket, datetime.fromtimestamp(opened, tz=UTC), agent)
+    return changes
+
+
+def _refused_with_changes(
+    request: HttpRequest,
+    action: str,
+    number: str,
+    message: str,
+    changes: list[Event],
+    *,
+    version: int | None,
+) -> HttpResponse:
+    """The ticket as it is now, what changed since the agent's page was opened,
+    and their text kept in a form that sends it if sent again ("send anyway"):
+    against the version now shown, and opened now."""
+    data = request.POST.copy()
+    fresh = get_ticket_for_agent(request, number)
+    data["version"] = str(version if version is not None else fresh.version)
+    data["opened"] = f"{time.time():.3f}"
+    form = _make_form(action, fresh, data, request.FILES)
+    form.is_valid()
+    return render_ticket(
+        request,
+        fresh,
+        bound={action: form},
+        error=(action, message),
+        status=409,
+        conflict_changes=changes,
+    )
 
 
 @agent_required

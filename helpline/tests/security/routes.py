@@ -345,6 +345,10 @@ def _action(ticket: str, action: str) -> Kwargs:
     return lambda scene: {"number": getattr(scene, ticket).number, "action": action}
 
 
+def _draft(ticket: str, kind: str) -> Kwargs:
+    return lambda scene: {"number": getattr(scene, ticket).number, "kind": kind}
+
+
 def _due_data(scene: Scene) -> dict[str, Any]:
     """A valid due-date change, a new date each time: supervisors may, agents may not."""
     scene.support.refresh_from_db()
@@ -568,6 +572,13 @@ def _web() -> list[Case]:
             fields=_fields(DeskReply),
         ),
         Case("desk:action", "support, no such action", _action("support", "nope"), post),
+        # The ticket page's live parts: presence (who is here) and drafts.
+        Case("desk:presence", "support", _ticket("support"), post, fields=("opened",)),
+        Case("desk:presence", "sales", _ticket("sales"), post, fields=("opened",)),
+        Case("desk:draft", "support, reply", _draft("support", "reply"), post, fields=("body",)),
+        Case("desk:draft", "support, note", _draft("support", "note"), post, fields=("body",)),
+        Case("desk:draft", "sales, reply", _draft("sales", "reply"), post, fields=("body",)),
+        Case("desk:draft", "support, no such kind", _draft("support", "nope"), post),
         # --- reports
         Case("reports:page", params=REPORT_PARAMS),
         Case("reports:data", params=REPORT_PARAMS),

@@ -1,0 +1,64 @@
+"""What the desk keeps of agents at work on a ticket, apart from the ticket's own
+history: the reply or note each is writing (saved as they type), and who has
+the ticket open (for the others to see). Neither is a change to the ticket:
+they are written here, not through tickets.lifecycle, and tidied away
+(helpline.desk.together.tidy)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from helpline.accounts.models import Agent
+from helpline.tickets.models import Ticket
+
+
+class DraftKind(models.TextChoices):
+    REPLY = "reply", _("Reply")
+    NOTE = "note", _("Internal note")
+
+
+class Draft(models.Model):
+    """A reply or a note an agent has begun, one of each per agent and ticket:
+    it survives a reload and another device, and goes once it is sent."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=5, choices=DraftKind.choices)
+    body = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "agent", "kind"], name="desk_draft_one_per_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["updated_at"], name="desk_draft_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} draft of agent {self.agent_id} on ticket {self.ticket_id}"
+
+
+class Presence(models.Model):
+    """An agent with the ticket's page open (its page says so every few seconds),
+    and what they are typing, if anything."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    typing = models.CharField(max_length=5, choices=DraftKind.choices, blank=True)
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent"], name="desk_presence_one_per_agent")
+        ]
+        indexes = [models.Index(fields=["seen_at"], name="desk_presence_seen")]
+
+    def __str__(self) -> str:
+        return f"agent {self.agent_id} on ticket {self.ticket_id}"

@@ -1,0 +1,163 @@
+"""Agents on one ticket together: drafts saved as they type, who else is on the
+ticket and typing, what changed since the page was opened, and a refused send
+that lists it and offers to send anyway (helpline.desk.together)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from helpline.accounts.models import Agent
+from helpline.conftest import World
+from helpline.desk import together
+from helpline.desk.models import Draft, Presence
+from helpline.desk.tests.test_desk import act, login
+from helpline.tickets import lifecycle
+from helpline.tickets.models import EntryKind, Event, EventKind, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft(client: Client, ticket: Ticket, kind: str, body: str):
+    return client.post(reverse("desk:draft", args=[ticket.number, kind]), {"body": body})
+
+
+def _poll(client: Client, ticket: Ticket, opened: float | None = None) -> str:
+    data = {"opened": f"{opened:.3f}"} if opened is not None else {}
+    response = client.post(reverse("desk:presence", args=[ticket.number]), data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _page(client: Client, ticket: Ticket) -> str:
+    return client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+
+
+def _as(agent: Agent) -> Client:
+    return login(Client(), agent)
+
+
+def test_a_draft_survives_a_reload_and_another_device_and_goes_once_sent(world: World) -> None:
+    ticket = world.open()
+    laptop = _as(world.agent)
+    saved = _draft(laptop, ticket, "reply", "Unplug it and wait ten seconds")
+    assert saved.status_code == 200 and "Draft saved at" in saved.content.decode()
+    _draft(laptop, ticket, "note", "Customer is on the phone again")
+
+    phone = _as(world.agent)  # another device, same agent
+    page = _page(phone, ticket)
+    assert re.search(r'<textarea name="body"[^>]*id="reply-body"[^>]*>\s*Unplug it and wait', page)
+    assert re.search(r'id="note-body"[^>]*>\s*Customer is on the phone again', page)
+    assert "Draft saved at" in page
+    # Another agent starts from an empty box.
+    assert "Unplug it" not in _page(_as(world.supervisor), ticket)
+
+    response = act(phone, ticket, "reply", version=ticket.version, body="Unplug it, please.")
+    assert response.status_code == 302
+    assert not Draft.objects.filter(kind="reply").exists()
+    assert Draft.objects.filter(kind="note").exists()  # the note's stays
+    assert "Unplug it and wait" not in _page(laptop, ticket)
+
+
+def test_an_emptied_box_leaves_no_draft_and_bad_drafts_are_refused(world: World) -> None:
+    ticket = world.open()
+    client = _as(world.agent)
+    _draft(client, ticket, "reply", "Hello")
+    assert Draft.objects.count() == 1
+    emptied = _draft(client, ticket, "reply", "   ")
+    assert emptied.status_code == 200 and not Draft.objects.exists()
+
+    too_long = _draft(client, ticket, "reply", "x" * (together.MAX_DRAFT_CHARS + 1))
+    assert too_long.status_code == 413
+    assert "Too long to keep as a draft." in too_long.content.decode()
+    assert _draft(client, ticket, "essay", "Hello").status_code == 404
+    # Another department's agent may not keep one there, nor learn it exists.
+    assert _draft(_as(world.other_agent), ticket, "reply", "Hi").status_code == 404
+    assert not Draft.objects.exists()
+
+
+def test_agents_see_who_else_is_on_the_ticket_and_who_is_typing(world: World) -> None:
+    ticket = world.open()
+    alice, sam = _as(world.agent), _as(world.supervisor)
+    assert "is viewing" not in _poll(alice, ticket)  # alone
+    _poll(sam, ticket)
+    seen_by_alice = _poll(alice, ticket)
+    assert f'<strong translate="no">{world.supervisor.name}</strong> is viewing' in seen_by_alice
+    assert world.supervisor.name not in _poll(sam, ticket)  # nobody sees themselves
+
+    _draft(sam, ticket, "reply", "I'll take this one")
+    assert "is typing a reply" in _poll(alice, ticket)
+    # Typing stops being news after a while; being there lasts while the page polls.
+    later = timezone.now() + timedelta(seconds=together.TYPING_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        _poll(sam, ticket)
+        text = _poll(alice, ticket)
+        assert "is viewing" in text and "is typing" not in text
+    # Gone once the page stops saying it is open.
+    gone = timezone.now() + timedelta(seconds=together.PRESENCE_SECONDS + 20)
+    with time_machine.travel(gone, tick=False):
+        assert "is viewing" not in _poll(alice, ticket)
+
+
+def test_the_page_says_what_changed_since_it_was_opened(world: World) -> None:
+    ticket = world.open()
+    alice = _as(world.agent)
+    opened = time.time()
+    assert "changed since you opened it" not in _poll(alice, ticket, opened)
+    lifecycle.reply(ticket, actor=world.supervisor, body_html="<p>On it.</p>")
+    text = _poll(alice, ticket, opened)
+    assert "This ticket changed since you opened it." in text
+    assert world.supervisor.name in text
+    # Her own changes are no news to her.
+    assert "changed since" not in _poll(_as(world.supervisor), ticket, opened)
+    # The customer writing is news; the clock's marks are not.
+    lifecycle.customer_reply(ticket, actor=world.customer, body_html="<p>Thanks!</p>")
+    assert world.customer.name in _poll(_as(world.supervisor), ticket, opened)
+    later = time.time()
+    Event.objects.create(  # as the SLA sweep records it: nobody's doing
+        ticket=ticket, kind=EventKind.OVERDUE, actor_name="System", created_at=timezone.now()
+    )
+    assert "changed since" not in _poll(alice, ticket, later)
+    # A page opened after the change has nothing to say.
+    assert "changed since" not in _poll(alice, ticket, time.time() + 1)
+    assert "changed since" not in _poll(alice, ticket)  # no time given: nothing
+
+
+def test_a_refused_send_lists_what_changed_and_sends_anyway_on_request(world: World) -> None:
+    ticket = world.open()
+    alice = _as(world.agent)
+    page = alice.get(reverse("desk:ticket", args=[ticket.number]))
+    form = page.context["forms"]["reply"]
+    opened, version = form.initial["opened"], form.initial["version"]
+    lifecycle.reply(ticket, actor=world.supervisor, body_html="<p>Already answered.</p>")
+
+    refused = act(alice, ticket, "reply", version=version, opened=opened, body="My answer")
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    changes = html.split('data-testid="conflict-changes"', 1)[1].split("</ul>", 1)[0]
+    assert world.supervisor.name in changes
+    assert "send it anyway, or revise it first" in html
+    assert ">Send anyway</button>" in html and "My answer" in html
+    kept = refused.context["forms"]["reply"]
+    sent = act(alice, ticket, "reply", version=kept["version"].value(), body=kept["body"].value())
+    assert sent.status_code == 302
+    assert ticket.entries.filter(kind=EntryKind.REPLY).count() == 2
+
+
+def test_tidying_drops_presence_long_gone_and_drafts_left_for_a_month(world: World) -> None:
+    ticket = world.open()
+    together.seen(world.agent, ticket)
+    together.save_draft(world.agent, ticket, together.DraftKind.REPLY, "Old words")
+    assert together.tidy() == 0
+    with time_machine.travel(timezone.now() + together.DRAFTS_KEPT + timedelta(hours=1)):
+        together.seen(world.supervisor, ticket)  # here now: kept
+        assert together.tidy() == 2  # Alice's presence and her draft
+    assert list(Presence.objects.values_list("agent", flat=True)) == [world.supervisor.pk]
+    assert not Draft.objects.exists()

@@ -1,0 +1,72 @@
+"""The ticket page's live parts: its reply and note saved as drafts while typed,
+and who else is on the ticket, what they type, and what changed since the page
+was opened (helpline.desk.together). Both answer htmx with a fragment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from helpline.desk import together
+from helpline.desk.models import DraftKind
+from helpline.desk.views.common import get_ticket_for_agent
+from helpline.tickets.permissions import TicketAction, can
+from helpline.web.auth import agent_required, current_agent
+
+WRITES = {DraftKind.REPLY: TicketAction.REPLY, DraftKind.NOTE: TicketAction.NOTE}
+
+
+@agent_required
+@require_POST
+def save_draft(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    if kind not in DraftKind.values:
+        raise Http404("No such draft")
+    draft_kind = DraftKind(kind)
+    agent = current_agent(request)
+    ticket = get_ticket_for_agent(request, number)
+    if not can(agent, WRITES[draft_kind], ticket):
+        return _status(request, gettext("You may not write this here."), 403)
+    body = request.POST.get("body", "")
+    if len(body) > together.MAX_DRAFT_CHARS:
+        return _status(request, gettext("Too long to keep as a draft."), 413)
+    draft = together.save_draft(agent, ticket, draft_kind, body)
+    return render(request, "desk/_draft_status.html", {"draft": draft})
+
+
+def _status(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(
+        request, "desk/_draft_status.html", {"draft": None, "problem": message}, status=status
+    )
+
+
+@agent_required
+@require_POST
+def presence(request: HttpRequest, number: str) -> HttpResponse:
+    agent = current_agent(request)
+    ticket = get_ticket_for_agent(request, number)
+    together.seen(agent, ticket)
+    opened = _opened(request.POST.get("opened", ""))
+    changes, changed = together.changes_since(ticket, opened, agent) if opened else ([], 0)
+    context = {
+        "ticket": ticket,
+        "others": together.others(agent, ticket),
+        "changes": changes,
+        "more_changes": changed - len(changes),
+    }
+    return render(request, "desk/_presence.html", context)
+
+
+def _opened(raw: str) -> datetime | None:
+    """When the page was opened (seconds since the epoch, as the page says it);
+    None for anything else."""
+    try:
+        stamp = float(raw)
+    except ValueError:
+        return None
+    if not 0 < stamp < 2**33:
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
