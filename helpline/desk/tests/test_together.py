@@ -163,3 +163,31 @@ def test_tidying_drops_presence_long_gone_and_drafts_left_for_a_month(world: Wor
         assert together.tidy() == 2  # Alice's presence and her draft
     assert list(Presence.objects.values_list("agent", flat=True)) == [world.supervisor.pk]
     assert not Draft.objects.exists()
+
+
+@pytest.mark.parametrize("grown", [False, True])
+def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
+    world: World, django_assert_num_queries, grown: bool
+) -> None:
+    """Pinned, and the same for a ticket with a long thread, drafts of both kinds
+    and others on it: the page reads its drafts in one statement, the poll and a
+    draft's save are a few each, whatever the thread holds."""
+    ticket = world.open()
+    alice = _as(world.admin)
+    if grown:
+        for n in range(8):
+            lifecycle.add_note(ticket, actor=world.agent, body_html=f"<p>note {n}</p>")
+            lifecycle.reply(ticket, actor=world.supervisor, body_html=f"<p>reply {n}</p>")
+        _draft(alice, ticket, "reply", "Soon")
+        _draft(alice, ticket, "note", "Later")
+        _poll(_as(world.agent), ticket)
+        _poll(_as(world.supervisor), ticket)
+    url = reverse("desk:ticket", args=[ticket.number])
+    alice.get(url)  # caches warm (statuses, priorities: read once per process)
+    with django_assert_num_queries(20):
+        alice.get(url)
+    # The poll counts the changes only when there are more than it lists.
+    with django_assert_num_queries(8 if grown else 7):
+        _poll(alice, ticket, time.time() - 60)
+    with django_assert_num_queries(6):
+        _draft(alice, ticket, "reply", "Soon, really")
