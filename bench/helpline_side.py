@@ -164,7 +164,7 @@ def search_index() -> dict[str, Any]:
         done += step
     seconds = time.monotonic() - started
     started = time.monotonic()
-    indexer.compact()
+    indexer.compact(full=True)
     compact_seconds = time.monotonic() - started
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

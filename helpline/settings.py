@@ -409,13 +409,9 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
     ),
     # Who had a ticket open an hour ago, and drafts left for a month (desk.together).
     "desk.tidy": ("helpline.desk.tasks.tidy", 3600),
-    # The search index merged back into one piece for fast reading, in short
-    # transactions: once a day, when the day's writes left it in many.
-    "search.compact": (
-        "helpline.search.tasks.compact",
-        24 * 3600,
-        "helpline.search.indexer.needs_compacting",
-    ),
+    # The search index's pieces merged for fast reading: two seconds of short
+    # transactions every ten minutes (a merge with nothing to do writes nothing).
+    "search.compact": ("helpline.search.tasks.compact", 600),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------

@@ -19,9 +19,10 @@ seconds of the commit (the job's 5 seconds, plus the scheduler's turn,
 claimed batches, so the desk keeps working and later changes win.
 
 `compact` puts the index back into its fastest form to read (on SQLite, FTS5's
-segments merged into one; Backend.compact_step), in small steps: after a bulk
-index or a rebuild, and each night (the periodic job `search.compact`) once the
-day's writes left it in more than `COMPACT_ABOVE` pieces.
+segments merged; Backend.compact_step), in small steps: whole after a bulk index
+or a rebuild (`helpline search pending|reindex|compact`), and a little every ten
+minutes (the periodic job `search.compact`), which keeps the desk's own writes
+from leaving it in many pieces.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,10 +47,6 @@ from helpline.tickets.models import Ticket
 WRITE_BATCH = 50
 # A claim older than this belongs to a worker that died.
 CLAIM_SECONDS = 300
-# The nightly compaction runs when the index is in more pieces than this: FTS5
-# keeps merging a few at a time by itself, and a rewrite of the whole index for
-# one more is not worth it.
-COMPACT_ABOVE = 4
 
 
 def index_pending(limit: int = 2_000) -> int:
@@ -108,22 +105,27 @@ def has_pending() -> bool:
     return Pending.objects.exists()
 
 
-def compact(seconds: float | None = None) -> bool:
-    """Merge the index into one piece, a step (a short transaction) at a time,
-    for at most `seconds` if given; True once a step found nothing left to merge,
-    False when the time ran out first."""
+def compact(*, seconds: float | None = None, full: bool = False) -> bool:
+    """Merge the index toward its fastest form to read, a step (a short
+    transaction of its own: never inside one, or it would hold the write lock
+    throughout) at a time: `full` into one piece, for at most twice the index's
+    pages of work (new writes restart a full merge); else the routine merge.
+    At most `seconds` if given. True once a step found nothing left to merge,
+    False when the time or the work allowed ran out first."""
+    if connection.in_atomic_block:
+        raise RuntimeError("compact() takes a transaction a step: call it outside atomic()")
     engine = backend()
+    steps_allowed = engine.prepare_compaction(full)
     deadline = None if seconds is None else time.monotonic() + seconds
-    while engine.compact_step():
-        if deadline is not None and time.monotonic() > deadline:
+    steps = 0
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
             return False
-    return True
-
-
-def needs_compacting() -> bool:
-    """Whether the index is in more than COMPACT_ABOVE pieces (the scheduler asks
-    before it queues `search.compact`)."""
-    return backend().fragments() > COMPACT_ABOVE
+        if steps_allowed is not None and steps >= steps_allowed:
+            return False
+        if not engine.compact_step(full):
+            return True
+        steps += 1
 
 
 def write(stamp: datetime, texts: dict[int, documents.Text], ids: list[int]) -> int:

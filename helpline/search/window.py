@@ -187,7 +187,7 @@ def _probe(
         return None
     scores = dict(batch)
     if scored and ids:
-        scores = dict(engine.newest_matches(wide, before=before, limit=len(ids), scored=True))
+        scores = dict(engine.rescore(wide, before, ids))
         # The worker may have indexed (or removed) a match between the two reads:
         # what has no score now is left out, never looked up.
         visible = [hit for hit in visible if hit[0] in scores]

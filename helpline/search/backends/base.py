@@ -58,14 +58,27 @@ class Backend:
     # without it. PostgreSQL's planner makes that choice itself.
     probes_unscoped = False
 
-    def compact_step(self) -> bool:
+    def compact_step(self, full: bool) -> bool:
         """One bounded step of putting the index back into its fastest form for
-        reading, in its own short transaction; whether there was work to do."""
+        reading, in its own short transaction: `full` into one piece (after a
+        bulk index), else the routine merge; whether there was work to do."""
         return False
+
+    def prepare_compaction(self, full: bool) -> int | None:
+        """Before compacting: the most steps a full compaction may take (None: no
+        bound, for an index that has nothing to merge)."""
+        return None
 
     def fragments(self) -> int:
         """How many pieces the index is in (1 when compact)."""
         return 1
+
+    def rescore(
+        self, text: TextQuery, before: int | None, ids: list[int]
+    ) -> list[tuple[int, Score]]:
+        """(id, score) of matches `ids`, the newest matches below `before` as an
+        unscored read gave them (helpline.search.window._probe)."""
+        return self.newest_matches(text, before=before, limit=len(ids), scored=True)
 
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         """The WHERE condition of the documents matching `text` (which has words

@@ -31,6 +31,9 @@ SNIPPET_TOKENS = 24
 # of a second of the write lock (200 took 0.2 s at 100,000 tickets, the whole
 # index 34 such steps).
 MERGE_PAGES = 100
+# FTS5's 'usermerge': the routine merge takes a level once it holds this many
+# segments (FTS5's own automerge waits for 4).
+USERMERGE = 2
 # A search with a phrase ranks a match here before one only in the thread
 # (`placed`).
 HEAD_COLUMNS = "{subject people}"
@@ -71,24 +74,44 @@ class SqliteBackend(Backend):
     id_column = "rowid"
     probes_unscoped = True
 
-    def compact_step(self) -> bool:
+    def compact_step(self, full: bool) -> bool:
         # FTS5 writes each transaction's documents as a new segment and merges
-        # them only a few at a time, so an index written in batches is in many:
-        # a lookup by id seeks in each (snippets of 25 tickets: 23 ms in 10
-        # segments at 100,000 tickets, 1 ms in one). A negative 'merge' is the
-        # 'optimize' command done in pieces: this many pages a transaction, so
-        # the site's write lock is never held for long. It changed at most one
-        # row (the index's structure) when there was nothing left to merge.
+        # them only a few at a time, so an index written in batches is in many,
+        # and a lookup by id seeks in each (snippets of 25 tickets: 23 ms in 10
+        # segments at 100,000 tickets, 1 ms in one). MERGE_PAGES pages a step,
+        # each step its own transaction, so the write lock is never held long.
+        # Full: a negative 'merge', FTS5's 'optimize' in pieces (every segment into
+        # one; new segments restart it, so callers cap it). Routine: a positive
+        # one, the levels holding USERMERGE segments or more, which converges
+        # while the desk writes. Nothing left to merge changes at most one row.
         with connection.cursor() as cursor:
             before = connection.connection.total_changes
             cursor.execute(
-                "INSERT INTO search_fts(search_fts, rank) VALUES('merge', %s)", [-MERGE_PAGES]
+                "INSERT INTO search_fts(search_fts, rank) VALUES('merge', %s)",
+                [-MERGE_PAGES if full else MERGE_PAGES],
             )
             return connection.connection.total_changes - before >= 2
 
-    def fragments(self) -> int:
+    def prepare_compaction(self, full: bool) -> int | None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(DISTINCT segid) FROM search_fts_idx")
+            cursor.execute(
+                "INSERT INTO search_fts(search_fts, rank) VALUES('usermerge', %s)", [USERMERGE]
+            )
+            if not full:
+                return None
+            cursor.execute("SELECT count(*) FROM search_fts_data")
+            pages = int(cursor.fetchone()[0])
+        # Twice the index's pages: it ends while the desk keeps writing.
+        return 2 * pages // MERGE_PAGES + 10
+
+    def fragments(self) -> int:
+        # One index seek a segment (a plain count(DISTINCT) read the whole table).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE s(id) AS (SELECT min(segid) FROM search_fts_idx UNION ALL "
+                "SELECT (SELECT min(segid) FROM search_fts_idx WHERE segid > s.id) "
+                "FROM s WHERE s.id IS NOT NULL) SELECT count(id) FROM s"
+            )
             return int(cursor.fetchone()[0])
 
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
@@ -117,20 +140,31 @@ class SqliteBackend(Backend):
         )
         return self.placed(text, [pk for pk, _score in found])
 
+    def rescore(
+        self, text: TextQuery, before: int | None, ids: list[int]
+    ) -> list[tuple[int, Score]]:
+        if text.phrases:
+            return self.placed(text, ids)
+        return super().rescore(text, before, ids)
+
     def placed(self, text: TextQuery, ids: list[int]) -> list[tuple[int, Score]]:
         """(id, score) of matches `ids` (newest first, as they came from the index)
-        by where they matched: a term in the subject or the customer's name or
-        address (0.0) before one only in the thread (1.0); the window puts the
+        by where they matched: the phrases in the subject or the customer's name
+        or address (0.0) before a match in the thread (1.0); the window puts the
         newest first among equals. One read: the matches between the lowest and
         the highest id are `ids` themselves (4 ms for 4,000 at 100,000 tickets)."""
-        if not ids:
-            return []
-        terms = " OR ".join(fts_terms(text))
+        phrases = [fts_string(p) for p in text.phrases if has_word(p)]
+        if not ids or not phrases:
+            return [(pk, 1.0) for pk in ids]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM search_fts "
                 "WHERE search_fts MATCH %s AND rowid BETWEEN %s AND %s",
-                [f"({fts_query(text)}) AND {HEAD_COLUMNS} : ({terms})", ids[-1], ids[0]],
+                [
+                    f"({fts_query(text)}) AND {HEAD_COLUMNS} : ({' AND '.join(phrases)})",
+                    ids[-1],
+                    ids[0],
+                ],
             )
             head = {pk for (pk,) in cursor.fetchall()}
         return [(pk, 0.0 if pk in head else 1.0) for pk in ids]
