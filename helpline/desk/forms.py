@@ -18,6 +18,7 @@ from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
 from helpline.tickets.defaults import display_name
 from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, Ticket
+from helpline.tickets.questions import TopicQuestions
 from helpline.tickets.uploads import limits_text
 from helpline.web.widgets import MultipleFileInput
 
@@ -270,8 +271,9 @@ class DueForm(VersionedForm):
         return due
 
 
-class NewTicketForm(forms.Form):
-    """An agent opens a ticket for a customer, as during a phone call."""
+class NewTicketForm(TopicQuestions, forms.Form):
+    """An agent opens a ticket for a customer, as during a phone call, answering
+    the chosen help topic's questions as the portal asks them (required ones too)."""
 
     # 254: the customer's address column (Django's validator alone takes 320).
     email = forms.EmailField(label=gettext_lazy("Customer email"), max_length=254)
@@ -309,3 +311,13 @@ class NewTicketForm(forms.Form):
         empty_label=gettext_lazy("Nobody yet"),
     )
     attachments = _attachments()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topics = list(HelpTopic.objects.filter(is_active=True).prefetch_related("fields"))
+        self.add_questions(topics, self.fields["topic"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["extra"] = self.answers(cleaned)
+        return cleaned

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -16,7 +13,8 @@ from django.utils.translation import gettext, gettext_lazy
 from helpline.accounts.customers import normalize_email
 from helpline.accounts.models import Customer
 from helpline.tickets.lifecycle import Upload
-from helpline.tickets.models import HelpTopic, TopicField
+from helpline.tickets.models import HelpTopic
+from helpline.tickets.questions import TopicQuestions
 from helpline.tickets.uploads import check_uploads, limits_text
 from helpline.web.widgets import MultipleFileInput
 
@@ -55,70 +53,7 @@ def attachments_field() -> AttachmentsField:
     return AttachmentsField(help_text=limits_text())
 
 
-# --- help-topic questions ----------------------------------------------------------
-
-
-def extra_field_name(field: TopicField) -> str:
-    return f"topic_{field.topic_id}_{field.key}"
-
-
-def _form_field_for(field: TopicField) -> forms.Field:
-    """A form field for one topic question.
-
-    Every question is an optional CharField here: the questions of the topics not
-    chosen must never block the form, so whether one is required and whether its
-    value is a number or a date is checked in `OpenTicketForm.clean`, for the
-    chosen topic only.
-    """
-    common: dict[str, Any] = {"label": field.label, "required": False, "help_text": field.help_text}
-    # No `required` attribute: the browser would refuse to send the form over a
-    # question of a topic that is hidden. Assistive technology still hears it.
-    attrs: dict[str, str] = {"aria-required": "true"} if field.required else {}
-    match field.kind:
-        case TopicField.Kind.TEXTAREA:
-            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
-        case TopicField.Kind.CHOICE:
-            options = [("", gettext("Choose…")), *((c, c) for c in field.choice_list)]
-            # The options are the admin's words, as typed: no browser translation.
-            select = forms.Select(attrs={"translate": "no", **attrs}, choices=options)
-            return forms.CharField(widget=select, **common)
-        case TopicField.Kind.NUMBER:
-            number = forms.NumberInput(attrs={"step": "any", **attrs})
-            return forms.CharField(widget=number, **common)
-        case TopicField.Kind.DATE:
-            date = forms.DateInput(attrs={"type": "date", **attrs})
-            return forms.CharField(widget=date, **common)
-        case _:
-            return forms.CharField(max_length=500, widget=forms.TextInput(attrs=attrs), **common)
-
-
-def _check_answer(field: TopicField, value: str) -> str:
-    """The answer as stored in `Ticket.extra`; raises ValidationError when wrong."""
-    match field.kind:
-        case TopicField.Kind.CHOICE:
-            if value not in field.choice_list:
-                raise ValidationError(gettext("Choose one of the options."))
-        case TopicField.Kind.NUMBER:
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                raise ValidationError(gettext("Enter a number.")) from None
-            if not number.is_finite():
-                raise ValidationError(gettext("Enter a number."))
-        case TopicField.Kind.DATE:
-            try:
-                value = datetime.date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise ValidationError(gettext("Enter a date as YYYY-MM-DD.")) from None
-    return value
-
-
-@dataclass
-class TopicGroup:
-    """The questions of one help topic, rendered as one fieldset."""
-
-    topic: HelpTopic
-    fields: list[tuple[forms.BoundField, TopicField]]
+# --- help-topic questions: helpline.tickets.questions ---------------------------------
 
 
 def public_topics() -> list[HelpTopic]:
@@ -128,7 +63,7 @@ def public_topics() -> list[HelpTopic]:
 # --- opening a ticket ------------------------------------------------------------------
 
 
-class OpenTicketForm(PortalForm):
+class OpenTicketForm(TopicQuestions, PortalForm):
     name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("Email address"), max_length=254)
     phone = forms.CharField(label=gettext_lazy("Phone number"), max_length=40, required=False)
@@ -150,19 +85,11 @@ class OpenTicketForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.customer = customer
         self.fields["attachments"] = attachments_field()
-        self.topics = public_topics()
         topic_field = self.fields["topic"]
         assert isinstance(topic_field, forms.ModelChoiceField)
         topic_field.queryset = HelpTopic.objects.filter(is_public=True, is_active=True)
-        # The select carries the hook the small topic-fields script looks for.
-        topic_field.widget.attrs["data-topic-select"] = ""
         topic_field.widget.attrs["translate"] = "no"  # topic names are typed by admins
-        self.questions: dict[str, TopicField] = {}
-        for topic in self.topics:
-            for question in topic.fields.all():
-                name = extra_field_name(question)
-                self.fields[name] = _form_field_for(question)
-                self.questions[name] = question
+        self.add_questions(public_topics(), topic_field)
         if customer is not None:
             # Signed in: the ticket is theirs, whatever the page sends.
             for name in ("name", "email"):
@@ -171,14 +98,6 @@ class OpenTicketForm(PortalForm):
             self.initial.setdefault("name", customer.name)
             self.initial.setdefault("email", customer.email)
             self.initial.setdefault("phone", customer.phone)
-
-    def topic_groups(self) -> list[TopicGroup]:
-        groups = []
-        for topic in self.topics:
-            fields = [(self[n], q) for n, q in self.questions.items() if q.topic_id == topic.pk]
-            if fields:
-                groups.append(TopicGroup(topic=topic, fields=fields))
-        return groups
 
     def clean_subject(self) -> str:
         subject = " ".join(self.cleaned_data["subject"].split())
@@ -194,24 +113,7 @@ class OpenTicketForm(PortalForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        topic = cleaned.get("topic")
-        extra: dict[str, str] = {}
-        if isinstance(topic, HelpTopic):
-            for name, question in self.questions.items():
-                if question.topic_id != topic.pk:
-                    continue
-                value = (cleaned.get(name) or "").strip()
-                if not value:
-                    if question.required:
-                        self.add_error(
-                            name, gettext("This question is required for this help topic.")
-                        )
-                    continue
-                try:
-                    extra[question.key] = _check_answer(question, value)
-                except ValidationError as error:
-                    self.add_error(name, error)
-        cleaned["extra"] = extra
+        cleaned["extra"] = self.answers(cleaned)
         return cleaned
 
 

@@ -440,6 +440,39 @@ def test_a_callers_number_is_kept_on_the_ticket_when_the_customer_has_another(
     assert world.customer.phone == "555-0100"
 
 
+def test_the_phone_ticket_form_asks_the_chosen_topics_questions(
+    client: Client, world: World
+) -> None:
+    """As the portal asks them: a required one must be answered, another topic's
+    never blocks the form, and the answers are the ticket's."""
+    from helpline.tickets.models import TopicField
+
+    TopicField.objects.create(
+        topic=world.topic, key="asset_tag", label="Asset tag", required=True, help_text="Sticker"
+    )
+    TopicField.objects.create(topic=world.sales_topic, key="budget", label="Budget", required=True)
+    login(client, world.agent)
+    form_page = client.get(reverse("desk:new_ticket")).content.decode()
+    assert f'data-topic="{world.topic.pk}"' in form_page and "Asset tag" in form_page
+    assert "helpline/topic-fields.js" in form_page
+    data = {
+        "email": "caller@example.net",
+        "name": "Carla Caller",
+        "source": Source.PHONE,
+        "topic": world.topic.pk,
+        "subject": "Laptop broken",
+        "body": "Screen cracked.",
+    }
+    refused = client.post(reverse("desk:new_ticket"), data)
+    assert refused.status_code == 400
+    assert "This question is required for this help topic." in refused.content.decode()
+    assert 'value="Laptop broken"' in refused.content.decode()
+    field = f"topic_{world.topic.pk}_asset_tag"
+    sent = client.post(reverse("desk:new_ticket"), {**data, field: "HL-0042"})
+    assert sent.status_code == 302
+    assert Ticket.objects.get(subject="Laptop broken").extra == {"asset_tag": "HL-0042"}
+
+
 def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, world: World) -> None:
     login(client, world.agent)
     response = client.post(

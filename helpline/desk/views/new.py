@@ -37,6 +37,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     body_html=text_to_html(data["body"]),
                     source=data["source"],
                     topic=data["topic"],
+                    extra=data["extra"],
                     priority=data["priority"],
                     uploads=uploads,
                     assignee=data["assignee"],

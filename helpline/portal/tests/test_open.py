@@ -148,7 +148,7 @@ def test_every_topic_question_is_rendered_in_a_fieldset_of_its_topic(
     name = f"topic_{world.topic.pk}_{question.key}"
     assert f'<label for="id_{name}"><span translate="no">Asset tag</span>' in html
     assert 'aria-required="true"' in html
-    assert "portal/topic-fields.js" in html
+    assert "helpline/topic-fields.js" in html
 
 
 def test_a_required_topic_question_is_enforced_only_for_its_topic(

@@ -1,5 +1,5 @@
 // Helpline's few lines of page behaviour. Everything works without it; this adds
-// the viewer's time zone, tabs and priority colours. (The portal's topic-fields.js shows the help
+// the viewer's time zone, tabs and priority colours. (topic-fields.js shows the help
 // topic's own questions.)
 (function () {
   "use strict";

@@ -34,13 +34,13 @@ from django.test import Client
 from helpline.accounts.models import Agent, User
 from helpline.api.models import ApiKey
 from helpline.portal.accounts import confirmation_path, pending_login
-from helpline.portal.forms import extra_field_name
 from helpline.portal.views import OPENED_KEY
 from helpline.tests.security.payloads import PAYLOADS, Payload
 from helpline.tests.security.xss import Markers
 from helpline.tickets import lifecycle
 from helpline.tickets.links import rating_path, ticket_from_token, ticket_path
 from helpline.tickets.models import Event, EventKind, HelpTopic, Ticket, TopicField
+from helpline.tickets.questions import extra_field_name
 
 STRONG_PASSWORD = "Plenty-of-entropy-42!"
 # Lines up to RFC 5322's 998: Python folds a long quoted display name into a
