@@ -70,6 +70,17 @@ class PostgresBackend(Backend):
     def _vector(self, text: TextQuery) -> str:
         return f"ts_filter(vec, '{PUBLIC_WEIGHTS}')" if text.public_only else "vec"
 
+    def prepare_compaction(self, full: bool) -> int | None:
+        # Nothing to merge (GIN's pending list is autovacuum's), but after a bulk
+        # index the planner's statistics: without them it took a word in 90% of
+        # the documents for one in 2% and read every match for a page (1.7 s at
+        # a million tickets, 6 ms once analysed). Autovacuum would get there, in
+        # its own time.
+        if full:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE search_document")
+        return None
+
     def condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         where, params = self._text_condition(text)
         if text.scope is not None:
