@@ -408,7 +408,7 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
         "helpline.search.indexer.has_pending",
     ),
     # Who had a ticket open an hour ago, and drafts left for a month (desk.together).
-    "desk.tidy": ("helpline.desk.tasks.tidy", 3600),
+    "desk.tidy": ("helpline.desk.tasks.tidy", 3600, "helpline.desk.together.has_stale"),
     # The search index's pieces merged for fast reading: two seconds of short
     # transactions every ten minutes (a merge with nothing to do writes nothing).
     "search.compact": ("helpline.search.tasks.compact", 600),

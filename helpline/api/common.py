@@ -123,6 +123,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "team": _ref(ticket.team),
         "customer": {"id": customer.pk, "name": customer.name, "email": customer.email},
         "source": ticket.source,
+        "contact_phone": ticket.contact_phone,
         "is_overdue": ticket.is_overdue,
         "due_at": ticket.due_at,
         "sla": _ref(ticket.sla),

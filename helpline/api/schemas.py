@@ -199,6 +199,8 @@ class TicketOut(Schema):
     team: Ref | None
     customer: CustomerRef
     source: str
+    # The phone number given with the ticket (it may differ from the customer's).
+    contact_phone: str | None = None
     is_overdue: bool
     due_at: datetime | None  # the resolution target (or a due date set by hand)
     sla: Ref | None

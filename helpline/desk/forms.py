@@ -63,7 +63,16 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     # When the page was opened (seconds since the epoch): what changed since is
     # shown when the change is refused (helpline.desk.together.changes_since).
-    opened = forms.FloatField(widget=forms.HiddenInput, required=False)
+    opened = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def clean_opened(self) -> float | None:
+        # A time no page gave (not a number, before 1970, past 2242) is none:
+        # nothing to compare, never an error.
+        try:
+            opened = float(self.cleaned_data.get("opened") or "")
+        except ValueError:
+            return None
+        return opened if 0 < opened < 2**33 else None
 
 
 class ReplyForm(VersionedForm):

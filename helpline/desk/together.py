@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from helpline.accounts.models import Agent
 from helpline.desk.models import Draft, DraftKind, Presence
-from helpline.tickets.models import Event, Ticket
+from helpline.tickets.lifecycle import changed_by_others
+from helpline.tickets.models import Entry, EntryKind, Event, Ticket
 
 POLL_SECONDS = 5
 PRESENCE_SECONDS = 30
+# A poll writes "still here" only when the last write is older than this.
+SEEN_WRITE_SECONDS = 15
 # A draft saved this recently means its writer is typing.
 TYPING_SECONDS = 15
 # A draft longer than this is refused (a reply is cut at lib.html.MAX_BODY_CHARS).
@@ -35,23 +38,41 @@ def drafts_of(agent: Agent, ticket: Ticket) -> dict[str, Draft]:
     return {d.kind: d for d in Draft.objects.filter(agent=agent, ticket=ticket)}
 
 
-def save_draft(agent: Agent, ticket: Ticket, kind: DraftKind, body: str) -> Draft | None:
+def save_draft(
+    agent: Agent,
+    ticket: Ticket,
+    kind: DraftKind,
+    body: str,
+    opened: datetime | None = None,
+) -> Draft | None:
     """Keep `body` as the agent's draft of this kind (none when it is blank), and
-    say the agent is typing it. One upsert each: two tabs saving at once both
-    land, the later text wins."""
+    say the agent is typing it, in one short transaction (two tabs saving at once
+    both land, the later text wins). A save still on its way when the agent sent
+    one of that kind after `opened` (their page's time) keeps nothing: the sent
+    text must not come back as a draft."""
     now = timezone.now()
-    _present(agent, ticket, now, typing=kind)
-    if not body.strip():
-        discard_draft(agent, ticket, kind)
+    if opened is not None and _sent_since(agent, ticket, kind, opened):
         return None
-    draft = Draft(agent=agent, ticket=ticket, kind=kind, body=body, updated_at=now)
-    Draft.objects.bulk_create(
-        [draft],
-        update_conflicts=True,
-        unique_fields=["ticket", "agent", "kind"],
-        update_fields=["body", "updated_at"],
-    )
+    with transaction.atomic():
+        _present(agent, ticket, now, typing=kind)
+        if not body.strip():
+            discard_draft(agent, ticket, kind)
+            return None
+        draft = Draft(agent=agent, ticket=ticket, kind=kind, body=body, updated_at=now)
+        Draft.objects.bulk_create(
+            [draft],
+            update_conflicts=True,
+            unique_fields=["ticket", "agent", "kind"],
+            update_fields=["body", "updated_at"],
+        )
     return draft
+
+
+def _sent_since(agent: Agent, ticket: Ticket, kind: str, since: datetime) -> bool:
+    entry_kind = EntryKind.REPLY if kind == DraftKind.REPLY else EntryKind.NOTE
+    return Entry.objects.filter(
+        ticket=ticket, agent=agent, kind=entry_kind, created_at__gt=since
+    ).exists()
 
 
 def discard_draft(agent: Agent, ticket: Ticket, kind: str) -> None:
@@ -63,8 +84,14 @@ def discard_draft(agent: Agent, ticket: Ticket, kind: str) -> None:
 
 
 def seen(agent: Agent, ticket: Ticket) -> None:
-    """The agent has the ticket's page open now."""
-    _present(agent, ticket, timezone.now())
+    """The agent has the ticket's page open now. Written at most every
+    SEEN_WRITE_SECONDS: a read is cheaper than SQLite's one writer."""
+    now = timezone.now()
+    fresh = Presence.objects.filter(
+        ticket=ticket, agent=agent, seen_at__gte=now - timedelta(seconds=SEEN_WRITE_SECONDS)
+    )
+    if not fresh.exists():
+        _present(agent, ticket, now)
 
 
 def _present(agent: Agent, ticket: Ticket, now: datetime, typing: str = "") -> None:
@@ -98,9 +125,7 @@ def changes_since(ticket: Ticket, since: datetime, agent: Agent) -> tuple[list[E
     """What other people (agents, the customer) did to the ticket after `since`
     (the page was opened), oldest first, at most CHANGES_SHOWN; and how many."""
     # People's changes only: the clock's (overdue, escalated) hold back no reply.
-    changes = ticket.events.filter(created_at__gt=since).filter(
-        (Q(agent__isnull=False) & ~Q(agent=agent)) | Q(customer__isnull=False)
-    )
+    changes = changed_by_others(ticket, since, agent)
     shown = list(changes.order_by("created_at", "id")[: CHANGES_SHOWN + 1])
     if len(shown) <= CHANGES_SHOWN:
         return shown, len(shown)
@@ -113,3 +138,13 @@ def tidy() -> int:
     gone, _ = Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT).delete()
     left, _ = Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT).delete()
     return gone + left
+
+
+def has_stale() -> bool:
+    """Whether `tidy` has anything to drop (the scheduler asks before it queues
+    `desk.tidy`): two index reads."""
+    now = timezone.now()
+    return (
+        Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT).exists()
+        or Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT).exists()
+    )

@@ -55,7 +55,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import ResolverMatch
@@ -105,7 +105,19 @@ def not_found(request: HttpRequest) -> HttpResponseBase:
 
 def to_desk_sign_in(request: HttpRequest) -> HttpResponseBase:
     """The refusal of an agent's page (settings.LOGIN_URL is the desk's sign-in)."""
-    return redirect_to_login(request.get_full_path())
+    return sign_in_first(request)
+
+
+def sign_in_first(request: HttpRequest, login_url: str | None = None) -> HttpResponseBase:
+    """To the sign-in page, and back here after. A live part of a page (an htmx
+    request: the presence poll, a draft's save) gets 401 and HX-Redirect, so the
+    whole page goes to the sign-in instead of the sign-in page into the part."""
+    redirect = redirect_to_login(request.get_full_path(), login_url)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = redirect["Location"]
+        return response
+    return redirect
 
 
 def is_customer(request: HttpRequest) -> bool:

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from helpline.accounts.models import Agent, Customer
-from helpline.lib.access import Audience, declare
+from helpline.lib.access import Audience, declare, sign_in_first
 
 View = Callable[..., HttpResponseBase]
 
@@ -26,7 +25,7 @@ def agent_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         agent = getattr(request.user, "agent", None) if request.user.is_authenticated else None
         if agent is None or not request.user.is_active:
-            return redirect_to_login(request.get_full_path(), "desk:login")
+            return sign_in_first(request, "desk:login")
         request.agent = agent  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 

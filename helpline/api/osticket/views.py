@@ -196,6 +196,7 @@ def open_from(parsed: TicketRequest, caller: Caller) -> Ticket:
                 topic=topic,
                 priority=priority,
                 extra=extra,
+                phone=phone,
                 # `alert` (staff alerts) has no switch in the lifecycle yet: ignored.
                 autorespond=to_bool(parsed.get("autorespond"), default=True),
             ),

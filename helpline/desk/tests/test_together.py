@@ -148,9 +148,109 @@ def test_a_refused_send_lists_what_changed_and_sends_anyway_on_request(world: Wo
     assert "send it anyway, or revise it first" in html
     assert ">Send anyway</button>" in html and "My answer" in html
     kept = refused.context["forms"]["reply"]
-    sent = act(alice, ticket, "reply", version=kept["version"].value(), body=kept["body"].value())
+    # Sent again as the page sends it: its time now "opened" again, so it goes.
+    sent = act(
+        alice,
+        ticket,
+        "reply",
+        version=kept["version"].value(),
+        opened=kept["opened"].value(),
+        body=kept["body"].value(),
+    )
     assert sent.status_code == 302
     assert ticket.entries.filter(kind=EntryKind.REPLY).count() == 2
+
+
+def test_a_held_reply_says_its_files_must_be_attached_again(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = world.open()
+    alice = _as(world.agent)
+    opened = time.time()
+    lifecycle.reply(ticket, actor=world.supervisor, body_html="<p>Already answered.</p>")
+    log = SimpleUploadedFile("trace.log", b"boot ok", content_type="text/plain")
+    refused = act(
+        alice,
+        ticket,
+        "reply",
+        version=ticket.version,
+        opened=opened,
+        body="See the log",
+        attachments=log,
+    )
+    assert refused.status_code == 409
+    assert "please attach the files again" in refused.content.decode()
+
+
+def test_a_time_no_page_gave_is_ignored_not_an_error(world: World) -> None:
+    ticket = world.open()
+    alice = _as(world.agent)
+    for opened in ("1e20", "-5", "nan", "inf"):
+        sent = act(alice, ticket, "reply", version=ticket.version, opened=opened, body="Hi")
+        assert sent.status_code == 302, opened
+    poll = alice.post(reverse("desk:presence", args=[ticket.number]), {"opened": "1e20"})
+    assert poll.status_code == 200
+
+
+def test_two_replies_sent_at_once_hold_the_second_under_the_lock(world: World) -> None:
+    """The check is the lifecycle's, under the ticket's lock: of two replies on
+    pages opened before either was sent, the second is held."""
+    ticket = world.open()
+    opened = timezone.now()  # both pages opened after the customer wrote
+    lifecycle.reply(ticket, actor=world.supervisor, body_html="<p>First.</p>", seen_at=opened)
+    with pytest.raises(lifecycle.ChangedMeanwhile):
+        lifecycle.reply(ticket, actor=world.agent, body_html="<p>Second.</p>", seen_at=opened)
+    # The clock's changes hold nothing back.
+    later = timezone.now()
+    Event.objects.create(
+        ticket=ticket, kind=EventKind.OVERDUE, actor_name="System", created_at=timezone.now()
+    )
+    lifecycle.reply(ticket, actor=world.agent, body_html="<p>Second.</p>", seen_at=later)
+
+
+def test_a_draft_save_arriving_after_the_send_keeps_nothing(world: World) -> None:
+    ticket = world.open()
+    alice = _as(world.agent)
+    opened = time.time() - 5
+    act(alice, ticket, "reply", version=ticket.version, body="Unplug it, please.")
+    late = alice.post(
+        reverse("desk:draft", args=[ticket.number, "reply"]),
+        {"body": "Unplug it, please.", "opened": f"{opened:.3f}"},
+    )
+    assert late.status_code == 200 and not Draft.objects.exists()
+    # A save from a page opened after the send is a new draft.
+    fresh = alice.post(
+        reverse("desk:draft", args=[ticket.number, "reply"]),
+        {"body": "One more thing", "opened": f"{time.time() + 1:.3f}"},
+    )
+    assert fresh.status_code == 200 and Draft.objects.count() == 1
+
+
+def test_a_poll_writes_only_every_few_seconds(world: World) -> None:
+    ticket = world.open()
+    alice = _as(world.agent)
+    _poll(alice, ticket)
+    seen = Presence.objects.get().seen_at
+    _poll(alice, ticket)
+    assert Presence.objects.get().seen_at == seen  # read, not written again
+    later = timezone.now() + timedelta(seconds=together.SEEN_WRITE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        _poll(alice, ticket)
+    assert Presence.objects.get().seen_at > seen
+
+
+def test_a_live_part_of_a_page_whose_session_ended_sends_the_page_to_sign_in(
+    world: World,
+) -> None:
+    ticket = world.open()
+    gone = Client()
+    response = gone.post(
+        reverse("desk:presence", args=[ticket.number]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 401
+    assert response["HX-Redirect"].startswith(reverse("desk:login"))
+    # Without htmx: the usual redirect.
+    assert gone.post(reverse("desk:presence", args=[ticket.number])).status_code == 302
 
 
 def test_tidying_drops_presence_long_gone_and_drafts_left_for_a_month(world: World) -> None:
@@ -186,8 +286,12 @@ def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
     alice.get(url)  # caches warm (statuses, priorities: read once per process)
     with django_assert_num_queries(20):
         alice.get(url)
-    # The poll counts the changes only when there are more than it lists.
-    with django_assert_num_queries(8 if grown else 7):
+    # The poll: the session, the agent, the ticket, whether its last "still here"
+    # is fresh, the write when it is not (a fresh one after the drafts below),
+    # the changes (counted when there are more than it lists), the others.
+    with django_assert_num_queries(8):
         _poll(alice, ticket, time.time() - 60)
-    with django_assert_num_queries(6):
+    # A draft: the session, the agent, the ticket, then one transaction (a
+    # savepoint here, inside the test's) of two upserts.
+    with django_assert_num_queries(8):
         _draft(alice, ticket, "reply", "Soon, really")

@@ -49,6 +49,7 @@ def _uploads(data: Data) -> list[lifecycle.Upload]:
 
 
 def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
+    opened = d.get("opened")
     return lifecycle.reply(
         t,
         actor=a,
@@ -56,6 +57,8 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
         uploads=_uploads(d),
         status=d.get("status"),
         expected_version=d["version"],
+        # Held back once if others changed the ticket since the page was opened.
+        seen_at=datetime.fromtimestamp(opened, tz=UTC) if opened is not None else None,
     )
 
 
@@ -288,14 +291,16 @@ def _draft_attrs(ticket: Ticket, kind: str) -> dict[str, str]:
     return {
         "hx-post": reverse("desk:draft", args=[ticket.number, kind]),
         "hx-trigger": "input changed delay:800ms",
-        "hx-params": "body",
+        "hx-params": "body,opened",
         "hx-target": f"#draft-{kind}",
         "hx-sync": "this:replace",
     }
 
 
-# The customer's other tickets listed in the panel, newest first.
+# The customer's other tickets listed in the panel, newest first, and the most
+# of theirs the panel counts.
 CUSTOMER_RECENT = 5
+CUSTOMER_COUNT_CAP = 1_000
 
 
 def _customer_panel(agent: Agent, ticket: Ticket) -> dict[str, Any]:
@@ -307,7 +312,10 @@ def _customer_panel(agent: Agent, ticket: Ticket) -> dict[str, Any]:
         theirs.exclude(pk=ticket.pk).select_related("status").order_by("-pk")[:CUSTOMER_RECENT]
     )
     return {
-        "customer_ticket_count": theirs.count(),
+        # Counted up to COUNT_CAP + 1: a customer with a hundred thousand tickets
+        # shows "1,000+" instead of counting them on every page view.
+        "customer_ticket_count": theirs[: CUSTOMER_COUNT_CAP + 1].count(),
+        "customer_count_cap": CUSTOMER_COUNT_CAP,
         "customer_recent": recent,
         "customer_search": urlencode({"q": f"customer:{ticket.customer.email}", "order": "newest"}),
     }
@@ -364,6 +372,8 @@ def render_ticket(
         "opened": f"{opened:.3f}",
         "poll_seconds": together.POLL_SECONDS,
         "conflict_changes": conflict_changes,
+        # A form sent back loses its files (a browser cannot fill a file input).
+        "files_dropped": request.method == "POST" and bool(request.FILES),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -390,15 +400,6 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
     form = _make_form(action, ticket, request.POST, request.FILES)
     if not form.is_valid():
         return render_ticket(request, ticket, bound={action: form}, status=400)
-    if action == "reply" and (changes := _changed_since_opened(form, ticket, agent)):
-        # A reply goes to the customer: one written on a page that others changed
-        # meanwhile (another agent's reply above all) is held back once, with what
-        # changed; sending it again sends it.
-        message = gettext(
-            "Others changed this ticket since you opened it. Read what changed before "
-            "your reply goes to the customer."
-        )
-        return _refused_with_changes(request, action, number, message, changes, version=None)
     try:
         ticket = spec.run(ticket, agent, form.cleaned_data)
     except ValidationError as exc:  # attachments over the limits

@@ -33,7 +33,8 @@ def save_draft(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     body = request.POST.get("body", "")
     if len(body) > together.MAX_DRAFT_CHARS:
         return _status(request, gettext("Too long to keep as a draft."), 413)
-    draft = together.save_draft(agent, ticket, draft_kind, body)
+    opened = _opened(request.POST.get("opened", ""))
+    draft = together.save_draft(agent, ticket, draft_kind, body, opened)
     return render(request, "desk/_draft_status.html", {"draft": draft})
 
 

@@ -174,6 +174,12 @@
     sendShortcut();
     watchLimits(document);
   });
+  // The ticket page's presence poll says nothing while its tab is hidden: an
+  // agent with ten tabs open is on the one they look at.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "presence" && document.hidden) event.preventDefault();
+  });
   // Queue rows swapped in by htmx (the desk's filters).
   document.addEventListener("htmx:load", function (event) { paintPriorities(event.target); });
 })();

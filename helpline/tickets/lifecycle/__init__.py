@@ -26,6 +26,7 @@ from helpline.tickets.lifecycle.clock import plan_for, set_due, set_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
+    ChangedMeanwhile,
     Conflict,
     LifecycleError,
     NotAllowed,
@@ -60,6 +61,7 @@ from helpline.tickets.lifecycle.sweep import sla_tick_many
 from helpline.tickets.lifecycle.thread import (
     add_collaborator,
     add_note,
+    changed_by_others,
     customer_reply,
     is_party,
     reply,
@@ -68,6 +70,7 @@ from helpline.tickets.lifecycle.thread import (
 __all__ = [
     "Actor",
     "Body",
+    "ChangedMeanwhile",
     "Conflict",
     "LifecycleError",
     "NewTicket",
@@ -83,6 +86,7 @@ __all__ = [
     "can_escalate",
     "change_priority",
     "change_status",
+    "changed_by_others",
     "claim",
     "close",
     "customer_reply",

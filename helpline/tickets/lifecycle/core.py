@@ -92,6 +92,21 @@ class Conflict(LifecycleError):
         self.ticket = ticket
 
 
+class ChangedMeanwhile(Conflict):
+    """People changed the ticket (another agent replied, the customer wrote, ...)
+    after the reply's writer opened it: the reply waits until they have seen it."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        LifecycleError.__init__(
+            self,
+            _(
+                "Others changed this ticket since you opened it. Read what changed "
+                "before your reply goes to the customer."
+            ),
+        )
+        self.ticket = ticket
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file to attach, already read and checked by the channel."""

@@ -6,15 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from helpline.accounts.models import Customer
+from helpline.accounts.models import Agent, Customer
 from helpline.tickets.deadlines import pauses
 from helpline.tickets.lifecycle.clock import record_answer
 from helpline.tickets.lifecycle.core import (
     Actor,
     Body,
     Change,
+    ChangedMeanwhile,
     NotAllowed,
     Refused,
     Upload,
@@ -29,6 +31,7 @@ from helpline.tickets.lifecycle.status import apply_reopen, move_status
 from helpline.tickets.models import (
     Collaborator,
     EntryKind,
+    Event,
     EventKind,
     Source,
     State,
@@ -40,6 +43,14 @@ from helpline.tickets.permissions import TicketAction, can_in_department
 from helpline.tickets.reasons import own
 
 
+def changed_by_others(ticket: Ticket, since: datetime, agent: Agent) -> QuerySet[Event]:
+    """The changes people other than `agent` (agents, the customer) made to the
+    ticket after `since`: what a reply's writer has not seen."""
+    return ticket.events.filter(created_at__gt=since).filter(
+        (Q(agent__isnull=False) & ~Q(agent=agent)) | Q(customer__isnull=False)
+    )
+
+
 def reply(
     ticket: Ticket,
     *,
@@ -49,16 +60,23 @@ def reply(
     status: Status | None = None,
     source: str = Source.WEB,
     expected_version: int | None = None,
+    seen_at: datetime | None = None,
 ) -> Ticket:
     """An agent's answer to the customer. Answering an unassigned ticket claims it.
 
     `status` optionally moves the ticket to another open status in the same step;
     the version is checked only then, since a reply alone overwrites nothing.
+    `seen_at` is when the writer last saw the ticket: if other people changed it
+    after that (the clock's changes do not count), `ChangedMeanwhile` is raised.
+    Checked under the ticket's lock, so of two replies sent at once, the second
+    waits for the first and is held.
     """
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version if status is not None else None)
         agent = require_agent(actor, TicketAction.REPLY, ticket)
+        if seen_at is not None and changed_by_others(ticket, seen_at, agent).exists():
+            raise ChangedMeanwhile(ticket)
         if not ticket.is_open:
             raise Refused(_("This ticket is closed; reopen it before replying."))
         change = Change(ticket, actor)
