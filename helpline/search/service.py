@@ -144,7 +144,13 @@ def search(
         )
         engine = backend()
         found = text_page(
-            engine, text, tickets, newest=order == "newest" or prefix, after=after, limit=limit
+            engine,
+            text,
+            tickets,
+            newest=order == "newest" or prefix,
+            after=after,
+            limit=limit,
+            filtered=bool(parsed.qualifiers) or within is not None,
         )
         ids, next_at = found.ids, found.next_at
         results.windowed = found.ranked_newest

@@ -213,3 +213,29 @@ def test_batches_that_grow_leave_no_match_out(
         cursor=first.next_cursor,
     )
     assert [hit.ticket.number for hit in second.hits] == [mine.number]
+
+
+def test_a_search_without_filters_takes_little_more_than_the_page_needs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index answers in the searcher's scope, so without qualifiers nearly every
+    match passes: an eighth more than the page needs first (2,251 for best match),
+    twice that with qualifiers (4,002). Each match read costs (PostgreSQL reads
+    its document and scores it)."""
+    world.open("Kettle", body_html="<p>The kettle whistles.</p>")
+    index()
+    engine = type(backend())
+    asked: list[int] = []
+    real = engine.newest_matches
+
+    def counting(self, text, *, before, limit, scored, offset=0):  # type: ignore[no-untyped-def]
+        asked.append(limit)
+        return real(self, text, before=before, limit=limit, scored=scored, offset=offset)
+
+    monkeypatch.setattr(engine, "newest_matches", counting)
+    need = window.RANK_WINDOW + 1
+    search("kettle", agent=world.admin)
+    assert asked == [need + need // 8]
+    asked.clear()
+    search("kettle status:open", agent=world.admin)
+    assert asked == [2 * need]
