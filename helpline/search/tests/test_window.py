@@ -4,6 +4,8 @@ and says so, and newest first pages on below what it examined, without gaps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import signing
 from django.test import Client
@@ -228,7 +230,9 @@ def test_a_search_without_filters_takes_little_more_than_the_page_needs(
     asked: list[int] = []
     real = engine.newest_matches
 
-    def counting(self, text, *, before, limit, scored, offset=0):  # type: ignore[no-untyped-def]
+    def counting(
+        self: Any, text: Any, *, before: int | None, limit: int, scored: bool, offset: int = 0
+    ) -> Any:
         asked.append(limit)
         return real(self, text, before=before, limit=limit, scored=scored, offset=offset)
 
