@@ -22,11 +22,15 @@ class Draft(models.Model):
     """A reply or a note an agent has begun, one of each per agent and ticket:
     it survives a reload and another device, and goes once it is sent."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=5, choices=DraftKind.choices)
-    body = models.TextField()
-    updated_at = models.DateTimeField()
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    kind = models.CharField(max_length=5, choices=DraftKind.choices, verbose_name=_("kind"))
+    body = models.TextField(verbose_name=_("text"))
+    updated_at = models.DateTimeField(verbose_name=_("saved at"))
 
     class Meta:
         verbose_name = _("draft")
@@ -46,11 +50,17 @@ class Presence(models.Model):
     """An agent with the ticket's page open (its page says so every few seconds),
     and what they are typing, if anything."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
-    seen_at = models.DateTimeField()
-    typing = models.CharField(max_length=5, choices=DraftKind.choices, blank=True)
-    typing_at = models.DateTimeField(null=True, blank=True)
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
+    typing = models.CharField(
+        max_length=5, choices=DraftKind.choices, blank=True, verbose_name=_("typing")
+    )
+    typing_at = models.DateTimeField(null=True, blank=True, verbose_name=_("typing since"))
 
     class Meta:
         verbose_name = _("presence")
