@@ -280,6 +280,26 @@ class DueForm(VersionedForm):
         return due
 
 
+class AnswersForm(TopicQuestions, VersionedForm):
+    """The ticket's answers to its help topic's questions, filled in or changed
+    later (a phone ticket opened in a hurry, a question added to the topic)."""
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        topics = [ticket.topic] if ticket.topic is not None else []
+        self.add_questions(topics, forms.Field())
+        for name, question in self.questions.items():
+            self.initial.setdefault(name, (ticket.extra or {}).get(question.key, ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        answers = self.answers({**cleaned, "topic": self.ticket.topic})
+        # Every question of the topic: an emptied one removes its answer.
+        cleaned["extra"] = {q.key: answers.get(q.key, "") for q in self.questions.values()}
+        return cleaned
+
+
 class NewTicketForm(TopicQuestions, forms.Form):
     """An agent opens a ticket for a customer, as during a phone call, answering
     the chosen help topic's questions as the portal asks them (required ones too)."""

@@ -99,6 +99,10 @@ class TopicQuestions:
                 self.fields[name] = form_field_for(question)
                 self.questions[name] = question
 
+    def question_names(self) -> str:
+        """The questions' field names, space-separated (desk/_action.html's list)."""
+        return " ".join(self.questions)
+
     def topic_groups(self) -> list[TopicGroup]:
         form = self._form()
         groups = []

@@ -473,6 +473,37 @@ def test_the_phone_ticket_form_asks_the_chosen_topics_questions(
     assert Ticket.objects.get(subject="Laptop broken").extra == {"asset_tag": "HL-0042"}
 
 
+def test_the_topics_answers_can_be_filled_in_or_changed_on_the_ticket_page(
+    client: Client, world: World
+) -> None:
+    from helpline.tickets.models import TopicField
+
+    ticket = world.open()  # opened before the topic asked anything
+    TopicField.objects.create(topic=world.topic, key="asset_tag", label="Asset tag", required=True)
+    TopicField.objects.create(topic=world.topic, key="room", label="Room")
+    login(client, world.agent)
+    page = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert "Answer the topic" in page and 'id="answers-topic_' in page
+    tag, room = f"topic_{world.topic.pk}_asset_tag", f"topic_{world.topic.pk}_room"
+
+    refused = act(client, ticket, "answers", version=ticket.version, **{room: "B12"})
+    assert refused.status_code == 400
+    assert "This question is required for this help topic." in refused.content.decode()
+    sent = act(client, ticket, "answers", version=ticket.version, **{tag: "HL-7", room: "B12"})
+    assert sent.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.extra == {"asset_tag": "HL-7", "room": "B12"}
+    # Changed again: the room emptied is no answer any more; the timeline says who.
+    sent = act(client, ticket, "answers", version=ticket.version, **{tag: "HL-8", room: ""})
+    ticket.refresh_from_db()
+    assert ticket.extra == {"asset_tag": "HL-8"}
+    timeline = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert 'answered “<span translate="no">Asset tag</span>”' in timeline
+    # The same answers again change nothing, and say so.
+    same = act(client, ticket, "answers", version=ticket.version, **{tag: "HL-8"})
+    assert same.status_code == 400 and "Nothing was changed." in same.content.decode()
+
+
 def test_a_phone_ticket_form_with_errors_keeps_what_was_typed(client: Client, world: World) -> None:
     login(client, world.agent)
     response = client.post(

@@ -284,7 +284,7 @@ def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
         _poll(_as(world.supervisor), ticket)
     url = reverse("desk:ticket", args=[ticket.number])
     alice.get(url)  # caches warm (statuses, priorities: read once per process)
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):  # 20, and the topic's questions (answers form)
         alice.get(url)
     # The poll: the session, the agent, the ticket, whether its last "still here"
     # is fresh, the write when it is not (a fresh one after the drafts below),

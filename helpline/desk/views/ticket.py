@@ -109,6 +109,10 @@ def _priority(t: Ticket, a: Agent, d: Data) -> Ticket:
     )
 
 
+def _answers(t: Ticket, a: Agent, d: Data) -> Ticket:
+    return lifecycle.set_answers(t, actor=a, answers=d["extra"], expected_version=d["version"])
+
+
 def _edit(t: Ticket, a: Agent, d: Data) -> Ticket:
     return lifecycle.edit(
         t,
@@ -220,6 +224,9 @@ ACTIONS: dict[str, DeskAction] = {
     "edit": DeskAction(
         desk_forms.EditForm, TicketAction.EDIT, _edit, gettext_lazy("Ticket updated.")
     ),
+    "answers": DeskAction(
+        desk_forms.AnswersForm, TicketAction.EDIT, _answers, gettext_lazy("Answers saved.")
+    ),
     "resolve": DeskAction(
         desk_forms.ResolveForm, TicketAction.RESOLVE, _resolve, gettext_lazy("Ticket resolved.")
     ),
@@ -262,6 +269,8 @@ def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -
     elif name == "edit":
         kwargs["ticket"] = ticket
         kwargs["initial"].update(subject=ticket.subject, topic=ticket.topic_id)
+    elif name == "answers":
+        kwargs["ticket"] = ticket
     elif name == "priority":
         kwargs["initial"].update(priority=ticket.priority_id)
     elif name == "status":

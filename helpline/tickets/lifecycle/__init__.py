@@ -56,6 +56,7 @@ from helpline.tickets.lifecycle.status import (
     edit,
     reopen,
     resolve,
+    set_answers,
 )
 from helpline.tickets.lifecycle.sweep import sla_tick_many
 from helpline.tickets.lifecycle.thread import (
@@ -109,6 +110,7 @@ __all__ = [
     "reply",
     "reply_author",
     "resolve",
+    "set_answers",
     "set_due",
     "set_plan",
     "sla_tick",

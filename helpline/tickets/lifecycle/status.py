@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from helpline.tickets.models import (
     Status,
     StatusPurpose,
     Ticket,
+    TopicField,
 )
 from helpline.tickets.permissions import TicketAction
 
@@ -180,6 +181,46 @@ def edit(
             follow_plan(change)
         if not change.events:
             raise Refused(_("Nothing was changed."))
+        return change.save()
+
+
+def set_answers(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    answers: Mapping[str, str],
+    expected_version: int | None = None,
+) -> Ticket:
+    """Fill in or change the answers to the help topic's questions (Ticket.extra,
+    by question key; an empty answer removes it), checked by the caller's form
+    (helpline.tickets.questions). One event per answer changed."""
+    with transaction.atomic():
+        ticket = lock_ticket(ticket, expected_version)
+        require_agent(actor, TicketAction.EDIT, ticket)
+        refuse_archived(ticket)
+        change = Change(ticket, actor)
+        labels = dict(
+            TopicField.objects.filter(topic_id=ticket.topic_id).values_list("key", "label")
+        )
+        extra = dict(ticket.extra or {})
+        for key, value in answers.items():
+            old = str(extra.get(key, ""))
+            if value == old:
+                continue
+            change.event(
+                EventKind.EDITED,
+                field="answer",
+                old=old[:255],
+                new=value[:255],
+                data={"question": labels.get(key, key)[:200]},
+            )
+            if value:
+                extra[key] = value
+            else:
+                extra.pop(key, None)
+        if not change.events:
+            raise Refused(_("Nothing was changed."))
+        change.set(extra=extra)
         return change.save()
 
 
