@@ -74,6 +74,9 @@ def test_an_emptied_box_leaves_no_draft_and_bad_drafts_are_refused(world: World)
     emptied = _draft(client, ticket, "reply", "   ")
     assert emptied.status_code == 200 and not Draft.objects.exists()
 
+    nul = _draft(client, ticket, "reply", "a\x00b")  # PostgreSQL refuses NUL in text
+    assert nul.status_code == 200 and Draft.objects.get().body == "ab"
+    _draft(client, ticket, "reply", "")
     too_long = _draft(client, ticket, "reply", "x" * (together.MAX_DRAFT_CHARS + 1))
     assert too_long.status_code == 413
     assert "Too long to keep as a draft." in too_long.content.decode()

@@ -30,7 +30,8 @@ def save_draft(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, number)
     if not can(agent, WRITES[draft_kind], ticket):
         return _status(request, gettext("You may not write this here."), 403)
-    body = request.POST.get("body", "")
+    # NUL is no text (PostgreSQL refuses it; the reply form, on send, too).
+    body = request.POST.get("body", "").replace("\x00", "")
     if len(body) > together.MAX_DRAFT_CHARS:
         return _status(request, gettext("Too long to keep as a draft."), 413)
     opened = _opened(request.POST.get("opened", ""))
