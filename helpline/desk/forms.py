@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
+from helpline.desk import together
 from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
 from helpline.tickets.defaults import display_name
@@ -65,14 +66,8 @@ class VersionedForm(forms.Form):
     # shown when the change is refused (helpline.desk.together.changes_since).
     opened = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
-    def clean_opened(self) -> float | None:
-        # A time no page gave (not a number, before 1970, past 2242) is none:
-        # nothing to compare, never an error.
-        try:
-            opened = float(self.cleaned_data.get("opened") or "")
-        except ValueError:
-            return None
-        return opened if 0 < opened < 2**33 else None
+    def clean_opened(self) -> datetime | None:
+        return together.page_time(self.cleaned_data.get("opened") or "")
 
 
 class ReplyForm(VersionedForm):

@@ -9,9 +9,10 @@ ticket's own rows, so no ticket is locked or versioned by it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from helpline.accounts.models import Agent
@@ -32,6 +33,19 @@ CHANGES_SHOWN = 5
 # Tidied away by the worker (`desk.tidy`): presence long gone, drafts left behind.
 PRESENCE_KEPT = timedelta(hours=1)
 DRAFTS_KEPT = timedelta(days=30)
+
+
+def page_time(raw: str) -> datetime | None:
+    """When a page was opened, as it says it (seconds since the epoch, from the
+    ticket page's forms and polls); None for anything else (not a number, before
+    1970, past 2242): nothing to compare, never an error."""
+    try:
+        stamp = float(raw)
+    except ValueError:
+        return None
+    if not 0 < stamp < 2**33:  # NaN fails this too
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
 
 
 def drafts_of(agent: Agent, ticket: Ticket) -> dict[str, Draft]:
@@ -132,19 +146,21 @@ def changes_since(ticket: Ticket, since: datetime, agent: Agent) -> tuple[list[E
     return shown[:CHANGES_SHOWN], changes.count()
 
 
-def tidy() -> int:
-    """Drop presence long gone and drafts left for a month; how many rows."""
+def _stale() -> tuple[QuerySet[Presence], QuerySet[Draft]]:
+    """Presence long gone, and drafts left for a month."""
     now = timezone.now()
-    gone, _ = Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT).delete()
-    left, _ = Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT).delete()
-    return gone + left
+    return (
+        Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT),
+        Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT),
+    )
+
+
+def tidy() -> int:
+    """Drop what is stale; how many rows."""
+    return sum(rows.delete()[0] for rows in _stale())
 
 
 def has_stale() -> bool:
     """Whether `tidy` has anything to drop (the scheduler asks before it queues
     `desk.tidy`): two index reads."""
-    now = timezone.now()
-    return (
-        Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT).exists()
-        or Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT).exists()
-    )
+    return any(rows.exists() for rows in _stale())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -49,7 +48,6 @@ def _uploads(data: Data) -> list[lifecycle.Upload]:
 
 
 def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
-    opened = d.get("opened")
     return lifecycle.reply(
         t,
         actor=a,
@@ -58,7 +56,7 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
         status=d.get("status"),
         expected_version=d["version"],
         # Held back once if others changed the ticket since the page was opened.
-        seen_at=datetime.fromtimestamp(opened, tz=UTC) if opened is not None else None,
+        seen_at=d.get("opened"),
     )
 
 
@@ -440,7 +438,7 @@ def _changed_since_opened(form: forms.Form, ticket: Ticket, agent: Agent) -> lis
     opened = form.cleaned_data.get("opened")
     if opened is None:
         return []
-    changes, _count = together.changes_since(ticket, datetime.fromtimestamp(opened, tz=UTC), agent)
+    changes, _count = together.changes_since(ticket, opened, agent)
     return changes
 
 

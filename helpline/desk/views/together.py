@@ -4,8 +4,6 @@ was opened (helpline.desk.together). Both answer htmx with a fragment."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
@@ -34,7 +32,7 @@ def save_draft(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     body = request.POST.get("body", "").replace("\x00", "")
     if len(body) > together.MAX_DRAFT_CHARS:
         return _status(request, gettext("Too long to keep as a draft."), 413)
-    opened = _opened(request.POST.get("opened", ""))
+    opened = together.page_time(request.POST.get("opened", ""))
     draft = together.save_draft(agent, ticket, draft_kind, body, opened)
     return render(request, "desk/_draft_status.html", {"draft": draft})
 
@@ -51,7 +49,7 @@ def presence(request: HttpRequest, number: str) -> HttpResponse:
     agent = current_agent(request)
     ticket = get_ticket_for_agent(request, number)
     together.seen(agent, ticket)
-    opened = _opened(request.POST.get("opened", ""))
+    opened = together.page_time(request.POST.get("opened", ""))
     changes, changed = together.changes_since(ticket, opened, agent) if opened else ([], 0)
     context = {
         "ticket": ticket,
@@ -60,15 +58,3 @@ def presence(request: HttpRequest, number: str) -> HttpResponse:
         "more_changes": changed - len(changes),
     }
     return render(request, "desk/_presence.html", context)
-
-
-def _opened(raw: str) -> datetime | None:
-    """When the page was opened (seconds since the epoch, as the page says it);
-    None for anything else."""
-    try:
-        stamp = float(raw)
-    except ValueError:
-        return None
-    if not 0 < stamp < 2**33:
-        return None
-    return datetime.fromtimestamp(stamp, tz=UTC)
