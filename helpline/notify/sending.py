@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from helpline.notify.addresses import reply_address
 from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
+from helpline.tickets.models import Attachment, Event
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,36 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for name, content, content_type in _files(message):
+        email.attach(name, content, content_type)
     return email
+
+
+# Mail a person wrote (an agent's reply, a resolution) carries the files attached
+# to it, as it would from any mail client: a manual from a canned reply reaches
+# the customer's mailbox, not only the portal.
+CARRIES_FILES = frozenset({MailKind.REPLY, MailKind.RESOLVED})
+
+
+def _files(message: OutboundMessage) -> list[tuple[str, bytes, str]]:
+    """(name, content, type) of the files of the message's thread entry, read when
+    it is sent (never kept twice). A file gone from storage is left out and
+    logged: the mail still goes, and the ticket page still lists the entry."""
+    if message.kind not in CARRIES_FILES or message.event_id is None:
+        return []
+    entry_id = (
+        Event.objects.filter(pk=message.event_id).values_list("data", flat=True).first() or {}
+    ).get("entry")
+    if not isinstance(entry_id, int):
+        return []
+    files = []
+    for stored in Attachment.objects.filter(entry_id=entry_id).order_by("id"):
+        try:
+            with stored.file.open("rb") as stream:
+                files.append((stored.filename, stream.read(), stored.content_type))
+        except OSError:
+            log.error("Mail %s goes without %s: its file is gone", message.pk, stored.pk)
+    return files
 
 
 def _is_permanent(error: Exception) -> bool:

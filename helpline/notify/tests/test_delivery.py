@@ -31,6 +31,7 @@ from helpline.notify.tasks import send_due_mail
 from helpline.notify.tests.helpers import deliver_pending, fan_out_pending, run_worker
 from helpline.notify.tests.smtp import SMTPServer, free_port
 from helpline.tickets import lifecycle
+from helpline.tickets.models import Attachment
 
 ADDRESSES = re.compile(r"<([^>]+)>")
 
@@ -65,6 +66,56 @@ def test_a_customer_opening_a_ticket_gets_the_autoresponse_with_a_working_link(
     outbound = OutboundMessage.objects.get(kind=MailKind.AUTORESPONSE)
     assert outbound.status == OutboundStatus.SENT and outbound.sent_at is not None
     assert outbound.message_id == mail.header("Message-ID")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_and_a_resolution_carry_their_files_and_a_note_mail_none(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    ticket = world.open()
+    pdf = b"%PDF-1.4 the manual"
+    ticket = lifecycle.reply(
+        ticket,
+        actor=world.agent,
+        body_html="<p>The manual is attached.</p>",
+        uploads=[lifecycle.Upload("manual.pdf", "application/pdf", pdf)],
+    )
+    lifecycle.resolve(
+        ticket,
+        actor=world.agent,
+        explanation_html="<p>Fixed, log attached.</p>",
+        uploads=[lifecycle.Upload("fix.log", "text/plain", b"fixed")],
+    )
+    run_worker()
+
+    reply, resolution = smtp_server.to("ken@example.com")[-2:]
+    [part] = list(reply.message.iter_attachments())
+    assert part.get_filename() == "manual.pdf" and part.get_content_type() == "application/pdf"
+    assert part.get_content() == pdf
+    [log_part] = list(resolution.message.iter_attachments())
+    assert log_part.get_filename() == "fix.log"
+    assert log_part.get_content().strip() == "fixed"  # a text part: CRLF added
+    [autoresponse] = [m for m in smtp_server.to("ken@example.com") if "Auto-Submitted" in m.message]
+    assert not list(autoresponse.message.iter_attachments())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_gone_from_storage_is_left_out_and_the_reply_still_goes(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    ticket = lifecycle.reply(
+        world.open(),
+        actor=world.agent,
+        body_html="<p>Attached.</p>",
+        uploads=[lifecycle.Upload("gone.pdf", "application/pdf", b"%PDF")],
+    )
+    stored = Attachment.objects.get(entry__ticket=ticket, entry__kind="reply")
+    stored.file.storage.delete(str(stored.file.name))
+    run_worker()
+
+    reply = smtp_server.to("ken@example.com")[-1]
+    assert "Attached." in reply.text
+    assert not list(reply.message.iter_attachments())
 
 
 @pytest.mark.django_db(transaction=True)
