@@ -28,6 +28,7 @@ from helpline.automation.models import (
     TARGET_COLUMNS,
     TARGET_OF,
     Action,
+    CannedAttachment,
     CannedReply,
     Condition,
     Field,
@@ -222,8 +223,22 @@ class RuleAdmin(admin.ModelAdmin):
         self.message_user(request, text, messages.SUCCESS)
 
 
+class CannedAttachmentInline(admin.TabularInline):
+    model = CannedAttachment
+    extra = 0
+    fields = ["filename", "content_type", "size"]
+    readonly_fields = ["filename", "content_type", "size"]
+    can_delete = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Added on the desk's page, which checks the files against the limits.
+        return False
+
+
 @admin.register(CannedReply)
 class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ["title", "is_active", "updated_at"]
-    list_filter = ["is_active"]
+    list_display = ["title", "department", "owner", "is_active", "updated_at"]
+    list_filter = ["is_active", "department"]
     search_fields = ["title", "body_html"]
+    autocomplete_fields = ["owner"]
+    inlines = [CannedAttachmentInline]

@@ -21,6 +21,7 @@ Run-time failures are recorded on the rule (`last_error`, `last_error_at`,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -46,12 +47,36 @@ if TYPE_CHECKING:
 
 
 class CannedReply(models.Model):
-    """A prepared answer: sent by a routing rule, or picked by agents in the desk."""
+    """A prepared answer: sent by a routing rule, or picked by agents in the desk's
+    reply box (helpline.automation.canned), its variables filled from the ticket.
 
-    title = models.CharField(max_length=120, unique=True, verbose_name=gettext_lazy("title"))
+    Shared (no owner) or one agent's own; for one department or every one (no
+    department). A routing rule sends shared replies only."""
+
+    title = models.CharField(max_length=120, verbose_name=gettext_lazy("title"))
     body_html = models.TextField(
         gettext_lazy("body"),
         help_text=gettext_lazy("HTML; scripts, styles and unsafe links are removed on save."),
+    )
+    # PROTECT: a department's replies would otherwise become everybody's (SET_NULL)
+    # or vanish with it (CASCADE); the admin lists them when it refuses.
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="canned_replies",
+        verbose_name=gettext_lazy("department"),
+        help_text=gettext_lazy("Empty: offered in every department."),
+    )
+    owner = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_replies",
+        verbose_name=gettext_lazy("owner"),
+        help_text=gettext_lazy("Empty: shared with every agent of the department."),
     )
     is_active = models.BooleanField(gettext_lazy("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
@@ -60,6 +85,22 @@ class CannedReply(models.Model):
         verbose_name = gettext_lazy("canned reply")
         ordering = ["title"]
         verbose_name_plural = gettext_lazy("canned replies")
+        constraints = [
+            # A title names one shared reply, and one of each agent's own (the
+            # picker lists them by title).
+            models.UniqueConstraint(
+                fields=["title"],
+                condition=models.Q(owner__isnull=True),
+                name="canned_shared_title_unique",
+                violation_error_message=gettext_lazy("A shared canned reply has this title."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "title"],
+                condition=models.Q(owner__isnull=False),
+                name="canned_own_title_unique",
+                violation_error_message=gettext_lazy("You have a canned reply with this title."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -68,6 +109,36 @@ class CannedReply(models.Model):
         # Sanitized on the way in, like every other body, so it can be rendered as is.
         self.body_html = sanitize(self.body_html)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def canned_file_path(instance: CannedAttachment, filename: str) -> str:
+    # The stored name is random; the uploader's file name is kept in `filename`.
+    return f"canned/{uuid.uuid4().hex}"
+
+
+class CannedAttachment(models.Model):
+    """A file a canned reply carries: attached to every reply it is picked for."""
+
+    reply = models.ForeignKey(
+        CannedReply,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=gettext_lazy("canned reply"),
+    )
+    file = models.FileField(
+        upload_to=canned_file_path, max_length=255, verbose_name=gettext_lazy("file")
+    )
+    filename = models.CharField(max_length=255, verbose_name=gettext_lazy("filename"))
+    content_type = models.CharField(max_length=120, verbose_name=gettext_lazy("content type"))
+    size = models.PositiveIntegerField(verbose_name=gettext_lazy("size"))
+
+    class Meta:
+        verbose_name = gettext_lazy("canned reply file")
+        verbose_name_plural = gettext_lazy("canned reply files")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class MatchMode(models.TextChoices):
@@ -370,6 +441,8 @@ class Action(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # A rule sends what every agent may: a shared reply.
+        limit_choices_to={"owner__isnull": True},
         verbose_name=gettext_lazy("canned reply"),
     )
     value = models.CharField(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
+from helpline.automation.canned import MAX_PICKED_FILES
 from helpline.desk import together
 from helpline.lib import bounds
 from helpline.sla.models import SLAPlan
@@ -70,6 +71,29 @@ class VersionedForm(forms.Form):
         return together.page_time(self.cleaned_data.get("opened") or "")
 
 
+class IdListField(forms.Field):
+    """Ids sent as hidden fields of one name (the files of picked canned replies),
+    at most `most` of them, each a positive 32-bit number."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, most: int, **kwargs: Any) -> None:
+        self.most = most
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        values = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v]
+        if len(values) > self.most:
+            raise forms.ValidationError(_("Too many files were picked."))
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Not a file that can be picked.")) from None
+        if any(not 0 < i < 2**31 for i in ids):
+            raise forms.ValidationError(_("Not a file that can be picked."))
+        return ids
+
+
 class ReplyForm(VersionedForm):
     body = forms.CharField(
         label=gettext_lazy("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 6})
@@ -81,6 +105,8 @@ class ReplyForm(VersionedForm):
         empty_label=gettext_lazy("Keep the current status"),
     )
     attachments = _attachments()
+    # The files of canned replies picked into the box (helpline.automation.canned).
+    canned_files = IdListField(most=MAX_PICKED_FILES, required=False)
 
 
 class NoteForm(VersionedForm):

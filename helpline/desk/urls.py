@@ -2,6 +2,7 @@ from django.urls import path
 
 from helpline.desk.views import (
     auth,
+    canned,
     dashboard,
     new,
     profile,
@@ -38,6 +39,10 @@ urlpatterns = [
     path("search/suggest/", search.suggest, name="search_suggest"),
     path("search/customers/", search.customer_lookup, name="customer_lookup"),
     path("tickets/new/", new.new_ticket, name="new_ticket"),
+    path("canned/", canned.canned_list, name="canned"),
+    path("canned/new/", canned.canned_edit, name="canned_new"),
+    path("canned/<int:pk>/", canned.canned_edit, name="canned_edit"),
+    path("canned/<int:pk>/delete/", canned.canned_delete, name="canned_delete"),
     path("tickets/<ticket:number>/", ticket.ticket_view, name="ticket"),
     path(
         "tickets/<ticket:number>/files/<int:attachment_id>/",
@@ -47,5 +52,6 @@ urlpatterns = [
     # Before the actions: "presence" would read as one.
     path("tickets/<ticket:number>/presence/", together.presence, name="presence"),
     path("tickets/<ticket:number>/draft/<slug:kind>/", together.save_draft, name="draft"),
+    path("tickets/<ticket:number>/canned/", canned.pick, name="canned_pick"),
     path("tickets/<ticket:number>/<slug:action>/", ticket.ticket_action, name="action"),
 ]

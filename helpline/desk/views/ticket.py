@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.models import Agent
+from helpline.automation import canned
 from helpline.desk import forms as desk_forms
 from helpline.desk import together
 from helpline.desk.views.common import get_ticket_for_agent
@@ -48,11 +50,25 @@ def _uploads(data: Data) -> list[lifecycle.Upload]:
 
 
 def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
+    uploads = _uploads(d)
+    # The files of the canned replies picked, read before the lifecycle's
+    # transaction as the uploads are; all of them count against the limit.
+    uploads += canned.as_uploads(canned.picked_files(a, t.department_id, d["canned_files"]))
+    if len(uploads) > settings.HELPLINE_MAX_ATTACHMENTS:
+        most = settings.HELPLINE_MAX_ATTACHMENTS
+        raise ValidationError(
+            ngettext(
+                "Attach at most %(count)d file, those of canned replies included.",
+                "Attach at most %(count)d files, those of canned replies included.",
+                most,
+            )
+            % {"count": most}
+        )
     return lifecycle.reply(
         t,
         actor=a,
         body_html=text_to_html(d["body"]),
-        uploads=_uploads(d),
+        uploads=uploads,
         status=d.get("status"),
         expected_version=d["version"],
         # Held back once if others changed the ticket since the page was opened.
@@ -362,6 +378,7 @@ def render_ticket(
                 box.initial["body"] = drafts[kind].body
     context = {
         "ticket": ticket,
+        "canned_chips": _canned_chips(agent, ticket, bound.get("reply")),
         "entries": entries,
         "events": events,
         "forms": forms_by_name,
@@ -383,6 +400,20 @@ def render_ticket(
         "files_dropped": request.method == "POST" and bool(request.FILES),
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _canned_chips(agent: Agent, ticket: Ticket, sent: forms.Form | None) -> list[Any]:
+    """The canned replies' files a reply sent back still carries (its hidden
+    fields, shown with their names); none once one is gone."""
+    if sent is None or not sent.is_bound:
+        return []
+    try:
+        ids = desk_forms.IdListField(most=canned.MAX_PICKED_FILES).clean(
+            sent.data.getlist("canned_files")  # type: ignore[attr-defined]
+        )
+        return canned.picked_files(agent, ticket.department_id, ids)
+    except ValidationError:
+        return []
 
 
 def _waiting(entry: Entry) -> bool:

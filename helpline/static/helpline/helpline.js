@@ -165,8 +165,75 @@
       if (subject) subject.focus();
     });
   }
+  // The reply box's canned replies: a picked one's text goes in where the cursor
+  // was (and is saved as a draft like typed text); its files join the reply as
+  // hidden fields, each with a button that takes it out again.
+  function cannedReplies() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target && event.target.id === "canned-q") {
+        event.preventDefault();
+      }
+    });
+    document.addEventListener("focusout", function (event) {
+      var area = event.target;
+      if (area && area.id === "reply-body") area.setAttribute("data-caret", area.selectionStart);
+    });
+    document.addEventListener("click", function (event) {
+      var remove = event.target.closest && event.target.closest("[data-canned-remove]");
+      if (remove) {
+        remove.closest("li").remove();
+        return;
+      }
+      var button = event.target.closest && event.target.closest("[data-canned-pick]");
+      var area = document.getElementById("reply-body");
+      if (!button || !area) return;
+      var text = button.getAttribute("data-text") || "";
+      var caret = area.getAttribute("data-caret");
+      var at = caret === null ? area.value.length : Math.min(+caret, area.value.length);
+      var before = area.value.slice(0, at);
+      if (before && !/\n$/.test(before)) text = "\n" + text;
+      area.value = before + text + area.value.slice(at);
+      area.selectionStart = area.selectionEnd = before.length + text.length;
+      area.setAttribute("data-caret", area.selectionStart);
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+      var list = document.getElementById("canned-files");
+      JSON.parse(button.getAttribute("data-files") || "[]").forEach(function (file) {
+        if (!list || list.querySelector('input[value="' + file.id + '"]')) return;
+        var item = document.createElement("li");
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "canned_files";
+        input.value = file.id;
+        var name = document.createElement("span");
+        name.setAttribute("translate", "no");
+        name.textContent = "\ud83d\udcce " + file.name;
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn btn-small";
+        drop.setAttribute("data-canned-remove", "");
+        drop.setAttribute("aria-label", interpolate(gettext("Remove %(name)s"), { name: file.name }, true));
+        drop.textContent = gettext("Remove");
+        item.append(input, name, " ", drop);
+        list.appendChild(item);
+      });
+      var results = document.getElementById("canned-results");
+      if (results) results.innerHTML = "";
+      var search = document.getElementById("canned-q");
+      if (search) search.value = "";
+      area.focus();
+    });
+  }
+  // A button that destroys something asks first (its data-confirm says what).
+  function confirmFirst() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     searchShortcut();
+    cannedReplies();
+    confirmFirst();
     fillCustomer();
     initTabs(document);
     paintPriorities(document);

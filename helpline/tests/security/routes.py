@@ -47,8 +47,10 @@ from helpline.accounts import twofactor
 from helpline.accounts.models import Agent, Customer, Organization, Role, User
 from helpline.accounts.passwords import reset_tokens
 from helpline.api.tests.conftest import make_key, make_token
+from helpline.automation.models import CannedReply
 from helpline.conftest import World, make_agent, make_customer
 from helpline.desk.views.auth import PENDING_KEY
+from helpline.desk.views.canned import CannedReplyForm
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience
 from helpline.lib.jscatalog import catalog
@@ -174,6 +176,9 @@ def _upload(name: str, canary: str = "") -> lifecycle.Upload:
     return lifecycle.Upload(name, "text/plain", f"{canary} contents of {name}".encode())
 
 
+SHARED_CANNED, OWN_CANNED = "Support shared", "Alice's own"
+
+
 def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     # The mail templates a new install has (a transactional test before this one
     # may have emptied the table), so the tickets below leave mail in the outbox.
@@ -228,6 +233,10 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     past = timezone.now() - timedelta(days=400)
     with time_machine.travel(past, tick=False):
         expired_link, expired_rating = ticket_token(support), rating_token(resolution)
+    CannedReply.objects.create(
+        title=SHARED_CANNED, body_html="<p>%{ticket.number}</p>", department=world.support
+    )
+    CannedReply.objects.create(title=OWN_CANNED, body_html="<p>Mine</p>", owner=world.agent)
     pending = User.objects.create_user(
         username="pending@example.net", email="pending@example.net", is_active=False
     )
@@ -343,6 +352,27 @@ def _signed_file(file: str) -> Kwargs:
 
 def _action(ticket: str, action: str) -> Kwargs:
     return lambda scene: {"number": getattr(scene, ticket).number, "action": action}
+
+
+def _canned(title: str) -> Kwargs:
+    return lambda scene: {"pk": CannedReply.objects.get(title=title).pk}
+
+
+def _fresh_canned(owner: str | None) -> Kwargs:
+    """A canned reply made for this one request (deleting it spends it): Support's
+    shared one, or one of the agent's own."""
+
+    def kwargs(scene: Scene) -> dict[str, Any]:
+        agent = getattr(scene.world, owner) if owner else None
+        made = CannedReply.objects.create(
+            title=f"Fresh {next(scene.counter)}",
+            body_html="<p>x</p>",
+            department=scene.world.support,
+            owner=agent,
+        )
+        return {"pk": made.pk}
+
+    return kwargs
 
 
 def _draft(ticket: str, kind: str) -> Kwargs:
@@ -579,6 +609,28 @@ def _web() -> list[Case]:
         Case("desk:draft", "support, note", _draft("support", "note"), post, fields=("body",)),
         Case("desk:draft", "sales, reply", _draft("sales", "reply"), post, fields=("body",)),
         Case("desk:draft", "support, no such kind", _draft("support", "nope"), post),
+        # Canned replies: picked on a ticket one may answer; managed by their owner,
+        # Support's shared ones by its supervisor and the administrators.
+        Case("desk:canned_pick", "support", _ticket("support"), params=("canned_q",)),
+        Case("desk:canned_pick", "sales", _ticket("sales"), params=("canned_q",)),
+        Case("desk:canned"),
+        Case("desk:canned_new", methods=both, fields=_fields(CannedReplyForm)),
+        Case(
+            "desk:canned_edit",
+            "support shared",
+            _canned(SHARED_CANNED),
+            both,
+            fields=_fields(CannedReplyForm),
+        ),
+        Case(
+            "desk:canned_edit",
+            "alice's own",
+            _canned(OWN_CANNED),
+            both,
+            fields=_fields(CannedReplyForm),
+        ),
+        Case("desk:canned_delete", "support shared", _fresh_canned(None), post),
+        Case("desk:canned_delete", "alice's own", _fresh_canned("agent"), post),
         # --- reports
         Case("reports:page", params=REPORT_PARAMS),
         Case("reports:data", params=REPORT_PARAMS),

@@ -112,6 +112,7 @@ SEARCH = Redirect("desk:search")
 RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
 PROFILE = Redirect("desk:profile")
+CANNED = Redirect("desk:canned")
 
 
 def set_password(name: str, user: str) -> Redirect:
@@ -260,6 +261,23 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:draft[sales, reply]", "POST"): SALES_ONLY,
     ("desk:draft[support, no such kind]", "GET"): NOT_POSTED,
     ("desk:draft[support, no such kind]", "POST"): NO_AGENT,
+    ("desk:canned_pick[support]", "GET"): SUPPORT_ONLY,
+    ("desk:canned_pick[support]", "POST"): NOT_POSTED,
+    ("desk:canned_pick[sales]", "GET"): SALES_ONLY,
+    ("desk:canned_pick[sales]", "POST"): NOT_POSTED,
+    # Every agent keeps replies of their own (an empty form is shown again).
+    ("desk:canned", "GET"): AGENTS_ONLY,
+    ("desk:canned", "POST"): NOT_POSTED,
+    ("desk:canned_new", "GET"): AGENTS_ONLY,
+    ("desk:canned_new", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:canned_edit[support shared]", "GET"): row(DESK, DESK, DESK, 404, 404, 200, 200),
+    ("desk:canned_edit[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, 400, 400),
+    ("desk:canned_edit[alice's own]", "GET"): row(DESK, DESK, DESK, 404, 200, 404, 404),
+    ("desk:canned_edit[alice's own]", "POST"): row(DESK, DESK, DESK, 404, 400, 404, 404),
+    ("desk:canned_delete[support shared]", "GET"): NOT_POSTED,
+    ("desk:canned_delete[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, CANNED, CANNED),
+    ("desk:canned_delete[alice's own]", "GET"): NOT_POSTED,
+    ("desk:canned_delete[alice's own]", "POST"): row(DESK, DESK, DESK, 404, CANNED, 404, 404),
     ("desk:action[support, due]", "GET"): NOT_POSTED,
     ("desk:action[support, due]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
     ("desk:action[sales, reply]", "GET"): NOT_POSTED,
