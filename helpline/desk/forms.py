@@ -109,6 +109,22 @@ class ReplyForm(VersionedForm):
     canned_files = IdListField(most=MAX_PICKED_FILES, required=False)
 
 
+class AddPersonForm(VersionedForm):
+    """Somebody to follow the ticket (Cc): found by address, created when new."""
+
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("For a new address; a known one keeps its name."),
+    )
+
+
+class RemovePersonForm(VersionedForm):
+    customer = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+
+
 class NoteForm(VersionedForm):
     body = forms.CharField(
         label=gettext_lazy("Internal note (agents only)"), widget=forms.Textarea(attrs={"rows": 5})

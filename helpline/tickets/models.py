@@ -577,6 +577,7 @@ class EventKind(models.TextChoices):
     EDITED = "edited", _("Edited")
     OVERDUE = "overdue", _("Marked overdue")
     COLLABORATOR = "collaborator", _("Collaborator added")
+    COLLABORATOR_REMOVED = "collaborator_removed", _("Collaborator removed")
     SLA = "sla", _("SLA changed")
     ESCALATED = "escalated", _("Escalated")
     ROUTED = "routed", _("Routing rule applied")

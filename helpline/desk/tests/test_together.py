@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpline.accounts.models import Agent
-from helpline.conftest import World
+from helpline.conftest import World, make_customer
 from helpline.desk import together
 from helpline.desk.models import Draft, Presence
 from helpline.desk.tests.test_desk import act, login
@@ -285,9 +285,13 @@ def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
         _draft(alice, ticket, "note", "Later")
         _poll(_as(world.agent), ticket)
         _poll(_as(world.supervisor), ticket)
+        for n in range(3):
+            follower = make_customer(f"Follower {n}", f"f{n}@example.net")
+            lifecycle.add_collaborator(ticket, actor=world.agent, customer=follower)
     url = reverse("desk:ticket", args=[ticket.number])
     alice.get(url)  # caches warm (statuses, priorities: read once per process)
-    with django_assert_num_queries(21):  # 20, and the topic's questions (answers form)
+    # 20, the topic's questions (answers form) and the people who follow it (Cc).
+    with django_assert_num_queries(22):
         alice.get(url)
     # The poll: the session, the agent, the ticket, whether its last "still here"
     # is fresh, the write when it is not (a fresh one after the drafts below),

@@ -76,7 +76,7 @@ class FileChoices(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class CannedReplyForm(forms.ModelForm[CannedReply]):

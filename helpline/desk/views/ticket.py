@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from helpline.accounts.customers import find_or_create_customer
 from helpline.accounts.models import Agent
 from helpline.automation import canned
 from helpline.desk import forms as desk_forms
@@ -34,7 +35,15 @@ from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
-from helpline.tickets.models import Attachment, Entry, Event, HeldReply, Ticket, TopicField
+from helpline.tickets.models import (
+    Attachment,
+    Collaborator,
+    Entry,
+    Event,
+    HeldReply,
+    Ticket,
+    TopicField,
+)
 from helpline.tickets.permissions import TicketAction, can, visibility_filter
 from helpline.tickets.uploads import check_uploads
 from helpline.web.auth import agent_required, current_agent
@@ -196,6 +205,18 @@ def _dismiss_held(t: Ticket, a: Agent, d: Data) -> Ticket:
     return lifecycle.dismiss_held(_held(t, d), actor=a)
 
 
+def _add_person(t: Ticket, a: Agent, d: Data) -> Ticket:
+    person = find_or_create_customer(name=d.get("name", ""), email=d["email"])
+    return lifecycle.add_collaborator(t, actor=a, customer=person)
+
+
+def _remove_person(t: Ticket, a: Agent, d: Data) -> Ticket:
+    follower = Collaborator.objects.filter(ticket=t, customer_id=d["customer"]).first()
+    if follower is None:
+        raise lifecycle.Refused(gettext("That person does not follow this ticket."))
+    return lifecycle.remove_collaborator(t, actor=a, customer=follower.customer)
+
+
 @dataclass(frozen=True)
 class DeskAction:
     form: type[forms.Form]
@@ -258,6 +279,19 @@ ACTIONS: dict[str, DeskAction] = {
     ),
     "due": DeskAction(
         desk_forms.DueForm, TicketAction.SLA, _due, gettext_lazy("Due date changed.")
+    ),
+    # The people who follow the ticket (Cc): whoever may edit it.
+    "add_person": DeskAction(
+        desk_forms.AddPersonForm,
+        TicketAction.EDIT,
+        _add_person,
+        gettext_lazy("They now follow the ticket and get its replies."),
+    ),
+    "remove_person": DeskAction(
+        desk_forms.RemovePersonForm,
+        TicketAction.EDIT,
+        _remove_person,
+        gettext_lazy("They no longer follow the ticket."),
     ),
     # Mail held for review: whoever may answer the customer decides about it.
     "accept_held": DeskAction(
@@ -379,6 +413,9 @@ def render_ticket(
     context = {
         "ticket": ticket,
         "canned_chips": _canned_chips(agent, ticket, bound.get("reply")),
+        "followers": list(
+            ticket.collaborators.select_related("customer").order_by("added_at", "id")
+        ),
         "entries": entries,
         "events": events,
         "forms": forms_by_name,

@@ -65,6 +65,7 @@ from helpline.tickets.lifecycle.thread import (
     changed_by_others,
     customer_reply,
     is_party,
+    remove_collaborator,
     reply,
 )
 
@@ -106,6 +107,7 @@ __all__ = [
     "rate",
     "recount_queues",
     "release",
+    "remove_collaborator",
     "reopen",
     "reply",
     "reply_author",

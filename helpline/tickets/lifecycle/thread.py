@@ -137,17 +137,43 @@ def is_party(customer: Customer, ticket: Ticket) -> bool:
     )
 
 
+def _require_people_changer(actor: Actor, ticket: Ticket) -> None:
+    """Who may change the people following a ticket: its agents (those who may
+    edit it), and its own customer on the portal; never a collaborator."""
+    if isinstance(actor, Customer):
+        if actor.pk != ticket.customer_id:
+            raise NotAllowed(_("Only the ticket's customer changes who follows it."))
+    elif actor is not None:
+        require_agent(actor, TicketAction.EDIT, ticket)
+
+
 def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Ticket:
-    """Let `customer` follow the ticket: they get replies and may write on it."""
+    """Let `customer` follow the ticket: they get replies (not notes) and may
+    write on it, by mail or on the portal."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
-        if actor is not None:
-            require_agent(actor, TicketAction.EDIT, ticket)
+        _require_people_changer(actor, ticket)
+        refuse_archived(ticket)
         if customer.pk == ticket.customer_id or is_party(customer, ticket):
             raise Refused(_("%(name)s already follows this ticket.") % {"name": customer.name})
         Collaborator.objects.create(ticket=ticket, customer=customer)
         change = Change(ticket, actor)
         change.event(EventKind.COLLABORATOR, field="collaborator", new=customer)
+        return change.save()
+
+
+def remove_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Ticket:
+    """`customer` no longer follows the ticket: no more replies by mail, and a mail
+    of theirs on it is held for review like a stranger's."""
+    with transaction.atomic():
+        ticket = lock_ticket(ticket, None)
+        _require_people_changer(actor, ticket)
+        refuse_archived(ticket)
+        removed, _count = Collaborator.objects.filter(ticket=ticket, customer=customer).delete()
+        if not removed:
+            raise Refused(_("%(name)s does not follow this ticket.") % {"name": customer.name})
+        change = Change(ticket, actor)
+        change.event(EventKind.COLLABORATOR_REMOVED, field="collaborator", old=customer)
         return change.save()
 
 

@@ -1,7 +1,8 @@
-"""Canned replies in Chromium: a supervisor writes one with variables and a file
-on the desk's page; an agent picks it in a ticket's reply box and sends it; the
-customer's mailbox (aiosmtpd) gets the words filled in and the file attached.
-Screenshots in test-artifacts/desk/."""
+"""The reply tools in Chromium. A supervisor writes a canned reply with variables
+and a file on the desk's page; an agent picks it in a ticket's reply box and sends
+it; the customer's mailbox (aiosmtpd) gets the words filled in and the file. A
+person added as Cc on the desk gets the next reply and answers it by mail into the
+same ticket. Screenshots in test-artifacts/desk/."""
 
 from __future__ import annotations
 
@@ -135,3 +136,62 @@ def test_a_picked_file_can_be_taken_out_before_sending(
         page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".thread")).to_contain_text("See attached.")
     assert not Attachment.objects.filter(entry__ticket=ticket, entry__kind=EntryKind.REPLY).exists()
+
+
+def test_a_cc_added_on_the_desk_gets_the_next_reply_and_answers_it_by_mail(
+    context: BrowserContext, world: World, live_server: Any, smtp_server: SMTPServer
+) -> None:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import make_msgid
+
+    from helpline.intake.ingest import ingest_message
+    from helpline.tickets.models import Entry, EntryKind
+
+    ensure_templates()
+    ticket = world.open("VPN drops every hour")
+    deliver_pending()  # the autoresponse, to Ken only
+    sign_in(context, live_server.url, world.agent.user)
+    page = context.new_page()
+    page.goto(f"/desk/tickets/{ticket.number}/")
+    page.get_by_text("Add a person (Cc)").click()
+    page.locator("#add_person-email").fill("carol@example.net")
+    page.locator("#add_person-name").fill("Carol Cc")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add", exact=True).click()
+    followers = page.get_by_test_id("followers")
+    expect(followers).to_contain_text("Carol Cc")
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        "added Carol Cc <carol@example.net> to the people who follow the ticket"
+    )
+    page.get_by_label("Reply to the customer").fill("We are looking at the VPN gateway.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send reply").click()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "followers.png"), full_page=True)
+
+    deliver_pending()
+    [copy] = smtp_server.to("carol@example.net")
+    assert "We are looking at the VPN gateway." in copy.text
+    # Carol answers from her mail client, threaded under the mail she got.
+    answer = EmailMessage()
+    answer["From"] = "Carol Cc <carol@example.net>"
+    answer["To"] = str(copy.message.get("Reply-To") or copy.message["From"])
+    answer["Subject"] = f"Re: {copy.message['Subject']}"
+    answer["Message-ID"] = make_msgid(domain="mail.example.net")
+    answer["In-Reply-To"] = answer["References"] = str(copy.message["Message-ID"])
+    answer.set_content("It dropped again at 10:02, on the office network.")
+    ingest_message(answer.as_bytes(policy=SMTP))
+
+    entry = Entry.objects.filter(ticket=ticket, kind=EntryKind.MESSAGE).latest("id")
+    assert entry.customer is not None and entry.customer.email == "carol@example.net"
+    page.reload()
+    carol_says = page.locator("article.entry").filter(has_text="It dropped again at 10:02")
+    expect(carol_says).to_contain_text("Collaborator")
+    page.screenshot(path=str(ARTIFACTS / "followers-answered.png"), full_page=True)
+
+    # Removed, she gets no more replies.
+    with page.expect_navigation():
+        followers.get_by_role("button", name="Remove Carol Cc").click()
+    expect(page.get_by_test_id("followers")).to_have_count(0)
+    expect(page.get_by_test_id("timeline")).to_contain_text("removed Carol Cc")
