@@ -55,7 +55,10 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
     try:
         with transaction.atomic():
             return Customer.objects.create(
-                name=name.strip() or email, email=email, phone=phone, organization=organization
+                name=(name.strip() or email)[:200],
+                email=email,
+                phone=phone,
+                organization=organization,
             )
     except IntegrityError:  # created at the same moment by another request
         return customers_with_email(email).get()

@@ -14,27 +14,33 @@ is left as typed (the desk's form refuses to save one).
 
 from __future__ import annotations
 
+import html
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from helpline.accounts.models import Agent, Department, Role
 from helpline.automation.models import CannedAttachment, CannedReply
-from helpline.lib.html import html_to_text
+from helpline.lib.html import SafeHTML, html_to_text
 from helpline.tickets.lifecycle import Upload
 from helpline.tickets.models import Ticket
 from helpline.tickets.permissions import department_roles
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+
+log = logging.getLogger(__name__)
 
 # The most a picker lists at once (the agent types more of the title to narrow).
 PICK_LIMIT = 10
@@ -47,12 +53,29 @@ VARIABLE = re.compile(r"%\{([a-z_.]+)\}")
 
 @dataclass(frozen=True)
 class Context:
-    """What the variables are filled from: the ticket, the agent answering, and
-    the customer's signed link to it (made by the channel, which knows the host)."""
+    """What the variables are filled from: the ticket, and the agent answering
+    (None: a routing rule, Helpline itself)."""
 
     ticket: Ticket
-    agent: Agent
-    link: str
+    agent: Agent | None
+
+
+def ticket_link(ticket: Ticket) -> str:
+    """The ticket's page on the portal, behind the sign-in: the text of a reply
+    goes to everybody in copy and stays in the thread, where a signed link would
+    let any of them act as the customer (the customer's own mail carries their
+    signed link below the reply; notify.outbox)."""
+    return settings.HELPLINE_BASE_URL + reverse("portal:ticket", args=[ticket.number])
+
+
+def _staff(c: Context) -> str:
+    return c.agent.name if c.agent else ""
+
+
+def _staff_first(c: Context) -> str:
+    if c.agent is None:
+        return ""
+    return c.agent.user.first_name or _first(c.agent.name)
 
 
 def _first(name: str) -> str:
@@ -88,15 +111,13 @@ VARIABLES: dict[str, tuple[_StrPromise, Callable[[Context], str]]] = {
     ),
     "ticket.due_date": (gettext_lazy("when it is due"), lambda c: _when(c.ticket.due_at)),
     "recipient.ticket_link": (
-        gettext_lazy("the customer's link to the ticket (signed, no sign-in)"),
-        lambda c: c.link,
+        gettext_lazy("the ticket on the portal (after signing in)"),
+        lambda c: ticket_link(c.ticket),
     ),
-    "staff.name": (gettext_lazy("your name"), lambda c: c.agent.name),
-    "staff.name.first": (
-        gettext_lazy("your first name"),
-        lambda c: c.agent.user.first_name or _first(c.agent.name),
-    ),
-    "signature": (gettext_lazy("your signature (Profile)"), lambda c: c.agent.signature),
+    "staff.name": (gettext_lazy("your name"), _staff),
+    "staff.name.first": (gettext_lazy("your first name"), _staff_first),
+    # The reply mail adds the agent's signature below every reply already.
+    "signature": (gettext_lazy("nothing: the mail adds your signature"), lambda c: ""),
 }
 # osTicket's other names for the same values.
 ALIASES = {
@@ -122,6 +143,18 @@ def unknown_variables(text: str) -> list[str]:
     """The `%{...}` in `text` that `fill` would leave as typed, each once."""
     names = dict.fromkeys(VARIABLE.findall(text))
     return [f"%{{{n}}}" for n in names if n not in VARIABLES and n not in ALIASES]
+
+
+def fill_html(body: SafeHTML, context: Context) -> SafeHTML:
+    """A sanitized body with its known variables filled in, each value escaped
+    (a routing rule's reply, filled once the ticket exists)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = ALIASES.get(match.group(1), match.group(1))
+        known = VARIABLES.get(name)
+        return html.escape(known[1](context)) if known else match.group(0)
+
+    return SafeHTML(VARIABLE.sub(value, str(body)))
 
 
 def as_text(reply: CannedReply, context: Context) -> str:
@@ -214,6 +247,13 @@ def as_uploads(files: Iterable[CannedAttachment]) -> list[Upload]:
     """The files read, as the lifecycle attaches them (before its transaction)."""
     uploads = []
     for f in files:
-        with f.file.open("rb") as stream:
-            uploads.append(Upload(f.filename, f.content_type, stream.read()))
+        try:
+            with f.file.open("rb") as stream:
+                uploads.append(Upload(f.filename, f.content_type, stream.read()))
+        except OSError:
+            log.error("Canned reply file %s is gone from storage", f.pk)
+            raise ValidationError(
+                _("“%(name)s” of a canned reply cannot be read: remove it and send again.")
+                % {"name": f.filename}
+            ) from None
     return uploads

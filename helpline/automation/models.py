@@ -32,9 +32,17 @@ from django.db import models
 from django.utils.translation import gettext, gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
-from helpline.lib.html import sanitize
+from helpline.lib.html import SafeHTML, sanitize
 from helpline.sla.models import SLAPlan
-from helpline.tickets.models import HelpTopic, Priority, Source, State, Status, TopicField
+from helpline.tickets.models import (
+    HelpTopic,
+    Priority,
+    Source,
+    State,
+    Status,
+    Ticket,
+    TopicField,
+)
 
 # How long one regular expression may run against one value. Patterns come from
 # administrators but the text comes from strangers: a pattern with catastrophic
@@ -109,6 +117,13 @@ class CannedReply(models.Model):
         # Sanitized on the way in, like every other body, so it can be rendered as is.
         self.body_html = sanitize(self.body_html)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def fill(self, body: SafeHTML, ticket: Ticket) -> SafeHTML:
+        """A routing rule's reply: `body` with the ticket's variables filled in
+        (no agent: Helpline itself sends it)."""
+        from helpline.automation import canned  # it imports this module
+
+        return canned.fill_html(body, canned.Context(ticket, None))
 
 
 def canned_file_path(instance: CannedAttachment, filename: str) -> str:

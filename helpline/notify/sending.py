@@ -146,7 +146,7 @@ def _files(message: OutboundMessage) -> list[tuple[str, bytes, str]]:
         try:
             with stored.file.open("rb") as stream:
                 files.append((stored.filename, stream.read(), stored.content_type))
-        except OSError:
+        except (OSError, ValueError):  # gone from storage, or no name to open
             log.error("Mail %s goes without %s: its file is gone", message.pk, stored.pk)
     return files
 

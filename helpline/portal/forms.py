@@ -201,3 +201,20 @@ class LoginForm(PortalForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class PersonForm(PortalForm):
+    """Somebody to copy on the ticket (Cc), by address; or, with `remove`, one to
+    take off it again."""
+
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    remove = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("remove") and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("email", gettext("Enter the address of the person to add."))
+        return cleaned

@@ -24,8 +24,10 @@ urlpatterns = [
     path("my/", views.my_tickets, name="my_tickets"),
     path("tickets/<ticket:number>/", views.ticket, name="ticket"),
     path("tickets/<ticket:number>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<ticket:number>/people/", views.ticket_people, name="people"),
     path("tickets/<ticket:number>/files/<int:attachment_id>/", views.ticket_file, name="file"),
     path("t/<str:token>/", views.signed_ticket, name="signed_ticket"),
     path("t/<str:token>/reply/", views.signed_reply, name="signed_reply"),
+    path("t/<str:token>/people/", views.signed_people, name="signed_people"),
     path("t/<str:token>/files/<int:attachment_id>/", views.signed_file, name="signed_file"),
 ]

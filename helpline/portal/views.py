@@ -20,6 +20,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -41,6 +42,7 @@ from helpline.portal.forms import (
     LoginForm,
     NewPasswordForm,
     OpenTicketForm,
+    PersonForm,
     ReplyForm,
     StatusForm,
 )
@@ -56,7 +58,15 @@ from helpline.tickets.links import (
     ticket_token_expired,
     ticket_url,
 )
-from helpline.tickets.models import Attachment, Entry, EntryKind, Source, State, Ticket
+from helpline.tickets.models import (
+    Attachment,
+    Collaborator,
+    Entry,
+    EntryKind,
+    Source,
+    State,
+    Ticket,
+)
 from helpline.web import passwords as web_passwords
 from helpline.web.auth import current_customer
 
@@ -68,6 +78,7 @@ PUBLIC_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 # The signed link to the ticket just opened, kept for the "thank you" page.
 OPENED_KEY = "portal.opened_token"
 MY_TICKETS_PAGE_SIZE = 20
+FOLLOWING_SHOWN = 20
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -220,6 +231,11 @@ class Access:
     customer: Customer
     token: str = ""  # set when reached through a signed link
 
+    @property
+    def is_owner(self) -> bool:
+        """The ticket's own customer (not somebody copied on it)."""
+        return self.customer.pk == self.ticket.customer_id
+
     def url(self, name: str, **kwargs: Any) -> str:
         if self.token:
             return reverse(f"portal:signed_{name}", kwargs={"token": self.token, **kwargs})
@@ -247,13 +263,15 @@ def _to_sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def _owned(request: HttpRequest, number: str) -> Access | HttpResponse:
-    """The signed-in customer's own ticket; 404 for anybody else's or a missing one."""
+    """The signed-in customer's own ticket, or one they follow (Cc); 404 for
+    anybody else's or a missing one."""
     customer = current_customer(request)
     if customer is None:
         return _sign_in_to_see(request)
+    follows = Collaborator.objects.filter(ticket=OuterRef("pk"), customer=customer)
     ticket = (
         Ticket.objects.select_related("status", "topic", "customer")
-        .filter(number=number, customer=customer)
+        .filter(Q(customer=customer) | Q(Exists(follows)), number=number)
         .first()
     )
     if ticket is None:
@@ -289,6 +307,8 @@ def _render_ticket(
     form: ReplyForm | None = None,
     *,
     files_dropped: bool = False,
+    person_form: PersonForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     ticket = access.ticket
     entries = [
@@ -308,11 +328,18 @@ def _render_ticket(
             "badge": _badge(ticket),
             "form": form or ReplyForm(),
             "reply_url": access.url("reply"),
+            "followers": list(
+                ticket.collaborators.select_related("customer").order_by("added_at", "id")
+            ),
+            "is_owner": access.is_owner,
+            "person_form": person_form or PersonForm(),
+            "people_url": access.url("people"),
             "archived": ticket.state == State.ARCHIVED,
             "files_dropped": files_dropped,
             "signed": bool(access.token),
             "ticket_url": access.url("ticket"),  # where the rating card returns to
         },
+        status=status,
     )
 
 
@@ -350,6 +377,40 @@ def _reply(request: HttpRequest, access: Access) -> HttpResponse:
     return _render_ticket(request, access, form, files_dropped=bool(request.FILES))
 
 
+def _people(request: HttpRequest, access: Access) -> HttpResponse:
+    """The ticket's customer copies somebody on it (Cc), or takes them off."""
+    if not access.is_owner:
+        raise Http404(_("No such ticket."))
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data.get("remove"):
+                follower = Collaborator.objects.filter(
+                    ticket=access.ticket, customer_id=data["remove"]
+                ).first()
+                if follower is None:
+                    raise lifecycle.Refused(_("That person is not in copy."))
+                lifecycle.remove_collaborator(
+                    access.ticket, actor=access.customer, customer=follower.customer
+                )
+                done = _("%(name)s no longer gets the replies of this ticket.")
+                name = follower.customer.email
+            else:
+                person = find_or_create_customer(name=data.get("name", ""), email=data["email"])
+                lifecycle.add_collaborator(access.ticket, actor=access.customer, customer=person)
+                done = _("%(name)s now gets the replies of this ticket.")
+                # What they typed, never the name we hold for a known address:
+                # the form must not tell a stranger who our customers are.
+                name = data["email"]
+        except LifecycleError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, done % {"name": name})
+            return redirect(access.url("ticket") + "#people")
+    return _render_ticket(request, access, person_form=form, status=400)
+
+
 def _file(access: Access, attachment_id: int) -> HttpResponseBase:
     attachment = (
         Attachment.objects.select_related("entry")
@@ -383,6 +444,24 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     access = _owned(request, number)
     return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
+
+
+@customer_only(refuse=_sign_in_to_see)
+@never_cache
+@require_POST
+@per_address("30/h")
+def ticket_people(request: HttpRequest, number: str) -> HttpResponse:
+    access = _owned(request, number)
+    return access if isinstance(access, HttpResponse) else _people(request, access)
+
+
+@signed_link
+@never_cache
+@require_POST
+@per_address("30/h")
+def signed_people(request: HttpRequest, token: str) -> HttpResponse:
+    access = _signed(request, token)
+    return access if isinstance(access, HttpResponse) else _people(request, access)
 
 
 @signed_link
@@ -437,7 +516,15 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
     if typed.strip():
         return _search_mine(request, customer, typed)
     page = Paginator(tickets, MY_TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/my_tickets.html", {"section": "my", "page": page})
+    # Tickets of others the customer is copied on, newest first (a few: the list
+    # is for finding one again, not for paging through).
+    following = (
+        Ticket.objects.filter(collaborators__customer=customer)
+        .select_related("status")
+        .order_by("-id")[:FOLLOWING_SHOWN]
+    )
+    context = {"section": "my", "page": page, "following": list(following)}
+    return render(request, "portal/my_tickets.html", context)
 
 
 def _search_mine(request: HttpRequest, customer: Customer, typed: str) -> HttpResponse:

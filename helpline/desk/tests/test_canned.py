@@ -8,6 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -18,7 +19,6 @@ from helpline.accounts.models import Agent, Department
 from helpline.automation import canned
 from helpline.automation.models import CannedAttachment, CannedReply
 from helpline.conftest import World
-from helpline.tickets.links import ticket_from_token
 from helpline.tickets.models import Attachment, Entry, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_it_fills_the_variables_from_the_ticket_and_the_agent(world: World) -> N
     ticket = world.open()
     ticket.due_at = timezone.now() + timedelta(hours=5)
     world.agent.signature = "Alice, Support"
-    context = canned.Context(ticket, world.agent, "https://help.example.com/t/x")
+    context = canned.Context(ticket, world.agent)
     text = canned.fill(
         "Hi %{ticket.name.first} (%{recipient.name}, %{ticket.email}): #%{ticket.number} "
         "“%{ticket.subject}” in %{ticket.dept.name}/%{ticket.dept}, %{ticket.topic.name}. "
@@ -79,11 +79,12 @@ def test_it_fills_the_variables_from_the_ticket_and_the_agent(world: World) -> N
     assert text.startswith("Hi Ken (Ken Adams, ken@example.com): #" + ticket.number)
     assert "“Printer on fire” in Support/Support, Printers." in text
     assert "Due " in text and "%{" not in text
-    assert "https://help.example.com/t/x -- Alice (Alice Agent) Alice, Support" in text
+    link = f"/tickets/{ticket.number}/ -- Alice (Alice Agent) "
+    assert link in text and text.endswith(") ")  # the mail adds the signature itself
 
 
 def test_it_leaves_a_variable_it_does_not_know_as_typed(world: World) -> None:
-    context = canned.Context(world.open(), world.agent, "")
+    context = canned.Context(world.open(), world.agent)
     typed = "%{company.name} %{ticket.number"
     assert canned.fill(typed, context) == typed
     assert canned.unknown_variables("%{a.b} %{ticket.number} %{a.b}") == ["%{a.b}"]
@@ -92,7 +93,7 @@ def test_it_leaves_a_variable_it_does_not_know_as_typed(world: World) -> None:
 def test_a_ticket_without_topic_or_due_time_fills_those_with_nothing(world: World) -> None:
     ticket = world.open(topic=None, department=world.support, actor=world.agent)
     ticket.due_at = None  # the default plan gave it one
-    context = canned.Context(ticket, world.agent, "")
+    context = canned.Context(ticket, world.agent)
     assert canned.fill("[%{ticket.topic.name}][%{ticket.due_date}]", context) == "[][]"
 
 
@@ -120,13 +121,27 @@ def test_the_picker_narrows_by_title_and_fills_the_text_for_the_ticket(world: Wo
     assert f'data-text="Hello Ken, ticket #{ticket.number}"' in html
 
 
-def test_the_picker_link_variable_is_the_customer_signed_link(world: World) -> None:
+def test_the_link_variable_is_the_portal_page_never_a_signed_link(world: World) -> None:
+    """The reply's text goes to everybody in copy and stays in the thread: a signed
+    link there would let any of them, or the agent, act as the customer."""
     ticket = world.open()
-    reply("Link", "<p>%{recipient.ticket_link}</p>")
+    reply("Link", "<p>%{recipient.ticket_link} %{ticket.link}</p>")
     html = picks(signed_in(world.agent), ticket)
-    link = re.search(r'data-text="http://testserver/t/([^"/]+)/"', html)
-    assert link is not None, html
-    assert ticket_from_token(link.group(1)) == ticket
+    page = f"{settings.HELPLINE_BASE_URL}/tickets/{ticket.number}/"
+    assert f'data-text="{page} {page}"' in html
+    assert "/t/" not in html
+
+
+def test_a_rule_sends_a_canned_reply_with_its_variables_filled(world: World) -> None:
+    from helpline.automation.models import Action, Condition, Kind, Rule
+
+    made = reply("Auto", "<p>Hi %{ticket.name.first} &amp; co, #%{ticket.number}%{staff.name}</p>")
+    rule = Rule.objects.create(name="Greet", on_web=True)
+    Condition.objects.create(rule=rule, field="subject", operator="contains", value="fire")
+    Action.objects.create(rule=rule, kind=Kind.CANNED_REPLY, canned_reply=made)
+    ticket = world.open()
+    sent = Entry.objects.get(ticket=ticket, kind="reply")
+    assert sent.body == f"<p>Hi Ken &amp; co, #{ticket.number}</p>"
 
 
 def test_the_picker_says_so_when_nothing_matches(world: World) -> None:
@@ -349,3 +364,21 @@ def test_the_list_shows_own_and_managed_replies(world: World) -> None:
     assert "Alice's" in page and "Sam's" not in page and "Support shared" not in page
     page = unescape(signed_in(world.supervisor).get(reverse("desk:canned")).content.decode())
     assert "Sam's" in page and "Support shared" in page and "Alice's" not in page
+
+
+def test_a_picked_file_gone_from_storage_is_a_clear_400_and_the_text_kept(world: World) -> None:
+    ticket = world.open()
+    picked = reply("Manual", files={"manual.pdf": b"%PDF"})
+    stored = picked.attachments.get()
+    stored.file.storage.delete(str(stored.file.name))
+    response = send(signed_in(world.agent), ticket, "See the manual.", [stored.pk])
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    page = response.content.decode()  # type: ignore[attr-defined]
+    assert "“manual.pdf” of a canned reply cannot be read" in page
+    assert "See the manual." in page
+
+
+def test_the_picker_takes_a_nul_character_as_no_text(world: World) -> None:
+    ticket = world.open()
+    reply("Thanks")
+    assert titles(picks(signed_in(world.agent), ticket, "Tha\x00nks")) == ["Thanks"]

@@ -195,3 +195,9 @@ def test_a_cc_added_on_the_desk_gets_the_next_reply_and_answers_it_by_mail(
         followers.get_by_role("button", name="Remove Carol Cc").click()
     expect(page.get_by_test_id("followers")).to_have_count(0)
     expect(page.get_by_test_id("timeline")).to_contain_text("removed Carol Cc")
+    page.get_by_label("Reply to the customer").fill("Only for Ken now.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send reply").click()
+    deliver_pending()
+    assert any("Only for Ken now." in m.text for m in smtp_server.to("ken@example.com"))
+    assert not any("Only for Ken now." in m.text for m in smtp_server.to("carol@example.net"))

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,7 +27,6 @@ from helpline.automation.models import CannedAttachment, CannedReply
 from helpline.desk.forms import NAMES, MultipleFileField
 from helpline.desk.views.common import get_ticket_for_agent
 from helpline.lib.html import html_to_text, text_to_html
-from helpline.tickets.links import ticket_url
 from helpline.tickets.permissions import TicketAction, can
 from helpline.tickets.uploads import check_uploads, limits_text
 from helpline.web.auth import agent_required, current_agent
@@ -47,8 +47,9 @@ def pick(request: HttpRequest, number: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request, number)
     if not can(agent, TicketAction.REPLY, ticket):
         raise Http404("No reply here")
-    typed = request.GET.get("canned_q", "")[:MAX_TYPED].strip()
-    context = canned.Context(ticket, agent, ticket_url(request, ticket))
+    # NUL is no text (PostgreSQL refuses it in a LIKE: a 500).
+    typed = request.GET.get("canned_q", "")[:MAX_TYPED].replace("\x00", "").strip()
+    context = canned.Context(ticket, agent)
     replies = [
         (r, canned.as_text(r, context), _files_json(r))
         for r in canned.picks(agent, ticket.department_id, typed)
@@ -118,7 +119,11 @@ class CannedReplyForm(forms.ModelForm[CannedReply]):
         self.fields["add_files"].help_text = limits_text()
         department = self.fields["department"]
         assert isinstance(department, forms.ModelChoiceField)
-        department.queryset = canned.departments_for(agent, shared=canned.may_share(agent))
+        # A sharer's own replies may be for any of their departments too: the
+        # union, and clean() checks the one chosen against "shared".
+        department.queryset = canned.departments_for(agent, shared=False) | (
+            canned.departments_for(agent, shared=True)
+        )
         department.empty_label = _("Every department")
         self.fields["body"].help_text = _("Variables: %(list)s") % {
             "list": ", ".join(
@@ -243,7 +248,8 @@ def canned_list(request: HttpRequest) -> HttpResponse:
         canned.manageable(agent)
         .select_related("department")
         .prefetch_related("attachments")
-        .order_by("owner_id", "title", "id")
+        # The agent's own first, then the shared (NULLs sort apart on the two databases).
+        .order_by(F("owner_id").asc(nulls_last=True), "title", "id")
     )
     context = {"replies": replies, "nav": "canned", "may_share": canned.may_share(agent)}
     return render(request, "desk/canned_list.html", context)

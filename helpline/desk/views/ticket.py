@@ -60,10 +60,11 @@ def _uploads(data: Data) -> list[lifecycle.Upload]:
 
 def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
     uploads = _uploads(d)
-    # The files of the canned replies picked, read before the lifecycle's
-    # transaction as the uploads are; all of them count against the limit.
-    uploads += canned.as_uploads(canned.picked_files(a, t.department_id, d["canned_files"]))
-    if len(uploads) > settings.HELPLINE_MAX_ATTACHMENTS:
+    # The files of the canned replies picked count against the same limit (checked
+    # before any is read), and are read before the lifecycle's transaction as the
+    # uploads are.
+    picked = canned.picked_files(a, t.department_id, d["canned_files"])
+    if len(uploads) + len(picked) > settings.HELPLINE_MAX_ATTACHMENTS:
         most = settings.HELPLINE_MAX_ATTACHMENTS
         raise ValidationError(
             ngettext(
@@ -73,6 +74,7 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
             )
             % {"count": most}
         )
+    uploads += canned.as_uploads(picked)
     return lifecycle.reply(
         t,
         actor=a,

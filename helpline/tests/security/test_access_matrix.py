@@ -345,6 +345,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:ticket[missing]", "POST"): CUSTOMERS_405,
     ("portal:reply[support]", "GET"): CUSTOMERS_405,
     ("portal:reply[support]", "POST"): KEN_ONLY,  # an empty reply: shown again
+    # The people in copy: the ticket's customer only (an empty form: shown again).
+    ("portal:people[support]", "GET"): CUSTOMERS_405,
+    ("portal:people[support]", "POST"): row(404, 400, 404, 404, 404, 404, 404),
     ("portal:file[support, customer's file]", "GET"): KEN_ONLY,
     ("portal:file[support, customer's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, note's file]", "GET"): NOBODY,
@@ -361,6 +364,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:signed_reply[valid]", "POST"): everyone(200),  # an empty reply: shown again
     ("portal:signed_reply[forged]", "GET"): everyone(405),
     ("portal:signed_reply[forged]", "POST"): NOBODY,
+    ("portal:signed_people[valid]", "GET"): everyone(405),
+    ("portal:signed_people[valid]", "POST"): everyone(400),
+    ("portal:signed_people[forged]", "GET"): everyone(405),
+    ("portal:signed_people[forged]", "POST"): NOBODY,
     ("portal:signed_file[customer's file]", "GET"): everyone(200),
     ("portal:signed_file[customer's file]", "POST"): everyone(405),
     ("portal:signed_file[note's file]", "GET"): NOBODY,

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.lib.html import SafeHTML
 from helpline.sla.models import SLAPlan
-from helpline.tickets.models import HelpTopic, Priority, Status
+from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class CannedText(Protocol):
 
     @property
     def body_html(self) -> str: ...
+
+    def fill(self, body: SafeHTML, ticket: Ticket) -> SafeHTML:
+        """`body` (its body_html, sanitized) with the ticket's variables filled in."""
+        ...
 
 
 @dataclass

@@ -173,15 +173,18 @@ def open_ticket(new: NewTicket, *, actor: Actor) -> Ticket:
     body = prepare_body(new.body_html, new.uploads)
     outcome = _apply_rules(new, body)
     place = _place(new, outcome)
-    canned = [(c.title, prepare_body(c.body_html)) for c in outcome.canned_replies]
+    canned = [(c, prepare_body(c.body_html)) for c in outcome.canned_replies]
     now = timezone.now()
     with transaction.atomic():
         ticket, entry = _write_ticket(new, place, outcome, body, now)
         _add_collaborators(ticket, new, outcome)
         _record_opening(ticket, entry, new, place, outcome, actor, now)
         ticket = _assign_first(ticket, new, place, outcome, actor, now)
-        for title, canned_body in canned:
-            ticket = _canned_reply(ticket, title, canned_body)
+        for reply, canned_body in canned:
+            # Its variables need the ticket, which exists only now; filling a
+            # sanitized body with escaped values is a substitution, no parsing.
+            filled = Body(reply.fill(canned_body.html, ticket), canned_body.uploads)
+            ticket = _canned_reply(ticket, reply.title, filled)
     return ticket
 
 

@@ -137,6 +137,10 @@ def is_party(customer: Customer, ticket: Ticket) -> bool:
     )
 
 
+# The most people a customer copies on their ticket (agents may add more).
+MAX_FOLLOWERS_BY_CUSTOMER = 10
+
+
 def _require_people_changer(actor: Actor, ticket: Ticket) -> None:
     """Who may change the people following a ticket: its agents (those who may
     edit it), and its own customer on the portal; never a collaborator."""
@@ -156,6 +160,17 @@ def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Tic
         refuse_archived(ticket)
         if customer.pk == ticket.customer_id or is_party(customer, ticket):
             raise Refused(_("%(name)s already follows this ticket.") % {"name": customer.name})
+        if isinstance(actor, Customer) and (
+            Event.objects.filter(ticket=ticket, kind=EventKind.COLLABORATOR, customer=actor).count()
+            >= MAX_FOLLOWERS_BY_CUSTOMER
+        ):
+            # Replies go to every one of them: a stranger's ticket must not become
+            # a way to mail hundreds of addresses from the help desk. Counted over
+            # the ticket's life: removing and adding again counts too.
+            raise Refused(
+                _("You can copy at most %(count)d people on a ticket.")
+                % {"count": MAX_FOLLOWERS_BY_CUSTOMER}
+            )
         Collaborator.objects.create(ticket=ticket, customer=customer)
         change = Change(ticket, actor)
         change.event(EventKind.COLLABORATOR, field="collaborator", new=customer)
@@ -163,8 +178,9 @@ def add_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Tic
 
 
 def remove_collaborator(ticket: Ticket, *, actor: Actor, customer: Customer) -> Ticket:
-    """`customer` no longer follows the ticket: no more replies by mail, and a mail
-    of theirs on it is held for review like a stranger's."""
+    """`customer` no longer follows the ticket: no more replies by mail, no portal
+    access; a mail of theirs on it is filed as a note that says they do not follow
+    it (intake.placement), never as the customer's message."""
     with transaction.atomic():
         ticket = lock_ticket(ticket, None)
         _require_people_changer(actor, ticket)
