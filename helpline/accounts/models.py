@@ -184,6 +184,12 @@ class Department(models.Model):
         verbose_name=_("assignment mode"),
     )
 
+    signature = models.TextField(
+        blank=True,
+        verbose_name=_("signature"),
+        help_text=_("Offered below its agents' replies, as an alternative to their own."),
+    )
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")

@@ -107,6 +107,14 @@ class ReplyForm(VersionedForm):
     attachments = _attachments()
     # The files of canned replies picked into the box (helpline.automation.canned).
     canned_files = IdListField(most=MAX_PICKED_FILES, required=False)
+    # Added below the reply, as sent (the desk's page fills in the agent's own or
+    # the department's; views.ticket._signatures).
+    signature = forms.CharField(
+        label=gettext_lazy("Signature"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class AddPersonForm(VersionedForm):

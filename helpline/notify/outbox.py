@@ -381,7 +381,10 @@ class Planner:
         context = {
             **self._for_customer(event),
             "message": self._message(event.data.get("entry")),
-            "signature": event.agent.signature if event.agent else "",
+            # A reply signed in the desk's box carries its signature in its text.
+            "signature": event.agent.signature
+            if event.agent and not event.data.get("signed")
+            else "",
         }
         drafts = []
         for person in [ticket.customer, *followers]:

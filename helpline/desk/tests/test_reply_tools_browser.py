@@ -81,7 +81,10 @@ def test_a_canned_reply_with_variables_and_a_file_reaches_the_customer_mailbox(
     assert CannedReply.objects.get().owner is None
     page.close()
 
-    # Alice picks it on the ticket: the words filled in for Ken, the file beside.
+    # Alice picks it on the ticket: the words filled in for Ken, the file beside,
+    # the department's signature below (hers is not written yet).
+    world.support.signature = "The Support team"
+    world.support.save()
     context.clear_cookies()
     sign_in(context, live_server.url, world.agent.user)
     page = context.new_page()
@@ -89,12 +92,16 @@ def test_a_canned_reply_with_variables_and_a_file_reaches_the_customer_mailbox(
     box = page.get_by_label("Reply to the customer")
     box.fill("Sorry for the trouble.")
     page.get_by_label("Insert a canned reply").fill("manual")
+    # The list asked for on focus and the one for "manual" have both arrived (a
+    # click while one replaces the other may land on a button being swapped out).
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Printer manual").click()
     expect(box).to_have_value(
         f"Sorry for the trouble.\nHello Ken,\n\nthe manual for ticket #{ticket.number} is "
         f"attached.\n\n{world.agent.name}"
     )
     expect(page.locator("#canned-files")).to_contain_text("manual.pdf")
+    expect(page.get_by_label("Signature", exact=True)).to_have_value("The Support team")
     expect(page.locator("#draft-reply")).to_contain_text("Draft saved at")
     page.screenshot(path=str(ARTIFACTS / "canned-picked.png"), full_page=True)
     with page.expect_navigation():
@@ -109,6 +116,7 @@ def test_a_canned_reply_with_variables_and_a_file_reaches_the_customer_mailbox(
     text = mail.text.replace("\r\n", "\n")
     assert f"Hello Ken,\n\nthe manual for ticket #{ticket.number} is attached." in text
     assert "%{" not in text
+    assert text.count("The Support team") == 1
     [part] = list(mail.message.iter_attachments())
     assert part.get_filename() == "manual.pdf" and part.get_content() == PDF
 
@@ -129,6 +137,7 @@ def test_a_picked_file_can_be_taken_out_before_sending(
     page = context.new_page()
     page.goto(f"/desk/tickets/{ticket.number}/")
     page.get_by_label("Insert a canned reply").focus()
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Manual").click()
     page.get_by_role("button", name="Remove m.pdf").click()
     expect(page.locator("#canned-files li")).to_have_count(0)

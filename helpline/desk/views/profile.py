@@ -27,7 +27,11 @@ class ProfileForm(forms.ModelForm[Agent]):
 
     class Meta:
         model = Agent
-        fields = ["language"]
+        fields = ["language", "signature"]
+        widgets = {"signature": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+        help_texts = {
+            "signature": gettext_lazy("Offered below your replies; you can change it there.")
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -75,11 +75,15 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
             % {"count": most}
         )
     uploads += canned.as_uploads(picked)
+    body = d["body"].rstrip()
+    if signature := (d.get("signature") or "").strip():
+        body += "\n\n" + signature
     return lifecycle.reply(
         t,
         actor=a,
-        body_html=text_to_html(d["body"]),
+        body_html=text_to_html(body),
         uploads=uploads,
+        signed=True,  # the box's signature, or none if the agent emptied it
         status=d.get("status"),
         expected_version=d["version"],
         # Held back once if others changed the ticket since the page was opened.
@@ -406,6 +410,9 @@ def render_ticket(
     opened = round(time.time(), 3)
     for form in forms_by_name.values():
         form.initial["opened"] = opened
+    signatures = _signatures(agent, ticket)
+    if (box := forms_by_name.get("reply")) is not None and "reply" not in bound:
+        box.initial["signature"] = signatures[0][2] if signatures else ""
     drafts = together.drafts_of(agent, ticket)
     for kind in ("reply", "note"):
         if (box := forms_by_name.get(kind)) is not None:
@@ -415,6 +422,7 @@ def render_ticket(
     context = {
         "ticket": ticket,
         "canned_chips": _canned_chips(agent, ticket, bound.get("reply")),
+        "signatures": signatures,
         "followers": list(
             ticket.collaborators.select_related("customer").order_by("added_at", "id")
         ),
@@ -439,6 +447,20 @@ def render_ticket(
         "files_dropped": request.method == "POST" and bool(request.FILES),
     }
     return render(request, "desk/ticket.html", context, status=status)
+
+
+def _signatures(agent: Agent, ticket: Ticket) -> list[tuple[str, str, str]]:
+    """The signatures a reply may end with, the one filled in first: (key, label,
+    text) of the agent's own and the department's, those that are written."""
+    found = [
+        ("mine", gettext("My signature"), agent.signature.strip()),
+        (
+            "department",
+            gettext("Signature of %(department)s") % {"department": ticket.department.name},
+            ticket.department.signature.strip(),
+        ),
+    ]
+    return [choice for choice in found if choice[2]]
 
 
 def _canned_chips(agent: Agent, ticket: Ticket, sent: forms.Form | None) -> list[Any]:

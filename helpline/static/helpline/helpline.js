@@ -223,6 +223,17 @@
       area.focus();
     });
   }
+  // The reply's signature: the choice fills the box with that signature's text
+  // (then editable); "No signature" empties it.
+  function signatureChoice() {
+    document.addEventListener("change", function (event) {
+      var select = event.target;
+      if (!select || !select.matches || !select.matches("[data-signature-choice]")) return;
+      var box = document.getElementById("reply-signature");
+      var option = select.options[select.selectedIndex];
+      if (box && option) box.value = option.getAttribute("data-text") || "";
+    });
+  }
   // A button that destroys something asks first (its data-confirm says what).
   function confirmFirst() {
     document.addEventListener("click", function (event) {
@@ -233,6 +244,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     searchShortcut();
     cannedReplies();
+    signatureChoice();
     confirmFirst();
     fillCustomer();
     initTabs(document);

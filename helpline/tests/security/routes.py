@@ -577,7 +577,7 @@ def _web() -> list[Case]:
         # Each a page of its own (GET: its form), the codes after proof.
         Case("desk:two_factor_codes", methods=both, fields=_fields(ProofForm)),
         Case("desk:two_factor_disable", methods=both, fields=code),
-        Case("desk:profile", methods=both, fields=("language",)),
+        Case("desk:profile", methods=both, fields=("language", "signature")),
         Case("desk:queue", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),

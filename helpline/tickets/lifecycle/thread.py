@@ -61,8 +61,13 @@ def reply(
     source: str = Source.WEB,
     expected_version: int | None = None,
     seen_at: datetime | None = None,
+    signed: bool = False,
 ) -> Ticket:
     """An agent's answer to the customer. Answering an unassigned ticket claims it.
+
+    `signed`: the body ends with the signature the agent chose (the desk's reply
+    box), so the mail adds none of its own; otherwise (the API) the mail adds the
+    agent's signature, as it always did.
 
     `status` optionally moves the ticket to another open status in the same step;
     the version is checked only then, since a reply alone overwrites nothing.
@@ -84,6 +89,8 @@ def reply(
             ticket, kind=EntryKind.REPLY, actor=actor, body=body, now=change.now, source=source
         )
         change.event(EventKind.REPLIED, entry=entry)
+        if signed:
+            change.events[-1].data["signed"] = True
         change.set(last_response_at=change.now)
         record_answer(change, event_data=change.events[-1].data)
         # Answering an unassigned ticket claims it, for an agent who may hold it
