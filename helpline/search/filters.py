@@ -38,7 +38,9 @@ from helpline.tickets.models import (
 
 MAX_VALUES = 10  # comma-separated values of one qualifier
 # Qualifiers a customer may use on the portal (their own tickets, public thread).
-CUSTOMER_QUALIFIERS = frozenset({"status", "state", "created", "updated", "has"})
+# Not `updated:`: every change moves a ticket's updated_at, internal ones (a note,
+# a transfer) too, and a customer must not learn of those by it.
+CUSTOMER_QUALIFIERS = frozenset({"status", "state", "created", "has"})
 
 
 def qualifier_filter(

@@ -27,10 +27,12 @@ thread of their own tickets (backends: `public_only`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.safestring import SafeString
@@ -118,7 +120,8 @@ def search(
     # A number that starts no ticket's number is searched as a word ("invoice
     # 55512" in a message, "E-4711"); its next pages are a text search's.
     kinds = ("n", "x") if kind == "n" else (kind,)
-    after = read_cursor(cursor, order, kinds) if cursor else None
+    bound = _bound(typed, agent, customer, within)
+    after = read_cursor(cursor, order, kinds, bound) if cursor else None
     words = tuple(parsed.words)
     if after is not None:
         kind = str(after["t"])
@@ -179,7 +182,7 @@ def search(
     elif counts and matched is not None:
         results.counts, results.counts_capped = count_by_state(matched)
     if next_at is not None:
-        position = {**next_at, "o": order, "t": kind}
+        position = {**next_at, "o": order, "t": kind, "h": bound}
         if counts:
             position |= {"c": results.counts, "k": results.counts_capped}
         results.next_cursor = make_cursor(position)
@@ -259,14 +262,29 @@ def count_by_state(tickets: QuerySet[Ticket]) -> tuple[dict[str, int], bool]:
     return found, sum(found.values()) > COUNT_CAP
 
 
+def _bound(
+    typed: str, agent: Agent | None, customer: Customer | None, within: QuerySet[Ticket] | None
+) -> str:
+    """What a cursor is for: this search by this searcher. A cursor carries the
+    first page's counts and a place in its results; taken to another search, or
+    by another person (a shared link), it would show them those of the first."""
+    who = f"a{agent.pk}" if agent else f"c{customer.pk}" if customer else "channel"
+    try:
+        narrowed = str(within.query) if within is not None else ""
+    except EmptyResultSet:  # a list that can hold nothing: no text to print
+        narrowed = "none"
+    key = "\x1f".join((" ".join(typed.split()), who, narrowed))
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def make_cursor(position: dict[str, Any]) -> str:
     return signing.dumps(position, salt=_CURSOR_SALT, compress=False)
 
 
-def read_cursor(raw: str, order: str, kinds: tuple[str, ...]) -> dict[str, Any]:
-    """The position of a cursor made for this order and one of these kinds of
-    search (by number, by text, by filters); another search's cursor is refused,
-    not misread."""
+def read_cursor(raw: str, order: str, kinds: tuple[str, ...], bound: str) -> dict[str, Any]:
+    """The position of a cursor made for this order, one of these kinds of search
+    (by number, by text, by filters) and this search by this searcher (`_bound`);
+    another search's cursor is refused, not misread."""
     try:
         position = signing.loads(raw[:500], salt=_CURSOR_SALT)
     except signing.BadSignature:
@@ -275,6 +293,7 @@ def read_cursor(raw: str, order: str, kinds: tuple[str, ...]) -> dict[str, Any]:
         not isinstance(position, dict)
         or position.get("o") != order
         or position.get("t") not in kinds
+        or position.get("h") != bound
     ):
         raise BadSearch(
             _("This page link is not valid any more: start the search again."), "cursor"

@@ -169,7 +169,10 @@ def test_a_customer_may_use_only_the_customer_qualifiers(world: World) -> None:
     # An unknown filter names only the customer's own.
     with pytest.raises(BadSearch) as refused:
         search("router foo:bar", customer=world.customer)
-    assert "The filters are: created:, has:, state:, status:, updated:." in refused.value.message
+    assert "The filters are: created:, has:, state:, status:." in refused.value.message
+    # Not updated: (a note or a transfer moves it: internal work would show).
+    with pytest.raises(BadSearch, match="is for agents"):
+        search("router updated:<1h", customer=world.customer)
 
 
 def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:

@@ -248,6 +248,28 @@ def test_a_cursor_of_another_kind_of_search_is_refused(world: World) -> None:
     assert refused.value.field == "cursor"
 
 
+def test_a_cursor_serves_only_its_own_search_and_searcher(world: World) -> None:
+    """A cursor carries the first page's counts and a place in the results: a page
+    link shared with another agent, or kept while the words change, would show
+    them the first search's (an administrator's counts to a department agent)."""
+    for n in range(3):
+        world.open(f"Fan {n}", body_html="<p>fan noise</p>")
+    index()
+    first = search("fan", agent=world.admin, limit=1)
+    assert first.next_cursor is not None
+    assert search("fan", agent=world.admin, limit=1, cursor=first.next_cursor).hits
+    for other in (
+        {"typed": "noise", "agent": world.admin},
+        {"typed": "fan", "agent": world.agent},
+        {"typed": "fan", "customer": world.customer},
+    ):
+        typed = str(other.pop("typed"))
+        with pytest.raises(BadSearch, match="not valid"):
+            search(typed, limit=1, cursor=first.next_cursor, **other)  # type: ignore[arg-type]
+    # The same words spaced otherwise are the same search.
+    assert search(" fan ", agent=world.admin, limit=1, cursor=first.next_cursor).hits
+
+
 def test_the_snippet_markers_in_a_message_are_not_taken_for_hits(world: World) -> None:
     world.open("Odd", body_html="<p>bytes \x02 and \x03 around the kettle</p>")
     index()
