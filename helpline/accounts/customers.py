@@ -62,3 +62,9 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
             )
     except IntegrityError:  # created at the same moment by another request
         return customers_with_email(email).get()
+
+
+def is_agent_address(email: str) -> bool:
+    """Whether an agent signs in with this address (any case): an agent follows a
+    ticket in the desk, never as a customer in copy."""
+    return User.objects.filter(email__iexact=email.strip(), agent__isnull=False).exists()

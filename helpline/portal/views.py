@@ -31,7 +31,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from helpline.accounts import lockout, throttle
-from helpline.accounts.customers import customers_with_email, find_or_create_customer
+from helpline.accounts.customers import (
+    customers_with_email,
+    find_or_create_customer,
+    is_agent_address,
+)
 from helpline.accounts.models import Customer
 from helpline.accounts.passwords import Audience, valid_for
 from helpline.lib.access import customer_only, public, signed_link
@@ -397,6 +401,8 @@ def _people(request: HttpRequest, access: Access) -> HttpResponse:
                 done = _("%(name)s no longer gets the replies of this ticket.")
                 name = follower.customer.email
             else:
+                if is_agent_address(data["email"]):
+                    raise lifecycle.Refused(_("That address cannot be copied on a ticket."))
                 person = find_or_create_customer(name=data.get("name", ""), email=data["email"])
                 lifecycle.add_collaborator(access.ticket, actor=access.customer, customer=person)
                 done = _("%(name)s now gets the replies of this ticket.")
@@ -539,6 +545,16 @@ def _search_mine(request: HttpRequest, customer: Customer, typed: str) -> HttpRe
     except BadSearch as bad:
         context["error"] = bad.message
         return render(request, "portal/my_tickets.html", context, status=400)
+    for hit in context["results"].hits:
+        # What the list shows as "Last update" (my_tickets): what the customer saw
+        # change, never internal work.
+        t = hit.ticket
+        t.last_update = max(
+            t.last_message_at or t.created_at,
+            t.last_response_at or t.created_at,
+            t.resolved_at or t.created_at,
+            t.closed_at or t.created_at,
+        )
     if (after := context["results"].next_cursor) is not None:
         context["next_url"] = "?" + urlencode({"q": typed, "cursor": after})
     if cursor:

@@ -129,14 +129,23 @@ def text_page(
     # Best first, and the newer of two equals first (a phrase on SQLite is scored
     # by where it matched, so most are equal: backends.sqlite).
     ordered = sorted(candidates, key=lambda pk: (scores[pk], -pk))
-    if after is not None:
-        mark = (float(after["s"] or 0.0), -int(after["i"] or 0))
-        ordered = [pk for pk in ordered if (scores[pk], -pk) > mark]
-    window.ids = ordered[:limit]
-    if len(ordered) > limit:
-        last = window.ids[-1]
-        window.next_at = {"s": scores[last], "i": last}
+    # The cursor holds a place in this ranking (`p`) and the hit shown there
+    # (`i`), never a score: SQLite's bm25 weighs a word by how many documents hold
+    # it, every department's and every note's, which a score would tell.
+    start = _resume(ordered, after) if after is not None else 0
+    window.ids = ordered[start : start + limit]
+    if len(ordered) > start + limit:
+        window.next_at = {"s": 0.0, "p": start + limit, "i": window.ids[-1]}
     return window
+
+
+def _resume(ordered: list[int], after: dict[str, float | int | None]) -> int:
+    """Where the next page of a ranking starts: after the last hit shown, found
+    again (matches come and go between pages), else at the place it was."""
+    last, place = int(after.get("i") or 0), max(0, int(after.get("p") or 0))
+    if place and place <= len(ordered) and ordered[place - 1] == last:
+        return place
+    return ordered.index(last) + 1 if last in ordered else place
 
 
 Collected = tuple[list[tuple[int, str]], dict[int, float], int, bool]

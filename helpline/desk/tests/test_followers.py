@@ -122,3 +122,11 @@ def test_only_the_ticket_customer_changes_its_followers_among_customers(world: W
         lifecycle.remove_collaborator(ticket, actor=carol, customer=carol)
     ticket = lifecycle.add_collaborator(ticket, actor=world.customer, customer=world.outsider)
     assert Collaborator.objects.filter(ticket=ticket).count() == 2
+
+
+def test_an_agent_address_is_not_added_as_a_customer_in_copy(world: World, alice: Client) -> None:
+    ticket = world.open()
+    response = act(alice, ticket, "add_person", email="SAM.SUPER@example.com")
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "That is an agent" in response.content.decode()  # type: ignore[attr-defined]
+    assert not Customer.objects.filter(email__iexact="sam.super@example.com").exists()

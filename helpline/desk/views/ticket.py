@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from helpline.accounts.customers import find_or_create_customer
+from helpline.accounts.customers import find_or_create_customer, is_agent_address
 from helpline.accounts.models import Agent
 from helpline.automation import canned
 from helpline.desk import forms as desk_forms
@@ -212,6 +212,10 @@ def _dismiss_held(t: Ticket, a: Agent, d: Data) -> Ticket:
 
 
 def _add_person(t: Ticket, a: Agent, d: Data) -> Ticket:
+    if is_agent_address(d["email"]):
+        raise lifecycle.Refused(
+            gettext("That is an agent's address: agents follow tickets in the desk.")
+        )
     person = find_or_create_customer(name=d.get("name", ""), email=d["email"])
     return lifecycle.add_collaborator(t, actor=a, customer=person)
 

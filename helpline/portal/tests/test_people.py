@@ -124,3 +124,26 @@ def test_a_long_address_without_a_name_makes_a_customer_named_by_it(world: World
     response = ken.post(reverse("portal:people", args=[ticket.number]), {"email": address})
     assert response.status_code == 302
     assert Collaborator.objects.get().customer.name == address[:200]
+
+
+def test_the_portal_does_not_copy_an_agent_and_does_not_say_who_it_is(world: World) -> None:
+    ticket = world.open()
+    ken = signed_in(world.customer.user)
+    response = ken.post(
+        reverse("portal:people", args=[ticket.number]), {"email": "alice.agent@example.com"}
+    )
+    assert response.status_code == 400
+    assert "That address cannot be copied on a ticket." in response.content.decode()
+    assert not Collaborator.objects.exists()
+
+
+def test_search_results_show_the_last_update_the_customer_saw(world: World) -> None:
+    ticket = world.open("Laptop fan")
+    from helpline.search.indexer import index_pending
+
+    index_pending(limit=100_000)
+    page = signed_in(world.customer.user).get(reverse("portal:my_tickets"), {"q": "laptop"})
+    html = page.content.decode()
+    assert ticket.number in html
+    cells = html.split(ticket.number, 1)[1].split("</tr>", 1)[0]
+    assert cells.count('class="num hide-sm">') == 2 and 'hide-sm"></td>' not in cells

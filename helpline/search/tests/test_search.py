@@ -270,6 +270,30 @@ def test_a_cursor_serves_only_its_own_search_and_searcher(world: World) -> None:
     assert search(" fan ", agent=world.admin, limit=1, cursor=first.next_cursor).hits
 
 
+def test_a_best_match_cursor_holds_a_place_never_a_score(world: World) -> None:
+    """SQLite's bm25 weighs a word by how many documents hold it, other
+    departments' and notes included: a score in a readable cursor would tell."""
+    from django.core import signing
+
+    from helpline.search.service import _CURSOR_SALT
+
+    for n in range(5):
+        world.open(f"Fan {n}", body_html="<p>" + "fan " * (n + 1) + "</p>")
+    index()
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = search("fan", agent=world.admin, limit=2, cursor=cursor)
+        seen += [hit.ticket.number for hit in page.hits]
+        if page.next_cursor is None:
+            break
+        position = signing.loads(page.next_cursor, salt=_CURSOR_SALT)
+        assert position["s"] == 0.0 and "p" in position
+        assert all(v in (0, 0.0) or not isinstance(v, float) for v in position.values())
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 5
+
+
 def test_the_snippet_markers_in_a_message_are_not_taken_for_hits(world: World) -> None:
     world.open("Odd", body_html="<p>bytes \x02 and \x03 around the kettle</p>")
     index()
