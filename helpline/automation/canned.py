@@ -128,15 +128,20 @@ ALIASES = {
 }
 
 
-def fill(text: str, context: Context) -> str:
-    """`text` with its known variables filled in; the others left as typed."""
+def _filled(text: str, context: Context, shown: Callable[[str], str]) -> str:
+    """`text` with its known variables filled in, each value passed through
+    `shown`; the others left as typed."""
 
     def value(match: re.Match[str]) -> str:
-        name = ALIASES.get(match.group(1), match.group(1))
-        known = VARIABLES.get(name)
-        return known[1](context) if known else match.group(0)
+        known = VARIABLES.get(ALIASES.get(match.group(1), match.group(1)))
+        return shown(known[1](context)) if known else match.group(0)
 
     return VARIABLE.sub(value, text)
+
+
+def fill(text: str, context: Context) -> str:
+    """`text` with its known variables filled in; the others left as typed."""
+    return _filled(text, context, str)
 
 
 def unknown_variables(text: str) -> list[str]:
@@ -148,13 +153,7 @@ def unknown_variables(text: str) -> list[str]:
 def fill_html(body: SafeHTML, context: Context) -> SafeHTML:
     """A sanitized body with its known variables filled in, each value escaped
     (a routing rule's reply, filled once the ticket exists)."""
-
-    def value(match: re.Match[str]) -> str:
-        name = ALIASES.get(match.group(1), match.group(1))
-        known = VARIABLES.get(name)
-        return html.escape(known[1](context)) if known else match.group(0)
-
-    return SafeHTML(VARIABLE.sub(value, str(body)))
+    return SafeHTML(_filled(str(body), context, html.escape))
 
 
 def as_text(reply: CannedReply, context: Context) -> str:
