@@ -113,11 +113,18 @@ def prepare() -> dict[str, Any]:
     one = _user("bench.one", Role.AGENT)
     only = departments[0]
     DepartmentAccess.objects.get_or_create(agent=one, department=only)
+    narrow = _user("bench.narrow", Role.AGENT)
+    tenth = _tenth(departments)
+    DepartmentAccess.objects.get_or_create(agent=narrow, department=tenth)
     return {
         "admin": {"username": admin.user.username, "password": PASSWORD},
         "agent": {"username": agent.user.username, "password": PASSWORD},
         "one": {"username": one.user.username, "password": PASSWORD},
+        "narrow": {"username": narrow.user.username, "password": PASSWORD},
         "search": search_terms(only),
+        "narrow_search": search_terms(tenth),
+        "narrow_department": tenth.name,
+        "narrow_share": _share(tenth),
         "agent_departments": len(seen),
         "departments": len(departments),
         "api_key": key_secret,
@@ -129,18 +136,35 @@ def prepare() -> dict[str, Any]:
     }
 
 
+def _tenth(departments: list[Department]) -> Department:
+    """The department whose share of the tickets is nearest one in ten (the issue's
+    "one department among ten"; the generated world's are 4% to 49%)."""
+    counts = dict(Ticket.objects.values_list("department").annotate(n=Count("pk")))
+    total = sum(counts.values()) or 1
+    return min(departments, key=lambda d: (abs(counts.get(d.pk, 0) / total - 0.1), d.pk))
+
+
+def _share(department: Department) -> float:
+    total = Ticket.objects.count() or 1
+    return round(Ticket.objects.filter(department=department).count() / total, 3)
+
+
 def search_terms(department: Department) -> dict[str, str]:
     """What the search pages look for (the generated history's vocabulary is a few
     dozen canned sentences: helpline.tickets.generate.story):
     a word nearly every ticket holds, one of the notes, a phrase, a customer's
-    surname (a few tickets), the first digits of a number, and filters only."""
+    surname (a few tickets), the first digits of a number, filters only, and each
+    qualifier that reads another table (the customer's address, name and
+    organization, the attachments) or the index alone (a word left out)."""
     sample = (
-        Ticket.objects.filter(department=department)
-        .select_related("customer")
+        Ticket.objects.filter(department=department, customer__organization__isnull=False)
+        .select_related("customer__organization")
         .order_by("-pk")
         .first()
     )
     surname = sample.customer.name.split()[-1] if sample else "nobody"
+    domain = sample.customer.email.rpartition("@")[2] if sample else "example.net"
+    org = sample.customer.organization.name if sample and sample.customer.organization else ""
     return {
         "common word": "working",
         "note word": "vendor",
@@ -148,6 +172,11 @@ def search_terms(department: Department) -> dict[str, str]:
         "phrase": '"could you have a look"',
         "partial number": (sample.number if sample else "123456")[:3],
         "filters only": f'status:open department:"{department.name}"',
+        "from domain": f"from:{domain} working",
+        "customer": f'customer:"{sample.customer.name}"' if sample else "customer:nobody",
+        "organization": f'org:"{org}" state:open',
+        "has attachment": "has:attachment state:open",
+        "word left out": "-working",
     }
 
 

@@ -228,7 +228,8 @@ def search_tables(results: dict[str, Any]) -> list[str]:
             "",
             "Each search of the desk's results page (and the API's), ms as the client sees "
             "it: median and 95th percentile of the samples (p95 needs 20); `one` is an "
-            "agent of one department.",
+            "agent of the largest department (about half the tickets), `narrow` one of "
+            "the department nearest a tenth of them.",
             "",
         ]
         head = ["search"] + [f"{int(s):,}: p50 / p95" for s in sizes] + ["queries"]

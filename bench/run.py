@@ -124,14 +124,24 @@ def desk_pages(h: Helpline, info: dict[str, Any], cfg: Config) -> tuple[list, di
 
 
 def search_pages(h: Helpline, info: dict[str, Any]) -> list:
-    """The desk's search (issue 12) for the administrator and for an agent of one
-    department, each kind of search the issue names; and the API's."""
+    """The desk's search (issue 12) for the administrator, an agent of the largest
+    department (half the tickets) and one of a department of about a tenth, each
+    kind of search the issue names, the suggestions as they type and the new-ticket
+    form's customer lookup; and the API's."""
     pages: list = []
-    for role in ("admin", "one"):
+    for role in ("admin", "one", "narrow"):
+        if role not in info:
+            continue  # a database prepared before the narrow agent existed
         client = desk_login(h.url, info[role]["username"], info[role]["password"])
-        for kind, typed in info["search"].items():
+        terms = info["narrow_search"] if role == "narrow" else info["search"]
+        for kind, typed in terms.items():
             url = "/desk/search/?" + urlencode({"q": typed})
             pages.append((f"{role}: search {kind}", client, url, {}))
+        for kind, typed in (("word start", "lap"), ("surname start", terms["rare word"][:4])):
+            url = "/desk/search/suggest/?" + urlencode({"q": typed})
+            pages.append((f"{role}: suggest {kind}", client, url, {}))
+        url = "/desk/search/customers/?" + urlencode({"lookup": terms["rare word"][:4]})
+        pages.append((f"{role}: customer lookup", client, url, {}))
     api = httpx.Client(base_url=h.url, timeout=120)
     token = {"Authorization": f"Bearer {info['admin_token']}"}
     common = urlencode({"q": info["search"]["common word"]})
