@@ -39,18 +39,25 @@ class Text:
 
 
 def scope_of(
-    department_id: int, assignee_id: int | None, team_id: int | None, customer_id: int
+    department_id: int,
+    assignee_id: int | None,
+    team_id: int | None,
+    customer_id: int,
+    followers: Iterable[int] = (),
 ) -> str:
     """Who may find a ticket, as index tokens: its department (`d`), assignee
-    (`a`), team (`t`) and customer (`c`), the columns of the queues' visibility
-    (tickets.permissions.visibility_filter) and of a customer's own tickets. The
-    same string as migration 0003's SQL (schema.SCOPE_OF_TICKET)."""
+    (`a`), team (`t`), customer and the customers in copy (`c`): the columns of the
+    queues' visibility (tickets.permissions.visibility_filter) and the tickets a
+    customer reads on the portal (their own and those they are copied on). For a
+    ticket without followers, the same string as migration 0003's SQL
+    (schema.SCOPE_OF_TICKET); migration 0004 indexed those with followers again."""
     tokens = [f"d{department_id}"]
     if assignee_id is not None:
         tokens.append(f"a{assignee_id}")
     if team_id is not None:
         tokens.append(f"t{team_id}")
     tokens.append(f"c{customer_id}")
+    tokens += [f"c{pk}" for pk in sorted(set(followers) - {customer_id})]
     return " ".join(tokens)
 
 
@@ -67,10 +74,12 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
     ids = sorted(set(ticket_ids))
     tickets = Ticket.objects.filter(pk__in=ids).select_related("customer__organization")
     followers: dict[int, list[str]] = defaultdict(list)
-    for ticket_id, name, email in Collaborator.objects.filter(ticket_id__in=ids).values_list(
-        "ticket_id", "customer__name", "customer__email"
+    follower_ids: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, pk, name, email in Collaborator.objects.filter(ticket_id__in=ids).values_list(
+        "ticket_id", "customer_id", "customer__name", "customer__email"
     ):
         followers[ticket_id].append(person(name, email))
+        follower_ids[ticket_id].append(pk)
     names: dict[int, list[str]] = defaultdict(list)
     for entry_id, filename in Attachment.objects.filter(entry__ticket_id__in=ids).values_list(
         "entry_id", "filename"
@@ -94,7 +103,13 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
             people="\n".join(people + followers[ticket.pk]),
             public_text=public[ticket.pk].text(),
             internal_text=internal[ticket.pk].text(),
-            scope=scope_of(ticket.department_id, ticket.assignee_id, ticket.team_id, customer.pk),
+            scope=scope_of(
+                ticket.department_id,
+                ticket.assignee_id,
+                ticket.team_id,
+                customer.pk,
+                follower_ids[ticket.pk],
+            ),
         )
     return found
 

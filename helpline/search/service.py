@@ -34,7 +34,7 @@ from typing import Any, cast
 from django.core import signing
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,7 @@ from helpline.search.backends.base import Passages, marked_subject
 from helpline.search.filters import CUSTOMER_QUALIFIERS, qualifier_filter
 from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, parse
 from helpline.search.window import COUNT_CAP, text_page
-from helpline.tickets.models import ROW_RELATIONS, Ticket
+from helpline.tickets.models import ROW_RELATIONS, Collaborator, Ticket
 from helpline.tickets.permissions import visibility_branches
 
 PAGE_SIZE = 25
@@ -73,10 +73,18 @@ class Results:
     by_text: bool = False  # words or phrases (or a number no ticket's starts with)
     # Best match ranked the newest window.RANK_WINDOW matches only: more matched.
     windowed: bool = False
+    # No ticket held the words as typed: these hold words that start with the
+    # last one ("lap" for "laptop", "ken@exa"), as the suggestions found them.
+    prefixed: bool = False
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def last_word(self) -> str:
+        """The word a `prefixed` search took as the start of a word."""
+        return ([self.parsed.number] if self.parsed.number else self.parsed.words or [""])[-1]
 
 
 def search(
@@ -91,13 +99,16 @@ def search(
     limit: int = PAGE_SIZE,
     prefix: bool = False,
     counts: bool = True,
+    widen: bool = True,
 ) -> Results:
     """One page of the search `typed` as one searcher may see it: an `agent` (the
     tickets they may see, notes included), a `customer` (their own tickets, the
     public thread), or the API `channel` (a key without an agent: every ticket,
     the public thread). `within` narrows the searcher's tickets further (the API
-    list's filters); it never widens them. BadSearch (a message to show) for a
-    search, order or cursor that cannot run."""
+    list's filters); it never widens them. `prefix`: the last word is the start
+    of a word (as the agent types). `widen`: when the words as typed match
+    nothing, search them with `prefix` (`Results.prefixed`). BadSearch (a message
+    to show) for a search, order or cursor that cannot run."""
     if sum((agent is not None, customer is not None, channel)) != 1:
         raise ValueError("search() needs one searcher: an agent, a customer or the channel")
     if order not in ORDERS:
@@ -125,6 +136,7 @@ def search(
     words = tuple(parsed.words)
     if after is not None:
         kind = str(after["t"])
+        prefix = prefix or bool(after.get("f"))
     if kind == "n":
         ids, next_at = _by_number(tickets, parsed.number or "", after, limit)
         if not ids and after is None:
@@ -154,6 +166,7 @@ def search(
             after=after,
             limit=limit,
             filtered=bool(parsed.qualifiers) or within is not None,
+            counted=counts,
         )
         ids, next_at = found.ids, found.next_at
         results.windowed = found.ranked_newest
@@ -185,15 +198,40 @@ def search(
         position = {**next_at, "o": order, "t": kind, "h": bound}
         if counts:
             position |= {"c": results.counts, "k": results.counts_capped}
+        if prefix:
+            position["f"] = 1
         results.next_cursor = make_cursor(position)
+    if widen and results.by_text and not prefix and after is None and _found_nothing(results):
+        # What the suggestions showed as the agent typed ("lap" for "laptop")
+        # should not vanish on Enter: the words as starts of words, newest first.
+        widened = search(
+            typed,
+            agent=agent,
+            customer=customer,
+            channel=channel,
+            within=within,
+            order=order,
+            limit=limit,
+            prefix=True,
+            counts=counts,
+        )
+        if not _found_nothing(widened):
+            widened.prefixed = True
+            return widened
     return results
+
+
+def _found_nothing(results: Results) -> bool:
+    return not results.hits and results.next_cursor is None and not results.total
 
 
 def _scope(agent: Agent | None, customer: Customer | None) -> QuerySet[Ticket]:
     if agent is not None:
         return Ticket.objects.visible_to(agent)
     if customer is not None:
-        return Ticket.objects.filter(customer=customer)
+        # Their own tickets and those they are copied on, as the portal shows them.
+        copied = Collaborator.objects.filter(customer=customer).values("ticket_id")
+        return Ticket.objects.filter(Q(customer=customer) | Q(pk__in=copied))
     return Ticket.objects.all()  # the API channel reads every ticket's public thread
 
 
@@ -208,7 +246,7 @@ def scope_tokens(agent: Agent | None, customer: Customer | None) -> tuple[str, .
     after the index (a document's scope may be one indexing turn behind a
     transfer or an assignment). None: every ticket."""
     if customer is not None:
-        return (f"c{customer.pk}",)
+        return (f"c{customer.pk}",)  # their own tickets and those they are copied on
     branches = visibility_branches(agent) if agent is not None else None
     if branches is None:
         return None

@@ -11,7 +11,8 @@ its mark with it; a change that commits is always indexed, by the worker's
 periodic `search.index` job (settings.HELPLINE_PERIODIC_JOBS, every 5 seconds).
 
 People change outside the lifecycle (an agent edits a customer's name; an
-organization is renamed; a customer who only followed tickets is deleted): their
+organization is renamed or deleted; a customer who only followed tickets is
+deleted): their
 tickets are marked the same way, after the row is saved, only when a searchable
 field changed (before it is deleted).
 """
@@ -82,8 +83,10 @@ def mark(tickets: QuerySet[Ticket]) -> None:
 def _remember_customer(sender: type, instance: Customer, **kwargs: Any) -> None:
     """pre_save: what the searchable fields were, to compare after the save."""
     fields = kwargs.get("update_fields")
+    # update_fields may name the organization by its column ("organization_id").
     if instance.pk is None or (
-        fields is not None and not set(fields) & {"name", "email", "organization"}
+        fields is not None
+        and not set(fields) & {"name", "email", "organization", "organization_id"}
     ):
         instance._search_before = None  # type: ignore[attr-defined]
         return
@@ -115,6 +118,12 @@ def _organization_saved(sender: type, instance: Organization, created: bool, **k
         mark_people(Q(customer__organization=instance))
 
 
+def _organization_deleted(sender: type, instance: Organization, **kwargs: Any) -> None:
+    """pre_delete: its customers lose it (SET_NULL, an UPDATE that sends no
+    signal), and their tickets' documents its name."""
+    mark_people(Q(customer__organization=instance))
+
+
 def _customer_deleted(sender: type, instance: Customer, **kwargs: Any) -> None:
     """pre_delete: a customer goes (one with tickets cannot: they are protected),
     and with them their collaborations; the tickets they followed must forget
@@ -138,6 +147,9 @@ def connect_people_signals() -> None:
     )
     post_save.connect(
         _organization_saved, sender=Organization, dispatch_uid="search.organization.post"
+    )
+    pre_delete.connect(
+        _organization_deleted, sender=Organization, dispatch_uid="search.organization.delete"
     )
 
 

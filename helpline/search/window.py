@@ -84,17 +84,20 @@ def text_page(
     after: dict[str, float | int | None] | None,
     limit: int,
     filtered: bool = True,
+    counted: bool = True,
 ) -> Window:
     """A page of the text search `text` within `tickets`. `filtered`: `tickets`
     is narrower than the searcher's scope (qualifiers, the API list's filters),
-    so fewer of the index's matches are expected to pass."""
+    so fewer of the index's matches are expected to pass. `counted`: the page
+    shows the counts per state (suggestions do not: newest first, they read a
+    page and one more)."""
     # Newest first goes on below the last hit shown (`i`), past `w` matches
     # already looked at there. Both come from what the searcher saw: `i` is a
     # ticket they may read, `w` a whole number of windows. Never the id of a match
     # they may not read, which a cursor would give away (it is signed, not secret).
     anchor = after.get("i") if newest and after is not None else None
     skip = int(after.get("w") or 0) if newest and after is not None else 0
-    need = max(COUNT_CAP + 1, limit + 1 if newest else RANK_WINDOW + 1)
+    need = max(COUNT_CAP + 1 if counted else 0, limit + 1 if newest else RANK_WINDOW + 1)
     before = int(anchor) if anchor is not None else None
     found = None
     if text.scope is not None and len(text.scope) > 1 and engine.probes_unscoped and skip == 0:

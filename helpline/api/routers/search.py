@@ -63,6 +63,10 @@ class SearchPage(Schema):
         description="More tickets match than best match ranks: it ranked the newest "
         "matching tickets (order=newest pages through all of them)."
     )
+    words_as_starts: bool = Field(
+        description="No ticket held the words as typed: these tickets hold words that start "
+        "with the last one (`lap` for `laptop`, `ken@exa` for an address), newest first."
+    )
     by_number: bool = Field(
         description="The search was a number: these are the tickets whose number starts so, "
         "in number order. False for a number no ticket's starts with: it was searched as a word."
@@ -106,5 +110,6 @@ def search_tickets(request: HttpRequest, filters: Query[SearchFilters]) -> dict[
         "counts": results.counts,
         "counts_capped": results.counts_capped,
         "ranked_newest_only": results.windowed,
+        "words_as_starts": results.prefixed,
         "by_number": results.by_number,
     }

@@ -213,7 +213,9 @@ class TicketFilters(Schema):
     q: SearchText | None = Field(
         None,
         description="A search, as `GET /api/v1/search` takes it: the tickets that match, "
-        "newest first, narrowed by the other filters.",
+        "newest first, narrowed by the other filters. The words must match as typed: "
+        "unlike `/search`, a last word that matches nothing is not tried as the start "
+        "of a word.",
     )
     cursor: Cursor | None = Field(None, description="`next_cursor` from the previous page.")
     limit: Annotated[int, Field(ge=1, le=100)] = 25
@@ -297,6 +299,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
             cursor=filters.cursor or "",
             limit=filters.limit,
             counts=False,
+            widen=False,
         )
         return {
             "items": [ticket_out(hit.ticket) for hit in found.hits],

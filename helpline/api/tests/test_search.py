@@ -90,3 +90,15 @@ def test_the_ticket_list_takes_q_with_its_other_filters(
     assert numbers == [closed.number, noted.number]
     open_only = agent_api.get("/tickets", q="invoice", state="open").json()["items"]
     assert [t["number"] for t in open_only] == [noted.number]
+
+
+def test_a_word_that_matches_nothing_is_searched_as_a_start_and_says_so(
+    agent_api: Api, noted: Ticket
+) -> None:
+    """`/search` finds what the desk's does ("invo" as the start of "invoice"),
+    and says so; the ticket list's `q=` is a filter and matches as typed."""
+    started = agent_api.get("/search", q="invo").json()
+    assert [hit["ticket"]["number"] for hit in started["items"]] == [noted.number]
+    assert started["words_as_starts"] is True
+    assert agent_api.get("/search", q="invoice").json()["words_as_starts"] is False
+    assert agent_api.get("/tickets", q="invo").json()["items"] == []

@@ -141,3 +141,17 @@ def test_a_whole_number_opens_its_ticket_even_when_longer_numbers_start_so(
     client.force_login(world.agent.user)
     response = client.get(reverse("desk:search"), {"q": ticket.number})
     assert response["Location"] == reverse("desk:ticket", args=[ticket.number])
+
+
+def test_what_the_suggestions_found_enter_finds_and_says_how(client: Client, world: World) -> None:
+    ticket = world.open("Laptop will not start", body_html="<p>Black screen.</p>")
+    index()
+    client.force_login(world.agent.user)
+    suggested = client.get(reverse("desk:search_suggest"), {"q": "lap"}).content.decode()
+    assert ticket.number in suggested
+    status, html = page(client, q="lap")
+    assert status == 200 and f"#{ticket.number}" in html
+    assert 'id="search-prefixed"' in html and "“lap”" in html
+    assert "Best match" not in html  # one order only: newest first
+    status, html = page(client, q="laptop")
+    assert 'id="search-prefixed"' not in html and "Best match" in html

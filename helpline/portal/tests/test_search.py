@@ -55,3 +55,22 @@ def test_an_agent_filter_is_refused_with_a_reason(client: Client, world: World) 
     assert response.status_code == 400
     assert "is for agents" in response.content.decode()
     assert 'value="assignee:me"' in response.content.decode()
+
+
+def test_a_customer_copied_on_a_ticket_finds_it_by_the_start_of_a_word(
+    client: Client, world: World
+) -> None:
+    """The tickets a customer is copied on are theirs to search, as My tickets
+    lists them; a word's start finds what the whole word would, and says so."""
+    from helpline.conftest import make_customer
+
+    ticket = world.open("Projector", body_html="<p>The projector bulb flickers.</p>")
+    mia = make_customer("Mia Follower", "mia@example.org", login=True)
+    lifecycle.add_collaborator(ticket, actor=world.agent, customer=mia)
+    index()
+    assert mia.user is not None
+    client.force_login(mia.user)
+    status, body = results(client, "flicker")
+    assert status == 200 and ticket.number in body
+    page = client.get(reverse("portal:my_tickets"), {"q": "projec"}).content.decode()
+    assert ticket.number in page and 'id="my-search-prefixed"' in page

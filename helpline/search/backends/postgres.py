@@ -37,6 +37,10 @@ SUBJECT_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 NOT_A_TAG = "\u200b"
 
 
+# The start of an address or a host name, as typed: "ken@exa", "acme.co".
+_ADDRESS_START = re.compile(r"\w[\w.+-]*[@.][\w.+@-]*")
+
+
 def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[Any]]:
     """The text query as a tsquery expression and its parameters: every term goes
     through plainto_ / phraseto_tsquery as a parameter, so none is syntax.
@@ -50,6 +54,13 @@ def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[
             # to_tsquery reads syntax: the word, of letters and digits only, quoted.
             parts.append(f"to_tsquery('{CONFIG}', %s)")
             params.append(f"'{word}':*")
+        elif text.prefix and index == last and _ADDRESS_START.fullmatch(word):
+            # The parser keeps an address or a host whole ("ken@example.com"), and
+            # splits the start of one ("ken@exa") into words that match nothing:
+            # the start as one lexeme, lowercased as the index holds it. Of
+            # address characters only, so quoting it is all the syntax it needs.
+            parts.append("CAST(%s AS tsquery)")
+            params.append(f"'{word.lower()}':*")
         else:
             parts.append(f"plainto_tsquery('{CONFIG}', %s)")
             params.append(word)

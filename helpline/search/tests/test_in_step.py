@@ -282,3 +282,63 @@ def test_repair_makes_the_triggers_a_table_remake_dropped(world: World) -> None:
     index()
     assert numbers("drop", agent=world.agent) == [ticket.number]
     assert numbers("drop", agent=world.other_agent) == []
+
+
+def test_a_deleted_organization_and_one_changed_by_its_column_are_forgotten(
+    world: World,
+) -> None:
+    """Deleting an organization empties its customers' column with an UPDATE that
+    sends no signal; a save that names the column (`organization_id`) sends one
+    that must count as the organization's."""
+    from helpline.accounts.models import Organization
+
+    acme = Organization.objects.create(name="Acme Dynamite")
+    world.customer.organization = acme
+    world.customer.save()
+    ticket = world.open("Anvil")
+    index()
+    assert numbers("dynamite", agent=world.admin) == [ticket.number]
+    acme.delete()
+    index()
+    assert numbers("dynamite", agent=world.admin) == []
+    roadrunner = Organization.objects.create(name="Roadrunner Supplies")
+    world.customer.organization_id = roadrunner.pk
+    world.customer.save(update_fields=["organization_id"])
+    index()
+    assert numbers("roadrunner", agent=world.admin) == [ticket.number]
+
+
+def test_a_customer_finds_the_tickets_they_are_copied_on_until_removed(world: World) -> None:
+    """The portal lists the tickets a customer is copied on; their search finds
+    them too (the document's scope holds the followers), and no longer once they
+    are removed."""
+    ticket = world.open("Koala enclosure", body_html="<p>The fence is down.</p>")
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Fence budget.</p>")
+    quoll = make_customer("Quoll Jones", "quoll@example.net")
+    index()
+    assert numbers("fence", customer=quoll) == []
+    lifecycle.add_collaborator(ticket, actor=world.agent, customer=quoll)
+    index()
+    assert Document.objects.get(ticket=ticket).scope.endswith(f" c{quoll.pk}")
+    assert numbers("fence", customer=quoll) == [ticket.number]
+    assert numbers("budget", customer=quoll) == []  # a note: never
+    lifecycle.remove_collaborator(ticket, actor=world.agent, customer=quoll)
+    assert numbers("fence", customer=quoll) == []  # at once, before indexing
+    index()
+    assert not Document.objects.get(ticket=ticket).scope.endswith(f" c{quoll.pk}")
+
+
+def test_migration_0004_marks_the_tickets_with_followers_to_index_again(world: World) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    followed = world.open("Followed")
+    world.open("Alone")
+    lifecycle.add_collaborator(
+        followed, actor=world.agent, customer=make_customer("Quoll Jones", "quoll@example.net")
+    )
+    index()
+    assert not Pending.objects.exists()
+    import_module("helpline.search.migrations.0004_followers_in_scope").mark_followed(apps, None)
+    assert list(Pending.objects.values_list("ticket_id", flat=True)) == [followed.pk]

@@ -334,3 +334,38 @@ def test_a_hit_across_the_number_and_the_subject_is_marked_whole_and_an_edit_sho
     lifecycle.edit(ticket, actor=world.agent, subject="Laptop broken again")
     [hit] = search("broken", agent=world.admin).hits
     assert hit.subject is None and hit.ticket.subject == "Laptop broken again"
+
+
+def test_words_that_match_nothing_as_typed_are_found_as_starts_of_words(world: World) -> None:
+    """What the suggestions showed as the agent typed ("lap", "ken@exa") is what
+    Enter finds: when no ticket holds the words as typed, the last one is taken
+    as the start of a word, newest first, and the page says so."""
+    older = world.open("Laptop will not start", body_html="<p>Black screen.</p>")
+    newer = world.open("Laptops for the new team", body_html="<p>Three.</p>")
+    acme = make_customer("Wile Coyote", "wile@acme.com")
+    theirs = world.open("Rockets", body_html="<p>Late.</p>", customer=acme, actor=acme)
+    index()
+    found = search("lap", agent=world.admin)
+    assert found.prefixed and found.order == "relevance"
+    assert [hit.ticket.number for hit in found.hits] == [newer.number, older.number]
+    assert world.customer.email == "ken@example.com"
+    assert numbers("ken@exa", agent=world.admin) == [newer.number, older.number]
+    assert numbers("acme.co", agent=world.admin) == [theirs.number]
+    # The words as typed, when they match, are not widened.
+    exact = search("laptop", agent=world.admin)
+    assert not exact.prefixed
+    # Pages go on as starts of words.
+    first = search("lap", agent=world.admin, limit=1)
+    assert first.prefixed and first.next_cursor
+    second = search("lap", agent=world.admin, limit=1, cursor=first.next_cursor)
+    assert [hit.ticket.number for hit in second.hits] == [older.number]
+    # Nothing that starts so: nothing, and no claim that it was widened.
+    assert not search("zzq", agent=world.admin).prefixed
+
+
+def test_a_customer_finds_no_note_by_the_start_of_its_word(world: World) -> None:
+    ticket = world.open("Printer", body_html="<p>Jammed.</p>")
+    lifecycle.add_note(ticket, actor=world.agent, body_html="<p>Supplier Quintessa.</p>")
+    index()
+    assert numbers("quintes", agent=world.agent) == [ticket.number]
+    assert numbers("quintes", customer=world.customer) == []
