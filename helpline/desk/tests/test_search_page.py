@@ -86,7 +86,14 @@ def test_an_agent_finds_nothing_of_a_department_they_cannot_see(
 def test_suggestions_offer_tickets_and_customers_as_the_agent_types(
     client: Client, world: World
 ) -> None:
-    make_customer("Wile Coyote", "wile@acme.example")
+    """Customers are suggested when the agent may see a ticket of theirs (the
+    suggestion is a search of their tickets): a customer of another department's
+    tickets only, or of none, is not named to them."""
+    wile = make_customer("Wile Coyote", "wile@acme.example")
+    world.open("Rockets", customer=wile, actor=wile)
+    sales_only = make_customer("Wile Coyotl", "coyotl@acme.example")
+    world.open("Quote", topic=world.sales_topic, customer=sales_only, actor=sales_only)
+    make_customer("Wile Coyoto", "coyoto@acme.example")  # no ticket at all
     ticket = world.open("Anvil delivery", body_html="<p>Where is my anvil?</p>")
     index()
     client.force_login(world.agent.user)
@@ -94,6 +101,10 @@ def test_suggestions_offer_tickets_and_customers_as_the_agent_types(
     assert f"#{ticket.number}" in html
     html = client.get(reverse("desk:search_suggest"), {"q": "coyo"}).content.decode()
     assert "Wile Coyote" in html and "from:wile%40acme.example" in html
+    assert "Coyotl" not in html and "Coyoto" not in html
+    client.force_login(world.admin.user)
+    html = client.get(reverse("desk:search_suggest"), {"q": "coyo"}).content.decode()
+    assert "Coyotl" in html and "Coyoto" not in html
     assert client.get(reverse("desk:search_suggest"), {"q": "an"}).content.decode().strip() in (
         "",
         '<div class="suggestions card small muted" role="status">Press Enter to search.</div>',

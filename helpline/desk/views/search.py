@@ -7,7 +7,11 @@ the typed text kept in the box. A whole ticket number the agent may see opens
 that ticket, as the old "Ticket #" box did.
 
 `/desk/search/suggest/?q=...` (htmx, as the agent types) suggests a few tickets
-and customers once three characters (or one digit) are typed.
+and customers once three characters (or one digit) are typed. A customer is
+suggested only to an agent who may see a ticket of theirs: the suggestion is a
+search of their tickets, and other departments' customers are not the agent's
+to browse. The new-ticket form's lookup (`customer_lookup`) finds any customer:
+an agent logs a call from whoever calls.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from helpline.accounts.models import Agent, Customer
 from helpline.search import customers, window
 from helpline.search.query import EXAMPLES, HELP, BadSearch
 from helpline.search.service import ORDERS, Results, search
@@ -26,6 +31,9 @@ from helpline.tickets.models import State, Ticket
 from helpline.web.auth import agent_required, current_agent
 
 SUGGESTIONS = 5
+# Customers looked up for the suggestions, of whom those with a ticket the agent
+# may see are shown (most are, for an agent of most departments).
+CUSTOMER_CANDIDATES = 20
 CUSTOMER_MATCHES = 8
 MIN_SUGGEST_CHARS = 3
 
@@ -98,8 +106,22 @@ def suggest(request: HttpRequest) -> HttpResponse:
             context["tickets"] = [hit.ticket for hit in found.hits]
         except BadSearch:
             pass  # half-typed filters: the results page explains them on Enter
-        context["people"] = customers.lookup(typed, limit=SUGGESTIONS)
+        context["people"] = _with_visible_tickets(
+            agent, customers.lookup(typed, limit=CUSTOMER_CANDIDATES)
+        )[:SUGGESTIONS]
     return render(request, "desk/_search_suggestions.html", context)
+
+
+def _with_visible_tickets(agent: Agent, people: list[Customer]) -> list[Customer]:
+    """Those of `people` (in order) who own a ticket the agent may see: one
+    query, on the tickets' customer index."""
+    owners = set(
+        Ticket.objects.visible_to(agent)
+        .filter(customer_id__in=[c.pk for c in people])
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    return [c for c in people if c.pk in owners]
 
 
 @agent_required
