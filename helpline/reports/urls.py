@@ -8,4 +8,5 @@ urlpatterns = [
     path("data", views.report_data, name="data"),
     path("export.csv", views.report_csv, name="export"),
     path("queues/<slug:queue>/export.csv", views.queue_csv, name="queue_export"),
+    path("search/export.csv", views.search_csv, name="search_export"),
 ]

@@ -28,6 +28,7 @@ thread of their own tickets (backends: `public_only`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -46,10 +47,14 @@ from helpline.search.query import MAX_NUMBER, QUALIFIERS, BadSearch, Parsed, par
 from helpline.search.window import COUNT_CAP, text_page
 from helpline.tickets.models import ROW_RELATIONS, Collaborator, Ticket
 from helpline.tickets.permissions import visibility_branches
+from helpline.tickets.queues import BadQueueInput, apply_filters
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 ORDERS = ("relevance", "newest")
+# The most tickets a search's CSV holds (newest first): a spreadsheet of a search,
+# not a dump of the database (the queues' CSV exports a whole queue).
+EXPORT_MAX = 10_000
 _CURSOR_SALT = "helpline.search.cursor"
 
 
@@ -100,15 +105,19 @@ def search(
     prefix: bool = False,
     counts: bool = True,
     widen: bool = True,
+    filters: Mapping[str, str] | None = None,
+    snippets: bool = True,
 ) -> Results:
     """One page of the search `typed` as one searcher may see it: an `agent` (the
     tickets they may see, notes included), a `customer` (their own tickets, the
     public thread), or the API `channel` (a key without an agent: every ticket,
     the public thread). `within` narrows the searcher's tickets further (the API
-    list's filters); it never widens them. `prefix`: the last word is the start
-    of a word (as the agent types). `widen`: when the words as typed match
-    nothing, search them with `prefix` (`Results.prefixed`). BadSearch (a message
-    to show) for a search, order or cursor that cannot run."""
+    list's filters); it never widens them; so do `filters`, the queues' filter
+    parameters (department, topic, status... by id: tickets.queues). `prefix`:
+    the last word is the start of a word (as the agent types). `widen`: when the
+    words as typed match nothing, search them with `prefix` (`Results.prefixed`).
+    `snippets`: show where each hit matched (suggestions and exports do not).
+    BadSearch (a message to show) for a search, order or cursor that cannot run."""
     if sum((agent is not None, customer is not None, channel)) != 1:
         raise ValueError("search() needs one searcher: an agent, a customer or the channel")
     if order not in ORDERS:
@@ -122,6 +131,12 @@ def search(
     tickets = _scope(agent, customer)
     if within is not None:
         tickets = tickets.filter(pk__in=within.values("pk"))
+    used: dict[str, str] = {}
+    if filters:
+        try:
+            tickets, used = apply_filters(tickets, filters)
+        except BadQueueInput as bad:
+            raise BadSearch(bad.message, bad.field) from None
     for key, value, negated in parsed.qualifiers:
         q = qualifier_filter(
             key, value, agent=agent, customer=customer is not None, public_only=public_only
@@ -131,7 +146,7 @@ def search(
     # A number that starts no ticket's number is searched as a word ("invoice
     # 55512" in a message, "E-4711"); its next pages are a text search's.
     kinds = ("n", "x") if kind == "n" else (kind,)
-    bound = _bound(typed, agent, customer, within)
+    bound = _bound(typed, agent, customer, within, used)
     after = read_cursor(cursor, order, kinds, bound) if cursor else None
     words = tuple(parsed.words)
     if after is not None:
@@ -144,7 +159,7 @@ def search(
     if kind == "n":
         results.by_number = True
         matched: QuerySet[Ticket] | None = _number_range(tickets, parsed.number or "")
-        snippets: dict[int, Passages] = {}
+        shown: dict[int, Passages] = {}
     elif kind == "x":
         results.by_text = True
         if parsed.number is not None:
@@ -165,7 +180,7 @@ def search(
             newest=order == "newest" or prefix,
             after=after,
             limit=limit,
-            filtered=bool(parsed.qualifiers) or within is not None,
+            filtered=bool(parsed.qualifiers or used) or within is not None,
             counted=counts,
         )
         ids, next_at = found.ids, found.next_at
@@ -173,7 +188,7 @@ def search(
         results.counts, results.counts_capped = found.counts, found.capped
         matched = None  # counted above, from the same window
         # Suggestions show no snippet: not worth ts_headline's reading.
-        snippets = {} if prefix else engine.snippets(text, ids)
+        shown = engine.snippets(text, ids) if snippets else {}
     else:
         engine = backend()
         for term in parsed.excluded:
@@ -182,13 +197,13 @@ def search(
             )
         ids, next_at = _newest(tickets, after, limit)
         matched = tickets
-        snippets = {}
+        shown = {}
     by_id = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related(*ROW_RELATIONS)}
     for pk in ids:
         if pk in by_id:  # one may have been deleted meanwhile
-            ticket, shown = by_id[pk], snippets.get(pk, Passages())
-            subject = marked_subject(shown.subject, ticket.subject)
-            results.hits.append(Hit(ticket, shown.snippet, shown.in_note, subject))
+            ticket, passages = by_id[pk], shown.get(pk, Passages())
+            subject = marked_subject(passages.subject, ticket.subject)
+            results.hits.append(Hit(ticket, passages.snippet, passages.in_note, subject))
     if after is not None and "c" in after:
         # Counted on the first page; later pages carry the counts in their cursor.
         results.counts, results.counts_capped = dict(after["c"]), bool(after["k"])
@@ -214,11 +229,49 @@ def search(
             limit=limit,
             prefix=True,
             counts=counts,
+            filters=filters,
+            snippets=snippets,
         )
         if not _found_nothing(widened):
             widened.prefixed = True
             return widened
     return results
+
+
+def export_pages(
+    typed: str, *, agent: Agent, filters: Mapping[str, str] | None = None
+) -> Iterator[list[int]]:
+    """The ids of the tickets the search finds for `agent`, newest first, a page
+    at a time, up to EXPORT_MAX: each page is read when the one before has been
+    used (a CSV streams as it is read). BadSearch from the first page, before
+    anything is yielded, is raised by the first `next()`."""
+    results = search(
+        typed,
+        agent=agent,
+        order="newest",
+        limit=MAX_PAGE_SIZE,
+        counts=False,
+        filters=filters,
+        snippets=False,
+    )
+    sent = 0
+    while True:
+        ids = [hit.ticket.pk for hit in results.hits][: EXPORT_MAX - sent]
+        if ids:
+            yield ids
+        sent += len(ids)
+        if results.next_cursor is None or sent >= EXPORT_MAX:
+            return
+        results = search(
+            typed,
+            agent=agent,
+            order="newest",
+            cursor=results.next_cursor,
+            limit=MAX_PAGE_SIZE,
+            counts=False,
+            filters=filters,
+            snippets=False,
+        )
 
 
 def _found_nothing(results: Results) -> bool:
@@ -301,7 +354,11 @@ def count_by_state(tickets: QuerySet[Ticket]) -> tuple[dict[str, int], bool]:
 
 
 def _bound(
-    typed: str, agent: Agent | None, customer: Customer | None, within: QuerySet[Ticket] | None
+    typed: str,
+    agent: Agent | None,
+    customer: Customer | None,
+    within: QuerySet[Ticket] | None,
+    filters: Mapping[str, str],
 ) -> str:
     """What a cursor is for: this search by this searcher. A cursor carries the
     first page's counts and a place in its results; taken to another search, or
@@ -311,7 +368,8 @@ def _bound(
         narrowed = str(within.query) if within is not None else ""
     except EmptyResultSet:  # a list that can hold nothing: no text to print
         narrowed = "none"
-    key = "\x1f".join((" ".join(typed.split()), who, narrowed))
+    chosen = "&".join(f"{k}={v}" for k, v in sorted(filters.items()))
+    key = "\x1f".join((" ".join(typed.split()), who, narrowed, chosen))
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

@@ -182,6 +182,12 @@ FILTER_NOUNS = {
 }
 
 
+def filter_params(query: Mapping[str, str]) -> dict[str, str]:
+    """The filter parameters a query string sets (empty ones are no filter), each
+    cut at a length no id reaches; `apply_filters` checks them."""
+    return {name: str(query[name])[:40] for name in FILTERS if query.get(name)}
+
+
 def apply_filters(
     qs: QuerySet[Ticket], params: Mapping[str, str]
 ) -> tuple[QuerySet[Ticket], dict[str, str]]:

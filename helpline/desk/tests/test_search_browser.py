@@ -5,6 +5,7 @@ kept. Screenshots (desktop and 390 px wide) go to test-artifacts/desk/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,43 @@ def test_ken_searches_his_tickets_on_the_portal(live_server: Any, page: Page) ->
     expect(row.locator("mark").first).to_have_text("BIOS")
     expect(page.get_by_text("vendor")).to_have_count(0)
     shot(page, "portal-search")
+
+
+def test_john_narrows_the_results_with_the_queue_filters_and_downloads_them(
+    live_server: Any, page: Page
+) -> None:
+    """The results page has the queues' filter lists (each change reloads the
+    results, the address keeps it), "Download CSV" saves what is shown, and a word
+    typed half ("invo") finds what the suggestions showed, saying how."""
+    load_demo()
+    john = Agent.objects.get(user__username="john.doe")
+    ken = Customer.objects.get(email="ken@example.com")
+    mine = Ticket.objects.filter(department__in=john.access.values("department")).order_by("pk")
+    first, second = mine[0], mine[1]
+    for ticket in (first, second):
+        lifecycle.customer_reply(ticket, actor=ken, body_html="<p>The invoice is wrong.</p>")
+    indexer.index_pending(limit=10_000)
+
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("john.doe")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Open")).to_be_visible()
+
+    page.goto(f"{live_server.url}/desk/search/?q=invo")
+    expect(page.locator("#search-prefixed")).to_contain_text("“invo”")
+    for ticket in (first, second):
+        row = page.locator(f'tr[data-ticket="{ticket.number}"]')
+        expect(row.locator("mark").first).to_have_text("invoice", ignore_case=True)
+    page.get_by_label("Status").select_option(str(first.status_id))
+    if first.status_id != second.status_id:
+        expect(page.locator(f'tr[data-ticket="{second.number}"]')).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/desk/search/\?q=invo&.*status={first.status_id}"))
+    expect(page.locator(f'tr[data-ticket="{first.number}"]')).to_be_visible()
+    shot(page, "search-filtered")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert first.number in saved and download.value.suggested_filename.endswith(".csv")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "search-filtered-390")

@@ -163,6 +163,52 @@ def test_what_the_suggestions_found_enter_finds_and_says_how(client: Client, wor
     status, html = page(client, q="lap")
     assert status == 200 and f"#{ticket.number}" in html
     assert 'id="search-prefixed"' in html and "“lap”" in html
+    assert "<mark>Laptop</mark>" in html  # where it matched, as for whole words
     assert "Best match" not in html  # one order only: newest first
     status, html = page(client, q="laptop")
     assert 'id="search-prefixed"' not in html and "Best match" in html
+
+
+def test_the_results_take_the_queues_filters_and_keep_them_on_every_link(
+    client: Client, world: World
+) -> None:
+    support = world.open("Kettle", body_html="<p>kettle</p>")
+    sales = world.open("Sales kettle", topic=world.sales_topic, body_html="<p>kettle</p>")
+    for n in range(2):
+        world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html="<p>kettle</p>")
+    index()
+    client.force_login(world.admin.user)
+    status, html = page(client, q="kettle", department=str(world.sales.pk))
+    assert status == 200
+    assert f"#{sales.number}" in html and f"#{support.number}" not in html
+    assert "3 tickets match: 3 open, 0 closed." in html
+    assert 'id="f-department"' in html and "Clear filters" in html
+    assert f'value="{world.sales.pk}" selected' in html
+    # The order links keep the filters (and a next page's: the same `link`).
+    response = client.get(
+        reverse("desk:search"), {"q": "kettle", "department": str(world.sales.pk)}
+    )
+    for _key, url in response.context["orders"]:
+        assert f"department={world.sales.pk}" in url
+    # A filter the lists never give: the reason, never a wider list.
+    status, html = page(client, q="kettle", department="sales")
+    assert status == 400 and f"#{support.number}" not in html
+    assert "filter must be the number of a department" in html
+    # A whole number with a filter lists it rather than opening it.
+    response = client.get(reverse("desk:search"), {"q": sales.number, "topic": "999"})
+    assert response.status_code == 200
+
+
+def test_a_filtered_pages_cursor_serves_only_that_filter(client: Client, world: World) -> None:
+    for n in range(3):
+        world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html="<p>kettle</p>")
+    index()
+    client.force_login(world.admin.user)
+    from helpline.search.service import search
+
+    first = search(
+        "kettle", agent=world.admin, limit=1, filters={"department": str(world.sales.pk)}
+    )
+    assert first.next_cursor
+    status, html = page(client, q="kettle", cursor=first.next_cursor)  # the filter dropped
+    assert status == 400 and "start the search again" in html

@@ -1,11 +1,35 @@
-"""What every desk view shares: the ticket lookup (the agent's gate is in helpline.web.auth)."""
+"""What desk views share: the ticket lookup and the ticket lists' filter choices
+(the agent's gate is in helpline.web.auth)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 
-from helpline.tickets.models import ROW_RELATIONS, Ticket
+from helpline.accounts.models import Agent, Department, Team
+from helpline.tickets.models import ROW_RELATIONS, HelpTopic, Priority, Status, Ticket
+from helpline.tickets.permissions import department_roles
 from helpline.web.auth import current_agent
+
+
+def filter_options(agent: Agent) -> dict[str, list[Any]]:
+    """The choices of the ticket lists' filters (the queues and the search
+    results): the `desk/_select.html` lists."""
+    return {
+        # The departments the agent works in (an administrator: all). A ticket
+        # of another one assigned to them is still in "All departments".
+        "departments": list(
+            Department.objects.all()
+            if agent.is_admin
+            else Department.objects.filter(pk__in=list(department_roles(agent)))
+        ),
+        "topics": list(HelpTopic.objects.all()),
+        "priorities": list(Priority.objects.all()),
+        "statuses": list(Status.objects.all()),
+        "agents": list(Agent.objects.filter(user__is_active=True).select_related("user")),
+        "teams": list(Team.objects.filter(is_active=True)),
+    }
 
 
 def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:

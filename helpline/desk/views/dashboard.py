@@ -8,9 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from helpline.accounts.models import Agent, Department, Team
-from helpline.tickets.models import HelpTopic, Priority, Status
-from helpline.tickets.permissions import department_roles
+from helpline.desk.views.common import filter_options
 from helpline.tickets.queues import (
     QUEUES,
     SORTS,
@@ -57,20 +55,7 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         "next_url": link(page.next_cursor),
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
-        "options": {
-            # The departments the agent works in (an administrator: all). A ticket
-            # of another one assigned to them is still in "All departments".
-            "departments": list(
-                Department.objects.all()
-                if agent.is_admin
-                else Department.objects.filter(pk__in=list(department_roles(agent)))
-            ),
-            "topics": list(HelpTopic.objects.all()),
-            "priorities": list(Priority.objects.all()),
-            "statuses": list(Status.objects.all()),
-            "agents": list(Agent.objects.filter(user__is_active=True).select_related("user")),
-            "teams": list(Team.objects.filter(is_active=True)),
-        },
+        "options": filter_options(agent),
     }
     template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=400 if error else 200)

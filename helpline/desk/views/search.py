@@ -24,10 +24,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Customer
+from helpline.desk.views.common import filter_options
 from helpline.search import customers, window
 from helpline.search.query import EXAMPLES, HELP, BadSearch
-from helpline.search.service import ORDERS, Results, search
+from helpline.search.service import EXPORT_MAX, ORDERS, Results, search
 from helpline.tickets.models import State, Ticket
+from helpline.tickets.queues import filter_params
 from helpline.web.auth import agent_required, current_agent
 
 SUGGESTIONS = 5
@@ -45,27 +47,30 @@ def search_page(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("q", "")[:1000]
     order = request.GET.get("order", "relevance")
     cursor = request.GET.get("cursor", "")
+    filters = filter_params(request.GET)
     context: dict[str, object] = {
         "nav": "search",
         "typed": typed,
         "help": HELP,
         "examples": EXAMPLES.values(),
         "order": order,
+        "params": filters,
     }
     if not typed.strip():
         return render(request, "desk/search.html", context)
+    context["options"] = filter_options(agent)
     try:
-        results = search(typed, agent=agent, order=order, cursor=cursor)
+        results = search(typed, agent=agent, order=order, cursor=cursor, filters=filters)
     except BadSearch as bad:
         context["error"] = bad.message
         return render(request, "desk/search.html", context, status=400)
     exact = _exact_number(results)
-    if exact is not None and not cursor:
+    if exact is not None and not cursor and not filters:
         return redirect("desk:ticket", number=exact.number)
     base = reverse("desk:search")
 
     def link(**changes: str) -> str:
-        query = {"q": typed, "order": order, **changes}
+        query = {"q": typed, "order": order, **filters, **changes}
         return f"{base}?{urlencode({k: v for k, v in query.items() if v})}"
 
     context.update(
@@ -74,7 +79,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "orders": [(key, link(order=key)) for key in ORDERS],
             "next_url": link(cursor=results.next_cursor) if results.next_cursor else "",
             "first_url": link() if cursor else "",
+            "clear_url": f"{base}?{urlencode({'q': typed, 'order': order})}" if filters else "",
             "count_cap": window.COUNT_CAP,
+            "export_max": EXPORT_MAX,
             "open_count": results.counts.get(State.OPEN, 0),
             "closed_count": results.counts.get(State.CLOSED, 0)
             + results.counts.get(State.ARCHIVED, 0),
@@ -102,7 +109,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
     long_enough = len(typed) >= MIN_SUGGEST_CHARS or typed.lstrip("#").isdigit()
     if long_enough:
         try:
-            found = search(typed, agent=agent, prefix=True, limit=SUGGESTIONS, counts=False)
+            found = search(
+                typed, agent=agent, prefix=True, limit=SUGGESTIONS, counts=False, snippets=False
+            )
             context["tickets"] = [hit.ticket for hit in found.hits]
         except BadSearch:
             pass  # half-typed filters: the results page explains them on Enter

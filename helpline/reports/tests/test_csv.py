@@ -271,3 +271,42 @@ def test_the_queue_export_costs_the_same_for_more_tickets(world: World, client: 
     with CaptureQueriesContext(connection) as more:
         assert len(rows_of(client.get("/desk/reports/queues/open/export.csv"))) == 34
     assert len(more) == len(few) <= 8
+
+
+def test_the_search_csv_holds_what_the_search_finds_with_its_filters_newest_first(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search results page's "Download CSV": the tickets the agent may see
+    that match, with the page's filters, newest first, page after page of the
+    search up to EXPORT_MAX (made small here)."""
+    from helpline.search import service
+    from helpline.search.tests.helpers import index
+
+    monkeypatch.setattr(service, "MAX_PAGE_SIZE", 2)
+    monkeypatch.setattr(service, "EXPORT_MAX", 4)
+    mine = [world.open(f"Kettle {n}", body_html="<p>kettle</p>") for n in range(3)]
+    world.open("Sales kettle", topic=world.sales_topic, body_html="<p>kettle</p>")
+    world.open("Toaster", body_html="<p>toaster</p>")
+    index()
+    signed_in(client, world.agent)  # Support only
+    _, *rows = rows_of(client.get("/desk/reports/search/export.csv", {"q": "kettle"}))
+    assert [row[0] for row in rows] == [t.number for t in reversed(mine)]
+    admin = Client()
+    signed_in(admin, world.admin)
+    _, *rows = rows_of(admin.get("/desk/reports/search/export.csv", {"q": "kettle"}))
+    assert len(rows) == 4  # the cap: four of the four kettles, newest first
+    kept = {"q": "kettle", "department": str(world.sales.pk)}
+    _, *rows = rows_of(admin.get("/desk/reports/search/export.csv", kept))
+    assert [row[1] for row in rows] == ["Sales kettle"]
+
+
+def test_a_search_csv_that_cannot_be_made_says_why(world: World, client: Client) -> None:
+    signed_in(client, world.agent)
+    for params, says in (
+        ({"q": ""}, "Type a search first"),
+        ({"q": "kettle colour:red"}, "Unknown filter"),
+        ({"q": "kettle", "department": "sales"}, "filter must be the number"),
+    ):
+        response = client.get("/desk/reports/search/export.csv", params)
+        assert response.status_code == 400, params
+        assert says in response.content.decode(), params

@@ -582,7 +582,7 @@ def _web() -> list[Case]:
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
         Case("desk:jump", query=_jump, params=("number",)),
-        Case("desk:search", query=_search, params=("q", "order", "cursor")),
+        Case("desk:search", query=_search, params=("q", "order", "cursor", *queues.FILTERS)),
         Case("desk:search_suggest", query=_search, params=("q",)),
         Case("desk:customer_lookup", query=_lookup, params=("lookup",)),
         Case("desk:new_ticket", methods=both, fields=_fields(NewTicketForm)),
@@ -638,6 +638,7 @@ def _web() -> list[Case]:
         Case("reports:export", params=REPORT_PARAMS),
         Case("reports:queue_export", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("reports:queue_export", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
+        Case("reports:search_export", query=_search, params=("q", *queues.FILTERS)),
         # --- rating links
         Case(
             "feedback:rate",

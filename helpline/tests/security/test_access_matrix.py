@@ -295,6 +295,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("reports:queue_export[open]", "POST"): NOT_POSTED,
     ("reports:queue_export[no such queue]", "GET"): NO_AGENT,
     ("reports:queue_export[no such queue]", "POST"): NOT_POSTED,
+    ("reports:search_export", "GET"): AGENTS_ONLY,
+    ("reports:search_export", "POST"): NOT_POSTED,
     # --- rating links: the signed link is the credential, whoever holds it
     ("feedback:rate[valid]", "GET"): everyone(200),
     ("feedback:rate[valid]", "POST"): everyone(200),  # no score chosen: asked again
@@ -522,6 +524,13 @@ POSITIVE: dict[Key, tuple[str, ...]] = {
         agent=(*SUPPORT_LIST, "ken@example.com"),
         other_department=(*SALES_LIST, "olive@example.org"),
         admin=(*EVERY_LIST, "ken@example.com", "olive@example.org"),
+    ),
+    # The search as CSV (searched by the Support ticket's number).
+    **shown(
+        "reports:search_export",
+        "GET",
+        agent=(SUBJECTS["support"], "ken@example.com"),
+        admin=(SUBJECTS["support"], "ken@example.com"),
     ),
     **shown(
         "portal:my_tickets",
