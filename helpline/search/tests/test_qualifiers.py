@@ -185,3 +185,48 @@ def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:
     assert parse("http://example.com/x").words == ["http://example.com/x"]
     # Pasted text: "Re:" and "Error:" are words, not unknown filters.
     assert parse("Re: invoice Error: disk").words == ["Re", "invoice", "Error", "disk"]
+
+
+def test_overdue_counts_only_open_tickets_past_due(world: World, desk: dict[str, Ticket]) -> None:
+    Ticket.objects.filter(pk__in=[desk["mine"].pk, desk["closed"].pk]).update(is_overdue=True)
+    assert found(world, "router is:overdue") == {"Mine"}
+    assert found(world, "router -is:overdue state:open") == {"Teamed", "Acme", "Sales"}
+
+
+def test_a_customer_has_attachment_counts_the_public_thread_only(world: World) -> None:
+    """A file on an internal note is no attachment to the customer: `has:` would
+    tell them a note exists."""
+    noted = world.open("Router noted")
+    lifecycle.add_note(
+        noted,
+        actor=world.agent,
+        body_html="<p>log</p>",
+        uploads=[lifecycle.Upload("secret-log.txt", "text/plain", b"x")],
+    )
+    sent = world.open(
+        "Router sent",
+        uploads=[lifecycle.Upload("photo.png", "image/png", b"\x89PNG\r\n\x1a\n")],
+    )
+    index()
+    assert numbers("router has:attachment", customer=world.customer) == [sent.number]
+    assert set(numbers("router has:attachment", agent=world.agent)) == {sent.number, noted.number}
+
+
+def test_an_attachments_file_name_is_searchable_but_a_notes_only_by_agents(
+    world: World,
+) -> None:
+    noted = world.open("Printer")
+    lifecycle.add_note(
+        noted,
+        actor=world.agent,
+        body_html="<p>see file</p>",
+        uploads=[lifecycle.Upload("firmware-dump.txt", "text/plain", b"x")],
+    )
+    sent = world.open(
+        "Scanner", uploads=[lifecycle.Upload("quarterly-scan.pdf", "application/pdf", b"%PDF-1.4")]
+    )
+    index()
+    assert numbers("quarterly", agent=world.agent) == [sent.number]
+    assert numbers("quarterly", customer=world.customer) == [sent.number]
+    assert numbers("firmware", agent=world.agent) == [noted.number]
+    assert numbers("firmware", customer=world.customer) == []
