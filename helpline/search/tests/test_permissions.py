@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpline.accounts.models import Role
+from helpline.accounts.models import Customer, Role
 from helpline.conftest import World, make_agent
 from helpline.search.models import Document
 from helpline.search.service import Results, search
@@ -39,8 +39,9 @@ def may_read(who: dict[str, object], ticket: Ticket) -> tuple[bool, bool]:
     """(may read the ticket's public thread, may read its notes)."""
     if "customer" in who:
         customer = who["customer"]
+        assert isinstance(customer, Customer)
         # Their own tickets and those they are copied on.
-        mine = ticket.customer_id == customer.pk  # type: ignore[attr-defined]
+        mine = ticket.customer_id == customer.pk
         return mine or ticket.collaborators.filter(customer=customer).exists(), False
     if "agent" in who:
         visible = Ticket.objects.visible_to(who["agent"]).filter(pk=ticket.pk).exists()  # type: ignore[arg-type]
