@@ -350,8 +350,9 @@ def queue_csv(request: HttpRequest, queue: str) -> HttpResponse | StreamingHttpR
 @agent_required
 @require_safe
 def search_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """The desk search's tickets (with the results page's filters), newest first,
-    up to EXPORT_MAX, as CSV: the queue CSV's columns."""
+    """The desk search's tickets (with the results page's filters), newest first
+    (a ticket number's: the tickets whose number starts so, by number), up to
+    EXPORT_MAX, as CSV: the queue CSV's columns."""
     agent = current_agent(request)
     typed = request.GET.get("q", "")[:1000]
     if not typed.strip():
@@ -365,8 +366,11 @@ def search_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     zone = timezone.get_current_timezone()
 
     def rows() -> Iterator[Sequence[Any]]:
+        # Each page's rows read again with the agent's visibility: the file may
+        # take a while, and a ticket transferred away meanwhile leaves it.
+        visible = Ticket.objects.visible_to(agent)
         for ids in itertools.chain([first], pages):
-            yield from exports.queue_rows(Ticket.objects.filter(pk__in=ids).order_by("-pk"), zone)
+            yield from exports.queue_rows(visible.filter(pk__in=ids).order_by("-pk"), zone)
 
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     return write_csv(

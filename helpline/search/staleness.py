@@ -120,8 +120,9 @@ def _organization_saved(sender: type, instance: Organization, created: bool, **k
 
 def _organization_deleted(sender: type, instance: Organization, **kwargs: Any) -> None:
     """pre_delete: its customers lose it (SET_NULL, an UPDATE that sends no
-    signal), and their tickets' documents its name."""
-    mark_people(Q(customer__organization=instance))
+    signal), and their own tickets' documents its name (a follower's part of a
+    document holds no organization)."""
+    mark(Ticket.objects.filter(customer__organization=instance))
 
 
 def _customer_deleted(sender: type, instance: Customer, **kwargs: Any) -> None:

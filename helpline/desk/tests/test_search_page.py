@@ -194,9 +194,12 @@ def test_the_results_take_the_queues_filters_and_keep_them_on_every_link(
     status, html = page(client, q="kettle", department="sales")
     assert status == 400 and f"#{support.number}" not in html
     assert "filter must be the number of a department" in html
-    # A whole number with a filter lists it rather than opening it.
+    # A whole number with a filter lists it rather than opening it; so does a
+    # filter list's change (htmx swaps the page's results area).
     response = client.get(reverse("desk:search"), {"q": sales.number, "topic": "999"})
     assert response.status_code == 200
+    response = client.get(reverse("desk:search"), {"q": sales.number}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="search-results"' in response.content.decode()
 
 
 def test_a_filtered_pages_cursor_serves_only_that_filter(client: Client, world: World) -> None:

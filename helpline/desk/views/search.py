@@ -34,8 +34,10 @@ from helpline.web.auth import agent_required, current_agent
 
 SUGGESTIONS = 5
 # Customers looked up for the suggestions, of whom those with a ticket the agent
-# may see are shown (most are, for an agent of most departments).
-CUSTOMER_CANDIDATES = 20
+# may see are shown (most are, for an agent of most departments; one of a small
+# department may be suggested nobody for a common name, where the results page
+# still finds their tickets by it).
+CUSTOMER_CANDIDATES = 50
 CUSTOMER_MATCHES = 8
 MIN_SUGGEST_CHARS = 3
 
@@ -65,7 +67,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         context["error"] = bad.message
         return render(request, "desk/search.html", context, status=400)
     exact = _exact_number(results)
-    if exact is not None and not cursor and not filters:
+    # Not for htmx (a filter list's change): the page's results area is swapped.
+    if exact is not None and not cursor and not filters and not request.htmx:  # type: ignore[attr-defined]
         return redirect("desk:ticket", number=exact.number)
     base = reverse("desk:search")
 

@@ -30,8 +30,14 @@ class TextQuery:
     excluded: tuple[str, ...] = ()
     # The last word is the start of a word (search as you type).
     prefix: bool = False
-    # Only the subject, the people and the public thread (customers): never notes.
+    # Only the subject, the people and the public thread (customers, the API
+    # channel): never notes.
     public_only: bool = False
+    # The people part (names and addresses of the customer, the followers, the
+    # organization). Not for customers: a follower would learn the owner's address
+    # (and a prefix search spells it out letter by letter), which the portal shows
+    # them only as a name.
+    people: bool = True
     # The scope tokens the searcher may see (documents.scope_of), any of which a
     # document must hold; None: every document (administrators, the API channel).
     scope: tuple[str, ...] | None = None

@@ -20,8 +20,10 @@ from helpline.search.backends.base import (
 )
 
 CONFIG = "helpline_search"
-# The parts a customer may search: weights A (subject), B (people), C (public).
+# The parts the API channel may search: weights A (subject), B (people), C (public);
+# a customer's: the subject and the public thread (TextQuery.people).
 PUBLIC_WEIGHTS = "{a,b,c}"
+THREAD_WEIGHTS = "{a,c}"
 # ts_rank_cd normalization 1: divided by 1 + the log of the document's length, so a
 # word in a short ticket outranks the same word once in a long thread.
 NORMALIZATION = 1
@@ -49,7 +51,9 @@ def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[
     parts: list[str] = []
     params: list[Any] = []
     last = len(text.words) - 1
-    for index, word in enumerate(text.words):
+    for index, typed in enumerate(text.words):
+        # "ken." or "ken@" as the start of a word is "ken": the parser splits there.
+        word = typed.rstrip(".@+-") if text.prefix and index == last else typed
         if text.prefix and index == last and re.fullmatch(r"\w+", word):
             # to_tsquery reads syntax: the word, of letters and digits only, quoted.
             parts.append(f"to_tsquery('{CONFIG}', %s)")
@@ -58,12 +62,14 @@ def tsquery(text: TextQuery, *, positive_only: bool = False) -> tuple[str, list[
             # The parser keeps an address or a host whole ("ken@example.com"), and
             # splits the start of one ("ken@exa") into words that match nothing:
             # the start as one lexeme, lowercased as the index holds it. Of
-            # address characters only, so quoting it is all the syntax it needs.
+            # address characters only, so quoting it is all the syntax it needs;
+            # under PostgreSQL's 2,047 bytes a lexeme, as a search holds at most
+            # query.MAX_CHARS (500) characters of 4 bytes at most.
             parts.append("CAST(%s AS tsquery)")
             params.append(f"'{word.lower()}':*")
         else:
             parts.append(f"plainto_tsquery('{CONFIG}', %s)")
-            params.append(word)
+            params.append(typed)
     for phrase in text.phrases:
         parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
         params.append(phrase)
@@ -79,6 +85,8 @@ class PostgresBackend(Backend):
     id_column = "ticket_id"
 
     def _vector(self, text: TextQuery) -> str:
+        if not text.people:
+            return f"ts_filter(vec, '{THREAD_WEIGHTS}')"
         return f"ts_filter(vec, '{PUBLIC_WEIGHTS}')" if text.public_only else "vec"
 
     def prepare_compaction(self, full: bool) -> int | None:
@@ -103,7 +111,7 @@ class PostgresBackend(Backend):
 
     def _text_condition(self, text: TextQuery) -> tuple[str, list[Any]]:
         query, params = tsquery(text)
-        if text.public_only:
+        if text.public_only or not text.people:
             # The index narrows by the words sought; the exclusions are checked on
             # the public parts only (ts_filter, which no index serves): against the
             # whole vector, a word in a note would hide the ticket from a customer

@@ -25,6 +25,7 @@ WEIGHTS = (10.0, 4.0, 1.0, 1.0, 0.0)
 # What the searcher's words may match: never the scope's tokens.
 TEXT_COLUMNS = "{subject people public_text internal_text}"
 PUBLIC_COLUMNS = "{subject people public_text}"
+THREAD_COLUMNS = "{subject public_text}"  # a customer's (TextQuery.people)
 SUBJECT, PUBLIC, INTERNAL = 0, 2, 3  # column numbers, for snippet() and highlight()
 SNIPPET_TOKENS = 24
 # Pages of the index merged in one transaction by `compact_step`: about a tenth
@@ -62,7 +63,10 @@ def fts_query(text: TextQuery) -> str:
     for excluded in text.excluded:
         if has_word(excluded):
             query = f"({query}) NOT {fts_string(excluded)}"
-    query = f"{PUBLIC_COLUMNS if text.public_only else TEXT_COLUMNS} : ({query})"
+    columns = TEXT_COLUMNS if not text.public_only else PUBLIC_COLUMNS
+    if not text.people:
+        columns = THREAD_COLUMNS
+    query = f"{columns} : ({query})"
     if text.scope is not None:
         tokens = " OR ".join(fts_string(token) for token in text.scope_tokens())
         query = f"({query}) AND scope : ({tokens})"

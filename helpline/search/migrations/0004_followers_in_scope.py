@@ -2,37 +2,30 @@
 # searches the tickets they are copied on, as the portal lists them. Documents
 # written before hold the owner only: the tickets with followers are marked to be
 # indexed again, by the worker's periodic `search.index` job (or `helpline search
-# pending`), in the background. No text is read here.
-
-from datetime import datetime
-from typing import Any
+# pending`), in the background. One statement, no text read here. A mark a worker
+# already holds is handed back (claimed_at emptied, as staleness.mark does): a
+# worker still on the old code would otherwise write the scope without followers.
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 from django.utils import timezone
 
-BATCH = 5_000
+# Our own SQL, no value in it but the time. Both databases take ON CONFLICT; SQLite
+# needs the SELECT to have a WHERE to tell its ON from a join's.
+MARK_FOLLOWED = (
+    "INSERT INTO search_pending (ticket_id, marked_at, claimed_at) "
+    # The DISTINCT inside: outside, PostgreSQL would type the time and the NULL as
+    # text for its sort, and refuse them for the timestamp columns.
+    "SELECT U.ticket_id, %s, NULL FROM (SELECT DISTINCT ticket_id FROM tickets_collaborator) U "
+    "WHERE U.ticket_id IS NOT NULL "
+    "ON CONFLICT (ticket_id) DO UPDATE SET marked_at = excluded.marked_at, claimed_at = NULL"
+)
 
 
 def mark_followed(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    collaborator = apps.get_model("tickets", "Collaborator")
-    pending = apps.get_model("search", "Pending")
-    now = timezone.now()
-    ids = collaborator.objects.order_by("ticket_id").values_list("ticket_id", flat=True).distinct()
-    batch: list[int] = []
-    for ticket_id in ids.iterator(chunk_size=BATCH):
-        batch.append(ticket_id)
-        if len(batch) == BATCH:
-            _mark(pending, batch, now)
-            batch = []
-    _mark(pending, batch, now)
-
-
-def _mark(pending: Any, ids: list[int], now: datetime) -> None:
-    pending.objects.bulk_create(
-        [pending(ticket_id=pk, marked_at=now) for pk in ids], ignore_conflicts=True
-    )
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(MARK_FOLLOWED, [timezone.now()])
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from helpline.accounts.models import Customer
 from helpline.conftest import World, make_customer
@@ -340,5 +341,14 @@ def test_migration_0004_marks_the_tickets_with_followers_to_index_again(world: W
     )
     index()
     assert not Pending.objects.exists()
-    import_module("helpline.search.migrations.0004_followers_in_scope").mark_followed(apps, None)
+    migration = import_module("helpline.search.migrations.0004_followers_in_scope")
+
+    class Editor:  # what mark_followed uses of the schema editor
+        connection = connection
+
+    migration.mark_followed(apps, Editor())
     assert list(Pending.objects.values_list("ticket_id", flat=True)) == [followed.pk]
+    # A mark a worker holds is handed back, to be indexed with the new scope.
+    Pending.objects.update(claimed_at=timezone.now())
+    migration.mark_followed(apps, Editor())
+    assert Pending.objects.get().claimed_at is None

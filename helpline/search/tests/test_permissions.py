@@ -162,3 +162,40 @@ def test_an_agent_without_access_or_inactive_finds_nothing(world: World) -> None
     world.agent.user.is_active = False
     world.agent.user.save()
     assert search("wombat", agent=world.agent).hits == []
+
+
+def test_a_follower_never_learns_the_owners_address_by_searching(world: World) -> None:
+    """The portal shows a customer copied on a ticket the other people's names
+    only. Their search reads the subject and the public thread, never the people:
+    the owner's address, its start (a prefix would spell it out letter by letter),
+    its domain, their organization, or the other followers' addresses."""
+    from helpline.accounts.models import Organization
+    from helpline.conftest import make_customer
+
+    world.customer.organization = Organization.objects.create(name="Quokka Holdings")
+    world.customer.save()
+    ticket = world.open("Fence down", body_html="<p>The fence fell.</p>")
+    mia = make_customer("Mia Follower", "mia@example.org")
+    zed = make_customer("Zed Hidden", "zed.hidden@private.net")
+    for follower in (mia, zed):
+        lifecycle.add_collaborator(ticket, actor=world.agent, customer=follower)
+    index()
+    assert [h.ticket for h in search("fence", customer=mia).hits] == [ticket]
+    for typed in (
+        "ken@example.com",
+        "ken@exa",
+        "ken",
+        "adams",
+        "example.com",
+        "quokka",
+        "zed.hidden@private.net",
+        "zed.hid",
+        "private.net",
+        "fence -ken@example.com",
+    ):
+        found = [h.ticket for h in search(typed, customer=mia).hits]
+        assert found == ([ticket] if typed.startswith("fence") else []), typed
+    # The owner searches the thread too: not the followers' names or addresses.
+    assert search("zed", customer=world.customer).hits == []
+    # Agents find the ticket by every one of them.
+    assert [h.ticket for h in search("zed.hid", agent=world.agent).hits] == [ticket]

@@ -354,13 +354,19 @@ def test_words_that_match_nothing_as_typed_are_found_as_starts_of_words(world: W
     # The words as typed, when they match, are not widened.
     exact = search("laptop", agent=world.admin)
     assert not exact.prefixed
-    # Pages go on as starts of words.
+    # Pages go on as starts of words, and say so.
     first = search("lap", agent=world.admin, limit=1)
     assert first.prefixed and first.next_cursor
     second = search("lap", agent=world.admin, limit=1, cursor=first.next_cursor)
     assert [hit.ticket.number for hit in second.hits] == [older.number]
+    assert second.prefixed
     # Nothing that starts so: nothing, and no claim that it was widened.
     assert not search("zzq", agent=world.admin).prefixed
+    # Under three characters (the suggestions' minimum), or a phrase alone: as typed.
+    assert numbers("la", agent=world.admin) == []
+    assert numbers('"laptop wil"', agent=world.admin) == []
+    # "ken." and "ken@" are the start "ken" (the parser splits there).
+    assert numbers("wile@", agent=world.admin) == [theirs.number]
 
 
 def test_a_customer_finds_no_note_by_the_start_of_its_word(world: World) -> None:
