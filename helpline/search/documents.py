@@ -101,7 +101,9 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
         found[ticket.pk] = Text(
             subject=_plain(f"{ticket.number} {ticket.subject}"),
             people="\n".join(people + followers[ticket.pk]),
-            public_text=public[ticket.pk].text(),
+            # The answers to the topic's questions (an asset tag, an order number)
+            # first: the customer gave them, as they wrote the thread.
+            public_text=_joined(_answers(ticket.extra), public[ticket.pk].text()),
             internal_text=internal[ticket.pk].text(),
             scope=scope_of(
                 ticket.department_id,
@@ -112,6 +114,23 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
             ),
         )
     return found
+
+
+def _answers(extra: object) -> str:
+    """The topic fields' answers as text: strings and numbers, lists of them
+    (a multiple choice); never keys, which are ours."""
+    if not isinstance(extra, dict):
+        return ""
+    found: list[str] = []
+    for value in extra.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str | int | float) and not isinstance(item, bool):
+                found.append(str(item))
+    return _plain(" ".join(found))[:PART_CHARS]
+
+
+def _joined(answers: str, thread: str) -> str:
+    return f"{answers}\n\n{thread}"[:PART_CHARS] if answers else thread
 
 
 def _plain(text: str) -> str:

@@ -2,9 +2,11 @@
 on the ticket row: the same columns, and so the same indexes, as the queues.
 
 Names are matched as people type them: a whole name, in any case, else the one
-name that starts with what was typed. No match, or several, is a `BadSearch`
-that says which ("No status is called “pend”", "“s” could be Sales or
-Support"); a search never runs wider than asked. Several values separated by
+name that starts with what was typed, else the one with a word that does;
+statuses and priorities also by the name pages show (German "gelöst"). No
+match, or several, is a `BadSearch` that says which ("No status is called
+“pend”. The statuses: ...", "“s” could be Sales or Support"); a search never
+runs wider than asked. Several values separated by
 commas mean any of them (`priority:high,emergency`).
 
 Dates are the searcher's time zone's days: `created:2026-01-31` is that day,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -27,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Organization, Team
 from helpline.search.query import EXAMPLES, BadSearch
+from helpline.tickets.defaults import display_name
 from helpline.tickets.models import (
     Attachment,
     EntryKind,
@@ -76,15 +80,18 @@ def _combined(values: list[str], one: Callable[[str], Q]) -> Q:
 
 
 # Per qualifier, whole sentences (a noun put into one sentence does not agree in
-# every language): no such name, and more than one name starting so.
+# every language): no such name (with the names there are: short lists, ours and
+# the administrators'; organizations are many, so an example), and more than one
+# name starting so.
 NOT_FOUND = {
-    "status": gettext_lazy("No status is called “%(typed)s” (%(example)s)."),
-    "team": gettext_lazy("No team is called “%(typed)s” (%(example)s)."),
-    "department": gettext_lazy("No department is called “%(typed)s” (%(example)s)."),
-    "topic": gettext_lazy("No help topic is called “%(typed)s” (%(example)s)."),
-    "priority": gettext_lazy("No priority is called “%(typed)s” (%(example)s)."),
+    "status": gettext_lazy("No status is called “%(typed)s”. The statuses: %(names)s."),
+    "team": gettext_lazy("No team is called “%(typed)s”. The teams: %(names)s."),
+    "department": gettext_lazy("No department is called “%(typed)s”. The departments: %(names)s."),
+    "topic": gettext_lazy("No help topic is called “%(typed)s”. The help topics: %(names)s."),
+    "priority": gettext_lazy("No priority is called “%(typed)s”. The priorities: %(names)s."),
     "org": gettext_lazy("No organization is called “%(typed)s” (%(example)s)."),
 }
+LISTED = 12  # names a "no such name" message lists at most
 AMBIGUOUS = {
     "status": gettext_lazy(
         "“%(typed)s” could be more than one status (%(names)s…): type more of it."
@@ -105,18 +112,66 @@ AMBIGUOUS = {
 }
 
 
-def named[M: Model](qs: QuerySet[M], field: str, typed: str, key: str) -> M:
-    """The one row whose `field` is `typed` (any case), else the one it starts."""
+def named[M: Model](
+    qs: QuerySet[M], field: str, typed: str, key: str, *, shown: Callable[[str], str] | None = None
+) -> M:
+    """The one row whose `field` is `typed` (any case), else the one it starts, or
+    one of whose words it starts ("s1n3" for "Organization s1n3c1"). `shown`: the
+    name as pages show it (statuses and priorities in the reader's language), also
+    matched, in Python: those tables are short."""
+    if shown is not None:
+        return _named_as_shown(list(qs.order_by(field)), field, typed, key, shown)
     exact = list(qs.filter(**{f"{field}__iexact": typed})[:2])
     if len(exact) == 1:
         return exact[0]
-    starting = list(qs.filter(**{f"{field}__istartswith": typed}).order_by(field)[:3])
+    starts = Q(**{f"{field}__istartswith": typed}) | Q(**{f"{field}__icontains": f" {typed}"})
+    starting = list(qs.filter(starts).order_by(field)[:3])
     if len(starting) == 1:
         return starting[0]
     if not starting:
-        raise BadSearch(str(NOT_FOUND[key]) % {"typed": typed, "example": EXAMPLES[key]})
+        raise BadSearch(_not_found(qs, field, typed, key, None))
     names = ", ".join(str(getattr(row, field)) for row in starting[:2])
     raise BadSearch(str(AMBIGUOUS[key]) % {"typed": typed, "names": names})
+
+
+def _named_as_shown[M: Model](
+    rows: list[M], field: str, typed: str, key: str, shown: Callable[[str], str]
+) -> M:
+    wanted = typed.casefold()
+
+    def spellings(row: M) -> tuple[str, str]:
+        name = str(getattr(row, field))
+        return name.casefold(), shown(name).casefold()
+
+    for test in (
+        lambda name: name == wanted,
+        lambda name: name.startswith(wanted),
+        lambda name: f" {wanted}" in name,
+    ):
+        found = [row for row in rows if any(test(n) for n in spellings(row))]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(shown(str(getattr(row, field))) for row in found[:2])
+            raise BadSearch(str(AMBIGUOUS[key]) % {"typed": typed, "names": names})
+    raise BadSearch(_not_found(rows, field, typed, key, shown))
+
+
+def _not_found(
+    rows: QuerySet[Any] | list[Any],
+    field: str,
+    typed: str,
+    key: str,
+    shown: Callable[[str], str] | None,
+) -> str:
+    if key == "org":
+        return str(NOT_FOUND[key]) % {"typed": typed, "example": EXAMPLES[key]}
+    listed = list(rows.order_by(field)[: LISTED + 1] if isinstance(rows, QuerySet) else rows)
+    names = [str(getattr(row, field)) for row in listed[:LISTED]]
+    text = ", ".join(shown(n) if shown else n for n in names)
+    if len(listed) > LISTED:
+        text += ", …"
+    return str(NOT_FOUND[key]) % {"typed": typed, "names": text}
 
 
 def _status(value: str, agent: Agent | None) -> Q:
@@ -124,7 +179,7 @@ def _status(value: str, agent: Agent | None) -> Q:
     exact = Status.objects.filter(name__iexact=value)
     if not exact.exists() and value.lower() in State.values:
         return Q(state=value.lower())
-    return Q(status=named(Status.objects.all(), "name", value, "status"))
+    return Q(status=named(Status.objects.all(), "name", value, "status", shown=display_name))
 
 
 def _state(value: str, agent: Agent | None) -> Q:
@@ -186,7 +241,7 @@ def _topic(value: str, agent: Agent | None) -> Q:
 
 
 def _priority(value: str, agent: Agent | None) -> Q:
-    return Q(priority=named(Priority.objects.all(), "name", value, "priority"))
+    return Q(priority=named(Priority.objects.all(), "name", value, "priority", shown=display_name))
 
 
 def _from(value: str, agent: Agent | None) -> Q:

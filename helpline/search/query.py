@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 MAX_CHARS = 500
 MAX_TERMS = 16
@@ -53,6 +53,10 @@ NOT_YET = {"tag": gettext_lazy("Tickets have no tags in Helpline.")}
 # -? (key:)? ("quoted" | bare)
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):(?!//))?(?:"([^"]*)"?|(\S+))')
 _BARE_KEY = re.compile(r"[A-Za-z]+:")
+# What mail programs put before a subject ("Re:", "Fwd:", German "AW:", "WG:",
+# Nordic "SV:", "VS:", French "TR:", Italian "RIF:"): pasted with a subject, they
+# are no word of it, and as one they would find nothing.
+REPLY_PREFIXES = frozenset({"re", "fw", "fwd", "aw", "wg", "sv", "vs", "tr", "rif", "antw"})
 _NUMBER = re.compile(rf"#?(\d{{1,{MAX_NUMBER}}})")
 
 
@@ -111,7 +115,8 @@ def parse(typed: str, known: Sequence[str] = QUALIFIERS) -> Parsed:
         if key is None and bare is not None and _BARE_KEY.fullmatch(bare):
             if bare[:-1].lower() not in QUALIFIERS:
                 # "Re: invoice", "Error: disk full": pasted text, not a filter.
-                parsed.words.append(bare[:-1])
+                if bare[:-1].lower() not in REPLY_PREFIXES:
+                    parsed.words.append(bare[:-1])
                 continue
             key, bare = bare[:-1], ""  # "status:" with nothing after it
         value = (quoted if quoted is not None else bare or "").strip()
@@ -156,7 +161,10 @@ def unknown_message(keys: list[str], typed: str, known: Sequence[str]) -> str:
     """Why a search with unknown filters cannot run: the filters the searcher
     has, and how to search for text with a colon in it (`typed`, the first)."""
     reasons = [str(NOT_YET[k]) for k in keys if k in NOT_YET]
-    names = ", ".join(f"“{k}:”" for k in dict.fromkeys(keys))
+    names = ", ".join(
+        pgettext("a filter named in a message", "“%(key)s:”") % {"key": k}
+        for k in dict.fromkeys(keys)
+    )
     count = len(dict.fromkeys(keys))
     message = ngettext(
         "Unknown filter %(names)s. The filters are: %(known)s.",
@@ -177,9 +185,9 @@ EXAMPLES = {
     "assignee": "assignee:me",
     "team": 'team:"Level II"',
     "department": "department:support",
-    "topic": "topic:billing",
+    "topic": "topic:general",
     "priority": "priority:high",
-    "from": "from:acme.com",
+    "from": "from:example.com",
     "customer": "customer:ken",
     "org": "org:acme",
     "created": "created:>2026-01-01",

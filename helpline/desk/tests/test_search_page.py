@@ -215,3 +215,19 @@ def test_a_filtered_pages_cursor_serves_only_that_filter(client: Client, world: 
     assert first.next_cursor
     status, html = page(client, q="kettle", cursor=first.next_cursor)  # the filter dropped
     assert status == 400 and "start the search again" in html
+
+
+def test_nothing_to_search_for_says_so(client: Client, world: World) -> None:
+    client.force_login(world.agent.user)
+    for typed in ('""', "-"):
+        status, html = page(client, q=typed)
+        assert status == 200 and 'id="search-nothing"' in html, typed
+        assert "tickets match" not in html
+
+
+def test_the_topic_list_holds_the_agents_departments_topics(client: Client, world: World) -> None:
+    world.open("Kettle", body_html="<p>kettle</p>")
+    index()
+    client.force_login(world.agent.user)  # Support only
+    topics = client.get(reverse("desk:search"), {"q": "kettle"}).context["options"]["topics"]
+    assert world.topic in topics and world.sales_topic not in topics

@@ -16,15 +16,21 @@ from helpline.web.auth import current_agent
 def filter_options(agent: Agent) -> dict[str, list[Any]]:
     """The choices of the ticket lists' filters (the queues and the search
     results): the `desk/_select.html` lists."""
+    departments = (
+        Department.objects.all()
+        if agent.is_admin
+        else Department.objects.filter(pk__in=list(department_roles(agent)))
+    )
     return {
-        # The departments the agent works in (an administrator: all). A ticket
-        # of another one assigned to them is still in "All departments".
-        "departments": list(
-            Department.objects.all()
+        # The departments the agent works in (an administrator: all), and their
+        # topics. A ticket of another one assigned to them is still in "All
+        # departments" and "All topics".
+        "departments": list(departments),
+        "topics": list(
+            HelpTopic.objects.all()
             if agent.is_admin
-            else Department.objects.filter(pk__in=list(department_roles(agent)))
+            else HelpTopic.objects.filter(department__in=departments)
         ),
-        "topics": list(HelpTopic.objects.all()),
         "priorities": list(Priority.objects.all()),
         "statuses": list(Status.objects.all()),
         "agents": list(Agent.objects.filter(user__is_active=True).select_related("user")),

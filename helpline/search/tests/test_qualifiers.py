@@ -183,8 +183,9 @@ def test_the_parser_keeps_phrases_exclusions_and_numbers_apart() -> None:
     assert parsed.qualifiers == [("status", "on hold", False)]
     assert parse("#123").number == "123" and parse("123 456").number is None
     assert parse("http://example.com/x").words == ["http://example.com/x"]
-    # Pasted text: "Re:" and "Error:" are words, not unknown filters.
-    assert parse("Re: invoice Error: disk").words == ["Re", "invoice", "Error", "disk"]
+    # Pasted text: "Error:" is a word, not an unknown filter; a mail program's "Re:"
+    # is no word of the subject.
+    assert parse("Re: invoice Error: disk").words == ["invoice", "Error", "disk"]
 
 
 def test_overdue_counts_only_open_tickets_past_due(world: World, desk: dict[str, Ticket]) -> None:
@@ -230,3 +231,29 @@ def test_an_attachments_file_name_is_searchable_but_a_notes_only_by_agents(
     assert numbers("quarterly", customer=world.customer) == [sent.number]
     assert numbers("firmware", agent=world.agent) == [noted.number]
     assert numbers("firmware", customer=world.customer) == []
+
+
+def test_statuses_and_priorities_go_by_the_names_the_pages_show(
+    world: World, desk: dict[str, Ticket]
+) -> None:
+    """In German the desk shows "Geschlossen" and "Hoch": those are what an agent
+    types. A name that is none says which there are."""
+    from django.utils import translation
+
+    high = Priority.objects.get(name="High")
+    lifecycle.change_priority(desk["sales"], actor=world.admin, priority=high)
+    with translation.override("de"):
+        assert found(world, "router status:geschlossen") == {"Closed"}
+        assert found(world, "router priority:hoch") == {"Sales"}
+    assert found(world, "router priority:High") == {"Sales"}
+    with pytest.raises(BadSearch) as refused:
+        search("router priority:urgent", agent=world.admin)
+    names = ", ".join(Priority.objects.order_by("name").values_list("name", flat=True))
+    assert refused.value.message.endswith(f"The priorities: {names}.")
+
+
+def test_a_name_is_found_by_the_start_of_any_of_its_words(
+    world: World, desk: dict[str, Ticket]
+) -> None:
+    assert found(world, "router org:corp") == {"Acme"}  # "Acme Corp"
+    assert found(world, 'router topic:"pricing"') == {"Sales"}

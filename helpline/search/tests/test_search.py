@@ -375,3 +375,20 @@ def test_a_customer_finds_no_note_by_the_start_of_its_word(world: World) -> None
     index()
     assert numbers("quintes", agent=world.agent) == [ticket.number]
     assert numbers("quintes", customer=world.customer) == []
+
+
+def test_a_pasted_reply_subject_finds_the_ticket(world: World) -> None:
+    """Mail programs' "Re:", "Fwd:", "AW:" before a subject are no word of it."""
+    ticket = world.open("Invoice amount looks wrong")
+    index()
+    for typed in ("Re: Invoice amount looks wrong", "Fwd: invoice amount", "AW: WG: invoice"):
+        assert numbers(typed, agent=world.admin) == [ticket.number], typed
+    # Other words before a colon are still words ("Error: disk full").
+    assert numbers("Error: invoice", agent=world.admin) == []
+
+
+def test_the_answers_to_the_topics_questions_are_searchable(world: World) -> None:
+    ticket = world.open("Laptop", extra={"asset_tag": "LT-0427", "rooms": ["B12", "C3"]})
+    index()
+    assert numbers("LT-0427", agent=world.agent) == [ticket.number]
+    assert numbers("b12", customer=world.customer) == [ticket.number]

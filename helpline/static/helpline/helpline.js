@@ -241,7 +241,33 @@
       if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
     });
   }
+  // "Download CSV" beside a list's filters is a submit button with a formaction
+  // (it works without script). htmx remembers the last button of a form that was
+  // clicked or focused and sends the form's next request (a filter's change) to
+  // that button's formaction: the file, loaded into the page. So the button's
+  // clicks and focus never reach htmx (caught first, on the way down), and the
+  // click downloads the file of the filters as they are now.
+  function exportButtons() {
+    function exportButton(event) {
+      return event.target.closest && event.target.closest("[data-export]");
+    }
+    document.addEventListener("focusin", function (event) {
+      if (exportButton(event)) event.stopPropagation();
+    }, true);
+    document.addEventListener("click", function (event) {
+      var button = exportButton(event);
+      if (!button || !button.form) return;
+      event.stopPropagation();
+      event.preventDefault();
+      var query = new URLSearchParams();
+      new FormData(button.form).forEach(function (value, key) {
+        if (value) query.append(key, value);
+      });
+      window.location.assign(button.getAttribute("formaction") + "?" + query.toString());
+    }, true);
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    exportButtons();
     searchShortcut();
     cannedReplies();
     signatureChoice();
