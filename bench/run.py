@@ -263,6 +263,8 @@ def bench_helpline(
     result["search_index"] = h.side("search-index")
     info = h.side("prepare")
     result["tickets"] = info["tickets"]
+    # Which department the `narrow` agent works in, and its share of the tickets.
+    result["narrow_department"] = [info.get("narrow_department"), info.get("narrow_share")]
     result["ticket_page_entries"] = info["ticket_entries"]
     if cfg.only == "search":
         with h.serving(sink.port):

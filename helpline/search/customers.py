@@ -31,25 +31,39 @@ def lookup(typed: str, limit: int = 5) -> list[Customer]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _sqlite(words: list[str], limit: int) -> list[int]:
+def matching(typed: str, most: int) -> list[int] | None:
+    """The ids of up to `most` + 1 customers whose name, address or phone holds
+    every word of `typed`, in no order (the `customer:` filter: a set, so nothing
+    is ranked); None when no word is long enough for the index."""
+    words = [w for w in clean(typed).split() if len(w) >= MIN_CHARS][:MAX_WORDS]
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        return _postgres(words, most + 1, ranked=False)
+    return _sqlite(words, most + 1, ranked=False)
+
+
+def _sqlite(words: list[str], limit: int, ranked: bool = True) -> list[int]:
     query = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+    order = "ORDER BY rank " if ranked else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rowid FROM search_customer_fts WHERE search_customer_fts MATCH %s "
-            "ORDER BY rank LIMIT %s",
+            "SELECT rowid FROM search_customer_fts WHERE search_customer_fts MATCH %s "  # noqa: S608
+            f"{order}LIMIT %s",
             [query, limit],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _postgres(words: list[str], limit: int) -> list[int]:
+def _postgres(words: list[str], limit: int, ranked: bool = True) -> list[int]:
     conditions = " AND ".join([f"{PG_HAYSTACK} ILIKE %s"] * len(words))
     patterns = ["%" + _like_escaped(w) + "%" for w in words]
+    # Ranking sorts every match by similarity: for the lookup's few, not a filter's.
+    order = f"ORDER BY similarity({PG_HAYSTACK}, %s) DESC, id " if ranked else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM accounts_customer WHERE {conditions} "  # noqa: S608
-            f"ORDER BY similarity({PG_HAYSTACK}, %s) DESC, id LIMIT %s",
-            [*patterns, " ".join(words), limit],
+            f"SELECT id FROM accounts_customer WHERE {conditions} {order}LIMIT %s",  # noqa: S608
+            [*patterns, *([" ".join(words)] if ranked else []), limit],
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -25,10 +25,12 @@ from typing import Any
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Agent, Department, Organization, Team
+from helpline.search import customers
 from helpline.search.query import EXAMPLES, BadSearch
 from helpline.tickets.defaults import display_name
 from helpline.tickets.models import (
@@ -41,6 +43,7 @@ from helpline.tickets.models import (
 )
 
 MAX_VALUES = 10  # comma-separated values of one qualifier
+MAX_CUSTOMERS = 1_000  # customers one `customer:` value may stand for
 # Qualifiers a customer may use on the portal (their own tickets, public thread).
 # Not `updated:`: every change moves a ticket's updated_at, internal ones (a note,
 # a transfer) too, and a customer must not learn of those by it.
@@ -259,9 +262,23 @@ def _from(value: str, agent: Agent | None) -> Q:
 
 
 def _customer(value: str, agent: Agent | None) -> Q:
-    if "@" in value:
+    """By a whole address, else by words of the name, address or phone (the
+    customer lookup's trigram index: a name's LIKE read every customer, twice a
+    search, 40-50 ms at 100,000). Words under three characters: by the name."""
+    if "@" in value and " " not in value.strip():
         return Q(customer__email__iexact=value)
-    return Q(customer__name__icontains=value)
+    ids = customers.matching(value, MAX_CUSTOMERS)
+    if ids is None:
+        return Q(customer__name__icontains=value)
+    if len(ids) > MAX_CUSTOMERS:
+        raise BadSearch(
+            _(
+                "More than %(count)s customers match “%(typed)s”: type more of the name "
+                "or the address."
+            )
+            % {"count": number_format(MAX_CUSTOMERS, force_grouping=True), "typed": value}
+        )
+    return Q(customer_id__in=ids)
 
 
 def _org(value: str, agent: Agent | None) -> Q:

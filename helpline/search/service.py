@@ -373,6 +373,10 @@ def _newest(
 def count_by_state(tickets: QuerySet[Ticket]) -> tuple[dict[str, int], bool]:
     """{state: count} of the first COUNT_CAP + 1 tickets, and whether there were
     more than COUNT_CAP (the counts then say "at least")."""
+    # In no order: the planner's choice. Newest first (as the pages go) took
+    # `has:attachment state:open` from 97 to 30 ms at a million for an
+    # administrator, and from 119 to 243 ms for an agent of a department of 6%
+    # (a walk of every ticket for theirs), where no order read the department's.
     sql, params = tickets.order_by().values("state")[: COUNT_CAP + 1].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(

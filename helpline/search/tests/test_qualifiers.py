@@ -257,3 +257,18 @@ def test_a_name_is_found_by_the_start_of_any_of_its_words(
 ) -> None:
     assert found(world, "router org:corp") == {"Acme"}  # "Acme Corp"
     assert found(world, 'router topic:"pricing"') == {"Sales"}
+
+
+def test_customer_goes_by_words_of_the_name_the_address_or_the_phone(
+    world: World, desk: dict[str, Ticket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpline.search import filters
+
+    assert found(world, 'router customer:"wile coyote"') == {"Acme"}
+    assert found(world, "router customer:acme.example") == {"Acme"}
+    assert found(world, "router customer:wile@acme.example") == {"Acme"}
+    assert found(world, "router customer:yo") == {"Acme"}  # two letters: the name
+    monkeypatch.setattr(filters, "MAX_CUSTOMERS", 1)
+    make_customer("Wile Two", "two@acme.example")
+    with pytest.raises(BadSearch, match="More than 1 customers match “wile”"):
+        search("router customer:wile", agent=world.admin)
