@@ -417,7 +417,7 @@ def _people(request: HttpRequest, access: Access) -> HttpResponse:
     return _render_ticket(request, access, person_form=form, status=400)
 
 
-def _file(access: Access, attachment_id: int) -> HttpResponseBase:
+def _file(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponseBase:
     attachment = (
         Attachment.objects.select_related("entry")
         .filter(pk=attachment_id, entry__ticket=access.ticket, entry__kind__in=PUBLIC_KINDS)
@@ -425,7 +425,7 @@ def _file(access: Access, attachment_id: int) -> HttpResponseBase:
     )
     if attachment is None:
         raise Http404(_("No such file."))
-    return attachment_response(attachment)
+    return attachment_response(attachment, inline=request.GET.get("view") == "1")
 
 
 @customer_only(refuse=_sign_in_to_see)
@@ -449,7 +449,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
 @require_safe
 def ticket_file(request: HttpRequest, number: str, attachment_id: int) -> HttpResponseBase:
     access = _owned(request, number)
-    return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
+    return access if isinstance(access, HttpResponse) else _file(request, access, attachment_id)
 
 
 @customer_only(refuse=_sign_in_to_see)
@@ -491,7 +491,7 @@ def signed_reply(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def signed_file(request: HttpRequest, token: str, attachment_id: int) -> HttpResponseBase:
     access = _signed(request, token)
-    return access if isinstance(access, HttpResponse) else _file(access, attachment_id)
+    return access if isinstance(access, HttpResponse) else _file(request, access, attachment_id)
 
 
 # --- customer accounts ---------------------------------------------------------------

@@ -572,3 +572,55 @@ def test_the_department_filter_lists_the_agents_own_departments(
         html.index('name="department"') : html.index("</select>", html.index('name="department"'))
     ]
     assert "Support" in select and "Sales" in select
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99"
+    b"=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_picture_is_previewed_only_when_its_bytes_are_a_pictures(
+    client: Client, world: World
+) -> None:
+    """The ticket page shows attached pictures small (`?view=1`, inline). A file
+    that only claims to be a picture, or an SVG (script), stays a download."""
+    ticket = world.open()
+    login(client, world.agent)
+    files = [
+        SimpleUploadedFile("screen.png", PNG, "image/png"),
+        SimpleUploadedFile("fake.png", b"<html><script>alert(1)</script>", "image/png"),
+    ]
+    response = client.post(
+        reverse("desk:action", args=[ticket.number, "note"]),
+        {"version": ticket.version, "body": "see files", "attachments": files},
+    )
+    assert response.status_code == 302
+    shown = {a.filename: a for a in ticket.entries.get(kind=EntryKind.NOTE).attachments.all()}
+    url = reverse("desk:attachment", args=[ticket.number, shown["screen.png"].pk])
+    page = client.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    assert f'<img src="{url}?view=1" alt="screen.png"' in page
+    picture = client.get(url, {"view": "1"})
+    assert picture["Content-Type"] == "image/png"
+    assert not picture["Content-Disposition"].startswith("attachment")
+    assert picture["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in picture["Content-Security-Policy"]
+    assert b"".join(picture.streaming_content) == PNG  # type: ignore[attr-defined]
+    fake = reverse("desk:attachment", args=[ticket.number, shown["fake.png"].pk])
+    refused = client.get(fake, {"view": "1"})
+    assert refused["Content-Type"] == "application/octet-stream"
+    assert refused["Content-Disposition"].startswith("attachment")
+    download = client.get(url)
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_picture_types_go_by_the_first_bytes() -> None:
+    from helpline.tickets.downloads import picture_type
+
+    assert picture_type(PNG[:12]) == "image/png"
+    assert picture_type(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00") == "image/jpeg"
+    assert picture_type(b"GIF89a\x01\x00\x01\x00\x00\x00") == "image/gif"
+    assert picture_type(b"RIFF\x24\x00\x00\x00WEBP") == "image/webp"
+    for other in (b'<svg xmlns="', b"<html><body>", b"%PDF-1.7\n", b""):
+        assert picture_type(other) is None, other

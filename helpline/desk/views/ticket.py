@@ -573,4 +573,4 @@ def attachment_view(request: HttpRequest, number: str, attachment_id: int) -> Fi
     attachment = get_object_or_404(
         Attachment.objects.select_related("entry"), pk=attachment_id, entry__ticket=ticket
     )
-    return attachment_response(attachment)
+    return attachment_response(attachment, inline=request.GET.get("view") == "1")

@@ -335,3 +335,16 @@ def test_opening_tickets_is_throttled_per_address(
     assert "Please slow down" in response.content.decode()
     assert not Ticket.objects.exists()
     assert client.get("/open/").status_code == 200  # reading the form is not throttled
+
+
+def test_the_customer_sees_an_attached_picture_previewed(client: Client, world: World) -> None:
+    from helpline.desk.tests.test_desk import PNG
+
+    client.post("/open/", ticket_form(world, attachments=[upload("screen.png", PNG)]))
+    attachment = Attachment.objects.get()
+    link = client.get("/open/thanks/").context["link"]
+    file_url = f"{link.removeprefix('http://testserver')}files/{attachment.pk}/"
+    assert f'<img src="{file_url}?view=1"' in client.get(link).content.decode()
+    picture = client.get(file_url, {"view": "1"})
+    assert picture["Content-Type"] == "image/png"
+    assert not picture["Content-Disposition"].startswith("attachment")
