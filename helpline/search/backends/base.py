@@ -122,6 +122,22 @@ class Backend:
         """Up to `limit` (ticket id, score) of the documents that match, newest
         (highest id) first, below `before` if given, after skipping `offset`; the
         score 0.0 unless `scored`. The index alone answers: no ticket is read."""
+        return self._newest(text, before=before, limit=limit, scored=scored, offset=offset)
+
+    def _newest(
+        self,
+        text: TextQuery,
+        *,
+        before: int | None,
+        limit: int,
+        scored: bool,
+        offset: int = 0,
+        floor: int | None = None,
+        sorted_after: bool = False,
+    ) -> list[tuple[int, Score]]:
+        """`newest_matches`, from `floor` (an id, included) up only if given;
+        `sorted_after`: the matches found first, then sorted (an ORDER BY that no
+        index serves), never a walk of the documents in id order."""
         where, params = self.condition(text)
         own = f"{self.table}.{self.id_column}"
         if scored:
@@ -136,7 +152,11 @@ class Backend:
         if before is not None:
             sql += f" AND {own} < %s"
             args.append(before)
-        sql += f" ORDER BY {own} DESC LIMIT %s OFFSET %s"
+        if floor is not None:
+            sql += f" AND {own} >= %s"
+            args.append(floor)
+        order = f"{own} + 0" if sorted_after else own
+        sql += f" ORDER BY {order} DESC LIMIT %s OFFSET %s"
         args += [limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)

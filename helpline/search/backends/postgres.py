@@ -14,12 +14,17 @@ from helpline.search.backends.base import (
     STOP,
     Backend,
     Passages,
+    Score,
     TextQuery,
     has_word,
     passages,
 )
 
 CONFIG = "helpline_search"
+# A scoped search walks at most this many of the newest document ids in id order
+# before it reads the rest through the GIN indexes (newest_matches); about 50 ms
+# at worst (0.5 us a document checked).
+WALK = 100_000
 # The parts the API channel may search: weights A (subject), B (people), C (public);
 # a customer's: the subject and the public thread (TextQuery.people).
 PUBLIC_WEIGHTS = "{a,b,c}"
@@ -88,6 +93,56 @@ class PostgresBackend(Backend):
         if not text.people:
             return f"ts_filter(vec, '{THREAD_WEIGHTS}')"
         return f"ts_filter(vec, '{PUBLIC_WEIGHTS}')" if text.public_only else "vec"
+
+    def newest_matches(
+        self, text: TextQuery, *, before: int | None, limit: int, scored: bool, offset: int = 0
+    ) -> list[tuple[int, Score]]:
+        """A scoped search's newest matches in two reads. The planner takes a page
+        of matches by walking the documents newest first and checking each, right
+        when the searcher's scope holds many of the words' matches; when it holds
+        few or none (a Sales agent's "laptop"), that walk read every document: 485
+        ms at a million for nothing. So the walk covers the newest `WALK` ids below
+        where it starts, and what it did not find there is read through the words'
+        and the scope's GIN indexes (a bitmap of both) and sorted: 18-35 ms for a
+        word in 5% of the documents and none of the scope's."""
+        if text.scope is None:
+            return self._newest(text, before=before, limit=limit, scored=scored, offset=offset)
+        top = before if before is not None else self._top()
+        floor = max(0, top - WALK)
+        near = self._newest(
+            text, before=top, limit=limit, scored=scored, offset=offset, floor=floor
+        )
+        if len(near) == limit or floor == 0:
+            return near
+        # How many matches the walk's ids hold, to skip the rest of `offset` below.
+        held = offset + len(near) if near or not offset else self._count(text, floor, top)
+        rest = self._newest(
+            text,
+            before=floor,
+            limit=limit - len(near),
+            scored=scored,
+            offset=max(0, offset - held),
+            sorted_after=True,
+        )
+        return near + rest
+
+    def _top(self) -> int:
+        """One past the newest document's id (the primary key's last entry)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT max({self.id_column}) FROM {self.table}")  # noqa: S608
+            newest = cursor.fetchone()[0]
+        return int(newest or 0) + 1
+
+    def _count(self, text: TextQuery, floor: int, top: int) -> int:
+        where, params = self.condition(text)
+        own = f"{self.table}.{self.id_column}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {self.table} WHERE {where} "  # noqa: S608
+                f"AND {own} >= %s AND {own} < %s",
+                [*params, floor, top],
+            )
+            return int(cursor.fetchone()[0])
 
     def prepare_compaction(self, full: bool) -> int | None:
         # Nothing to merge (GIN's pending list is autovacuum's), but after a bulk

@@ -247,3 +247,47 @@ def test_a_search_without_filters_takes_little_more_than_the_page_needs(
     asked.clear()
     search("kett", agent=world.admin, prefix=True, limit=5, counts=False)
     assert asked == [6]
+
+
+@pytest.mark.parametrize("walk", [1, 3, 1_000_000])
+def test_a_scoped_read_in_two_parts_pages_like_one_walk(
+    world: World, small: None, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """PostgreSQL reads a scoped search's newest matches by walking the newest
+    `WALK` ids, then the rest through the GIN indexes (backends.postgres
+    .newest_matches). However small the walk, every page (with the window's
+    offsets, made small here) is the one a single walk gives. On SQLite the
+    setting does nothing and the pages are the same."""
+    from helpline.search.backends import postgres
+
+    monkeypatch.setattr(postgres, "WALK", walk)
+    mine = []
+    for n in range(9):
+        if n % 3 == 1:
+            world.open(f"Sales kettle {n}", topic=world.sales_topic, body_html="<p>kettle</p>")
+        else:
+            mine.append(world.open(f"Kettle {n}", body_html="<p>kettle</p>"))
+        world.open(f"Toaster {n}", body_html="<p>toaster</p>")
+    index()
+    seen: list[str] = []
+    cursor = ""
+    for _page in range(20):
+        found = search("kettle", agent=world.agent, order="newest", limit=2, cursor=cursor)
+        seen += [hit.ticket.number for hit in found.hits]
+        if not found.next_cursor:
+            break
+        cursor = found.next_cursor
+    assert seen == [t.number for t in reversed(mine)]
+    assert search("toaster", agent=world.other_agent).hits == []  # none in Sales
+    # The backend's reads themselves, at every offset and below every id.
+    from helpline.search.backends import TextQuery
+    from helpline.search.service import scope_tokens
+
+    text = TextQuery(("kettle",), scope=scope_tokens(world.agent, None))
+    ids = [t.pk for t in reversed(mine)]
+    engine = backend()
+    for offset in range(len(ids) + 1):
+        for before in (None, ids[2]):
+            below = [pk for pk in ids if before is None or pk < before]
+            got = engine.newest_matches(text, before=before, limit=2, scored=False, offset=offset)
+            assert [pk for pk, _s in got] == below[offset : offset + 2], (offset, before)
