@@ -13,6 +13,8 @@ Archived tickets are read-only. All writes go through `helpline.tickets.lifecycl
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -549,6 +551,17 @@ class Attachment(models.Model):
     entry = models.ForeignKey(
         Entry, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("entry")
     )
+    # The entry's ticket, kept here for `has:attachment` (search.filters): one
+    # probe of this index per ticket, where the entries' took one per entry (a
+    # count at a million tickets, 200 ms against ...). Filled on save from the
+    # entry; bulk writers (the generator) set it themselves.
+    ticket = models.ForeignKey(
+        "Ticket",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
     file = models.FileField(upload_to=attachment_path, max_length=255, verbose_name=_("file"))
     filename = models.CharField(max_length=255, verbose_name=_("filename"))
     content_type = models.CharField(max_length=120, verbose_name=_("content type"))
@@ -560,6 +573,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.ticket_id is None:
+            self.ticket_id = self.entry.ticket_id
+        super().save(*args, **kwargs)
 
 
 class EventKind(models.TextChoices):

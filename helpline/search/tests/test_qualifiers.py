@@ -272,3 +272,24 @@ def test_customer_goes_by_words_of_the_name_the_address_or_the_phone(
     make_customer("Wile Two", "two@acme.example")
     with pytest.raises(BadSearch, match="More than 1 customers match “wile”"):
         search("router customer:wile", agent=world.admin)
+
+
+def test_attachments_carry_their_ticket_and_migration_0018_fills_it(
+    world: World, desk: dict[str, Ticket]
+) -> None:
+    """`has:attachment` reads the attachments' own ticket column: filled on save,
+    and for attachments written before it by migration tickets 0018."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    from helpline.tickets.models import Attachment
+
+    attachment = Attachment.objects.get()
+    assert attachment.ticket_id == desk["teamed"].pk
+    Attachment.objects.update(ticket=None)
+    assert found(world, "router has:attachment") == set()
+    migration = import_module("helpline.tickets.migrations.0018_attachment_ticket").Migration
+    with connection.cursor() as cursor:
+        cursor.execute(migration.operations[1].sql)
+    assert found(world, "router has:attachment") == {"Teamed"}

@@ -239,6 +239,7 @@ class Story:
             name, content_type = self.rng.choice(FILES)
             desk.attachments.add(
                 entry_id=pk,
+                ticket_id=self.id,
                 # Metadata only: no file is written (see the package docstring).
                 file=f"attachments/{self.id}/{self.rng.getrandbits(128):032x}",
                 filename=name,
