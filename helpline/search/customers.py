@@ -31,16 +31,19 @@ def lookup(typed: str, limit: int = 5) -> list[Customer]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def matching(typed: str, most: int) -> list[int] | None:
+def matching(typed: str, most: int) -> tuple[list[int] | None, list[str]]:
     """The ids of up to `most` + 1 customers whose name, address or phone holds
-    every word of `typed`, in no order (the `customer:` filter: a set, so nothing
-    is ranked); None when no word is long enough for the index."""
-    words = [w for w in clean(typed).split() if len(w) >= MIN_CHARS][:MAX_WORDS]
+    every indexable word of `typed`, in no order (the `customer:` filter: a set,
+    so nothing is ranked), None when no word is; and the words left out (under
+    MIN_CHARS, or past MAX_WORDS), for the caller to check otherwise."""
+    typed_words = clean(typed).split()
+    words = [w for w in typed_words if len(w) >= MIN_CHARS][:MAX_WORDS]
+    rest = [w for w in typed_words if w not in words]
     if not words:
-        return None
+        return None, rest
     if connection.vendor == "postgresql":
-        return _postgres(words, most + 1, ranked=False)
-    return _sqlite(words, most + 1, ranked=False)
+        return _postgres(words, most + 1, ranked=False), rest
+    return _sqlite(words, most + 1, ranked=False), rest
 
 
 def _sqlite(words: list[str], limit: int, ranked: bool = True) -> list[int]:

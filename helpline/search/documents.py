@@ -101,10 +101,11 @@ def build(ticket_ids: Iterable[int]) -> dict[int, Text]:
         found[ticket.pk] = Text(
             subject=_plain(f"{ticket.number} {ticket.subject}"),
             people="\n".join(people + followers[ticket.pk]),
-            # The answers to the topic's questions (an asset tag, an order number)
-            # first: the customer gave them, as they wrote the thread.
-            public_text=_joined(_answers(ticket.extra), public[ticket.pk].text()),
-            internal_text=internal[ticket.pk].text(),
+            public_text=public[ticket.pk].text(),
+            # The answers to the topic's questions (an asset tag, an order number):
+            # agents' only. The portal does not show them (agents may set them),
+            # and a customer in copy would spell out the owner's by word starts.
+            internal_text=_joined(_answers(ticket.extra), internal[ticket.pk].text()),
             scope=scope_of(
                 ticket.department_id,
                 ticket.assignee_id,

@@ -352,3 +352,20 @@ def test_migration_0004_marks_the_tickets_with_followers_to_index_again(world: W
     Pending.objects.update(claimed_at=timezone.now())
     migration.mark_followed(apps, Editor())
     assert Pending.objects.get().claimed_at is None
+
+
+def test_migration_0005_marks_the_tickets_with_answers_to_index_again(world: World) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    answered = world.open("Laptop", extra={"asset_tag": "LT-0427"})
+    world.open("Plain")
+    index()
+    migration = import_module("helpline.search.migrations.0005_answers_in_documents")
+
+    class Editor:  # what mark_answered uses of the schema editor
+        connection = connection
+
+    migration.mark_answered(apps, Editor())
+    assert list(Pending.objects.values_list("ticket_id", flat=True)) == [answered.pk]

@@ -293,3 +293,32 @@ def test_attachments_carry_their_ticket_and_migration_0018_fills_it(
     with connection.cursor() as cursor:
         cursor.execute(migration.operations[1].sql)
     assert found(world, "router has:attachment") == {"Teamed"}
+
+
+def test_a_customer_goes_by_the_status_names_the_portal_shows(world: World) -> None:
+    """Agents' status names may be internal; a customer's `status:` matches the
+    names the portal shows them, and a name that is none lists only those."""
+    from helpline.tickets.models import State, Status
+
+    fraud = Status.objects.create(
+        name="Fraud review (legal)", state=State.OPEN, customer_label="In progress", order=50
+    )
+    ticket = world.open("Router")
+    lifecycle.change_status(ticket, actor=world.admin, status=fraud)
+    index()
+    assert numbers("router status:progress", customer=world.customer) == [ticket.number]
+    with pytest.raises(BadSearch) as refused:
+        search("router status:fraud", customer=world.customer)
+    assert "Fraud" not in refused.value.message
+    assert "in progress" in refused.value.message.lower()
+    assert numbers("router status:fraud", agent=world.admin) == [ticket.number]
+
+
+def test_customer_words_too_short_for_the_index_still_narrow(
+    world: World, desk: dict[str, Ticket]
+) -> None:
+    other = make_customer("Al Coyote", "al@roadrunner.example")
+    world.open("Router", body_html="<p>The router blinks.</p>", customer=other, actor=other)
+    index()
+    assert found(world, "router customer:coyote") == {"Acme", "Router"}
+    assert found(world, 'router customer:"al coyote"') == {"Router"}
