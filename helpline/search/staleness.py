@@ -67,10 +67,13 @@ def mark(tickets: QuerySet[Ticket]) -> None:
     table = connection.ops.quote_name(Pending._meta.db_table)
     with connection.cursor() as cursor:
         # Both databases take ON CONFLICT; SQLite needs the SELECT to have a WHERE
-        # (every caller's has one) to tell its ON from a join's.
+        # (every caller's has one) to tell its ON from a join's. In id order: two
+        # transactions marking the same tickets (a customer's, as their name
+        # changes, and one of them replied to) take the rows in one order, never
+        # each waiting for the other (a deadlock, and a 500, on PostgreSQL in CI).
         cursor.execute(
             f"INSERT INTO {table} (ticket_id, marked_at, claimed_at) "  # noqa: S608
-            f"SELECT U.id, %s, NULL FROM ({sql}) U WHERE U.id IS NOT NULL "
+            f"SELECT U.id, %s, NULL FROM ({sql}) U WHERE U.id IS NOT NULL ORDER BY U.id "
             "ON CONFLICT (ticket_id) DO UPDATE SET marked_at = excluded.marked_at, "
             "claimed_at = NULL",
             [timezone.now(), *params],
