@@ -308,7 +308,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    # blob: for the desk editor's pictures, shown from the file before it is sent.
+    "img-src": [CSP.SELF, "data:", "blob:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -519,6 +520,11 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
     "HELPLINE_ATTACHMENT_EXTENSIONS",
     ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.log,.csv,.doc,.docx,.xls,.xlsx,.odt,.ods,.zip,.eml",
 ).split(",")
+# PDF previews (helpline.tickets.previews): drawn in a child process that is
+# stopped after this many seconds, for files up to this size; past either, a PDF
+# is shown as a plain file.
+HELPLINE_PDF_PREVIEW_SECONDS = float(os.environ.get("HELPLINE_PDF_PREVIEW_SECONDS", "6"))
+HELPLINE_PDF_PREVIEW_MAX_BYTES = int(os.environ.get("HELPLINE_PDF_PREVIEW_MAX_MB", "20")) * 2**20
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25

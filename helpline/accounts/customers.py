@@ -1,4 +1,9 @@
-"""Finding the customer behind an email address, creating them the first time."""
+"""Finding the customer behind an email address, creating them the first time.
+
+A customer without an address (a caller logged on the phone) is never found by
+one: `create_customer_without_email` makes a new one each time, and only an
+agent who picks an existing one in the desk's lookup reuses them (issue 13).
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,21 @@ def normalize_email(email: str) -> str:
 
 
 def customers_with_email(email: str) -> QuerySet[Customer]:
-    """The customer with this address, in any case, as a queryset.
+    """The customer with this address, in any case, as a queryset; none for an
+    empty address (customers without one are never found by it).
 
     Lower(), not __iexact: PostgreSQL runs iexact as UPPER(), which the unique index
-    on Lower(email) cannot serve, so every lookup would scan the customers.
+    on Lower(email) cannot serve, so every lookup would scan the customers. The
+    index is partial (WHERE NOT email = ''): the query repeats that condition word
+    for word, which is how both databases know the index holds every row it wants.
     """
-    return Customer.objects.alias(email_lower=Lower("email")).filter(
-        email_lower=normalize_email(email).lower()
+    address = normalize_email(email).lower()
+    if not address:
+        return Customer.objects.none()
+    return (
+        Customer.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=address)
+        .exclude(email="")
     )
 
 
@@ -41,9 +54,12 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
     """The customer with this address (any case), created when new.
 
     An existing customer keeps their name: a guest typing someone else's address
-    cannot rename them. A missing phone is filled in.
+    cannot rename them. A missing phone is filled in. The address must not be
+    empty: a caller without one is `create_customer_without_email`'s.
     """
     email = normalize_email(email)
+    if not email:
+        raise ValueError("find_or_create_customer needs an address")
     existing = customers_with_email(email).first()
     if existing is not None:
         if phone and not existing.phone:
@@ -62,6 +78,19 @@ def find_or_create_customer(*, name: str, email: str, phone: str = "") -> Custom
             )
     except IntegrityError:  # created at the same moment by another request
         return customers_with_email(email).get()
+
+
+def create_customer_without_email(*, name: str, phone: str = "") -> Customer:
+    """A new customer who has no email address, as an agent logs a caller.
+
+    Always a new one: a name is no identity (two callers may share one), so a
+    second caller called "Ken Adams" is never merged into the first. Reusing an
+    existing customer without an address is the agent's choice (the desk's
+    customer lookup), never a guess made here."""
+    name = name.strip()[:200]
+    if not name:
+        raise ValueError("a customer without an email address needs a name")
+    return Customer.objects.create(name=name, email="", phone=phone.strip()[:40])
 
 
 def is_agent_address(email: str) -> bool:

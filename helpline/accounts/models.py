@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -75,8 +76,17 @@ class Organization(models.Model):
 
 
 class Customer(models.Model):
+    """Somebody who asks for help. Most have an email address; a caller logged by
+    an agent on the phone may have none (`email` empty): such a customer gets no
+    mail at all, and is told apart from others by their record, never by name."""
+
     name = models.CharField(max_length=200, verbose_name=_("name"))
-    email = models.EmailField(max_length=254, verbose_name=_("email"))
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        verbose_name=_("email"),
+        help_text=_("Empty for a caller without an address: they get no mail from us."),
+    )
     phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
     organization = models.ForeignKey(
         Organization,
@@ -106,12 +116,17 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            # One customer per address, whatever its case: intake looks customers up by it.
-            models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
+            # One customer per address, whatever its case: intake looks customers up by
+            # it (accounts.customers.customers_with_email, whose query repeats the
+            # condition so that this partial index serves it). Customers without an
+            # address are as many as there are such callers.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="customer_email_ci_unique"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.email else self.name
 
 
 class Role(models.TextChoices):

@@ -121,7 +121,8 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "topic": _ref(ticket.topic),
         "assignee": _ref(ticket.assignee),
         "team": _ref(ticket.team),
-        "customer": {"id": customer.pk, "name": customer.name, "email": customer.email},
+        # null, not "", for a customer without an address (CustomerRef).
+        "customer": {"id": customer.pk, "name": customer.name, "email": customer.email or None},
         "source": ticket.source,
         "contact_phone": ticket.contact_phone,
         "is_overdue": ticket.is_overdue,

@@ -185,7 +185,10 @@ class StatusRef(Ref):
 
 
 class CustomerRef(Ref):
-    email: str
+    email: str | None = Field(
+        description="Null for a customer without an email address (a caller an agent "
+        "took on the phone): they get no mail."
+    )
 
 
 class TicketOut(Schema):
@@ -223,6 +226,19 @@ class TicketOut(Schema):
     reopen_count: int
     version: int
     fields: dict[str, Any]
+
+
+class OnItOut(Schema):
+    agent: Ref
+    since: datetime
+
+
+class TicketDetailOut(TicketOut):
+    on_it: OnItOut | None = Field(
+        description="The agent who said “I'm on it” in the desk (a soft lock that ends "
+        "by itself), and since when; null when nobody is. Read-only, and only for "
+        "agents' tokens."
+    )
 
 
 class TicketPage(Schema):

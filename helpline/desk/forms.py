@@ -3,6 +3,7 @@ so a change made against an older view of the ticket is refused, not applied."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpline.accounts.models import Agent, Department, Team
+from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.automation.canned import MAX_PICKED_FILES
 from helpline.desk import together
 from helpline.lib import bounds
@@ -94,7 +95,42 @@ class IdListField(forms.Field):
         return ids
 
 
-class ReplyForm(VersionedForm):
+# The Content-ID the editor gives a pasted picture (static/helpline/editor.js).
+INLINE_ID = re.compile(r"[0-9a-f]{16,64}@helpline")
+
+
+class RichBodyForm(VersionedForm):
+    """A reply or note box with the desk's editor (static/helpline/editor.js). With
+    script, `body` is the editor's HTML (`body_format` "html"), sanitized on the
+    way in like any HTML, and the pictures pasted or dropped into it come as
+    `inline_images`, named in the HTML as `cid:` by the ids in `inline_ids`, in
+    the same order. Without script, `body` is plain text."""
+
+    body_format = forms.ChoiceField(
+        choices=[("text", "text"), ("html", "html")], required=False, widget=forms.HiddenInput
+    )
+    inline_images = MultipleFileField(
+        required=False, widget=MultipleFileInput(attrs={"hidden": True, "accept": "image/*"})
+    )
+    inline_ids = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        ids = (data.get("inline_ids") or "").split()
+        images = data.get("inline_images") or []
+        if (
+            len(ids) != len(images)
+            or len(set(ids)) != len(ids)
+            or not all(INLINE_ID.fullmatch(i) for i in ids)
+        ):
+            raise forms.ValidationError(
+                _("The pictures in the text did not arrive whole: please paste them again.")
+            )
+        data["inline"] = list(zip(ids, images, strict=True))
+        return data
+
+
+class ReplyForm(RichBodyForm):
     body = forms.CharField(
         label=gettext_lazy("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -133,7 +169,7 @@ class RemovePersonForm(VersionedForm):
     customer = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
 
-class NoteForm(VersionedForm):
+class NoteForm(RichBodyForm):
     body = forms.CharField(
         label=gettext_lazy("Internal note (agents only)"), widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -350,9 +386,25 @@ class NewTicketForm(TopicQuestions, forms.Form):
     the chosen help topic's questions as the portal asks them (required ones too)."""
 
     # 254: the customer's address column (Django's validator alone takes 320).
-    email = forms.EmailField(label=gettext_lazy("Customer email"), max_length=254)
+    # Required unless the source is one of NO_EMAIL_SOURCES (clean).
+    email = forms.EmailField(
+        label=gettext_lazy("Customer email"),
+        max_length=254,
+        required=False,
+        help_text=gettext_lazy(
+            "Required, except for a phone call: a caller without an email address can "
+            "be given their name and phone number instead. They get no mail: replies "
+            "stay on the ticket."
+        ),
+    )
     name = forms.CharField(max_length=200, label=gettext_lazy("Customer name"))
     phone = forms.CharField(max_length=40, required=False, label=gettext_lazy("Phone (optional)"))
+    # The customer without an email address picked in the lookup (its button sets
+    # this): reused if the name is still theirs. Nobody else is ever matched to a
+    # caller without an address (see _picked).
+    customer = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
     source = forms.ChoiceField(
         choices=[
             (Source.PHONE, gettext_lazy("Phone")),
@@ -394,4 +446,37 @@ class NewTicketForm(TopicQuestions, forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned["extra"] = self.answers(cleaned)
+        source = cleaned.get("source")
+        if not cleaned.get("email") and "email" not in self.errors:
+            if source not in NO_EMAIL_SOURCES:
+                self.add_error(
+                    "email",
+                    _(
+                        "Enter the customer's email address: only a ticket taken by phone "
+                        "may go without one."
+                    ),
+                )
+            else:
+                cleaned["customer"] = self._picked(cleaned)
+        else:
+            cleaned["customer"] = None
         return cleaned
+
+    def _picked(self, cleaned: dict[str, Any]) -> Customer | None:
+        """The customer without an address the agent picked in the lookup, if the
+        name typed is still theirs (the agent typed over it: somebody else)."""
+        pk, name = cleaned.get("customer"), cleaned.get("name") or ""
+        picked = Customer.objects.filter(pk=pk, email="").first() if pk else None
+        if picked is None or _same_name(picked.name) != _same_name(name):
+            return None
+        return picked
+
+
+# The sources of a ticket an agent may open for a customer without an email
+# address: somebody on the phone. Helpline has no walk-in source; when one is
+# added, it belongs here too.
+NO_EMAIL_SOURCES = frozenset({Source.PHONE})
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.split()).casefold()

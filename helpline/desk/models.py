@@ -72,3 +72,44 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"agent {self.agent_id} on ticket {self.ticket_id}"
+
+
+class OnIt(models.Model):
+    """An agent's "I'm on it" on a ticket (helpline.desk.on_it): colleagues see who
+    is working on it, so that two do not pick it up at once. At most one per
+    ticket. Not a change to the ticket (no event, no version): it ends when its
+    agent says so, replies or releases the ticket, when the ticket is resolved,
+    closed or transferred, when a colleague takes it over, or by itself
+    (on_it.AWAY and on_it.IDLE)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    since = models.DateTimeField(verbose_name=_("since"))
+    # The agent's last work on the ticket (started, opened the page, typed, changed it).
+    active_at = models.DateTimeField(verbose_name=_("last active at"))
+    # The agent's page of the ticket last said it was open (the presence poll).
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
+    # Who had it before a colleague took it over (they are told so on the page).
+    taken_from = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("taken over from"),
+    )
+
+    class Meta:
+        verbose_name = _("“On it” marker")
+        verbose_name_plural = _("“On it” markers")
+        constraints = [
+            # Also the index of the queues' one read: ticket_id IN (the page's ids).
+            models.UniqueConstraint(fields=["ticket"], name="desk_onit_one_per_ticket")
+        ]
+
+    def __str__(self) -> str:
+        return f"agent {self.agent_id} on it on ticket {self.ticket_id}"

@@ -16,7 +16,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from helpline.accounts.models import Agent
-from helpline.desk.models import Draft, DraftKind, Presence
+from helpline.desk import on_it
+from helpline.desk.models import Draft, DraftKind, OnIt, Presence
 from helpline.tickets.lifecycle import changed_by_others
 from helpline.tickets.models import Entry, EntryKind, Event, Ticket
 
@@ -30,7 +31,8 @@ TYPING_SECONDS = 15
 MAX_DRAFT_CHARS = 100_000
 # The changes listed before sending; more are "and N more".
 CHANGES_SHOWN = 5
-# Tidied away by the worker (`desk.tidy`): presence long gone, drafts left behind.
+# Tidied away by the worker (`desk.tidy`): presence long gone, drafts left behind
+# (and ended "I'm on it" markers, helpline.desk.on_it).
 PRESENCE_KEPT = timedelta(hours=1)
 DRAFTS_KEPT = timedelta(days=30)
 
@@ -69,6 +71,7 @@ def save_draft(
         return None
     with transaction.atomic():
         _present(agent, ticket, now, typing=kind)
+        on_it.worked(agent, ticket)  # typing is work on it
         if not body.strip():
             discard_draft(agent, ticket, kind)
             return None
@@ -146,12 +149,14 @@ def changes_since(ticket: Ticket, since: datetime, agent: Agent) -> tuple[list[E
     return shown[:CHANGES_SHOWN], changes.count()
 
 
-def _stale() -> tuple[QuerySet[Presence], QuerySet[Draft]]:
-    """Presence long gone, and drafts left for a month."""
+def _stale() -> tuple[QuerySet[Presence], QuerySet[Draft], QuerySet[OnIt]]:
+    """Presence long gone, drafts left for a month, and "I'm on it" markers that
+    ended by themselves (helpline.desk.on_it)."""
     now = timezone.now()
     return (
         Presence.objects.filter(seen_at__lt=now - PRESENCE_KEPT),
         Draft.objects.filter(updated_at__lt=now - DRAFTS_KEPT),
+        on_it.stale(),
     )
 
 
@@ -162,5 +167,5 @@ def tidy() -> int:
 
 def has_stale() -> bool:
     """Whether `tidy` has anything to drop (the scheduler asks before it queues
-    `desk.tidy`): two index reads."""
+    `desk.tidy`): two index reads, and one of the few markers."""
     return any(rows.exists() for rows in _stale())

@@ -5,6 +5,8 @@ from helpline.desk.views import (
     canned,
     dashboard,
     new,
+    on_it,
+    previews,
     profile,
     search,
     ticket,
@@ -49,8 +51,26 @@ urlpatterns = [
         ticket.attachment_view,
         name="attachment",
     ),
-    # Before the actions: "presence" would read as one.
+    # A file's previews live under its URL: the ticket page appends "thumbnail.png"
+    # and "pages/" to it.
+    path(
+        "tickets/<ticket:number>/files/<int:attachment_id>/thumbnail.png",
+        previews.thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path(
+        "tickets/<ticket:number>/files/<int:attachment_id>/pages/",
+        previews.pages,
+        name="attachment_pages",
+    ),
+    path(
+        "tickets/<ticket:number>/files/<int:attachment_id>/pages/<int:page>.png",
+        previews.page,
+        name="attachment_page",
+    ),
+    # Before the actions: "presence" and "on-it" would read as ones.
     path("tickets/<ticket:number>/presence/", together.presence, name="presence"),
+    path("tickets/<ticket:number>/on-it/", on_it.on_it_view, name="on_it"),
     path("tickets/<ticket:number>/draft/<slug:kind>/", together.save_draft, name="draft"),
     path("tickets/<ticket:number>/canned/", canned.pick, name="canned_pick"),
     path("tickets/<ticket:number>/<slug:action>/", ticket.ticket_action, name="action"),

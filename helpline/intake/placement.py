@@ -292,7 +292,7 @@ def _uploads(parsed: ParsedMessage) -> tuple[list[Upload], list[str]]:
         elif len(uploads) >= settings.HELPLINE_MAX_ATTACHMENTS:
             dropped.append(f"{name}: more than {settings.HELPLINE_MAX_ATTACHMENTS} files")
         else:
-            uploads.append(Upload(name, item.content_type, item.content))
+            uploads.append(Upload(name, item.content_type, item.content, item.content_id))
     return uploads, dropped
 
 

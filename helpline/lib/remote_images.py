@@ -16,7 +16,10 @@ What counts as remote is what a browser would fetch from elsewhere: `http:` and
 `https:` URLs, and scheme-relative ones (`//host/x`, also spelled with backslashes,
 which browsers read as slashes). A relative path would be fetched from our own
 site as the agent, so it is blocked too, without a link (it has no host to name).
-`cid:` images (parts of the same mail) and `data:` images are left as they are.
+`data:` images are left as they are. `cid:` images name a part of the same
+message: given the message's pictures (`inline`, content ID to URL, from the
+ticket pages), each is pointed at its file, and one the message lacks becomes a
+line that says so; without it (alert mail), they are left as they are.
 
 A link cannot hold another link: an image inside `<a>` (a clickable banner, a
 logo linking home) would become an `<a>` inside an `<a>`, which a browser splits,
@@ -37,8 +40,9 @@ everything else through as it is; it is not a sanitizer.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -119,7 +123,30 @@ def _label(alt: str, host: str, *, linked: bool) -> str:
     return text % {"alt": alt, "host": _display_host(host)}
 
 
-def _placeholder(src: str, alt: str, *, in_link: bool) -> tuple[str, str] | None:
+def content_key(content_id: str) -> str:
+    """A Content-ID as `inline` maps it: without angle brackets, lower case."""
+    return content_id.strip().strip("<>").strip().lower()
+
+
+def _inline_image(url: str, alt: str, inline: Mapping[str, str]) -> str:
+    """A `cid:` image pointed at its file, or a line saying the message lacks it."""
+    alt = " ".join(alt.split())[:_ALT_MAX]
+    found = inline.get(content_key(unquote(url[4:])))
+    if found:
+        return format_html(
+            '<img class="inline-image" src="{}" alt="{}" loading="lazy">', found, alt
+        )
+    label = (
+        _("Picture “%(alt)s”: not in the message") % {"alt": alt}
+        if alt
+        else _("A picture that is not in the message")
+    )
+    return format_html('<span class="remote-image">{}</span>', label)
+
+
+def _placeholder(
+    src: str, alt: str, *, in_link: bool, inline: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
     """The markup that replaces one image, and the link to the image to put after
     the enclosing link ("" if none); None to keep the image as it is."""
     url = _normalized(src)
@@ -131,6 +158,8 @@ def _placeholder(src: str, alt: str, *, in_link: bool) -> tuple[str, str] | None
     except ValueError:  # e.g. a malformed IPv6 literal
         parts, host = None, ""
     scheme = parts.scheme.lower() if parts else ""
+    if scheme == "cid" and inline is not None:
+        return _inline_image(url, alt, inline), ""
     if scheme in {"cid", "data"}:
         return None
     alt = " ".join(alt.split())[:_ALT_MAX]
@@ -171,8 +200,9 @@ def _not_shown(count: int) -> str:
     )
 
 
-def block_remote_images(body: str) -> SafeString:
-    """Sanitized HTML with each remote image replaced by a link to it."""
+def block_remote_images(body: str, inline: Mapping[str, str] | None = None) -> SafeString:
+    """Sanitized HTML with each remote image replaced by a link to it, and each
+    `cid:` image pointed at its file in `inline` (content key to URL), if given."""
     if not _IMG.search(body):
         return mark_safe(body)  # noqa: S308 - sanitized on the way in
     parser = _ImageTags(body)
@@ -196,10 +226,14 @@ def block_remote_images(body: str) -> SafeString:
             continue
         if "src" not in attrs:
             continue
-        replacement = _placeholder(attrs["src"], attrs.get("alt", ""), in_link=depth > 0)
+        replacement = _placeholder(
+            attrs["src"], attrs.get("alt", ""), in_link=depth > 0, inline=inline
+        )
         if replacement is None:
             continue
-        if shown < MAX_PLACEHOLDERS:
+        if replacement[0].startswith("<img"):  # a picture of the message's own
+            pieces += [body[done:start], replacement[0]]
+        elif shown < MAX_PLACEHOLDERS:
             shown += 1
             pieces += [body[done:start], replacement[0]]
             if replacement[1]:

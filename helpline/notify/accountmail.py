@@ -69,7 +69,7 @@ def queue_account_mail(
 
     `context` holds plain values only (administrators' templates never get model
     objects); `recipient.name` is added. Returns None when an administrator switched
-    this kind of mail off.
+    this kind of mail off, or when there is no address (a customer without one).
 
     The mail is written in `language`, else in the language of the customer or
     agent with that address (helpline.accounts.language.person_language). A
@@ -77,6 +77,8 @@ def queue_account_mail(
     language (e.g. a lifetime in words: `valid_for`).
     """
     assert kind in ACCOUNT_KINDS
+    if not email.strip():
+        return None
     language = language or _language_of(email)
     with translation.override(language):
         values = {key: value() if callable(value) else value for key, value in context.items()}

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
+from email.message import MIMEPart
 from typing import Any
 
 from django.conf import settings
@@ -119,9 +120,28 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
-    for name, content, content_type in _files(message):
-        email.attach(name, content, content_type)
+    for name, content, content_type, content_id in _files(message):
+        if content_id:
+            email.attach(_inline_part(name, content, content_type, content_id))
+        else:
+            email.attach(name, content, content_type)
     return email
+
+
+def _inline_part(name: str, content: bytes, content_type: str, content_id: str) -> MIMEPart:
+    """A picture the HTML shows inline (`<img src="cid:...">`): sent with its
+    Content-ID, so mail programs show it in place as well as among the files."""
+    maintype, _, subtype = content_type.partition("/")
+    part = MIMEPart()
+    part.set_content(
+        content,
+        maintype=maintype or "application",
+        subtype=subtype or "octet-stream",
+        disposition="inline",
+        filename=name,
+        cid=f"<{content_id}>",
+    )
+    return part
 
 
 # Mail a person wrote (an agent's reply, a resolution) carries the files attached
@@ -130,8 +150,8 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
 CARRIES_FILES = frozenset({MailKind.REPLY, MailKind.RESOLVED})
 
 
-def _files(message: OutboundMessage) -> list[tuple[str, bytes, str]]:
-    """(name, content, type) of the files of the message's thread entry, read when
+def _files(message: OutboundMessage) -> list[tuple[str, bytes, str, str]]:
+    """(name, content, type, content ID) of the files of the message's thread entry, read when
     it is sent (never kept twice). A file gone from storage is left out and
     logged: the mail still goes, and the ticket page still lists the entry."""
     if message.kind not in CARRIES_FILES or message.event_id is None:
@@ -145,7 +165,9 @@ def _files(message: OutboundMessage) -> list[tuple[str, bytes, str]]:
     for stored in Attachment.objects.filter(entry_id=entry_id).order_by("id"):
         try:
             with stored.file.open("rb") as stream:
-                files.append((stored.filename, stream.read(), stored.content_type))
+                files.append(
+                    (stored.filename, stream.read(), stored.content_type, stored.content_id)
+                )
         except (OSError, ValueError):  # gone from storage, or no name to open
             log.error("Mail %s goes without %s: its file is gone", message.pk, stored.pk)
     return files

@@ -417,7 +417,9 @@ def _people(request: HttpRequest, access: Access) -> HttpResponse:
     return _render_ticket(request, access, person_form=form, status=400)
 
 
-def _file(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponseBase:
+def public_file(access: Access, attachment_id: int) -> Attachment:
+    """A file of the ticket's public thread (never a note's); 404 otherwise. The
+    download and its previews (portal.previews) all ask here."""
     attachment = (
         Attachment.objects.select_related("entry")
         .filter(pk=attachment_id, entry__ticket=access.ticket, entry__kind__in=PUBLIC_KINDS)
@@ -425,6 +427,11 @@ def _file(request: HttpRequest, access: Access, attachment_id: int) -> HttpRespo
     )
     if attachment is None:
         raise Http404(_("No such file."))
+    return attachment
+
+
+def _file(request: HttpRequest, access: Access, attachment_id: int) -> HttpResponseBase:
+    attachment = public_file(access, attachment_id)
     return attachment_response(attachment, inline=request.GET.get("view") == "1")
 
 

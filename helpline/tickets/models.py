@@ -566,6 +566,10 @@ class Attachment(models.Model):
     filename = models.CharField(max_length=255, verbose_name=_("filename"))
     content_type = models.CharField(max_length=120, verbose_name=_("content type"))
     size = models.PositiveIntegerField(verbose_name=_("size"))
+    # Set when the entry's HTML shows the file inline (`<img src="cid:...">`): a
+    # mail's inline picture, or one pasted into the desk's editor. The ticket pages
+    # point such images at the file (tickets.templatetags.bodies).
+    content_id = models.CharField(max_length=200, blank=True, verbose_name=_("content ID"))
 
     class Meta:
         verbose_name = _("attachment")

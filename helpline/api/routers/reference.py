@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from django.db.models.functions import Lower
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from helpline.accounts.models import Customer, Department
+from helpline.accounts.customers import customers_with_email
+from helpline.accounts.models import Department
 from helpline.api.common import not_found
 from helpline.api.models import Scope
 from helpline.api.schemas import (
@@ -43,12 +43,8 @@ class CustomerQuery(Schema):
 )
 def find_customer(request: HttpRequest, query: Query[CustomerQuery]) -> dict[str, Any]:
     """The customer with this address, in any letter case."""
-    customer = (
-        Customer.objects.annotate(address=Lower("email"))
-        .filter(address=query.email.strip().lower())
-        .select_related("organization")
-        .first()
-    )
+    # Never a customer without an address; by the unique index on Lower(email).
+    customer = customers_with_email(query.email).select_related("organization").first()
     if customer is None:
         raise not_found("customer")
     org = customer.organization

@@ -11,15 +11,14 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.functions import Lower
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
 from pydantic import Field
 
-from helpline.accounts.customers import find_or_create_customer
-from helpline.accounts.models import Agent, Customer, Department
+from helpline.accounts.customers import customers_with_email, find_or_create_customer
+from helpline.accounts.models import Agent, Department
 from helpline.api import listing, throttles
 from helpline.api.common import (
     TOPIC_RELATIONS,
@@ -52,12 +51,14 @@ from helpline.api.schemas import (
     EntryOut,
     ErrorOut,
     Id,
+    TicketDetailOut,
     TicketIn,
     TicketOut,
     TicketPage,
     Time,
 )
 from helpline.api.security import keys
+from helpline.desk import on_it
 from helpline.lib.bounds import check_datetime
 from helpline.tickets import lifecycle
 from helpline.tickets.downloads import attachment_response
@@ -269,9 +270,7 @@ def _filtered(
         qs = qs.filter(assignee_id=int(f.assignee))
     if f.customer_email:
         # Through the case-insensitive unique index on customers' addresses.
-        customers = Customer.objects.annotate(address=Lower("email")).filter(
-            address=f.customer_email.strip().lower()
-        )
+        customers = customers_with_email(f.customer_email)
         qs = qs.filter(customer_id__in=customers.values("pk"))
     if f.updated_since is not None:
         qs = qs.filter(updated_at__gte=f.updated_since)
@@ -317,10 +316,18 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     }
 
 
-@router.get("/{number}", response={200: TicketOut, **ERRORS}, auth=READ, summary="Get a ticket")
+@router.get(
+    "/{number}", response={200: TicketDetailOut, **ERRORS}, auth=READ, summary="Get a ticket"
+)
 def read_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
     caller = caller_of(request)
-    return ticket_out(get_ticket(caller, number))
+    ticket = get_ticket(caller, number)
+    # Who is on it (the desk's "I'm on it"): agents' coordination, for agents only.
+    marker = on_it.current(ticket) if caller.agent is not None else None
+    held = None
+    if marker is not None:
+        held = {"agent": {"id": marker.agent_id, "name": marker.agent.name}, "since": marker.since}
+    return {**ticket_out(ticket), "on_it": held}
 
 
 def _entries(request: HttpRequest, number: str) -> tuple[Ticket, QuerySet[Entry]]:

@@ -113,7 +113,7 @@ def test_ctrl_enter_sends_the_reply_the_note_and_the_customers_reply(
     assert Entry.objects.filter(ticket=ticket, kind=EntryKind.REPLY).count() == 1
 
     page.get_by_role("tab", name="Internal note").click()
-    note = page.locator("#panel-note textarea")
+    note = page.get_by_label("Internal note (agents only)")
     note.fill("Customer sounded calm.")
     with page.expect_navigation():
         note.press("Meta+Enter")

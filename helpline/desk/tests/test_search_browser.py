@@ -1,7 +1,8 @@
 """The desk's search in a real Chromium: "/" focuses the header box, suggestions
 come as John types (the arrow keys walk them), Enter shows the results with
 their snippets, and a filter that does not exist is explained with the text
-kept. Screenshots (desktop and 390 px wide) go to test-artifacts/desk/."""
+kept; the new-ticket form's customer lookup, a caller without an email address
+included. Screenshots (desktop and 390 px wide) go to test-artifacts/desk/."""
 
 from __future__ import annotations
 
@@ -135,6 +136,63 @@ def test_john_picks_ken_on_the_new_ticket_form(live_server: Any, page: Page) -> 
     expect(page.get_by_label("Customer email")).to_have_value("ken@example.com")
     expect(page.get_by_label("Customer name")).to_have_value("Ken Adams")
     expect(page.get_by_label("Subject")).to_be_focused()
+
+
+def test_john_opens_a_phone_ticket_for_a_caller_without_email_then_picks_him_again(
+    live_server: Any, page: Page
+) -> None:
+    """Issue 13: by email the address is asked for, by phone a name (and a number)
+    will do; the second call of the same caller goes to the customer John picks,
+    not to a new one of the same name."""
+    load_demo()
+    page.goto(f"{live_server.url}/desk/login/")
+    page.get_by_label("Username").fill("john.doe")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="New ticket").first.click()
+
+    expect(page.get_by_text("Required, except for a phone call")).to_be_visible()
+    page.get_by_label("Customer name").fill("Walter Walkin")
+    page.get_by_label("Phone (optional)").fill("555-0123")
+    page.get_by_label("Help topic").select_option(label="General Inquiry")
+    page.get_by_label("Subject").fill("Printer jammed")
+    page.get_by_label("What the customer needs").fill("Paper jam in tray 2, front desk.")
+    expect(page.get_by_label("Source")).to_have_value("phone")
+    shot(page, "new-ticket-no-email")
+    page.get_by_label("Source").select_option(label="Email")
+    page.get_by_role("button", name="Open ticket").click()
+
+    expect(page.get_by_text("only a ticket taken by phone may go without one")).to_be_visible()
+    expect(page.get_by_label("Customer name")).to_have_value("Walter Walkin")
+    expect(page.get_by_label("Subject")).to_have_value("Printer jammed")
+    shot(page, "new-ticket-no-email-refused")
+    page.get_by_label("Source").select_option(label="Phone")
+    page.get_by_role("button", name="Open ticket").click()
+
+    note = page.locator("[data-no-email]")
+    expect(note).to_have_text(
+        "This customer has no email address: replies are kept on the ticket, not mailed to them."
+    )
+    first = Ticket.objects.get(subject="Printer jammed")
+    assert (first.customer.name, first.customer.email) == ("Walter Walkin", "")
+    shot(page, "ticket-no-email")
+
+    page.get_by_role("link", name="New ticket").first.click()
+    page.get_by_label("Find a customer").press_sequentially("walkin", delay=30)
+    pick = page.get_by_role("button", name="Walter Walkin")
+    expect(pick).to_contain_text("no email address")
+    pick.click()
+    expect(page.get_by_label("Customer email")).to_have_value("")
+    expect(page.get_by_label("Customer name")).to_have_value("Walter Walkin")
+    page.get_by_label("Help topic").select_option(label="General Inquiry")
+    page.get_by_label("Subject").fill("Printer jammed again")
+    page.get_by_label("What the customer needs").fill("Tray 2 again.")
+    page.get_by_role("button", name="Open ticket").click()
+
+    expect(page.locator("[data-no-email]")).to_be_visible()
+    again = Ticket.objects.get(subject="Printer jammed again")
+    assert again.customer == first.customer
+    assert Customer.objects.filter(name="Walter Walkin").count() == 1
 
 
 def test_ken_searches_his_tickets_on_the_portal(live_server: Any, page: Page) -> None:

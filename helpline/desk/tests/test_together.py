@@ -290,15 +290,18 @@ def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
             lifecycle.add_collaborator(ticket, actor=world.agent, customer=follower)
     url = reverse("desk:ticket", args=[ticket.number])
     alice.get(url)  # caches warm (statuses, priorities: read once per process)
-    # 20, the topic's questions (answers form) and the people who follow it (Cc).
-    with django_assert_num_queries(22):
+    # 20, the topic's questions (answers form), the people who follow it (Cc) and
+    # who is on it ("I'm on it").
+    with django_assert_num_queries(23):
         alice.get(url)
     # The poll: the session, the agent, the ticket, whether its last "still here"
     # is fresh, the write when it is not (a fresh one after the drafts below),
-    # the changes (counted when there are more than it lists), the others.
-    with django_assert_num_queries(8):
+    # the changes (counted when there are more than it lists), the others, who
+    # is on it.
+    with django_assert_num_queries(9):
         _poll(alice, ticket, time.time() - 60)
     # A draft: the session, the agent, the ticket, then one transaction (a
-    # savepoint here, inside the test's) of two upserts.
-    with django_assert_num_queries(8):
+    # savepoint here, inside the test's) of two upserts and the writer's "I'm on
+    # it" marked active (a conditional UPDATE).
+    with django_assert_num_queries(9):
         _draft(alice, ticket, "reply", "Soon, really")

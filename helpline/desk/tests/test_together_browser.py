@@ -64,7 +64,7 @@ def test_two_agents_see_each_other_and_the_second_reply_is_held_once(
     expect(sam_bar).to_contain_text(f"{world.agent.name} is typing a reply", timeout=SEEN_WITHIN_MS)
     shot(sam, "together-typing")
     alice.reload()
-    expect(alice.get_by_label("Reply to the customer")).to_have_value("Let me check the VPN logs.")
+    expect(alice.get_by_label("Reply to the customer")).to_have_text("Let me check the VPN logs.")
     expect(alice.locator("#draft-reply")).to_contain_text("Draft saved at")
 
     # Sam answers first; Alice's page says so before she sends.
@@ -82,7 +82,7 @@ def test_two_agents_see_each_other_and_the_second_reply_is_held_once(
     alice.get_by_role("button", name="Send reply").click()
     expect(alice.locator("#action-error")).to_contain_text("Others changed this ticket")
     expect(alice.get_by_test_id("conflict-changes")).to_contain_text(world.supervisor.name)
-    expect(alice.get_by_label("Reply to the customer")).to_have_value("Let me check the VPN logs.")
+    expect(alice.get_by_label("Reply to the customer")).to_have_text("Let me check the VPN logs.")
     shot(alice, "together-held")
     with alice.expect_navigation():
         alice.get_by_role("button", name="Send anyway").click()

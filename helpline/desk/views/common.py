@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 
 from helpline.accounts.models import Agent, Department, Team
-from helpline.tickets.models import ROW_RELATIONS, HelpTopic, Priority, Status, Ticket
+from helpline.tickets.models import ROW_RELATIONS, Attachment, HelpTopic, Priority, Status, Ticket
 from helpline.tickets.permissions import department_roles
 from helpline.web.auth import current_agent
 
@@ -55,4 +55,17 @@ def get_ticket_for_agent(request: HttpRequest, number: str) -> Ticket:
     found = list(rows[:1])
     if not found:
         raise Http404("No such ticket")
+    return found[0]
+
+
+def get_attachment_for_agent(request: HttpRequest, number: str, attachment_id: int) -> Attachment:
+    """A file of the ticket, if the agent may see the ticket; 404 otherwise. The
+    download and its previews all ask here."""
+    ticket = get_ticket_for_agent(request, number)
+    found = list(
+        Attachment.objects.select_related("entry").filter(pk=attachment_id, entry__ticket=ticket)
+    )
+    if not found:
+        raise Http404("No such file")
+    found[0].entry.ticket = ticket  # the one just read, not a query more
     return found[0]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from helpline.desk import on_it
 from helpline.desk.views.common import filter_options
 from helpline.tickets.queues import (
     QUEUES,
@@ -35,6 +36,7 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         page = QueuePage(QUEUES[queue], tickets=[], sort="updated") if queue in QUEUES else None
     if page is None:
         raise Http404("No such queue")
+    on_it.attach(page.tickets, agent)  # who is on which: one statement for the page
     base = reverse("desk:queue", args=[queue])
 
     def link(cursor: str | None) -> str:

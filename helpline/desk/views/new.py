@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from helpline.accounts.customers import find_or_create_customer
+from helpline.accounts.customers import create_customer_without_email, find_or_create_customer
+from helpline.accounts.models import Customer
 from helpline.desk.forms import NewTicketForm
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
@@ -27,24 +31,25 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             uploads = check_uploads(data.get("attachments") or [])
-            customer = find_or_create_customer(
-                name=data["name"], email=data["email"], phone=data["phone"]
-            )
-            ticket = lifecycle.open_ticket(
-                lifecycle.NewTicket(
-                    customer=customer,
-                    subject=data["subject"],
-                    body_html=text_to_html(data["body"]),
-                    source=data["source"],
-                    topic=data["topic"],
-                    extra=data["extra"],
-                    priority=data["priority"],
-                    uploads=uploads,
-                    assignee=data["assignee"],
-                    phone=data["phone"],
-                ),
-                actor=agent,
-            )
+            # One transaction with the opening: a refused ticket leaves no new
+            # customer behind (without an address, each try would make another).
+            with transaction.atomic():
+                customer = _customer(data)
+                ticket = lifecycle.open_ticket(
+                    lifecycle.NewTicket(
+                        customer=customer,
+                        subject=data["subject"],
+                        body_html=text_to_html(data["body"]),
+                        source=data["source"],
+                        topic=data["topic"],
+                        extra=data["extra"],
+                        priority=data["priority"],
+                        uploads=uploads,
+                        assignee=data["assignee"],
+                        phone=data["phone"],
+                    ),
+                    actor=agent,
+                )
         except ValidationError as exc:
             form.add_error("attachments", exc)
         except lifecycle.LifecycleError as exc:
@@ -60,3 +65,19 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render(
         request, "desk/new_ticket.html", {"form": form, "error": error, "nav": "new"}, status=status
     )
+
+
+def _customer(data: dict[str, Any]) -> Customer:
+    """The customer of the new ticket: the one with the address typed (created the
+    first time); without an address (a phone call, see NewTicketForm), the one
+    the agent picked in the lookup, else a new customer: never somebody found by
+    name alone, so two callers called alike stay two customers."""
+    if data["email"]:
+        return find_or_create_customer(name=data["name"], email=data["email"], phone=data["phone"])
+    picked: Customer | None = data.get("customer")
+    if picked is None:
+        return create_customer_without_email(name=data["name"], phone=data["phone"])
+    if data["phone"] and not picked.phone:
+        picked.phone = data["phone"]
+        picked.save(update_fields=["phone"])
+    return picked

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Customer
+from helpline.desk import on_it
 from helpline.desk.views.common import filter_options
 from helpline.search import customers, window
 from helpline.search.query import EXAMPLES, HELP, BadSearch
@@ -70,6 +71,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     # Not for htmx (a filter list's change): the page's results area is swapped.
     if exact is not None and not cursor and not filters and not request.htmx:  # type: ignore[attr-defined]
         return redirect("desk:ticket", number=exact.number)
+    on_it.attach([hit.ticket for hit in results.hits], agent)  # one statement
     base = reverse("desk:search")
 
     def link(**changes: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -20,21 +20,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from helpline.accounts.customers import find_or_create_customer, is_agent_address
-from helpline.accounts.models import Agent
+from helpline.accounts.models import Agent, Customer
 from helpline.automation import canned
 from helpline.desk import forms as desk_forms
-from helpline.desk import together
-from helpline.desk.views.common import get_ticket_for_agent
+from helpline.desk import on_it, together
+from helpline.desk.views.common import get_attachment_for_agent, get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
-from helpline.tickets.downloads import attachment_response
+from helpline.tickets.downloads import PREVIEW_TYPES, attachment_response
 from helpline.tickets.models import (
     Attachment,
     Collaborator,
@@ -55,7 +55,28 @@ Data = dict[str, Any]
 
 
 def _uploads(data: Data) -> list[lifecycle.Upload]:
-    return check_uploads(data.get("attachments") or [])
+    """The box's files, then the pictures in its text (the editor's), each with
+    the Content-ID its `<img src="cid:...">` names; one limit counts them all."""
+    files = list(data.get("attachments") or [])
+    inline: list[tuple[str, Any]] = data.get("inline") or []
+    uploads = check_uploads([*files, *(image for _, image in inline)])
+    pictures = uploads[len(files) :]
+    if any(p.content_type.lower() not in PREVIEW_TYPES for p in pictures):
+        raise ValidationError(gettext("Only pictures (PNG, JPEG, GIF, WebP) go into the text."))
+    return uploads[: len(files)] + [
+        replace(p, content_id=content_id)
+        for p, (content_id, _image) in zip(pictures, inline, strict=True)
+    ]
+
+
+def _body_html(data: Data, *, signature: str = "") -> str:
+    """The box's text as HTML: the editor's HTML as it came (sanitized by the
+    lifecycle, before its transaction), or plain text made into paragraphs."""
+    if data.get("body_format") == "html":
+        html = data["body"]
+        return html + text_to_html(signature) if signature else html
+    body = data["body"].rstrip()
+    return text_to_html(body + "\n\n" + signature if signature else body)
 
 
 def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
@@ -75,13 +96,10 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
             % {"count": most}
         )
     uploads += canned.as_uploads(picked)
-    body = d["body"].rstrip()
-    if signature := (d.get("signature") or "").strip():
-        body += "\n\n" + signature
     return lifecycle.reply(
         t,
         actor=a,
-        body_html=text_to_html(body),
+        body_html=_body_html(d, signature=(d.get("signature") or "").strip()),
         uploads=uploads,
         signed=True,  # the box's signature, or none if the agent emptied it
         status=d.get("status"),
@@ -92,7 +110,7 @@ def _reply(t: Ticket, a: Agent, d: Data) -> Ticket:
 
 
 def _note(t: Ticket, a: Agent, d: Data) -> Ticket:
-    return lifecycle.add_note(t, actor=a, body_html=text_to_html(d["body"]), uploads=_uploads(d))
+    return lifecycle.add_note(t, actor=a, body_html=_body_html(d), uploads=_uploads(d))
 
 
 def _assign(t: Ticket, a: Agent, d: Data) -> Ticket:
@@ -234,6 +252,11 @@ class DeskAction:
     run: Callable[[Ticket, Agent, Data], Ticket]
     done: str | _StrPromise
 
+
+# Said instead of "Reply sent." on the ticket of a customer without an address.
+REPLY_NOT_MAILED = gettext_lazy(
+    "Reply saved on the ticket. The customer has no email address: it was not mailed to them."
+)
 
 ACTIONS: dict[str, DeskAction] = {
     "reply": DeskAction(
@@ -384,8 +407,14 @@ def _customer_panel(agent: Agent, ticket: Ticket) -> dict[str, Any]:
         "customer_ticket_count": theirs[: CUSTOMER_COUNT_CAP + 1].count(),
         "customer_count_cap": CUSTOMER_COUNT_CAP,
         "customer_recent": recent,
-        "customer_search": urlencode({"q": f"customer:{ticket.customer.email}", "order": "newest"}),
+        "customer_search": urlencode({"q": _customer_filter(ticket.customer), "order": "newest"}),
     }
+
+
+def _customer_filter(customer: Customer) -> str:
+    """The search filter for one customer's tickets: by their address, or by their
+    id when they have none (their name may be other people's too)."""
+    return f"customer:{customer.email}" if customer.email else f"customer:#{customer.pk}"
 
 
 def render_ticket(
@@ -396,9 +425,13 @@ def render_ticket(
     error: tuple[str, str] | None = None,
     status: int = 200,
     conflict_changes: list[Event] | None = None,
+    on_it_asked: bool = False,
 ) -> HttpResponse:
     agent = current_agent(request)
     bound = bound or {}
+    # "I'm on it": opening the page is work on the ticket for the marker's agent.
+    marker = on_it.current(ticket)
+    on_it.touch(marker, agent, active=request.method == "GET")
     entries = list(
         Entry.objects.filter(ticket=ticket)
         .select_related("held_reply__decided_by")
@@ -421,6 +454,8 @@ def render_ticket(
     for kind in ("reply", "note"):
         if (box := forms_by_name.get(kind)) is not None:
             box.fields["body"].widget.attrs.update(_draft_attrs(ticket, kind))
+            # The editor takes the box's place (static/helpline/editor.js).
+            box.fields["body"].widget.attrs["data-rich-editor"] = kind
             if kind not in bound and kind in drafts:
                 box.initial["body"] = drafts[kind].body
     context = {
@@ -449,6 +484,7 @@ def render_ticket(
         "conflict_changes": conflict_changes,
         # A form sent back loses its files (a browser cannot fill a file input).
         "files_dropped": request.method == "POST" and bool(request.FILES),
+        **on_it.page_context(agent, ticket, marker, asked=on_it_asked),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -519,7 +555,8 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         )
     if action in ("reply", "note"):
         together.discard_draft(agent, ticket, action)
-    messages.success(request, spec.done)
+    not_mailed = action == "reply" and not ticket.customer.email
+    messages.success(request, REPLY_NOT_MAILED if not_mailed else spec.done)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
         messages.info(
             request,
@@ -569,8 +606,5 @@ def _refused_with_changes(
 @agent_required
 @require_safe
 def attachment_view(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
-    ticket = get_ticket_for_agent(request, number)
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("entry"), pk=attachment_id, entry__ticket=ticket
-    )
+    attachment = get_attachment_for_agent(request, number, attachment_id)
     return attachment_response(attachment, inline=request.GET.get("view") == "1")

@@ -1,6 +1,7 @@
 """The ticket page's live parts: its reply and note saved as drafts while typed,
-and who else is on the ticket, what they type, and what changed since the page
-was opened (helpline.desk.together). Both answer htmx with a fragment."""
+and who else is on the ticket, what they type, what changed since the page was
+opened (helpline.desk.together), and who is on it (helpline.desk.on_it). Both
+answer htmx with a fragment."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from helpline.desk import together
+from helpline.desk import on_it, together
 from helpline.desk.models import DraftKind
 from helpline.desk.views.common import get_ticket_for_agent
 from helpline.tickets.permissions import TicketAction, can
@@ -51,10 +52,15 @@ def presence(request: HttpRequest, number: str) -> HttpResponse:
     together.seen(agent, ticket)
     opened = together.page_time(request.POST.get("opened", ""))
     changes, changed = together.changes_since(ticket, opened, agent) if opened else ([], 0)
+    marker = on_it.current(ticket)
+    on_it.touch(marker, agent, active=False)  # the page is open, no more
     context = {
         "ticket": ticket,
         "others": together.others(agent, ticket),
         "changes": changes,
         "more_changes": changed - len(changes),
+        # The "I'm on it" box, if the marker is not the one the page shows.
+        "on_it_changed": on_it.key(marker) != request.POST.get("on_it_shown", ""),
+        **on_it.page_context(agent, ticket, marker),
     }
     return render(request, "desk/_presence.html", context)

@@ -201,3 +201,31 @@ def test_images_inside_links_count_towards_the_bound_too() -> None:
     assert result.count('<a class="remote-image"') == 50
     assert link_depths(result) == [0] * 51
     assert result.endswith("… and 10 more remote images, not shown.</p>")
+
+
+def test_a_cid_image_is_pointed_at_its_file_when_the_page_has_the_message_files() -> None:
+    body = sanitize('<p>See:</p><img src="cid:Shot.1@Example.COM" alt="the error">')
+    html = block_remote_images(body, {"shot.1@example.com": "/desk/files/7?view=1"})
+    assert '<img class="inline-image" src="/desk/files/7?view=1" alt="the error"' in html
+    assert "cid:" not in html
+
+
+def test_a_percent_encoded_cid_finds_its_file() -> None:
+    # RFC 2392: a cid URL is the Content-ID with URL escapes.
+    body = sanitize('<img src="cid:part%201@mail">')
+    assert "/f/1" in block_remote_images(body, {"part 1@mail": "/f/1"})
+
+
+def test_a_cid_image_the_message_lacks_says_so_and_loads_nothing() -> None:
+    body = sanitize('<img src="cid:gone@mail" alt="logo">')
+    html = block_remote_images(body, {"other@mail": "/f/1"})
+    assert "<img" not in html
+    assert "Picture “logo”: not in the message" in html
+
+
+def test_inline_pictures_are_not_counted_as_blocked_images() -> None:
+    pictures = {f"p{i}@mail": f"/f/{i}" for i in range(MAX_PLACEHOLDERS + 5)}
+    body = sanitize("".join(f'<img src="cid:p{i}@mail">' for i in range(len(pictures))))
+    html = block_remote_images(body, pictures)
+    assert html.count('class="inline-image"') == len(pictures)
+    assert "more remote image" not in html

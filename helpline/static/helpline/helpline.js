@@ -188,6 +188,19 @@
       var area = document.getElementById("reply-body");
       if (!button || !area) return;
       var text = button.getAttribute("data-text") || "";
+      if (area.helplineEditor) {
+        area.helplineEditor.insertText(text);  // the editor (editor.js), where its cursor is
+      } else {
+        insertAtCaret(area, text);
+      }
+      addCannedFiles(button);
+      var results = document.getElementById("canned-results");
+      if (results) results.innerHTML = "";
+      var search = document.getElementById("canned-q");
+      if (search) search.value = "";
+      if (!area.helplineEditor) area.focus();
+    });
+    function insertAtCaret(area, text) {
       var caret = area.getAttribute("data-caret");
       var at = caret === null ? area.value.length : Math.min(+caret, area.value.length);
       var before = area.value.slice(0, at);
@@ -196,6 +209,8 @@
       area.selectionStart = area.selectionEnd = before.length + text.length;
       area.setAttribute("data-caret", area.selectionStart);
       area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    function addCannedFiles(button) {
       var list = document.getElementById("canned-files");
       JSON.parse(button.getAttribute("data-files") || "[]").forEach(function (file) {
         if (!list || list.querySelector('input[value="' + file.id + '"]')) return;
@@ -216,12 +231,7 @@
         item.append(input, name, " ", drop);
         list.appendChild(item);
       });
-      var results = document.getElementById("canned-results");
-      if (results) results.innerHTML = "";
-      var search = document.getElementById("canned-q");
-      if (search) search.value = "";
-      area.focus();
-    });
+    }
   }
   // The reply's signature: the choice fills the box with that signature's text
   // (then editable); "No signature" empties it.

@@ -91,6 +91,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "portal:signed_ticket[valid]": ("support",),
     "portal:signed_reply[valid]": ("support",),
     "portal:signed_file[customer's file]": ("support",),
+    "portal:signed_file_pages[customer's PDF]": ("support",),
     "feedback:rate[valid]": ("resolved",),
     "feedback:thanks[valid]": ("resolved",),
 }

@@ -62,6 +62,7 @@ from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
 from helpline.tickets import lifecycle, queues
 from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
+from helpline.tickets.tests.pdfs import pages_pdf
 from helpline.worker.models import WorkerHeartbeat
 
 # Who asks, in the order of the matrix's columns.
@@ -91,6 +92,8 @@ class Scene:
     public_file: Attachment  # on `support`, from Ken's message
     note_file: Attachment  # on `support`, from Alice's internal note
     sales_file: Attachment  # on `sales`
+    public_pdf: Attachment  # on `support`, from Ken's message (previewed)
+    note_pdf: Attachment  # on `support`, from Alice's internal note
     link: str  # Ken's signed link to `support`
     expired_link: str
     rating: str  # the rating link of `resolved`'s resolution
@@ -176,6 +179,11 @@ def _upload(name: str, canary: str = "") -> lifecycle.Upload:
     return lifecycle.Upload(name, "text/plain", f"{canary} contents of {name}".encode())
 
 
+def _pdf(name: str) -> lifecycle.Upload:
+    """A PDF of two pages (its previews are pictures: no canary to find in them)."""
+    return lifecycle.Upload(name, "application/pdf", pages_pdf(2))
+
+
 SHARED_CANNED, OWN_CANNED = "Support shared", "Alice's own"
 
 
@@ -196,14 +204,14 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     support = world.open(
         "zzsupportsubj Printer on fire",
         body_html="<p>zzsupportmsg It is really on fire.</p>",
-        uploads=[_upload("photo.txt", "zzsupportmsg")],
+        uploads=[_upload("photo.txt", "zzsupportmsg"), _pdf("report.pdf")],
         extra={"serial": "12", "bought": ""},
     )
     support = lifecycle.add_note(
         support,
         actor=world.agent,
         body_html="<p>zzsupportnote Internal.</p>",
-        uploads=[_upload("note.txt", "zzsupportnote")],
+        uploads=[_upload("note.txt", "zzsupportnote"), _pdf("note.pdf")],
     )
     sales = world.open(
         "zzsalessubj Price list",
@@ -257,6 +265,8 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
         public_file=files["photo.txt"],
         note_file=files["note.txt"],
         sales_file=files["quote.txt"],
+        public_pdf=files["report.pdf"],
+        note_pdf=files["note.pdf"],
         link=ticket_token(support),
         expired_link=expired_link,
         rating=rating_token(resolution),
@@ -348,6 +358,11 @@ def _token(which: str) -> Kwargs:
 
 def _signed_file(file: str) -> Kwargs:
     return lambda scene: {"token": scene.link, "attachment_id": getattr(scene, file).pk}
+
+
+def _page(kwargs: Kwargs, page: int) -> Kwargs:
+    """A page of a file's viewer: `kwargs` of the file, and the page's number."""
+    return lambda scene: {**kwargs(scene), "page": page}
 
 
 def _action(ticket: str, action: str) -> Kwargs:
@@ -594,6 +609,31 @@ def _web() -> list[Case]:
         Case("desk:attachment", "support, a Sales file", _ticket("support", "sales_file")),
         Case("desk:attachment", "sales, its file", _ticket("sales", "sales_file")),
         Case("desk:attachment", "support, missing file", _ticket("support", "missing")),
+        # A PDF's previews: the same gate as its download.
+        *(
+            Case(f"desk:attachment_{preview}", variant, kwargs)
+            for preview in ("thumbnail", "pages")
+            for variant, kwargs in (
+                ("support, customer's PDF", _ticket("support", "public_pdf")),
+                ("support, note's PDF", _ticket("support", "note_pdf")),
+                ("support, a Sales file", _ticket("support", "sales_file")),
+            )
+        ),
+        Case(
+            "desk:attachment_page",
+            "support, customer's PDF, page 1",
+            _page(_ticket("support", "public_pdf"), 1),
+        ),
+        Case(
+            "desk:attachment_page",
+            "support, customer's PDF, no such page",
+            _page(_ticket("support", "public_pdf"), 3),
+        ),
+        Case(
+            "desk:attachment_page",
+            "support, a Sales file, page 1",
+            _page(_ticket("support", "sales_file"), 1),
+        ),
         *_action_cases(),
         Case(
             "desk:action",
@@ -610,6 +650,10 @@ def _web() -> list[Case]:
         Case("desk:draft", "support, note", _draft("support", "note"), post, fields=("body",)),
         Case("desk:draft", "sales, reply", _draft("sales", "reply"), post, fields=("body",)),
         Case("desk:draft", "support, no such kind", _draft("support", "nope"), post),
+        # "I'm on it": the box (htmx GET) for who sees the ticket; marking, for who
+        # may answer it.
+        Case("desk:on_it", "support", _ticket("support"), methods=both, fields=("do",)),
+        Case("desk:on_it", "sales", _ticket("sales"), methods=both, fields=("do",)),
         # Canned replies: picked on a ticket one may answer; managed by their owner,
         # Support's shared ones by its supervisor and the administrators.
         Case("desk:canned_pick", "support", _ticket("support"), params=("canned_q",)),
@@ -699,6 +743,24 @@ def _web() -> list[Case]:
         Case("portal:file", "support, customer's file", _ticket("support", "public_file")),
         Case("portal:file", "support, note's file", _ticket("support", "note_file")),
         Case("portal:file", "support, a Sales file", _ticket("support", "sales_file")),
+        *(
+            Case(f"portal:file_{preview}", variant, kwargs)
+            for preview in ("thumbnail", "pages")
+            for variant, kwargs in (
+                ("support, customer's PDF", _ticket("support", "public_pdf")),
+                ("support, note's PDF", _ticket("support", "note_pdf")),
+            )
+        ),
+        Case(
+            "portal:file_page",
+            "support, customer's PDF, page 1",
+            _page(_ticket("support", "public_pdf"), 1),
+        ),
+        Case(
+            "portal:file_page",
+            "support, note's PDF, page 1",
+            _page(_ticket("support", "note_pdf"), 1),
+        ),
         Case("portal:signed_ticket", "valid", _token("link")),
         Case("portal:signed_ticket", "forged", _token("forged")),
         Case("portal:signed_ticket", "expired", _token("expired_link")),
@@ -714,6 +776,20 @@ def _web() -> list[Case]:
         Case("portal:signed_people", "forged", _token("forged"), post),
         Case("portal:signed_file", "customer's file", _signed_file("public_file")),
         Case("portal:signed_file", "note's file", _signed_file("note_file")),
+        *(
+            Case(f"portal:signed_file_{preview}", variant, kwargs)
+            for preview in ("thumbnail", "pages")
+            for variant, kwargs in (
+                ("customer's PDF", _signed_file("public_pdf")),
+                ("note's PDF", _signed_file("note_pdf")),
+            )
+        ),
+        Case(
+            "portal:signed_file_page",
+            "customer's PDF, page 1",
+            _page(_signed_file("public_pdf"), 1),
+        ),
+        Case("portal:signed_file_page", "note's PDF, page 1", _page(_signed_file("note_pdf"), 1)),
     ]
 
 

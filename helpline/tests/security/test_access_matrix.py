@@ -108,6 +108,7 @@ HOME = Redirect("portal:home")
 OPEN = Redirect("portal:open")
 TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.support.number]))
 # The old "go to ticket" box searches; a whole number the agent may see opens it.
+SALES_TICKET = Redirect(lambda s: reverse("desk:ticket", args=[s.sales.number]))
 SEARCH = Redirect("desk:search")
 RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
@@ -246,6 +247,26 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:attachment[sales, its file]", "POST"): NOT_POSTED,
     ("desk:attachment[support, missing file]", "GET"): NO_AGENT,
     ("desk:attachment[support, missing file]", "POST"): NOT_POSTED,
+    # A PDF's previews (its thumbnail, its viewer, the viewer's pages): the
+    # download's gate; a page past the document's end is no page.
+    ("desk:attachment_thumbnail[support, customer's PDF]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment_thumbnail[support, customer's PDF]", "POST"): NOT_POSTED,
+    ("desk:attachment_thumbnail[support, note's PDF]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment_thumbnail[support, note's PDF]", "POST"): NOT_POSTED,
+    ("desk:attachment_thumbnail[support, a Sales file]", "GET"): NO_AGENT,
+    ("desk:attachment_thumbnail[support, a Sales file]", "POST"): NOT_POSTED,
+    ("desk:attachment_pages[support, customer's PDF]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment_pages[support, customer's PDF]", "POST"): NOT_POSTED,
+    ("desk:attachment_pages[support, note's PDF]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment_pages[support, note's PDF]", "POST"): NOT_POSTED,
+    ("desk:attachment_pages[support, a Sales file]", "GET"): NO_AGENT,
+    ("desk:attachment_pages[support, a Sales file]", "POST"): NOT_POSTED,
+    ("desk:attachment_page[support, customer's PDF, page 1]", "GET"): SUPPORT_ONLY,
+    ("desk:attachment_page[support, customer's PDF, page 1]", "POST"): NOT_POSTED,
+    ("desk:attachment_page[support, customer's PDF, no such page]", "GET"): NO_AGENT,
+    ("desk:attachment_page[support, customer's PDF, no such page]", "POST"): NOT_POSTED,
+    ("desk:attachment_page[support, a Sales file, page 1]", "GET"): NO_AGENT,
+    ("desk:attachment_page[support, a Sales file, page 1]", "POST"): NOT_POSTED,
     **ACTIONS_EMPTY,
     # Presence: any agent who sees the ticket; a draft: who may write it there
     # (an empty one is no draft: nothing is kept).
@@ -261,6 +282,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:draft[sales, reply]", "POST"): SALES_ONLY,
     ("desk:draft[support, no such kind]", "GET"): NOT_POSTED,
     ("desk:draft[support, no such kind]", "POST"): NO_AGENT,
+    # "I'm on it": its box is a part of the ticket page (a plain GET goes to the
+    # page); a POST without a known action is no action.
+    ("desk:on_it[support]", "GET"): row(DESK, DESK, DESK, 404, TICKET, TICKET, TICKET),
+    ("desk:on_it[support]", "POST"): NO_AGENT,
+    ("desk:on_it[sales]", "GET"): row(DESK, DESK, DESK, SALES_TICKET, 404, 404, SALES_TICKET),
+    ("desk:on_it[sales]", "POST"): NO_AGENT,
     ("desk:canned_pick[support]", "GET"): SUPPORT_ONLY,
     ("desk:canned_pick[support]", "POST"): NOT_POSTED,
     ("desk:canned_pick[sales]", "GET"): SALES_ONLY,
@@ -356,6 +383,18 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:file[support, note's file]", "POST"): CUSTOMERS_405,
     ("portal:file[support, a Sales file]", "GET"): NOBODY,
     ("portal:file[support, a Sales file]", "POST"): CUSTOMERS_405,
+    ("portal:file_thumbnail[support, customer's PDF]", "GET"): KEN_ONLY,
+    ("portal:file_thumbnail[support, customer's PDF]", "POST"): CUSTOMERS_405,
+    ("portal:file_thumbnail[support, note's PDF]", "GET"): NOBODY,
+    ("portal:file_thumbnail[support, note's PDF]", "POST"): CUSTOMERS_405,
+    ("portal:file_pages[support, customer's PDF]", "GET"): KEN_ONLY,
+    ("portal:file_pages[support, customer's PDF]", "POST"): CUSTOMERS_405,
+    ("portal:file_pages[support, note's PDF]", "GET"): NOBODY,
+    ("portal:file_pages[support, note's PDF]", "POST"): CUSTOMERS_405,
+    ("portal:file_page[support, customer's PDF, page 1]", "GET"): KEN_ONLY,
+    ("portal:file_page[support, customer's PDF, page 1]", "POST"): CUSTOMERS_405,
+    ("portal:file_page[support, note's PDF, page 1]", "GET"): NOBODY,
+    ("portal:file_page[support, note's PDF, page 1]", "POST"): CUSTOMERS_405,
     ("portal:signed_ticket[valid]", "GET"): everyone(200),
     ("portal:signed_ticket[valid]", "POST"): everyone(405),
     ("portal:signed_ticket[forged]", "GET"): NOBODY,
@@ -374,6 +413,18 @@ TABLE: dict[tuple[str, str], Row] = {
     ("portal:signed_file[customer's file]", "POST"): everyone(405),
     ("portal:signed_file[note's file]", "GET"): NOBODY,
     ("portal:signed_file[note's file]", "POST"): everyone(405),
+    ("portal:signed_file_thumbnail[customer's PDF]", "GET"): everyone(200),
+    ("portal:signed_file_thumbnail[customer's PDF]", "POST"): everyone(405),
+    ("portal:signed_file_thumbnail[note's PDF]", "GET"): NOBODY,
+    ("portal:signed_file_thumbnail[note's PDF]", "POST"): everyone(405),
+    ("portal:signed_file_pages[customer's PDF]", "GET"): everyone(200),
+    ("portal:signed_file_pages[customer's PDF]", "POST"): everyone(405),
+    ("portal:signed_file_pages[note's PDF]", "GET"): NOBODY,
+    ("portal:signed_file_pages[note's PDF]", "POST"): everyone(405),
+    ("portal:signed_file_page[customer's PDF, page 1]", "GET"): everyone(200),
+    ("portal:signed_file_page[customer's PDF, page 1]", "POST"): everyone(405),
+    ("portal:signed_file_page[note's PDF, page 1]", "GET"): NOBODY,
+    ("portal:signed_file_page[note's PDF, page 1]", "POST"): everyone(405),
 }  # fmt: skip
 
 # --- the Django admin: only administrators get past its sign-in --------------------------

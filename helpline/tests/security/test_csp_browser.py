@@ -160,10 +160,10 @@ def test_the_desk_in_normal_use_breaks_no_rule(
         timeout=5000,
     )
     page.get_by_role("tab", name="Internal note").click()
-    page.locator("#panel-note textarea").fill("Checking the order servers.")
+    page.get_by_label("Internal note (agents only)").fill("Checking the order servers.")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.get_by_text("Checking the order servers.")).to_be_visible()
-    page.locator("#reply-body").fill("We are on it.")
+    page.get_by_label("Reply to the customer").fill("We are on it.")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("We are on it.")).to_be_visible()
     shot(page, "desk-ticket")

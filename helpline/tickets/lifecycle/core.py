@@ -114,6 +114,10 @@ class Upload:
     filename: str
     content_type: str
     content: bytes
+    # The part's Content-ID (without angle brackets) when the message shows it
+    # inline: its HTML names it as `cid:...` (a mail's inline picture, a picture
+    # pasted into the desk's editor). Empty for a plain attachment.
+    content_id: str = ""
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -418,6 +422,7 @@ def _attach(entry: Entry, uploads: Iterable[Upload]) -> None:
             filename=upload.filename[:255],
             content_type=upload.content_type[:120] or "application/octet-stream",
             size=len(upload.content),
+            content_id=upload.content_id[:200],
         )
         attachment.file.save(upload.filename, ContentFile(upload.content), save=False)
         attachment.save()

@@ -158,7 +158,14 @@ def _files(held: HeldReply) -> list[Upload]:
     uploads = []
     for attachment in held.note.attachments.order_by("pk"):
         with attachment.file.open("rb") as handle:
-            uploads.append(Upload(attachment.filename, attachment.content_type, handle.read()))
+            uploads.append(
+                Upload(
+                    attachment.filename,
+                    attachment.content_type,
+                    handle.read(),
+                    attachment.content_id,
+                )
+            )
     return uploads
 
 

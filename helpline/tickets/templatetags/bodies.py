@@ -1,13 +1,18 @@
-"""`{{ entry.body|message_body }}`: a thread entry's stored (sanitized) HTML as the
-desk, the portal and the rating page show it, remote images as links
-(helpline.lib.remote_images)."""
+"""`{{ entry.body|message_body:files }}`: a thread entry's stored (sanitized) HTML
+as the desk, the portal and the rating page show it, remote images as links, and
+its own inline pictures (`cid:`) shown from its files (helpline.lib.remote_images).
+`files` are the entry's (attachment, URL) pairs; `desk_files` makes them for the
+desk."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from helpline.lib.remote_images import block_remote_images
+from helpline.lib.remote_images import block_remote_images, content_key
 from helpline.tickets import downloads
 from helpline.tickets.models import Attachment
 
@@ -15,8 +20,29 @@ register = template.Library()
 
 
 @register.filter
-def message_body(body: str) -> SafeString:
-    return block_remote_images(body or "")
+def message_body(body: str, files: Iterable[tuple[Attachment, str]] | None = None) -> SafeString:
+    if files is None:
+        return block_remote_images(body or "")
+    # Only pictures: the preview URL serves nothing else inline (tickets.downloads).
+    inline = {
+        content_key(a.content_id): f"{url}?view=1"
+        for a, url in files
+        if a.content_id and downloads.has_preview(a)
+    }
+    return block_remote_images(body or "", inline)
+
+
+@register.filter
+def in_text(attachment: Attachment, body: str) -> bool:
+    """Whether the entry's text shows the picture in place (`cid:`), so its list of
+    files need not show it a second time."""
+    return bool(attachment.content_id) and f"cid:{attachment.content_id}".lower() in body.lower()
+
+
+@register.filter
+def desk_files(attachments: Iterable[Attachment], number: int) -> list[tuple[Attachment, str]]:
+    """The desk's (attachment, URL) pairs of one entry's files."""
+    return [(a, reverse("desk:attachment", args=[number, a.pk])) for a in attachments]
 
 
 @register.filter

@@ -1,0 +1,189 @@
+// The desk's reply and note editor: Trix (vendor/trix) in place of the plain text
+// box, for bold, italics, links, headings, quotes, code, lists and pictures pasted
+// or dropped into the text. Without script the text box stays and sends plain text.
+//
+// The text box stays in the form, hidden, and holds what is sent: the editor's
+// HTML, tidied (below), with body_format "html". The server sanitizes it like any
+// HTML and keeps a plain-text copy for mail (tickets.lifecycle). Each change is
+// copied into the box and announced as its "input", so the draft saves itself as
+// it did (htmx on the box).
+//
+// A picture put into the text gets a Content-ID and goes with the form as one of
+// inline_images (its id in inline_ids, in the same order); the HTML names it as
+// <img src="cid:...">, as a mail with inline pictures does. It is never uploaded
+// before the form is sent: Trix only shows it from the file (a blob: URL). Other
+// files dropped on the editor join the form's attachments instead.
+(function () {
+  "use strict";
+  if (!window.Trix) return;
+
+  var PICTURES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+  // Editor HTML starts with one of Trix's blocks; a plain-text draft (written
+  // without script) does not, and is made into paragraphs first.
+  var EDITOR_HTML = /^<(div|h1|ul|ol|blockquote|pre)[\s>]/;
+
+  var lang = window.Trix.config.lang;
+  [
+    ["attachFiles", gettext("Attach pictures")],
+    ["bold", gettext("Bold")],
+    ["bullets", gettext("Bulleted list")],
+    ["byte", gettext("byte")],
+    ["bytes", gettext("bytes")],
+    ["captionPlaceholder", gettext("Add a caption…")],
+    ["code", gettext("Code")],
+    ["heading1", gettext("Heading")],
+    ["indent", gettext("Indent")],
+    ["italic", gettext("Italic")],
+    ["link", gettext("Link")],
+    ["numbers", gettext("Numbered list")],
+    ["outdent", gettext("Outdent")],
+    ["quote", gettext("Quote")],
+    ["redo", gettext("Redo")],
+    ["remove", gettext("Remove")],
+    ["strike", gettext("Strikethrough")],
+    ["undo", gettext("Undo")],
+    ["unlink", gettext("Unlink")],
+    ["url", gettext("Web address")],
+    ["urlPlaceholder", gettext("Type a web address…")]
+  ].forEach(function (pair) { lang[pair[0]] = pair[1]; });
+
+  function escapeText(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  // Plain text as the editor's HTML: one block, its lines kept.
+  function textToHtml(text) {
+    return text ? "<div>" + escapeText(text).replace(/\r?\n/g, "<br>") + "</div>" : "";
+  }
+
+  function newContentId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("") + "@helpline";
+  }
+
+  function enhance(area) {
+    var form = area.form;
+    if (!form || area.dataset.enhanced) return;
+    area.dataset.enhanced = "1";
+    var format = form.elements.namedItem("body_format");
+    var ids = form.elements.namedItem("inline_ids");
+    var images = form.elements.namedItem("inline_images");
+    var files = form.elements.namedItem("attachments");
+    var pictures = {};  // Content-ID: File, of the pictures in the text
+
+    var start = area.value;
+    if (!(format && format.value === "html") && !EDITOR_HTML.test(start)) {
+      start = textToHtml(start);
+    }
+    var holder = document.createElement("input");
+    holder.type = "hidden";
+    holder.id = area.id + "-editor-value";
+    // A picture in a saved draft lost its file with the page: it is left out.
+    var template = document.createElement("template");
+    template.innerHTML = start;
+    template.content.querySelectorAll('img[src^="cid:"]').forEach(function (img) { img.remove(); });
+    holder.value = template.innerHTML;
+    area.value = holder.value;  // sent as it is if nothing is typed
+
+    var editor = document.createElement("trix-editor");
+    editor.id = area.id + "-editor";
+    editor.setAttribute("input", holder.id);
+    editor.className = "rich-editor";
+    var label = form.querySelector('label[for="' + area.id + '"]');
+    if (label) {
+      var named = label.cloneNode(true);  // the words only, not the "required" star
+      named.querySelectorAll(".required").forEach(function (star) { star.remove(); });
+      editor.setAttribute("aria-label", named.textContent.trim());
+      label.htmlFor = editor.id;
+    }
+    // The editor is the one required (Trix checks it as a form field does); a
+    // hidden required box would stop the form without a word.
+    if (area.required) editor.setAttribute("required", "");
+    area.required = false;
+    area.hidden = true;
+    area.insertAdjacentElement("afterend", holder);
+    holder.insertAdjacentElement("afterend", editor);
+    if (format) format.value = "html";
+    area.helplineEditor = {
+      insertText: function (text) {
+        editor.editor.insertHTML(textToHtml(text));
+        editor.focus();
+      }
+    };
+
+    function syncPictures() {
+      var list = new DataTransfer();
+      var names = [];
+      Object.keys(pictures).forEach(function (id) {
+        list.items.add(pictures[id]);
+        names.push(id);
+      });
+      if (images) images.files = list.files;
+      if (ids) ids.value = names.join(" ");
+    }
+
+    // The editor's HTML as sent: each picture as <img src="cid:..."> with its
+    // caption or name as the alternative text, Trix's wrappers and data left out.
+    function tidy(html) {
+      var doc = document.createElement("template");
+      doc.innerHTML = html;
+      doc.content.querySelectorAll("figure").forEach(function (figure) {
+        var data = {};
+        try { data = JSON.parse(figure.getAttribute("data-trix-attachment") || "{}"); } catch (e) { data = {}; }
+        var attributes = {};
+        try { attributes = JSON.parse(figure.getAttribute("data-trix-attributes") || "{}"); } catch (e) { attributes = {}; }
+        if (data.contentId && pictures[data.contentId]) {
+          var img = document.createElement("img");
+          img.src = "cid:" + data.contentId;
+          img.alt = attributes.caption || data.filename || "";
+          figure.replaceWith(img);
+        } else {
+          figure.remove();
+        }
+      });
+      return doc.innerHTML;
+    }
+
+    editor.addEventListener("trix-change", function () {
+      area.value = tidy(holder.value);
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    // A file that is not a picture goes with the reply's attachments.
+    editor.addEventListener("trix-file-accept", function (event) {
+      if (PICTURES.indexOf(event.file.type) !== -1) return;
+      event.preventDefault();
+      if (!files) return;
+      var list = new DataTransfer();
+      Array.prototype.forEach.call(files.files, function (f) { list.items.add(f); });
+      list.items.add(event.file);
+      files.files = list.files;
+      files.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    editor.addEventListener("trix-attachment-add", function (event) {
+      var attachment = event.attachment;
+      if (!attachment.file) return;
+      var id = newContentId();
+      pictures[id] = attachment.file;
+      // An href makes Trix count the picture as placed (not waiting for an
+      // upload), so it stays in the HTML; nothing loads it.
+      attachment.setAttributes({ contentId: id, href: "cid:" + id });
+      syncPictures();
+    });
+    editor.addEventListener("trix-attachment-remove", function (event) {
+      var id = event.attachment.getAttribute("contentId");
+      if (id && pictures[id]) {
+        delete pictures[id];
+        syncPictures();
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-rich-editor]").forEach(enhance);
+  });
+})();
