@@ -109,7 +109,7 @@ class TicketIn(Schema):
     cc: Annotated[list[Address], Field(max_length=20)] = Field(
         default_factory=list, description="Addresses that follow the ticket."
     )
-    source: Literal["api", "email", "phone", "web", "other"] = "api"
+    source: Literal["api", "email", "phone", "walk_in", "web", "other"] = "api"
     autorespond: bool = Field(True, description="False: no new-ticket autoresponse.")
 
 

@@ -187,7 +187,17 @@ class RuleAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "order", "is_active", "match", "notes"]}),
         (
             gettext_lazy("Runs for new tickets from"),
-            {"fields": ["on_web", "on_email", "on_api", "on_phone", "on_other", "mailbox"]},
+            {
+                "fields": [
+                    "on_web",
+                    "on_email",
+                    "on_api",
+                    "on_phone",
+                    "on_walk_in",
+                    "on_other",
+                    "mailbox",
+                ]
+            },
         ),
         (gettext_lazy("Last error"), {"fields": ["last_error", "last_error_at", "error_count"]}),
     ]

@@ -184,6 +184,11 @@ class Rule(models.Model):
         default=True,
         help_text=gettext_lazy("Tickets agents open for customers."),
     )
+    on_walk_in = models.BooleanField(
+        gettext_lazy("walk-in"),
+        default=True,
+        help_text=gettext_lazy("Tickets agents open for people at the desk in person."),
+    )
     on_other = models.BooleanField(gettext_lazy("other"), default=True)
     mailbox = models.ForeignKey(
         "intake.Mailbox",
@@ -224,6 +229,7 @@ class Rule(models.Model):
         Source.EMAIL: "on_email",
         Source.API: "on_api",
         Source.PHONE: "on_phone",
+        Source.WALK_IN: "on_walk_in",
         Source.OTHER: "on_other",
     }
 

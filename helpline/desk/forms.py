@@ -392,9 +392,9 @@ class NewTicketForm(TopicQuestions, forms.Form):
         max_length=254,
         required=False,
         help_text=gettext_lazy(
-            "Required, except for a phone call: a caller without an email address can "
-            "be given their name and phone number instead. They get no mail: replies "
-            "stay on the ticket."
+            "Required, except for a phone call or a walk-in: somebody without an email "
+            "address can be given their name and phone number instead. They get no "
+            "mail: replies stay on the ticket."
         ),
     )
     name = forms.CharField(max_length=200, label=gettext_lazy("Customer name"))
@@ -408,6 +408,7 @@ class NewTicketForm(TopicQuestions, forms.Form):
     source = forms.ChoiceField(
         choices=[
             (Source.PHONE, gettext_lazy("Phone")),
+            (Source.WALK_IN, gettext_lazy("Walk-in")),
             (Source.EMAIL, gettext_lazy("Email")),
             (Source.OTHER, gettext_lazy("Other")),
         ],
@@ -453,7 +454,7 @@ class NewTicketForm(TopicQuestions, forms.Form):
                     "email",
                     _(
                         "Enter the customer's email address: only a ticket taken by phone "
-                        "may go without one."
+                        "or from a walk-in may go without one."
                     ),
                 )
             else:
@@ -473,9 +474,8 @@ class NewTicketForm(TopicQuestions, forms.Form):
 
 
 # The sources of a ticket an agent may open for a customer without an email
-# address: somebody on the phone. Helpline has no walk-in source; when one is
-# added, it belongs here too.
-NO_EMAIL_SOURCES = frozenset({Source.PHONE})
+# address: somebody on the phone, or in person at the desk.
+NO_EMAIL_SOURCES = frozenset({Source.PHONE, Source.WALK_IN})
 
 
 def _same_name(name: str) -> str:

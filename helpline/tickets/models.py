@@ -216,6 +216,8 @@ class Source(models.TextChoices):
     EMAIL = "email", pgettext_lazy("ticket source", "Email")
     API = "api", pgettext_lazy("ticket source", "API")
     PHONE = "phone", pgettext_lazy("ticket source", "Phone")
+    # Somebody at the desk in person (an IT service desk's counter).
+    WALK_IN = "walk_in", pgettext_lazy("ticket source", "Walk-in")
     OTHER = "other", pgettext_lazy("ticket source", "Other")
 
 

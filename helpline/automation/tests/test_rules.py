@@ -243,10 +243,11 @@ def test_rules_run_only_for_their_channels(world: World) -> None:
         on_web=False,
         on_api=False,
         on_phone=False,
+        on_walk_in=False,
         on_other=False,
     )
     assert route(draft(world, source=Source.EMAIL)).department == world.sales
-    for source in (Source.WEB, Source.API, Source.PHONE, Source.OTHER):
+    for source in (Source.WEB, Source.API, Source.PHONE, Source.WALK_IN, Source.OTHER):
         assert route(draft(world, source=source)).department is None
 
 

@@ -44,6 +44,7 @@ def form_data(
         "on_email": "on",
         "on_api": "on",
         "on_phone": "on",
+        "on_walk_in": "on",
         "on_other": "on",
         "mailbox": "",
     }
@@ -86,7 +87,7 @@ def test_an_administrator_creates_a_rule_through_the_admin(
     assert response.status_code == 302, errors_of(response)
     rule = Rule.objects.get()
     assert rule.name == "Invoices to sales"
-    assert rule.channels == ["email", "api", "phone", "other"]
+    assert rule.channels == ["email", "api", "phone", "walk_in", "other"]
     condition = rule.conditions.get()
     assert (condition.field, condition.operator, condition.value) == (
         "subject",
@@ -281,7 +282,7 @@ def test_a_rule_needs_a_channel_and_a_mailbox_needs_email(
 ) -> None:
     actions = [{"kind": "set_department", "department": world.sales.pk}]
     none = form_data(actions=actions, on_web=None, on_email=None, on_api=None, on_phone=None)
-    del none["on_other"]
+    del none["on_walk_in"], none["on_other"]
     errors = errors_of(admin_client.post(ADD_URL, none))
     assert errors["rule"]["__all__"] == ["Tick at least one channel the rule runs for."]
     box = Mailbox.objects.create(department=world.sales, address="s@helpline.test", protocol="pipe")

@@ -53,6 +53,18 @@ def test_a_phone_ticket_needs_no_email_when_a_name_is_given(client: Client, worl
     assert ticket.entries.get().customer == ticket.customer
 
 
+def test_a_walk_in_needs_no_email_either(client: Client, world: World) -> None:
+    login(client, world.agent)
+    assert "Walk-in" in client.get(reverse("desk:new_ticket")).content.decode()
+
+    response = client.post(reverse("desk:new_ticket"), caller(world, source=Source.WALK_IN))
+
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="Printer jammed")
+    assert ticket.source == Source.WALK_IN and ticket.customer.email == ""
+    assert ticket.get_source_display() == "Walk-in"
+
+
 @pytest.mark.parametrize("source", [Source.EMAIL, Source.OTHER])
 def test_any_other_source_refuses_a_ticket_without_email_and_keeps_what_was_typed(
     client: Client, world: World, source: str
@@ -64,8 +76,8 @@ def test_any_other_source_refuses_a_ticket_without_email_and_keeps_what_was_type
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert (
-        "Enter the customer's email address: only a ticket taken by phone may go without one."
-        in page
+        "Enter the customer's email address: only a ticket taken by phone or from a walk-in "
+        "may go without one." in page
     )
     assert 'value="Walter Walkin"' in page and 'value="555-0123"' in page
     assert 'value="Printer jammed"' in page and "paper jam in tray 2" in page
