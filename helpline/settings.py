@@ -6,6 +6,7 @@ defaults that make `make run` work on a fresh machine: SQLite in ./var, DEBUG of
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -525,6 +526,13 @@ HELPLINE_ATTACHMENT_EXTENSIONS = os.environ.get(
 # is shown as a plain file.
 HELPLINE_PDF_PREVIEW_SECONDS = float(os.environ.get("HELPLINE_PDF_PREVIEW_SECONDS", "6"))
 HELPLINE_PDF_PREVIEW_MAX_BYTES = int(os.environ.get("HELPLINE_PDF_PREVIEW_MAX_MB", "20")) * 2**20
+# How many PDFs one machine draws at once (tickets.previews): fewer than the web
+# workers, so drawing never holds them all.
+HELPLINE_PDF_PREVIEW_SLOTS = int(os.environ.get("HELPLINE_PDF_PREVIEW_SLOTS", "1"))
+# Where the slots' lock files are: one folder per machine.
+HELPLINE_PDF_PREVIEW_SLOT_DIR = Path(
+    os.environ.get("HELPLINE_PDF_PREVIEW_SLOT_DIR", Path(tempfile.gettempdir()) / "helpline-pdf")
+)
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25

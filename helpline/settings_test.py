@@ -18,6 +18,10 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="helpline-test-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+# Each test process its own PDF drawing slots, enough for a page's thumbnails at
+# once (a test of the limit sets its own).
+HELPLINE_PDF_PREVIEW_SLOT_DIR = MEDIA_ROOT / "pdf-slots"
+HELPLINE_PDF_PREVIEW_SLOTS = 4
 WHITENOISE_AUTOREFRESH = True
 
 # A file, not SQLite's shared-cache memory database: there, concurrent writers get

@@ -99,6 +99,14 @@ class IdListField(forms.Field):
 INLINE_ID = re.compile(r"[0-9a-f]{16,64}@helpline")
 
 
+class NoValueHiddenInput(forms.HiddenInput):
+    """A hidden field that never goes back to the page with its value: the ids of
+    pasted pictures mean nothing on a form sent back, whose files are gone."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class RichBodyForm(VersionedForm):
     """A reply or note box with the desk's editor (static/helpline/editor.js). With
     script, `body` is the editor's HTML (`body_format` "html"), sanitized on the
@@ -112,7 +120,7 @@ class RichBodyForm(VersionedForm):
     inline_images = MultipleFileField(
         required=False, widget=MultipleFileInput(attrs={"hidden": True, "accept": "image/*"})
     )
-    inline_ids = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    inline_ids = forms.CharField(required=False, max_length=4000, widget=NoValueHiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -407,10 +415,11 @@ class NewTicketForm(TopicQuestions, forms.Form):
     )
     source = forms.ChoiceField(
         choices=[
-            (Source.PHONE, gettext_lazy("Phone")),
-            (Source.WALK_IN, gettext_lazy("Walk-in")),
-            (Source.EMAIL, gettext_lazy("Email")),
-            (Source.OTHER, gettext_lazy("Other")),
+            # The ticket sources' own labels ("Email" the channel, not an address).
+            (Source.PHONE, Source.PHONE.label),
+            (Source.WALK_IN, Source.WALK_IN.label),
+            (Source.EMAIL, Source.EMAIL.label),
+            (Source.OTHER, Source.OTHER.label),
         ],
         initial=Source.PHONE,
         label=gettext_lazy("Source"),

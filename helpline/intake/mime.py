@@ -27,6 +27,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from helpline.intake.charsets import clean_text, decode_bytes, decode_words
+from helpline.lib.content_id import clean_content_id
 
 MAX_DEPTH = 30
 MAX_PARTS = 500
@@ -344,7 +345,8 @@ def _attach(found: Collected, part: Message, ctype: str, content: bytes) -> None
     name = _filename(part)
     content_id = ""
     try:
-        content_id = clean_text(str(part.get("content-id") or "")).strip().strip("<>").strip()
+        # Only an id a header of ours may carry again (lib.content_id).
+        content_id = clean_content_id(clean_text(str(part.get("content-id") or "")))
     except Exception:
         content_id = ""
     if not name:
@@ -357,7 +359,7 @@ def _attach(found: Collected, part: Message, ctype: str, content: bytes) -> None
             filename=name,
             content_type=ctype,
             content=content,
-            content_id=content_id[:200],
+            content_id=content_id,
             is_inline=disposition == "inline" or (bool(content_id) and disposition != "attachment"),
         )
     )

@@ -29,6 +29,7 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from helpline.lib.content_id import CONTENT_ID
 from helpline.notify.addresses import reply_address
 from helpline.notify.models import MailKind, OutboundMessage, OutboundStatus
 from helpline.tickets.models import Attachment, Event
@@ -121,7 +122,7 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for name, content, content_type, content_id in _files(message):
-        if content_id:
+        if CONTENT_ID.fullmatch(content_id):
             email.attach(_inline_part(name, content, content_type, content_id))
         else:
             email.attach(name, content, content_type)

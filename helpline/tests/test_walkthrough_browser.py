@@ -148,6 +148,8 @@ def test_the_walkthrough_from_intake_to_reopening(
     john.locator("a[data-queue=mine]").click()
     expect(john.locator("tbody tr[data-ticket]")).to_have_count(1)
     john.get_by_role("link", name="Hardware refresh inquiry").click()
+    # The page's scripts have run: the reply box is the editor now (editor.js).
+    john.wait_for_load_state()
     john.get_by_label("Reply to the customer").fill(
         "Hi Ken, I am checking with HR about new tablets and will get back to you."
     )

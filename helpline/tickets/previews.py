@@ -31,10 +31,19 @@ The pictures are kept in the default storage, beside the attachments, under
 - `page-<n>.png` for the viewer's pages, then `pages.json` (the document's
   page count and each picture's size), written last: it says the pages are all
   there;
-- `none.json` (`{"reason": ...}`) when the file gets no preview, so a hostile
-  file is drawn (and times out) once, not on every view of its ticket; a
-  renderer that could not even start (`TRANSIENT`) says nothing of the file and
-  is not kept.
+- `none.json` (`{"reason": ..., "at": ...}`) when the file gets no preview, so a
+  hostile file is drawn (and times out) once, not on every view of its ticket.
+  What may say more of the machine than of the file (a timeout on a busy
+  machine, a renderer that crashed or could not import its library) is tried
+  again after RETRY_SECONDS; a renderer that could not even start, or no free
+  drawing slot (`TRANSIENT`), is not kept at all.
+
+How many draw at once: at most `HELPLINE_PDF_PREVIEW_SLOTS` on one machine
+(default 1), each slot a lock file held while its child runs (`flock`, so a
+process that dies lets go). A request that finds no slot free draws nothing and
+shows the file as a plain download for now. Without this, a stranger who sends
+many slow PDFs and asks for their previews at once would hold every web worker
+for the whole timeout (the server runs a few synchronous workers).
 
 Two requests may draw the same file at once (two agents open the ticket): both
 draw, both store. Storage never overwrites (FileSystemStorage creates a name
@@ -48,15 +57,20 @@ leaves the old pictures unread.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import os
 import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -72,8 +86,12 @@ log = logging.getLogger(__name__)
 VERSION = 1
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-# Reasons not kept: the renderer could not be started (this machine, not the file).
-TRANSIENT = frozenset({"no-renderer"})
+# Reasons not kept: the renderer could not be started, or every drawing slot was
+# taken (this machine, not the file).
+TRANSIENT = frozenset({"no-renderer", "busy"})
+# Reasons kept for a while only: they may say more of the machine than the file.
+RETRIED = frozenset({"timeout", "crashed"})
+RETRY_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -213,7 +231,32 @@ def _draw(attachment: Attachment, size: Size) -> Drawn | str:
         return "too-large"
     if not data.startswith(pdfpreview.PDF_MAGIC):
         return "not-pdf"
-    return _run(data, size, label=f"attachment {attachment.pk}")
+    with _slot() as free:
+        if not free:
+            log.info("No preview of attachment %s yet: every drawing slot is busy", attachment.pk)
+            return "busy"
+        return _run(data, size, label=f"attachment {attachment.pk}")
+
+
+@contextmanager
+def _slot() -> Iterator[bool]:
+    """Holds one of the machine's drawing slots while the block runs; yields
+    False (at once, never waiting) when all are taken."""
+    folder = Path(settings.HELPLINE_PDF_PREVIEW_SLOT_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for number in range(max(1, settings.HELPLINE_PDF_PREVIEW_SLOTS)):
+        handle = os.open(folder / f"slot-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        try:
+            yield True
+        finally:
+            os.close(handle)  # closing lets the lock go
+        return
+    yield False
 
 
 def _run(data: bytes, size: Size, *, label: str) -> Drawn | str:
@@ -230,15 +273,22 @@ def _run(data: bytes, size: Size, *, label: str) -> Drawn | str:
         "output-bytes": OUTPUT_BYTES,
     }
     command = [*COMMAND, *(f"--{name}={value}" for name, value in arguments.items())]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as empty,
+    ):
         try:
             # On timeout, run() kills the child (which may start no process of its own).
+            # It starts in an empty folder, with no inherited files but its pipes.
             done = subprocess.run(  # noqa: S603 (our own module, fixed arguments)
                 command,
                 input=data,
                 stdout=out,
                 stderr=err,
                 env={},
+                cwd=empty,
+                close_fds=True,
                 timeout=seconds,
                 check=False,
             )
@@ -350,13 +400,29 @@ def _manifest(data: bytes) -> Pages | None:
 
 
 def _has_none(storage: Storage, folder: str) -> bool:
-    return storage.exists(f"{folder}/none.json")
+    """Whether the file is known to get no preview: a retried reason only for
+    RETRY_SECONDS (then it is drawn again, and the old word goes)."""
+    data = _read(storage, f"{folder}/none.json")
+    if data is None:
+        return False
+    try:
+        found: Any = json.loads(data)
+        reason, at = str(found["reason"]), float(found.get("at", 0))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        reason, at = "", 0.0  # cut short or unreadable: as good as a retried one
+    if reason not in RETRIED and reason:
+        return True
+    if time.time() - at < RETRY_SECONDS:
+        return True
+    storage.delete(f"{folder}/none.json")
+    return False
 
 
 def _keep_none(storage: Storage, folder: str, reason: str) -> None:
     if reason in TRANSIENT:
         return
-    _put(storage, f"{folder}/none.json", json.dumps({"reason": reason}).encode())
+    word = json.dumps({"reason": reason, "at": time.time()}).encode()
+    _put(storage, f"{folder}/none.json", word)
 
 
 def _put(

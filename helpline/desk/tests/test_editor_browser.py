@@ -158,3 +158,52 @@ def test_a_draft_with_formatting_survives_a_reload(
     editor = page.get_by_role("textbox", name="Reply to the customer")
     expect(editor.locator("em")).to_have_text("safe mode")
     expect(editor).to_contain_text("Please try safe mode")
+
+
+def test_a_link_made_with_nothing_selected_links_its_address_only(
+    context: BrowserContext, world: World, live_server: Any
+) -> None:
+    ticket = world.open("The screen flickers")
+    sign_in(context, live_server.url, world.agent.user)
+    page = context.new_page()
+    page.goto(f"/desk/tickets/{ticket.number}/")
+    editor = page.get_by_role("textbox", name="Reply to the customer")
+    editor.click()
+    page.keyboard.type("Details at ")
+    page.get_by_role("button", name="Link").first.click()
+    page.get_by_role("textbox", name="Web address").fill("https://example.com/help")
+    page.locator('#panel-reply .trix-dialog--link input[data-trix-method="setAttribute"]').click()
+    page.keyboard.type("and more text")
+    link = editor.locator("a")
+    expect(link).to_have_text("https://example.com/help")
+    expect(link).to_have_attribute("href", "https://example.com/help")
+    expect(editor).to_contain_text("Details at https://example.com/help and more text")
+
+    # The toolbar is on the keyboard's way: Tab from the canned-reply search
+    # reaches its first button.
+    page.get_by_label("Insert a canned reply").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.title") == "Bold"
+
+
+def test_a_draft_says_that_its_pasted_picture_was_not_kept(
+    context: BrowserContext, world: World, live_server: Any
+) -> None:
+    ticket = world.open("The screen flickers")
+    sign_in(context, live_server.url, world.agent.user)
+    page = context.new_page()
+    page.goto(f"/desk/tickets/{ticket.number}/")
+    page.get_by_role("textbox", name="Reply to the customer").click()
+    page.keyboard.type("As you see here:")
+    paste_picture(page, "where.png", screenshot_png(40, 30))
+    for _ in range(100):  # the save after the picture comes a moment later
+        if Draft.objects.filter(body__contains="cid:").exists():
+            break
+        page.wait_for_timeout(100)
+    page.reload()
+    editor = page.get_by_role("textbox", name="Reply to the customer")
+    expect(editor).to_contain_text("As you see here:")
+    expect(editor.locator("img")).to_have_count(0)
+    expect(page.locator("#panel-reply [role=status].alert-warning")).to_contain_text(
+        "A picture pasted into this text was not kept with the draft"
+    )

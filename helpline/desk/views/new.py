@@ -31,6 +31,9 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             uploads = check_uploads(data.get("attachments") or [])
+            # Sanitized before the transaction below, which holds the database
+            # from its start (see lifecycle.core): the lifecycle takes it as is.
+            body = lifecycle.prepare_body(text_to_html(data["body"]), uploads)
             # One transaction with the opening: a refused ticket leaves no new
             # customer behind (without an address, each try would make another).
             with transaction.atomic():
@@ -39,12 +42,11 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     lifecycle.NewTicket(
                         customer=customer,
                         subject=data["subject"],
-                        body_html=text_to_html(data["body"]),
+                        body_html=body,
                         source=data["source"],
                         topic=data["topic"],
                         extra=data["extra"],
                         priority=data["priority"],
-                        uploads=uploads,
                         assignee=data["assignee"],
                         phone=data["phone"],
                     ),
@@ -62,9 +64,14 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             )
             return redirect("desk:ticket", number=ticket.number)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "desk/new_ticket.html", {"form": form, "error": error, "nav": "new"}, status=status
-    )
+    context = {
+        "form": form,
+        "error": error,
+        "nav": "new",
+        # A form sent back loses its files (a browser cannot fill a file input).
+        "files_dropped": request.method == "POST" and bool(request.FILES),
+    }
+    return render(request, "desk/new_ticket.html", context, status=status)
 
 
 def _customer(data: dict[str, Any]) -> Customer:

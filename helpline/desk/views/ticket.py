@@ -34,7 +34,7 @@ from helpline.desk.views.common import get_attachment_for_agent, get_ticket_for_
 from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
 from helpline.tickets import lifecycle
-from helpline.tickets.downloads import PREVIEW_TYPES, attachment_response
+from helpline.tickets.downloads import attachment_response, picture_type
 from helpline.tickets.models import (
     Attachment,
     Collaborator,
@@ -60,12 +60,14 @@ def _uploads(data: Data) -> list[lifecycle.Upload]:
     files = list(data.get("attachments") or [])
     inline: list[tuple[str, Any]] = data.get("inline") or []
     uploads = check_uploads([*files, *(image for _, image in inline)])
-    pictures = uploads[len(files) :]
-    if any(p.content_type.lower() not in PREVIEW_TYPES for p in pictures):
+    # A picture by its bytes, not by the type its name claims: it goes out again
+    # as an inline image in the customer's mail.
+    kinds = [picture_type(p.content[:12]) for p in uploads[len(files) :]]
+    if None in kinds:
         raise ValidationError(gettext("Only pictures (PNG, JPEG, GIF, WebP) go into the text."))
     return uploads[: len(files)] + [
-        replace(p, content_id=content_id)
-        for p, (content_id, _image) in zip(pictures, inline, strict=True)
+        replace(p, content_id=content_id, content_type=kind or p.content_type)
+        for p, kind, (content_id, _image) in zip(uploads[len(files) :], kinds, inline, strict=True)
     ]
 
 
@@ -74,7 +76,8 @@ def _body_html(data: Data, *, signature: str = "") -> str:
     lifecycle, before its transaction), or plain text made into paragraphs."""
     if data.get("body_format") == "html":
         html = data["body"]
-        return html + text_to_html(signature) if signature else html
+        # A blank line between the text and the signature, as in plain text.
+        return html + "<br>" + text_to_html(signature) if signature else html
     body = data["body"].rstrip()
     return text_to_html(body + "\n\n" + signature if signature else body)
 
@@ -253,9 +256,14 @@ class DeskAction:
     done: str | _StrPromise
 
 
-# Said instead of "Reply sent." on the ticket of a customer without an address.
+# Said instead of "Reply sent." on the ticket of a customer without an address
+# (and, when people in copy have one, that they got it).
 REPLY_NOT_MAILED = gettext_lazy(
     "Reply saved on the ticket. The customer has no email address: it was not mailed to them."
+)
+REPLY_MAILED_TO_COPY = gettext_lazy(
+    "Reply saved on the ticket and mailed to the people in copy. The customer has no email "
+    "address: it was not mailed to them."
 )
 
 ACTIONS: dict[str, DeskAction] = {
@@ -555,8 +563,11 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         )
     if action in ("reply", "note"):
         together.discard_draft(agent, ticket, action)
-    not_mailed = action == "reply" and not ticket.customer.email
-    messages.success(request, REPLY_NOT_MAILED if not_mailed else spec.done)
+    if action == "reply" and not ticket.customer.email:
+        copied = ticket.collaborators.exclude(customer__email="").exists()
+        messages.success(request, REPLY_MAILED_TO_COPY if copied else REPLY_NOT_MAILED)
+    else:
+        messages.success(request, spec.done)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
         messages.info(
             request,

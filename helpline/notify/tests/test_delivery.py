@@ -379,3 +379,29 @@ def test_the_worker_scheduler_can_run_the_periodic_sweep(
     # What the worker runs: the change's mail is fanned out, then sent.
     assert send_due_mail.call() == {"fan_out_done": 1, SendResult.SENT: 3}
     assert len(smtp_server.messages) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_picture_in_the_text_goes_inline_with_its_content_id(
+    world: World, smtp_server: SMTPServer
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n the picture"
+    ticket = lifecycle.reply(
+        world.open(),
+        actor=world.agent,
+        body_html='<p>Here:</p><img src="cid:shot@helpline">',
+        uploads=[
+            lifecycle.Upload("shot.png", "image/png", png, "shot@helpline"),
+            lifecycle.Upload("bad.png", "image/png", png, "bad id"),  # stored by hand before
+        ],
+    )
+    run_worker()
+
+    reply = smtp_server.to("ken@example.com")[-1]
+    assert 'src="cid:shot@helpline"' in reply.html
+    inline, plain = list(reply.message.iter_attachments())
+    assert inline["Content-ID"] == "<shot@helpline>"
+    assert inline.get_content_disposition() == "inline" and inline.get_content() == png
+    # An id a header may not carry goes as a plain attachment, never in a header.
+    assert plain["Content-ID"] is None and plain.get_content_disposition() == "attachment"
+    assert ticket.entries.count() == 2

@@ -58,6 +58,15 @@
     return text ? "<div>" + escapeText(text).replace(/\r?\n/g, "<br>") + "</div>" : "";
   }
 
+  // HTML parsed where nothing runs or loads. Style attributes (Trix puts a few on
+  // its own elements) are dropped first: parsing one here is refused by the
+  // page's Content-Security-Policy, which reports it as an error.
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.replace(/\sstyle="[^"]*"/gi, "");
+    return template;
+  }
+
   function newContentId() {
     var bytes = new Uint8Array(12);
     window.crypto.getRandomValues(bytes);
@@ -75,6 +84,10 @@
     var images = form.elements.namedItem("inline_images");
     var files = form.elements.namedItem("attachments");
     var pictures = {};  // Content-ID: File, of the pictures in the text
+    // A form sent back (a conflict, a mistake) holds no files: the ids of the
+    // pictures it had go with them, or the next send would not add up.
+    if (ids) ids.value = "";
+    if (images) images.value = "";
 
     var start = area.value;
     if (!(format && format.value === "html") && !EDITOR_HTML.test(start)) {
@@ -83,10 +96,11 @@
     var holder = document.createElement("input");
     holder.type = "hidden";
     holder.id = area.id + "-editor-value";
-    // A picture in a saved draft lost its file with the page: it is left out.
-    var template = document.createElement("template");
-    template.innerHTML = start;
-    template.content.querySelectorAll('img[src^="cid:"]').forEach(function (img) { img.remove(); });
+    // A picture in a saved draft lost its file with the page: it is left out,
+    // and the agent told so (below, once the editor is there).
+    var template = parse(start);
+    var lost = template.content.querySelectorAll('img[src^="cid:"]');
+    lost.forEach(function (img) { img.remove(); });
     holder.value = template.innerHTML;
     area.value = holder.value;  // sent as it is if nothing is typed
 
@@ -108,6 +122,17 @@
     area.hidden = true;
     area.insertAdjacentElement("afterend", holder);
     holder.insertAdjacentElement("afterend", editor);
+    if (lost.length) {
+      var note = document.createElement("p");
+      note.className = "alert alert-warning";
+      note.setAttribute("role", "status");
+      note.textContent = ngettext(
+        "A picture pasted into this text was not kept with the draft: please paste it again.",
+        "%(count)s pictures pasted into this text were not kept with the draft: please paste them again.",
+        lost.length);
+      note.textContent = interpolate(note.textContent, { count: lost.length }, true);
+      editor.insertAdjacentElement("afterend", note);
+    }
     if (format) format.value = "html";
     area.helplineEditor = {
       insertText: function (text) {
@@ -130,8 +155,7 @@
     // The editor's HTML as sent: each picture as <img src="cid:..."> with its
     // caption or name as the alternative text, Trix's wrappers and data left out.
     function tidy(html) {
-      var doc = document.createElement("template");
-      doc.innerHTML = html;
+      var doc = parse(html);
       doc.content.querySelectorAll("figure").forEach(function (figure) {
         var data = {};
         try { data = JSON.parse(figure.getAttribute("data-trix-attachment") || "{}"); } catch (e) { data = {}; }
@@ -148,6 +172,39 @@
       });
       return doc.innerHTML;
     }
+
+    // The toolbar's buttons are reached with Tab too (Trix takes them out of the
+    // tab order, leaving only its keyboard shortcuts).
+    editor.addEventListener("trix-initialize", function () {
+      if (editor.toolbarElement) {
+        editor.toolbarElement.querySelectorAll("button.trix-button").forEach(function (b) {
+          b.tabIndex = 0;
+        });
+      }
+    });
+    // A link made with nothing selected: Trix would make the next words typed
+    // the link; the address itself becomes the linked text instead.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest('.trix-dialog--link [data-trix-method="setAttribute"]');
+      if (!button || !editor.toolbarElement || !editor.toolbarElement.contains(button)) return;
+      var range = editor.editor.getSelectedRange();
+      if (range[0] !== range[1]) return;
+      var input = editor.toolbarElement.querySelector('.trix-dialog--link input[name="href"]');
+      if (!input || !input.value.trim() || !input.checkValidity()) return;
+      event.preventDefault();
+      event.stopPropagation();
+      var address = input.value.trim();
+      input.value = "";
+      // Closing the dialog first gives the editor its cursor back (Trix keeps
+      // the selection while a dialog is open); the link goes in there.
+      var linkButton = editor.toolbarElement.querySelector('[data-trix-action="link"]');
+      if (linkButton) linkButton.click();
+      editor.focus();
+      editor.editor.setSelectedRange(range);
+      editor.editor.insertHTML('<a href="' + escapeText(address).replace(/"/g, "&quot;") + '">' + escapeText(address) + "</a>");
+      editor.editor.deactivateAttribute("href");
+      editor.editor.insertString(" ");
+    }, true);
 
     editor.addEventListener("trix-change", function () {
       area.value = tidy(holder.value);

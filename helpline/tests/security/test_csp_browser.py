@@ -163,6 +163,7 @@ def test_the_desk_in_normal_use_breaks_no_rule(
     page.get_by_label("Internal note (agents only)").fill("Checking the order servers.")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.get_by_text("Checking the order servers.")).to_be_visible()
+    page.wait_for_load_state()  # the new page's editor is in place (editor.js)
     page.get_by_label("Reply to the customer").fill("We are on it.")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("We are on it.")).to_be_visible()

@@ -6,7 +6,9 @@ desk."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from django import template
 from django.urls import reverse
@@ -18,9 +20,14 @@ from helpline.tickets.models import Attachment
 
 register = template.Library()
 
+# The ids of a sanitized body's cid: images (attribute values are quoted by nh3).
+_CID = re.compile(r'src="cid:([^"]*)"', re.IGNORECASE)
+
 
 @register.filter
 def message_body(body: str, files: Iterable[tuple[Attachment, str]] | None = None) -> SafeString:
+    """`files` None: leave cid: images as they are (mail); empty ("" in a
+    template): a page without the message's files, where each says it is missing."""
     if files is None:
         return block_remote_images(body or "")
     # Only pictures: the preview URL serves nothing else inline (tickets.downloads).
@@ -36,7 +43,10 @@ def message_body(body: str, files: Iterable[tuple[Attachment, str]] | None = Non
 def in_text(attachment: Attachment, body: str) -> bool:
     """Whether the entry's text shows the picture in place (`cid:`), so its list of
     files need not show it a second time."""
-    return bool(attachment.content_id) and f"cid:{attachment.content_id}".lower() in body.lower()
+    if not attachment.content_id:
+        return False
+    wanted = content_key(attachment.content_id)
+    return any(content_key(unquote(found)) == wanted for found in _CID.findall(body))
 
 
 @register.filter

@@ -372,11 +372,12 @@ def test_a_picture_cut_short_in_storage_is_drawn_again_and_replaced(
 
 
 def test_two_requests_drawing_the_same_file_at_once_both_get_it(
-    world: World, media: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, media: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """Both draw before either stores (a barrier holds them), as two agents
     opening the ticket at the same moment would: both answer with the picture,
     and one copy is kept."""
+    settings.HELPLINE_PDF_PREVIEW_SLOTS = 2
     attachment = attach(world, pages_pdf(3))
     both_drawn = threading.Barrier(2, timeout=20)
     real = previews._draw
@@ -423,3 +424,44 @@ def test_the_pictures_are_served_as_pictures_only() -> None:
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_no_free_drawing_slot_draws_nothing_keeps_nothing_and_waits_for_nobody(
+    world: World, media: Path, settings: Any, runs: Runs
+) -> None:
+    """A stranger's many slow PDFs hold at most the machine's slots, never every
+    web worker: a request finding them all taken answers at once, without a
+    preview, and says nothing of the file; the next one draws."""
+    settings.HELPLINE_PDF_PREVIEW_SLOTS = 1
+    attachment = attach(world, pdf())
+    with previews._slot() as held:  # another request drawing right now
+        assert held
+        started = time.monotonic()
+        assert previews.thumbnail(attachment) is None
+        assert previews.pages(attachment) is None
+        assert time.monotonic() - started < 1
+    assert runs.count == 0
+    assert not (media / "previews").exists()
+    assert previews.thumbnail(attachment) is not None
+    assert runs.count == 1
+
+
+def test_a_timeout_is_tried_again_after_a_while(
+    world: World, media: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, runs: Runs
+) -> None:
+    """A timeout may be a busy machine's, not the file's: kept for RETRY_SECONDS,
+    then drawn again. A broken file's verdict stays."""
+    attachment = attach(world, pdf())
+    storage, folder = previews._place(attachment)
+    previews._keep_none(storage, folder, "timeout")
+    assert previews.thumbnail(attachment) is None
+    assert runs.count == 0
+    later = time.time() + previews.RETRY_SECONDS + 1
+    monkeypatch.setattr(previews.time, "time", lambda: later)
+    assert previews.thumbnail(attachment) is not None
+    assert runs.count == 1
+
+    broken = attach(world, encrypted_pdf(), name="locked.pdf")
+    assert previews.thumbnail(broken) is None
+    assert previews.thumbnail(broken) is None
+    assert runs.count == 2
