@@ -181,6 +181,7 @@ def test_a_link_made_with_nothing_selected_links_its_address_only(
 
     # The toolbar is on the keyboard's way: Tab from the canned-reply search
     # reaches its first button.
+    expect(page.get_by_role("button", name="Bold").first).to_have_attribute("tabindex", "0")
     page.get_by_label("Insert a canned reply").focus()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.title") == "Bold"

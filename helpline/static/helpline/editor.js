@@ -174,14 +174,17 @@
     }
 
     // The toolbar's buttons are reached with Tab too (Trix takes them out of the
-    // tab order, leaving only its keyboard shortcuts).
-    editor.addEventListener("trix-initialize", function () {
-      if (editor.toolbarElement) {
-        editor.toolbarElement.querySelectorAll("button.trix-button").forEach(function (b) {
-          b.tabIndex = 0;
-        });
-      }
-    });
+    // tab order, leaving only its keyboard shortcuts). Its toolbar may be made
+    // before this runs or after (Trix defines its elements late): both ways.
+    function tabbableToolbar() {
+      if (!editor.toolbarElement) return;
+      editor.toolbarElement.querySelectorAll("button.trix-button").forEach(function (b) {
+        b.tabIndex = 0;
+      });
+    }
+    editor.addEventListener("trix-initialize", tabbableToolbar);
+    tabbableToolbar();
+    setTimeout(tabbableToolbar, 0);
     // A link made with nothing selected: Trix would make the next words typed
     // the link; the address itself becomes the linked text instead.
     document.addEventListener("click", function (event) {
