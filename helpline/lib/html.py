@@ -156,6 +156,14 @@ _SPACE = re.compile(r"\s+")
 _ATTRS = r'(?:[^<>"]|"[^"]*+")*+'
 _BR = re.compile(r"<br\b" + _ATTRS + ">", re.IGNORECASE)
 _LI = re.compile(r"<li\b" + _ATTRS + ">", re.IGNORECASE)
+# Lists and their items, to number an ordered list's items; quotes, to mark their
+# lines; pictures, to say where one was (by its alternative text).
+_LIST_TAG = re.compile(r"<(/?)(ol|ul|li)\b" + _ATTRS + ">", re.IGNORECASE)
+_QUOTE_TAG = re.compile(r"<(/?)blockquote\b" + _ATTRS + ">", re.IGNORECASE)
+_IMG = re.compile(r"<img\b(" + _ATTRS + ")>", re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*+)"', re.IGNORECASE)
+_QUOTE_IN, _QUOTE_OUT = "\x01", "\x02"  # a quote's edges, on lines of their own
+QUOTE_MARKS = 8
 _BLOCK_END = re.compile(
     r"</(?:p|div|h[1-6]|tr|blockquote|pre|table|ul|ol)\s*+>|<hr\b" + _ATTRS + ">",
     re.IGNORECASE,
@@ -170,7 +178,73 @@ _ANY_SAFE_TAG = re.compile(r"<[A-Za-z/!?]" + _ATTRS + ">")
 def _link_text(match: re.Match[str]) -> str:
     href_match = _HREF.search(match.group(1))
     href, label = (href_match.group(1) if href_match else ""), match.group(2)
-    return label if href in label or not href else f"{label} ({href})"
+    # Line breaks at the end of the label (an editor puts them inside the link)
+    # go after the address, which belongs with the words.
+    # One pass back from the end (each character looked at once: linear).
+    end = len(label)
+    while True:
+        while end and label[end - 1].isspace():
+            end -= 1
+        start = label.rfind("<", 0, end)
+        if start == -1 or not _BR.fullmatch(label, start, end):
+            break
+        end = start
+    words, breaks = label[:end], label[end:]
+    return words + breaks if href in words or not href else f"{words} ({href}){breaks}"
+
+
+def _list_items(body: str) -> str:
+    """Each list item on a line of its own: "1. " in an ordered list, "- " else."""
+    counters: list[int | None] = []  # per open list: the next number, or None
+
+    def item(match: re.Match[str]) -> str:
+        closing, name = match.group(1), match.group(2).lower()
+        if name != "li":
+            if closing:
+                if counters:
+                    counters.pop()
+            else:
+                counters.append(1 if name == "ol" else None)
+            return ""
+        if closing:
+            return ""
+        number = counters[-1] if counters else None
+        if number is None:
+            return "\n- "
+        counters[-1] = number + 1
+        return f"\n{number}. "
+
+    return _LIST_TAG.sub(item, body)
+
+
+def _picture_text(match: re.Match[str]) -> str:
+    alt = _ALT.search(match.group(1))
+    return f"\n[{alt.group(1)}]\n" if alt and alt.group(1).strip() else ""
+
+
+def _quoted_lines(lines: list[str]) -> list[str]:
+    """Lines within quotes marked "> " (once per quote they are in)."""
+    depth, kept, opening = 0, [], False
+    for line in lines:
+        if line == _QUOTE_IN:
+            if depth == 0:
+                kept.append("")  # a blank line before a quote
+            depth += 1
+            opening = True
+        elif line == _QUOTE_OUT:
+            while kept and kept[-1].startswith(">") and not kept[-1].strip("> "):
+                kept.pop()  # the quote's own empty last lines
+            depth = max(depth - 1, 0)
+            if depth == 0:
+                kept.append("")  # and after it
+        elif opening and not line:
+            continue  # no empty lines where a quote starts
+        else:
+            opening = False
+            # Marks for at most QUOTE_MARKS levels: a thousand nested quotes (what
+            # a hostile body may hold) must not make each line a thousand long.
+            kept.append(("> " * min(depth, QUOTE_MARKS) + line).rstrip() if depth else line)
+    return kept
 
 
 def html_to_text(body: str) -> str:
@@ -195,13 +269,15 @@ def _remembered_text(body: str) -> str:
 
 
 def _to_text(body: str) -> str:
-    text = _SPACE.sub(" ", body)
+    text = _SPACE.sub(" ", body).replace(_QUOTE_IN, "").replace(_QUOTE_OUT, "")
     text = _LINK.sub(_link_text, text)
+    text = _IMG.sub(_picture_text, text)
     text = _BR.sub("\n", text)
-    text = _LI.sub("\n- ", text)
+    text = _list_items(text)
+    text = _QUOTE_TAG.sub(lambda m: f"\n{_QUOTE_OUT if m.group(1) else _QUOTE_IN}\n", text)
     text = _BLOCK_END.sub("\n\n", text)
     text = html.unescape(_ANY_SAFE_TAG.sub("", text))
-    lines = [line.strip() for line in text.split("\n")]
+    lines = _quoted_lines([line.strip() for line in text.split("\n")])
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -378,13 +378,17 @@ class Planner:
         followers = Customer.objects.filter(
             pk__in=Collaborator.objects.filter(ticket=ticket).values("customer")
         ).order_by("pk")
+        message = self._message(event.data.get("entry"))
+        signed = bool(event.data.get("signed"))
+        if message is not None and signed:
+            # A reply signed in the desk's box ends as its writer chose (their
+            # signature, which usually names them, or nothing): no name line below.
+            message = {**message, "author": ""}
         context = {
             **self._for_customer(event),
-            "message": self._message(event.data.get("entry")),
+            "message": message,
             # A reply signed in the desk's box carries its signature in its text.
-            "signature": event.agent.signature
-            if event.agent and not event.data.get("signed")
-            else "",
+            "signature": event.agent.signature if event.agent and not signed else "",
         }
         drafts = []
         for person in [ticket.customer, *followers]:

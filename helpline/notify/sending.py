@@ -111,7 +111,7 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
         headers["Auto-Submitted"] = message.auto_submitted
         # Exchange and Outlook honour this one rather than Auto-Submitted.
         headers["X-Auto-Response-Suppress"] = "All"
-    email = EmailMultiAlternatives(
+    email = _RelatedEmail(
         message.subject,
         message.text,
         message.from_email or None,
@@ -122,11 +122,31 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for name, content, content_type, content_id in _files(message):
-        if CONTENT_ID.fullmatch(content_id):
-            email.attach(_inline_part(name, content, content_type, content_id))
+        if CONTENT_ID.fullmatch(content_id) and message.html:
+            email.inline.append(_inline_part(name, content, content_type, content_id))
         else:
             email.attach(name, content, content_type)
     return email
+
+
+class _RelatedEmail(EmailMultiAlternatives):
+    """A mail whose HTML shows pictures of its own (`cid:`): they go with the HTML
+    in a multipart/related, as mail programs expect, and the other files after the
+    message: mixed(alternative(text, related(html, pictures)), files). So no
+    program lists an inline picture as a file too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline: list[MIMEPart] = []
+
+    def _add_bodies(self, msg: Any) -> Any:
+        msg = super()._add_bodies(msg)  # type: ignore[misc]  # Django's hook, not in its stubs
+        html = msg.get_body(preferencelist=("html",)) if self.inline else None
+        if html is not None:
+            html.make_related()
+            for part in self.inline:
+                html.attach(part)
+        return msg
 
 
 def _inline_part(name: str, content: bytes, content_type: str, content_id: str) -> MIMEPart:

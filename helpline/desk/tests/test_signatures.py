@@ -61,6 +61,8 @@ def test_the_signature_as_it_stands_in_the_box_is_sent_once(world: World, alice:
     mail = OutboundMessage.objects.get(kind="reply")
     assert mail.text.count("ext. 42") == 1
     assert "\nAlice\n" not in mail.text.split("ext. 42")[1]  # no second signature
+    # Nor the agent's name below their own signature (the trial: "John Doe" twice).
+    assert world.agent.name not in mail.text and world.agent.name not in mail.html
 
 
 def test_an_emptied_signature_sends_none(world: World, alice: Client) -> None:
@@ -70,7 +72,7 @@ def test_an_emptied_signature_sends_none(world: World, alice: Client) -> None:
     send(alice, ticket, "Unplug it.", "")
     fan_out_pending()
     mail = OutboundMessage.objects.get(kind="reply")
-    assert "Alice" not in mail.text.replace("Alice Agent", "")
+    assert "Alice" not in mail.text  # neither a signature nor a name: as chosen
 
 
 def test_a_reply_from_the_api_still_gets_the_agent_signature_by_mail(world: World) -> None:

@@ -399,7 +399,16 @@ def test_a_picture_in_the_text_goes_inline_with_its_content_id(
 
     reply = smtp_server.to("ken@example.com")[-1]
     assert 'src="cid:shot@helpline"' in reply.html
-    inline, plain = list(reply.message.iter_attachments())
+    # mixed( alternative( text, related( html, the picture ) ), the other file )
+    top = reply.message
+    assert top.get_content_type() == "multipart/mixed"
+    alternative, plain = list(top.iter_parts())
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, related = list(alternative.iter_parts())
+    assert text.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html, inline = list(related.iter_parts())
+    assert html.get_content_type() == "text/html"
     assert inline["Content-ID"] == "<shot@helpline>"
     assert inline.get_content_disposition() == "inline" and inline.get_content() == png
     # An id a header may not carry goes as a plain attachment, never in a header.

@@ -120,6 +120,22 @@ def test_a_reply_carries_the_agents_signature(world: World) -> None:
         ('<a href="https://x.test/">https://x.test/</a>', "https://x.test/"),
         ("<p>1 &lt; 2 &amp;&amp; 3 &gt; 2</p>", "1 < 2 && 3 > 2"),
         ("<p>spread\n   over\nlines</p>", "spread over lines"),
+        # What the desk's editor writes: numbered lists, quotes, pictures, links.
+        (
+            "<div>Steps:<ol><li>one</li><li>two<ul><li>sub</li></ul></li><li>three</li></ol></div>",
+            "Steps:\n1. one\n2. two\n- sub\n3. three",
+        ),
+        (
+            "<p>Before</p><blockquote>He said:<br>it broke<blockquote>in</blockquote></blockquote>"
+            "<p>After</p>",
+            "Before\n\n> He said:\n> it broke\n> > in\n\nAfter",
+        ),
+        (
+            '<div><a href="https://x.test/g">Our guide<br></a>Next line<img src="cid:a@b" '
+            'alt="where.png"><img src="cid:c@d"></div>',
+            "Our guide (https://x.test/g)\nNext line\n[where.png]",
+        ),
+        ("<blockquote>" * 20 + "deep", "> " * 8 + "deep"),
     ],
 )
 def test_html_bodies_become_readable_text(body: str, text: str) -> None:

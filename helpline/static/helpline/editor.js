@@ -185,6 +185,16 @@
     editor.addEventListener("trix-initialize", tabbableToolbar);
     tabbableToolbar();
     setTimeout(tabbableToolbar, 0);
+    // Trix acts on a button's mousedown (so a click keeps the editor's
+    // selection): Enter or Space on a focused button does the same.
+    document.addEventListener("keydown", function (event) {
+      var button = event.target;
+      if ((event.key !== "Enter" && event.key !== " ") || !button.matches ||
+          !button.matches("button.trix-button") || !editor.toolbarElement ||
+          !editor.toolbarElement.contains(button)) return;
+      event.preventDefault();
+      button.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, cancelable: true }));
+    });
     // A link made with nothing selected: Trix would make the next words typed
     // the link; the address itself becomes the linked text instead.
     document.addEventListener("click", function (event) {
