@@ -30,7 +30,9 @@ SEEN_WITHIN_MS = 12_000
 
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # caret="initial": Playwright hides the caret with a style attribute on each
+    # element, which the reply editor would then copy (and the CSP refuse).
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, caret="initial")
 
 
 @pytest.fixture
@@ -39,9 +41,13 @@ def contexts(browser: Browser, live_server: Any) -> Iterator[tuple[BrowserContex
         browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         for _ in range(2)
     ]
+    errors: list[str] = []
     for context in made:
         context.set_default_timeout(10_000)
+        # No console error on either page, the marker's swaps included.
+        context.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     yield made[0], made[1]
+    assert errors == [], errors
     for context in made:
         context.close()
 
