@@ -30,6 +30,9 @@ class Draft(models.Model):
     )
     kind = models.CharField(max_length=5, choices=DraftKind.choices, verbose_name=_("kind"))
     body = models.TextField(verbose_name=_("text"))
+    # The canned replies' files picked into a reply (their ids): kept with the
+    # text, so a reload does not lose them without a word.
+    canned_files = models.JSONField(default=list, blank=True, verbose_name=_("canned files"))
     updated_at = models.DateTimeField(verbose_name=_("saved at"))
 
     class Meta:

@@ -60,6 +60,7 @@ def save_draft(
     kind: DraftKind,
     body: str,
     opened: datetime | None = None,
+    canned_files: list[int] | None = None,
 ) -> Draft | None:
     """Keep `body` as the agent's draft of this kind (none when it is blank), and
     say the agent is typing it, in one short transaction (two tabs saving at once
@@ -75,12 +76,19 @@ def save_draft(
         if not body.strip():
             discard_draft(agent, ticket, kind)
             return None
-        draft = Draft(agent=agent, ticket=ticket, kind=kind, body=body, updated_at=now)
+        draft = Draft(
+            agent=agent,
+            ticket=ticket,
+            kind=kind,
+            body=body,
+            canned_files=canned_files or [],
+            updated_at=now,
+        )
         Draft.objects.bulk_create(
             [draft],
             update_conflicts=True,
             unique_fields=["ticket", "agent", "kind"],
-            update_fields=["body", "updated_at"],
+            update_fields=["body", "canned_files", "updated_at"],
         )
     return draft
 

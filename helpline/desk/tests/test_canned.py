@@ -382,3 +382,26 @@ def test_the_picker_takes_a_nul_character_as_no_text(world: World) -> None:
     ticket = world.open()
     reply("Thanks")
     assert titles(picks(signed_in(world.agent), ticket, "Tha\x00nks")) == ["Thanks"]
+
+
+def test_the_reply_draft_keeps_its_picked_files_and_shows_only_usable_ones(
+    world: World,
+) -> None:
+    from helpline.desk.models import Draft
+
+    shared = reply("Manual", files={"manual.pdf": b"%PDF"})
+    private = reply("Sam's own", owner=world.supervisor, files={"sam.pdf": b"%PDF"})
+    [manual] = shared.attachments.all()
+    [sams] = private.attachments.all()
+    ticket = world.open()
+    alice = signed_in(world.agent)
+    url = reverse("desk:draft", args=[ticket.number, "reply"])
+    data = {"body": "See the manual.", "canned_files": [manual.pk, sams.pk]}
+    assert alice.post(url, data).status_code == 200
+    assert Draft.objects.get().canned_files == [manual.pk, sams.pk]  # ids, checked on use
+    page = alice.get(reverse("desk:ticket", args=[ticket.number])).content.decode()
+    chips = page.split('id="canned-files"')[1].split("</ul>")[0]
+    assert "manual.pdf" in chips and "sam.pdf" not in chips  # Sam's are not Alice's
+    # Nonsense ids keep none, and the text is still kept.
+    assert alice.post(url, {"body": "Again.", "canned_files": ["x"]}).status_code == 200
+    assert Draft.objects.get().canned_files == []

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from helpline.automation.models import CannedReply
 from helpline.conftest import World
+from helpline.desk.models import Draft
 from helpline.notify.defaults import ensure_templates
 from helpline.notify.tests.helpers import deliver_pending
 from helpline.notify.tests.smtp import SMTPServer
@@ -143,7 +144,21 @@ def test_a_picked_file_can_be_taken_out_before_sending(
     page.get_by_label("Insert a canned reply").focus()
     page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Manual").click()
+    expect(page.locator("#canned-files li")).to_have_count(1)
+    # The draft keeps the picked file: a reload shows it again (the trial lost it).
+    for _ in range(100):
+        if Draft.objects.filter(canned_files=[stored.pk]).exists():
+            break
+        page.wait_for_timeout(100)
+    page.reload()
+    expect(page.locator("#canned-files")).to_contain_text("m.pdf")
     page.get_by_role("button", name="Remove m.pdf").click()
+    expect(page.locator("#canned-files li")).to_have_count(0)
+    for _ in range(100):  # and forgets it once taken out
+        if Draft.objects.filter(canned_files=[]).exists():
+            break
+        page.wait_for_timeout(100)
+    page.reload()
     expect(page.locator("#canned-files li")).to_have_count(0)
     with page.expect_navigation():
         page.get_by_role("button", name="Send reply").click()

@@ -28,8 +28,10 @@ from django.views.decorators.http import require_POST, require_safe
 from helpline.accounts.customers import find_or_create_customer, is_agent_address
 from helpline.accounts.models import Agent, Customer
 from helpline.automation import canned
+from helpline.automation.models import CannedAttachment
 from helpline.desk import forms as desk_forms
 from helpline.desk import on_it, together
+from helpline.desk.models import Draft
 from helpline.desk.views.common import get_attachment_for_agent, get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
@@ -388,8 +390,9 @@ def _draft_attrs(ticket: Ticket, kind: str) -> dict[str, str]:
     (htmx; the last one sent wins), and says so beside its button."""
     return {
         "hx-post": reverse("desk:draft", args=[ticket.number, kind]),
-        "hx-trigger": "input changed delay:800ms",
-        "hx-params": "body,opened",
+        # canned-change: a canned reply's file picked or taken out (helpline.js).
+        "hx-trigger": "input changed delay:800ms, canned-change delay:200ms",
+        "hx-params": "body,opened,canned_files",
         "hx-target": f"#draft-{kind}",
         "hx-sync": "this:replace",
     }
@@ -468,7 +471,7 @@ def render_ticket(
                 box.initial["body"] = drafts[kind].body
     context = {
         "ticket": ticket,
-        "canned_chips": _canned_chips(agent, ticket, bound.get("reply")),
+        "canned_chips": _canned_chips(agent, ticket, bound.get("reply"), drafts.get("reply")),
         "signatures": signatures,
         "followers": list(
             ticket.collaborators.select_related("customer").order_by("added_at", "id")
@@ -511,15 +514,25 @@ def _signatures(agent: Agent, ticket: Ticket) -> list[tuple[str, str, str]]:
     return [choice for choice in found if choice[2]]
 
 
-def _canned_chips(agent: Agent, ticket: Ticket, sent: forms.Form | None) -> list[Any]:
+def _canned_chips(
+    agent: Agent, ticket: Ticket, sent: forms.Form | None, draft: Draft | None = None
+) -> list[Any]:
     """The canned replies' files a reply sent back still carries (its hidden
-    fields, shown with their names); none once one is gone."""
-    if sent is None or not sent.is_bound:
-        return []
+    fields, shown with their names), or else those its draft kept; none once one
+    is gone or no longer the agent's to use."""
     try:
-        ids = desk_forms.IdListField(most=canned.MAX_PICKED_FILES).clean(
-            sent.data.getlist("canned_files")  # type: ignore[attr-defined]
-        )
+        if sent is not None and sent.is_bound:
+            ids = desk_forms.IdListField(most=canned.MAX_PICKED_FILES).clean(
+                sent.data.getlist("canned_files")  # type: ignore[attr-defined]
+            )
+        elif draft is not None and draft.canned_files:
+            # Those still the agent's to pick, whichever others are gone since.
+            ids = desk_forms.IdListField(most=canned.MAX_PICKED_FILES).clean(draft.canned_files)
+            usable = canned.usable(agent, ticket.department_id)
+            found = {f.pk: f for f in CannedAttachment.objects.filter(pk__in=ids, reply__in=usable)}
+            return [found[i] for i in ids if i in found]
+        else:
+            return []
         return canned.picked_files(agent, ticket.department_id, ids)
     except ValidationError:
         return []

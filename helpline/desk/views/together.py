@@ -5,12 +5,15 @@ answer htmx with a fragment."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from helpline.automation.canned import MAX_PICKED_FILES
 from helpline.desk import on_it, together
+from helpline.desk.forms import IdListField
 from helpline.desk.models import DraftKind
 from helpline.desk.views.common import get_ticket_for_agent
 from helpline.tickets.permissions import TicketAction, can
@@ -34,7 +37,11 @@ def save_draft(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     if len(body) > together.MAX_DRAFT_CHARS:
         return _status(request, gettext("Too long to keep as a draft."), 413)
     opened = together.page_time(request.POST.get("opened", ""))
-    draft = together.save_draft(agent, ticket, draft_kind, body, opened)
+    try:  # ids only (who may use them is checked when they are shown or sent)
+        files = IdListField(most=MAX_PICKED_FILES).clean(request.POST.getlist("canned_files"))
+    except ValidationError:
+        files = []
+    draft = together.save_draft(agent, ticket, draft_kind, body, opened, files)
     return render(request, "desk/_draft_status.html", {"draft": draft})
 
 

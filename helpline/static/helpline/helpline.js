@@ -182,6 +182,7 @@
       var remove = event.target.closest && event.target.closest("[data-canned-remove]");
       if (remove) {
         remove.closest("li").remove();
+        filesChanged();
         return;
       }
       var button = event.target.closest && event.target.closest("[data-canned-pick]");
@@ -194,6 +195,7 @@
         insertAtCaret(area, text);
       }
       addCannedFiles(button);
+      filesChanged();
       var results = document.getElementById("canned-results");
       if (results) results.innerHTML = "";
       var search = document.getElementById("canned-q");
@@ -209,6 +211,11 @@
       area.selectionStart = area.selectionEnd = before.length + text.length;
       area.setAttribute("data-caret", area.selectionStart);
       area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    // The draft keeps the picked files too (the box's hx-trigger listens).
+    function filesChanged() {
+      var box = document.getElementById("reply-body");
+      if (box) box.dispatchEvent(new Event("canned-change"));
     }
     function addCannedFiles(button) {
       var list = document.getElementById("canned-files");
