@@ -227,19 +227,24 @@ def picked_files(agent: Agent, department_id: int, ids: Iterable[int]) -> list[C
             )
             % {"count": MAX_PICKED_FILES}
         )
-    if not wanted:
-        return []
-    found = {
-        f.pk: f
-        for f in CannedAttachment.objects.filter(
-            pk__in=wanted, reply__in=usable(agent, department_id)
-        )
-    }
+    found = usable_files(agent, department_id, wanted)
     if len(found) != len(wanted):
         raise ValidationError(
             _("A canned reply's file is no longer available: pick the canned reply again.")
         )
-    return [found[pk] for pk in wanted]
+    return found
+
+
+def usable_files(agent: Agent, department_id: int, ids: list[int]) -> list[CannedAttachment]:
+    """Those of the files with these (distinct) ids that are still the agent's to
+    pick here, in the order given; the others are left out."""
+    if not ids:
+        return []
+    found = {
+        f.pk: f
+        for f in CannedAttachment.objects.filter(pk__in=ids, reply__in=usable(agent, department_id))
+    }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def as_uploads(files: Iterable[CannedAttachment]) -> list[Upload]:

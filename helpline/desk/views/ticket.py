@@ -28,7 +28,6 @@ from django.views.decorators.http import require_POST, require_safe
 from helpline.accounts.customers import find_or_create_customer, is_agent_address
 from helpline.accounts.models import Agent, Customer
 from helpline.automation import canned
-from helpline.automation.models import CannedAttachment
 from helpline.desk import forms as desk_forms
 from helpline.desk import on_it, together
 from helpline.desk.models import Draft
@@ -528,9 +527,7 @@ def _canned_chips(
         elif draft is not None and draft.canned_files:
             # Those still the agent's to pick, whichever others are gone since.
             ids = desk_forms.IdListField(most=canned.MAX_PICKED_FILES).clean(draft.canned_files)
-            usable = canned.usable(agent, ticket.department_id)
-            found = {f.pk: f for f in CannedAttachment.objects.filter(pk__in=ids, reply__in=usable)}
-            return [found[i] for i in ids if i in found]
+            return canned.usable_files(agent, ticket.department_id, list(dict.fromkeys(ids)))
         else:
             return []
         return canned.picked_files(agent, ticket.department_id, ids)
