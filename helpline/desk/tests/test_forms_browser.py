@@ -119,6 +119,24 @@ def test_ctrl_enter_sends_the_reply_the_note_and_the_customers_reply(
         note.press("Meta+Enter")
     assert Entry.objects.filter(ticket=ticket, kind=EntryKind.NOTE).count() == 1
 
+    # Keys typed and sent before the editor next draws are sent too: the
+    # shortcut waits for the frame in which the editor fills the form's field.
+    page.get_by_role("tab", name="Internal note").click()
+    with page.expect_navigation():
+        page.evaluate(
+            """() => {
+          const editor = document.querySelector("#panel-note trix-editor");
+          editor.focus();
+          // As a keyboard types: Trix draws (and fills the field) at the next frame.
+          editor.dispatchEvent(new InputEvent("beforeinput", {inputType: "insertText",
+            data: "Typed fast, sent at once.", bubbles: true, cancelable: true}));
+          editor.dispatchEvent(new KeyboardEvent("keydown",
+            {key: "Enter", ctrlKey: true, bubbles: true, cancelable: true}));
+        }"""
+        )
+    expect(page.get_by_text("Typed fast, sent at once.")).to_be_visible()
+    assert Entry.objects.filter(ticket=ticket, kind=EntryKind.NOTE).count() == 2
+
     # An empty required box is not sent: the browser's own check stops it.
     page.get_by_label("Reply to the customer").press("Control+Enter")
     page.wait_for_timeout(300)

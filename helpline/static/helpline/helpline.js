@@ -64,7 +64,14 @@
       var form = target && target.closest ? target.closest("form[data-send-shortcut]") : null;
       if (!form) return;
       event.preventDefault();
-      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      // The rich editor copies its text into the form's field when it next draws
+      // (an animation frame): sending now could leave out the last keystrokes, or
+      // find a required box still empty and send nothing. So wait for that frame.
+      requestAnimationFrame(function () {
+        setTimeout(function () {
+          if (form.requestSubmit) form.requestSubmit(); else form.submit();
+        }, 0);
+      });
     });
   }
   // A text box with a limit says so as the limit nears, and when a paste was cut
