@@ -4,7 +4,8 @@ Django's `require_http_methods` and `require_POST` answer a wrong method with a
 bare 405 and no body: a person who reloads a page after a form, or opens a
 form's address from their history, saw a blank page. `FriendlyErrorsMiddleware`
 puts the site's page in that empty body, in the style of the desk or the portal
-(by path), and keeps the status and the `Allow` header. The API (under /api/)
+(by path), and keeps the status and the `Allow` header; at a ticket's action
+address it links to that ticket's page. The API (under /api/)
 keeps its own JSON errors ({detail, field}): its responses are never touched.
 
 `page(...)` renders an error page in the desk's or the portal's style; the
@@ -40,6 +41,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 
 from helpline.lib.access import is_agent, public
+from helpline.lib.landing import ticket_page
 
 # Where helpline/urls.py mounts the API; its answers are JSON, left alone.
 API_PREFIX = "/api/"
@@ -89,7 +91,14 @@ class FriendlyErrorsMiddleware:
             return response
         allowed = response.get("Allow", "")
         opens = "GET" in (method.strip() for method in allowed.split(","))
-        friendly = page(request, "405.html", 405, {"allowed": allowed, "opens": opens})
+        context: dict[str, Any] = {"allowed": allowed, "opens": opens}
+        # A ticket's action (a reply reloaded, its address opened again): the way
+        # back is that ticket's page, not only the home page. Whoever may not see
+        # the ticket learns nothing from the link: its page answers them 404.
+        found = None if opens else ticket_page(request.path)
+        if found is not None:
+            context["ticket_url"], context["ticket_number"] = found
+        friendly = page(request, "405.html", 405, context)
         if allowed:
             friendly["Allow"] = allowed
         return friendly

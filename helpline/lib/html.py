@@ -194,7 +194,11 @@ def _link_text(match: re.Match[str]) -> str:
 
 
 def _list_items(body: str) -> str:
-    """Each list item on a line of its own: "1. " in an ordered list, "- " else."""
+    """Each list item on a line of its own: "1. " in an ordered list, "- " else.
+    The end of a whole list ends a block, as a paragraph's does: the text after
+    it (the editor's next <div>, or none at all) starts a paragraph of its own,
+    never the last item's line. A list inside an item ends with no more than its
+    line: the outer list's next item follows on the next line."""
     counters: list[int | None] = []  # per open list: the next number, or None
 
     def item(match: re.Match[str]) -> str:
@@ -203,8 +207,8 @@ def _list_items(body: str) -> str:
             if closing:
                 if counters:
                     counters.pop()
-            else:
-                counters.append(1 if name == "ol" else None)
+                return "" if counters else "\n\n"
+            counters.append(1 if name == "ol" else None)
             return ""
         if closing:
             return ""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
 
 
 def opens_with_get(view: Callable[..., Any]) -> bool:
@@ -49,10 +49,27 @@ def landing(target: str, home: str) -> str:
         return target  # the not-found page says so, after signing in
     if opens_with_get(match.func):
         return target
+    page = _ticket_page(match)
+    return page[0] if page else home
+
+
+def ticket_page(path: str) -> tuple[str, str] | None:
+    """The page of the ticket a path acts on, and its number: the ticket's own
+    page for a ticket's action (`/desk/tickets/N/reply/` gives `/desk/tickets/N/`
+    and N), as `landing` finds it; None for any other path. The 405 page offers
+    it (helpline.lib.errorpages)."""
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        return None
+    return _ticket_page(match)
+
+
+def _ticket_page(match: ResolverMatch) -> tuple[str, str] | None:
     number = match.kwargs.get("number")
-    if number is not None and match.namespace:
-        try:
-            return reverse(f"{match.namespace}:ticket", kwargs={"number": number})
-        except NoReverseMatch:
-            pass
-    return home
+    if number is None or not match.namespace:
+        return None
+    try:
+        return reverse(f"{match.namespace}:ticket", kwargs={"number": number}), str(number)
+    except NoReverseMatch:
+        return None

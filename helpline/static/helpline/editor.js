@@ -135,9 +135,31 @@
     }
     if (format) format.value = "html";
     area.helplineEditor = {
+      // A canned reply's text where the cursor is, on lines of its own: a line
+      // break before it when the cursor follows text on its line, and after it
+      // when text follows the cursor there (it was glued on: "John DoeDraft").
+      // The document's string ends each block with "\n". Inserted as a string
+      // (its line breaks as the editor's): no block of its own to merge.
       insertText: function (text) {
-        editor.editor.insertHTML(textToHtml(text));
+        var trix = editor.editor;
+        var range = trix.getSelectedRange() || [0, 0];
+        var whole = trix.getDocument().toString();
+        var lines = text.replace(/\r\n?/g, "\n");
+        if (range[0] > 0 && whole.charAt(range[0] - 1) !== "\n") lines = "\n" + lines;
+        var end = range[0] + lines.length;
+        trix.setSelectedRange(range);
+        trix.insertString(lines);
+        if (whole.charAt(range[1]) && whole.charAt(range[1]) !== "\n") {
+          trix.setSelectedRange([end, end]);
+          trix.insertString("\n");
+        }
+        trix.setSelectedRange([end, end]);
         editor.focus();
+      },
+      // The box holds the editor's text as it is now (helpline.js, before the
+      // draft is sent as the page is left): Trix copies it on its next render.
+      sync: function () {
+        if (editor.editorController && editor.editorController.render) editor.editorController.render();
       }
     };
 
@@ -173,13 +195,60 @@
       return doc.innerHTML;
     }
 
-    // The toolbar's buttons are reached with Tab too (Trix takes them out of the
-    // tab order, leaving only its keyboard shortcuts). Its toolbar may be made
-    // before this runs or after (Trix defines its elements late): both ways.
-    function tabbableToolbar() {
-      if (!editor.toolbarElement) return;
+    // The toolbar is one stop on the keyboard's way (the ARIA toolbar pattern):
+    // Tab reaches one of its buttons, the last one used (Trix takes them all out
+    // of the tab order, leaving only its keyboard shortcuts); the arrow keys,
+    // Home and End move between them. A button Trix disables (Undo with nothing
+    // to undo) cannot hold the stop: the first enabled one takes it. Its
+    // toolbar may be made before this runs or after (Trix defines its elements
+    // late): both ways.
+    var current = null;  // the button in the tab order
+    function toolbarButtons() {
+      if (!editor.toolbarElement) return [];
+      return Array.prototype.filter.call(
+        editor.toolbarElement.querySelectorAll(".trix-button-row button.trix-button"),
+        function (b) { return !b.disabled; });
+    }
+    function rove(to) {
+      var buttons = toolbarButtons();
+      if (!buttons.length) return;
+      if (buttons.indexOf(to) === -1) to = buttons.indexOf(current) !== -1 ? current : buttons[0];
+      current = to;
       editor.toolbarElement.querySelectorAll("button.trix-button").forEach(function (b) {
-        b.tabIndex = 0;
+        b.tabIndex = b === to ? 0 : -1;
+      });
+    }
+    function tabbableToolbar() {
+      if (!editor.toolbarElement || editor.toolbarElement.dataset.roving) return;
+      var toolbar = editor.toolbarElement;
+      toolbar.dataset.roving = "1";
+      var row = toolbar.querySelector(".trix-button-row");
+      if (row) {
+        row.setAttribute("role", "toolbar");
+        row.setAttribute("aria-label", gettext("Formatting"));
+        row.setAttribute("aria-controls", editor.id);
+      }
+      rove(null);
+      toolbar.addEventListener("focusin", function (event) {
+        if (event.target.matches && event.target.matches(".trix-button-row button.trix-button")) rove(event.target);
+      });
+      toolbar.addEventListener("keydown", function (event) {
+        var buttons = toolbarButtons();
+        var at = buttons.indexOf(event.target);
+        if (at === -1 || event.altKey || event.ctrlKey || event.metaKey) return;
+        var to;
+        if (event.key === "ArrowRight") to = (at + 1) % buttons.length;
+        else if (event.key === "ArrowLeft") to = (at - 1 + buttons.length) % buttons.length;
+        else if (event.key === "Home") to = 0;
+        else if (event.key === "End") to = buttons.length - 1;
+        else return;
+        event.preventDefault();
+        rove(buttons[to]);
+        buttons[to].focus();
+      });
+      // Trix turns buttons on and off as the text and the selection change.
+      new MutationObserver(function () { rove(current); }).observe(toolbar, {
+        subtree: true, attributes: true, attributeFilter: ["disabled"]
       });
     }
     editor.addEventListener("trix-initialize", tabbableToolbar);

@@ -10,19 +10,42 @@
     }
   } catch (e) { /* no Intl: the server's time zone is used */ }
 
+  // Tabs (the ticket page's Reply and Internal note) follow the ARIA tabs
+  // pattern: only the selected tab is in the Tab order, so Tab goes on into its
+  // panel; the arrow keys (and Home, End) move to another tab and select it.
+  var TAB_MOVES = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
   function initTabs(root) {
     root.querySelectorAll("[role=tablist]").forEach(function (list) {
-      var tabs = list.querySelectorAll("[role=tab]");
-      tabs.forEach(function (tab) {
-        tab.addEventListener("click", function () {
-          tabs.forEach(function (t) {
-            var selected = t === tab;
-            t.setAttribute("aria-selected", selected ? "true" : "false");
-            var panel = document.getElementById(t.getAttribute("aria-controls"));
-            if (panel) panel.hidden = !selected;
-          });
+      var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+      function select(tab) {
+        tabs.forEach(function (t) {
+          var selected = t === tab;
+          t.setAttribute("aria-selected", selected ? "true" : "false");
+          t.tabIndex = selected ? 0 : -1;
+          var panel = document.getElementById(t.getAttribute("aria-controls"));
+          if (panel) panel.hidden = !selected;
         });
+      }
+      tabs.forEach(function (tab) {
+        tab.addEventListener("click", function () { select(tab); });
       });
+      list.addEventListener("keydown", function (event) {
+        var at = tabs.indexOf(event.target);
+        if (at === -1 || event.altKey || event.ctrlKey || event.metaKey) return;
+        var to;
+        if (event.key === "Home") to = 0;
+        else if (event.key === "End") to = tabs.length - 1;
+        else if (Object.prototype.hasOwnProperty.call(TAB_MOVES, event.key)) {
+          to = (at + TAB_MOVES[event.key] + tabs.length) % tabs.length;
+        } else return;
+        event.preventDefault();
+        select(tabs[to]);
+        tabs[to].focus();
+      });
+      // The page chose the selected tab (the one a form sent back is on).
+      var chosen = tabs.filter(function (t) { return t.getAttribute("aria-selected") === "true"; });
+      var current = chosen[0] || tabs[0];
+      tabs.forEach(function (t) { t.tabIndex = t === current ? 0 : -1; });
     });
   }
   // A priority's colour is data (set in the admin), and the Content-Security-Policy
@@ -62,7 +85,9 @@
       if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
       var target = event.target;
       var form = target && target.closest ? target.closest("form[data-send-shortcut]") : null;
-      if (!form) return;
+      // Not from a search box inside the form (the canned replies' search, and
+      // the buttons of what it found): Ctrl+Enter there is no "send".
+      if (!form || target.closest("input[type=search], .canned-picker")) return;
       event.preventDefault();
       // The rich editor copies its text into the form's field when it next draws
       // (an animation frame): sending now could leave out the last keystrokes, or
@@ -213,8 +238,10 @@
       var caret = area.getAttribute("data-caret");
       var at = caret === null ? area.value.length : Math.min(+caret, area.value.length);
       var before = area.value.slice(0, at);
+      var after = area.value.slice(at);
+      // Lines of its own: after the text before the cursor, before the text after it.
       if (before && !/\n$/.test(before)) text = "\n" + text;
-      area.value = before + text + area.value.slice(at);
+      area.value = before + text + (after && !/^\n/.test(after) ? "\n" : "") + after;
       area.selectionStart = area.selectionEnd = before.length + text.length;
       area.setAttribute("data-caret", area.selectionStart);
       area.dispatchEvent(new Event("input", { bubbles: true }));
@@ -258,6 +285,118 @@
       if (box && option) box.value = option.getAttribute("data-text") || "";
     });
   }
+  // A page sent in answer to a form (a reply refused because the ticket changed
+  // meanwhile) stands at the form's address (/desk/tickets/N/reply/), which
+  // answers no GET: reloading or bookmarking it led to a "cannot be opened this
+  // way" page. Such a page names its own address in data-page-url, and the
+  // address bar is set to it in place (no new history entry, nothing loaded).
+  function pageAddress() {
+    var page = document.querySelector("[data-page-url]");
+    if (!page || !window.history.replaceState) return;
+    var url = page.getAttribute("data-page-url") || "";
+    // A path of this site only ("//host" would be another one's).
+    if (!/^\/(?![\/\\])/.test(url) || window.location.pathname === url) return;
+    window.history.replaceState(window.history.state, "", url + window.location.hash);
+  }
+  // A reply or note box saves itself as a draft a moment after typing stops
+  // (htmx, 0.8 s after the last change; views.ticket._draft_attrs). Leaving the
+  // page within that moment (a reload, a link, closing the tab, switching apps
+  // on a phone) lost the last words. So a box whose last changes the server has
+  // not confirmed is sent once more as the page is left or hidden: fetch with
+  // keepalive (the request outlives the page) to the box's own address, with its
+  // fields and the form's CSRF token. A reload may read the drafts before that
+  // request is served, so the words are also kept in this tab's sessionStorage
+  // for KEPT_SECONDS; the page that opens next takes them if its box holds
+  // something else, and saves them. A form on its way (sent) keeps nothing: its
+  // answer discards the draft, which must not come back.
+  var KEPT_PREFIX = "helpline:draft:";
+  var KEPT_SECONDS = 30;
+  function isDraftBox(element) {
+    return !!(element && element.matches && element.matches("textarea[data-rich-editor][hx-post]"));
+  }
+  function keptKey(box) { return KEPT_PREFIX + box.getAttribute("hx-post"); }
+  // At the script's start, before the editor (editor.js) reads its box.
+  function takeKeptDrafts() {
+    var taken = [];
+    document.querySelectorAll("textarea[data-rich-editor][hx-post]").forEach(function (box) {
+      var kept = null;
+      try {
+        kept = JSON.parse(window.sessionStorage.getItem(keptKey(box)) || "null");
+        window.sessionStorage.removeItem(keptKey(box));
+      } catch (e) { return; }  // no storage (a private window's rules)
+      if (!kept || typeof kept.body !== "string" || !(Date.now() - kept.at < KEPT_SECONDS * 1000)) return;
+      if (kept.body === box.value) return;  // the save arrived first
+      box.value = kept.body;
+      taken.push(box);
+    });
+    return taken;
+  }
+  var keptDrafts = takeKeptDrafts();
+  function keepDraftsOnLeaving() {
+    var states = new Map();  // box: counts of its changes, sent, and confirmed saved
+    function state(box) {
+      if (!states.has(box)) states.set(box, { changes: 0, sending: 0, saved: 0 });
+      return states.get(box);
+    }
+    function forget(box) {
+      try { window.sessionStorage.removeItem(keptKey(box)); } catch (e) { /* none kept */ }
+    }
+    function changed(event) { if (isDraftBox(event.target)) state(event.target).changes += 1; }
+    document.addEventListener("input", changed);
+    document.addEventListener("canned-change", changed, true);  // a canned file picked or removed
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      var box = event.detail && event.detail.elt;
+      if (isDraftBox(box)) state(box).sending = state(box).changes;
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var box = event.detail && event.detail.elt;
+      if (!isDraftBox(box) || !event.detail.successful) return;
+      var seen = state(box);
+      seen.saved = Math.max(seen.saved, seen.sending);
+      if (seen.saved >= seen.changes) forget(box);
+    });
+    function send(box) {
+      var form = box.form;
+      if (!form || form.dataset.sending === "1") return;
+      var wanted = (box.getAttribute("hx-params") || "body").split(",").map(function (name) {
+        return name.trim();
+      });
+      var data = new FormData();
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string" && wanted.indexOf(name) !== -1) data.append(name, value);
+      });
+      var token = form.elements.namedItem("csrfmiddlewaretoken");
+      try {
+        window.sessionStorage.setItem(keptKey(box), JSON.stringify({ body: box.value, at: Date.now() }));
+      } catch (e) { /* full, or none: the request below still goes */ }
+      try {
+        window.fetch(box.getAttribute("hx-post"), {
+          method: "POST",
+          body: data,
+          keepalive: true,
+          credentials: "same-origin",
+          headers: token ? { "X-CSRFToken": token.value } : {}
+        }).then(function (response) { if (response.ok) forget(box); }, function () { /* kept above */ });
+      } catch (e) { /* over keepalive's size: kept above */ }
+    }
+    function leave() {
+      states.forEach(function (seen, box) {
+        if (seen.saved >= seen.changes) return;
+        if (box.helplineEditor && box.helplineEditor.sync) box.helplineEditor.sync();
+        send(box);
+        seen.saved = seen.changes;  // not again on the next hide, unless typed on
+      });
+    }
+    // beforeunload comes before a reload's request; pagehide and a hidden page
+    // cover the rest (a phone that never unloads, a tab closed).
+    window.addEventListener("beforeunload", leave);
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") leave();
+    });
+    // Words taken from the last page: saved as if typed just now.
+    keptDrafts.forEach(function (box) { box.dispatchEvent(new Event("input", { bubbles: true })); });
+  }
   // A button that destroys something asks first (its data-confirm says what).
   function confirmFirst() {
     document.addEventListener("click", function (event) {
@@ -290,7 +429,9 @@
       window.location.assign(button.getAttribute("formaction") + "?" + query.toString());
     }, true);
   }
+  pageAddress();
   document.addEventListener("DOMContentLoaded", function () {
+    keepDraftsOnLeaving();
     exportButtons();
     searchShortcut();
     cannedReplies();

@@ -2,12 +2,14 @@
 as the desk, the portal and the rating page show it, remote images as links, and
 its own inline pictures (`cid:`) shown from its files (helpline.lib.remote_images).
 `files` are the entry's (attachment, URL) pairs; `desk_files` makes them for the
-desk."""
+desk. `listed_files` leaves out of the list under a message the pictures its text
+shows."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import unquote
 
 from django import template
@@ -47,6 +49,19 @@ def in_text(attachment: Attachment, body: str) -> bool:
         return False
     wanted = content_key(attachment.content_id)
     return any(content_key(unquote(found)) == wanted for found in _CID.findall(body))
+
+
+@register.filter
+def listed_files(files: Iterable[Any], body: str) -> list[Any]:
+    """The files listed under an entry (attachments, or the portal's (attachment,
+    URL) pairs): all but the pictures its text shows in place (`message_body`
+    shows a `cid:` picture from its file when it is one). A picture pasted into a
+    reply, listed again below it, read as a second file."""
+    return [f for f in files if not _shown_in_text(f[0] if isinstance(f, tuple) else f, body)]
+
+
+def _shown_in_text(attachment: Attachment, body: str) -> bool:
+    return downloads.has_preview(attachment) and in_text(attachment, body)
 
 
 @register.filter
