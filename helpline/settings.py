@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "helpline.sla",
     "helpline.tickets",
     "helpline.automation",
+    "helpline.ticket_tasks",
+    "helpline.bulk",
     "helpline.worker",
     "helpline.notify",
     "helpline.search",
@@ -414,6 +416,8 @@ HELPLINE_PERIODIC_JOBS: dict[str, tuple[str, int] | tuple[str, int, str]] = {
     # The search index's pieces merged for fast reading: two seconds of short
     # transactions every ten minutes (a merge with nothing to do writes nothing).
     "search.compact": ("helpline.search.tasks.compact", 600),
+    # Bulk actions whose worker died or whose next run was lost go on; old ones go.
+    "bulk.resume": ("helpline.bulk.tasks.resume", 300, "helpline.bulk.runner.has_work"),
 }
 
 # --- Health endpoints (helpline.ops.health) ------------------------------------
@@ -536,6 +540,16 @@ HELPLINE_PDF_PREVIEW_SLOT_DIR = Path(
 # Signed customer links (ticket access without login) expire after this many days.
 HELPLINE_TICKET_LINK_MAX_AGE_DAYS = int(os.environ.get("HELPLINE_TICKET_LINK_DAYS", "30"))
 HELPLINE_QUEUE_PAGE_SIZE = 25
+
+# --- Bulk actions (helpline.bulk) ---------------------------------------------
+# The most tickets one bulk action takes ("select all matching" is cut there).
+HELPLINE_BULK_MAX = int(os.environ.get("HELPLINE_BULK_MAX", "10000"))
+# Up to this many, the action runs in the request (about a second); above, the worker.
+HELPLINE_BULK_INLINE = int(os.environ.get("HELPLINE_BULK_INLINE", "25"))
+# How many unfinished bulk actions one agent may have.
+HELPLINE_BULK_RUNNING = 3
+# Finished bulk actions (their per-ticket results) are kept this many days.
+HELPLINE_BULK_KEEP_DAYS = 30
 # API rate limits (helpline.api.throttles), counted in CACHES["limits"] per client
 # (failed authentications in CACHES["limits_strangers"])
 # address and per key or agent token; "N/s", "N/m", "N/h" or "N/d"; empty: no limit.

@@ -16,6 +16,7 @@ round-robin position and is the lock that keeps concurrent picks fair.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpline.calendar.spans import WeeklySpan
@@ -214,6 +216,15 @@ class Department(models.Model):
         return self.name
 
 
+def available(at: datetime | None = None) -> Q:
+    """Agents who are at work at `at` (default now): not on vacation, and not
+    away (or away only until a moment now past). Automatic assignment and
+    agents' alerts both take only these."""
+    at = at or timezone.now()
+    back = Q(away=False) | Q(away_until__isnull=False, away_until__lte=at)
+    return Q(is_on_vacation=False) & back
+
+
 class Agent(models.Model):
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user")
@@ -237,6 +248,12 @@ class Agent(models.Model):
         verbose_name=_("departments"),
     )
     is_on_vacation = models.BooleanField(default=False, verbose_name=_("on vacation"))
+    # The desk's "I'm away", the agent's own (an administrator's vacation flag
+    # above is another matter): away until this moment (empty: until they say
+    # they are back). Past it, the agent is back by itself: `available()` above,
+    # not a job that clears the flag.
+    away = models.BooleanField(default=False, verbose_name=_("away"))
+    away_until = models.DateTimeField(null=True, blank=True, verbose_name=_("away until"))
     signature = models.TextField(blank=True, verbose_name=_("signature"))
     timezone = models.CharField(
         max_length=64, blank=True, help_text=_("e.g. Europe/Berlin"), verbose_name=_("timezone")
@@ -267,6 +284,16 @@ class Agent(models.Model):
             self.user.is_staff = self.user.is_superuser = admin
             self.user.save(update_fields=["is_staff", "is_superuser"])
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_away(self) -> bool:
+        """Said away by the agent, and not back yet (see `available`)."""
+        return self.away and (self.away_until is None or self.away_until > timezone.now())
+
+    @property
+    def is_unavailable(self) -> bool:
+        """Away, or on vacation: what colleagues see beside the name."""
+        return self.is_on_vacation or self.is_away
 
     @property
     def name(self) -> str:

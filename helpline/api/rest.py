@@ -24,7 +24,7 @@ from ninja.responses import NinjaJSONEncoder
 from helpline.api.auth import MISSING
 from helpline.api.common import ApiError
 from helpline.api.inputs import BadInput, BodyTooLarge, check_json_shape
-from helpline.api.routers import actions, reference, reports, search, tickets
+from helpline.api.routers import actions, bulk, reference, reports, search, tickets
 from helpline.api.security import DENY
 from helpline.api.throttles import retry_after, too_many
 from helpline.tickets.lifecycle import LifecycleError
@@ -94,6 +94,7 @@ api.add_router("/v1/tickets", tickets.router)
 api.add_router("/v1/tickets", actions.router)
 api.add_router("/v1", reference.router)
 api.add_router("/v1", search.router)
+api.add_router("/v1", bulk.router)
 api.add_router("/v1/reports", reports.router)
 
 

@@ -184,6 +184,10 @@ class NoteForm(RichBodyForm):
     attachments = _attachments()
 
 
+def _agent_label(agent: Agent) -> str:
+    return _("%(name)s (away)") % {"name": agent.name} if agent.is_unavailable else agent.name
+
+
 class AssignForm(VersionedForm):
     agent = forms.ModelChoiceField(
         queryset=Agent.objects.none(), required=False, label=gettext_lazy("Agent"), empty_label="—"
@@ -206,6 +210,8 @@ class AssignForm(VersionedForm):
             .select_related("user")
             .distinct()
         )
+        # Who is away says so: an agent may still give them the ticket, knowingly.
+        self.fields["agent"].label_from_instance = _agent_label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -277,6 +283,12 @@ class ResolveForm(VersionedForm):
     explanation = forms.CharField(
         label=gettext_lazy("Resolution (the customer sees this)"),
         widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    # Shown on a parent with open child tickets (desk.linked): each child is
+    # resolved through the lifecycle with the same explanation.
+    children = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Also resolve its open child tickets with this explanation"),
     )
 
 

@@ -62,7 +62,9 @@ TOUCH_SECONDS = 60
 MARK = TicketAction.REPLY
 # The holder's own changes that end it; anybody's that end it.
 ENDED_BY_HOLDER = frozenset({EventKind.REPLIED, EventKind.RELEASED})
-ENDED_BY_ANYONE = frozenset({EventKind.RESOLVED, EventKind.CLOSED, EventKind.TRANSFERRED})
+ENDED_BY_ANYONE = frozenset(
+    {EventKind.RESOLVED, EventKind.CLOSED, EventKind.TRANSFERRED, EventKind.MERGED}
+)
 
 
 def fresh(now: datetime | None = None) -> Q:

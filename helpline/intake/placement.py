@@ -33,6 +33,9 @@ In order:
    closed ticket, a note: agents reopen tickets deliberately, not by mail);
    anybody else's mail on our thread becomes a system note marked as coming from a
    non-party, so a leaked thread id cannot make somebody a follower of the ticket.
+   Mail about a ticket merged since lands on the ticket it was merged into (the
+   lifecycle forwards what is written to a merged ticket), judged by the merged
+   ticket's people and tokens, which are what the mail answers.
 6. No ticket: an agent's mail is quarantined (agents do not open tickets for
    themselves by mail); anybody else's opens a new ticket, with the other people it
    was addressed to (To and Cc, not ours, not agents) as collaborators.
@@ -392,7 +395,9 @@ def _on_ticket(
     elif agent is not None and was_sent_to(
         agent.user.email, parsed.in_reply_to, " ".join(parsed.references)
     ):
-        placement = _agent_mail(ticket, agent, body, uploads, mailbox, source)
+        # An alert about a ticket merged since: the answer is for the survivor.
+        survivor = lifecycle.survivor_of(ticket)
+        placement = _agent_mail(survivor, agent, body, uploads, mailbox, source)
     elif agent is not None:
         # A From line can be forged, and customers know their ticket's thread ids:
         # mail acts as an agent only when it answers mail we sent to that agent.

@@ -51,7 +51,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from helpline.accounts.language import page_language, person_language
-from helpline.accounts.models import Agent, Customer, Department, Team
+from helpline.accounts.models import Agent, Customer, Department, Team, available
 from helpline.lib.html import html_to_text, text_to_html
 from helpline.lib.remote_images import block_remote_images
 from helpline.notify.addresses import is_own_address, own_addresses
@@ -155,9 +155,9 @@ def enqueue(ids: Sequence[int]) -> None:
 
 
 def _reachable(agents: Any) -> list[Agent]:
-    """Agents who can be alerted: active, not on vacation, with an address."""
+    """Agents who can be alerted: active, not away or on vacation, with an address."""
     return list(
-        agents.filter(user__is_active=True, is_on_vacation=False)
+        agents.filter(available(), user__is_active=True)
         .exclude(user__email="")
         .select_related("user")
         .distinct()

@@ -42,6 +42,7 @@ from helpline.lib.access import customer_only, public, signed_link
 from helpline.lib.html import text_to_html
 from helpline.lib.landing import landing
 from helpline.lib.ratelimit import per_address
+from helpline.portal import merged
 from helpline.portal.forms import (
     LoginForm,
     NewPasswordForm,
@@ -342,6 +343,8 @@ def _render_ticket(
             "files_dropped": files_dropped,
             "signed": bool(access.token),
             "ticket_url": access.url("ticket"),  # where the rating card returns to
+            # Linked and merged tickets (portal.merged).
+            **merged.context(ticket, access.customer, signed=bool(access.token)),
         },
         status=status,
     )
@@ -362,6 +365,9 @@ def _reply(request: HttpRequest, access: Access) -> HttpResponse:
         except LifecycleError as error:
             form.add_error(None, error.message)
         else:
+            if access.ticket.merged_into_id is not None:  # it went to the survivor
+                signed = bool(access.token)
+                return merged.replied(request, access.ticket, got, access.customer, signed=signed)
             if got.pk != access.ticket.pk:  # past the reopen window: a follow-up ticket
                 messages.success(
                     request,
@@ -440,7 +446,10 @@ def _file(request: HttpRequest, access: Access, attachment_id: int) -> HttpRespo
 @require_safe
 def ticket(request: HttpRequest, number: str) -> HttpResponse:
     access = _owned(request, number)
-    return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
+    if isinstance(access, HttpResponse):
+        return access
+    moved = merged.redirect_merged(request, access.ticket, access.customer, signed=False)
+    return moved or _render_ticket(request, access)
 
 
 @customer_only(refuse=_sign_in_to_see)
@@ -482,7 +491,10 @@ def signed_people(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def signed_ticket(request: HttpRequest, token: str) -> HttpResponse:
     access = _signed(request, token)
-    return access if isinstance(access, HttpResponse) else _render_ticket(request, access)
+    if isinstance(access, HttpResponse):
+        return access
+    moved = merged.redirect_merged(request, access.ticket, access.customer, signed=True)
+    return moved or _render_ticket(request, access)
 
 
 @signed_link

@@ -9,4 +9,5 @@ urlpatterns = [
     path("export.csv", views.report_csv, name="export"),
     path("queues/<slug:queue>/export.csv", views.queue_csv, name="queue_export"),
     path("search/export.csv", views.search_csv, name="search_export"),
+    path("selection/export.csv", views.selection_csv, name="selection_export"),
 ]

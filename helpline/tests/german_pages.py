@@ -36,6 +36,8 @@ from helpline.intake.models import Mailbox
 from helpline.intake.tests.helpers import mail
 from helpline.portal.accounts import confirmation_tokens
 from helpline.portal.views import OPENED_KEY
+from helpline.ticket_tasks.lifecycle import add_task
+from helpline.ticket_tasks.models import Task
 from helpline.tickets import lifecycle
 from helpline.tickets.demo import load_demo
 from helpline.tickets.links import rating_token, ticket_token
@@ -75,6 +77,8 @@ def build() -> Demo:
         protocol=Mailbox.Protocol.PIPE,
         authserv_ids="mx.helpline.test",
     )
+    # A task on it, John's (helpline.ticket_tasks): the ticket's card, the task pages.
+    add_task(ticket, actor=john, title="Neue Festplatte bestellen", agent=john)
     failed = b"Authentication-Results: mx.helpline.test; dmarc=fail header.from=example.com\r\n"
     ingest_message(failed + mail(subject=f"Re: [#{ticket.number}]"), mailbox=box)
     eve = make_agent("eve.enrolled", Role.AGENT, ticket.department).user
@@ -242,6 +246,10 @@ def _desk_ticket(demo: Demo) -> str:
     return f"/desk/tickets/{demo.ticket.number}/"
 
 
+def _desk_task(demo: Demo) -> str:
+    return f"/desk/tasks/{Task.objects.get(ticket=demo.ticket).pk}/"
+
+
 def _static(path: str) -> Path:
     return lambda demo: path
 
@@ -302,6 +310,9 @@ DESK: list[PageCase] = [
     PageCase("ticket with held mail", _desk_ticket, who="john"),
     PageCase("ticket as administrator", _desk_ticket, who="jane"),
     PageCase("reports", _static("/desk/reports/"), who="jane"),
+    PageCase("my tasks", _static("/desk/tasks/"), who="john"),
+    PageCase("task", _desk_task, who="john"),
+    PageCase("new task", lambda d: f"/desk/tasks/new/{d.ticket.number}/", who="john"),
     PageCase("profile", _static("/desk/profile/"), who="john"),
     PageCase("two-factor sign-in: off", _static("/desk/two-factor/"), who="john"),
     PageCase("two-factor sign-in: on", _static("/desk/two-factor/"), who="eve", prepare=_verified),

@@ -34,6 +34,7 @@ from helpline.intake.models import LedgerOutcome, Mailbox, ProcessedMessage, Qua
 from helpline.notify.models import MailKind, MailTemplate, OutboundMessage
 from helpline.notify.tests.helpers import fan_out_pending
 from helpline.sla.models import BusinessSchedule, EscalationLevel, EscalationPolicy, Holiday
+from helpline.ticket_tasks.models import TaskTemplate
 
 # Labels that are the same word in German as in English; anything else that comes
 # out in German as it is in English was not translated.
@@ -215,6 +216,7 @@ def rows(world: World) -> dict[type[models.Model], models.Model]:
     )
     Organization.objects.create(name="Acme")
     CannedReply.objects.create(title="Thanks", body_html="<p>Thank you.</p>")
+    TaskTemplate.objects.create(topic=world.topic, title="Order laptop", due_hours=48)
     found: dict[type[models.Model], models.Model] = {}
     for model in admin.site._registry:
         first = model._default_manager.order_by("pk").first()

@@ -370,6 +370,20 @@ class Ticket(models.Model):
         help_text=_("The earlier ticket this one continues (a reply after the reopen window)."),
         verbose_name=_("follows"),
     )
+    # Set while this ticket is merged into another (lifecycle.merging): it is then
+    # closed, read-only, and its number finds the survivor. No index of the foreign
+    # key's own (nearly every ticket is NULL): `ticket_merged_into` below holds only
+    # the merged ones.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="merged_here",
+        help_text=_("The ticket this one was merged into; its thread is there now."),
+        verbose_name=_("merged into"),
+    )
     extra = models.JSONField(
         default=dict, blank=True, help_text=_("Answers to topic fields."), verbose_name=_("extra")
     )
@@ -458,6 +472,13 @@ class Ticket(models.Model):
                 condition=models.Q(follows__isnull=False),
                 name="ticket_followups",
             ),
+            # The tickets merged into one (its page, the undo) and a merged
+            # number's survivor; only merged tickets are in it, as above.
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="ticket_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -524,6 +545,18 @@ class Entry(models.Model):
     # show it as the answer.
     is_resolution = models.BooleanField(default=False, verbose_name=_("is resolution"))
     created_at = models.DateTimeField(verbose_name=_("created at"))
+    # The ticket whose thread this entry was in before a merge moved it here
+    # (lifecycle.merging); undoing the merge moves back exactly these. NULL for
+    # every entry written on its own ticket.
+    merged_from = models.ForeignKey(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("merged from"),
+    )
 
     class Meta:
         verbose_name = _("entry")
@@ -532,6 +565,12 @@ class Entry(models.Model):
         indexes = [
             # The ticket page's thread, in order.
             models.Index(fields=["ticket", "created_at"], name="entry_ticket_created"),
+            # Undoing a merge: the entries it moved (only moved entries are in it).
+            models.Index(
+                fields=["merged_from"],
+                condition=models.Q(merged_from__isnull=False),
+                name="entry_merged_from",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -610,6 +649,13 @@ class EventKind(models.TextChoices):
     HELD = "held", _("Mail held for review")
     HELD_ACCEPTED = "held_accepted", _("Held mail accepted")
     HELD_DISMISSED = "held_dismissed", _("Held mail dismissed")
+    # Merging, linking and splitting (lifecycle.merging, lifecycle.linking).
+    MERGED = "merged", _("Merged into another ticket")
+    MERGED_IN = "merged_in", _("Another ticket merged in")
+    UNMERGED = "unmerged", _("Merge undone")
+    LINK_ADDED = "link_added", _("Link added")
+    LINK_REMOVED = "link_removed", _("Link removed")
+    SPLIT = "split", _("Message split off")
 
 
 class Event(models.Model):
@@ -646,6 +692,46 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_name}"
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    # `TicketLink.ticket` is the parent, `TicketLink.other` the child.
+    PARENT = "parent", _("Parent and child")
+
+
+class TicketLink(models.Model):
+    """Two tickets an agent linked (lifecycle.linking): related, or a parent and its
+    child (an outage and the reports of it). Shown on both tickets' pages.
+
+    At most one link joins two tickets, whichever way round (the lifecycle checks
+    both ways under both tickets' locks); a child has at most one parent (the
+    partial unique constraint), and no ticket is its own ancestor."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_from", verbose_name=_("ticket")
+    )
+    other = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_to", verbose_name=_("other ticket")
+    )
+    kind = models.CharField(max_length=10, choices=LinkKind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "other"], name="ticketlink_unique"),
+            models.UniqueConstraint(
+                fields=["other"], condition=Q(kind="parent"), name="ticketlink_one_parent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(ticket=models.F("other")), name="ticketlink_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.kind} #{self.other_id}"
 
 
 class QueueCount(models.Model):

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
@@ -21,6 +22,7 @@ from helpline.accounts.customers import customers_with_email, find_or_create_cus
 from helpline.accounts.models import Agent, Department
 from helpline.api import listing, throttles
 from helpline.api.common import (
+    TICKET_RELATIONS,
     TOPIC_RELATIONS,
     ApiError,
     caller_of,
@@ -317,11 +319,27 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 
 
 @router.get(
-    "/{number}", response={200: TicketDetailOut, **ERRORS}, auth=READ, summary="Get a ticket"
+    "/{number}",
+    response={200: TicketDetailOut, **ERRORS},
+    auth=READ,
+    url_name="ticket",
+    summary="Get a ticket",
 )
-def read_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
+def read_ticket(request: HttpRequest, number: str, response: HttpResponse) -> dict[str, Any]:
+    """A merged ticket's number answers the ticket it was merged into, when the
+    caller may read that one: the body is that ticket's (its `number` is not the
+    one asked for) and `Content-Location` names its URL. An answer rather than a
+    redirect: a client that follows no redirects, or drops its key on one, still
+    gets the conversation. A caller who may not read it gets the merged ticket
+    itself (closed, its thread moved)."""
     caller = caller_of(request)
     ticket = get_ticket(caller, number)
+    if ticket.merged_into_id is not None:
+        survivor = lifecycle.survivor_of(ticket)
+        rows = visible_tickets(caller).select_related(*TICKET_RELATIONS).filter(pk=survivor.pk)
+        if (found := rows.first()) is not None:
+            ticket = found
+            response["Content-Location"] = reverse("api:ticket", kwargs={"number": found.number})
     # Who is on it (the desk's "I'm on it"): agents' coordination, for agents only.
     marker = on_it.current(ticket) if caller.agent is not None else None
     held = None

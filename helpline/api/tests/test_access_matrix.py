@@ -56,6 +56,7 @@ from helpline.api.security import (
     keys,
     undeclared,
 )
+from helpline.bulk.models import BulkJob
 from helpline.conftest import World
 from helpline.sla.models import EscalationLevel, EscalationPolicy, SLAPlan
 from helpline.tickets import lifecycle
@@ -120,6 +121,13 @@ REST: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/{number}/sla-plan"): R_SUPERVISOR_WORK,
     ("GET", "/api/v1/customers"): R_CUSTOMER,
     ("GET", "/api/v1/search"): R_LIST,
+    # Bulk actions act as an agent (a note on Ken's ticket: any agent of Support
+    # may); Bob names a ticket he cannot see, which is no ticket to him (422). A
+    # job is read by its agent alone (Alice's here).
+    ("POST", "/api/v1/bulk"): "401 | 403 403 403 403 403 | 403 403 200 403 200 | 200 200 200 422",
+    ("GET", "/api/v1/bulk/{job_id}"): (
+        "401 | 403 403 403 403 403 | 403 403 200 403 200 | 200 404 404 404"
+    ),
     ("GET", "/api/v1/topics"): R_LOOKUP,
     ("GET", "/api/v1/statuses"): R_LOOKUP,
     ("GET", "/api/v1/priorities"): R_LOOKUP,
@@ -228,6 +236,13 @@ def rest_call(stage: Stage, method: str, route: str) -> Call:
     }
     path = route.replace("{attachment_id}", str(stage.attachment.pk))
     action = route.rsplit("/", 1)[1]
+    if route == "/api/v1/bulk":
+        return Call("POST", route, {"action": "note", "text": "Seen", "tickets": [number]})
+    if route == "/api/v1/bulk/{job_id}":
+        job, _new = BulkJob.objects.get_or_create(
+            agent=w.agent, action="close", defaults={"created_at": timezone.now()}
+        )
+        return Call("GET", route.replace("{job_id}", str(job.pk)))
     if method == "POST" and route == "/api/v1/tickets":
         body = {
             "email": "new@example.com",

@@ -47,6 +47,8 @@ OPENING = [
     "UPDATE tickets_queuecount",
     "INSERT tickets_entry",
     "INSERT tickets_event",
+    # The topic's task templates (helpline.ticket_tasks.topic_templates); none here.
+    "SELECT ticket_tasks_tasktemplate",
     "INSERT notify_mailbatch",  # the mail to come: one small row
     "INSERT search_pending",  # the ticket to index (helpline.search.staleness)
     "INSERT reports_dailyrollup",  # the reports' figures of the day (helpline.reports.rollups)
@@ -75,7 +77,7 @@ def statements(capture: Callable[..., Any], call: Callable[[], Any]) -> tuple[An
     return result, [_shape(q["sql"]) for q in queries.captured_queries]
 
 
-def test_opening_a_ticket_through_the_rest_api_runs_26_statements(
+def test_opening_a_ticket_through_the_rest_api_runs_27_statements(
     world: World, channel: Api, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     ticket = {"subject": "Invoice missing", "message": "Where?", "topic_id": world.topic.pk}
@@ -88,7 +90,7 @@ def test_opening_a_ticket_through_the_rest_api_runs_26_statements(
 
     assert response.status_code == 201, response.content
     assert shapes == BEFORE + OPENING, "\n".join(shapes)
-    assert len(shapes) == 26
+    assert len(shapes) == 27
     assert response.json()["customer"]["email"] == "rita@example.net"
     assert MailBatch.objects.count() == 2 and not OutboundMessage.objects.exists()
 
@@ -108,10 +110,10 @@ def test_a_returning_customer_costs_four_statements_less(
     # No organization lookup, no savepoint and INSERT for the customer.
     returning = OPENING[:2] + OPENING[6:]
     assert shapes == BEFORE + returning, "\n".join(shapes)
-    assert len(shapes) == 22
+    assert len(shapes) == 23
 
 
-def test_opening_a_ticket_through_the_osticket_endpoint_runs_26_statements(
+def test_opening_a_ticket_through_the_osticket_endpoint_runs_27_statements(
     world: World, client: Client, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     key = make_key(scopes=["tickets:create"])

@@ -290,9 +290,11 @@ def test_the_page_the_poll_and_a_draft_read_a_pinned_number_of_statements(
             lifecycle.add_collaborator(ticket, actor=world.agent, customer=follower)
     url = reverse("desk:ticket", args=[ticket.number])
     alice.get(url)  # caches warm (statuses, priorities: read once per process)
-    # 20, the topic's questions (answers form), the people who follow it (Cc) and
-    # who is on it ("I'm on it").
-    with django_assert_num_queries(23):
+    # 20, the topic's questions (answers form), the people who follow it (Cc),
+    # who is on it ("I'm on it"), its tasks (ticket_tasks), its linked tickets
+    # (desk.linked: one, both ways) and the organizations the customer's details
+    # may be given (desk.views.customer).
+    with django_assert_num_queries(26):
         alice.get(url)
     # The poll: the session, the agent, the ticket, whether its last "still here"
     # is fresh, the write when it is not (a fresh one after the drafts below),

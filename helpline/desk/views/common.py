@@ -16,20 +16,23 @@ from helpline.web.auth import current_agent
 def filter_options(agent: Agent) -> dict[str, list[Any]]:
     """The choices of the ticket lists' filters (the queues and the search
     results): the `desk/_select.html` lists."""
-    departments = (
-        Department.objects.all()
-        if agent.is_admin
-        else Department.objects.filter(pk__in=list(department_roles(agent)))
-    )
+    every = list(Department.objects.all())
+    if agent.is_admin:
+        departments = every
+    else:
+        roles = department_roles(agent)
+        departments = [d for d in every if d.pk in roles]
     return {
         # The departments the agent works in (an administrator: all), and their
         # topics. A ticket of another one assigned to them is still in "All
         # departments" and "All topics".
-        "departments": list(departments),
+        "departments": departments,
+        # Every department: where a ticket may be transferred (a bulk action).
+        "all_departments": every,
         "topics": list(
             HelpTopic.objects.all()
             if agent.is_admin
-            else HelpTopic.objects.filter(department__in=departments)
+            else HelpTopic.objects.filter(department_id__in=[d.pk for d in departments])
         ),
         "priorities": list(Priority.objects.all()),
         "statuses": list(Status.objects.all()),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from helpline.bulk.actions import offered
 from helpline.desk import on_it
 from helpline.desk.views.common import filter_options
 from helpline.tickets.queues import (
@@ -58,6 +59,12 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
         "options": filter_options(agent),
+        # The selection bar (desk/_bulk_bar.html): its actions, and the query of
+        # "every ticket that matches" (the queue, its filters and sort).
+        "bulk": True,
+        "actions": offered(agent),
+        "typed": {},
+        "matching_query": urlencode({"queue": queue, **page.filters, "sort": page.sort}),
     }
     template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=400 if error else 200)

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.models import Agent
+from helpline.desk.views.away import AwayForm
 from helpline.web.auth import agent_required, current_agent
 
 
@@ -50,13 +51,29 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=agent)
     if request.method == "POST":
         if not form.is_valid():
-            return render(
-                request, "desk/profile.html", {"form": form, "nav": "profile"}, status=400
-            )
+            return profile_page(request, form=form, status=400)
         form.save()
         # The confirmation in the language just chosen (this request began in the old).
         language = agent.language or translation.get_language_from_request(request)
         with translation.override(language):
             messages.success(request, _("Your profile is saved."))
         return redirect("desk:profile")
-    return render(request, "desk/profile.html", {"form": form, "nav": "profile"})
+    return profile_page(request, form=form)
+
+
+def profile_page(
+    request: HttpRequest,
+    *,
+    form: ProfileForm | None = None,
+    away_form: AwayForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The profile page: the agent's language and signature, and whether they are away."""
+    agent = current_agent(request)
+    context = {
+        "nav": "profile",
+        "form": form or ProfileForm(instance=agent),
+        "away_form": away_form or AwayForm(initial={"until": None}),
+        "agent": agent,
+    }
+    return render(request, "desk/profile.html", context, status=status)

@@ -29,8 +29,9 @@ from helpline.accounts.customers import find_or_create_customer, is_agent_addres
 from helpline.accounts.models import Agent, Customer
 from helpline.automation import canned
 from helpline.desk import forms as desk_forms
-from helpline.desk import on_it, together
+from helpline.desk import linked, on_it, together
 from helpline.desk.models import Draft
+from helpline.desk.views import customer as customer_edit
 from helpline.desk.views.common import get_attachment_for_agent, get_ticket_for_agent
 from helpline.desk.views.sla import sla_view
 from helpline.lib.html import text_to_html
@@ -176,12 +177,17 @@ def _edit(t: Ticket, a: Agent, d: Data) -> Ticket:
 
 
 def _resolve(t: Ticket, a: Agent, d: Data) -> Ticket:
-    return lifecycle.resolve(
+    ticket = lifecycle.resolve(
         t,
         actor=a,
         explanation_html=text_to_html(d["explanation"]),
         expected_version=d["version"],
     )
+    if d.get("children"):  # its open child tickets too, each through the lifecycle
+        d["children_resolved"] = lifecycle.resolve_children(
+            ticket, actor=a, explanation_html=text_to_html(d["explanation"])
+        )
+    return ticket
 
 
 def _close(t: Ticket, a: Agent, d: Data) -> Ticket:
@@ -255,6 +261,8 @@ class DeskAction:
     permission: TicketAction
     run: Callable[[Ticket, Agent, Data], Ticket]
     done: str | _StrPromise
+    # Adds messages of its own after `done`, from what `run` left in the data.
+    report: Callable[[HttpRequest, Data], None] | None = None
 
 
 # Said instead of "Reply sent." on the ticket of a customer without an address
@@ -305,7 +313,11 @@ ACTIONS: dict[str, DeskAction] = {
         desk_forms.AnswersForm, TicketAction.EDIT, _answers, gettext_lazy("Answers saved.")
     ),
     "resolve": DeskAction(
-        desk_forms.ResolveForm, TicketAction.RESOLVE, _resolve, gettext_lazy("Ticket resolved.")
+        desk_forms.ResolveForm,
+        TicketAction.RESOLVE,
+        _resolve,
+        gettext_lazy("Ticket resolved."),
+        report=linked.report_children,
     ),
     "close": DeskAction(
         desk_forms.CloseForm, TicketAction.CLOSE, _close, gettext_lazy("Ticket closed.")
@@ -335,6 +347,13 @@ ACTIONS: dict[str, DeskAction] = {
         _remove_person,
         gettext_lazy("They no longer follow the ticket."),
     ),
+    # The customer's own details (the customer panel's "Edit details").
+    "customer": DeskAction(
+        customer_edit.CustomerForm,
+        TicketAction.EDIT,
+        customer_edit.edit_customer,
+        gettext_lazy("The customer's details were saved."),
+    ),
     # Mail held for review: whoever may answer the customer decides about it.
     "accept_held": DeskAction(
         HeldForm,
@@ -359,7 +378,7 @@ def _make_form(name: str, ticket: Ticket, data: Any = None, files: Any = None) -
     elif name == "edit":
         kwargs["ticket"] = ticket
         kwargs["initial"].update(subject=ticket.subject, topic=ticket.topic_id)
-    elif name == "answers":
+    elif name in ("answers", "customer"):
         kwargs["ticket"] = ticket
     elif name == "priority":
         kwargs["initial"].update(priority=ticket.priority_id)
@@ -449,6 +468,8 @@ def render_ticket(
     )
     events = list(ticket.events.all())
     allowed = {name: can(agent, spec.permission, ticket) for name, spec in ACTIONS.items()}
+    if ticket.merged_into_id is not None:  # read-only: its survivor is worked on
+        allowed = dict.fromkeys(allowed, False)
     # Offered only where it would do something (its plan has a level not yet fired).
     allowed["escalate"] = allowed["escalate"] and lifecycle.can_escalate(ticket)
     forms_by_name = {
@@ -495,6 +516,8 @@ def render_ticket(
         # A form sent back loses its files (a browser cannot fill a file input).
         "files_dropped": request.method == "POST" and bool(request.FILES),
         **on_it.page_context(agent, ticket, marker, asked=on_it_asked),
+        # Merges, links and splits (desk.linked).
+        **linked.ticket_context(agent, ticket, events=events, bound=bound),
     }
     return render(request, "desk/ticket.html", context, status=status)
 
@@ -543,7 +566,19 @@ def _waiting(entry: Entry) -> bool:
 @agent_required
 @require_safe
 def ticket_view(request: HttpRequest, number: str) -> HttpResponse:
-    return render_ticket(request, get_ticket_for_agent(request, number))
+    ticket = get_ticket_for_agent(request, number)
+    # A merged ticket's number finds the ticket it was merged into; `?merged=show`
+    # shows the merged ticket itself (its undo).
+    if ticket.merged_into_id is not None and request.GET.get("merged") != "show":
+        survivor = linked.visible_survivor(current_agent(request), ticket)
+        if survivor is not None:
+            messages.info(
+                request,
+                gettext("Ticket #%(merged)s was merged into #%(survivor)s.")
+                % {"merged": ticket.number, "survivor": survivor.number},
+            )
+            return redirect("desk:ticket", number=survivor.number)
+    return render_ticket(request, ticket)
 
 
 @agent_required
@@ -578,6 +613,8 @@ def ticket_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         messages.success(request, REPLY_MAILED_TO_COPY if copied else REPLY_NOT_MAILED)
     else:
         messages.success(request, spec.done)
+    if spec.report is not None:
+        spec.report(request, form.cleaned_data)
     if not Ticket.objects.visible_to(agent).filter(pk=ticket.pk).exists():
         messages.info(
             request,

@@ -47,7 +47,9 @@ K = EventKind
 # The events the period figures read (one index range per kind).
 METRIC_KINDS = [K.CREATED, K.ASSIGNED, K.OVERDUE, K.RESOLVED, K.CLOSED, K.REOPENED, K.REPLIED]
 # The events that move a ticket in or out of the backlog.
-BACKLOG_KINDS = [K.CREATED, K.RESOLVED, K.CLOSED, K.REOPENED]
+# A merge takes an open ticket out of the backlog as a closing does; its undo
+# brings it back (lifecycle.merging: the merged ticket's events carry the status).
+BACKLOG_KINDS = [K.CREATED, K.RESOLVED, K.CLOSED, K.REOPENED, K.MERGED, K.UNMERGED]
 QUANTILES = {"p50": 0.5, "p90": 0.9}
 
 # The ticket column each grouping reads (the ticket's current value).
@@ -287,6 +289,8 @@ def backlog(
         When(kind=K.RESOLVED, then=Value(-1)),
         # Closed while open leaves the backlog; closed from Resolved had left already.
         When(Q(kind=K.CLOSED, old_status__in=open_statuses), then=Value(-1)),
+        When(Q(kind=K.MERGED, old_status__in=open_statuses), then=Value(-1)),
+        When(Q(kind=K.UNMERGED, new_status__in=open_statuses), then=Value(1)),
         default=Value(0),
     )
     day = Case(
@@ -299,7 +303,10 @@ def backlog(
     if group:
         keys["grp"] = ticket_key(group)
     rows = (
-        qs.alias(old_status=Cast(KeyTextTransform("old", "data"), BigIntegerField()))
+        qs.alias(
+            old_status=Cast(KeyTextTransform("old", "data"), BigIntegerField()),
+            new_status=Cast(KeyTextTransform("new", "data"), BigIntegerField()),
+        )
         .values(**keys)
         .annotate(
             moved=Sum(moves, filter=mine or None),

@@ -48,8 +48,10 @@ from helpline.accounts.models import Agent, Customer, Organization, Role, User
 from helpline.accounts.passwords import reset_tokens
 from helpline.api.tests.conftest import make_key, make_token
 from helpline.automation.models import CannedReply
+from helpline.bulk.models import BulkJob
 from helpline.conftest import World, make_agent, make_customer
 from helpline.desk.views.auth import PENDING_KEY
+from helpline.desk.views.bulk import TYPED as BULK_TYPED
 from helpline.desk.views.canned import CannedReplyForm
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience
@@ -59,6 +61,8 @@ from helpline.notify.tests.helpers import fan_out_pending
 from helpline.portal.accounts import confirmation_tokens
 from helpline.reports import views as report_views
 from helpline.tests.security.canaries import KEN_NAME, OLIVE_NAME
+from helpline.ticket_tasks import lifecycle as ticket_tasks
+from helpline.ticket_tasks.models import Task
 from helpline.tickets import lifecycle, queues
 from helpline.tickets.links import rating_token, ticket_token
 from helpline.tickets.models import Attachment, Event, EventKind, Ticket, TopicField
@@ -94,6 +98,8 @@ class Scene:
     sales_file: Attachment  # on `sales`
     public_pdf: Attachment  # on `support`, from Ken's message (previewed)
     note_pdf: Attachment  # on `support`, from Alice's internal note
+    support_task: Task  # on `support`, Alice's (internal: the note's canary)
+    sales_task: Task  # on `sales`, Bob's
     link: str  # Ken's signed link to `support`
     expired_link: str
     rating: str  # the rating link of `resolved`'s resolution
@@ -222,6 +228,13 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     sales = lifecycle.add_note(
         sales, actor=world.other_agent, body_html="<p>zzsalesnote Discount ok.</p>"
     )
+    # Tasks inside tickets are internal, as notes are: they carry the note's canary.
+    support_task = ticket_tasks.add_task(
+        support, actor=world.agent, title="zzsupportnote Order toner", agent=world.agent
+    )
+    sales_task = ticket_tasks.add_task(
+        sales, actor=world.other_agent, title="zzsalesnote Send the quote", agent=world.other_agent
+    )
     olive = world.open(
         "zzolivesubj Invoice",
         body_html="<p>zzolivemsg Please resend it.</p>",
@@ -267,6 +280,8 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
         sales_file=files["quote.txt"],
         public_pdf=files["report.pdf"],
         note_pdf=files["note.pdf"],
+        support_task=support_task,
+        sales_task=sales_task,
         link=ticket_token(support),
         expired_link=expired_link,
         rating=rating_token(resolution),
@@ -390,6 +405,50 @@ def _fresh_canned(owner: str | None) -> Kwargs:
     return kwargs
 
 
+def _task(name: str) -> Kwargs:
+    """A task of the scene ("support_task"), or one that does not exist."""
+    return lambda scene: {"pk": getattr(scene, name).pk if name != "missing" else MISSING_ID}
+
+
+def _task_action(name: str, action: str) -> Kwargs:
+    return lambda scene: {"pk": getattr(scene, name).pk, "action": action}
+
+
+def _task_cases() -> list[Case]:
+    """Tasks inside tickets: "My tasks" and its count, a ticket's new task, a
+    task's page, and each change on the Support task (an empty form: refused,
+    nothing changes)."""
+    from helpline.desk.views.tasks import ACTIONS as TASK_ACTIONS
+    from helpline.desk.views.tasks import NewTaskForm
+
+    post, both = ("POST",), ("GET", "POST")
+    return [
+        Case("desk:my_tasks", params=("page",)),
+        Case("desk:my_tasks_count"),
+        Case("desk:new_task", "support", _ticket("support"), both, fields=_fields(NewTaskForm)),
+        Case("desk:new_task", "sales", _ticket("sales"), both, fields=_fields(NewTaskForm)),
+        Case("desk:task", "support", _task("support_task")),
+        Case("desk:task", "sales", _task("sales_task")),
+        Case("desk:task", "missing", _task("missing")),
+        *(
+            Case(
+                "desk:task_action",
+                f"support, {name}",
+                _task_action("support_task", name),
+                post,
+                fields=_fields(spec.form),
+            )
+            for name, spec in TASK_ACTIONS.items()
+        ),
+        Case(
+            "desk:task_action",
+            "support, no such action",
+            _task_action("support_task", "nope"),
+            post,
+        ),
+    ]
+
+
 def _draft(ticket: str, kind: str) -> Kwargs:
     return lambda scene: {"number": getattr(scene, ticket).number, "kind": kind}
 
@@ -411,6 +470,22 @@ def _jump(scene: Scene) -> dict[str, Any]:
 
 def _search(scene: Scene) -> dict[str, Any]:
     return {"q": scene.support.number}
+
+
+def _matching(scene: Scene) -> dict[str, Any]:
+    return {"queue": "open"}
+
+
+def _bulk_job(scene: Scene) -> dict[str, Any]:
+    """A bulk action Alice asked for (made once, on first use)."""
+    job, _new = BulkJob.objects.get_or_create(
+        agent=scene.world.agent, action="close", defaults={"created_at": timezone.now()}
+    )
+    return {"pk": job.pk}
+
+
+# What the selection bar sends (desk/_bulk_bar.html): the job's and the export's.
+BULK_FIELDS = ("action", "t", "scope", "queue", "sort", "back", *BULK_TYPED, *queues.FILTERS)
 
 
 def _lookup(scene: Scene) -> dict[str, Any]:
@@ -497,6 +572,7 @@ def _web() -> list[Case]:
     from helpline.desk.forms import LoginForm as DeskLogin
     from helpline.desk.forms import NewTicketForm
     from helpline.desk.forms import ReplyForm as DeskReply
+    from helpline.desk.linked import LinkForm, MergeForm, SplitForm, UnlinkForm
     from helpline.desk.views.twofactor import CodeForm, ProofForm
     from helpline.feedback.forms import RatingForm
     from helpline.portal.forms import (
@@ -593,10 +669,17 @@ def _web() -> list[Case]:
         Case("desk:two_factor_codes", methods=both, fields=_fields(ProofForm)),
         Case("desk:two_factor_disable", methods=both, fields=code),
         Case("desk:profile", methods=both, fields=("language", "signature")),
+        Case("desk:away", methods=post, fields=("away", "until", "next")),
         Case("desk:queue", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("desk:queue", "closed", _queue("closed"), params=QUEUE_PARAMS),
         Case("desk:queue", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
         Case("desk:jump", query=_jump, params=("number",)),
+        # Bulk actions: an empty POST reaches the gate and the form (400: nothing
+        # ticked); a job's page is its agent's alone.
+        Case("desk:next_ticket", methods=post, fields=("take",)),
+        Case("desk:bulk_start", methods=post, fields=BULK_FIELDS),
+        Case("desk:bulk_matching", query=_matching, params=("queue", *queues.FILTERS)),
+        Case("desk:bulk_job", "Alice's", _bulk_job),
         Case("desk:search", query=_search, params=("q", "order", "cursor", *queues.FILTERS)),
         Case("desk:search_suggest", query=_search, params=("q",)),
         Case("desk:customer_lookup", query=_lookup, params=("lookup",)),
@@ -656,6 +739,15 @@ def _web() -> list[Case]:
         Case("desk:on_it", "sales", _ticket("sales"), methods=both, fields=("do",)),
         # Canned replies: picked on a ticket one may answer; managed by their owner,
         # Support's shared ones by its supervisor and the administrators.
+        # Merging, linking, splitting (desk.views.linking): the merge's preview for
+        # who sees the ticket; each change refuses an empty form.
+        Case("desk:merge_preview", "support", _ticket("support"), params=("into",)),
+        Case("desk:merge_preview", "sales", _ticket("sales"), params=("into",)),
+        Case("desk:merge", "support", _ticket("support"), post, fields=_fields(MergeForm)),
+        Case("desk:unmerge", "support", _ticket("support"), post),
+        Case("desk:link", "support", _ticket("support"), post, fields=_fields(LinkForm)),
+        Case("desk:unlink", "support", _ticket("support"), post, fields=_fields(UnlinkForm)),
+        Case("desk:split", "support", _ticket("support"), post, fields=_fields(SplitForm)),
         Case("desk:canned_pick", "support", _ticket("support"), params=("canned_q",)),
         Case("desk:canned_pick", "sales", _ticket("sales"), params=("canned_q",)),
         Case("desk:canned"),
@@ -676,6 +768,7 @@ def _web() -> list[Case]:
         ),
         Case("desk:canned_delete", "support shared", _fresh_canned(None), post),
         Case("desk:canned_delete", "alice's own", _fresh_canned("agent"), post),
+        *_task_cases(),
         # --- reports
         Case("reports:page", params=REPORT_PARAMS),
         Case("reports:data", params=REPORT_PARAMS),
@@ -683,6 +776,7 @@ def _web() -> list[Case]:
         Case("reports:queue_export", "open", _queue("open"), params=QUEUE_PARAMS),
         Case("reports:queue_export", "no such queue", _queue("nope"), params=QUEUE_PARAMS),
         Case("reports:search_export", query=_search, params=("q", *queues.FILTERS)),
+        Case("reports:selection_export", methods=post, fields=BULK_FIELDS),
         # --- rating links
         Case(
             "feedback:rate",
@@ -820,6 +914,10 @@ ADMIN_ROWS: dict[str, Callable[[World], object]] = {
         "sla.BusinessSchedule", name="Office", time_zone="Europe/Berlin"
     ),
     "sla.EscalationPolicy": lambda w: _create("sla.EscalationPolicy", name="Printers"),
+    # Inactive: a ticket the matrix opens on Printers gets no task from it.
+    "ticket_tasks.TaskTemplate": lambda w: _create(
+        "ticket_tasks.TaskTemplate", topic=w.topic, title="Check the toner", is_active=False
+    ),
     # A row an earlier version left: its function is no task any more.
     "django_tasks_database.DBTaskResult": lambda w: _create(
         "django_tasks_database.DBTaskResult",
@@ -1060,6 +1158,8 @@ def _api_kwargs(route: str) -> Kwargs:
             found["number"] = scene.support.number
         if "<attachment_id>" in route:
             found["attachment_id"] = scene.public_file.pk
+        if "<job_id>" in route:  # a bulk action: Alice's
+            found["job_id"] = _bulk_job(scene)["pk"]
         return found
 
     return kwargs

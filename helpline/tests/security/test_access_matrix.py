@@ -56,6 +56,7 @@ from django.test import Client
 from django.urls import reverse
 
 from helpline.conftest import World
+from helpline.desk.views.tasks import ACTIONS as TASK_ACTIONS
 from helpline.desk.views.ticket import ACTIONS
 from helpline.lib.access import Audience, routes
 from helpline.tests.security.canaries import CANARIES, KEN_NAME, OLIVE_NAME, forbidden, found
@@ -114,6 +115,7 @@ RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
 PROFILE = Redirect("desk:profile")
 CANNED = Redirect("desk:canned")
+UNASSIGNED = Redirect(lambda s: reverse("desk:queue", args=["unassigned"]))
 
 
 def set_password(name: str, user: str) -> Redirect:
@@ -214,6 +216,9 @@ TABLE: dict[tuple[str, str], Row] = {
     # Each agent's own profile; an empty form means "the browser's language".
     ("desk:profile", "GET"): AGENTS_ONLY,
     ("desk:profile", "POST"): row(DESK, DESK, DESK, *(PROFILE,) * 4),
+    ("desk:away", "GET"): NOT_POSTED,  # POST only
+    # The empty POST has no `away`: the profile page again, saying what is missing.
+    ("desk:away", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     ("desk:queue[open]", "GET"): AGENTS_ONLY,
     ("desk:queue[open]", "POST"): NOT_POSTED,
     ("desk:queue[closed]", "GET"): AGENTS_ONLY,
@@ -222,6 +227,16 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:queue[no such queue]", "POST"): NOT_POSTED,
     ("desk:jump", "GET"): row(DESK, DESK, DESK, SEARCH, SEARCH, SEARCH, SEARCH),
     ("desk:jump", "POST"): NOT_POSTED,
+    ("desk:next_ticket", "GET"): NOT_POSTED,  # POST only
+    # Without the button's `take` (the matrix's empty POST) nobody is given a
+    # ticket: the agent is sent to the unassigned queue.
+    ("desk:next_ticket", "POST"): row(DESK, DESK, DESK, *(UNASSIGNED,) * 4),
+    ("desk:bulk_start", "GET"): NOT_POSTED,  # POST only
+    ("desk:bulk_start", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:bulk_matching", "GET"): AGENTS_ONLY,
+    ("desk:bulk_matching", "POST"): NOT_POSTED,
+    ("desk:bulk_job[Alice's]", "GET"): row(DESK, DESK, DESK, 404, 200, 404, 404),
+    ("desk:bulk_job[Alice's]", "POST"): NOT_POSTED,
     # The Support ticket's number: its page for who may see it, else no results.
     ("desk:search", "GET"): row(DESK, DESK, DESK, 200, TICKET, TICKET, TICKET),
     ("desk:search", "POST"): NOT_POSTED,
@@ -288,6 +303,23 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:on_it[support]", "POST"): NO_AGENT,
     ("desk:on_it[sales]", "GET"): row(DESK, DESK, DESK, SALES_TICKET, 404, 404, SALES_TICKET),
     ("desk:on_it[sales]", "POST"): NO_AGENT,
+    # Merging, linking, splitting: the merge's preview (a page without a number
+    # typed) for who sees the ticket; an empty change is refused (a merge with no
+    # ticket to keep, an undo of a ticket that is not merged).
+    ("desk:merge_preview[support]", "GET"): SUPPORT_ONLY,
+    ("desk:merge_preview[support]", "POST"): NOT_POSTED,
+    ("desk:merge_preview[sales]", "GET"): SALES_ONLY,
+    ("desk:merge_preview[sales]", "POST"): NOT_POSTED,
+    ("desk:merge[support]", "GET"): NOT_POSTED,
+    ("desk:merge[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:unmerge[support]", "GET"): NOT_POSTED,
+    ("desk:unmerge[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:link[support]", "GET"): NOT_POSTED,
+    ("desk:link[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:unlink[support]", "GET"): NOT_POSTED,
+    ("desk:unlink[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:split[support]", "GET"): NOT_POSTED,
+    ("desk:split[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
     ("desk:canned_pick[support]", "GET"): SUPPORT_ONLY,
     ("desk:canned_pick[support]", "POST"): NOT_POSTED,
     ("desk:canned_pick[sales]", "GET"): SALES_ONLY,
@@ -305,6 +337,33 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:canned_delete[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, CANNED, CANNED),
     ("desk:canned_delete[alice's own]", "GET"): NOT_POSTED,
     ("desk:canned_delete[alice's own]", "POST"): row(DESK, DESK, DESK, 404, CANNED, 404, 404),
+    # Tasks inside tickets: each agent's own list and count; a ticket's new task
+    # for who may see the ticket; a task for who may see its ticket or works it
+    # (the Support task is Alice's). An empty form is shown again.
+    ("desk:my_tasks", "GET"): AGENTS_ONLY,
+    ("desk:my_tasks", "POST"): NOT_POSTED,
+    ("desk:my_tasks_count", "GET"): AGENTS_ONLY,
+    ("desk:my_tasks_count", "POST"): NOT_POSTED,
+    ("desk:new_task[support]", "GET"): SUPPORT_ONLY,
+    ("desk:new_task[support]", "POST"): row(DESK, DESK, DESK, 404, 400, 400, 400),
+    ("desk:new_task[sales]", "GET"): SALES_ONLY,
+    ("desk:new_task[sales]", "POST"): row(DESK, DESK, DESK, 400, 404, 404, 400),
+    ("desk:task[support]", "GET"): SUPPORT_ONLY,
+    ("desk:task[support]", "POST"): NOT_POSTED,
+    ("desk:task[sales]", "GET"): SALES_ONLY,
+    ("desk:task[sales]", "POST"): NOT_POSTED,
+    ("desk:task[missing]", "GET"): NO_AGENT,
+    ("desk:task[missing]", "POST"): NOT_POSTED,
+    **{
+        (f"desk:task_action[support, {name}]", method): answers
+        for name in TASK_ACTIONS
+        for method, answers in (
+            ("GET", NOT_POSTED),
+            ("POST", row(DESK, DESK, DESK, 404, 400, 400, 400)),
+        )
+    },
+    ("desk:task_action[support, no such action]", "GET"): NOT_POSTED,
+    ("desk:task_action[support, no such action]", "POST"): NO_AGENT,
     ("desk:action[support, due]", "GET"): NOT_POSTED,
     ("desk:action[support, due]", "POST"): row(DESK, DESK, DESK, 404, 400, TICKET, TICKET),
     ("desk:action[sales, reply]", "GET"): NOT_POSTED,
@@ -324,6 +383,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("reports:queue_export[no such queue]", "POST"): NOT_POSTED,
     ("reports:search_export", "GET"): AGENTS_ONLY,
     ("reports:search_export", "POST"): NOT_POSTED,
+    ("reports:selection_export", "GET"): NOT_POSTED,  # POST only
+    ("reports:selection_export", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
     # --- rating links: the signed link is the credential, whoever holds it
     ("feedback:rate[valid]", "GET"): everyone(200),
     ("feedback:rate[valid]", "POST"): everyone(200),  # no score chosen: asked again
@@ -555,6 +616,11 @@ POSITIVE: dict[Key, tuple[str, ...]] = {
         admin=EVERY_LIST,
     ),
     **shown("desk:queue[closed]", "GET", agent=(SUBJECTS["resolved"],)),
+    # Each agent's own tasks (internal: the canary of the ticket's note), with
+    # their ticket's subject.
+    **shown("desk:my_tasks", "GET", agent=("zzsupportnote", SUBJECTS["support"])),
+    **shown("desk:my_tasks", "GET", other_department=("zzsalesnote", SUBJECTS["sales"])),
+    **shown("desk:task[support]", "GET", supervisor=("zzsupportnote", SUBJECTS["support"])),
     **shown(
         "desk:ticket[support]",
         "GET",

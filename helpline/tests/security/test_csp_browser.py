@@ -142,7 +142,7 @@ def test_the_desk_in_normal_use_breaks_no_rule(
     # The priority colour arrives through the CSSOM (helpline.js), not a style
     # attribute: on the page as served and on rows htmx swaps in.
     assert_red_dot()
-    page.get_by_label("Priority").select_option(label="Emergency")
+    page.locator("#f-priority").select_option(label="Emergency")
     expect(page).to_have_url(re.compile(r"priority="))
     expect(page.locator("#queue tbody tr")).to_have_count(1)
     assert_red_dot()

@@ -18,10 +18,11 @@ through the registry in `hooks`, never by being imported from here.
 Modules: `core` (errors, locking, the change recorder), `opening`, `hooks`,
 `assignment` (by a person), `auto_assignment` (by the department's or team's
 mode), `status`, `thread`, `held`, `clock`, `escalation`, `sweep` (the clock's
-batch path), `rating`.
+batch path), `rating`, `merging` (merge and its undo), `linking` (links, a
+parent's children, splitting a message off), `people` (the customer's details).
 """
 
-from helpline.tickets.lifecycle.assignment import assign, claim, release, transfer
+from helpline.tickets.lifecycle.assignment import assign, claim, claim_next, release, transfer
 from helpline.tickets.lifecycle.clock import plan_for, set_due, set_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
@@ -47,7 +48,17 @@ from helpline.tickets.lifecycle.escalation import (
     sla_tick,
 )
 from helpline.tickets.lifecycle.held import accept_held, dismiss_held, hold_reply, reply_author
+from helpline.tickets.lifecycle.linking import (
+    ChildrenResolved,
+    link,
+    open_children,
+    resolve_children,
+    split,
+    unlink,
+)
+from helpline.tickets.lifecycle.merging import merge, survivor_of, undo_blocker, unmerge
 from helpline.tickets.lifecycle.opening import NewTicket, open_ticket
+from helpline.tickets.lifecycle.people import edit_customer
 from helpline.tickets.lifecycle.rating import rate
 from helpline.tickets.lifecycle.status import (
     change_priority,
@@ -73,6 +84,7 @@ __all__ = [
     "Actor",
     "Body",
     "ChangedMeanwhile",
+    "ChildrenResolved",
     "Conflict",
     "LifecycleError",
     "NewTicket",
@@ -90,16 +102,21 @@ __all__ = [
     "change_status",
     "changed_by_others",
     "claim",
+    "claim_next",
     "close",
     "customer_reply",
     "dismiss_held",
     "due_for_sweep",
     "edit",
+    "edit_customer",
     "escalate",
     "events_committed",
     "events_recorded",
     "hold_reply",
     "is_party",
+    "link",
+    "merge",
+    "open_children",
     "open_ticket",
     "plan_for",
     "postpone_alarm",
@@ -112,10 +129,16 @@ __all__ = [
     "reply",
     "reply_author",
     "resolve",
+    "resolve_children",
     "set_answers",
     "set_due",
     "set_plan",
     "sla_tick",
     "sla_tick_many",
+    "split",
+    "survivor_of",
     "transfer",
+    "undo_blocker",
+    "unlink",
+    "unmerge",
 ]

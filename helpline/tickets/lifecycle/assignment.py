@@ -5,6 +5,8 @@ assignment, an escalation level). Who automatic assignment picks is decided in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,7 @@ from helpline.tickets.lifecycle.clock import follow_plan
 from helpline.tickets.lifecycle.core import (
     Actor,
     Change,
+    LifecycleError,
     NotAllowed,
     Refused,
     lock_ticket,
@@ -92,6 +95,21 @@ def assign(
 
 def claim(ticket: Ticket, *, actor: Agent, expected_version: int | None = None) -> Ticket:
     return assign(ticket, actor=actor, agent=actor, expected_version=expected_version)
+
+
+def claim_next(candidates: Iterable[Ticket], *, actor: Agent) -> Ticket | None:
+    """The first of `candidates` (in the caller's order: the unassigned queue by
+    due time) that `actor` claims, or None. Each is claimed at the version it was
+    read at, so of two agents who press "Next ticket" at once, one claims it and
+    the other's claim is refused as a conflict (the conditional UPDATE of
+    `lock_ticket`) and goes on to the next: nobody gets a ticket twice. A ticket
+    the agent may not claim, or one gone to somebody meanwhile, is passed over."""
+    for ticket in candidates:
+        try:
+            return claim(ticket, actor=actor, expected_version=ticket.version)
+        except LifecycleError:
+            continue
+    return None
 
 
 def release(

@@ -60,7 +60,14 @@ from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 
 from helpline.accounts.availability import is_working
-from helpline.accounts.models import Agent, AssignmentCursor, AssignmentMode, Department, Team
+from helpline.accounts.models import (
+    Agent,
+    AssignmentCursor,
+    AssignmentMode,
+    Department,
+    Team,
+    available,
+)
 from helpline.tickets.lifecycle.assignment import system_assign
 from helpline.tickets.lifecycle.core import Change
 from helpline.tickets.models import EventKind, State, Ticket
@@ -84,10 +91,9 @@ def scope_of(department: Department, team: Team | None) -> str:
 
 
 def _candidates(department: Department, team: Team | None) -> QuerySet[Agent]:
-    """Agents who pass the row-level tests (active, not on vacation, access, team)."""
-    agents = Agent.objects.filter(
-        user__is_active=True, is_on_vacation=False, access__department=department
-    )
+    """Agents who pass the row-level tests (active, not away or on vacation,
+    access, team)."""
+    agents = Agent.objects.filter(available(), user__is_active=True, access__department=department)
     if team is not None:
         agents = agents.filter(teams=team)
     # Shifts in the same go, so checking the schedules of many agents is one query.

@@ -138,8 +138,16 @@ def require_agent(actor: Actor, action: TicketAction, ticket: Ticket) -> Agent:
 
 
 def refuse_archived(ticket: Ticket) -> None:
+    """Archived tickets are read-only, and so is a merged one: what is written to it
+    goes to its survivor (merging.lock_receiving), the rest is refused here."""
     if ticket.state == State.ARCHIVED:
         raise Refused(_("Archived tickets cannot be changed."))
+    if ticket.merged_into_id is not None:
+        survivor = Ticket.objects.filter(pk=ticket.merged_into_id).values_list("number", flat=True)
+        raise Refused(
+            _("This ticket was merged into #%(number)s: work on that one, or undo the merge.")
+            % {"number": survivor.first() or "?"}
+        )
 
 
 def status_for(purpose: StatusPurpose) -> Status:

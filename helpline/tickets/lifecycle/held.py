@@ -47,6 +47,7 @@ from helpline.tickets.lifecycle.core import (
     require_agent,
     write_events,
 )
+from helpline.tickets.lifecycle.merging import lock_receiving
 from helpline.tickets.lifecycle.thread import customer_reply, is_party
 from helpline.tickets.models import (
     Collaborator,
@@ -94,7 +95,7 @@ def hold_reply(
     sender = f"{sender_name} <{sender_email}>" if sender_name else sender_email
     prepared = prepare_body(_heading(sender, reasons, detail) + body, uploads)
     with transaction.atomic():
-        ticket = lock_ticket(ticket, None)
+        ticket = lock_receiving(ticket)  # a merged ticket's survivor takes it
         refuse_archived(ticket)
         change = Change(ticket, None)
         note = add_entry(

@@ -1,4 +1,5 @@
-"""Where higher layers plug into the lifecycle: the opening rules.
+"""Where higher layers plug into the lifecycle: the opening rules, and the closing
+guards (at the end of this module).
 
 The lifecycle is the core; the routing rules (helpline.automation) sit above it
 and must not be imported by it. So the lifecycle says here what a rule sees (an
@@ -35,6 +36,7 @@ from typing import Any, Protocol
 from helpline.accounts.models import Agent, Customer, Department, Team
 from helpline.lib.html import SafeHTML
 from helpline.sla.models import SLAPlan
+from helpline.tickets.lifecycle.core import Refused
 from helpline.tickets.models import HelpTopic, Priority, Status, Ticket
 
 
@@ -138,3 +140,33 @@ def run_opening_rules(draft: OpeningDraft) -> RuleOutcome:
             combined.reject_reason = answer.reject_reason
             break
     return combined
+
+
+# --- closing guards -----------------------------------------------------------------
+# Why a ticket may not be resolved or closed now, from an app above the lifecycle
+# (helpline.ticket_tasks: its open tasks). `resolve` and `close` call
+# `refuse_closing` inside their transaction, after the ticket's row is locked and
+# the transition is checked, so every channel (desk, API, mail, bulk actions,
+# auto-close) is refused the same way. A guard gets the locked ticket and answers
+# a sentence for the person who asked, or None; it may read, never write.
+
+
+class ClosingGuard(Protocol):
+    def __call__(self, ticket: Ticket) -> str | None: ...
+
+
+# Filled by the apps above the lifecycle in their AppConfig.ready().
+closing_guards: list[ClosingGuard] = []
+
+
+def register_closing_guard(guard: ClosingGuard) -> None:
+    """Add `guard` to the registry once (ready() may run again, in tests)."""
+    if guard not in closing_guards:
+        closing_guards.append(guard)
+
+
+def refuse_closing(ticket: Ticket) -> None:
+    """Raise `Refused` with the first registered guard's reason, if any has one."""
+    for guard in list(closing_guards):
+        if (reason := guard(ticket)) is not None:
+            raise Refused(reason)

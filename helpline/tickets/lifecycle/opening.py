@@ -59,6 +59,7 @@ from helpline.tickets.lifecycle.core import (
 from helpline.tickets.lifecycle.hooks import OpeningDraft, RuleOutcome, run_opening_rules
 from helpline.tickets.lifecycle.status import refuse_foreign_topic
 from helpline.tickets.models import (
+    Attachment,
     Collaborator,
     Entry,
     EntryKind,
@@ -124,7 +125,9 @@ class NewTicket:
     where the mail came in (the rules read them), and `follows` the ended ticket a
     late reply continues. `autorespond=False` asks for no autoresponse (osTicket's
     `autorespond: false`). `phone` is the number given with the ticket, kept on it
-    (Ticket.contact_phone)."""
+    (Ticket.contact_phone). `first_entry` is a message of another ticket that
+    becomes this one's first, moved with its author, time and files instead of a
+    new one written from `body_html` (a message split off: lifecycle.linking)."""
 
     customer: Customer
     subject: str
@@ -143,6 +146,7 @@ class NewTicket:
     recipients: Sequence[str] = ()
     phone: str = ""
     follows: Ticket | None = None
+    first_entry: Entry | None = None
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,12 @@ def _write_ticket(
     if ticket.sla_paused_at is not None:  # a rule opened it in a pausing status
         record_pause(ticket, now)
     add_to_count(queue_bucket(ticket), +1)
+    if new.first_entry is not None:  # split off another ticket: it moves here
+        entry = new.first_entry
+        Attachment.objects.filter(entry=entry).update(ticket=ticket)
+        Entry.objects.filter(pk=entry.pk).update(ticket=ticket)
+        entry.ticket = ticket
+        return ticket, entry
     # The first message is the customer's account of the problem, even when an
     # agent typed it during a phone call; the event records who opened it.
     entry = add_entry(

@@ -33,6 +33,7 @@ from helpline.tickets.lifecycle.core import (
     require_agent,
     status_for,
 )
+from helpline.tickets.lifecycle.hooks import refuse_closing
 from helpline.tickets.models import (
     EntryKind,
     EventKind,
@@ -244,6 +245,7 @@ def resolve(
         require_agent(actor, TicketAction.RESOLVE, ticket)
         if not ticket.is_open:
             raise Refused(_("Only open tickets can be resolved."))
+        refuse_closing(ticket)  # the registered guards (hooks): open tasks
         status = status_for(StatusPurpose.RESOLVED)
         change = Change(ticket, actor)
         entry = add_entry(
@@ -299,6 +301,7 @@ def close(
         refuse_archived(ticket)
         if not ticket.is_open and not ticket.is_resolved:
             raise Refused(_("Only open or resolved tickets can be closed."))
+        refuse_closing(ticket)  # the registered guards (hooks): open tasks
         change = Change(ticket, actor)
         change.event(
             EventKind.CLOSED,
@@ -362,6 +365,7 @@ def reopen(
                 if ticket.is_open
                 else _("Archived tickets cannot be reopened.")
             )
+        refuse_archived(ticket)  # a merged ticket: its survivor is the one to reopen
         change = Change(ticket, actor)
         apply_reopen(change, status_for(StatusPurpose.NEW), reason=reason)
         return change.save()

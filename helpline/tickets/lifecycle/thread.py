@@ -27,6 +27,7 @@ from helpline.tickets.lifecycle.core import (
     require_agent,
     status_for,
 )
+from helpline.tickets.lifecycle.merging import lock_receiving
 from helpline.tickets.lifecycle.status import apply_reopen, move_status
 from helpline.tickets.models import (
     Collaborator,
@@ -124,7 +125,7 @@ def add_note(
     (actor None) writes notes too, e.g. a bounce attached to its ticket."""
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
-        ticket = lock_ticket(ticket, None)
+        ticket = lock_receiving(ticket)  # a merged ticket's survivor takes it
         if actor is not None:
             require_agent(actor, TicketAction.NOTE, ticket)
         refuse_archived(ticket)
@@ -211,10 +212,12 @@ def customer_reply(
     """The customer writes on their ticket. On a resolved or closed ticket this
     reopens it: back to the "new" status, counted in reopen_count. After the
     department's reopen window the message opens a new ticket instead, linked to
-    the old one (`follows`). Returns the ticket that received the message."""
+    the old one (`follows`). On a merged ticket the message goes to the ticket it
+    was merged into. Returns the ticket that received the message."""
     body = prepare_body(body_html, uploads)  # before the transaction: see core
     with transaction.atomic():
-        ticket = lock_ticket(ticket, None)
+        # A merged ticket's survivor takes the message (the customer follows it).
+        ticket = lock_receiving(ticket)
         if not isinstance(actor, Customer) or not is_party(actor, ticket):
             raise NotAllowed(_("You can only write on your own tickets."))
         if ticket.state == State.ARCHIVED:

@@ -1,0 +1,1 @@
+"""Bulk actions: one change applied to many tickets, ticket by ticket, through the lifecycle."""
