@@ -227,6 +227,30 @@ def test_a_sent_reply_leaves_no_draft_behind(
     expect(page.get_by_role("textbox", name="Reply to the customer")).to_have_text("")
 
 
+def test_a_copy_kept_from_an_earlier_leave_does_not_bring_a_sent_reply_back(
+    context: BrowserContext, world: World, live_server: Any
+) -> None:
+    """A copy kept in the tab when the page was hidden and its save failed (here
+    a 413) is dropped when the form is sent: the next page must not put the old
+    words back into the box."""
+    ticket = world.open("The screen flickers")
+    page = ticket_page(context, live_server, world, ticket)
+    page.route("**/draft/reply/", lambda route: route.fulfill(status=413, body="too long"))
+    editor = page.get_by_role("textbox", name="Reply to the customer")
+    editor.click()
+    page.keyboard.type("Old words")
+    page.evaluate("() => window.dispatchEvent(new Event('pagehide'))")  # hidden: kept
+    page.wait_for_timeout(300)
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Fixed now")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send reply").click()
+    page.wait_for_load_state()
+    expect(page.locator(".thread")).to_contain_text("Fixed now")
+    page.wait_for_timeout(300)
+    expect(page.get_by_role("textbox", name="Reply to the customer")).to_have_text("")
+
+
 # --- 5: the address of a refused form -------------------------------------------------------
 
 

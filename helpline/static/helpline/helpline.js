@@ -387,6 +387,18 @@
         seen.saved = seen.changes;  // not again on the next hide, unless typed on
       });
     }
+    // A form sent: its boxes' words go with it, and its answer discards the
+    // draft. Nothing of them is kept or sent again on leaving (a copy kept from
+    // an earlier hide would otherwise bring the sent text back on the next page).
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement)) return;
+      form.querySelectorAll("textarea[data-rich-editor][hx-post]").forEach(function (box) {
+        forget(box);
+        var seen = state(box);
+        seen.saved = seen.changes;
+      });
+    });
     // beforeunload comes before a reload's request; pagehide and a hidden page
     // cover the rest (a phone that never unloads, a tab closed).
     window.addEventListener("beforeunload", leave);

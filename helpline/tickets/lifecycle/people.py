@@ -28,13 +28,14 @@ from helpline.accounts.models import Customer, Organization
 from helpline.tickets.lifecycle.core import (
     Actor,
     Change,
+    NotAllowed,
     Refused,
     lock_ticket,
     refuse_archived,
     require_agent,
 )
 from helpline.tickets.models import EventKind, Ticket
-from helpline.tickets.permissions import TicketAction
+from helpline.tickets.permissions import TicketAction, visibility_filter
 
 NAME_LENGTH = Customer._meta.get_field("name").max_length or 200
 PHONE_LENGTH = Customer._meta.get_field("phone").max_length or 40
@@ -69,7 +70,7 @@ def edit_customer(
         raise Refused(_("The name or the phone number is too long."))
     with transaction.atomic():
         ticket = lock_ticket(ticket, expected_version)
-        require_agent(actor, TicketAction.EDIT, ticket)
+        agent = require_agent(actor, TicketAction.EDIT, ticket)
         refuse_archived(ticket)
         # Read again, locked, inside the transaction: of two agents editing the
         # same customer from two of their tickets, the second's events name what
@@ -95,6 +96,17 @@ def edit_customer(
             customer.organization = organization
             fields.append("organization")
         if email and email.lower() != customer.email.lower():
+            # Whoever holds the address may sign in on the portal as this
+            # customer, get and answer mail on all their tickets: only an agent
+            # who can see every one of them may give it.
+            hidden = Ticket.objects.filter(customer=customer)
+            if not agent.is_admin and hidden.exclude(visibility_filter(agent)).exists():
+                raise NotAllowed(
+                    _(
+                        "This customer has tickets in departments you cannot see: ask an "
+                        "administrator to add their email address."
+                    )
+                )
             _check_new_address(customer, email)
             change.event(EventKind.EDITED, field="customer_email", old="", new=email)
             customer.email = email

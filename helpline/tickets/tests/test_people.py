@@ -96,6 +96,42 @@ def test_a_caller_without_an_address_is_given_one(world: World) -> None:
     ]
 
 
+def test_an_address_is_given_only_by_an_agent_who_sees_all_the_callers_tickets(
+    world: World,
+) -> None:
+    """Whoever holds the address would sign in as the caller and get, and answer,
+    all their tickets: a Support agent may not open that door to a Sales ticket."""
+    ticket = caller(world)
+    world.open(
+        "Price list",
+        customer=ticket.customer,
+        topic=world.sales_topic,
+        actor=world.admin,
+        source=Source.PHONE,
+    )
+
+    with refused(ticket, NotAllowed, match="departments you cannot see"):
+        lifecycle.edit_customer(
+            ticket,
+            actor=world.agent,
+            name="Walter Walkin",
+            phone="555-0100",
+            organization=None,
+            email="mine@example.com",
+        )
+    assert Customer.objects.get(pk=ticket.customer_id).email == ""
+    # Name and phone stay the Support agent's to correct; the admin may add the address.
+    lifecycle.edit_customer(
+        ticket,
+        actor=world.admin,
+        name="Walter Walkin",
+        phone="555-0100",
+        organization=None,
+        email="walter@example.com",
+    )
+    assert Customer.objects.get(pk=ticket.customer_id).email == "walter@example.com"
+
+
 @pytest.mark.parametrize("address", ["ken@example.com", "KEN@example.com"])
 def test_an_address_another_customer_has_is_refused(world: World, address: str) -> None:
     ticket = caller(world)
