@@ -28,6 +28,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
+from ninja.responses import Status as Answer
 from pydantic import Field
 
 from helpline.api.common import TICKET_NUMBER, ApiError, agent_of
@@ -178,7 +179,7 @@ def _out(
     summary="Change many tickets at once",
     auth=keys(Scope.WRITE, agent=True),
 )
-def start_bulk(request: HttpRequest, payload: BulkIn) -> tuple[int, dict[str, Any]]:
+def start_bulk(request: HttpRequest, payload: BulkIn) -> Answer[dict[str, Any]]:
     agent = agent_of(request)
     unknown: list[str] = []
     try:
@@ -200,7 +201,7 @@ def start_bulk(request: HttpRequest, payload: BulkIn) -> tuple[int, dict[str, An
         raise ApiError(422, bad.message, bad.field) from None
     except runner.TooMany as many:
         raise ApiError(429, str(many)) from None
-    return (200 if job.state == JobState.DONE else 202), _out(request, job, unknown=unknown)
+    return Answer(200 if job.state == JobState.DONE else 202, _out(request, job, unknown=unknown))
 
 
 @router.get(

@@ -273,7 +273,7 @@ def test_a_queue_downloads_as_csv_with_its_filters(live_server: Any, page: Page)
     # a change made before the page has loaded would go unheard.
     page.wait_for_url("**/desk/")
     page.wait_for_load_state("load")
-    page.get_by_label("Department").select_option(label="Support")
+    page.locator("#f-department").select_option(label="Support")
     support_open = Ticket.objects.filter(department__name="Support", state="open").count()
     assert support_open >= 2  # the demo's, however its generator was seeded
     expect(page.locator("#queue tbody tr[data-ticket]")).to_have_count(support_open)
