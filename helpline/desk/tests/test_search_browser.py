@@ -60,6 +60,7 @@ def test_john_finds_a_ticket_by_a_word_of_its_thread(live_server: Any, page: Pag
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Open")).to_be_visible()
+    page.wait_for_load_state()  # the "/" key is heard once the page's scripts run
 
     page.keyboard.press("/")
     box = page.get_by_role("searchbox", name="Search")

@@ -478,3 +478,35 @@ def test_an_agent_edits_the_customers_details_from_the_ticket(
     )
     shot(page, f"edges-customer-edited-{width}")
     card_shot(page, f"edges-customer-edited-{width}-card")
+
+
+def test_keys_typed_and_left_within_one_frame_are_kept(
+    context: BrowserContext, world: World, live_server: Any
+) -> None:
+    """The editor draws (and fills its box) on the next animation frame: text put
+    in and the page left in the same task still counts as typed and is sent as
+    the page is left (the typing's own save, htmx's, is held back here)."""
+    ticket = world.open("The screen flickers")
+    page = ticket_page(context, live_server, world, ticket)
+
+    def no_htmx_save(route: Any) -> None:
+        if route.request.headers.get("hx-request"):
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/draft/reply/", no_htmx_save)
+    page.evaluate(
+        """() => {
+          const editor = document.querySelector("#panel-reply trix-editor");
+          editor.focus();
+          editor.dispatchEvent(new InputEvent("beforeinput", {inputType: "insertText",
+            data: "Within one frame", bubbles: true, cancelable: true}));
+          window.dispatchEvent(new Event("pagehide"));
+        }"""
+    )
+    for _ in range(50):  # the keepalive request, served by the live server
+        if Draft.objects.filter(ticket=ticket, body__contains="Within one frame").exists():
+            break
+        page.wait_for_timeout(100)
+    assert Draft.objects.filter(ticket=ticket, body__contains="Within one frame").exists()

@@ -380,9 +380,14 @@
       } catch (e) { /* over keepalive's size: kept above */ }
     }
     function leave() {
+      // Each editor copies its text into its box first: a box typed into
+      // since the editor last drew has had no "input" yet, so it would not be
+      // counted as changed (keys typed, then a reload, within one frame).
+      document.querySelectorAll("textarea[data-rich-editor][hx-post]").forEach(function (box) {
+        if (box.helplineEditor && box.helplineEditor.sync) box.helplineEditor.sync();
+      });
       states.forEach(function (seen, box) {
         if (seen.saved >= seen.changes) return;
-        if (box.helplineEditor && box.helplineEditor.sync) box.helplineEditor.sync();
         send(box);
         seen.saved = seen.changes;  // not again on the next hide, unless typed on
       });
