@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from helpline.accounts.models import Agent, Department, Team
 from helpline.lib.html import text_to_html
-from helpline.tickets import lifecycle
+from helpline.tickets import lifecycle, queues
 from helpline.tickets.models import Priority, State, Status, Ticket
 from helpline.tickets.permissions import ROLE_ACTIONS, TicketAction, department_roles
 
@@ -31,7 +31,6 @@ from helpline.tickets.permissions import ROLE_ACTIONS, TicketAction, department_
 MAX_REASON = 500
 # The longest note or resolution typed for many tickets at once (characters).
 MAX_TEXT = 20_000
-MAX_ID = 2**63 - 1
 
 
 class BadBulkInput(ValueError):
@@ -233,9 +232,9 @@ def _id(values: Mapping[str, Any], name: str) -> int | None:
     raw = str(values.get(name) or "").strip()
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or not 1 <= int(raw) <= MAX_ID:
+    if (value := queues.id_number(raw)) is None:
         raise BadBulkInput(_("This is not one of the choices."), name)
-    return int(raw)
+    return value
 
 
 def _exists(model: type[Any], pk: int | None, name: str, **where: Any) -> int | None:

@@ -27,7 +27,7 @@ import logging
 import secrets
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -244,14 +244,17 @@ def _one(
             raise LeaseLost  # rolls this ticket's change back: the other runner has it
 
 
+def _stale(now: datetime) -> Q:
+    """Unfinished jobs no runner holds: a lease run out, or never started."""
+    return Q(state=JobState.RUNNING, lease_until__lt=now) | Q(
+        state=JobState.PENDING, created_at__lt=now - LEASE
+    )
+
+
 def resume_stale() -> int:
     """Queue again the unfinished jobs no runner holds (their task was lost, or its
     worker died): the periodic job `bulk.resume`. Returns how many."""
-    now = timezone.now()
-    stale = BulkJob.objects.filter(
-        Q(state=JobState.RUNNING, lease_until__lt=now)
-        | Q(state=JobState.PENDING, created_at__lt=now - LEASE)
-    ).values_list("pk", flat=True)
+    stale = BulkJob.objects.filter(_stale(timezone.now())).values_list("pk", flat=True)
     ids = list(stale[:100])
     for pk in ids:
         _enqueue(pk)
@@ -263,9 +266,7 @@ def has_work() -> bool:
     now = timezone.now()
     cutoff = now - timedelta(days=settings.HELPLINE_BULK_KEEP_DAYS)
     return BulkJob.objects.filter(
-        Q(state=JobState.RUNNING, lease_until__lt=now)
-        | Q(state=JobState.PENDING, created_at__lt=now - LEASE)
-        | Q(state=JobState.DONE, finished_at__lt=cutoff)
+        _stale(now) | Q(state=JobState.DONE, finished_at__lt=cutoff)
     ).exists()
 
 

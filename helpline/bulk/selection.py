@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from helpline.accounts.models import Agent
-from helpline.bulk.actions import MAX_ID, BadBulkInput
+from helpline.bulk.actions import BadBulkInput
 from helpline.tickets import queues
 from helpline.tickets.models import Ticket
 
@@ -39,18 +39,11 @@ def parse_picks(values: Iterable[str]) -> list[tuple[int, int | None]]:
         if len(picks) >= settings.HELPLINE_BULK_MAX:
             raise BadBulkInput(too_many_text(), "t")
         pk_text, sep, version_text = str(raw).strip().partition(":")
-        pk, version = _whole(pk_text), _whole(version_text) if sep else None
+        pk, version = queues.id_number(pk_text), queues.id_number(version_text) if sep else None
         if pk is None or (sep and version is None):
             raise BadBulkInput(_("The selection could not be read: tick the tickets again."), "t")
         picks.setdefault(pk, version)
     return list(picks.items())
-
-
-def _whole(text: str) -> int | None:
-    if not (text.isascii() and text.isdigit()) or len(text) > 19:
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
 
 
 def too_many_text() -> str:
@@ -93,15 +86,20 @@ def matching(agent: Agent, queue: str, params: Mapping[str, str]) -> list[Target
     return [Target(pk, number, None) for pk, number in rows]
 
 
+def bar_query(post: QueryDict) -> tuple[str, dict[str, str]]:
+    """The queue the selection bar was on, and its filters and sort."""
+    params = queues.filter_params(post)
+    if post.get("sort"):
+        params["sort"] = str(post["sort"])[:20]
+    return str(post.get("queue", "open"))[:20], params
+
+
 def from_post(agent: Agent, post: QueryDict) -> tuple[list[Target], int, bool, str, dict[str, str]]:
     """What the selection bar sent: the tickets (ticked, or with `scope=matching`
     every one of the queue), how many ticked ones were left out, whether it was
     "all matching", and the queue with its filters and sort. BadBulkInput for a
     selection that cannot be used, or an empty one."""
-    queue = str(post.get("queue", "open"))[:20]
-    params = queues.filter_params(post)
-    if post.get("sort"):
-        params["sort"] = str(post["sort"])[:20]
+    queue, params = bar_query(post)
     everything = post.get("scope") == "matching"
     left_out = 0
     if everything:

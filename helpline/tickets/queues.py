@@ -161,7 +161,7 @@ class QueuePage:
         return self.previous_cursor is not None
 
 
-def _number(raw: str, largest: int) -> int | None:
+def id_number(raw: str, largest: int = MAX_ID) -> int | None:
     """`raw` as a whole number in 1..largest, else None. ASCII digits only: int()
     also reads full-width digits, " 12", "1_2" and "-3", none of which is an id or a page."""
     if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(largest)):
@@ -200,7 +200,7 @@ def apply_filters(
             continue
         if name in ("assignee", "team") and raw == "none":
             qs = qs.filter(**{f"{name}__isnull": True})
-        elif (value := _number(raw, MAX_ID)) is not None:
+        elif (value := id_number(raw)) is not None:
             qs = qs.filter(**{f"{name}_id": value})
         else:
             if name in ("assignee", "team"):

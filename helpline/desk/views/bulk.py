@@ -68,10 +68,7 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
         if not targets:  # refused before the selection was read: read it for the page
             with contextlib.suppress(BadBulkInput):
                 targets, left_out, *_rest = selection.from_post(agent, post)
-        queue = str(post.get("queue", "open"))[:20]
-        params = queues.filter_params(post) | (
-            {"sort": str(post["sort"])[:20]} if post.get("sort") else {}
-        )
+        queue, params = selection.bar_query(post)
         return render(
             request,
             "desk/bulk_form.html",
