@@ -383,7 +383,10 @@
       // Each editor copies its text into its box first: a box typed into
       // since the editor last drew has had no "input" yet, so it would not be
       // counted as changed (keys typed, then a reload, within one frame).
+      // Not a form on its way: its words went with it (and drawing its editor
+      // again as the page goes would load its pictures' blob: files once more).
       document.querySelectorAll("textarea[data-rich-editor][hx-post]").forEach(function (box) {
+        if (box.form && box.form.dataset.sending === "1") return;
         if (box.helplineEditor && box.helplineEditor.sync) box.helplineEditor.sync();
       });
       states.forEach(function (seen, box) {
