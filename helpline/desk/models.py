@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helpline.accounts.models import Agent
+from helpline.accounts.models import Agent, Department, Team
 from helpline.tickets.models import Ticket
 
 
@@ -116,3 +116,89 @@ class OnIt(models.Model):
 
     def __str__(self) -> str:
         return f"agent {self.agent_id} on it on ticket {self.ticket_id}"
+
+
+class Sharing(models.TextChoices):
+    PERSONAL = "personal", _("Only me")
+    DEPARTMENT = "department", _("A department")
+    TEAM = "team", _("A team")
+
+
+class Density(models.TextChoices):
+    COMFORTABLE = "comfortable", _("Comfortable")
+    COMPACT = "compact", _("Compact")
+
+
+class SavedView(models.Model):
+    """A queue as an agent shaped it (helpline.desk.saved_views): one of the
+    queues, its filters, the columns in their order, the sort and the density.
+    Its owner's alone, or shared with a department or a team, whose agents find it
+    in their sidebar too. The filters are the queues' query parameters
+    (tickets.queues.FILTERS, ids as text), so a view opens as a queue page does."""
+
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    owner = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("made by")
+    )
+    sharing = models.CharField(
+        max_length=10,
+        choices=Sharing.choices,
+        default=Sharing.PERSONAL,
+        verbose_name=_("shared with"),
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    queue = models.CharField(max_length=20, default="open", verbose_name=_("queue"))
+    filters = models.JSONField(default=dict, blank=True, verbose_name=_("filters"))
+    columns = models.JSONField(default=list, verbose_name=_("columns"))
+    sort = models.CharField(max_length=20, default="updated", verbose_name=_("sort"))
+    density = models.CharField(
+        max_length=12,
+        choices=Density.choices,
+        default=Density.COMFORTABLE,
+        verbose_name=_("density"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sharing="personal", department__isnull=True, team__isnull=True)
+                    | models.Q(sharing="department", department__isnull=False, team__isnull=True)
+                    | models.Q(sharing="team", department__isnull=True, team__isnull=False)
+                ),
+                name="desk_savedview_shared_with_one",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner", "name"], name="desk_savedview_owner"),
+            models.Index(
+                fields=["department"],
+                condition=models.Q(department__isnull=False),
+                name="desk_savedview_department",
+            ),
+            models.Index(
+                fields=["team"], condition=models.Q(team__isnull=False), name="desk_savedview_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -377,7 +377,15 @@ def queue_page(
     queue, sort_key, used, cursor, found = planned
     sort = SORTS[sort_key]
     forward = cursor is None or cursor.forward
-    related = ("customer", "status", "priority", "department", "topic", "assignee__user", "team")
+    related = (
+        "customer__organization",
+        "status",
+        "priority",
+        "department",
+        "topic",
+        "assignee__user",
+        "team",
+    )
     if len(found) == 1:  # one range: read the tickets themselves, in one query
         tickets = list(found[0].tickets.select_related(*related))
     else:

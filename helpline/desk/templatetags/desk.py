@@ -7,6 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_noop
 
+from helpline.desk import saved_views
 from helpline.tickets import reasons
 from helpline.tickets.models import Event, Score
 from helpline.tickets.reasons import OWN_KEY
@@ -67,3 +68,9 @@ def score_label(event: Event) -> str:
     """A rating's score in the viewer's language (the event stores its key in data)."""
     score = event.data.get("score")
     return str(Score(score).label) if score in Score.values else event.new_value
+
+
+@register.filter
+def sla_state(ticket: Any) -> tuple[str, Any]:
+    """The ticket's SLA state for the queues' "SLA" column: (kind, words)."""
+    return saved_views.sla_state(ticket)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -8,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from helpline.accounts.models import Agent
 from helpline.bulk.actions import offered
-from helpline.desk import on_it
+from helpline.desk import on_it, saved_views
+from helpline.desk.models import Density, SavedView
 from helpline.desk.views.common import filter_options
 from helpline.tickets.queues import (
     QUEUES,
@@ -27,6 +31,21 @@ from helpline.web.auth import agent_required, current_agent
 def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
     agent = current_agent(request)
     params = {k: str(v) for k, v in request.GET.items() if v}
+    return queue_response(request, agent, queue, params, reverse("desk:queue", args=[queue]))
+
+
+def queue_response(
+    request: HttpRequest,
+    agent: Agent,
+    queue: str,
+    params: Mapping[str, str],
+    base: str,
+    view: SavedView | None = None,
+    views: list[SavedView] | None = None,
+) -> HttpResponse:
+    """A queue's page (or a saved view's: the queue it shapes, with `params` its
+    filters and sort), `base` the address its links keep, `views` the sidebar's
+    saved views if already read."""
     error: BadQueueInput | None = None
     try:
         page = queue_page(agent, queue, params, page_size=settings.HELPLINE_QUEUE_PAGE_SIZE)
@@ -38,36 +57,74 @@ def dashboard(request: HttpRequest, queue: str = "open") -> HttpResponse:
     if page is None:
         raise Http404("No such queue")
     on_it.attach(page.tickets, agent)  # who is on which: one statement for the page
-    base = reverse("desk:queue", args=[queue])
+    columns = saved_views.columns_of(view.columns if view else None)
+    if any(c.key == "tasks" for c in columns):
+        saved_views.attach_open_tasks(page.tickets)  # one statement for the page
+    # A saved view's link changes only the sort and the page; a queue's keeps
+    # its filters too.
+    kept = {} if view else {k: v for k, v in params.items() if k not in ("cursor", "page", "sort")}
 
-    def link(cursor: str | None) -> str:
-        # The same filters and sort; an old page number is dropped with the cursor.
-        query = {k: v for k, v in params.items() if k not in ("cursor", "page")}
+    def link(cursor: str | None = None, sort: str | None = None) -> str:
+        query = dict(kept)
+        if sort or page.sort != ("updated" if view is None else view.sort):
+            query["sort"] = sort or page.sort
         if cursor:
             query["cursor"] = cursor
         return f"{base}?{urlencode(query)}" if query else base
 
-    context = {
+    if views is None:
+        views = saved_views.sidebar_views(agent)
+    options = filter_options(agent)
+    context: dict[str, Any] = {
         "nav": "queues",
         "error": error,
         "page": page,
         "queues": QUEUES.values(),
         "counts": queue_counts(agent),
+        "views": views,
+        "view_counts": saved_views.view_counts(agent, views),
+        "saved": view,
+        "view_filters": saved_views.filter_summary(view, _names(options)) if view else [],
+        "export_query": urlencode({**page.filters, "sort": page.sort}),
+        "may_change": view is not None and saved_views.may_change(agent, view),
+        "columns": columns,
+        "team_column": any(c.key == "team" for c in columns),
+        "heads": [
+            (h, link(sort=h.sort) if h.sort else "")
+            for h in saved_views.header_sorts(columns, page.sort)
+        ],
+        "compact": view is not None and view.density == Density.COMPACT,
         "sorts": [(key, sort.label) for key, sort in SORTS.items()],
         "params": params,
         "next_url": link(page.next_cursor),
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
-        "options": filter_options(agent),
+        "options": options,
+        "save_as_url": reverse("desk:view_new")
+        + "?"
+        + urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
         # The selection bar (desk/_bulk_bar.html): its actions, and the query of
         # "every ticket that matches" (the queue, its filters and sort).
         "bulk": True,
         "actions": offered(agent),
         "typed": {},
-        "matching_query": urlencode({"queue": queue, **page.filters, "sort": page.sort}),
+        "matching_query": urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
     }
     template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=400 if error else 200)
+
+
+def _names(options: Mapping[str, list[Any]]) -> dict[str, dict[str, str]]:
+    """{filter: {id: name}} of the filter lists, for a view's filters in words."""
+    lists = {
+        "department": "departments",
+        "topic": "topics",
+        "priority": "priorities",
+        "status": "statuses",
+        "assignee": "agents",
+        "team": "teams",
+    }
+    return {key: {str(i.pk): str(i) for i in options[name]} for key, name in lists.items()}
 
 
 @agent_required

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from helpline.accounts.models import Agent, Customer
-from helpline.desk import on_it
+from helpline.desk import on_it, saved_views
 from helpline.desk.views.common import filter_options
 from helpline.search import customers, window
 from helpline.search.query import EXAMPLES, HELP, BadSearch
@@ -58,6 +58,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "examples": EXAMPLES.values(),
         "order": order,
         "params": filters,
+        "columns": saved_views.columns_of(None),
+        "heads": saved_views.plain_heads(saved_views.columns_of(None)),
     }
     if not typed.strip():
         return render(request, "desk/search.html", context)

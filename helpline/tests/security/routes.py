@@ -50,6 +50,7 @@ from helpline.api.tests.conftest import make_key, make_token
 from helpline.automation.models import CannedReply
 from helpline.bulk.models import BulkJob
 from helpline.conftest import World, make_agent, make_customer
+from helpline.desk.models import SavedView, Sharing
 from helpline.desk.views.auth import PENDING_KEY
 from helpline.desk.views.bulk import TYPED as BULK_TYPED
 from helpline.desk.views.canned import CannedReplyForm
@@ -100,6 +101,8 @@ class Scene:
     note_pdf: Attachment  # on `support`, from Alice's internal note
     support_task: Task  # on `support`, Alice's (internal: the note's canary)
     sales_task: Task  # on `sales`, Bob's
+    shared_view: SavedView  # Sam's, shared with Support
+    own_view: SavedView  # Alice's own
     link: str  # Ken's signed link to `support`
     expired_link: str
     rating: str  # the rating link of `resolved`'s resolution
@@ -235,6 +238,15 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
     sales_task = ticket_tasks.add_task(
         sales, actor=world.other_agent, title="zzsalesnote Send the quote", agent=world.other_agent
     )
+    shared_view = SavedView.objects.create(
+        name="Support's printers",
+        owner=world.supervisor,
+        sharing=Sharing.DEPARTMENT,
+        department=world.support,
+        filters={"topic": str(world.topic.pk)},
+        columns=["number", "subject", "due"],
+    )
+    own_view = SavedView.objects.create(name="Mine, due first", owner=world.agent, queue="mine")
     olive = world.open(
         "zzolivesubj Invoice",
         body_html="<p>zzolivemsg Please resend it.</p>",
@@ -282,6 +294,8 @@ def build_scene(world: World, *, admin_rows: bool = True) -> Scene:
         note_pdf=files["note.pdf"],
         support_task=support_task,
         sales_task=sales_task,
+        shared_view=shared_view,
+        own_view=own_view,
         link=ticket_token(support),
         expired_link=expired_link,
         rating=rating_token(resolution),
@@ -403,6 +417,62 @@ def _fresh_canned(owner: str | None) -> Kwargs:
         return {"pk": made.pk}
 
     return kwargs
+
+
+def _view(name: str) -> Kwargs:
+    return lambda scene: {"pk": getattr(scene, name).pk}
+
+
+def _fresh_view(shared: bool) -> Kwargs:
+    """A view made for this one request (deleting it spends it): Support's shared
+    one, Sam's, or one of Alice's own."""
+
+    def kwargs(scene: Scene) -> dict[str, Any]:
+        world = scene.world
+        made = SavedView.objects.create(
+            name=f"Fresh {next(scene.counter)}",
+            owner=world.supervisor if shared else world.agent,
+            sharing=Sharing.DEPARTMENT if shared else Sharing.PERSONAL,
+            department=world.support if shared else None,
+        )
+        return {"pk": made.pk}
+
+    return kwargs
+
+
+def _view_cases() -> list[Case]:
+    """Saved views: a view's page, the form that makes or changes one (an empty
+    form: refused, nothing saved) and the deletion."""
+    from helpline.desk.views.saved import SavedViewForm
+
+    post, both = ("POST",), ("GET", "POST")
+    fields = (*_fields(SavedViewForm), "move")
+    return [
+        Case(
+            "desk:view", "support shared", _view("shared_view"), params=("sort", "cursor", "page")
+        ),
+        Case("desk:view", "alice's own", _view("own_view"), params=("sort", "cursor", "page")),
+        Case(
+            "desk:view_new",
+            methods=both,
+            params=(
+                "queue",
+                "department",
+                "topic",
+                "priority",
+                "status",
+                "assignee",
+                "team",
+                "customer",
+                "sort",
+            ),
+            fields=fields,
+        ),
+        Case("desk:view_edit", "support shared", _view("shared_view"), both, fields=fields),
+        Case("desk:view_edit", "alice's own", _view("own_view"), both, fields=fields),
+        Case("desk:view_delete", "support shared", _fresh_view(True), post),
+        Case("desk:view_delete", "alice's own", _fresh_view(False), post),
+    ]
 
 
 def _task(name: str) -> Kwargs:
@@ -769,6 +839,7 @@ def _web() -> list[Case]:
         Case("desk:canned_delete", "support shared", _fresh_canned(None), post),
         Case("desk:canned_delete", "alice's own", _fresh_canned("agent"), post),
         *_task_cases(),
+        *_view_cases(),
         # --- reports
         Case("reports:page", params=REPORT_PARAMS),
         Case("reports:data", params=REPORT_PARAMS),

@@ -115,6 +115,7 @@ RATE_PAGE = Redirect(lambda s: reverse("feedback:rate", args=[s.rating]))
 TWO_FACTOR = Redirect("desk:two_factor")
 PROFILE = Redirect("desk:profile")
 CANNED = Redirect("desk:canned")
+QUEUES = Redirect("desk:dashboard")
 UNASSIGNED = Redirect(lambda s: reverse("desk:queue", args=["unassigned"]))
 
 
@@ -337,6 +338,23 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:canned_delete[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, CANNED, CANNED),
     ("desk:canned_delete[alice's own]", "GET"): NOT_POSTED,
     ("desk:canned_delete[alice's own]", "POST"): row(DESK, DESK, DESK, 404, CANNED, 404, 404),
+    # Saved views: a shared one for the department's agents (and administrators),
+    # changed by its supervisors; one's own for oneself alone. An empty form is
+    # shown again.
+    ("desk:view[support shared]", "GET"): SUPPORT_ONLY,
+    ("desk:view[support shared]", "POST"): NOT_POSTED,
+    ("desk:view[alice's own]", "GET"): row(DESK, DESK, DESK, 404, 200, 404, 404),
+    ("desk:view[alice's own]", "POST"): NOT_POSTED,
+    ("desk:view_new", "GET"): AGENTS_ONLY,
+    ("desk:view_new", "POST"): row(DESK, DESK, DESK, 400, 400, 400, 400),
+    ("desk:view_edit[support shared]", "GET"): row(DESK, DESK, DESK, 404, 404, 200, 200),
+    ("desk:view_edit[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, 400, 400),
+    ("desk:view_edit[alice's own]", "GET"): row(DESK, DESK, DESK, 404, 200, 404, 404),
+    ("desk:view_edit[alice's own]", "POST"): row(DESK, DESK, DESK, 404, 400, 404, 404),
+    ("desk:view_delete[support shared]", "GET"): NOT_POSTED,
+    ("desk:view_delete[support shared]", "POST"): row(DESK, DESK, DESK, 404, 404, QUEUES, QUEUES),
+    ("desk:view_delete[alice's own]", "GET"): NOT_POSTED,
+    ("desk:view_delete[alice's own]", "POST"): row(DESK, DESK, DESK, 404, QUEUES, 404, 404),
     # Tasks inside tickets: each agent's own list and count; a ticket's new task
     # for who may see the ticket; a task for who may see its ticket or works it
     # (the Support task is Alice's). An empty form is shown again.

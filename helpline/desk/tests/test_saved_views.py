@@ -1,0 +1,278 @@
+"""Saved views: a queue as an agent shapes it (filters, columns, sort, density),
+for themselves or shared with a department or a team, counted in the sidebar."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from helpline.accounts.models import Agent
+from helpline.conftest import World
+from helpline.desk import saved_views
+from helpline.desk.models import Density, SavedView, Sharing
+from helpline.ticket_tasks import lifecycle as ticket_tasks
+from helpline.tickets import lifecycle
+from helpline.tickets.models import Ticket
+
+
+def form(world: World, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "Printers by due time",
+        "queue": "open",
+        "topic": str(world.topic.pk),
+        "sort": "due",
+        "columns": ["number", "subject", "due", "sla"],
+        "density": Density.COMPACT,
+        "share": Sharing.PERSONAL,
+    }
+    data.update(changes)
+    return data
+
+
+def save(client: Client, agent: Agent, data: dict[str, Any]) -> SavedView:
+    client.force_login(agent.user)
+    answer = client.post(reverse("desk:view_new"), data)
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    view = SavedView.objects.get(name=data["name"])
+    assert answer["Location"] == reverse("desk:view", args=[view.pk])
+    return view
+
+
+def headers(html: str) -> list[str]:
+    head = html[html.index("<thead") : html.index("</thead>")]
+    return [
+        re.sub(r"<[^>]+>|[▲▼]", "", th).strip()
+        for th in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ]
+
+
+def test_a_view_saved_from_a_queue_shows_its_tickets_in_its_columns(
+    client: Client, world: World
+) -> None:
+    printer = world.open("Printer jam")
+    world.open("Quote please", topic=world.sales_topic)
+    client.force_login(world.agent.user)
+    queue = client.get(reverse("desk:queue", args=["open"]), {"topic": world.topic.pk})
+    save_as = re.search(r'href="(/desk/views/new/\?[^"]+)"', queue.content.decode())
+    assert save_as is not None
+    prefilled = client.get(save_as.group(1).replace("&amp;", "&")).content.decode()
+    assert f'<option value="{world.topic.pk}" selected>' in prefilled
+
+    view = save(client, world.agent, form(world))
+
+    assert (view.owner, view.queue, view.filters) == (
+        world.agent,
+        "open",
+        {"topic": str(world.topic.pk)},
+    )
+    assert view.columns == ["number", "subject", "due", "sla"]
+    page = client.get(reverse("desk:view", args=[view.pk])).content.decode()
+    assert headers(page) == ["Ticket", "Subject", "Due", "SLA"]
+    assert f"#{printer.number}" in page and "Quote please" not in page
+    assert 'class="list compact"' in page
+    assert 'aria-sort="ascending"' in page  # by due time, soonest first
+    # In the sidebar, with its count.
+    assert re.search(
+        rf'data-view="{view.pk}">\s*<span><span translate="no">Printers by due time', page
+    )
+
+
+def test_moving_a_column_shows_the_form_again_and_saves_nothing(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.agent.user)
+    answer = client.post(reverse("desk:view_new"), form(world, move="due:up"))
+
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    order = re.findall(r'<li data-column="(\w+)">', html)
+    assert order[:4] == ["number", "due", "subject", "sla"]
+    assert 'value="Printers by due time"' in html  # what was typed stays
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_needs_a_name_and_a_column_and_keeps_what_was_typed(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.agent.user)
+    answer = client.post(reverse("desk:view_new"), form(world, name="  ", columns=[]))
+
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    assert "Give the view a name." in html and "Choose at least one column." in html
+    assert f'<option value="{world.topic.pk}" selected>' in html
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_shared_with_a_department_is_its_agents_and_its_supervisors_to_change(
+    client: Client, world: World
+) -> None:
+    view = save(
+        client,
+        world.supervisor,
+        form(world, name="Support board", share=f"department:{world.support.pk}"),
+    )
+    assert (view.sharing, view.department) == (Sharing.DEPARTMENT, world.support)
+
+    client.force_login(world.agent.user)
+    page = client.get(reverse("desk:view", args=[view.pk])).content.decode()
+    assert "Support board" in page and "Shared with Support" in page
+    assert reverse("desk:view_edit", args=[view.pk]) not in page  # not Alice's to change
+    assert client.get(reverse("desk:view_edit", args=[view.pk])).status_code == 404
+    assert client.post(reverse("desk:view_delete", args=[view.pk])).status_code == 404
+
+    client.force_login(world.other_agent.user)  # Sales
+    assert client.get(reverse("desk:view", args=[view.pk])).status_code == 404
+    assert "Support board" not in client.get(reverse("desk:dashboard")).content.decode()
+
+
+def test_only_a_departments_supervisor_may_share_with_it(client: Client, world: World) -> None:
+    client.force_login(world.agent.user)
+    answer = client.post(
+        reverse("desk:view_new"), form(world, share=f"department:{world.support.pk}")
+    )
+
+    assert answer.status_code == 400
+    assert "is not one of the available choices" in answer.content.decode()
+    # With her team she may.
+    view = save(client, world.agent, form(world, name="Level II", share=f"team:{world.team.pk}"))
+    client.force_login(world.supervisor.user)  # in the team
+    assert client.get(reverse("desk:view", args=[view.pk])).status_code == 200
+
+
+def test_a_header_sorts_by_its_column_and_a_second_click_turns_it_round(
+    client: Client, world: World
+) -> None:
+    old = world.open("Old one")
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    new = world.open("New one")
+    view = save(client, world.agent, form(world, columns=["number", "subject", "created"]))
+    url = reverse("desk:view", args=[view.pk])
+
+    newest = client.get(url, {"sort": "created"}).content.decode()
+    assert newest.index("New one") < newest.index("Old one")
+    assert 'aria-sort="descending"' in newest
+    assert f'href="{url}?sort=oldest"' in newest  # the second click
+    oldest = client.get(url, {"sort": "oldest"}).content.decode()
+    assert oldest.index("Old one") < oldest.index("New one")
+    assert 'aria-sort="ascending"' in oldest
+    # A sort that is none keeps the view's own (due time: not one of its columns).
+    assert "aria-sort" not in client.get(url, {"sort": "nope"}).content.decode()
+    assert new.pk and SavedView.objects.get(pk=view.pk).sort == "due"  # a click saves nothing
+
+
+def test_a_cursor_that_is_not_ours_is_refused_with_the_reason(client: Client, world: World) -> None:
+    view = save(client, world.agent, form(world))
+    answer = client.get(reverse("desk:view", args=[view.pk]), {"cursor": "forged"})
+    assert answer.status_code == 400
+    assert "This queue cannot be shown." in answer.content.decode()
+
+
+def test_counts_come_from_the_counters_or_stop_at_the_cap(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_views, "COUNT_CAP", 3)
+    for i in range(5):
+        world.open(f"Printer {i}")
+    lifecycle.assign(world.open("Assigned"), actor=world.admin, agent=world.agent)
+    counted = save(
+        client,
+        world.agent,
+        form(world, name="Support open", topic="", department=str(world.support.pk)),
+    )
+    capped = save(client, world.agent, form(world, name="Printers"))
+    mine = save(client, world.agent, form(world, name="Mine", topic="", queue="mine"))
+
+    counts = saved_views.view_counts(world.agent, [counted, capped, mine])
+
+    assert counts[counted.pk] == saved_views.ViewCount(6)  # the counters: no cap
+    assert counts[capped.pk] == saved_views.ViewCount(3, capped=True)
+    assert counts[mine.pk] == saved_views.ViewCount(1)
+    page = client.get(reverse("desk:view", args=[capped.pk])).content.decode()
+    assert ">3+</span>" in page and "more than 3 tickets" in page
+
+
+def test_a_views_page_costs_the_same_queries_for_more_tickets(
+    client: Client, world: World, django_assert_num_queries: Any
+) -> None:
+    view = save(client, world.agent, form(world, columns=list(saved_views.COLUMNS)))
+    save(
+        client, world.agent, form(world, name="Support", topic="", department=str(world.support.pk))
+    )
+    url = reverse("desk:view", args=[view.pk])
+    world.open()
+    # session, user, agent, access, teams, the sidebar's views (the one shown
+    # among them), the page's tickets (the ids of the agent's ranges, then the
+    # tickets), who is on them, their open tasks, 6 option lists, the queues'
+    # counts, the views' counts (the counters; the bounded read of the other).
+    with django_assert_num_queries(19):
+        assert client.get(url).status_code == 200
+    for i in range(30):
+        ticket = world.open(f"More {i}")
+        ticket_tasks.add_task(ticket, actor=world.agent, title="Check toner", agent=world.agent)
+        if i % 3 == 0:
+            lifecycle.assign(ticket, actor=world.admin, agent=world.agent, team=world.team)
+    with django_assert_num_queries(19):
+        assert client.get(url).status_code == 200
+
+
+def test_the_columns_show_what_the_rows_do_not_hold(client: Client, world: World) -> None:
+    ticket = world.open("Printer jam")
+    ticket_tasks.add_task(ticket, actor=world.agent, title="Order toner", agent=world.agent)
+    ticket_tasks.add_task(ticket, actor=world.agent, title="Call Ken", agent=world.agent)
+    view = save(
+        client, world.agent, form(world, columns=["number", "tasks", "sla", "organization"])
+    )
+
+    page = client.get(reverse("desk:view", args=[view.pk])).content.decode()
+    cell = re.search(
+        r'class="hide-sm col-tasks num" data-label="Open tasks">(.*?)</td>', page, re.S
+    )
+    assert cell is not None and cell.group(1).strip() == "2"
+    assert "badge-sla-" in page
+
+
+def test_sla_states(world: World) -> None:
+    ticket = world.open()
+    now = timezone.now()
+    ticket.due_at = now + timedelta(hours=5)
+    assert saved_views.sla_state(ticket, now)[0] == "ok"
+    ticket.due_at = now + timedelta(minutes=30)
+    assert saved_views.sla_state(ticket, now)[0] == "soon"
+    ticket.is_overdue = True
+    assert saved_views.sla_state(ticket, now)[0] == "overdue"
+    ticket.sla_paused_at = now
+    assert saved_views.sla_state(ticket, now)[0] == "paused"
+    ticket.due_at, ticket.sla_paused_at, ticket.is_overdue = None, None, False
+    assert saved_views.sla_state(ticket, now)[0] == "none"
+
+
+def test_an_agent_keeps_a_bounded_number_of_views(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_views, "MAX_OWN", 2)
+    save(client, world.agent, form(world, name="One"))
+    save(client, world.agent, form(world, name="Two"))
+    answer = client.post(reverse("desk:view_new"), form(world, name="Three"))
+    assert answer.status_code == 400
+    assert "You keep 2 views at most" in answer.content.decode()
+
+
+def test_the_owner_changes_and_deletes_a_view(client: Client, world: World) -> None:
+    view = save(client, world.agent, form(world))
+    edit = reverse("desk:view_edit", args=[view.pk])
+    assert 'value="Printers by due time"' in client.get(edit).content.decode()
+
+    answer = client.post(edit, form(world, name="Renamed", density=Density.COMFORTABLE))
+    assert answer.status_code == 302
+    view.refresh_from_db()
+    assert (view.name, view.density) == ("Renamed", Density.COMFORTABLE)
+
+    assert client.post(reverse("desk:view_delete", args=[view.pk])).status_code == 302
+    assert not SavedView.objects.exists()

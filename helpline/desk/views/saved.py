@@ -1,0 +1,251 @@
+"""Saved views in the desk: a view's page (its queue, shaped), and the form that
+makes, changes and deletes one (helpline.desk.saved_views says who may what)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from helpline.accounts.models import Agent
+from helpline.desk import saved_views
+from helpline.desk.models import Density, SavedView, Sharing
+from helpline.desk.views.common import filter_options
+from helpline.desk.views.dashboard import queue_response
+from helpline.tickets.queues import FILTERS, SORTS, id_number
+from helpline.web.auth import agent_required, current_agent
+
+
+def _view_for(agent: Agent, pk: int) -> SavedView:
+    view = saved_views.shown_to(agent).filter(pk=pk).first()
+    if view is None:
+        raise Http404("No such view")
+    return view
+
+
+@agent_required
+@require_safe
+def view_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The view's queue with its filters; a header's sort and the pages' cursors
+    come in the query string, the rest is the view's."""
+    agent = current_agent(request)
+    views = saved_views.sidebar_views(agent)  # the sidebar's, read once
+    view = next((v for v in views if v.pk == pk), None) or _view_for(agent, pk)
+    params = saved_views.query_of(view)
+    for key in ("sort", "cursor", "page"):
+        if value := request.GET.get(key, ""):
+            params[key] = value[:500]
+    if params["sort"] not in SORTS:
+        params["sort"] = view.sort
+    return queue_response(
+        request, agent, view.queue, params, reverse("desk:view", args=[view.pk]), view, views
+    )
+
+
+# --- the form -------------------------------------------------------------------------
+
+
+def _choices(items: list[Any], any_label: str, none_label: str | None = None) -> list[Any]:
+    head = [("", any_label)] + ([("none", none_label)] if none_label else [])
+    return head + [(str(item.pk), str(item)) for item in items]
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=80,
+        error_messages={"required": gettext_lazy("Give the view a name.")},
+    )
+    queue = forms.ChoiceField(label=gettext_lazy("Tickets from"), choices=())
+    department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
+    topic = forms.ChoiceField(label=gettext_lazy("Help topic"), required=False)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    assignee = forms.ChoiceField(label=gettext_lazy("Assignee"), required=False)
+    team = forms.ChoiceField(label=gettext_lazy("Team"), required=False)
+    # A customer's tickets: kept from the queue the view was saved from (there is
+    # no list of every customer to choose from).
+    customer = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=())
+    columns = forms.MultipleChoiceField(
+        label=gettext_lazy("Columns"),
+        choices=[(c.key, c.label) for c in saved_views.COLUMNS.values()],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one column.")},
+    )
+    density = forms.ChoiceField(
+        label=gettext_lazy("Density"),
+        choices=Density.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("Compact fits a whole page of 25 tickets on one screen."),
+    )
+    share = forms.ChoiceField(label=gettext_lazy("Shared with"), choices=())
+
+    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+        options = filter_options(agent)
+        f = self.fields
+        f["queue"].choices = saved_views.QUEUE_CHOICES  # type: ignore[attr-defined]
+        f["sort"].choices = [(k, s.label) for k, s in SORTS.items()]  # type: ignore[attr-defined]
+        f["department"].choices = _choices(options["departments"], _("All departments"))  # type: ignore[attr-defined]
+        f["topic"].choices = _choices(options["topics"], _("All topics"))  # type: ignore[attr-defined]
+        f["priority"].choices = _choices(options["priorities"], _("All priorities"))  # type: ignore[attr-defined]
+        f["status"].choices = _choices(options["statuses"], _("All statuses"))  # type: ignore[attr-defined]
+        f["assignee"].choices = _choices(options["agents"], _("Anyone"), _("Unassigned"))  # type: ignore[attr-defined]
+        f["team"].choices = _choices(options["teams"], _("Any team"), _("No team"))  # type: ignore[attr-defined]
+        share = [(Sharing.PERSONAL.value, _("Only me"))]
+        share += [
+            (f"department:{d.pk}", _("Department: %(name)s") % {"name": d.name})
+            for d in saved_views.share_departments(agent)
+        ]
+        share += [
+            (f"team:{t.pk}", _("Team: %(name)s") % {"name": t.name})
+            for t in saved_views.share_teams(agent)
+        ]
+        f["share"].choices = share  # type: ignore[attr-defined]
+        f["share"].help_text = _(
+            "A department's supervisors may share a view with it; a team's members with the team."
+        )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].replace("\x00", "").strip()
+        if not name:
+            raise ValidationError(_("Give the view a name."))
+        return name
+
+    def clean_customer(self) -> str:
+        raw: str = self.cleaned_data.get("customer") or ""
+        if raw and id_number(raw) is None:
+            raise ValidationError(_("Not a customer's number."))
+        return raw
+
+    def filters(self) -> dict[str, str]:
+        return {k: self.cleaned_data[k] for k in FILTERS if self.cleaned_data.get(k)}
+
+    def apply(self, view: SavedView) -> SavedView:
+        data = self.cleaned_data
+        view.name = data["name"]
+        view.queue = data["queue"]
+        view.filters = self.filters()
+        view.sort = data["sort"]
+        view.columns = list(data["columns"])
+        view.density = data["density"]
+        kind, _sep, pk = data["share"].partition(":")
+        view.sharing = kind
+        view.department_id = int(pk) if kind == Sharing.DEPARTMENT else None
+        view.team_id = int(pk) if kind == Sharing.TEAM else None
+        return view
+
+
+def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
+    """The form's first values: the view's, or the queue's the agent came from."""
+    if view is not None:
+        share = view.sharing
+        if view.sharing == Sharing.DEPARTMENT:
+            share = f"department:{view.department_id}"
+        elif view.sharing == Sharing.TEAM:
+            share = f"team:{view.team_id}"
+        return {
+            "name": view.name,
+            "queue": view.queue,
+            **(view.filters or {}),
+            "sort": view.sort,
+            "columns": [c.key for c in saved_views.columns_of(view.columns)],
+            "density": view.density,
+            "share": share,
+        }
+    return {
+        "queue": query.get("queue", "open"),
+        **{k: query[k][:40] for k in FILTERS if query.get(k)},
+        "sort": query.get("sort", "updated"),
+        "columns": list(saved_views.DEFAULT_COLUMNS),
+        "density": Density.COMFORTABLE,
+        "share": Sharing.PERSONAL,
+    }
+
+
+def _column_rows(chosen: list[str], moved: str) -> list[tuple[saved_views.Column, bool]]:
+    """The columns as the form lists them: the chosen ones in their order (with
+    `moved`, "key:up" or "key:down", applied), then the others."""
+    order = [k for k in dict.fromkeys(chosen) if k in saved_views.COLUMNS]
+    key, _sep, way = moved.partition(":")
+    if key in order:
+        i = order.index(key)
+        j = i - 1 if way == "up" else i + 1
+        if 0 <= j < len(order):
+            order[i], order[j] = order[j], order[i]
+    rest = [k for k in saved_views.COLUMNS if k not in order]
+    return [(saved_views.COLUMNS[k], True) for k in order] + [
+        (saved_views.COLUMNS[k], False) for k in rest
+    ]
+
+
+@agent_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def view_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Make a view (from the queue the agent was on) or change one. A column's
+    "up" or "down" shows the form again with the column moved, saving nothing."""
+    agent = current_agent(request)
+    view = _view_for(agent, pk) if pk is not None else None
+    if view is not None and not saved_views.may_change(agent, view):
+        raise Http404("Not yours to change")
+    status = 200
+    moved = request.POST.get("move", "")[:40] if request.method == "POST" else ""
+    if request.method == "POST" and moved:
+        # Not a save: the form as it was typed, unchecked, with the column moved.
+        chosen = request.POST.getlist("columns")
+        typed = {k: request.POST.get(k, "")[:100] for k in SavedViewForm.base_fields}
+        form = SavedViewForm(initial={**typed, "columns": chosen}, agent=agent)
+    elif request.method == "POST":
+        form = SavedViewForm(request.POST, agent=agent)
+        chosen = request.POST.getlist("columns")
+        if form.is_valid():
+            if view is None and SavedView.objects.filter(owner=agent).count() >= (
+                saved_views.MAX_OWN
+            ):
+                form.add_error(
+                    None,
+                    _("You keep %(limit)s views at most: delete one to make room.")
+                    % {"limit": saved_views.MAX_OWN},
+                )
+            else:
+                made = form.apply(view or SavedView(owner=agent))
+                made.save()
+                messages.success(request, _("View “%(name)s” saved.") % {"name": made.name})
+                return redirect("desk:view", pk=made.pk)
+        status = 400
+    else:
+        form = SavedViewForm(initial=_initial(view, request.GET.dict()), agent=agent)
+        chosen = list(form.initial["columns"])
+    rows = _column_rows(chosen, moved)
+    context = {
+        "nav": "queues",
+        "form": form,
+        "view": view,
+        "column_rows": rows,
+        "chosen_count": sum(1 for _column, on in rows if on),
+    }
+    return render(request, "desk/saved_view_form.html", context, status=status)
+
+
+@agent_required
+@require_POST
+def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = current_agent(request)
+    view = _view_for(agent, pk)
+    if not saved_views.may_change(agent, view):
+        raise Http404("Not yours to delete")
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("desk:dashboard")
