@@ -100,9 +100,6 @@ def queue_response(
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
         "options": options,
-        "save_as_url": reverse("desk:view_new")
-        + "?"
-        + urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
         # The selection bar (desk/_bulk_bar.html): its actions, and the query of
         # "every ticket that matches" (the queue, its filters and sort).
         "bulk": True,
