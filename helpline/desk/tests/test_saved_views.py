@@ -62,7 +62,7 @@ def test_a_view_saved_from_a_queue_shows_its_tickets_in_its_columns(
     # "Save as view" sends the filters form to the new view's form.
     assert 'formaction="/desk/views/new/" name="queue" value="open"' in queue.content.decode()
     prefilled = client.get(
-        reverse("desk:view_new"), {"queue": "open", "topic": world.topic.pk, "sort": "due"}
+        reverse("desk:view_new"), {"queue": "open", "topic": str(world.topic.pk), "sort": "due"}
     ).content.decode()
     assert f'<option value="{world.topic.pk}" selected>' in prefilled
 
