@@ -50,7 +50,8 @@ from django.utils import timezone  # noqa: E402
 
 from helpline.accounts.models import Agent, Department, DepartmentAccess, Role, User  # noqa: E402
 from helpline.api.models import AgentToken, ApiKey, Scope  # noqa: E402
-from helpline.tickets.models import HelpTopic, Ticket  # noqa: E402
+from helpline.desk.models import Density, SavedView  # noqa: E402
+from helpline.tickets.models import HelpTopic, Priority, State, Ticket  # noqa: E402
 
 PASSWORD = "bench-password-1"
 ALERTED_AGENTS = 6
@@ -116,11 +117,24 @@ def prepare() -> dict[str, Any]:
     narrow = _user("bench.narrow", Role.AGENT)
     tenth = _tenth(departments)
     DepartmentAccess.objects.get_or_create(agent=narrow, department=tenth)
+    # Saved views (issue 14), on users of their own so that the other pages'
+    # figures stay comparable: every desk page of theirs counts all three.
+    view_admin = _user("bench.views.admin", Role.ADMIN)
+    view_agent = _user("bench.views.agent", Role.AGENT)
+    for department in seen:
+        DepartmentAccess.objects.get_or_create(agent=view_agent, department=department)
+    views = {
+        "views admin": _views(view_admin, departments[0]),
+        "views agent": _views(view_agent, seen[0]),
+    }
     return {
         "admin": {"username": admin.user.username, "password": PASSWORD},
         "agent": {"username": agent.user.username, "password": PASSWORD},
         "one": {"username": one.user.username, "password": PASSWORD},
         "narrow": {"username": narrow.user.username, "password": PASSWORD},
+        "views admin": {"username": view_admin.user.username, "password": PASSWORD},
+        "views agent": {"username": view_agent.user.username, "password": PASSWORD},
+        "views": views,
         "search": search_terms(only),
         "narrow_search": search_terms(tenth),
         "narrow_department": tenth.name,
@@ -134,6 +148,40 @@ def prepare() -> dict[str, Any]:
         "ticket_entries": longest[1] if longest else 0,
         "tickets": Ticket.objects.count(),
     }
+
+
+def _views(owner: Agent, department: Department) -> dict[str, int]:
+    """Three views of `owner`'s: one the queue counters count (a department's
+    open tickets), one counted up to the cap (the most urgent priority: many
+    match), and one counted up to the cap where few match (the open tickets'
+    rarest help topic: the read walks far for each)."""
+    urgent = Priority.objects.order_by("-urgency").first()
+    rare = (
+        Ticket.objects.filter(state=State.OPEN, topic__isnull=False)
+        .values_list("topic")
+        .annotate(n=Count("pk"))
+        .order_by("n", "topic")
+        .first()
+    )
+    shapes = {
+        "counted": {"department": str(department.pk)},
+        "bounded": {"priority": str(urgent.pk) if urgent else ""},
+        "rare topic": {"topic": str(rare[0]) if rare else ""},
+    }
+    made = {}
+    for name, filters in shapes.items():
+        view, _ = SavedView.objects.update_or_create(
+            owner=owner,
+            name=f"Bench {name}",
+            defaults={
+                "filters": {k: v for k, v in filters.items() if v},
+                "columns": ["number", "subject", "customer", "due", "sla", "age", "tasks"],
+                "density": Density.COMPACT,
+                "sort": "updated",
+            },
+        )
+        made[name] = view.pk
+    return made
 
 
 def _tenth(departments: list[Department]) -> Department:

@@ -118,6 +118,12 @@ def desk_pages(h: Helpline, info: dict[str, Any], cfg: Config) -> tuple[list, di
             "&group=department"
         )
         pages += [(f"{role}: {name}", client, url, {}) for name, url in urls.items()]
+    # Saved views (issue 14): each view's page, whose sidebar counts all three.
+    for role, views in info.get("views", {}).items():
+        client = desk_login(h.url, info[role]["username"], info[role]["password"])
+        pages += [
+            (f"{role}: view {name}", client, f"/desk/views/{pk}/", {}) for name, pk in views.items()
+        ]
     api = httpx.Client(base_url=h.url, timeout=120)
     pages.append(("api: REST list", api, "/api/v1/tickets?limit=25", token))
     return pages, depth

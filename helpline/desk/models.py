@@ -164,6 +164,9 @@ class SavedView(models.Model):
     )
     queue = models.CharField(max_length=20, default="open", verbose_name=_("queue"))
     filters = models.JSONField(default=dict, blank=True, verbose_name=_("filters"))
+    # Words and filters as typed in the search box (helpline.search.query): a view
+    # with them lists what that search finds in its queue, newest first.
+    search = models.CharField(max_length=500, blank=True, verbose_name=_("search"))
     columns = models.JSONField(default=list, verbose_name=_("columns"))
     sort = models.CharField(max_length=20, default="updated", verbose_name=_("sort"))
     density = models.CharField(

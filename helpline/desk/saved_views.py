@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -27,10 +28,20 @@ from django.utils.translation import pgettext_lazy
 
 from helpline.accounts.models import Agent, Department, Role, Team
 from helpline.desk.models import SavedView, Sharing
+from helpline.search.query import BadSearch
+from helpline.search.service import search
 from helpline.ticket_tasks.models import Task, TaskState
 from helpline.tickets.models import QueueCount, State, Ticket
 from helpline.tickets.permissions import department_roles, team_ids
-from helpline.tickets.queues import FILTERS, QUEUES, SORTS, select
+from helpline.tickets.queues import (
+    FILTERS,
+    QUEUES,
+    SORTS,
+    BadQueueInput,
+    QueuePage,
+    filter_params,
+    select,
+)
 
 # The most views an agent keeps of their own, and the most shown in a sidebar
 # (their own first): each uncounted one is a query of the queue pages.
@@ -230,9 +241,13 @@ def _bucket(agent: Agent, view: SavedView) -> Q | None:
 
 def view_counts(agent: Agent, views: Sequence[SavedView]) -> dict[int, ViewCount]:
     """Each view's count as the agent sees it: one query over the counters for
-    the views they serve, one bounded read for each other view."""
+    the views they serve; for each other view a bounded read (or its search's
+    capped count), kept COUNT_SECONDS for this agent, so that moving from page
+    to page does not read them again."""
     counts: dict[int, ViewCount] = {}
-    buckets = {view.pk: q for view in views if (q := _bucket(agent, view)) is not None}
+    buckets = {
+        view.pk: q for view in views if not view.search and (q := _bucket(agent, view)) is not None
+    }
     if buckets:
         rows = QueueCount.objects.all()
         if not agent.is_admin:
@@ -242,19 +257,84 @@ def view_counts(agent: Agent, views: Sequence[SavedView]) -> dict[int, ViewCount
             rows = rows.filter(visible)
         totals = rows.aggregate(**{f"v{pk}": Sum("count", filter=q) for pk, q in buckets.items()})
         counts.update({pk: ViewCount(totals.get(f"v{pk}") or 0) for pk in buckets})
-    for view in views:
-        if view.pk in counts:
-            continue
-        try:
-            chosen = select(agent, view.queue, query_of(view))
-        except ValueError:  # a filter the queue cannot use (BadQueueInput)
-            chosen = None
-        if chosen is None:
-            counts[view.pk] = ViewCount(0)
-            continue
-        found = chosen.tickets.order_by()[: COUNT_CAP + 1].count()
-        counts[view.pk] = ViewCount(min(found, COUNT_CAP), capped=found > COUNT_CAP)
+    rest = [view for view in views if view.pk not in counts]
+    keys = {view.pk: _cache_key(agent, view) for view in rest}
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    for view in rest:
+        found = kept.get(keys[view.pk])
+        if found is None:
+            found = _bounded_count(agent, view)
+            cache.set(keys[view.pk], found, COUNT_SECONDS)
+        counts[view.pk] = ViewCount(*found)
     return counts
+
+
+COUNT_SECONDS = 30
+
+
+def _cache_key(agent: Agent, view: SavedView) -> str:
+    # The view's last change is in the key: a changed view is counted afresh.
+    return f"helpline:view-count:{agent.pk}:{view.pk}:{view.updated_at.timestamp()}"
+
+
+def _bounded_count(agent: Agent, view: SavedView) -> tuple[int, bool]:
+    """(count, capped): the view's tickets up to COUNT_CAP, read with a LIMIT (a
+    search view's: its search's own capped count)."""
+    if view.search:
+        try:
+            found = search(
+                view.search,
+                agent=agent,
+                within=_queue_tickets(agent, view),
+                order="newest",
+                limit=1,
+                filters=query_of(view),
+                snippets=False,
+            )
+        except BadSearch:
+            return 0, False
+        return min(found.total, COUNT_CAP), found.counts_capped or found.total > COUNT_CAP
+    try:
+        chosen = select(agent, view.queue, query_of(view))
+    except BadQueueInput:  # a filter the queue cannot use
+        return 0, False
+    if chosen is None:
+        return 0, False
+    n = chosen.tickets.order_by()[: COUNT_CAP + 1].count()
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def _queue_tickets(agent: Agent, view: SavedView) -> QuerySet[Ticket]:
+    queue = QUEUES.get(view.queue, QUEUES["open"])
+    return Ticket.objects.filter(queue.filter(agent))
+
+
+def search_page(agent: Agent, view: SavedView, cursor: str, page_size: int) -> QueuePage:
+    """A search view's page: what its search finds in its queue, newest first (a
+    page and the cursor of the next). BadQueueInput for a search or cursor that
+    cannot run, as a queue page's is."""
+    queue = QUEUES.get(view.queue, QUEUES["open"])
+    try:
+        found = search(
+            view.search,
+            agent=agent,
+            within=_queue_tickets(agent, view),
+            order="newest",
+            cursor=cursor,
+            limit=page_size,
+            counts=False,
+            filters=query_of(view),
+            snippets=False,
+        )
+    except BadSearch as bad:
+        raise BadQueueInput(bad.message, "search") from None
+    return QueuePage(
+        queue=queue,
+        tickets=[hit.ticket for hit in found.hits],
+        sort="newest",
+        filters=filter_params(view.filters or {}),
+        next_cursor=found.next_cursor,
+    )
 
 
 # --- what the columns show that the rows do not hold ---------------------------------

@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,8 +48,14 @@ def queue_response(
     filters and sort), `base` the address its links keep, `views` the sidebar's
     saved views if already read."""
     error: BadQueueInput | None = None
+    size = settings.HELPLINE_QUEUE_PAGE_SIZE
+    searched = view is not None and bool(view.search)
+    page: QueuePage | None
     try:
-        page = queue_page(agent, queue, params, page_size=settings.HELPLINE_QUEUE_PAGE_SIZE)
+        if view is not None and searched:
+            page = saved_views.search_page(agent, view, params.get("cursor", ""), size)
+        else:
+            page = queue_page(agent, queue, params, page_size=size)
     except BadQueueInput as bad:
         # The page with the reason and no tickets: a filter that cannot be used
         # must not show a wider list than the one asked for.
@@ -60,13 +67,17 @@ def queue_response(
     columns = saved_views.columns_of(view.columns if view else None)
     if any(c.key == "tasks" for c in columns):
         saved_views.attach_open_tasks(page.tickets)  # one statement for the page
+    if searched and any(c.key == "organization" for c in columns):
+        prefetch_related_objects(page.tickets, "customer__organization")
     # A saved view's link changes only the sort and the page; a queue's keeps
     # its filters too.
     kept = {} if view else {k: v for k, v in params.items() if k not in ("cursor", "page", "sort")}
 
+    default_sort = "updated" if view is None else "newest" if searched else view.sort
+
     def link(cursor: str | None = None, sort: str | None = None) -> str:
         query = dict(kept)
-        if sort or page.sort != ("updated" if view is None else view.sort):
+        if sort or page.sort != default_sort:
             query["sort"] = sort or page.sort
         if cursor:
             query["cursor"] = cursor
@@ -89,7 +100,10 @@ def queue_response(
         "may_change": view is not None and saved_views.may_change(agent, view),
         "columns": columns,
         "team_column": any(c.key == "team" for c in columns),
-        "heads": [
+        # A search view lists newest first: its headers sort nothing.
+        "heads": saved_views.plain_heads(columns)
+        if searched
+        else [
             (h, link(sort=h.sort) if h.sort else "")
             for h in saved_views.header_sorts(columns, page.sort)
         ],
@@ -105,7 +119,10 @@ def queue_response(
         "bulk": True,
         "actions": offered(agent),
         "typed": {},
-        "matching_query": urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
+        # Not for a search view: "every ticket that matches" is a queue's.
+        "matching_query": ""
+        if searched
+        else urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
     }
     template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=400 if error else 200)

@@ -21,6 +21,8 @@ from helpline.desk import saved_views
 from helpline.desk.models import Density, SavedView, Sharing
 from helpline.desk.views.common import filter_options
 from helpline.desk.views.dashboard import queue_response
+from helpline.search.query import BadSearch
+from helpline.search.service import search
 from helpline.tickets.queues import FILTERS, SORTS, id_number
 from helpline.web.auth import agent_required, current_agent
 
@@ -75,6 +77,15 @@ class SavedViewForm(forms.Form):
     # A customer's tickets: kept from the queue the view was saved from (there is
     # no list of every customer to choose from).
     customer = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    search = forms.CharField(
+        label=gettext_lazy("Search words and filters"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Optional, as typed in the search box (for example: printer org:acme "
+            "has:attachment). A view with a search lists the newest tickets first."
+        ),
+    )
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=())
     columns = forms.MultipleChoiceField(
         label=gettext_lazy("Columns"),
@@ -123,6 +134,16 @@ class SavedViewForm(forms.Form):
             raise ValidationError(_("Give the view a name."))
         return name
 
+    def clean_search(self) -> str:
+        typed: str = self.cleaned_data.get("search") or ""
+        typed = typed.replace("\x00", "").strip()
+        if typed:
+            try:  # a search that cannot run (an unknown filter, a name no one has)
+                search(typed, agent=self.agent, limit=1, counts=False, snippets=False)
+            except BadSearch as bad:
+                raise ValidationError(bad.message) from None
+        return typed
+
     def clean_customer(self) -> str:
         raw: str = self.cleaned_data.get("customer") or ""
         if raw and id_number(raw) is None:
@@ -137,6 +158,7 @@ class SavedViewForm(forms.Form):
         view.name = data["name"]
         view.queue = data["queue"]
         view.filters = self.filters()
+        view.search = data["search"]
         view.sort = data["sort"]
         view.columns = list(data["columns"])
         view.density = data["density"]
@@ -159,6 +181,7 @@ def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
             "name": view.name,
             "queue": view.queue,
             **(view.filters or {}),
+            "search": view.search,
             "sort": view.sort,
             "columns": [c.key for c in saved_views.columns_of(view.columns)],
             "density": view.density,
@@ -167,6 +190,8 @@ def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
     return {
         "queue": query.get("queue", "open"),
         **{k: query[k][:40] for k in FILTERS if query.get(k)},
+        # From the search page: its words and filters.
+        "search": query.get("q", "")[:500],
         "sort": query.get("sort", "updated"),
         "columns": list(saved_views.DEFAULT_COLUMNS),
         "density": Density.COMFORTABLE,
