@@ -388,7 +388,10 @@ def filter_summary(view: SavedView, names: Mapping[str, Mapping[str, str]]) -> l
         raw = str((view.filters or {}).get(key) or "")
         if not raw:
             continue
-        shown = _("none") if raw == "none" else names.get(key, {}).get(raw, f"#{raw}")
+        if raw == "none":
+            shown = _("Unassigned") if key == "assignee" else _("No team")
+        else:
+            shown = names.get(key, {}).get(raw, f"#{raw}")
         words.append(f"{labels[key]}: {shown}")
     return words
 

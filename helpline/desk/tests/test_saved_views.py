@@ -308,7 +308,7 @@ def test_an_agent_keeps_a_bounded_number_of_views(
     save(client, world.agent, form(world, name="Two"))
     answer = client.post(reverse("desk:view_new"), form(world, name="Three"))
     assert answer.status_code == 400
-    assert "You keep 2 views at most" in answer.content.decode()
+    assert "You can keep at most 2 views" in answer.content.decode()
 
 
 def test_the_owner_changes_and_deletes_a_view(client: Client, world: World) -> None:

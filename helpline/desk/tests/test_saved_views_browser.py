@@ -127,7 +127,7 @@ def test_a_view_shared_with_the_department(page: Page, world: World, live_server
     page.wait_for_load_state()
     page.get_by_label("Name").fill("Support board")
     page.get_by_role("combobox", name="Department").select_option(label="Support")
-    page.get_by_label("Shared with").select_option(label="Department: Support")
+    page.get_by_label("Visible to").select_option(label="Department: Support")
     page.get_by_role("combobox", name="Team").select_option(label="No team")
     page.get_by_role("button", name="Save view").click()
     page.wait_for_load_state()

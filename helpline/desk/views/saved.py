@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -67,7 +68,7 @@ class SavedViewForm(forms.Form):
         max_length=80,
         error_messages={"required": gettext_lazy("Give the view a name.")},
     )
-    queue = forms.ChoiceField(label=gettext_lazy("Tickets from"), choices=())
+    queue = forms.ChoiceField(label=gettext_lazy("Queue"), choices=())
     department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
     topic = forms.ChoiceField(label=gettext_lazy("Help topic"), required=False)
     priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
@@ -97,9 +98,8 @@ class SavedViewForm(forms.Form):
         label=gettext_lazy("Density"),
         choices=Density.choices,
         widget=forms.RadioSelect,
-        help_text=gettext_lazy("Compact fits a whole page of 25 tickets on one screen."),
     )
-    share = forms.ChoiceField(label=gettext_lazy("Shared with"), choices=())
+    share = forms.ChoiceField(label=gettext_lazy("Visible to"), choices=())
 
     def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,6 +124,11 @@ class SavedViewForm(forms.Form):
             for t in saved_views.share_teams(agent)
         ]
         f["share"].choices = share  # type: ignore[attr-defined]
+        f["density"].help_text = ngettext(
+            "Compact fits a whole page of %(count)s ticket on one screen.",
+            "Compact fits a whole page of %(count)s tickets on one screen.",
+            settings.HELPLINE_QUEUE_PAGE_SIZE,
+        ) % {"count": settings.HELPLINE_QUEUE_PAGE_SIZE}
         f["share"].help_text = _(
             "A department's supervisors may share a view with it; a team's members with the team."
         )
@@ -147,7 +152,7 @@ class SavedViewForm(forms.Form):
     def clean_customer(self) -> str:
         raw: str = self.cleaned_data.get("customer") or ""
         if raw and id_number(raw) is None:
-            raise ValidationError(_("Not a customer's number."))
+            raise ValidationError(_("Not a valid customer number."))
         return raw
 
     def filters(self) -> dict[str, str]:
@@ -241,7 +246,7 @@ def view_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             ):
                 form.add_error(
                     None,
-                    _("You keep %(limit)s views at most: delete one to make room.")
+                    _("You can keep at most %(limit)s views: delete one to make room.")
                     % {"limit": saved_views.MAX_OWN},
                 )
             else:
