@@ -358,6 +358,13 @@ CACHES: dict[str, dict[str, Any]] = {
 if _redis := redis_caches(os.environ):
     CACHES = _redis
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The saved views' bounded counts (helpline.desk.saved_views): each process keeps
+# its own for half a minute; a desk page writes nothing to keep them.
+CACHES["counts"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "helpline-view-counts",
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 HELPLINE_LIMITS_CACHE = "limits"
 HELPLINE_STRANGER_LIMITS_CACHE = "limits_strangers"
 RATELIMIT_USE_CACHE = HELPLINE_STRANGER_LIMITS_CACHE

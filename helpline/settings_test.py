@@ -50,4 +50,5 @@ CACHES = {
         "LOCATION": "helpline-limits-strangers",
         "OPTIONS": CACHES["limits_strangers"]["OPTIONS"],  # noqa: F405
     },
+    "counts": CACHES["counts"],  # noqa: F405  (already in memory)
 }

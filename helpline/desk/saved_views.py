@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -38,8 +38,10 @@ from helpline.tickets.queues import (
     QUEUES,
     SORTS,
     BadQueueInput,
+    Queue,
     QueuePage,
     filter_params,
+    id_number,
     select,
 )
 
@@ -139,12 +141,13 @@ def plain_heads(columns: Sequence[Column]) -> list[tuple[HeaderSort, str]]:
 
 def shown_to(agent: Agent) -> QuerySet[SavedView]:
     """The views the agent may open: their own, and those shared with a
-    department they work in or a team they are in (every shared one for an
-    administrator)."""
+    department they work in or a team they are in or lead (every shared one for
+    an administrator)."""
     if agent.is_admin:  # who sees every department's tickets sees its views
         shared = ~Q(sharing=Sharing.PERSONAL)
     else:
         shared = Q(sharing=Sharing.DEPARTMENT, department_id__in=list(department_roles(agent)))
+        shared |= Q(sharing=Sharing.TEAM, team__lead=agent, team__is_active=True)
         if teams := team_ids(agent):
             shared |= Q(sharing=Sharing.TEAM, team_id__in=sorted(teams))
     return SavedView.objects.filter(Q(owner=agent) | shared).select_related(
@@ -232,18 +235,24 @@ def _bucket(agent: Agent, view: SavedView) -> Q | None:
         column = {"department": "department_id", "assignee": "assignee_key", "team": "team_key"}
         if raw == "none" and name != "department":
             q &= Q(**{column[name]: 0})
-        elif str(raw).isdigit():
-            q &= Q(**{column[name]: int(raw)})
+        elif (value := id_number(str(raw))) is not None:
+            q &= Q(**{column[name]: value})
         else:
             return None
     return q
 
 
-def view_counts(agent: Agent, views: Sequence[SavedView]) -> dict[int, ViewCount]:
-    """Each view's count as the agent sees it: one query over the counters for
-    the views they serve; for each other view a bounded read (or its search's
-    capped count), kept COUNT_SECONDS for this agent, so that moving from page
-    to page does not read them again."""
+def view_counts(
+    agent: Agent, views: Sequence[SavedView], *, read: bool = False
+) -> tuple[dict[int, ViewCount], list[SavedView]]:
+    """Each view's count as the agent sees it, and the views still to count.
+
+    One query over the counters for the views they serve. Every other view's
+    count is a bounded read (or its search's capped count): the page shows the
+    ones read in the last COUNT_SECONDS (a cache of the process's own, so a page
+    view writes nothing) and leaves the rest for its sidebar to ask for after
+    it is shown (`read`: read them now, the first MAX_READ of them; the sidebar's
+    request). The page never waits for a walk through a million tickets."""
     counts: dict[int, ViewCount] = {}
     buckets = {
         view.pk: q for view in views if not view.search and (q := _bucket(agent, view)) is not None
@@ -258,23 +267,32 @@ def view_counts(agent: Agent, views: Sequence[SavedView]) -> dict[int, ViewCount
         totals = rows.aggregate(**{f"v{pk}": Sum("count", filter=q) for pk, q in buckets.items()})
         counts.update({pk: ViewCount(totals.get(f"v{pk}") or 0) for pk in buckets})
     rest = [view for view in views if view.pk not in counts]
+    kept_cache = caches[COUNT_CACHE]
     keys = {view.pk: _cache_key(agent, view) for view in rest}
-    kept = cache.get_many(list(keys.values())) if keys else {}
+    kept = kept_cache.get_many(list(keys.values())) if keys else {}
+    pending: list[SavedView] = []
     for view in rest:
         found = kept.get(keys[view.pk])
-        if found is None:
+        if found is None and read and len(pending) < MAX_READ:
             found = _bounded_count(agent, view)
-            cache.set(keys[view.pk], found, COUNT_SECONDS)
-        counts[view.pk] = ViewCount(*found)
-    return counts
+            kept_cache.set(keys[view.pk], found, COUNT_SECONDS)
+        if found is None:
+            pending.append(view)
+        else:
+            counts[view.pk] = ViewCount(*found)
+    return counts, pending
 
 
+# How long a bounded count is shown before it is read again, the cache it is kept
+# in (settings.CACHES: in each process's memory), and the most one request reads.
 COUNT_SECONDS = 30
+COUNT_CACHE = "counts"
+MAX_READ = 12
 
 
 def _cache_key(agent: Agent, view: SavedView) -> str:
     # The view's last change is in the key: a changed view is counted afresh.
-    return f"helpline:view-count:{agent.pk}:{view.pk}:{view.updated_at.timestamp()}"
+    return f"view-count:{agent.pk}:{view.pk}:{view.updated_at.timestamp()}"
 
 
 def _bounded_count(agent: Agent, view: SavedView) -> tuple[int, bool]:
@@ -304,16 +322,17 @@ def _bounded_count(agent: Agent, view: SavedView) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
-def _queue_tickets(agent: Agent, view: SavedView) -> QuerySet[Ticket]:
-    queue = QUEUES.get(view.queue, QUEUES["open"])
-    return Ticket.objects.filter(queue.filter(agent))
+def _queue_tickets(agent: Agent, view: SavedView) -> QuerySet[Ticket] | None:
+    """The search view's queue as a narrowing of its search (None: every ticket)."""
+    queue = queue_of(view)
+    return None if queue is EVERY_QUEUE else Ticket.objects.filter(queue.filter(agent))
 
 
 def search_page(agent: Agent, view: SavedView, cursor: str, page_size: int) -> QueuePage:
     """A search view's page: what its search finds in its queue, newest first (a
     page and the cursor of the next). BadQueueInput for a search or cursor that
     cannot run, as a queue page's is."""
-    queue = QUEUES.get(view.queue, QUEUES["open"])
+    queue = queue_of(view)
     try:
         found = search(
             view.search,
@@ -389,11 +408,23 @@ def filter_summary(view: SavedView, names: Mapping[str, Mapping[str, str]]) -> l
         if not raw:
             continue
         if raw == "none":
-            shown = _("Unassigned") if key == "assignee" else _("No team")
+            shown = str(_("Unassigned") if key == "assignee" else _("No team"))
         else:
             shown = names.get(key, {}).get(raw, f"#{raw}")
-        words.append(f"{labels[key]}: {shown}")
+        words.append(_("%(filter)s: %(value)s") % {"filter": labels[key], "value": shown})
     return words
 
 
-QUEUE_CHOICES = [(q.key, q.title) for q in QUEUES.values()]
+# A search view may look through every ticket the agent sees, not one queue.
+EVERY = "all"
+EVERY_QUEUE = Queue(
+    EVERY, _("Every ticket you can see"), _("Open and closed, as the search finds them")
+)
+QUEUE_CHOICES = [(q.key, q.title) for q in QUEUES.values()] + [(EVERY, EVERY_QUEUE.title)]
+
+
+def queue_of(view: SavedView) -> Queue:
+    """The queue the view shapes (a search view's may be every ticket)."""
+    if view.queue == EVERY and view.search:
+        return EVERY_QUEUE
+    return QUEUES.get(view.queue, QUEUES["open"])

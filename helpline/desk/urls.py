@@ -46,6 +46,7 @@ urlpatterns = [
     path("go/", dashboard.jump, name="jump"),
     # Saved views: queues as agents shape them (helpline.desk.saved_views).
     path("views/new/", saved.view_edit, name="view_new"),
+    path("views/counts/", saved.view_counts, name="view_counts"),
     path("views/<int:pk>/", saved.view_page, name="view"),
     path("views/<int:pk>/edit/", saved.view_edit, name="view_edit"),
     path("views/<int:pk>/delete/", saved.view_delete, name="view_delete"),

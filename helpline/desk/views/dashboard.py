@@ -60,7 +60,8 @@ def queue_response(
         # The page with the reason and no tickets: a filter that cannot be used
         # must not show a wider list than the one asked for.
         error = bad
-        page = QueuePage(QUEUES[queue], tickets=[], sort="updated") if queue in QUEUES else None
+        known = saved_views.queue_of(view) if view else QUEUES.get(queue)
+        page = QueuePage(known, tickets=[], sort="updated") if known else None
     if page is None:
         raise Http404("No such queue")
     on_it.attach(page.tickets, agent)  # who is on which: one statement for the page
@@ -83,23 +84,33 @@ def queue_response(
             query["cursor"] = cursor
         return f"{base}?{urlencode(query)}" if query else base
 
-    if views is None:
+    # htmx asks for the list alone (a filter or a page changed): no sidebar.
+    partial = bool(request.htmx)  # type: ignore[attr-defined]
+    if views is None and not partial:
         views = saved_views.sidebar_views(agent)
+    counts, pending = saved_views.view_counts(agent, [] if partial else views or [])
     options = filter_options(agent)
     context: dict[str, Any] = {
         "nav": "queues",
         "error": error,
         "page": page,
         "queues": QUEUES.values(),
-        "counts": queue_counts(agent),
+        "counts": {} if partial else queue_counts(agent),
         "views": views,
-        "view_counts": saved_views.view_counts(agent, views),
+        "view_counts": counts,
+        "counts_pending": bool(pending),
         "saved": view,
         "view_filters": saved_views.filter_summary(view, _names(options)) if view else [],
-        "export_query": urlencode({**page.filters, "sort": page.sort}),
+        # A view's CSV is its queue with its own filters (never fewer, as a page
+        # refused for a bad cursor has); a search view has none (its search's
+        # CSV is the search page's).
+        "export_query": urlencode(
+            saved_views.query_of(view) if view else {**page.filters, "sort": page.sort}
+        ),
         "may_change": view is not None and saved_views.may_change(agent, view),
         "columns": columns,
         "team_column": any(c.key == "team" for c in columns),
+        "shaped": view is not None,
         # A search view lists newest first: its headers sort nothing.
         "heads": saved_views.plain_heads(columns)
         if searched
@@ -124,14 +135,15 @@ def queue_response(
         if searched
         else urlencode({"queue": page.queue.key, **page.filters, "sort": page.sort}),
     }
-    template = "desk/_queue_table.html" if request.htmx else "desk/dashboard.html"  # type: ignore[attr-defined]
+    template = "desk/_queue_table.html" if partial else "desk/dashboard.html"
     return render(request, template, context, status=400 if error else 200)
 
 
 def _names(options: Mapping[str, list[Any]]) -> dict[str, dict[str, str]]:
     """{filter: {id: name}} of the filter lists, for a view's filters in words."""
     lists = {
-        "department": "departments",
+        # Every department's name: a view shared with agents of another one.
+        "department": "all_departments",
         "topic": "topics",
         "priority": "priorities",
         "status": "statuses",

@@ -44,7 +44,7 @@ def view_page(request: HttpRequest, pk: int) -> HttpResponse:
     views = saved_views.sidebar_views(agent)  # the sidebar's, read once
     view = next((v for v in views if v.pk == pk), None) or _view_for(agent, pk)
     params = saved_views.query_of(view)
-    for key in ("sort", "cursor", "page"):
+    for key in ("sort", "cursor"):
         if value := request.GET.get(key, ""):
             params[key] = value[:500]
     if params["sort"] not in SORTS:
@@ -52,6 +52,18 @@ def view_page(request: HttpRequest, pk: int) -> HttpResponse:
     return queue_response(
         request, agent, view.queue, params, reverse("desk:view", args=[view.pk]), view, views
     )
+
+
+@agent_required
+@require_safe
+def view_counts(request: HttpRequest) -> HttpResponse:
+    """The sidebar's views not counted yet (htmx, once the page is shown): each
+    count in its place, read now (saved_views.view_counts says how)."""
+    agent = current_agent(request)
+    views = saved_views.sidebar_views(agent)
+    counts, _pending = saved_views.view_counts(agent, views, read=True)
+    shown = [(view, counts[view.pk]) for view in views if view.pk in counts]
+    return render(request, "desk/_view_counts.html", {"shown": shown})
 
 
 # --- the form -------------------------------------------------------------------------
@@ -101,9 +113,12 @@ class SavedViewForm(forms.Form):
     )
     share = forms.ChoiceField(label=gettext_lazy("Visible to"), choices=())
 
-    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agent: Agent, view: SavedView | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.agent = agent
+        self.view = view
         options = filter_options(agent)
         f = self.fields
         f["queue"].choices = saved_views.QUEUE_CHOICES  # type: ignore[attr-defined]
@@ -114,7 +129,11 @@ class SavedViewForm(forms.Form):
         f["status"].choices = _choices(options["statuses"], _("All statuses"))  # type: ignore[attr-defined]
         f["assignee"].choices = _choices(options["agents"], _("Anyone"), _("Unassigned"))  # type: ignore[attr-defined]
         f["team"].choices = _choices(options["teams"], _("Any team"), _("No team"))  # type: ignore[attr-defined]
-        share = [(Sharing.PERSONAL.value, _("Only me"))]
+        # Someone else's view stays theirs or shared: "Only me" would hand a
+        # shared view to its owner alone, out of the changer's sight.
+        share = (
+            [] if view and view.owner_id != agent.pk else [(Sharing.PERSONAL.value, _("Only me"))]
+        )
         share += [
             (f"department:{d.pk}", _("Department: %(name)s") % {"name": d.name})
             for d in saved_views.share_departments(agent)
@@ -124,6 +143,8 @@ class SavedViewForm(forms.Form):
             for t in saved_views.share_teams(agent)
         ]
         f["share"].choices = share  # type: ignore[attr-defined]
+        if view is not None:
+            self._keep_stored_choices(view)
         f["density"].help_text = ngettext(
             "Compact fits a whole page of %(count)s ticket on one screen.",
             "Compact fits a whole page of %(count)s tickets on one screen.",
@@ -133,10 +154,42 @@ class SavedViewForm(forms.Form):
             "A department's supervisors may share a view with it; a team's members with the team."
         )
 
+    def _keep_stored_choices(self, view: SavedView) -> None:
+        """What the view holds stays a choice for whoever changes it, though it is
+        not in their own lists (another department, an agent since deactivated,
+        a team they left): otherwise the form would show, and save, "All"."""
+        for key in FILTERS:
+            stored = str((view.filters or {}).get(key) or "")
+            field = self.fields.get(key)
+            if not stored or not isinstance(field, forms.ChoiceField) or key == "customer":
+                continue
+            offered: list[tuple[str, str]] = field.choices  # type: ignore[assignment]
+            if stored not in {str(value) for value, _label in offered}:
+                label = _("#%(id)s (not in your lists)") % {"id": stored}
+                field.choices = [*offered, (stored, label)]
+        share = self.fields["share"]
+        assert isinstance(share, forms.ChoiceField)
+        current = _share_value(view)
+        shares: list[tuple[str, str]] = share.choices  # type: ignore[assignment]
+        if current not in {str(value) for value, _label in shares}:
+            if view.department is not None:
+                label = _("Department: %(name)s") % {"name": view.department.name}
+            elif view.team is not None:
+                label = _("Team: %(name)s") % {"name": view.team.name}
+            else:
+                label = _("Only me")
+            share.choices = [(current, label), *shares]
+
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].replace("\x00", "").strip()
         if not name:
             raise ValidationError(_("Give the view a name."))
+        owner = self.view.owner_id if self.view else self.agent.pk
+        twins = SavedView.objects.filter(owner_id=owner, name__iexact=name)
+        if self.view is not None:
+            twins = twins.exclude(pk=self.view.pk)
+        if twins.exists():
+            raise ValidationError(_("There is a view of that name already: choose another."))
         return name
 
     def clean_search(self) -> str:
@@ -154,6 +207,21 @@ class SavedViewForm(forms.Form):
         if raw and id_number(raw) is None:
             raise ValidationError(_("Not a valid customer number."))
         return raw
+
+    def clean_columns(self) -> list[str]:
+        # The ticket's number is always a column (it holds the selection box and
+        # the link): first, unless the agent placed it.
+        chosen = list(dict.fromkeys(self.cleaned_data["columns"]))
+        return chosen if "number" in chosen else ["number", *chosen]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("queue") == saved_views.EVERY and not data.get("search"):
+            self.add_error(
+                "queue",
+                _("“Every ticket you can see” is for a view with a search: choose a queue."),
+            )
+        return data
 
     def filters(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in FILTERS if self.cleaned_data.get(k)}
@@ -177,11 +245,6 @@ class SavedViewForm(forms.Form):
 def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
     """The form's first values: the view's, or the queue's the agent came from."""
     if view is not None:
-        share = view.sharing
-        if view.sharing == Sharing.DEPARTMENT:
-            share = f"department:{view.department_id}"
-        elif view.sharing == Sharing.TEAM:
-            share = f"team:{view.team_id}"
         return {
             "name": view.name,
             "queue": view.queue,
@@ -190,11 +253,16 @@ def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
             "sort": view.sort,
             "columns": [c.key for c in saved_views.columns_of(view.columns)],
             "density": view.density,
-            "share": share,
+            "share": _share_value(view),
         }
     return {
-        "queue": query.get("queue", "open"),
-        **{k: query[k][:40] for k in FILTERS if query.get(k)},
+        # From the search page (its words in `q`): every ticket the search finds.
+        "queue": query.get("queue") or (saved_views.EVERY if query.get("q") else "open"),
+        **{
+            k: query[k][:40]
+            for k in FILTERS
+            if query.get(k) and (k != "customer" or id_number(query[k][:40]) is not None)
+        },
         # From the search page: its words and filters.
         "search": query.get("q", "")[:500],
         "sort": query.get("sort", "updated"),
@@ -204,10 +272,34 @@ def _initial(view: SavedView | None, query: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _narrower_for_some(view: SavedView) -> str:
+    """A word for whoever shares a view of another department's tickets: its
+    agents see only the tickets they may see, perhaps none."""
+    department = (view.filters or {}).get("department")
+    if view.sharing != Sharing.DEPARTMENT or not department:
+        return ""
+    if str(view.department_id) == str(department):
+        return ""
+    return _(
+        "The view is shared with %(shared)s but lists another department's tickets: "
+        "its agents see only those they may see, perhaps none."
+    ) % {"shared": view.department.name if view.department else ""}
+
+
+def _share_value(view: SavedView) -> str:
+    if view.sharing == Sharing.DEPARTMENT:
+        return f"department:{view.department_id}"
+    if view.sharing == Sharing.TEAM:
+        return f"team:{view.team_id}"
+    return str(Sharing.PERSONAL)
+
+
 def _column_rows(chosen: list[str], moved: str) -> list[tuple[saved_views.Column, bool]]:
     """The columns as the form lists them: the chosen ones in their order (with
     `moved`, "key:up" or "key:down", applied), then the others."""
     order = [k for k in dict.fromkeys(chosen) if k in saved_views.COLUMNS]
+    if "number" not in order:
+        order.insert(0, "number")
     key, _sep, way = moved.partition(":")
     if key in order:
         i = order.index(key)
@@ -235,10 +327,13 @@ def view_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and moved:
         # Not a save: the form as it was typed, unchecked, with the column moved.
         chosen = request.POST.getlist("columns")
-        typed = {k: request.POST.get(k, "")[:100] for k in SavedViewForm.base_fields}
-        form = SavedViewForm(initial={**typed, "columns": chosen}, agent=agent)
+        typed = {
+            k: request.POST.get(k, "")[: getattr(field, "max_length", None) or 100]
+            for k, field in SavedViewForm.base_fields.items()
+        }
+        form = SavedViewForm(initial={**typed, "columns": chosen}, agent=agent, view=view)
     elif request.method == "POST":
-        form = SavedViewForm(request.POST, agent=agent)
+        form = SavedViewForm(request.POST, agent=agent, view=view)
         chosen = request.POST.getlist("columns")
         if form.is_valid():
             if view is None and SavedView.objects.filter(owner=agent).count() >= (
@@ -253,11 +348,16 @@ def view_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 made = form.apply(view or SavedView(owner=agent))
                 made.save()
                 messages.success(request, _("View “%(name)s” saved.") % {"name": made.name})
+                if warning := _narrower_for_some(made):
+                    messages.warning(request, warning)
                 return redirect("desk:view", pk=made.pk)
         status = 400
     else:
-        form = SavedViewForm(initial=_initial(view, request.GET.dict()), agent=agent)
+        form = SavedViewForm(initial=_initial(view, request.GET.dict()), agent=agent, view=view)
         chosen = list(form.initial["columns"])
+    at_limit = view is None and (
+        SavedView.objects.filter(owner=agent).count() >= saved_views.MAX_OWN
+    )
     rows = _column_rows(chosen, moved)
     context = {
         "nav": "queues",
@@ -265,6 +365,10 @@ def view_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "view": view,
         "column_rows": rows,
         "chosen_count": sum(1 for _column, on in rows if on),
+        # The button pressed, pressed again with the keyboard: focus stays on it.
+        "moved": moved,
+        "at_limit": at_limit,
+        "limit": saved_views.MAX_OWN,
     }
     return render(request, "desk/saved_view_form.html", context, status=status)
 

@@ -118,13 +118,19 @@
     var form = document.querySelector("form[data-bulk]");
     var row = current();
     if (!form) return;
+    var select = form.querySelector('select[name="action"]');
+    if (!select || !select.querySelector('option[value="' + action + '"]')) {
+      // Not one of this agent's actions (an agent may not assign in bulk).
+      var count = form.querySelector("[data-bulk-count]");
+      if (count) count.textContent = gettext("You may not do that to several tickets at once.");
+      return;
+    }
     var ticked = boxes().some(function (box) { return box.checked; });
     if (!ticked && row) {
       var box = row.querySelector('input[name="t"]');
       if (box) box.checked = true;
     }
     update(form);
-    var select = form.querySelector('select[name="action"]');
     select.value = action;
     showFields(form);
     var field = document.getElementById(focusId);
@@ -164,7 +170,7 @@
       case "Enter":
         // Only on the row itself: Enter on a link or a button is theirs.
         if (!row || event.target !== row) return;
-        var link = row.querySelector("td.num a[href]");
+        var link = row.querySelector("td.num a[href], td.subject a[href]");
         if (link) window.location.assign(link.href);
         break;
       case "a": startAction("assign", "bulk-agent"); break;
