@@ -45,6 +45,7 @@ urlpatterns = [
     path("queues/<slug:queue>/", dashboard.dashboard, name="queue"),
     path("go/", dashboard.jump, name="jump"),
     # Saved views: queues as agents shape them (helpline.desk.saved_views).
+    path("views/", saved.view_list, name="views"),
     path("views/new/", saved.view_edit, name="view_new"),
     path("views/counts/", saved.view_counts, name="view_counts"),
     path("views/<int:pk>/", saved.view_page, name="view"),

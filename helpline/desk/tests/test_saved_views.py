@@ -390,7 +390,8 @@ def test_who_changes_a_view_keeps_what_it_holds_outside_their_own_lists(
     edit = reverse("desk:view_edit", args=[view.pk])
     html = client.get(edit).content.decode()
     assert (
-        f'<option value="{world.sales.pk}" selected>#{world.sales.pk} (not in your lists)' in html
+        f'<option value="{world.sales.pk}" selected>#{world.sales.pk} (not among your choices)'
+        in html
     )
     assert 'value="personal"' not in html  # not his to make the owner's alone
 
@@ -496,7 +497,7 @@ def test_the_form_says_so_before_it_is_filled_when_no_view_can_be_added(
     monkeypatch.setattr(saved_views, "MAX_OWN", 1)
     save(client, world.agent, form(world))
     html = client.get(reverse("desk:view_new")).content.decode()
-    assert "You keep 1 views already" in html or "You keep 1 view" in html
+    assert "You already have 1 views, the most allowed" in html
 
 
 def test_a_queues_link_filters_are_kept_by_its_form_and_a_bad_customer_is_dropped(
@@ -511,3 +512,22 @@ def test_a_queues_link_filters_are_kept_by_its_form_and_a_bad_customer_is_droppe
     prefilled = client.get(reverse("desk:view_new"), {"customer": "abc"}).content.decode()
     assert "Not a valid customer number" not in prefilled
     assert 'name="customer" value="abc"' not in prefilled
+
+
+def test_the_views_page_lists_every_view_the_agent_may_open(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_views, "MAX_SHOWN", 1)
+    own = save(client, world.agent, form(world, name="B mine"))
+    shared = SavedView.objects.create(
+        name="A board", owner=world.supervisor, sharing=Sharing.DEPARTMENT, department=world.support
+    )
+    SavedView.objects.create(name="Sam's own", owner=world.supervisor)
+    dashboard = client.get(reverse("desk:dashboard")).content.decode()
+    assert f'data-view="{shared.pk}"' not in dashboard  # past the sidebar's one (own first)
+    assert "All views…" in dashboard
+
+    html = client.get(reverse("desk:views")).content.decode()
+    assert html.index("A board") < html.index("B mine") and "Sam&#x27;s own" not in html
+    assert reverse("desk:view_edit", args=[own.pk]) in html
+    assert reverse("desk:view_edit", args=[shared.pk]) not in html  # Sam's to change

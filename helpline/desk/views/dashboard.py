@@ -97,6 +97,7 @@ def queue_response(
         "queues": QUEUES.values(),
         "counts": {} if partial else queue_counts(agent),
         "views": views,
+        "views_shown_max": saved_views.MAX_SHOWN,
         "view_counts": counts,
         "counts_pending": bool(pending),
         "saved": view,

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +53,24 @@ def view_page(request: HttpRequest, pk: int) -> HttpResponse:
     return queue_response(
         request, agent, view.queue, params, reverse("desk:view", args=[view.pk]), view, views
     )
+
+
+LIST_MAX = 500
+
+
+@agent_required
+@require_safe
+def view_list(request: HttpRequest) -> HttpResponse:
+    """Every view the agent may open (the sidebar shows the first MAX_SHOWN), each
+    with who it is for and, where the agent may change it, its edit link."""
+    agent = current_agent(request)
+    views = list(saved_views.shown_to(agent).order_by(Lower("name"), "pk")[: LIST_MAX + 1])
+    rows = [
+        (view, saved_views.queue_of(view), saved_views.may_change(agent, view))
+        for view in views[:LIST_MAX]
+    ]
+    context = {"nav": "queues", "rows": rows, "more": len(views) > LIST_MAX, "limit": LIST_MAX}
+    return render(request, "desk/saved_view_list.html", context)
 
 
 @agent_required
@@ -165,7 +184,7 @@ class SavedViewForm(forms.Form):
                 continue
             offered: list[tuple[str, str]] = field.choices  # type: ignore[assignment]
             if stored not in {str(value) for value, _label in offered}:
-                label = _("#%(id)s (not in your lists)") % {"id": stored}
+                label = _("#%(id)s (not among your choices)") % {"id": stored}
                 field.choices = [*offered, (stored, label)]
         share = self.fields["share"]
         assert isinstance(share, forms.ChoiceField)
@@ -282,7 +301,7 @@ def _narrower_for_some(view: SavedView) -> str:
         return ""
     return _(
         "The view is shared with %(shared)s but lists another department's tickets: "
-        "its agents see only those they may see, perhaps none."
+        "agents of %(shared)s see only the ones they may see, perhaps none."
     ) % {"shared": view.department.name if view.department else ""}
 
 

@@ -469,6 +469,7 @@ def _view_cases() -> list[Case]:
             fields=fields,
         ),
         Case("desk:view_counts"),
+        Case("desk:views"),
         Case("desk:view_edit", "support shared", _view("shared_view"), both, fields=fields),
         Case("desk:view_edit", "alice's own", _view("own_view"), both, fields=fields),
         Case("desk:view_delete", "support shared", _fresh_view(True), post),

@@ -345,6 +345,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("desk:view[support shared]", "POST"): NOT_POSTED,
     ("desk:view[alice's own]", "GET"): row(DESK, DESK, DESK, 404, 200, 404, 404),
     ("desk:view[alice's own]", "POST"): NOT_POSTED,
+    ("desk:views", "GET"): AGENTS_ONLY,
+    ("desk:views", "POST"): NOT_POSTED,
     ("desk:view_counts", "GET"): AGENTS_ONLY,
     ("desk:view_counts", "POST"): NOT_POSTED,
     ("desk:view_new", "GET"): AGENTS_ONLY,
