@@ -311,6 +311,32 @@ def sweep(count: int) -> dict[str, Any]:
     }
 
 
+def view_counts(repeats: int) -> dict[str, Any]:
+    """The saved views' bounded counts (the sidebar's request reads them), timed
+    where they are read: each bench view's, for its owner, `repeats` times; the
+    median in ms, and what it counted."""
+    from helpline.desk import saved_views
+
+    out: dict[str, Any] = {}
+    for view in SavedView.objects.filter(name__startswith="Bench ").select_related("owner__user"):
+        owner = view.owner
+        if saved_views._bucket(owner, view) is not None:
+            continue  # counted by the queue counters, with the page
+        times = []
+        found: tuple[int, bool] = (0, False)
+        for _ in range(repeats):
+            started = time.perf_counter()
+            found = saved_views._bounded_count(owner, view)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        out[f"{owner.user.username}: {view.name}"] = {
+            "ms": round(times[len(times) // 2], 2),
+            "count": found[0],
+            "capped": found[1],
+        }
+    return out
+
+
 def stub_fill(count: int) -> dict[str, Any]:
     """Open `count` tickets through the lifecycle, for when `demo generate` is missing."""
     from django_tasks_db.models import DBTaskResult
@@ -418,6 +444,8 @@ def main(argv: list[str]) -> int:
         result = dict(backlog())
     elif action == "sweep":
         result = sweep(int(argv[1]))
+    elif action == "view-counts":
+        result = view_counts(int(argv[1]))
     elif action == "stub-fill":
         result = stub_fill(int(argv[1]))
     elif action == "search-index":

@@ -295,6 +295,8 @@ def bench_helpline(
         result["open_osticket"] = open_burst(h, info, sink, cfg, "osticket", cfg.burst)
         print("    opening (REST)", flush=True)
         result["open_rest"] = open_burst(h, info, sink, cfg, "rest", cfg.rest_burst)
+    print("    saved views' counts", flush=True)
+    result["view_counts"] = h.side("view-counts", str(cfg.repeats))
     print("    SLA sweep", flush=True)
     result["sla_sweep"] = h.side("sweep", str(cfg.sweep))
     if not cfg.keep:

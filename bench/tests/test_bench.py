@@ -60,6 +60,14 @@ def test_the_smallest_bench_measures_every_page_and_phase(tmp_path: Path) -> Non
         for page in ("dashboard", "queue closed", "sort due", "deep page", "report 1 year"):
             assert f"{role}: {page}" in pages
     assert "api: REST list" in pages
+    # Saved views (issue 14): each bench view's page, and its bounded count timed.
+    for role in ("views admin", "views agent"):
+        for view in ("counted", "bounded", "rare topic"):
+            assert f"{role}: view {view}" in pages
+    counted = run["view_counts"]
+    # (the rare topic's view has no topic to filter when no open ticket has one)
+    assert {"bench.views.admin: Bench bounded", "bench.views.agent: Bench bounded"} <= set(counted)
+    assert all(c["ms"] > 0 for c in counted.values()), counted
     # The search (issue 12): each kind, for an administrator and a one-department
     # agent, after the fill's tickets were indexed.
     searches = run["search_pages"]
