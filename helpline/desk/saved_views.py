@@ -69,7 +69,7 @@ class Column:
 COLUMNS: dict[str, Column] = {
     c.key: c
     for c in [
-        Column("number", _("Ticket"), sort="number"),
+        Column("number", _("Ticket"), sort="number", reverse="number_desc"),
         Column("subject", _("Subject")),
         Column("customer", _("From")),
         Column("organization", _("Organization"), wide_only=True),
@@ -80,7 +80,9 @@ COLUMNS: dict[str, Column] = {
         Column("assignee", _("Assigned to")),
         Column("team", _("Team"), wide_only=True),
         Column("created", _("Created"), sort="created", reverse="oldest", wide_only=True),
-        Column("updated", _("Last update"), sort="updated", wide_only=True),
+        Column(
+            "updated", _("Last update"), sort="updated", reverse="least_updated", wide_only=True
+        ),
         Column("last_message", _("Last customer message"), wide_only=True),
         Column("due", _("Due"), sort="due", wide_only=True),
         Column("sla", pgettext_lazy("column", "SLA"), wide_only=True),

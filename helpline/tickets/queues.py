@@ -123,6 +123,12 @@ SORTS: dict[str, Sort] = {
         gettext_lazy("Priority"), ("updated_at", "id"), descending=True, kind="priority"
     ),
     "number": Sort(gettext_lazy("Number"), ("number",), descending=False),
+    # The other way round of two of them (a second click on a column's header):
+    # the same indexes, read the other way.
+    "number_desc": Sort(gettext_lazy("Number, highest first"), ("number",), descending=True),
+    "least_updated": Sort(
+        gettext_lazy("Least recently updated"), ("updated_at", "id"), descending=False
+    ),
 }
 FILTERS = ("department", "topic", "priority", "status", "assignee", "team", "customer")
 # The largest id: PostgreSQL's bigint and SQLite's integer are 64 bits, signed.
@@ -307,7 +313,8 @@ def _branches(
     else:
         nulls = ()
     if visible is None:
-        if queue.key == "mine" or named or nulls or (sort == "updated" and queue.key != "overdue"):
+        by_state = sort in ("updated", "least_updated") and queue.key != "overdue"
+        if queue.key == "mine" or named or nulls or by_state:
             return [Q()], nulls
         departments = Department.objects.order_by("pk").values_list("pk", flat=True)
         return [Q(department_id=pk) for pk in departments], ()

@@ -531,3 +531,38 @@ def test_the_views_page_lists_every_view_the_agent_may_open(
     assert html.index("A board") < html.index("B mine") and "Sam&#x27;s own" not in html
     assert reverse("desk:view_edit", args=[own.pk]) in html
     assert reverse("desk:view_edit", args=[shared.pk]) not in html  # Sam's to change
+
+
+def test_a_search_views_later_page_links_to_its_first(
+    client: Client, world: World, settings: Any
+) -> None:
+    settings.HELPLINE_QUEUE_PAGE_SIZE = 2
+    for i in range(3):
+        world.open(f"Toner {i} is empty")
+    index()
+    view = save(client, world.agent, form(world, search="toner", columns=["number", "subject"]))
+    url = reverse("desk:view", args=[view.pk])
+    first = client.get(url).content.decode()
+    assert 'rel="first"' not in first
+    later = re.search(r'href="([^"]+)" rel="next"', first)
+    assert later is not None
+    second = client.get(later.group(1).replace("&amp;", "&")).content.decode()
+    assert "Toner 0 is empty" in second
+    assert f'href="{url}" rel="first"' in second
+
+
+def test_the_number_and_last_update_headers_turn_round_too(client: Client, world: World) -> None:
+    first, second = world.open("First"), world.open("Second")
+    Ticket.objects.filter(pk=first.pk).update(updated_at=timezone.now() - timedelta(days=1))
+    client.force_login(world.agent.user)
+    queue = reverse("desk:queue", args=["open"])
+    newest = client.get(queue).content.decode()  # by last update, newest first
+    assert f'href="{queue}?sort=least_updated"' in newest
+    stale = client.get(queue, {"sort": "least_updated"}).content.decode()
+    assert stale.index("First") < stale.index("Second")
+    assert 'aria-sort="ascending"' in stale
+    by_number = client.get(queue, {"sort": "number"}).content.decode()
+    assert f'href="{queue}?sort=number_desc"' in by_number
+    highest = client.get(queue, {"sort": "number_desc"}).content.decode()
+    order = sorted([first.number, second.number], reverse=True)
+    assert highest.index(f"#{order[0]}") < highest.index(f"#{order[1]}")

@@ -117,6 +117,13 @@ def test_a_personal_view_with_chosen_columns_compact_and_a_header_sort(
     assert "sort=oldest" in page.url
     shot(page, "views-3-sorted", full_page=False)
 
+    # A ticket opened from the view returns to it, sorted as it was.
+    rows.first.locator("td.subject a").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Back to tickets").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/desk/views/{view.pk}/?sort=oldest"), page.url
+
     # An agent may not assign in bulk: "a" says so and ticks nothing.
     page.keyboard.press("j")
     page.keyboard.press("a")

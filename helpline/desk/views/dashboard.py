@@ -125,6 +125,8 @@ def queue_response(
         "next_url": link(page.next_cursor),
         "prev_url": link(page.previous_cursor),
         "first_url": link(None),
+        # A search view's pages go forwards only: a later one links to the first.
+        "later_page": searched and bool(params.get("cursor")),
         "options": options,
         # The selection bar (desk/_bulk_bar.html): its actions, and the query of
         # "every ticket that matches" (the queue, its filters and sort).

@@ -449,8 +449,16 @@
       window.location.assign(button.getAttribute("formaction") + "?" + query.toString());
     }, true);
   }
+  // "Back to tickets": the list the agent opened the ticket from (queue.js keeps it).
+  function backToList() {
+    var kept = null;
+    try { kept = window.sessionStorage.getItem("helpline.list"); } catch (e) { return; }
+    if (!kept || !/^\/desk\/(queues\/[\w-]+\/|views\/\d+\/)?(\?|$)/.test(kept)) return;
+    document.querySelectorAll("a[data-back-to-list]").forEach(function (link) { link.href = kept; });
+  }
   pageAddress();
   document.addEventListener("DOMContentLoaded", function () {
+    backToList();
     keepDraftsOnLeaving();
     exportButtons();
     searchShortcut();

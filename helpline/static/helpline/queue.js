@@ -179,6 +179,15 @@
     }
     event.preventDefault();
   });
+  // The ticket page's "Back to tickets" returns to the list the agent came from
+  // (a queue with its filters, a saved view, its page): kept for the tab.
+  function rememberList() {
+    try {
+      window.sessionStorage.setItem("helpline.list", window.location.pathname + window.location.search);
+    } catch (e) { /* storage refused: the link goes to the queues */ }
+  }
+  document.addEventListener("DOMContentLoaded", rememberList);
+  document.addEventListener("htmx:pushedIntoHistory", rememberList);
   document.addEventListener("DOMContentLoaded", init);
   // The queue's table is swapped by the filters (htmx): a new bar comes with it.
   document.addEventListener("htmx:load", init);

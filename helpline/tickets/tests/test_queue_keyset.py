@@ -170,6 +170,8 @@ QUERIES = {
     "due": (3, 2),  # (the ranges: with a due time, and without)
     "number": (3, 2),
     "priority": (4, 3),  # the priorities first
+    "number_desc": (3, 2),
+    "least_updated": (1, 2),  # the state's own index, read forwards
 }
 
 
