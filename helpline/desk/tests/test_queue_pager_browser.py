@@ -70,7 +70,7 @@ def test_an_agent_pages_through_a_sorted_queue_and_back(
     expect(page.get_by_role("heading", name="Open")).to_be_visible()
 
     # Sorting by priority (htmx swaps the table) keeps a pager with Next.
-    page.get_by_label("Sort by").select_option("priority")
+    page.locator("#f-sort").select_option("priority")
     expect(page).to_have_url(re.compile(r"/desk/queues/open/\?.*sort=priority"))
     pager = page.get_by_role("navigation", name="Pages")
     expect(pager.get_by_role("link", name="Next →")).to_be_visible()

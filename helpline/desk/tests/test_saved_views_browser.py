@@ -68,7 +68,7 @@ def test_a_personal_view_with_chosen_columns_compact_and_a_header_sort(
     expect(page.get_by_role("heading", name="New view")).to_be_visible()
     expect(page.get_by_role("combobox", name="Help topic")).to_have_value(str(world.topic.pk))
     page.get_by_label("Name").fill("Printers, due first")
-    page.get_by_label("Sort by").select_option("due")
+    page.get_by_role("combobox", name="Sort by").select_option("due")
     for name in ("From", "Department", "Priority", "Status", "Assigned to", "Last update"):
         page.get_by_role("checkbox", name=name, exact=True).uncheck()
     for name in ("Due", "SLA", "Age", "Created"):
