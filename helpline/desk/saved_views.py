@@ -31,7 +31,7 @@ from helpline.desk.models import SavedView, Sharing
 from helpline.search.query import BadSearch
 from helpline.search.service import search
 from helpline.ticket_tasks.models import Task, TaskState
-from helpline.tickets.models import QueueCount, State, Ticket
+from helpline.tickets.models import State, Ticket
 from helpline.tickets.permissions import department_roles, team_ids
 from helpline.tickets.queues import (
     FILTERS,
@@ -40,6 +40,7 @@ from helpline.tickets.queues import (
     BadQueueInput,
     Queue,
     QueuePage,
+    counter_rows,
     filter_params,
     id_number,
     select,
@@ -205,7 +206,8 @@ def query_of(view: SavedView) -> dict[str, str]:
 
 # --- counts ---------------------------------------------------------------------------
 
-COUNTED_FILTERS = {"department", "assignee", "team"}
+# The filters that are the counters' own columns: each filter's column there.
+COUNTED_FILTERS = {"department": "department_id", "assignee": "assignee_key", "team": "team_key"}
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def _bucket(agent: Agent, view: SavedView) -> Q | None:
     """The counters' rows holding exactly the view's tickets (None: the view's
     filters are not among the counters' columns)."""
     filters = {k: v for k, v in (view.filters or {}).items() if v}
-    if not set(filters) <= COUNTED_FILTERS:
+    if not set(filters) <= COUNTED_FILTERS.keys():
         return None
     match view.queue:
         case "open":
@@ -234,11 +236,10 @@ def _bucket(agent: Agent, view: SavedView) -> Q | None:
         case _:
             return None
     for name, raw in filters.items():
-        column = {"department": "department_id", "assignee": "assignee_key", "team": "team_key"}
         if raw == "none" and name != "department":
-            q &= Q(**{column[name]: 0})
+            q &= Q(**{COUNTED_FILTERS[name]: 0})
         elif (value := id_number(str(raw))) is not None:
-            q &= Q(**{column[name]: value})
+            q &= Q(**{COUNTED_FILTERS[name]: value})
         else:
             return None
     return q
@@ -260,13 +261,9 @@ def view_counts(
         view.pk: q for view in views if not view.search and (q := _bucket(agent, view)) is not None
     }
     if buckets:
-        rows = QueueCount.objects.all()
-        if not agent.is_admin:
-            visible = Q(department_id__in=list(department_roles(agent))) | Q(assignee_key=agent.pk)
-            if teams := team_ids(agent):
-                visible |= Q(team_key__in=sorted(teams))
-            rows = rows.filter(visible)
-        totals = rows.aggregate(**{f"v{pk}": Sum("count", filter=q) for pk, q in buckets.items()})
+        totals = counter_rows(agent).aggregate(
+            **{f"v{pk}": Sum("count", filter=q) for pk, q in buckets.items()}
+        )
         counts.update({pk: ViewCount(totals.get(f"v{pk}") or 0) for pk in buckets})
     rest = [view for view in views if view.pk not in counts]
     kept_cache = caches[COUNT_CACHE]

@@ -73,15 +73,21 @@ QUEUES: dict[str, Queue] = {
 }
 
 
-def queue_counts(agent: Agent) -> dict[str, int]:
-    """Counts for every queue the agent sees, in one query over the counters."""
+def counter_rows(agent: Agent) -> QuerySet[QueueCount]:
+    """The counters' buckets of the tickets the agent sees (the queues' counts
+    and the saved views' sum these)."""
     rows = QueueCount.objects.all()
     if not agent.is_admin:
         visible = Q(department_id__in=list(department_roles(agent))) | Q(assignee_key=agent.pk)
         if teams := team_ids(agent):
             visible |= Q(team_key__in=sorted(teams))
         rows = rows.filter(visible)
-    totals = rows.aggregate(
+    return rows
+
+
+def queue_counts(agent: Agent) -> dict[str, int]:
+    """Counts for every queue the agent sees, in one query over the counters."""
+    totals = counter_rows(agent).aggregate(
         open=Sum("count", filter=Q(state=State.OPEN)),
         mine=Sum("count", filter=Q(state=State.OPEN, assignee_key=agent.pk)),
         unassigned=Sum("count", filter=Q(state=State.OPEN, assignee_key=0, team_key=0)),
